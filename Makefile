@@ -1,0 +1,39 @@
+# The two commands of the README. Everything they need is installed here, from the registries.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+# Sets up, migrates, seeds the demo region on first start and serves the hub.
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/safewatch serve --demo
+
+# Lint, types, then the whole suite on SQLite and on PostgreSQL.
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: pytest-sqlite pytest-postgres
+
+pytest-sqlite: $(STAMP)
+	SAFEWATCH_TEST_DATABASE=sqlite $(BIN)/pytest -q
+
+pytest-postgres: $(STAMP)
+	SAFEWATCH_TEST_DATABASE=postgresql $(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,55 @@
+"""The hub's FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from safewatch import __version__
+from safewatch.api import errors
+from safewatch.api.deps import check_route_policies
+from safewatch.api.routes import (
+    agencies,
+    assessments,
+    audit,
+    auth,
+    cases,
+    devices,
+    fund,
+    health,
+    me,
+    measures,
+    registry,
+    support,
+    users,
+)
+from safewatch.core.config import Settings
+from safewatch.store.db import make_engine, make_session_factory
+from safewatch.store.photos import LocalPhotoStore
+
+API_PREFIX = "/api/v1"
+ROUTERS = (
+    auth, users, agencies, cases, assessments, measures, support, devices, fund, registry,
+    audit, me,
+)  # fmt: skip
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="Safewatch hub",
+        version=__version__,
+        description="Case management, alerts and dispatch for the protection of crime victims.",
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.photo_store = LocalPhotoStore(settings.photo_dir)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in ROUTERS:
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    errors.install(app)
+    check_route_policies(app.routes)
+    return app

@@ -1,0 +1,138 @@
+"""Dependencies every route uses: settings, the one transaction, and who is calling.
+
+Deny by default: a route must name the roles that may call it with ``allow(...)``, or declare
+itself ``public`` or ``device_only``; ``check_route_policies`` refuses to start an app otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from safewatch.core.config import Settings
+from safewatch.core.errors import Forbidden, Unauthorized
+from safewatch.core.roles import Role
+from safewatch.models import Device
+from safewatch.services import accounts, devices
+from safewatch.services.context import Caller
+from safewatch.store.photos import PhotoStore
+
+_bearer = HTTPBearer(auto_error=False, description="A sign-in token or a device credential.")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_photo_store(request: Request) -> PhotoStore:
+    store: PhotoStore = request.app.state.photo_store
+    return store
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One request, one transaction: committed when the route returns, rolled back on error."""
+    with request.app.state.session_factory() as session, session.begin():
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# scope="function": commit before the response is sent, so a failed commit is never reported
+# to the client as a success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+PhotoStoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _secret(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("sign in first (Authorization: Bearer <token>)")
+    return credentials.credentials
+
+
+def allow(*roles: Role) -> Any:
+    """The roles that may call a route; everyone else gets 403 with the reason."""
+    allowed = frozenset(roles)
+
+    def current_caller(
+        session: SessionDep,
+        credentials: Credentials,
+        reason: Annotated[str | None, Header(alias="X-Safewatch-Reason", max_length=200)] = None,
+    ) -> Caller:
+        user = accounts.user_for_token(session, _secret(credentials))
+        if user.role not in allowed:
+            raise Forbidden(f"a {user.role.value} may not do this")
+        return Caller(actor=accounts.actor_of(user), stated_reason=reason)
+
+    current_caller.allowed_roles = allowed  # type: ignore[attr-defined]
+    return Depends(current_caller)
+
+
+def _public() -> None:
+    """Marks a route anyone may call (sign-in, health)."""
+
+
+_public.public = True  # type: ignore[attr-defined]
+public = Depends(_public)
+
+
+def _device_only(session: SessionDep, credentials: Credentials) -> Device:
+    return devices.device_for_secret(session, _secret(credentials))
+
+
+_device_only.device_only = True  # type: ignore[attr-defined]
+DeviceDep = Annotated[Device, Depends(_device_only)]
+
+ALL_ROLES = tuple(Role)
+STAFF = (Role.admin, Role.officer, Role.caseworker)
+
+
+def _calls(route: APIRoute) -> list[Callable[..., Any]]:
+    out: list[Callable[..., Any]] = []
+    stack = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        if dep.call is not None:
+            out.append(dep.call)
+        stack.extend(dep.dependencies)
+    return out
+
+
+def route_policy(route: APIRoute) -> frozenset[Role] | str | None:
+    """The roles a route allows, 'public', 'device', or None when it declares nothing."""
+    for call in _calls(route):
+        if getattr(call, "public", False):
+            return "public"
+        if getattr(call, "device_only", False):
+            return "device"
+        roles = getattr(call, "allowed_roles", None)
+        if roles is not None:
+            return frozenset(roles)
+    return None
+
+
+def check_route_policies(routes: list[Any]) -> None:
+    undeclared = [
+        f"{sorted(r.methods or ())} {r.path}"
+        for r in routes
+        if isinstance(r, APIRoute) and route_policy(r) is None
+    ]
+    if undeclared:
+        raise RuntimeError("routes without an access policy: " + ", ".join(undeclared))
+
+
+class PageParams:
+    def __init__(
+        self,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> None:
+        self.page, self.size = page, size
+
+
+PageDep = Annotated[PageParams, Depends()]

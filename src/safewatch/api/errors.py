@@ -1,0 +1,65 @@
+"""Every error answers with a sentence a person can act on, under ``detail``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from safewatch.core.errors import SafewatchError, Unauthorized
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def _sentence(error: dict[str, Any]) -> str:
+    msg = str(error.get("msg", "is not valid"))
+    if error.get("type") == "missing":
+        msg = "is required"
+    elif error.get("type") == "extra_forbidden":
+        msg = "is not a known field"
+    elif error.get("type") == "string_pattern_mismatch":
+        msg = "has the wrong form"
+    return f"{_where(tuple(error.get('loc', ())))} {msg}".replace("Value error, ", "")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(SafewatchError)
+    async def domain_error(_request: Request, exc: SafewatchError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse({"detail": exc.message}, exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        sentences = [_sentence(e) for e in errors]
+        return JSONResponse(
+            {
+                "detail": "; ".join(sentences),
+                "errors": [
+                    {"field": _where(tuple(e.get("loc", ()))), "message": s}
+                    for e, s in zip(errors, sentences, strict=True)
+                ],
+            },
+            422,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the change conflicts with a record that already exists; nothing was saved"},
+            409,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def unavailable(_request: Request, _exc: OperationalError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the database is not reachable right now; nothing was saved, try again"},
+            503,
+            headers={"Retry-After": "2"},
+        )

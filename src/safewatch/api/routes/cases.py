@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from safewatch.api.deps import STAFF, PageDep, PhotoStoreDep, SessionDep, SettingsDep, allow
+from safewatch.api.presenters import case_public, case_summary
+from safewatch.cases.risk import RiskLevel
+from safewatch.core.errors import Invalid
+from safewatch.core.roles import Role
+from safewatch.models import AuditEntry
+from safewatch.schemas.audit import AuditEntryPublic
+from safewatch.schemas.cases import (
+    CaseCreate,
+    CasePublic,
+    CaseSummary,
+    CaseUpdate,
+    OffenderIn,
+    OffenderPhotoPublic,
+    OffenderPublic,
+    ProtectionOrderIn,
+    ProtectionOrderPublic,
+)
+from safewatch.schemas.common import Page
+from safewatch.services import cases, photos
+from safewatch.services.context import Caller
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+CASE_READERS = (*STAFF, Role.security_operator, Role.protected_person)
+Reader = Annotated[Caller, allow(*CASE_READERS)]
+Manager = Annotated[Caller, allow(*STAFF)]
+Police = Annotated[Caller, allow(Role.admin, Role.officer)]
+
+
+@router.get("")
+def list_cases(
+    session: SessionDep,
+    caller: Reader,
+    paging: PageDep,
+    risk_level: RiskLevel | None = None,
+    include_closed: bool = False,
+) -> Page[CaseSummary]:
+    items, total = cases.list_cases(
+        session, caller, paging.page, paging.size, risk_level, open_only=not include_closed
+    )
+    return Page(
+        items=[case_summary(c) for c in items], total=total, page=paging.page, size=paging.size
+    )
+
+
+@router.post("", status_code=201)
+def open_case(
+    session: SessionDep, caller: Police, settings: SettingsDep, data: CaseCreate
+) -> CasePublic:
+    case = cases.create_case(session, caller, data, settings.case_reference_prefix)
+    return case_public(case)
+
+
+@router.get("/{case_id}")
+def read_case(session: SessionDep, caller: Reader, case_id: uuid.UUID) -> CasePublic:
+    return case_public(cases.get_case(session, caller, case_id, "case viewed"))
+
+
+@router.patch("/{case_id}")
+def update_case(
+    session: SessionDep, caller: Manager, case_id: uuid.UUID, data: CaseUpdate
+) -> CasePublic:
+    case = cases.get_case(session, caller, case_id, "case changed", manage=True)
+    return case_public(cases.update_case(session, caller, case, data))
+
+
+@router.post("/{case_id}/offenders", status_code=201)
+def add_offender(
+    session: SessionDep, caller: Police, case_id: uuid.UUID, data: OffenderIn
+) -> OffenderPublic:
+    case = cases.get_case(session, caller, case_id, "offender added", manage=True)
+    return OffenderPublic.model_validate(cases.add_offender(session, caller, case, data))
+
+
+@router.post("/{case_id}/offenders/{offender_id}/orders", status_code=201)
+def add_order(
+    session: SessionDep,
+    caller: Police,
+    case_id: uuid.UUID,
+    offender_id: uuid.UUID,
+    data: ProtectionOrderIn,
+) -> ProtectionOrderPublic:
+    case = cases.get_case(session, caller, case_id, "order linked", manage=True)
+    offender = cases.find_offender(case, offender_id)
+    return ProtectionOrderPublic.model_validate(
+        cases.add_order(session, caller, case, offender, data)
+    )
+
+
+@router.post("/{case_id}/offenders/{offender_id}/photos", status_code=201)
+async def add_photo(
+    session: SessionDep,
+    caller: Police,
+    settings: SettingsDep,
+    store: PhotoStoreDep,
+    case_id: uuid.UUID,
+    offender_id: uuid.UUID,
+    file: UploadFile,
+) -> OffenderPhotoPublic:
+    # Read one byte past the limit: enough to refuse an oversized upload without holding it all.
+    data = await file.read(settings.max_photo_bytes + 1)
+    case = cases.get_case(session, caller, case_id, "enrolment photo added", manage=True)
+    offender = cases.find_offender(case, offender_id)
+    photo = photos.add_photo(session, caller, store, case, offender, data, settings.max_photo_bytes)
+    return OffenderPhotoPublic.model_validate(photo)
+
+
+@router.get(
+    "/{case_id}/photos/{photo_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+def read_photo(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(*STAFF, Role.security_operator)],
+    store: PhotoStoreDep,
+    case_id: uuid.UUID,
+    photo_id: uuid.UUID,
+) -> Response:
+    case = cases.get_case(session, caller, case_id, "offender photo viewed")
+    photo = photos.read_photo(session, caller, store, case, photo_id)
+    return Response(
+        store.get(photo.stored_name),
+        media_type=photo.content_type,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{case_id}/audit")
+def case_audit(
+    session: SessionDep,
+    caller: Manager,
+    case_id: uuid.UUID,
+    paging: PageDep,
+    action: Annotated[str | None, Query(max_length=40)] = None,
+) -> Page[AuditEntryPublic]:
+    """Who viewed or changed this case, newest first."""
+    case = cases.get_case(session, caller, case_id, "case audit trail viewed")
+    where = [AuditEntry.case_id == case.id]
+    if action:
+        if not action.isidentifier():
+            raise Invalid("action is a word such as read or update")
+        where.append(AuditEntry.action == action)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(*where)
+        .order_by(AuditEntry.seq.desc())
+        .offset((paging.page - 1) * paging.size)
+        .limit(paging.size)
+    )
+    return Page(
+        items=[AuditEntryPublic.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from safewatch.api.deps import STAFF, DeviceDep, PageDep, SessionDep, allow
+from safewatch.core.roles import Role
+from safewatch.models.resources import DeviceKind, DeviceStatus
+from safewatch.schemas.common import Page
+from safewatch.schemas.resources import (
+    DeviceAssign,
+    DeviceAssignmentPublic,
+    DeviceCreate,
+    DeviceCredentialPublic,
+    DeviceHeartbeat,
+    DevicePublic,
+    DeviceStatusChange,
+    StockRow,
+)
+from safewatch.services import cases, devices
+from safewatch.services.context import Caller
+
+router = APIRouter(tags=["devices"])
+Reader = Annotated[Caller, allow(*STAFF)]
+Keeper = Annotated[Caller, allow(Role.admin, Role.officer)]
+
+
+@router.get("/devices")
+def list_devices(
+    session: SessionDep,
+    caller: Reader,
+    paging: PageDep,
+    kind: DeviceKind | None = None,
+    status: DeviceStatus | None = None,
+) -> Page[DevicePublic]:
+    items, total = devices.list_devices(session, caller, paging.page, paging.size, kind, status)
+    return Page(
+        items=[DevicePublic.model_validate(d) for d in items],
+        total=total,
+        page=paging.page,
+        size=paging.size,
+    )
+
+
+@router.get("/devices/stock")
+def stock(session: SessionDep, caller: Reader) -> list[StockRow]:
+    """Devices per agency, kind and status (in stock, assigned, faulty, retired)."""
+    return devices.stock(session, caller)
+
+
+@router.post("/devices", status_code=201)
+def register_device(session: SessionDep, caller: Keeper, data: DeviceCreate) -> DevicePublic:
+    return DevicePublic.model_validate(devices.create_device(session, caller, data))
+
+
+@router.get("/devices/{device_id}")
+def read_device(session: SessionDep, caller: Reader, device_id: uuid.UUID) -> DevicePublic:
+    return DevicePublic.model_validate(devices.get_device(session, caller, device_id, False))
+
+
+@router.post("/devices/{device_id}/assign", status_code=201)
+def assign_device(
+    session: SessionDep, caller: Keeper, device_id: uuid.UUID, data: DeviceAssign
+) -> DeviceAssignmentPublic:
+    device = devices.get_device(session, caller, device_id, manage=True)
+    case = cases.get_case(session, caller, data.case_id, "device assigned", manage=True)
+    return DeviceAssignmentPublic.model_validate(
+        devices.assign(session, caller, device, case, data.note)
+    )
+
+
+@router.post("/devices/{device_id}/status")
+def change_status(
+    session: SessionDep, caller: Keeper, device_id: uuid.UUID, data: DeviceStatusChange
+) -> DevicePublic:
+    """Return to stock, or mark faulty or retired; its credential stops working at once."""
+    device = devices.get_device(session, caller, device_id, manage=True)
+    return DevicePublic.model_validate(
+        devices.set_status(session, caller, device, data.status, data.note)
+    )
+
+
+@router.post("/devices/{device_id}/credential", status_code=201)
+def issue_credential(
+    session: SessionDep, caller: Keeper, device_id: uuid.UUID
+) -> DeviceCredentialPublic:
+    device = devices.get_device(session, caller, device_id, manage=True)
+    secret = devices.issue_credential(session, caller, device)
+    return DeviceCredentialPublic(device_id=device.id, secret=secret)
+
+
+@router.delete("/devices/{device_id}/credential", status_code=204)
+def revoke_credential(session: SessionDep, caller: Keeper, device_id: uuid.UUID) -> None:
+    device = devices.get_device(session, caller, device_id, manage=True)
+    devices.revoke_credentials(session, device)
+    caller.record(session, "delete", "device_credential", device.id, "credential revoked")
+
+
+@router.post("/device/heartbeat")
+def heartbeat(session: SessionDep, device: DeviceDep, data: DeviceHeartbeat) -> dict[str, str]:
+    """Called by a camera, watch or bell with its own credential."""
+    devices.heartbeat(session, device, data)
+    return {"status": "ok", "device_id": str(device.id)}

@@ -1,0 +1,79 @@
+"""What a protected person sees of their own case."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from safewatch.api.deps import ALL_ROLES, SessionDep, allow
+from safewatch.cases.guidance import Language, guidance_for
+from safewatch.cases.measures import MeasureKind, MeasureStatus
+from safewatch.cases.risk import RiskLevel
+from safewatch.core.errors import NotFound
+from safewatch.core.roles import Role
+from safewatch.models import Agency
+from safewatch.schemas.cases import GuidancePublic, MeasurePublic
+from safewatch.schemas.common import Schema
+from safewatch.schemas.resources import PatrolWindow
+from safewatch.services import cases, support
+from safewatch.services.context import Caller
+
+router = APIRouter(tags=["protected person"])
+
+
+class MyStay(Schema):
+    place_name: str
+    check_in: date
+    planned_check_out: date
+
+
+class MyCase(Schema):
+    reference: str
+    risk_level: RiskLevel | None
+    guidance: list[str]
+    measures: list[MeasurePublic]
+    missing_measures: list[MeasureKind]
+    current_stay: MyStay | None
+    patrol_windows: list[PatrolWindow]
+    officer_station_phone: str | None
+
+
+@router.get("/guidance")
+def guidance(
+    _caller: Annotated[Caller, allow(*ALL_ROLES)],
+    level: RiskLevel | None = None,
+    language: Language = Language.ko,
+) -> GuidancePublic:
+    return GuidancePublic(level=level, language=language, items=guidance_for(level, language))
+
+
+@router.get("/me/case")
+def my_case(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.protected_person)],
+    language: Language | None = None,
+) -> MyCase:
+    found, _ = cases.list_cases(session, caller, 1, 1)
+    if not found:
+        raise NotFound("no open case is linked to your account")
+    case = cases.get_case(session, caller, found[0].id, "own case viewed")
+    lang = language or Language(case.protected_person.language)
+    stay = next((s for s in support.list_stays(session, case) if s.check_out is None), None)
+    plans = [p for p in support.list_patrol_plans(session, case) if p.active]
+    station = session.get(Agency, case.police_station_id)
+    return MyCase(
+        reference=case.reference,
+        risk_level=case.risk_level,
+        guidance=guidance_for(case.risk_level, lang),
+        measures=[
+            MeasurePublic.model_validate(m)
+            for m in case.measures
+            if m.status is not MeasureStatus.ended
+        ],
+        missing_measures=cases.missing_measures(case),
+        current_stay=MyStay.model_validate(stay) if stay else None,
+        patrol_windows=[PatrolWindow.model_validate(w) for p in plans for w in p.windows],
+        officer_station_phone=station.phone if station else None,
+    )

@@ -1,0 +1,165 @@
+"""The ``safewatch`` command."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from safewatch.core.config import Settings, get_settings
+from safewatch.core.roles import Role
+from safewatch.store import migrate
+from safewatch.store.db import make_engine, make_session_factory, transaction
+
+app = typer.Typer(help="Safewatch: protection of crime victims.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo region.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+
+
+def _settings() -> Settings:
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        typer.secho(f"configuration error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Bring the database schema up to date (creates it when empty)."""
+    settings = _settings()
+    migrate.upgrade(settings.sqlalchemy_url, revision)
+    typer.echo(f"database at {revision}: {_redacted(settings.sqlalchemy_url)}")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[Role, typer.Option(help="The person's role.")],
+    full_name: Annotated[str, typer.Option(help="Name shown to others.")],
+    agency: Annotated[str | None, typer.Option(help="Agency name (staff roles).")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Read from a prompt when not given.", envvar="SAFEWATCH_NEW_PASSWORD"),
+    ] = None,
+) -> None:
+    """Create a person's account."""
+    from safewatch.core.errors import SafewatchError
+    from safewatch.models import Agency
+    from safewatch.schemas.people import UserCreate
+    from safewatch.services import accounts
+    from safewatch.services.context import system_record
+
+    settings = _settings()
+    if password is None:
+        password = getpass.getpass("password: ")
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    try:
+        with transaction(factory) as session:
+            agency_id = None
+            if agency is not None:
+                agency_id = session.scalar(select(Agency.id).where(Agency.name == agency))
+                if agency_id is None:
+                    raise SafewatchError(f"no agency named '{agency}'")
+            user = accounts.create_user(
+                session,
+                UserCreate(
+                    username=username,
+                    full_name=full_name,
+                    password=password,
+                    role=role,
+                    agency_id=agency_id,
+                ),
+            )
+            system_record(session, "create", "user", user.id, "account created from the CLI")
+    except SafewatchError as exc:
+        typer.secho(exc.message, fg="red", err=True)
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {role.value} '{user.username}'")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exits 1 and names the entries if any were edited or removed."""
+    from safewatch.store import audit
+
+    settings = _settings()
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with factory() as session:
+        report = audit.verify(session)
+    if report.ok:
+        typer.echo(f"audit chain intact: {report.entries} entries")
+        return
+    typer.secho(f"audit chain BROKEN ({report.entries} entries read):", fg="red", err=True)
+    for problem in report.problems:
+        typer.secho(f"  - {problem}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create the demo region (agencies, one user per role, a few cases)."""
+    _seed_demo(_settings(), quiet=False)
+
+
+def _seed_demo(settings: Settings, quiet: bool) -> bool:
+    from safewatch.demo import seed as demo
+
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with transaction(factory) as session:
+        if demo.is_seeded(session):
+            if not quiet:
+                typer.echo("the demo region is already there")
+            return False
+        logins = demo.seed(session)
+    typer.echo("demo region seeded. Sign in with (password for all: " + demo.DEMO_PASSWORD + "):")
+    for login in logins:
+        typer.echo(f"  {login.username:<11} {login.role.value}")
+    return True
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    demo: Annotated[bool, typer.Option(help="Migrate and seed the demo region first.")] = False,
+) -> None:
+    """Run the hub."""
+    import uvicorn
+
+    from safewatch.api.app import create_app
+
+    settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    if demo or settings.seed_demo:
+        migrate.upgrade(settings.sqlalchemy_url)
+        _seed_demo(settings, quiet=True)
+        from safewatch.demo.seed import DEMO_PASSWORD, DEMO_USERS
+
+        typer.echo(
+            "demo logins: " + ", ".join(u for u, *_ in DEMO_USERS) + f" (password: {DEMO_PASSWORD})"
+        )
+    typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    sys.stdout.flush()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

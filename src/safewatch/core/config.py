@@ -1,0 +1,78 @@
+"""The one settings model: every knob of the hub, read from ``SAFEWATCH_*`` env or ``.env``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "change-me-development-only"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SAFEWATCH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    environment: Environment = Field(
+        Environment.development,
+        description="development allows the default secret key; production refuses it.",
+    )
+    secret_key: str = Field(
+        DEFAULT_SECRET_KEY, min_length=16, description="Signs tokens and clip links."
+    )
+    data_dir: Path = Field(
+        Path("var"), description="Root of the embedded data (db, clips, photos)."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty means SQLite in data_dir. "
+        "postgresql+psycopg://… selects PostgreSQL.",
+    )
+    bus_url: str = Field("memory://", description="memory:// (in-process) or nats://host:port.")
+    host: str = Field("127.0.0.1", description="Address the hub listens on.")
+    port: int = Field(8000, ge=1, le=65535)
+    token_ttl_minutes: int = Field(8 * 60, ge=5, description="Lifetime of a person's login token.")
+    max_photo_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted photo.")
+    default_page_size: int = Field(50, ge=1, le=500)
+    case_reference_prefix: str = Field(
+        "JJ", pattern=r"^[A-Z]{2,6}$", description="Region code at the start of case numbers."
+    )
+    seed_demo: bool = Field(False, description="Seed the demo region on first start.")
+
+    @model_validator(mode="after")
+    def verify_secret_key(self) -> Settings:
+        if self.environment is Environment.production and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "SAFEWATCH_SECRET_KEY is the development default; set a long random secret "
+                "before running in production"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'safewatch.db').as_posix()}"
+
+    @property
+    def clip_dir(self) -> Path:
+        return self.data_dir / "clips"
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

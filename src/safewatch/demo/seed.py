@@ -1,0 +1,279 @@
+"""The demo region: Jeju, with one agency of each kind, one user per role and a few cases.
+
+Built through the same use cases as the API, so the demo data obeys every rule (and is audited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safewatch.cases.measures import MeasureKind, MeasureStatus
+from safewatch.cases.risk import CHECKLIST, RiskLevel
+from safewatch.core.roles import AgencyKind, Role
+from safewatch.models import Agency, Case, Device, User
+from safewatch.models.fund import ExpenseCategory
+from safewatch.models.resources import DeviceKind
+from safewatch.schemas.cases import (
+    AssessmentIn,
+    CaseCreate,
+    HouseholdMemberIn,
+    OffenderIn,
+    ProtectedPersonIn,
+    ProtectionOrderIn,
+)
+from safewatch.schemas.fund import DonationIn, ExpenditureIn
+from safewatch.schemas.people import UserCreate
+from safewatch.schemas.resources import DeviceCreate, PatrolPlanCreate, PatrolWindow, StayCreate
+from safewatch.services import accounts, cases, devices, measures, support
+from safewatch.services import fund as funds
+from safewatch.services.context import Caller
+
+DEMO_PASSWORD = "safewatch-demo"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: Role
+
+
+DEMO_USERS = (
+    ("admin", "관리자 Admin", Role.admin, None),
+    ("officer", "김경찰 Officer Kim", Role.officer, AgencyKind.police_station),
+    ("caseworker", "이상담 Caseworker Lee", Role.caseworker, AgencyKind.support_centre),
+    ("security", "박보안 Operator Park", Role.security_operator, AgencyKind.security_company),
+    ("dispatcher", "최접수 Dispatcher Choi", Role.dispatcher, AgencyKind.emergency_centre),
+    ("victim", "한지민 Protected person", Role.protected_person, None),
+)
+
+
+def is_seeded(session: Session) -> bool:
+    return session.scalar(select(User.id).where(User.username == "admin")) is not None
+
+
+def _answers(*yes: str) -> dict[str, bool]:
+    return {q.key: q.key in yes for q in CHECKLIST}
+
+
+def seed(session: Session) -> list[DemoLogin]:
+    """Create the demo region in the caller's transaction. Refuses to run twice."""
+    if is_seeded(session):
+        raise RuntimeError("the demo region is already there")
+    agencies = {
+        kind: Agency(name=name, kind=kind, region="Jeju", phone=phone)
+        for kind, name, phone in (
+            (
+                AgencyKind.police_station,
+                "제주동부경찰서 Jeju Dongbu Police Station",
+                "064-750-1234",
+            ),
+            (
+                AgencyKind.support_centre,
+                "제주피해자지원센터 Jeju Victim Support Centre",
+                "064-723-5678",
+            ),
+            (AgencyKind.security_company, "한라시큐리티 Halla Security", "1588-0000"),
+            (AgencyKind.emergency_centre, "제주경찰청 112종합상황실 Jeju 112 Centre", "112"),
+        )
+    }
+    session.add_all(agencies.values())
+    session.flush()
+    users: dict[Role, User] = {}
+    for username, full_name, role, kind in DEMO_USERS:
+        users[role] = accounts.create_user(
+            session,
+            UserCreate(
+                username=username,
+                full_name=full_name,
+                password=DEMO_PASSWORD,
+                role=role,
+                agency_id=agencies[kind].id if kind else None,
+            ),
+        )
+    officer = Caller(accounts.actor_of(users[Role.officer]), "demo set-up")
+    caseworker = Caller(accounts.actor_of(users[Role.caseworker]), "demo set-up")
+    centre = agencies[AgencyKind.support_centre].id
+    company = agencies[AgencyKind.security_company].id
+    today = datetime.now(UTC).date()
+
+    def open_case(
+        name: str,
+        phone: str,
+        address: str,
+        lat: float,
+        lon: float,
+        offender: str,
+        desc: str,
+        user: User | None = None,
+    ) -> Case:
+        return cases.create_case(
+            session,
+            officer,
+            CaseCreate(
+                protected_person=ProtectedPersonIn(
+                    full_name=name,
+                    phone=phone,
+                    address=address,
+                    latitude=lat,
+                    longitude=lon,
+                    household=[HouseholdMemberIn(full_name="한서윤", relation="daughter")],
+                ),
+                support_centre_id=centre,
+                security_company_id=company,
+                protected_user_id=user.id if user else None,
+                offender=OffenderIn(
+                    full_name=offender,
+                    description=desc,
+                    relation_to_victim="former partner",
+                    order=ProtectionOrderIn(
+                        kind="접근금지 restraining order",
+                        issued_by="제주지방법원 Jeju District Court",
+                        starts_on=today - timedelta(days=7),
+                        ends_on=today + timedelta(days=180),
+                        keep_away_metres=100,
+                    ),
+                ),
+            ),
+            prefix="JJ",
+        )
+
+    very_high = open_case(
+        "한지민",
+        "010-2345-6789",
+        "제주시 연동 123-4",
+        33.4890,
+        126.4983,
+        "오태석",
+        "180 cm, short black hair, often a grey hoodie; drives a white van",
+        users[Role.protected_person],
+    )
+    high = open_case(
+        "정수아",
+        "010-3456-7890",
+        "제주시 일도이동 45-6",
+        33.5097,
+        126.5369,
+        "서민호",
+        "175 cm, glasses, thin build",
+    )
+    normal = open_case(
+        "윤하늘",
+        "010-4567-8901",
+        "서귀포시 중앙로 78",
+        33.2496,
+        126.5601,
+        "강도윤",
+        "170 cm, shaved head",
+    )
+    for case, yes, level in (
+        (
+            very_high,
+            ("threats_to_kill", "stalking", "knows_address", "breach_of_order"),
+            RiskLevel.very_high,
+        ),
+        (high, ("stalking", "prior_violence", "victim_fears_for_life"), RiskLevel.high),
+        (normal, ("recent_separation",), RiskLevel.normal),
+    ):
+        measures.assess(
+            session, officer, case, AssessmentIn(answers=_answers(*yes), decided_level=level)
+        )
+    for case in (very_high, high, normal):
+        measures.change_measure(
+            session,
+            officer,
+            case,
+            MeasureKind.emergency_line_registration,
+            MeasureStatus.in_place,
+            "registered with 112",
+        )
+        support.create_patrol_plan(
+            session,
+            officer,
+            case,
+            PatrolPlanCreate(
+                place=case.protected_person.address,
+                windows=[
+                    PatrolWindow(weekdays=[0, 1, 2, 3, 4], start="21:00", end="23:00"),
+                    PatrolWindow(weekdays=[5, 6], start="19:00", end="23:30"),
+                ],
+            ),
+        )
+        measures.change_measure(
+            session, officer, case, MeasureKind.patrol_plan, MeasureStatus.in_place, ""
+        )
+    stock: dict[DeviceKind, list[Device]] = {}
+    for device_kind, count in (
+        (DeviceKind.camera, 12),
+        (DeviceKind.smartwatch, 10),
+        (DeviceKind.bell, 6),
+    ):
+        stock[device_kind] = [
+            devices.create_device(
+                session,
+                officer,
+                DeviceCreate(
+                    kind=device_kind,
+                    serial=f"{device_kind.value[:3].upper()}-JJ-{i:04d}",
+                    model="demo",
+                ),
+            )
+            for i in range(1, count + 1)
+        ]
+    for case, wanted in (
+        (very_high, DeviceKind.camera),
+        (very_high, DeviceKind.smartwatch),
+        (high, DeviceKind.smartwatch),
+    ):
+        device = next(d for d in stock[wanted] if d.case_id is None)
+        devices.assign(session, officer, device, case, "demo")
+    for case, measure in (
+        (very_high, MeasureKind.ai_cctv),
+        (very_high, MeasureKind.smartwatch),
+        (high, MeasureKind.smartwatch),
+    ):
+        measures.change_measure(session, officer, case, measure, MeasureStatus.in_place, "")
+    support.open_stay(
+        session,
+        caseworker,
+        very_high,
+        StayCreate(
+            place_name="해바라기 쉼터 Safe house A",
+            address="(confidential) 제주시 ...",
+            check_in=today - timedelta(days=2),
+            planned_check_out=today + timedelta(days=12),
+        ),
+    )
+    measures.change_measure(
+        session, caseworker, very_high, MeasureKind.safe_accommodation, MeasureStatus.in_place, ""
+    )
+    fund = funds.fund_of(session, caseworker, None)
+    funds.donate(
+        session,
+        caseworker,
+        fund,
+        DonationIn(
+            donor="제주 지역사회 후원 Jeju community sponsor",
+            amount_krw=100_000_000,
+            on_date=today - timedelta(days=30),
+        ),
+    )
+    funds.spend(
+        session,
+        caseworker,
+        fund,
+        ExpenditureIn(
+            category=ExpenseCategory.safe_accommodation,
+            amount_krw=1_400_000,
+            on_date=today - timedelta(days=2),
+            case_id=very_high.id,
+            description="14 nights, safe house A",
+        ),
+    )
+    return [DemoLogin(u, r) for u, _, r, _ in DEMO_USERS]
+
+
+__all__ = ["DEMO_PASSWORD", "DemoLogin", "is_seeded", "seed"]

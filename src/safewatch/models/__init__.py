@@ -1,0 +1,51 @@
+"""ORM tables. Import every module so the metadata is complete for migrations."""
+
+from safewatch.models.audit import AuditEntry, AuditHead
+from safewatch.models.cases import (
+    Case,
+    CaseCounter,
+    HouseholdMember,
+    Measure,
+    Offender,
+    OffenderPhoto,
+    ProtectedPerson,
+    ProtectionOrder,
+    RiskAssessment,
+)
+from safewatch.models.fund import Fund, FundEntry
+from safewatch.models.people import Agency, LoginToken, User
+from safewatch.models.resources import (
+    Device,
+    DeviceAssignment,
+    DeviceCredential,
+    PatrolLog,
+    PatrolPlan,
+    RelocationStep,
+    Stay,
+)
+
+__all__ = [
+    "Agency",
+    "AuditEntry",
+    "AuditHead",
+    "Case",
+    "CaseCounter",
+    "Device",
+    "DeviceAssignment",
+    "DeviceCredential",
+    "Fund",
+    "FundEntry",
+    "HouseholdMember",
+    "LoginToken",
+    "Measure",
+    "Offender",
+    "OffenderPhoto",
+    "PatrolLog",
+    "PatrolPlan",
+    "ProtectedPerson",
+    "ProtectionOrder",
+    "RelocationStep",
+    "RiskAssessment",
+    "Stay",
+    "User",
+]

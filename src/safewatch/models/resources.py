@@ -1,0 +1,130 @@
+"""Resources put in place for a case: devices, safe-accommodation stays, patrols, relocation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
+
+
+class DeviceKind(StrEnum):
+    camera = "camera"  # AI CCTV
+    smartwatch = "smartwatch"
+    bell = "bell"  # emergency bell
+
+
+class DeviceStatus(StrEnum):
+    in_stock = "in_stock"
+    assigned = "assigned"
+    faulty = "faulty"
+    retired = "retired"
+
+
+class StepStatus(StrEnum):
+    planned = "planned"
+    done = "done"
+    cancelled = "cancelled"
+
+
+def _enum(cls: type[Any]) -> Enum:
+    return Enum(cls, native_enum=False, length=40)
+
+
+class Device(IdMixin, CreatedMixin, Base):
+    __tablename__ = "device"
+
+    kind: Mapped[DeviceKind] = mapped_column(_enum(DeviceKind))
+    serial: Mapped[str] = mapped_column(String(80), unique=True)
+    model: Mapped[str] = mapped_column(String(120), default="")
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))  # who holds the stock
+    status: Mapped[DeviceStatus] = mapped_column(_enum(DeviceStatus), default=DeviceStatus.in_stock)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("protection_case.id"))
+    last_seen_at: Mapped[datetime | None]
+    battery_percent: Mapped[int | None]
+    health_note: Mapped[str] = mapped_column(String(300), default="")
+
+    assignments: Mapped[list[DeviceAssignment]] = relationship(
+        lazy="selectin", order_by="DeviceAssignment.assigned_at"
+    )
+
+
+class DeviceCredential(IdMixin, CreatedMixin, Base):
+    """A device's secret; only its hash is kept. One live credential per device."""
+
+    __tablename__ = "device_credential"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None]
+
+
+class DeviceAssignment(IdMixin, Base):
+    __tablename__ = "device_assignment"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Stay(IdMixin, CreatedMixin, Base):
+    """A stay in safe accommodation. Its address is as sensitive as the home address."""
+
+    __tablename__ = "stay"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
+    place_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400))
+    check_in: Mapped[date]
+    planned_check_out: Mapped[date]
+    check_out: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def planned_nights(self) -> int:
+        return (self.planned_check_out - self.check_in).days
+
+    @property
+    def nights(self) -> int | None:
+        return None if self.check_out is None else (self.check_out - self.check_in).days
+
+
+class PatrolPlan(IdMixin, CreatedMixin, Base):
+    __tablename__ = "patrol_plan"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
+    place: Mapped[str] = mapped_column(String(300))
+    # [{"weekdays": [0..6], "start": "HH:MM", "end": "HH:MM"}]
+    windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    logs: Mapped[list[PatrolLog]] = relationship(lazy="selectin", order_by="PatrolLog.patrolled_at")
+
+
+class PatrolLog(IdMixin, Base):
+    __tablename__ = "patrol_log"
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patrol_plan.id"))
+    patrolled_at: Mapped[datetime]
+    officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    observation: Mapped[str] = mapped_column(Text, default="")
+    window_start: Mapped[time | None]
+
+
+class RelocationStep(IdMixin, CreatedMixin, Base):
+    __tablename__ = "relocation_step"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[StepStatus] = mapped_column(_enum(StepStatus), default=StepStatus.planned)
+    due_on: Mapped[date | None]
+    done_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")

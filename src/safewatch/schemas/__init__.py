@@ -1,0 +1,1 @@
+"""Request and response schemas of the API; never the ORM tables themselves."""

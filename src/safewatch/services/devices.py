@@ -1,0 +1,182 @@
+"""Device inventory: stock, assignment to cases, health, and device credentials."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from safewatch.cases.access import can_manage_case
+from safewatch.core import security
+from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from safewatch.core.roles import Role
+from safewatch.models import Agency, Case, Device, DeviceAssignment, DeviceCredential
+from safewatch.models.resources import DeviceStatus
+from safewatch.schemas.resources import DeviceCreate, DeviceHeartbeat, StockRow
+from safewatch.services.context import Caller
+
+
+def _visible(caller: Caller) -> ColumnElement[bool]:
+    if caller.role is Role.admin:
+        return true()
+    own_cases = select(Case.id).where(
+        or_(
+            Case.police_station_id == caller.agency_id,
+            Case.support_centre_id == caller.agency_id,
+        )
+    )
+    return or_(Device.agency_id == caller.agency_id, Device.case_id.in_(own_cases))
+
+
+def list_devices(
+    session: Session, caller: Caller, page: int, size: int, kind: str | None, status: str | None
+) -> tuple[list[Device], int]:
+    where = [_visible(caller)]
+    if kind:
+        where.append(Device.kind == kind)
+    if status:
+        where.append(Device.status == status)
+    total = session.scalar(select(func.count()).select_from(Device).where(*where)) or 0
+    devices = session.scalars(
+        select(Device)
+        .where(*where)
+        .order_by(Device.kind, Device.serial)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return list(devices), total
+
+
+def get_device(session: Session, caller: Caller, device_id: uuid.UUID, manage: bool) -> Device:
+    device = session.scalar(select(Device).where(Device.id == device_id))
+    if device is None:
+        raise NotFound("no such device")
+    seen = session.scalar(select(Device.id).where(Device.id == device_id, _visible(caller)))
+    if seen is None:
+        raise Forbidden("this device belongs to another agency")
+    if manage and caller.role is not Role.admin and device.agency_id != caller.agency_id:
+        raise Forbidden("only the agency holding a device may change it")
+    return device
+
+
+def create_device(session: Session, caller: Caller, data: DeviceCreate) -> Device:
+    agency_id = data.agency_id or caller.agency_id
+    if caller.role is not Role.admin and agency_id != caller.agency_id:
+        raise Forbidden("you can add devices only to your own agency's stock")
+    if agency_id is None or session.get(Agency, agency_id) is None:
+        raise Invalid("agency_id must name an agency")
+    if session.scalar(select(Device.id).where(Device.serial == data.serial)):
+        raise Conflict(f"a device with serial '{data.serial}' is already registered")
+    device = Device(kind=data.kind, serial=data.serial, model=data.model, agency_id=agency_id)
+    session.add(device)
+    session.flush()
+    return device
+
+
+def assign(
+    session: Session, caller: Caller, device: Device, case: Case, note: str
+) -> DeviceAssignment:
+    if not can_manage_case(caller.actor, case.scope):
+        raise Forbidden("this case is not shared with you")
+    if device.status is not DeviceStatus.in_stock:
+        raise Conflict(f"device {device.serial} is {device.status.value}, not in stock")
+    if case.closed_at is not None:
+        raise Conflict("the case is closed")
+    assignment = DeviceAssignment(
+        device_id=device.id, case_id=case.id, assigned_by=caller.user_id, note=note
+    )
+    session.add(assignment)
+    device.assignments.append(assignment)
+    device.status, device.case_id = DeviceStatus.assigned, case.id
+    session.flush()
+    caller.record(session, "update", "device", device.id, f"assigned {device.serial}", case.id)
+    return assignment
+
+
+def set_status(
+    session: Session, caller: Caller, device: Device, status: DeviceStatus, note: str
+) -> Device:
+    """Return a device to stock, or mark it faulty or retired; ends any assignment."""
+    if status is DeviceStatus.assigned:
+        raise Invalid("assign a device to a case with the assign action")
+    now = datetime.now(UTC)
+    case_id = device.case_id
+    for a in device.assignments:
+        if a.returned_at is None:
+            a.returned_at = now
+            a.note = (a.note + " " + note).strip()
+    device.status, device.case_id = status, None
+    device.health_note = note or device.health_note
+    # A device leaving a person's hands must not keep speaking for them.
+    revoke_credentials(session, device)
+    session.flush()
+    caller.record(session, "update", "device", device.id, f"{device.serial} → {status}", case_id)
+    return device
+
+
+def revoke_credentials(session: Session, device: Device) -> int:
+    now = datetime.now(UTC)
+    live = list(
+        session.scalars(
+            select(DeviceCredential).where(
+                DeviceCredential.device_id == device.id, DeviceCredential.revoked_at.is_(None)
+            )
+        )
+    )
+    for credential in live:
+        credential.revoked_at = now
+    return len(live)
+
+
+def issue_credential(session: Session, caller: Caller, device: Device) -> str:
+    """A new secret for the device; the previous one stops working at once."""
+    if device.status in (DeviceStatus.retired, DeviceStatus.faulty):
+        raise Conflict(f"device {device.serial} is {device.status.value}")
+    revoke_credentials(session, device)
+    secret = security.new_secret(security.DEVICE_TOKEN_PREFIX)
+    session.add(DeviceCredential(device_id=device.id, token_hash=security.secret_digest(secret)))
+    session.flush()
+    caller.record(session, "create", "device_credential", device.id, "credential issued")
+    return secret
+
+
+def device_for_secret(session: Session, secret: str) -> Device:
+    if not secret.startswith(security.DEVICE_TOKEN_PREFIX):
+        raise Unauthorized("not a device credential")
+    credential = session.scalar(
+        select(DeviceCredential).where(
+            DeviceCredential.token_hash == security.secret_digest(secret)
+        )
+    )
+    if credential is None:
+        raise Unauthorized("unknown device credential")
+    if credential.revoked_at is not None:
+        raise Unauthorized("this device credential was revoked")
+    device = session.get(Device, credential.device_id)
+    assert device is not None
+    return device
+
+
+def heartbeat(session: Session, device: Device, data: DeviceHeartbeat) -> Device:
+    device.last_seen_at = datetime.now(UTC)
+    if data.battery_percent is not None:
+        device.battery_percent = data.battery_percent
+    if data.health_note:
+        device.health_note = data.health_note
+    session.flush()
+    return device
+
+
+def stock(session: Session, caller: Caller) -> list[StockRow]:
+    rows = session.execute(
+        select(Device.agency_id, Agency.name, Device.kind, Device.status, func.count())
+        .join(Agency, Agency.id == Device.agency_id)
+        .where(_visible(caller))
+        .group_by(Device.agency_id, Agency.name, Device.kind, Device.status)
+        .order_by(Agency.name, Device.kind, Device.status)
+    )
+    return [
+        StockRow(agency_id=a, agency_name=n, kind=k, status=s, count=c) for a, n, k, s, c in rows
+    ]

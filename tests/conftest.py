@@ -1,0 +1,106 @@
+"""Test set-up: a real database (SQLite file or a fresh PostgreSQL database) migrated with the
+real migrations, emptied between tests, and the real app on top.
+
+SAFEWATCH_TEST_DATABASE=sqlite (default) or postgresql chooses the engine; `make test` runs both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.api.app import create_app
+from safewatch.core.config import Settings
+from safewatch.store import migrate
+from safewatch.store.base import Base
+from safewatch.store.db import make_engine, make_session_factory
+from tests.world import World
+
+PG_SERVER = os.environ.get("SAFEWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+ENGINE_KIND = os.environ.get("SAFEWATCH_TEST_DATABASE", "sqlite")
+
+
+def pytest_report_header() -> str:
+    return f"safewatch database under test: {ENGINE_KIND}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if ENGINE_KIND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'safewatch.db'}"
+        return
+    if ENGINE_KIND != "postgresql":
+        raise pytest.UsageError("SAFEWATCH_TEST_DATABASE is sqlite or postgresql")
+    name = f"safewatch_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise pytest.UsageError(
+            f"PostgreSQL is not reachable at {PG_SERVER}: {exc}. Start it with "
+            "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'"
+        ) from exc
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",  # type: ignore[arg-type]
+        database_url=database_url,
+        data_dir=tmp_path / "var",
+        secret_key="test-secret-key-0123456789",
+    )
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    _empty(engine)
+    yield make_session_factory(engine)
+
+
+@pytest.fixture
+def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.state.engine.dispose()
+    app.state.engine = session_factory.kw["bind"]
+    app.state.session_factory = session_factory
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def world(session_factory: sessionmaker[Session], client: TestClient) -> World:
+    return World.build(session_factory, client)

@@ -100,7 +100,7 @@ class World:
                 w.cases[side] = w.open_case(s, side).id
         return w
 
-    def open_case(self, s: Session, side: str) -> Any:
+    def open_case(self, s: Session, side: str, link_user: bool = True) -> Any:
         officer = s.get(User, self.users[f"officer_{side}"])
         assert officer is not None
         return cases.create_case(
@@ -116,7 +116,7 @@ class World:
                 ),
                 support_centre_id=self.agencies[f"centre_{side}"],
                 security_company_id=self.agencies[f"company_{side}"],
-                protected_user_id=self.users[f"victim_{side}"],
+                protected_user_id=self.users[f"victim_{side}"] if link_user else None,
                 offender=OffenderIn(
                     full_name=f"Offender {side.upper()}",
                     description="tall",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from safewatch import __version__
 from safewatch.api import errors
@@ -33,6 +34,13 @@ ROUTERS = (
 )  # fmt: skip
 
 
+def api_routes() -> list[tuple[str, APIRoute]]:
+    """Every route of the hub with its full path (FastAPI keeps included routers nested)."""
+    routes = [(API_PREFIX + r.path, r) for m in ROUTERS for r in m.router.routes]
+    routes += [(r.path, r) for r in health.router.routes]
+    return [(path, r) for path, r in routes if isinstance(r, APIRoute)]
+
+
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="Safewatch hub",
@@ -51,5 +59,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api)
     app.include_router(health.router)
     errors.install(app)
-    check_route_policies(app.routes)
+    check_route_policies(api_routes())
     return app

@@ -116,11 +116,9 @@ def route_policy(route: APIRoute) -> frozenset[Role] | str | None:
     return None
 
 
-def check_route_policies(routes: list[Any]) -> None:
+def check_route_policies(routes: list[tuple[str, APIRoute]]) -> None:
     undeclared = [
-        f"{sorted(r.methods or ())} {r.path}"
-        for r in routes
-        if isinstance(r, APIRoute) and route_policy(r) is None
+        f"{sorted(r.methods or ())} {path}" for path, r in routes if route_policy(r) is None
     ]
     if undeclared:
         raise RuntimeError("routes without an access policy: " + ", ".join(undeclared))

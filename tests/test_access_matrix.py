@@ -125,8 +125,9 @@ def _fill(world: World, path: str, side: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), uuid.uuid4())), path)
 
 
-@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in ROUTES],
-                         ids=[f"{m} {p}" for m, p, _ in ROUTES])
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for m, p, _ in ROUTES], ids=[f"{m} {p}" for m, p, _ in ROUTES]
+)
 def test_each_role_allowed_or_denied(world: World, method: str, path: str) -> None:
     policy = _expected()[(method, path)]
     url = _fill(world, path, "a")
@@ -146,7 +147,8 @@ def test_each_role_allowed_or_denied(world: World, method: str, path: str) -> No
 
 
 CASE_READS = [
-    (m, p) for m, p, _ in ROUTES
+    (m, p)
+    for m, p, _ in ROUTES
     if m == "GET" and re.fullmatch(r"/api/v1/cases/\{case_id\}(/[a-z-]+)?", p)
 ]
 
@@ -171,15 +173,26 @@ def test_case_routes_own_versus_others_object(world: World, method: str, path: s
     [
         ("officer_b", "PATCH", "", {"summary": "x"}),
         ("caseworker_b", "PATCH", "", {"summary": "x"}),
-        ("officer_b", "POST", "/assessments",
-         {"answers": {}, "decided_level": "normal"}),
-        ("caseworker_b", "POST", "/stays",
-         {"place_name": "p", "address": "addr", "check_in": "2026-01-01",
-          "planned_check_out": "2026-01-20"}),
+        ("officer_b", "POST", "/assessments", {"answers": {}, "decided_level": "normal"}),
+        (
+            "caseworker_b",
+            "POST",
+            "/stays",
+            {
+                "place_name": "p",
+                "address": "addr",
+                "check_in": "2026-01-01",
+                "planned_check_out": "2026-01-20",
+            },
+        ),
         ("officer_b", "POST", "/offenders", {"full_name": "y"}),
         ("caseworker_b", "POST", "/measures", {"kind": "security_first_response"}),
-        ("officer_b", "POST", "/patrol-plans",
-         {"place": "home", "windows": [{"weekdays": [1], "start": "20:00", "end": "21:00"}]}),
+        (
+            "officer_b",
+            "POST",
+            "/patrol-plans",
+            {"place": "home", "windows": [{"weekdays": [1], "start": "20:00", "end": "21:00"}]},
+        ),
         ("caseworker_b", "POST", "/relocation-steps", {"title": "find flat"}),
     ],
 )

@@ -15,15 +15,24 @@ V1 = "/api/v1"
 def test_officer_opens_case_with_offender_and_order(world: World) -> None:
     body = {
         "protected_person": {
-            "full_name": "김민지", "phone": "010-9876-5432", "address": "제주시 노형동 1",
-            "latitude": 33.48, "longitude": 126.48,
+            "full_name": "김민지",
+            "phone": "010-9876-5432",
+            "address": "제주시 노형동 1",
+            "latitude": 33.48,
+            "longitude": 126.48,
             "household": [{"full_name": "김하준", "relation": "son"}],
         },
         "support_centre_id": str(world.agencies["centre_a"]),
         "offender": {
-            "full_name": "박철수", "description": "scar on left cheek",
-            "order": {"kind": "restraining order", "issued_by": "court",
-                      "starts_on": "2026-11-01", "ends_on": "2027-05-01", "keep_away_metres": 100},
+            "full_name": "박철수",
+            "description": "scar on left cheek",
+            "order": {
+                "kind": "restraining order",
+                "issued_by": "court",
+                "starts_on": "2026-11-01",
+                "ends_on": "2027-05-01",
+                "keep_away_metres": 100,
+            },
         },
     }
     r = world.post("officer_a", f"{V1}/cases", body)
@@ -59,8 +68,12 @@ def test_assessment_sets_level_and_required_measures(world: World) -> None:
     assert result["assessment"]["suggested_level"] == "very_high"
     assert result["assessment"]["score"] == 5
     assert set(result["missing_measures"]) == {
-        "emergency_line_registration", "patrol_plan", "smartwatch", "safe_accommodation",
-        "relocation_support", "ai_cctv",
+        "emergency_line_registration",
+        "patrol_plan",
+        "smartwatch",
+        "safe_accommodation",
+        "relocation_support",
+        "ai_cctv",
     }
     assert result["review_due_on"] == (date.today() + timedelta(days=30)).isoformat()
     case = world.get("officer_a", f"{V1}/cases/{world.cases['a']}").json()
@@ -78,8 +91,13 @@ def test_decision_against_suggestion_needs_reason(world: World) -> None:
     case = world.get("officer_a", f"{V1}/cases/{world.cases['a']}").json()
     assert case["risk_level"] is None and case["measures"] == []  # nothing half-written
 
-    r = world.assess("officer_a", "a", "very_high", "stalking",
-                     reason="he bought a knife last week, per neighbour")
+    r = world.assess(
+        "officer_a",
+        "a",
+        "very_high",
+        "stalking",
+        reason="he bought a knife last week, per neighbour",
+    )
     assert r.status_code == 201
     assert r.json()["assessment"]["override_reason"].startswith("he bought a knife")
 
@@ -88,10 +106,15 @@ def test_lowering_level_recomputes_and_lists_what_is_missing(world: World) -> No
     world.assess("officer_a", "a", "high", "stalking", "prior_violence", "substance_abuse")
     # Put a watch in place for real: a device assigned to the case.
     dev = world.post("officer_a", f"{V1}/devices", {"kind": "smartwatch", "serial": "SW-1"}).json()
-    assert world.post("officer_a", f"{V1}/devices/{dev['id']}/assign",
-                      {"case_id": str(world.cases["a"])}).status_code == 201
-    r = world.patch("officer_a", f"{V1}/cases/{world.cases['a']}/measures/smartwatch",
-                    {"status": "in_place"})
+    assert (
+        world.post(
+            "officer_a", f"{V1}/devices/{dev['id']}/assign", {"case_id": str(world.cases["a"])}
+        ).status_code
+        == 201
+    )
+    r = world.patch(
+        "officer_a", f"{V1}/cases/{world.cases['a']}/measures/smartwatch", {"status": "in_place"}
+    )
     assert r.status_code == 200, r.text
 
     r = world.assess("officer_a", "a", "normal", reason="offender moved abroad, confirmed")
@@ -134,8 +157,11 @@ def test_first_response_available_without_a_level(world: World) -> None:
 def test_review_date_and_incident_prompt_reassessment(world: World) -> None:
     world.assess("officer_a", "a", "normal")
     with world.factory() as s, s.begin():
-        s.execute(update(Case).where(Case.id == world.cases["a"])
-                  .values(review_due_on=date.today() - timedelta(days=1)))
+        s.execute(
+            update(Case)
+            .where(Case.id == world.cases["a"])
+            .values(review_due_on=date.today() - timedelta(days=1))
+        )
     rows = world.get("officer_a", f"{V1}/cases").json()["items"]
     row = next(c for c in rows if c["id"] == str(world.cases["a"]))
     assert row["reassessment_due"].startswith("review date")
@@ -176,7 +202,9 @@ def test_closing_needs_measures_ended(world: World) -> None:
     r = world.patch("officer_a", url, {"closed": True})
     assert r.status_code == 200 and r.json()["closed_at"]
     assert world.get("officer_a", f"{V1}/cases").json()["total"] == 0
-    assert world.get("officer_a", f"{V1}/cases", params={"include_closed": True}).json()["total"] == 1
+    assert (
+        world.get("officer_a", f"{V1}/cases", params={"include_closed": True}).json()["total"] == 1
+    )
 
 
 def test_protected_person_sees_own_case_guidance_and_measures(world: World) -> None:

@@ -78,8 +78,12 @@ VERY_HIGH = HIGH | {K.safe_accommodation, K.relocation_support, K.ai_cctv}
 
 @pytest.mark.parametrize(
     ("level", "required"),
-    [(None, set()), (RiskLevel.normal, NORMAL), (RiskLevel.high, HIGH),
-     (RiskLevel.very_high, VERY_HIGH)],
+    [
+        (None, set()),
+        (RiskLevel.normal, NORMAL),
+        (RiskLevel.high, HIGH),
+        (RiskLevel.very_high, VERY_HIGH),
+    ],
 )
 def test_level_requires_measures(level: RiskLevel | None, required: set[MeasureKind]) -> None:
     plan = plan_measures(level, [])
@@ -106,9 +110,11 @@ def test_lowering_level_cancels_required_and_lists_what_is_still_in_place() -> N
 
 
 def test_raising_level_adds_only_what_is_new() -> None:
-    active = [ActiveMeasure(K.emergency_line_registration, S.in_place),
-              ActiveMeasure(K.patrol_plan, S.in_place),
-              ActiveMeasure(K.smartwatch, S.ended)]
+    active = [
+        ActiveMeasure(K.emergency_line_registration, S.in_place),
+        ActiveMeasure(K.patrol_plan, S.in_place),
+        ActiveMeasure(K.smartwatch, S.ended),
+    ]
     plan = plan_measures(RiskLevel.high, active)
     assert plan.to_require == {K.smartwatch}  # an ended measure is required anew
     assert plan.missing == {K.smartwatch}

@@ -72,7 +72,7 @@ def _empty(engine: Engine) -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
         else:
             for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))  # noqa: S608 - our own table names
+                conn.execute(text(f'DELETE FROM "{t}"'))
 
 
 @pytest.fixture

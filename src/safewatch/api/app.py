@@ -36,9 +36,9 @@ ROUTERS = (
 
 def api_routes() -> list[tuple[str, APIRoute]]:
     """Every route of the hub with its full path (FastAPI keeps included routers nested)."""
-    routes = [(API_PREFIX + r.path, r) for m in ROUTERS for r in m.router.routes]
-    routes += [(r.path, r) for r in health.router.routes]
-    return [(path, r) for path, r in routes if isinstance(r, APIRoute)]
+    prefixed = [(API_PREFIX, r) for m in ROUTERS for r in m.router.routes]
+    prefixed += [("", r) for r in health.router.routes]
+    return [(prefix + r.path, r) for prefix, r in prefixed if isinstance(r, APIRoute)]
 
 
 def create_app(settings: Settings) -> FastAPI:

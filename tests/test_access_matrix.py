@@ -30,6 +30,8 @@ GET /api/v1/cases | admin caseworker officer protected_person security_operator
 POST /api/v1/cases | admin officer
 GET /api/v1/cases/{{case_id}} | admin caseworker officer protected_person security_operator
 PATCH /api/v1/cases/{{case_id}} | admin caseworker officer
+PATCH /api/v1/cases/{{case_id}}/person | admin caseworker officer
+PATCH /api/v1/cases/{{case_id}}/offenders/{{offender_id}} | admin officer
 POST /api/v1/cases/{{case_id}}/offenders | admin officer
 POST /api/v1/cases/{{case_id}}/offenders/{{offender_id}}/orders | admin officer
 POST /api/v1/cases/{{case_id}}/offenders/{{offender_id}}/photos | admin officer

@@ -218,3 +218,33 @@ def test_protected_person_sees_own_case_guidance_and_measures(world: World) -> N
     ko = world.get("victim_a", f"{V1}/me/case").json()
     assert any("112" in g for g in ko["guidance"]) and ko["guidance"] != me["guidance"]
     assert world.get("victim_a", f"{V1}/cases/{world.cases['b']}").status_code == 403
+
+
+def test_person_and_offender_details_can_change(world: World) -> None:
+    url = f"{V1}/cases/{world.cases['a']}"
+    r = world.patch(
+        "caseworker_a",
+        f"{url}/person",
+        {
+            "address": "서귀포시 새주소 9",
+            "latitude": 33.25,
+            "household": [
+                {"full_name": "Min", "relation": "son"},
+                {"full_name": "Ara", "relation": "mother", "phone": "010-2222-3333"},
+            ],
+        },
+    )
+    assert r.status_code == 200, r.text
+    person = world.get("officer_a", url).json()["protected_person"]
+    assert person["address"] == "서귀포시 새주소 9" and person["latitude"] == 33.25
+    assert person["phone"] == "010-1111-0001"  # untouched
+    assert sorted(m["full_name"] for m in person["household"]) == ["Ara", "Min"]
+    r = world.patch("caseworker_a", f"{url}/person", {"phone": None})
+    assert r.status_code == 422 and "phone cannot be emptied" in r.json()["detail"]
+    offender_id = world.get("officer_a", url).json()["offenders"][0]["id"]
+    r = world.patch(
+        "officer_a", f"{url}/offenders/{offender_id}", {"description": "now has a beard"}
+    )
+    assert r.status_code == 200 and r.json()["description"] == "now has a beard"
+    trail = world.get("officer_a", f"{url}/audit", params={"action": "update"}).json()["items"]
+    assert any(e["entity"] == "protected_person" and "address" in e["reason"] for e in trail)

@@ -154,12 +154,13 @@ def serve(
     host, port = host or settings.host, port or settings.port
     if demo or settings.seed_demo:
         migrate.upgrade(settings.sqlalchemy_url)
-        _seed_demo(settings, quiet=True)
-        from safewatch.demo.seed import DEMO_PASSWORD, DEMO_USERS
+        if not _seed_demo(settings, quiet=True):
+            from safewatch.demo.seed import DEMO_PASSWORD, DEMO_USERS
 
-        typer.echo(
-            "demo logins: " + ", ".join(u for u, *_ in DEMO_USERS) + f" (password: {DEMO_PASSWORD})"
-        )
+            users = ", ".join(u for u, *_ in DEMO_USERS)
+            typer.echo(f"demo logins: {users} (password: {DEMO_PASSWORD})")
+    for folder in (settings.photo_dir, settings.clip_dir):
+        folder.mkdir(parents=True, exist_ok=True)
     typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     sys.stdout.flush()
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -36,6 +36,19 @@ class ProtectedPersonIn(Schema):
     household: list[HouseholdMemberIn] = Field(default_factory=list, max_length=30)
 
 
+class ProtectedPersonUpdate(Schema):
+    """Only the fields given are changed; ``household`` replaces the whole list."""
+
+    full_name: Name | None = None
+    phone: Phone | None = None
+    email: str | None = None
+    address: Address | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    language: Annotated[str, StringConstraints(pattern="^(ko|en)$")] | None = None
+    household: list[HouseholdMemberIn] | None = Field(None, max_length=30)
+
+
 class ProtectedPersonPublic(Schema):
     id: uuid.UUID
     full_name: str
@@ -80,6 +93,13 @@ class OffenderIn(Schema):
     birth_year: int | None = Field(None, ge=1900, le=2100)
     relation_to_victim: str | None = Field(None, max_length=60)
     order: ProtectionOrderIn | None = None
+
+
+class OffenderUpdate(Schema):
+    full_name: Name | None = None
+    description: Text | None = None
+    birth_year: int | None = Field(None, ge=1900, le=2100)
+    relation_to_victim: str | None = Field(None, max_length=60)
 
 
 class OffenderPhotoPublic(Schema):

@@ -22,7 +22,14 @@ from safewatch.models import (
     ProtectionOrder,
     User,
 )
-from safewatch.schemas.cases import CaseCreate, CaseUpdate, OffenderIn, ProtectionOrderIn
+from safewatch.schemas.cases import (
+    CaseCreate,
+    CaseUpdate,
+    OffenderIn,
+    OffenderUpdate,
+    ProtectedPersonUpdate,
+    ProtectionOrderIn,
+)
 from safewatch.services.context import Caller
 from safewatch.services.measures import active_measures
 
@@ -200,6 +207,41 @@ def update_case(session: Session, caller: Caller, case: Case, data: CaseUpdate) 
             case.closed_at = None
     session.flush()
     return case
+
+
+def update_person(
+    session: Session, caller: Caller, case: Case, data: ProtectedPersonUpdate
+) -> ProtectedPerson:
+    person = case.protected_person
+    changes = data.model_dump(exclude_unset=True, exclude={"household"})
+    for name in ("full_name", "phone", "address", "language"):
+        if name in changes and changes[name] is None:
+            raise Invalid(f"{name} cannot be emptied")
+    for name, value in changes.items():
+        setattr(person, name, value)
+    if data.household is not None:
+        person.household = [HouseholdMember(**m.model_dump()) for m in data.household]
+    session.flush()
+    fields = sorted(data.model_fields_set)
+    caller.record(
+        session, "update", "protected_person", person.id, "changed " + ", ".join(fields), case.id
+    )
+    return person
+
+
+def update_offender(
+    session: Session, caller: Caller, case: Case, offender: Offender, data: OffenderUpdate
+) -> Offender:
+    changes = data.model_dump(exclude_unset=True)
+    if "full_name" in changes and changes["full_name"] is None:
+        raise Invalid("full_name cannot be emptied")
+    for name, value in changes.items():
+        setattr(offender, name, value)
+    session.flush()
+    caller.record(
+        session, "update", "offender", offender.id, "changed " + ", ".join(sorted(changes)), case.id
+    )
+    return offender
 
 
 def _refuse_close_with_devices(case: Case) -> None:

@@ -53,6 +53,7 @@ def donate(session: Session, caller: Caller, fund: Fund, data: DonationIn) -> Fu
     session.add(entry)
     session.flush()
     session.refresh(fund)
+    caller.record(session, "create", "fund_entry", entry.id, "donation")
     return entry
 
 

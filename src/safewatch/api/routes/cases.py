@@ -22,6 +22,9 @@ from safewatch.schemas.cases import (
     OffenderIn,
     OffenderPhotoPublic,
     OffenderPublic,
+    OffenderUpdate,
+    ProtectedPersonPublic,
+    ProtectedPersonUpdate,
     ProtectionOrderIn,
     ProtectionOrderPublic,
 )
@@ -72,6 +75,30 @@ def update_case(
 ) -> CasePublic:
     case = cases.get_case(session, caller, case_id, "case changed", manage=True)
     return case_public(cases.update_case(session, caller, case, data))
+
+
+@router.patch("/{case_id}/person")
+def update_person(
+    session: SessionDep, caller: Manager, case_id: uuid.UUID, data: ProtectedPersonUpdate
+) -> ProtectedPersonPublic:
+    """Change the protected person's contact, address (e.g. after relocation) or household."""
+    case = cases.get_case(session, caller, case_id, "person changed", manage=True)
+    return ProtectedPersonPublic.model_validate(cases.update_person(session, caller, case, data))
+
+
+@router.patch("/{case_id}/offenders/{offender_id}")
+def update_offender(
+    session: SessionDep,
+    caller: Police,
+    case_id: uuid.UUID,
+    offender_id: uuid.UUID,
+    data: OffenderUpdate,
+) -> OffenderPublic:
+    case = cases.get_case(session, caller, case_id, "offender changed", manage=True)
+    offender = cases.find_offender(case, offender_id)
+    return OffenderPublic.model_validate(
+        cases.update_offender(session, caller, case, offender, data)
+    )
 
 
 @router.post("/{case_id}/offenders", status_code=201)

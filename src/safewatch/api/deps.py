@@ -6,22 +6,25 @@ itself ``public`` or ``device_only``; ``check_route_policies`` refuses to start 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from safewatch.core.config import Settings
 from safewatch.core.errors import Forbidden, Unauthorized
 from safewatch.core.roles import Role
 from safewatch.models import Device
+from safewatch.schemas.common import Page
 from safewatch.services import accounts, devices
 from safewatch.services.context import Caller
 from safewatch.store.photos import PhotoStore
 
+S = TypeVar("S", bound=BaseModel)
 _bearer = HTTPBearer(auto_error=False, description="A sign-in token or a device credential.")
 
 
@@ -131,6 +134,14 @@ class PageParams:
         size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> None:
         self.page, self.size = page, size
+
+    def wrap(self, schema: type[S], rows: Iterable[object], total: int) -> Page[S]:
+        return Page(
+            items=[schema.model_validate(r) for r in rows],
+            total=total,
+            page=self.page,
+            size=self.size,
+        )
 
 
 PageDep = Annotated[PageParams, Depends()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from safewatch.cases.access import can_manage_case, can_see_case
@@ -32,6 +32,7 @@ from safewatch.schemas.cases import (
 )
 from safewatch.services.context import Caller
 from safewatch.services.measures import active_measures
+from safewatch.store.paging import page_of
 
 
 def today() -> date:
@@ -80,16 +81,7 @@ def list_cases(
         where.append(Case.risk_level == risk_level)
     if open_only:
         where.append(Case.closed_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(*where)
-            .order_by(Case.created_at.desc(), Case.id)
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-    )
+    cases, total = page_of(session, Case, where, [Case.created_at.desc(), Case.id], page, size)
     caller.record(session, "read", "case", None, f"case list page {page} ({len(cases)} cases)")
     return cases, total
 

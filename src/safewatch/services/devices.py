@@ -16,6 +16,7 @@ from safewatch.models import Agency, Case, Device, DeviceAssignment, DeviceCrede
 from safewatch.models.resources import DeviceStatus
 from safewatch.schemas.resources import DeviceCreate, DeviceHeartbeat, StockRow
 from safewatch.services.context import Caller
+from safewatch.store.paging import page_of
 
 
 def _visible(caller: Caller) -> ColumnElement[bool]:
@@ -38,15 +39,7 @@ def list_devices(
         where.append(Device.kind == kind)
     if status:
         where.append(Device.status == status)
-    total = session.scalar(select(func.count()).select_from(Device).where(*where)) or 0
-    devices = session.scalars(
-        select(Device)
-        .where(*where)
-        .order_by(Device.kind, Device.serial)
-        .offset((page - 1) * size)
-        .limit(size)
-    )
-    return list(devices), total
+    return page_of(session, Device, where, [Device.kind, Device.serial], page, size)
 
 
 def get_device(session: Session, caller: Caller, device_id: uuid.UUID, manage: bool) -> Device:

@@ -14,6 +14,7 @@ from safewatch.models import Agency, Case, Fund, FundEntry
 from safewatch.models.fund import EntryKind
 from safewatch.schemas.fund import CaseTotal, CategoryTotal, DonationIn, ExpenditureIn, FundReport
 from safewatch.services.context import Caller
+from safewatch.store.paging import page_of
 
 
 def fund_of(session: Session, caller: Caller, centre_id: uuid.UUID | None) -> Fund:
@@ -92,16 +93,8 @@ def spend(session: Session, caller: Caller, fund: Fund, data: ExpenditureIn) -> 
 
 
 def list_entries(session: Session, fund: Fund, page: int, size: int) -> tuple[list[FundEntry], int]:
-    where = FundEntry.fund_id == fund.id
-    total = session.scalar(select(func.count()).select_from(FundEntry).where(where)) or 0
-    entries = session.scalars(
-        select(FundEntry)
-        .where(where)
-        .order_by(FundEntry.on_date.desc(), FundEntry.created_at.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    )
-    return list(entries), total
+    order = [FundEntry.on_date.desc(), FundEntry.created_at.desc()]
+    return page_of(session, FundEntry, [FundEntry.fund_id == fund.id], order, page, size)
 
 
 def report(

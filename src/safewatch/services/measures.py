@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from safewatch.cases import risk
@@ -94,48 +95,35 @@ def assess(
     return assessment, plan
 
 
+def _count(session: Session, model: type[Any], *where: ColumnElement[bool]) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
 def _evidence_missing(session: Session, case: Case, kind: MeasureKind) -> str | None:
     """Why a measure cannot be called 'in place' yet, or None when it can."""
-
-    def devices(kind_: DeviceKind) -> int:
-        return (
-            session.scalar(
-                select(func.count())
-                .select_from(Device)
-                .where(Device.case_id == case.id, Device.kind == kind_)
-            )
-            or 0
-        )
-
     match kind:
         case MeasureKind.emergency_line_registration:
             return None if case.protected_person.phone else "the person has no phone number"
         case MeasureKind.patrol_plan:
-            n = session.scalar(
-                select(func.count())
-                .select_from(PatrolPlan)
-                .where(PatrolPlan.case_id == case.id, PatrolPlan.active.is_(True))
-            )
+            n = _count(session, PatrolPlan, PatrolPlan.case_id == case.id, PatrolPlan.active)
             return None if n else "there is no active patrol plan for this case"
         case MeasureKind.smartwatch:
-            return None if devices(DeviceKind.smartwatch) else "no smartwatch is assigned"
-        case MeasureKind.ai_cctv:
-            return None if devices(DeviceKind.camera) else "no AI camera is assigned"
-        case MeasureKind.safe_accommodation:
-            n = session.scalar(
-                select(func.count())
-                .select_from(Stay)
-                .where(Stay.case_id == case.id, Stay.check_out.is_(None))
+            n = _count(
+                session, Device, Device.case_id == case.id, Device.kind == DeviceKind.smartwatch
             )
+            return None if n else "no smartwatch is assigned"
+        case MeasureKind.ai_cctv:
+            n = _count(session, Device, Device.case_id == case.id, Device.kind == DeviceKind.camera)
+            return None if n else "no AI camera is assigned"
+        case MeasureKind.safe_accommodation:
+            n = _count(session, Stay, Stay.case_id == case.id, Stay.check_out.is_(None))
             return None if n else "the person has no current safe-accommodation stay"
         case MeasureKind.relocation_support:
-            n = session.scalar(
-                select(func.count())
-                .select_from(RelocationStep)
-                .where(
-                    RelocationStep.case_id == case.id,
-                    RelocationStep.status != StepStatus.cancelled,
-                )
+            n = _count(
+                session,
+                RelocationStep,
+                RelocationStep.case_id == case.id,
+                RelocationStep.status != StepStatus.cancelled,
             )
             return None if n else "no relocation support step is planned"
         case MeasureKind.security_first_response:

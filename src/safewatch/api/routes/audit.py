@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
 from safewatch.api.deps import PageDep, SessionDep, allow
 from safewatch.core.roles import Role
@@ -12,6 +11,7 @@ from safewatch.schemas.audit import AuditEntryPublic, ChainReportPublic
 from safewatch.schemas.common import Page
 from safewatch.services.context import Caller
 from safewatch.store import audit
+from safewatch.store.paging import page_of
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Admin = Annotated[Caller, allow(Role.admin)]
@@ -19,16 +19,10 @@ Admin = Annotated[Caller, allow(Role.admin)]
 
 @router.get("")
 def list_audit(session: SessionDep, caller: Admin, paging: PageDep) -> Page[AuditEntryPublic]:
-    total = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-    rows = session.scalars(
-        select(AuditEntry)
-        .order_by(AuditEntry.seq.desc())
-        .offset((paging.page - 1) * paging.size)
-        .limit(paging.size)
-    )
-    items = [AuditEntryPublic.model_validate(r) for r in rows]
+    order = [AuditEntry.seq.desc()]
+    rows, total = page_of(session, AuditEntry, [], order, paging.page, paging.size)
     caller.record(session, "read", "audit", None, "audit trail viewed")
-    return Page(items=items, total=total, page=paging.page, size=paging.size)
+    return paging.wrap(AuditEntryPublic, rows, total)
 
 
 @router.get("/verify")

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from safewatch.api.deps import STAFF, PageDep, PhotoStoreDep, SessionDep, SettingsDep, allow
 from safewatch.api.presenters import case_public, case_summary
@@ -31,6 +30,7 @@ from safewatch.schemas.cases import (
 from safewatch.schemas.common import Page
 from safewatch.services import cases, photos
 from safewatch.services.context import Caller
+from safewatch.store.paging import page_of
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -178,17 +178,6 @@ def case_audit(
         if not action.isidentifier():
             raise Invalid("action is a word such as read or update")
         where.append(AuditEntry.action == action)
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
-    rows = session.scalars(
-        select(AuditEntry)
-        .where(*where)
-        .order_by(AuditEntry.seq.desc())
-        .offset((paging.page - 1) * paging.size)
-        .limit(paging.size)
-    )
-    return Page(
-        items=[AuditEntryPublic.model_validate(r) for r in rows],
-        total=total,
-        page=paging.page,
-        size=paging.size,
-    )
+    order = [AuditEntry.seq.desc()]
+    rows, total = page_of(session, AuditEntry, where, order, paging.page, paging.size)
+    return paging.wrap(AuditEntryPublic, rows, total)

@@ -36,12 +36,7 @@ def list_devices(
     status: DeviceStatus | None = None,
 ) -> Page[DevicePublic]:
     items, total = devices.list_devices(session, caller, paging.page, paging.size, kind, status)
-    return Page(
-        items=[DevicePublic.model_validate(d) for d in items],
-        total=total,
-        page=paging.page,
-        size=paging.size,
-    )
+    return paging.wrap(DevicePublic, items, total)
 
 
 @router.get("/devices/stock")

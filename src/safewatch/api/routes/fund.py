@@ -53,12 +53,7 @@ def list_entries(
 ) -> Page[FundEntryPublic]:
     fund = funds.fund_of(session, caller, centre_id)
     items, total = funds.list_entries(session, fund, paging.page, paging.size)
-    return Page(
-        items=[FundEntryPublic.model_validate(e) for e in items],
-        total=total,
-        page=paging.page,
-        size=paging.size,
-    )
+    return paging.wrap(FundEntryPublic, items, total)
 
 
 @router.get("/report")

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
 from safewatch.api.deps import ALL_ROLES, PageDep, SessionDep, allow
 from safewatch.core.errors import NotFound
@@ -14,6 +13,7 @@ from safewatch.schemas.common import Page
 from safewatch.schemas.people import UserCreate, UserPublic, UserUpdate
 from safewatch.services import accounts
 from safewatch.services.context import Caller
+from safewatch.store.paging import page_of
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[Caller, allow(Role.admin)]
@@ -29,20 +29,9 @@ def me(session: SessionDep, caller: Annotated[Caller, allow(*ALL_ROLES)]) -> Use
 
 @router.get("")
 def list_users(session: SessionDep, caller: Admin, paging: PageDep) -> Page[UserPublic]:
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    users = session.scalars(
-        select(User)
-        .order_by(User.username)
-        .offset((paging.page - 1) * paging.size)
-        .limit(paging.size)
-    )
+    users, total = page_of(session, User, [], [User.username], paging.page, paging.size)
     caller.record(session, "read", "user", None, "user list")
-    return Page(
-        items=[UserPublic.model_validate(u) for u in users],
-        total=total,
-        page=paging.page,
-        size=paging.size,
-    )
+    return paging.wrap(UserPublic, users, total)
 
 
 @router.post("", status_code=201)

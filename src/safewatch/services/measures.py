@@ -105,7 +105,9 @@ def _evidence_missing(session: Session, case: Case, kind: MeasureKind) -> str | 
         case MeasureKind.emergency_line_registration:
             return None if case.protected_person.phone else "the person has no phone number"
         case MeasureKind.patrol_plan:
-            n = _count(session, PatrolPlan, PatrolPlan.case_id == case.id, PatrolPlan.active)
+            n = _count(
+                session, PatrolPlan, PatrolPlan.case_id == case.id, PatrolPlan.active.is_(True)
+            )
             return None if n else "there is no active patrol plan for this case"
         case MeasureKind.smartwatch:
             n = _count(

@@ -1,0 +1,1 @@
+"""The AI CCTV camera worker: video in, persons detected and tracked, zone rules, clips, events."""

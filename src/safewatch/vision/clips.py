@@ -1,0 +1,84 @@
+"""Cutting event clips out of the pre-roll: MP4 with faststart, playable in a browser.
+
+H.264 (and H.265) sources are remuxed packet by packet — no re-encoding, a few milliseconds.
+Other codecs (old MPEG-4 cameras, files) cannot go into a browser-playable MP4 as they are: those
+clips are transcoded to H.264 as a fallback, which costs CPU (~0.7 core-seconds per 10 s here).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from av.video.stream import VideoStream
+
+from safewatch.vision.ring import TimedPacket
+
+REMUXABLE = {"h264", "hevc"}
+
+
+class ClipError(RuntimeError):
+    pass
+
+
+def write_clip(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> str:
+    """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'."""
+    if not packets:
+        raise ClipError("no video in the pre-roll for this clip")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        if stream.codec_context.name in REMUXABLE:
+            _remux(stream, packets, tmp)
+            how = "remux"
+        else:
+            _transcode(stream, packets, tmp)
+            how = "transcode"
+        os.replace(tmp, path)
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, av.FFmpegError):
+            raise
+        raise ClipError(f"could not write the clip: {exc}") from exc
+    return how
+
+
+def _remux(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
+    first = packets[0].packet
+    base = first.dts if first.dts is not None else first.pts
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        out_stream = out.add_stream_from_template(stream)
+        for item in packets:
+            src = item.packet
+            copy = av.Packet(bytes(src))
+            copy.pts = None if src.pts is None else src.pts - base
+            copy.dts = None if src.dts is None else src.dts - base
+            copy.time_base = src.time_base
+            copy.is_keyframe = item.keyframe
+            copy.stream = out_stream
+            out.mux(copy)
+
+
+def _transcode(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
+    decoder = av.CodecContext.create(stream.codec_context.name, "r")
+    decoder.width, decoder.height = stream.codec_context.width, stream.codec_context.height  # type: ignore[attr-defined]
+    if stream.codec_context.extradata:
+        decoder.extradata = stream.codec_context.extradata
+    rate = stream.average_rate or stream.guessed_rate or Fraction(10)
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        enc = out.add_stream("libx264", rate=rate)
+        enc.width, enc.height = stream.codec_context.width, stream.codec_context.height
+        enc.pix_fmt = "yuv420p"
+        enc.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(int(rate * 2))}
+        n = 0
+        for item in packets:
+            for frame in decoder.decode(item.packet):  # type: ignore[attr-defined]
+                frame.pts, frame.time_base = n, 1 / rate
+                n += 1
+                out.mux(enc.encode(frame.reformat(format="yuv420p")))
+        out.mux(enc.encode(None))
+    if n == 0:
+        raise ClipError("the pre-roll did not decode to any frame")

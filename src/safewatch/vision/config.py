@@ -1,0 +1,190 @@
+"""The site file: one Pydantic model for a site's cameras, zones, detector and delivery.
+
+Every model forbids unknown keys, so a typo fails at start with the field's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Point = tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArmWindow(Strict):
+    """When a zone is armed: weekdays (0 = Monday) and a local time window; end < start spans
+    midnight (e.g. 22:00–06:00)."""
+
+    days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: list(range(7)), title="Weekdays", description="0 = Monday."
+    )
+    start: time = Field(title="Start", description="Local time the zone is armed, HH:MM.")
+    end: time = Field(title="End", description="Local time it is disarmed, HH:MM.")
+
+    def covers(self, local: datetime) -> bool:
+        now, day = local.time(), local.weekday()
+        if self.start <= self.end:
+            return day in self.days and self.start <= now < self.end
+        if now >= self.start:  # evening part of an overnight window
+            return day in self.days
+        return (day - 1) % 7 in self.days and now < self.end
+
+
+class ZoneConfig(Strict):
+    name: str = Field(min_length=1, max_length=60, title="Name")
+    kind: Literal["boundary", "perimeter", "mask"] = Field(
+        title="Kind",
+        description="boundary: intrusion when a foot point enters; perimeter: loitering when "
+        "one person stays; mask: people there are ignored.",
+    )
+    polygon: list[Point] = Field(
+        min_length=3, title="Polygon", description="Corners as [x, y], 0–1 of width and height."
+    )
+    loiter_seconds: float | None = Field(
+        None, gt=0, le=3600, title="Loiter seconds", description="Perimeter zones: how long."
+    )
+    inertia_frames: int = Field(
+        2, ge=1, le=20, title="Inertia", description="Analysed frames inside before it counts."
+    )
+    armed: list[ArmWindow] = Field(
+        default_factory=list, title="Armed", description="Empty: always armed."
+    )
+
+    @model_validator(mode="after")
+    def verify_kind_fields(self) -> ZoneConfig:
+        if self.kind == "perimeter" and self.loiter_seconds is None:
+            return self.model_copy(update={"loiter_seconds": 20.0})
+        if self.kind != "perimeter" and self.loiter_seconds is not None:
+            raise ValueError(f"loiter_seconds applies to perimeter zones, not {self.kind}")
+        return self
+
+    def armed_at(self, local: datetime) -> bool:
+        return not self.armed or any(w.covers(local) for w in self.armed)
+
+
+class DetectorConfig(Strict):
+    type: Literal["ssd", "onnx"] = Field(
+        "ssd", description="ssd: the shipped SSDLite pedestrian model; onnx: model_path."
+    )
+    model_path: Path | None = Field(None, description="ONNX model (YOLO-style output).")
+    input_size: int = Field(300, ge=64, le=1920, description="Square network input, pixels.")
+    confidence: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        description="Lowest person score passed on; the tracker starts tracks only above 0.5 "
+        "and uses weaker boxes to keep existing ones.",
+    )
+
+    @model_validator(mode="after")
+    def verify_model_path(self) -> DetectorConfig:
+        if self.type == "onnx" and self.model_path is None:
+            raise ValueError("an onnx detector needs model_path")
+        return self
+
+
+class TamperConfig(Strict):
+    dark_luma: float = Field(18, ge=0, le=255, description="Mean luma below this: blacked out.")
+    flat_std: float = Field(6, ge=0, le=128, description="Luma spread below this: covered.")
+    moved_similarity: float = Field(
+        0.45, ge=0, le=1, description="Correlation with the learnt view below this: moved."
+    )
+    seconds: float = Field(3, gt=0, le=600, description="How long before it is reported.")
+
+
+class CameraConfig(Strict):
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
+    source: str = Field(min_length=1, description="rtsp://, http(s):// or a file path.")
+    analyse_fps: float = Field(5, gt=0, le=30, description="Frames analysed per second.")
+    pre_roll_seconds: float = Field(10, ge=0, le=60)
+    post_roll_seconds: float = Field(10, ge=0, le=60)
+    offline_after_seconds: float = Field(10, gt=0, le=600)
+    motion_threshold: float = Field(
+        0.002, ge=0, le=1, description="Share of changed pixels that wakes the detector."
+    )
+    credential_env: str | None = Field(
+        None, description="Env variable holding this camera's device credential."
+    )
+    zones: list[ZoneConfig] = Field(default_factory=list)
+    detector: DetectorConfig = Field(default_factory=DetectorConfig)  # type: ignore[arg-type]
+    tamper: TamperConfig = Field(default_factory=TamperConfig)  # type: ignore[arg-type]
+
+    @field_validator("zones")
+    @classmethod
+    def verify_zone_names(cls, zones: list[ZoneConfig]) -> list[ZoneConfig]:
+        names = [z.name for z in zones]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"zone names must differ within a camera: {', '.join(dupes)}")
+        return zones
+
+
+class HubConfig(Strict):
+    url: str = Field(pattern=r"^https?://", description="The hub's base URL.")
+    heartbeat_seconds: float = Field(15, gt=0, le=600)
+
+
+class SiteConfig(Strict):
+    site: str = Field(min_length=1, max_length=80, title="Site")
+    timezone: str = Field("Asia/Seoul", description="For arm schedules.")
+    cameras: list[CameraConfig] = Field(min_length=1)
+    hub: HubConfig | None = None
+    data_dir: Path = Field(Path("var/worker"), description="Outbox and clips.")
+
+    @field_validator("timezone")
+    @classmethod
+    def verify_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}'") from exc
+        return value
+
+    @field_validator("cameras")
+    @classmethod
+    def verify_camera_names(cls, cameras: list[CameraConfig]) -> list[CameraConfig]:
+        names = [c.name for c in cameras]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"camera names must differ: {', '.join(dupes)}")
+        return cameras
+
+    @property
+    def zone_info(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SiteFileError(ValueError):
+    """A site file that cannot be used; the message names the field and the reason."""
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def load_site(path: Path) -> SiteConfig:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SiteFileError(f"{path}: cannot read the site file: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise SiteFileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SiteFileError(f"{path}: the site file must be a mapping with site and cameras")
+    try:
+        return SiteConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{_where(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
+        raise SiteFileError(f"{path}: " + "; ".join(lines)) from exc

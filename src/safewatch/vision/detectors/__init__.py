@@ -1,0 +1,1 @@
+"""Person detectors: the shipped SSD default and an ONNX option, behind one port."""

@@ -1,0 +1,241 @@
+"""One camera's pipeline: packets into the pre-roll, frames through gate → detect → track →
+face hook → rules, events out with a snapshot at once and a clip when the post-roll ends."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import av
+import numpy as np
+import supervision as sv
+from av.video.stream import VideoStream
+
+from safewatch.vision.clips import ClipError, write_clip
+from safewatch.vision.config import CameraConfig, SiteConfig
+from safewatch.vision.detectors.base import PersonDetector
+from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
+from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
+from safewatch.vision.ring import PacketRing
+from safewatch.vision.rules import BoundaryRule, IdentityRule, LoiterRule, RuleHit, zone_polygon
+from safewatch.vision.tracking import PersonLinker, make_tracker
+
+log = logging.getLogger(__name__)
+SAFETY_DETECT_SECONDS = 1.0  # detect at least this often even when nothing moves
+GOP_MARGIN_SECONDS = 4.0
+
+
+class EventSink(Protocol):
+    """Where events go: the worker's outbox, or the analyse command's output."""
+
+    def event(self, event: CameraEvent, snapshot: bytes) -> None: ...
+
+    def clip(self, event_id: uuid.UUID, path: Path | None, error: str | None) -> None: ...
+
+
+class FaceStage(Protocol):
+    """The hook where recognition attaches identities (``rules.IDENTITY_*`` data keys)."""
+
+    def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections: ...
+
+
+@dataclass
+class _PendingClip:
+    event_id: uuid.UUID
+    start: float
+    end: float
+
+
+@dataclass
+class FrameStats:
+    decoded: int = 0
+    analysed: int = 0
+    detected: int = 0
+
+
+def wall_clock(_t: float) -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class CameraPipeline:
+    site: SiteConfig
+    camera: CameraConfig
+    detector: PersonDetector
+    sink: EventSink
+    clip_dir: Path | None
+    face_stage: FaceStage | None = None
+    clock: Callable[[float], datetime] = wall_clock
+    stats: FrameStats = field(default_factory=FrameStats)
+
+    def __post_init__(self) -> None:
+        c = self.camera
+        self.ring = PacketRing(c.pre_roll_seconds + c.post_roll_seconds + GOP_MARGIN_SECONDS)
+        self.gate = MotionGate(c.motion_threshold)
+        self.tamper = TamperWatch(c.tamper)
+        self.tracker = make_tracker(c.analyse_fps)
+        self.linker = PersonLinker()
+        self.identity = IdentityRule()
+        self.stream: VideoStream | None = None
+        self._frame_size: tuple[int, int] | None = None
+        self._boundaries: list[BoundaryRule] = []
+        self._loiters: list[LoiterRule] = []
+        self._masks: list[sv.PolygonZone] = []
+        self._next_t: float | None = None
+        self._last_detect_t = -1e9
+        self._clips: list[_PendingClip] = []
+        self.last_frame: np.ndarray | None = None
+
+    # -- stream -------------------------------------------------------------------------------
+    def on_stream(self, stream: VideoStream) -> None:
+        """A new connection: its packets start a new pre-roll (timestamps restart)."""
+        self.flush_clips()
+        self.stream = stream
+        self.ring.clear()
+        self._next_t = None
+
+    def on_packet(self, packet: av.Packet) -> None:
+        self.ring.push(packet)
+
+    def on_frame(self, frame: av.VideoFrame) -> list[CameraEvent]:
+        self.stats.decoded += 1
+        if frame.time is None:
+            return []
+        t = float(frame.time)
+        self._cut_due_clips(t)
+        period = 1.0 / self.camera.analyse_fps
+        if self._next_t is not None and t + 1e-6 < self._next_t:
+            return []
+        self._next_t = max((self._next_t or t) + period, t)
+        return self._analyse(frame, t)
+
+    # -- analysis -----------------------------------------------------------------------------
+    def _setup_zones(self, size: tuple[int, int]) -> None:
+        self._frame_size = size
+        self._boundaries, self._loiters, self._masks = [], [], []
+        for zone in self.camera.zones:
+            polygon = zone_polygon(zone, size)
+            if zone.kind == "boundary":
+                self._boundaries.append(BoundaryRule(zone, polygon))
+            elif zone.kind == "perimeter":
+                self._loiters.append(LoiterRule(zone, polygon))
+            else:
+                self._masks.append(polygon)
+
+    def _analyse(self, frame: av.VideoFrame, t: float) -> list[CameraEvent]:
+        self.stats.analysed += 1
+        size = (frame.width, frame.height)
+        if self._frame_size != size:
+            self._setup_zones(size)
+        luma = small_luma(frame)
+        moving = self.gate.update(luma)
+        events: list[CameraEvent] = []
+        tamper = self.tamper.update(luma, t)
+        bgr: np.ndarray | None = None
+        if tamper is not None:
+            bgr = frame.to_ndarray(format="bgr24")
+            events.append(self._emit("camera_tampered", t, bgr, sv.Detections.empty(), None,
+                                     detail=f"{tamper.reason}: {tamper.detail}"))  # fmt: skip
+        tracking = len(self.tracker.tracks) > 0
+        if not (moving or tracking or t - self._last_detect_t >= SAFETY_DETECT_SECONDS):
+            return events
+        self._last_detect_t = t
+        bgr = bgr if bgr is not None else frame.to_ndarray(format="bgr24")
+        self.last_frame = bgr
+        self.stats.detected += 1
+        dets = self.detector.detect(bgr)
+        for mask in self._masks:
+            if len(dets):
+                dets = dets[~mask.trigger(dets)]
+        dets = self.tracker.update(dets, timestamp=t)
+        dets = self.linker.update(dets, t, size)
+        if self.face_stage is not None and len(dets):
+            dets = self.face_stage.attach(bgr, dets, t)
+        local = self.clock(t).astimezone(self.site.zone_info)
+        hits: list[RuleHit] = []
+        inside: dict[int, str] = {}
+        for rule in self._boundaries:
+            hits += rule.update(dets, t, rule.zone.armed_at(local))
+            inside.update({p: rule.zone.name for p in rule.inside})
+        for loiter in self._loiters:
+            hits += loiter.update(dets, t, loiter.zone.armed_at(local))
+        hits += self.identity.update(dets, inside)
+        for hit in hits:
+            events.append(self._emit(hit.type, t, bgr, dets, hit))  # type: ignore[arg-type]
+        return events
+
+    def _emit(
+        self,
+        type_: EventType,
+        t: float,
+        bgr: np.ndarray | None,
+        dets: sv.Detections,
+        hit: RuleHit | None,
+        detail: str | None = None,
+        with_clip: bool = True,
+    ) -> CameraEvent:
+        c = self.camera
+        clip = with_clip and self.clip_dir is not None and self.stream is not None
+        event = CameraEvent(
+            site=self.site.site,
+            camera=c.name,
+            type=type_,
+            severity=SEVERITY[type_],
+            at=self.clock(t),
+            video_t=round(t, 3),
+            track=hit.person if hit else None,
+            zone=hit.zone if hit else None,
+            identity=hit.identity if hit else None,
+            score=hit.score if hit else None,
+            detail=detail,
+            clip_start_t=round(max(0.0, t - c.pre_roll_seconds), 3) if clip else None,
+            clip_end_t=round(t + c.post_roll_seconds, 3) if clip else None,
+        )
+        snapshot = b""
+        if bgr is not None:
+            caption = f"{self.site.site}/{c.name} {type_} {event.at:%Y-%m-%d %H:%M:%S}Z"
+            zones = [z.polygon.polygon for z in [*self._boundaries, *self._loiters]]
+            snapshot = snapshot_jpeg(bgr, dets, hit.index if hit else None, zones, caption)
+        self.sink.event(event, snapshot)
+        if clip:
+            assert event.clip_start_t is not None and event.clip_end_t is not None
+            self._clips.append(_PendingClip(event.id, event.clip_start_t, event.clip_end_t))
+        return event
+
+    # -- clips and outages --------------------------------------------------------------------
+    def _cut_due_clips(self, t: float) -> None:
+        due = [c for c in self._clips if c.end <= t]
+        for clip in due:
+            self._clips.remove(clip)
+            self._cut(clip)
+
+    def flush_clips(self) -> None:
+        """Cut every pending clip with what the pre-roll holds (stream ended or reconnecting)."""
+        for clip in list(self._clips):
+            self._clips.remove(clip)
+            self._cut(clip)
+
+    def _cut(self, clip: _PendingClip) -> None:
+        assert self.clip_dir is not None
+        if self.stream is None:
+            self.sink.clip(clip.event_id, None, "the stream closed before the clip")
+            return
+        path = self.clip_dir / self.site.site / self.camera.name / f"{clip.event_id}.mp4"
+        try:
+            write_clip(self.stream, self.ring.window(clip.start, clip.end), path)
+        except (ClipError, OSError) as exc:
+            log.warning("clip for event %s not saved: %s", clip.event_id, exc)
+            self.sink.clip(clip.event_id, None, f"clip not saved: {exc}")
+            return
+        self.sink.clip(clip.event_id, path, None)
+
+    def offline(self, t: float, reason: str) -> CameraEvent:
+        """The camera stopped delivering frames; reported with the last picture seen."""
+        self.flush_clips()
+        return self._emit("camera_offline", t, self.last_frame, sv.Detections.empty(), None,
+                          detail=reason, with_clip=False)  # fmt: skip

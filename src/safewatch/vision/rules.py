@@ -1,0 +1,143 @@
+"""Zone rules. Geometry is supervision's ``PolygonZone`` (foot point in polygon); the rules keep
+per-person state fed by its masks: inertia against flicker, loiter timers tolerant to gaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import supervision as sv
+
+from safewatch.vision.config import ZoneConfig
+from safewatch.vision.tracking import PERSON_KEY
+
+IDENTITY_KIND = "identity_kind"  # offender / allowed / unknown / uncertain, from the face stage
+IDENTITY_NAME = "identity"
+IDENTITY_SCORE = "identity_score"
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    type: str  # intrusion, loitering, stranger, offender_recognized
+    zone: str | None
+    person: int
+    index: int  # row in the detections of this frame, for the snapshot box
+    identity: str | None = None
+    score: float | None = None
+
+
+def zone_polygon(zone: ZoneConfig, frame_size: tuple[int, int]) -> sv.PolygonZone:
+    w, h = frame_size
+    points = np.array([[x * (w - 1), y * (h - 1)] for x, y in zone.polygon]).round().astype(int)
+    return sv.PolygonZone(points, triggering_anchors=(sv.Position.BOTTOM_CENTER,))
+
+
+def persons(dets: sv.Detections) -> np.ndarray:
+    found = dets.data.get(PERSON_KEY)
+    return np.asarray(found) if found is not None else np.full(len(dets), -1)
+
+
+@dataclass
+class BoundaryRule:
+    """Intrusion once per entry: inside for ``inertia`` analysed frames in a row; a person must
+    be out for ``exit_frames`` before a new entry counts."""
+
+    zone: ZoneConfig
+    polygon: sv.PolygonZone
+    exit_frames: int = 5
+    _streak: dict[int, int] = field(default_factory=dict)
+    _outside: dict[int, int] = field(default_factory=dict)
+    _seen: dict[int, float] = field(default_factory=dict)
+    inside: set[int] = field(default_factory=set)
+
+    def update(self, dets: sv.Detections, t: float, armed: bool) -> list[RuleHit]:
+        mask = self.polygon.trigger(dets) if len(dets) else np.zeros(0, dtype=bool)
+        hits: list[RuleHit] = []
+        for k, person in enumerate(int(p) for p in persons(dets)):
+            if person < 0:
+                continue
+            self._seen[person] = t
+            if mask[k]:
+                self._outside[person] = 0
+                self._streak[person] = self._streak.get(person, 0) + 1
+                entered = self._streak[person] >= self.zone.inertia_frames
+                if armed and entered and person not in self.inside:
+                    self.inside.add(person)
+                    hits.append(RuleHit("intrusion", self.zone.name, person, k))
+            else:
+                self._streak[person] = 0
+                self._outside[person] = self._outside.get(person, 0) + 1
+                if self._outside[person] >= self.exit_frames:
+                    self.inside.discard(person)
+        for person in [p for p, seen in self._seen.items() if t - seen > 60]:
+            for state in (self._seen, self._streak, self._outside):
+                state.pop(person, None)
+            self.inside.discard(person)
+        return hits
+
+
+@dataclass
+class LoiterRule:
+    """Loitering when one person has been in the zone ``loiter_seconds``; absences shorter than
+    ``gap_seconds`` (occlusion, a missed detection, a re-linked track) do not restart the clock."""
+
+    zone: ZoneConfig
+    polygon: sv.PolygonZone
+    gap_seconds: float = 5.0
+    _first: dict[int, float] = field(default_factory=dict)
+    _last: dict[int, float] = field(default_factory=dict)
+    _fired: set[int] = field(default_factory=set)
+
+    def update(self, dets: sv.Detections, t: float, armed: bool) -> list[RuleHit]:
+        mask = self.polygon.trigger(dets) if len(dets) else np.zeros(0, dtype=bool)
+        hits: list[RuleHit] = []
+        for k, person in enumerate(int(p) for p in persons(dets)):
+            if person < 0 or not mask[k]:
+                continue
+            if person not in self._last or t - self._last[person] > self.gap_seconds:
+                self._first[person] = t
+                self._fired.discard(person)
+            self._last[person] = t
+            limit = self.zone.loiter_seconds or 0.0
+            if armed and person not in self._fired and t - self._first[person] >= limit:
+                self._fired.add(person)
+                hits.append(RuleHit("loitering", self.zone.name, person, k))
+        for person in [p for p, last in self._last.items() if t - last > 4 * self.gap_seconds]:
+            self._last.pop(person)
+            self._first.pop(person, None)
+            self._fired.discard(person)
+        return hits
+
+    def dwell(self, person: int, t: float) -> float:
+        return t - self._first[person] if person in self._first else 0.0
+
+
+@dataclass
+class IdentityRule:
+    """Offender recognised (anywhere in view) and stranger (an unknown person inside a boundary
+    zone), from the decisions the face stage attaches; each once per person."""
+
+    _offenders: set[int] = field(default_factory=set)
+    _strangers: set[int] = field(default_factory=set)
+
+    def update(self, dets: sv.Detections, inside: dict[int, str]) -> list[RuleHit]:
+        kinds = dets.data.get(IDENTITY_KIND)
+        if kinds is None:
+            return []
+        names = dets.data.get(IDENTITY_NAME, [None] * len(dets))
+        scores = dets.data.get(IDENTITY_SCORE, [None] * len(dets))
+        hits: list[RuleHit] = []
+        for k, person in enumerate(int(p) for p in persons(dets)):
+            if person < 0:
+                continue
+            kind = kinds[k]
+            score = None if scores[k] is None else float(scores[k])
+            if kind == "offender" and person not in self._offenders:
+                self._offenders.add(person)
+                hits.append(RuleHit("offender_recognized", inside.get(person), person, k,
+                                    names[k], score))  # fmt: skip
+            elif kind == "unknown" and person in inside and person not in self._strangers:
+                self._strangers.add(person)
+                hits.append(RuleHit("stranger", inside[person], person, k, None, score))
+        return hits

@@ -1,0 +1,98 @@
+"""Track ids from ByteTrack (the ``trackers`` library), and person ids that survive a track switch.
+
+A tracker gives a walker a new id after an occlusion; rules that count time (loitering) or count
+people (one intrusion each) need the same person to keep one id. ``PersonLinker`` gives a new track
+the person id of one that vanished moments ago close by.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import supervision as sv
+from trackers import ByteTrackTracker
+
+PERSON_KEY = "person"
+
+
+def foot_points(dets: sv.Detections) -> np.ndarray:
+    """Bottom-centre of each box: where a person stands."""
+    xyxy = dets.xyxy
+    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]], axis=1)
+
+
+def make_tracker(analyse_fps: float) -> ByteTrackTracker:
+    return ByteTrackTracker(
+        frame_rate=analyse_fps,
+        lost_track_buffer=45,  # 1.5 s, counted in 30 fps frames by the library
+        track_activation_threshold=0.5,
+        minimum_consecutive_frames=2,
+        minimum_iou_threshold=0.1,
+        high_conf_det_threshold=0.55,
+    )
+
+
+@dataclass
+class _Seen:
+    person: int
+    t: float
+    x: float
+    y: float
+
+
+class PersonLinker:
+    def __init__(
+        self, rejoin_seconds: float = 6.0, near: float = 0.06, speed: float = 0.1
+    ) -> None:
+        self.rejoin_seconds = rejoin_seconds
+        # How far a lost person may have gone, in frame diagonals: ``near`` plus ``speed`` per
+        # second unseen (a walker crosses a typical camera view in about 10 s).
+        self.near, self.speed = near, speed
+        self._by_track: dict[int, _Seen] = {}
+        self._next = 1
+
+    def update(self, dets: sv.Detections, t: float, frame_size: tuple[int, int]) -> sv.Detections:
+        """Adds ``data['person']``; detections without a track id get -1."""
+        diagonal = math.hypot(*frame_size)
+        ids = dets.tracker_id if dets.tracker_id is not None else np.full(len(dets), -1)
+        feet = foot_points(dets) if len(dets) else np.zeros((0, 2))
+        current = {int(i) for i in ids if i >= 0}
+        lost = [s for tid, s in self._by_track.items() if tid not in current]
+        persons = np.full(len(dets), -1, dtype=int)
+        for k, tid in enumerate(int(i) for i in ids):
+            if tid < 0:
+                continue
+            x, y = float(feet[k, 0]), float(feet[k, 1])
+            seen = self._by_track.get(tid)
+            if seen is None:
+                person = self._rejoin(lost, t, x, y, diagonal)
+                seen = _Seen(person, t, x, y)
+                self._by_track[tid] = seen
+            seen.t, seen.x, seen.y = t, x, y
+            persons[k] = seen.person
+        # Forget tracks long gone, so memory stays flat over days.
+        self._by_track = {
+            tid: s for tid, s in self._by_track.items() if t - s.t <= 2 * self.rejoin_seconds
+        }
+        dets.data[PERSON_KEY] = persons
+        return dets
+
+    def _rejoin(self, lost: list[_Seen], t: float, x: float, y: float, diagonal: float) -> int:
+        best: _Seen | None = None
+        best_score = 1.0
+        for s in lost:
+            gap = t - s.t
+            if not 0 < gap <= self.rejoin_seconds:
+                continue
+            reach = (self.near + self.speed * gap) * diagonal
+            score = math.hypot(s.x - x, s.y - y) / reach
+            if score <= best_score:
+                best, best_score = s, score
+        if best is not None:
+            lost.remove(best)
+            best.t = -math.inf  # its old track id must not claim it again
+            return best.person
+        self._next += 1
+        return self._next - 1

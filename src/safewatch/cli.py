@@ -13,6 +13,7 @@ from safewatch.core.config import Settings, get_settings
 from safewatch.core.roles import Role
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
+from safewatch.vision.commands import analyze_command, bench_app, camera_app, site_app
 
 app = typer.Typer(help="Safewatch: protection of crime victims.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -23,6 +24,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
+app.add_typer(camera_app, name="camera")
+app.add_typer(site_app, name="site")
+app.add_typer(bench_app, name="bench")
+app.command("analyze")(analyze_command)
 
 
 def _settings() -> Settings:

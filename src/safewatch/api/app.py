@@ -13,6 +13,7 @@ from safewatch.api.routes import (
     assessments,
     audit,
     auth,
+    camera_events,
     cases,
     devices,
     fund,
@@ -24,13 +25,14 @@ from safewatch.api.routes import (
     users,
 )
 from safewatch.core.config import Settings
+from safewatch.store.clips import LocalClipStore
 from safewatch.store.db import make_engine, make_session_factory
 from safewatch.store.photos import LocalPhotoStore
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
     auth, users, agencies, cases, assessments, measures, support, devices, fund, registry,
-    audit, me,
+    audit, me, camera_events,
 )  # fmt: skip
 
 
@@ -52,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.photo_store = LocalPhotoStore(settings.photo_dir)
+    app.state.clip_store = LocalClipStore(settings.clip_dir)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in ROUTERS:

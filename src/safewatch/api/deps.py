@@ -22,6 +22,7 @@ from safewatch.models import Device
 from safewatch.schemas.common import Page
 from safewatch.services import accounts, devices
 from safewatch.services.context import Caller
+from safewatch.store.clips import ClipStore
 from safewatch.store.photos import PhotoStore
 
 S = TypeVar("S", bound=BaseModel)
@@ -38,6 +39,11 @@ def get_photo_store(request: Request) -> PhotoStore:
     return store
 
 
+def get_clip_store(request: Request) -> ClipStore:
+    store: ClipStore = request.app.state.clip_store
+    return store
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One request, one transaction: committed when the route returns, rolled back on error."""
     with request.app.state.session_factory() as session, session.begin():
@@ -49,6 +55,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # to the client as a success.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PhotoStoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
+ClipStoreDep = Annotated[ClipStore, Depends(get_clip_store)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

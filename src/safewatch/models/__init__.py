@@ -12,6 +12,7 @@ from safewatch.models.cases import (
     ProtectionOrder,
     RiskAssessment,
 )
+from safewatch.models.events import CameraEventRecord
 from safewatch.models.fund import Fund, FundEntry
 from safewatch.models.people import Agency, LoginToken, User
 from safewatch.models.resources import (
@@ -28,6 +29,7 @@ __all__ = [
     "Agency",
     "AuditEntry",
     "AuditHead",
+    "CameraEventRecord",
     "Case",
     "CaseCounter",
     "Device",

@@ -5,10 +5,10 @@ Encryption at rest (issue 8) wraps this interface; nothing else touches photo by
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
+
+from safewatch.store.files import atomic_write, safe_name
 
 
 class PhotoStore(Protocol):
@@ -24,23 +24,10 @@ class LocalPhotoStore:
         self.root = root
 
     def _path(self, name: str) -> Path:
-        if "/" in name or name.startswith("."):
-            raise ValueError(f"bad photo name {name!r}")
-        return self.root / name
+        return self.root / safe_name(name)
 
     def put(self, name: str, data: bytes) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a crash never leaves half a photo under the final name.
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._path(name))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self._path(name), data)
 
     def get(self, name: str) -> bytes:
         return self._path(name).read_bytes()

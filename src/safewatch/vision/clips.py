@@ -24,7 +24,7 @@ class ClipError(RuntimeError):
     pass
 
 
-def write_clip(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> str:
+def write_clip(stream: VideoStream, packets: list[TimedPacket], path: Path) -> str:
     """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'."""
     if not packets:
         raise ClipError("no video in the pre-roll for this clip")
@@ -49,6 +49,8 @@ def write_clip(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) 
 def _remux(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
     first = packets[0].packet
     base = first.dts if first.dts is not None else first.pts
+    if base is None:
+        raise ClipError("the first packet of the clip has no timestamp")
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         out_stream = out.add_stream_from_template(stream)
         for item in packets:

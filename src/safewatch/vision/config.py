@@ -115,8 +115,8 @@ class CameraConfig(Strict):
         None, description="Env variable holding this camera's device credential."
     )
     zones: list[ZoneConfig] = Field(default_factory=list)
-    detector: DetectorConfig = Field(default_factory=DetectorConfig)  # type: ignore[arg-type]
-    tamper: TamperConfig = Field(default_factory=TamperConfig)  # type: ignore[arg-type]
+    detector: DetectorConfig = Field(default_factory=DetectorConfig)
+    tamper: TamperConfig = Field(default_factory=TamperConfig)
 
     @field_validator("zones")
     @classmethod

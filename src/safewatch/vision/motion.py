@@ -65,8 +65,8 @@ class TamperWatch:
             return TamperSignal("blacked_out", f"mean brightness {mean:.0f}")
         if std < self.config.flat_std:
             return TamperSignal("covered", f"no detail in the picture (spread {std:.1f})")
-        view = cv2.resize(luma, TAMPER_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
-        view = cv2.GaussianBlur(view, (5, 5), 0)
+        small = cv2.resize(luma, TAMPER_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+        view = np.asarray(cv2.GaussianBlur(small, (5, 5), 0), dtype=np.float32)
         if self._reference is None:
             self._reference = view
             return None
@@ -74,7 +74,9 @@ class TamperWatch:
         denom = float(np.sqrt((a * a).sum() * (b * b).sum())) or 1.0
         self.similarity = float((a * b).sum() / denom)
         if self.similarity < self.config.moved_similarity:
-            return TamperSignal("moved", f"the view matches the learnt one at {self.similarity:.2f}")
+            return TamperSignal(
+                "moved", f"the view matches the learnt one at {self.similarity:.2f}"
+            )
         cv2.accumulateWeighted(view, self._reference, self.LEARN_RATE)
         return None
 

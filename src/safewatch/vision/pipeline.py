@@ -4,6 +4,7 @@ face hook → rules, events out with a snapshot at once and a clip when the post
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import PersonDetector
 from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
-from safewatch.vision.ring import PacketRing
+from safewatch.vision.ring import Packet, PacketRing, TimedPacket
 from safewatch.vision.rules import BoundaryRule, IdentityRule, LoiterRule, RuleHit, zone_polygon
 from safewatch.vision.tracking import PersonLinker, make_tracker
 
@@ -71,6 +72,7 @@ class CameraPipeline:
     clip_dir: Path | None
     face_stage: FaceStage | None = None
     clock: Callable[[float], datetime] = wall_clock
+    clip_writer: Callable[[VideoStream, list[TimedPacket], Path], str] = write_clip
     stats: FrameStats = field(default_factory=FrameStats)
 
     def __post_init__(self) -> None:
@@ -90,19 +92,30 @@ class CameraPipeline:
         self._last_detect_t = -1e9
         self._clips: list[_PendingClip] = []
         self.last_frame: np.ndarray | None = None
+        # The camera thread feeds frames; the watchdog may report an outage at the same time.
+        self.lock = threading.RLock()
 
     # -- stream -------------------------------------------------------------------------------
     def on_stream(self, stream: VideoStream) -> None:
         """A new connection: its packets start a new pre-roll (timestamps restart)."""
+        with self.lock:
+            self._start_stream(stream)
+
+    def _start_stream(self, stream: VideoStream) -> None:
         self.flush_clips()
         self.stream = stream
         self.ring.clear()
         self._next_t = None
 
-    def on_packet(self, packet: av.Packet) -> None:
-        self.ring.push(packet)
+    def on_packet(self, packet: Packet) -> None:
+        with self.lock:
+            self.ring.push(packet)
 
     def on_frame(self, frame: av.VideoFrame) -> list[CameraEvent]:
+        with self.lock:
+            return self._on_frame(frame)
+
+    def _on_frame(self, frame: av.VideoFrame) -> list[CameraEvent]:
         self.stats.decoded += 1
         if frame.time is None:
             return []
@@ -126,6 +139,9 @@ class CameraPipeline:
                 self._loiters.append(LoiterRule(zone, polygon))
             else:
                 self._masks.append(polygon)
+
+    def _rules(self) -> list[BoundaryRule | LoiterRule]:
+        return [*self._boundaries, *self._loiters]
 
     def _analyse(self, frame: av.VideoFrame, t: float) -> list[CameraEvent]:
         self.stats.analysed += 1
@@ -151,7 +167,9 @@ class CameraPipeline:
         dets = self.detector.detect(bgr)
         for mask in self._masks:
             if len(dets):
-                dets = dets[~mask.trigger(dets)]
+                kept = dets[~mask.trigger(dets)]
+                assert isinstance(kept, sv.Detections)
+                dets = kept
         dets = self.tracker.update(dets, timestamp=t)
         dets = self.linker.update(dets, t, size)
         if self.face_stage is not None and len(dets):
@@ -199,7 +217,7 @@ class CameraPipeline:
         snapshot = b""
         if bgr is not None:
             caption = f"{self.site.site}/{c.name} {type_} {event.at:%Y-%m-%d %H:%M:%S}Z"
-            zones = [z.polygon.polygon for z in [*self._boundaries, *self._loiters]]
+            zones = [r.polygon.polygon for r in self._rules()]
             snapshot = snapshot_jpeg(bgr, dets, hit.index if hit else None, zones, caption)
         self.sink.event(event, snapshot)
         if clip:
@@ -216,6 +234,10 @@ class CameraPipeline:
 
     def flush_clips(self) -> None:
         """Cut every pending clip with what the pre-roll holds (stream ended or reconnecting)."""
+        with self.lock:
+            self._flush_clips()
+
+    def _flush_clips(self) -> None:
         for clip in list(self._clips):
             self._clips.remove(clip)
             self._cut(clip)
@@ -227,7 +249,7 @@ class CameraPipeline:
             return
         path = self.clip_dir / self.site.site / self.camera.name / f"{clip.event_id}.mp4"
         try:
-            write_clip(self.stream, self.ring.window(clip.start, clip.end), path)
+            self.clip_writer(self.stream, self.ring.window(clip.start, clip.end), path)
         except (ClipError, OSError) as exc:
             log.warning("clip for event %s not saved: %s", clip.event_id, exc)
             self.sink.clip(clip.event_id, None, f"clip not saved: {exc}")
@@ -236,6 +258,7 @@ class CameraPipeline:
 
     def offline(self, t: float, reason: str) -> CameraEvent:
         """The camera stopped delivering frames; reported with the last picture seen."""
-        self.flush_clips()
-        return self._emit("camera_offline", t, self.last_frame, sv.Detections.empty(), None,
-                          detail=reason, with_clip=False)  # fmt: skip
+        with self.lock:
+            self._flush_clips()
+            return self._emit("camera_offline", t, self.last_frame, sv.Detections.empty(), None,
+                              detail=reason, with_clip=False)  # fmt: skip

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-import av
+from av.packet import Packet as AnyPacket
+from av.video.stream import VideoStream
+
+Packet = AnyPacket[VideoStream]
 
 
 @dataclass(frozen=True)
 class TimedPacket:
     t: float  # seconds on the stream's clock
     keyframe: bool
-    packet: av.Packet
+    packet: Packet
 
 
-def packet_time(packet: av.Packet) -> float | None:
+def packet_time(packet: Packet) -> float | None:
     ts = packet.pts if packet.pts is not None else packet.dts
     if ts is None or packet.time_base is None:
         return None
@@ -32,7 +35,7 @@ class PacketRing:
         self.seconds = seconds
         self._gops: deque[list[TimedPacket]] = deque()
 
-    def push(self, packet: av.Packet) -> TimedPacket | None:
+    def push(self, packet: Packet) -> TimedPacket | None:
         t = packet_time(packet)
         if t is None or packet.size == 0:
             return None

@@ -43,9 +43,7 @@ class _Seen:
 
 
 class PersonLinker:
-    def __init__(
-        self, rejoin_seconds: float = 6.0, near: float = 0.06, speed: float = 0.1
-    ) -> None:
+    def __init__(self, rejoin_seconds: float = 6.0, near: float = 0.06, speed: float = 0.1) -> None:
         self.rejoin_seconds = rejoin_seconds
         # How far a lost person may have gone, in frame diagonals: ``near`` plus ``speed`` per
         # second unseen (a walker crosses a typical camera view in about 10 s).

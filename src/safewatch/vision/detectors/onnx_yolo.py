@@ -24,9 +24,7 @@ class OnnxYoloDetector:
             raise FileNotFoundError(f"ONNX detector model not found: {path}")
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.size = input_size
         self.confidence = confidence

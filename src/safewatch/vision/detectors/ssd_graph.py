@@ -66,7 +66,14 @@ class Node:
         lines = ["node {", f'  name: "{self.name}"', f'  op: "{self.op}"']
         lines += [f'  input: "{i}"' for i in self.inputs]
         for key in sorted(self.attrs, key=str.lower):
-            lines += ["  attr {", f'    key: "{key}"', "    value {", self.attrs[key], "    }", "  }"]
+            lines += [
+                "  attr {",
+                f'    key: "{key}"',
+                "    value {",
+                self.attrs[key],
+                "    }",
+                "  }",
+            ]
         return "\n".join([*lines, "}"])
 
 
@@ -76,7 +83,9 @@ def _tensor(values: list[float] | list[int]) -> str:
     else:
         dtype, name = "DT_FLOAT", "float_val"
     vals = " ".join(f"{name}: {v}" for v in values)
-    return f"      tensor {{ dtype: {dtype} tensor_shape {{ dim {{ size: {len(values)} }} }} {vals} }}"
+    return (
+        f"      tensor {{ dtype: {dtype} tensor_shape {{ dim {{ size: {len(values)} }} }} {vals} }}"
+    )
 
 
 def _scalar(kind: str, value: object) -> str:
@@ -160,7 +169,11 @@ def build_text_graph(model_pb: Path, anchors: SsdAnchors = SsdAnchors()) -> str:
     add("PriorBox/concat", "ConcatV2", [*(f"PriorBox_{i}" for i in layers), "concat/axis_flatten"])
     add("ClassPredictor/concat3d/shape", "Const", [],
         value=_tensor([0, -1, anchors.num_classes + 1]))  # fmt: skip
-    add("ClassPredictor/concat3d", "Reshape", ["ClassPredictor/concat", "ClassPredictor/concat3d/shape"])
+    add(
+        "ClassPredictor/concat3d",
+        "Reshape",
+        ["ClassPredictor/concat", "ClassPredictor/concat3d/shape"],
+    )
     add("ClassPredictor/concat/sigmoid", "Sigmoid", ["ClassPredictor/concat3d"])
     add("ClassPredictor/concat/sigmoid/Flatten", "Flatten", ["ClassPredictor/concat/sigmoid"])
     add("detection_out", "DetectionOutput",

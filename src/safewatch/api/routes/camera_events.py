@@ -1,0 +1,118 @@
+"""Camera events: devices deliver them; people of the case see them with snapshot and clip."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from safewatch.api.deps import STAFF, ClipStoreDep, DeviceDep, PageDep, SessionDep, allow
+from safewatch.core.errors import Invalid, NotFound
+from safewatch.core.roles import Role
+from safewatch.models import CameraEventRecord
+from safewatch.schemas.common import Page
+from safewatch.schemas.events import CameraEventPublic, ClipMissing, EventReceipt
+from safewatch.services import camera_events, cases
+from safewatch.services.context import Caller
+from safewatch.store.paging import page_of
+
+router = APIRouter(tags=["camera events"])
+Viewer = Annotated[Caller, allow(*STAFF, Role.security_operator, Role.protected_person)]
+
+
+def _public(record: CameraEventRecord) -> CameraEventPublic:
+    return CameraEventPublic.model_validate(
+        {
+            **{c: getattr(record, c) for c in CameraEventPublic.model_fields if hasattr(record, c)},
+            "has_snapshot": record.snapshot_name is not None,
+            "has_clip": record.clip_name is not None,
+        }
+    )
+
+
+@router.post("/device/events")
+async def receive_event(
+    response: Response,
+    session: SessionDep,
+    store: ClipStoreDep,
+    device: DeviceDep,
+    event: Annotated[str, Form(max_length=20_000, description="The event as JSON.")],
+    snapshot: UploadFile | None = None,
+) -> EventReceipt:
+    """From a camera worker's outbox. Sending the same event again is harmless (200)."""
+    data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
+    record, created = camera_events.ingest(
+        session, store, device, camera_events.parse_event(event), data
+    )
+    response.status_code = 201 if created else 200
+    return EventReceipt(id=record.id, created=created)
+
+
+@router.put("/device/events/{event_id}/clip")
+async def receive_clip(
+    request: Request, session: SessionDep, store: ClipStoreDep, device: DeviceDep,
+    event_id: uuid.UUID,
+) -> EventReceipt:  # fmt: skip
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > camera_events.MAX_CLIP_BYTES:
+            raise Invalid(f"a clip is at most {camera_events.MAX_CLIP_BYTES:,} bytes")
+    record = camera_events.attach_clip(session, store, device, event_id, bytes(body))
+    return EventReceipt(id=record.id, created=True)
+
+
+@router.post("/device/events/{event_id}/clip-missing")
+def clip_missing(
+    session: SessionDep, device: DeviceDep, event_id: uuid.UUID, data: ClipMissing
+) -> EventReceipt:
+    """The camera could not save the clip (full disk, stream gone): the event stands without."""
+    record = camera_events.clip_missing(session, device, event_id, data.reason)
+    return EventReceipt(id=record.id, created=False)
+
+
+@router.get("/cases/{case_id}/events")
+def case_events(
+    session: SessionDep, caller: Viewer, case_id: uuid.UUID, paging: PageDep
+) -> Page[CameraEventPublic]:
+    case = cases.get_case(session, caller, case_id, "camera events viewed")
+    order = [CameraEventRecord.occurred_at.desc()]
+    where = [CameraEventRecord.case_id == case.id]
+    rows, total = page_of(session, CameraEventRecord, where, order, paging.page, paging.size)
+    return Page(items=[_public(r) for r in rows], total=total, page=paging.page, size=paging.size)
+
+
+def _media(session: SessionDep, caller: Caller, event_id: uuid.UUID, what: str) -> str:
+    record = session.scalar(select(CameraEventRecord).where(CameraEventRecord.id == event_id))
+    if record is None:
+        raise NotFound("no such event")
+    cases.get_case(session, caller, record.case_id, f"event {what} viewed")
+    name = record.snapshot_name if what == "snapshot" else record.clip_name
+    if name is None:
+        why = f": {record.clip_error}" if what == "clip" and record.clip_error else ""
+        raise NotFound(f"this event has no {what}{why}")
+    return name
+
+
+@router.get("/events/{event_id}/snapshot", response_class=FileResponse,
+            responses={200: {"content": {"image/jpeg": {}}}})  # fmt: skip
+def event_snapshot(
+    session: SessionDep, caller: Viewer, store: ClipStoreDep, event_id: uuid.UUID
+) -> FileResponse:
+    name = _media(session, caller, event_id, "snapshot")
+    return FileResponse(store.path(name), media_type="image/jpeg",
+                        headers={"Cache-Control": "private, no-store"})  # fmt: skip
+
+
+@router.get("/events/{event_id}/clip", response_class=FileResponse,
+            responses={200: {"content": {"video/mp4": {}}}})  # fmt: skip
+def event_clip(
+    session: SessionDep, caller: Viewer, store: ClipStoreDep, event_id: uuid.UUID
+) -> FileResponse:
+    """The clip as MP4 (faststart; range requests let a browser play and seek at once)."""
+    name = _media(session, caller, event_id, "clip")
+    return FileResponse(store.path(name), media_type="video/mp4",
+                        headers={"Cache-Control": "private, no-store"})  # fmt: skip

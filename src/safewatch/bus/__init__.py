@@ -1,0 +1,1 @@
+"""Messages between camera workers and hubs (and, in cluster mode, between hubs)."""

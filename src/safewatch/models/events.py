@@ -1,0 +1,37 @@
+"""Camera events as the hub received them (incidents are built from these in the alert chain)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safewatch.store.base import Base, utcnow
+
+
+class CameraEventRecord(Base):
+    __tablename__ = "camera_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the worker's id: idempotency key
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), index=True)
+    site: Mapped[str] = mapped_column(String(80))
+    camera: Mapped[str] = mapped_column(String(60))
+    type: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    video_t: Mapped[float] = mapped_column(Float)
+    track: Mapped[int | None]
+    zone: Mapped[str | None] = mapped_column(String(60))
+    identity: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    snapshot_name: Mapped[str | None] = mapped_column(String(120))
+    clip_name: Mapped[str | None] = mapped_column(String(120))
+    clip_received_at: Mapped[datetime | None]
+    clip_error: Mapped[str | None] = mapped_column(Text)

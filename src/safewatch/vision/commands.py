@@ -1,0 +1,124 @@
+"""The camera commands of the ``safewatch`` CLI: camera run, analyze, bench camera, site init."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safewatch.vision.config import SiteConfig, SiteFileError, load_site
+
+camera_app = typer.Typer(help="Camera workers.", no_args_is_help=True)
+site_app = typer.Typer(help="Site files.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+
+SiteOption = Annotated[Path, typer.Option("--site", help="The site YAML file.", exists=False)]
+
+
+def _site(path: Path) -> SiteConfig:
+    try:
+        return load_site(path)
+    except SiteFileError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+@camera_app.command("run")
+def camera_run(site: SiteOption) -> None:
+    """Run the live worker for one site's cameras until interrupted."""
+    from safewatch.vision.worker import SiteWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = _site(site)
+    try:
+        worker = SiteWorker(config)
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"site {config.site}: {len(config.cameras)} camera(s); outbox {config.data_dir}")
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopping")
+
+
+def analyze_command(
+    video: Annotated[Path, typer.Argument(help="A recorded video file.")],
+    site: SiteOption,
+    watchlist: Annotated[
+        Path | None, typer.Option(help="Folder of offender photo folders.")
+    ] = None,
+    allowlist: Annotated[
+        Path | None, typer.Option(help="Folder of household photo folders.")
+    ] = None,
+    clips: Annotated[Path | None, typer.Option(help="Write event clips here.")] = None,
+    camera: Annotated[str | None, typer.Option(help="Which camera of the site.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Run the camera pipeline over a recorded file as fast as the CPU allows."""
+    from safewatch.vision.analyze import analyze, json_line
+    from safewatch.vision.source import SourceError
+
+    config = _site(site)
+    if watchlist is not None or allowlist is not None:
+        typer.secho("note: watch and allow lists take effect with face recognition (issue 4)",
+                    err=True)  # fmt: skip
+    try:
+        result = analyze(video, config, clip_dir=clips, camera=camera)
+    except (SourceError, ValueError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    for line in result.lines():
+        if as_json:
+            typer.echo(json_line(line))
+        else:
+            where = f" in {line['zone']}" if line["zone"] else ""
+            clip = f"  clip {line['clip']}" if line["clip"] else ""
+            typer.echo(
+                f"{line['t']:8.1f} s  {line['type']:<20} person {line['track']}{where}{clip}"
+            )
+    s = result.play
+    summary = f"{s.frames} frames, {s.duration:.1f} s of video, {len(result.sink.events)} events"
+    if s.bad_packets:
+        summary += f", {s.bad_packets} undecodable packets skipped"
+    typer.echo(summary, err=True)
+
+
+@bench_app.command("camera")
+def bench_camera_command(
+    video: Annotated[Path, typer.Argument(help="A video to analyse.")],
+    site: Annotated[Path | None, typer.Option(help="Site file; default: whole-view zones.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
+    from safewatch.vision.bench import bench_camera
+
+    result = bench_camera(video, _site(site) if site else None)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        typer.echo(f"{key:<42} {value}")
+
+
+@site_app.command("init")
+def site_init(
+    video: Annotated[Path, typer.Argument(help="A recording or snapshot source of the camera.")],
+    out: Annotated[Path, typer.Option(help="Site file to write.")] = Path("site.yaml"),
+    name: Annotated[str, typer.Option(help="Site name.")] = "my-home",
+    at: Annotated[float, typer.Option(help="Seconds into the video for the snapshot.")] = 0.0,
+) -> None:
+    """Write a starter site file and a snapshot with a 10 % grid to draw zones on."""
+    from safewatch.vision.site_init import init_site
+
+    try:
+        snapshot = init_site(video, out, name, at)
+    except (OSError, ValueError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"wrote {out} and {snapshot}: draw zones as [x, y] fractions of the grid")
+    sys.stdout.flush()

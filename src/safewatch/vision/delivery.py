@@ -1,0 +1,122 @@
+"""Sending the outbox to the hub with each camera's device credential, in order, with backoff."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from safewatch.vision.outbox import Outbox, OutboxItem
+
+log = logging.getLogger(__name__)
+RETRY_STATUS = {401, 403, 408, 409, 423, 425, 429}  # may change: credential fixed, camera installed
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class HubClient:
+    def __init__(
+        self, base_url: str, credential: Callable[[str], str], timeout: float = 10
+    ) -> None:
+        self.http = httpx.Client(base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout)
+        self.credential = credential  # camera name → its device secret
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _headers(self, camera: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credential(camera)}"}
+
+    def _check(self, response: httpx.Response) -> None:
+        if response.status_code < 300:
+            return
+        try:
+            detail = str(response.json().get("detail"))
+        except ValueError:
+            detail = response.text[:200]
+        retry = response.status_code >= 500 or response.status_code in RETRY_STATUS
+        raise DeliveryError(f"hub answered {response.status_code}: {detail}", retry)
+
+    def send(self, item: OutboxItem) -> None:
+        try:
+            if item.kind == "event":
+                files = {"snapshot": ("snapshot.jpg", item.snapshot or b"", "image/jpeg")}
+                response = self.http.post(
+                    "/device/events",
+                    headers=self._headers(item.camera),
+                    data={"event": item.payload or ""},
+                    files=files,
+                )
+            elif item.blob_path:
+                content = Path(item.blob_path).read_bytes()
+                response = self.http.put(f"/device/events/{item.event_id}/clip",
+                                         headers={**self._headers(item.camera),
+                                                  "Content-Type": "video/mp4"},
+                                         content=content)  # fmt: skip
+            else:
+                response = self.http.post(f"/device/events/{item.event_id}/clip-missing",
+                                          headers=self._headers(item.camera),
+                                          json={"reason": item.error or "unknown"})  # fmt: skip
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"hub not reachable: {exc.__class__.__name__}: {exc}", True
+            ) from exc
+        except FileNotFoundError as exc:
+            raise DeliveryError(f"clip file is gone: {exc.filename}", False) from exc
+        self._check(response)
+
+
+class Sender:
+    """Drains the outbox in a thread until stopped."""
+
+    def __init__(self, outbox: Outbox, client: HubClient) -> None:
+        self.outbox, self.client = outbox, client
+        self.stop = threading.Event()
+        self.sent = 0
+        self.last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self, timeout: float = 5) -> None:
+        self.stop.set()
+        self.outbox.changed.set()
+        self._thread.join(timeout)
+
+    def drain_once(self) -> bool:
+        """Try the head of the queue once; True if something was delivered."""
+        item, _ = self.outbox.next_due()
+        if item is None:
+            return False
+        try:
+            self.client.send(item)
+        except DeliveryError as exc:
+            self.last_error = str(exc)
+            if exc.retry:
+                delay = self.outbox.mark_failed(item, str(exc))
+                log.warning("%s %s not delivered (retry in %.0f s): %s", item.kind,
+                            item.event_id, delay, exc)  # fmt: skip
+            else:
+                self.outbox.mark_rejected(item, str(exc))
+                log.error("%s %s refused by the hub: %s", item.kind, item.event_id, exc)
+            return False
+        self.outbox.mark_sent(item)
+        self.sent += 1
+        self.last_error = None
+        return True
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            if self.drain_once():
+                continue
+            _, wait = self.outbox.next_due()
+            self.outbox.changed.wait(timeout=min(max(wait, 0.05), 5.0))
+            self.outbox.changed.clear()

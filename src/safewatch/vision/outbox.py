@@ -1,0 +1,142 @@
+"""The worker's on-disk outbox: every event and clip is written here before anything is sent.
+
+A hub outage of any length loses nothing: rows stay until the hub has acknowledged them, and
+they drain oldest first. SQLite with ``synchronous=FULL``: a row that was put survives a crash
+or a power cut.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from safewatch.vision.events import CameraEvent
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS item (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'clip')),
+    event_id TEXT NOT NULL,
+    camera TEXT NOT NULL,
+    payload TEXT,
+    blob_path TEXT,
+    snapshot BLOB,
+    error TEXT,
+    created REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (kind, event_id)
+);
+CREATE INDEX IF NOT EXISTS item_pending ON item (state, seq);
+"""
+MAX_BACKOFF = 60.0
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    seq: int
+    kind: str  # event or clip
+    event_id: uuid.UUID
+    camera: str
+    payload: str | None  # event JSON
+    blob_path: str | None  # clip file
+    snapshot: bytes | None
+    error: str | None  # why a clip is missing
+    attempts: int
+
+
+class Outbox:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+        self.changed = threading.Event()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _insert(self, kind: str, event_id: uuid.UUID, camera: str, **values: object) -> None:
+        cols = ["kind", "event_id", "camera", "created", *values]
+        params = [kind, str(event_id), camera, time.time(), *values.values()]
+        marks = ", ".join("?" for _ in cols)
+        with self._lock:
+            self._db.execute(
+                f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
+                params,
+            )
+        self.changed.set()
+
+    def put_event(self, event: CameraEvent, snapshot: bytes) -> None:
+        self._insert("event", event.id, event.camera, payload=event.model_dump_json(),
+                     snapshot=snapshot)  # fmt: skip
+
+    def put_clip(
+        self, event_id: uuid.UUID, camera: str, path: Path | None, error: str | None
+    ) -> None:
+        self._insert("clip", event_id, camera, blob_path=str(path) if path else None, error=error)
+
+    def next_due(self, now: float | None = None) -> tuple[OutboxItem | None, float]:
+        """The oldest pending item and 0, or None and how long until the head may be retried.
+
+        Strictly in order: a clip never overtakes its event, nor a newer event an older one.
+        """
+        now = time.time() if now is None else now
+        with self._lock:
+            row = self._db.execute(
+                "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, "
+                "attempts, next_attempt FROM item WHERE state = 'pending' ORDER BY seq LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None, 1.0
+        if row[9] > now:
+            return None, row[9] - now
+        item = OutboxItem(row[0], row[1], uuid.UUID(row[2]), row[3], row[4], row[5], row[6],
+                          row[7], row[8])  # fmt: skip
+        return item, 0.0
+
+    def mark_sent(self, item: OutboxItem) -> None:
+        with self._lock:
+            self._db.execute("UPDATE item SET state = 'sent', snapshot = NULL WHERE seq = ?",
+                             (item.seq,))  # fmt: skip
+
+    def mark_failed(self, item: OutboxItem, error: str, now: float | None = None) -> float:
+        """Back off exponentially (1 s … 60 s); returns the delay."""
+        delay = min(MAX_BACKOFF, 2.0 ** min(item.attempts, 6))
+        with self._lock:
+            self._db.execute(
+                "UPDATE item SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
+                "WHERE seq = ?",
+                ((time.time() if now is None else now) + delay, error[:500], item.seq),
+            )
+        return delay
+
+    def mark_rejected(self, item: OutboxItem, error: str) -> None:
+        """The hub refuses it for good (malformed): kept here for inspection, never resent."""
+        with self._lock:
+            self._db.execute("UPDATE item SET state = 'rejected', last_error = ? WHERE seq = ?",
+                             (error[:500], item.seq))  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, count(*) FROM item GROUP BY state").fetchall()
+        return {state: n for state, n in rows}
+
+    def event_payloads(self, state: str | None = None) -> list[dict[str, object]]:
+        sql = "SELECT payload FROM item WHERE kind = 'event'"
+        args: tuple[str, ...] = ()
+        if state:
+            sql, args = sql + " AND state = ?", (state,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+        return [json.loads(r[0]) for r in rows]

@@ -1,0 +1,182 @@
+"""``safewatch camera run``: a live worker for one site's cameras.
+
+One thread per camera reads and analyses; events go to the on-disk outbox first, and a sender
+thread delivers them to the hub; a watchdog reports cameras that stop; heartbeats tell the hub
+each camera is alive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import av
+
+from safewatch.vision.config import CameraConfig, SiteConfig
+from safewatch.vision.delivery import HubClient, Sender
+from safewatch.vision.detectors.base import make_detector
+from safewatch.vision.events import CameraEvent
+from safewatch.vision.outbox import Outbox
+from safewatch.vision.pipeline import CameraPipeline, FaceStage
+from safewatch.vision.source import SourceError, is_network, open_video, play
+
+log = logging.getLogger(__name__)
+MAX_RECONNECT_WAIT = 30.0
+
+
+class OutboxSink:
+    def __init__(self, outbox: Outbox, camera: str) -> None:
+        self.outbox, self.camera = outbox, camera
+
+    def event(self, event: CameraEvent, snapshot: bytes) -> None:
+        self.outbox.put_event(event, snapshot)
+        log.info("%s %s at %.1f s (track %s, zone %s)", event.camera, event.type,
+                 event.video_t, event.track, event.zone)  # fmt: skip
+
+    def clip(self, event_id: uuid.UUID, path: Path | None, error: str | None) -> None:
+        self.outbox.put_clip(event_id, self.camera, path, error)
+
+
+class CameraWorker:
+    def __init__(
+        self,
+        site: SiteConfig,
+        camera: CameraConfig,
+        outbox: Outbox,
+        clip_dir: Path,
+        face_stage: FaceStage | None = None,
+    ) -> None:
+        self.camera = camera
+        self.pipeline = CameraPipeline(
+            site=site,
+            camera=camera,
+            detector=make_detector(camera.detector),
+            sink=OutboxSink(outbox, camera.name),
+            clip_dir=clip_dir,
+            face_stage=face_stage,
+        )
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.last_frame = time.monotonic()
+        self.offline_reported = False
+        self.status = "starting"
+        self._threads = [
+            threading.Thread(target=self._read, name=f"camera-{camera.name}", daemon=True),
+            threading.Thread(target=self._watch, name=f"watch-{camera.name}", daemon=True),
+        ]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def close(self, timeout: float = 5) -> None:
+        self.stop.set()
+        for t in self._threads:
+            t.join(timeout)
+
+    def _saw_frame(self) -> None:
+        self.last_frame = time.monotonic()
+        if self.offline_reported:
+            log.info("%s is back", self.camera.name)
+        self.offline_reported = False
+        self.status = "ok"
+
+    def _read(self) -> None:
+        wait = 1.0
+        while not self.stop.is_set():
+            try:
+                container = open_video(self.camera.source)
+            except SourceError as exc:
+                self.status = f"cannot open: {exc}"
+                log.warning("%s: %s (retry in %.0f s)", self.camera.name, exc, wait)
+                self.stop.wait(wait)
+                wait = min(wait * 2, MAX_RECONNECT_WAIT)
+                continue
+            wait = 1.0
+            try:
+                play(container, self.pipeline, realtime=not is_network(self.camera.source),
+                     stop=self.stop, on_frame=self._saw_frame)  # fmt: skip
+            except (av.FFmpegError, OSError) as exc:
+                log.warning("%s: the stream broke: %s", self.camera.name, exc)
+            finally:
+                container.close()
+            self.status = "reconnecting"
+            self.stop.wait(wait)
+
+    def _watch(self) -> None:
+        while not self.stop.wait(1.0):
+            silent = time.monotonic() - self.last_frame
+            if silent >= self.camera.offline_after_seconds and not self.offline_reported:
+                self.offline_reported = True
+                reason = f"no picture for {silent:.0f} s ({self.status})"
+                with self.lock:
+                    self.pipeline.offline(0.0, reason)
+
+
+def camera_secret(camera: CameraConfig) -> str:
+    if not camera.credential_env:
+        raise ValueError(f"camera '{camera.name}' has no credential_env in the site file")
+    secret = os.environ.get(camera.credential_env)
+    if not secret:
+        raise ValueError(
+            f"camera '{camera.name}': the environment variable {camera.credential_env} "
+            "(its device credential) is not set"
+        )
+    return secret
+
+
+class SiteWorker:
+    def __init__(self, site: SiteConfig, face_stage: FaceStage | None = None) -> None:
+        self.site = site
+        self.outbox = Outbox(site.data_dir / "outbox.db")
+        self.cameras = [
+            CameraWorker(site, c, self.outbox, site.data_dir / "clips", face_stage)
+            for c in site.cameras
+        ]
+        self.sender: Sender | None = None
+        self.client: HubClient | None = None
+        if site.hub is not None:
+            secrets = {c.name: camera_secret(c) for c in site.cameras}
+            self.client = HubClient(site.hub.url, secrets.__getitem__)
+            self.sender = Sender(self.outbox, self.client)
+        self.stop = threading.Event()
+
+    def start(self) -> None:
+        for camera in self.cameras:
+            camera.start()
+        if self.sender is not None:
+            self.sender.start()
+
+    def heartbeat(self) -> None:
+        if self.client is None:
+            return
+        pending = self.outbox.counts().get("pending", 0)
+        for camera in self.cameras:
+            note = f"{camera.status}; outbox {pending} pending"
+            try:
+                self.client.http.post("/device/heartbeat", json={"health_note": note[:300]},
+                                      headers=self.client._headers(camera.camera.name))  # fmt: skip
+            except Exception as exc:
+                log.debug("heartbeat for %s failed: %s", camera.camera.name, exc)
+
+    def run_forever(self) -> None:
+        self.start()
+        every = self.site.hub.heartbeat_seconds if self.site.hub else 60.0
+        try:
+            while not self.stop.wait(every):
+                self.heartbeat()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for camera in self.cameras:
+            camera.close()
+        if self.sender is not None:
+            self.sender.close()
+        if self.client is not None:
+            self.client.close()
+        self.outbox.close()

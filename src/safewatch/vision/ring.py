@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from av.packet import Packet as AnyPacket
 from av.video.stream import VideoStream
 
-Packet = AnyPacket[VideoStream]
+if TYPE_CHECKING:
+    Packet = AnyPacket[VideoStream]  # generic only in the type stubs
+else:
+    Packet = AnyPacket
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
+TEST_VIDEO := var/testdata/vtest.avi
+export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
+
 .PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres clean
 
 $(STAMP): pyproject.toml
@@ -30,11 +33,15 @@ typecheck: $(STAMP)
 
 pytest: pytest-sqlite pytest-postgres
 
-pytest-sqlite: $(STAMP)
-	SAFEWATCH_TEST_DATABASE=sqlite $(BIN)/pytest -q
+$(TEST_VIDEO):
+	scripts/fetch-test-video.sh $@
+
+# The video tests need no database: they run once, with the SQLite pass.
+pytest-sqlite: $(STAMP) $(TEST_VIDEO)
+	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 $(BIN)/pytest -q
 
 pytest-postgres: $(STAMP)
-	SAFEWATCH_TEST_DATABASE=postgresql $(BIN)/pytest -q
+	SAFEWATCH_TEST_DATABASE=postgresql $(BIN)/pytest -q -m "not video"
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -41,13 +41,13 @@ def persons(dets: sv.Detections) -> np.ndarray:
 @dataclass
 class BoundaryRule:
     """Intrusion once per entry: inside for ``inertia`` analysed frames in a row; a person must
-    be out for ``exit_frames`` before a new entry counts."""
+    be seen out for ``exit_seconds`` before a new entry counts (feet on the edge flicker)."""
 
     zone: ZoneConfig
     polygon: sv.PolygonZone
-    exit_frames: int = 5
+    exit_seconds: float = 3.0
     _streak: dict[int, int] = field(default_factory=dict)
-    _outside: dict[int, int] = field(default_factory=dict)
+    _out_since: dict[int, float] = field(default_factory=dict)
     _seen: dict[int, float] = field(default_factory=dict)
     inside: set[int] = field(default_factory=set)
 
@@ -59,7 +59,7 @@ class BoundaryRule:
                 continue
             self._seen[person] = t
             if mask[k]:
-                self._outside[person] = 0
+                self._out_since.pop(person, None)
                 self._streak[person] = self._streak.get(person, 0) + 1
                 entered = self._streak[person] >= self.zone.inertia_frames
                 if armed and entered and person not in self.inside:
@@ -67,12 +67,13 @@ class BoundaryRule:
                     hits.append(RuleHit("intrusion", self.zone.name, person, k))
             else:
                 self._streak[person] = 0
-                self._outside[person] = self._outside.get(person, 0) + 1
-                if self._outside[person] >= self.exit_frames:
+                since = self._out_since.setdefault(person, t)
+                if t - since >= self.exit_seconds:
                     self.inside.discard(person)
         for person in [p for p, seen in self._seen.items() if t - seen > 60]:
-            for state in (self._seen, self._streak, self._outside):
-                state.pop(person, None)
+            self._seen.pop(person, None)
+            self._streak.pop(person, None)
+            self._out_since.pop(person, None)
             self.inside.discard(person)
         return hits
 

@@ -40,14 +40,30 @@ class _Seen:
     t: float
     x: float
     y: float
+    vx: float = 0.0  # smoothed foot-point velocity, px/s
+    vy: float = 0.0
+
+    def move(self, t: float, x: float, y: float) -> None:
+        dt = t - self.t
+        if dt > 0:
+            self.vx = 0.5 * self.vx + 0.5 * (x - self.x) / dt
+            self.vy = 0.5 * self.vy + 0.5 * (y - self.y) / dt
+        self.t, self.x, self.y = t, x, y
+
+    def expected(self, t: float) -> tuple[float, float]:
+        """Where the person probably is now; damped, since people slow down and turn."""
+        gap = t - self.t
+        return self.x + 0.5 * self.vx * gap, self.y + 0.5 * self.vy * gap
 
 
 class PersonLinker:
-    def __init__(self, rejoin_seconds: float = 6.0, near: float = 0.06, speed: float = 0.1) -> None:
+    def __init__(
+        self, rejoin_seconds: float = 6.0, near: float = 0.06, drift: float = 0.05
+    ) -> None:
         self.rejoin_seconds = rejoin_seconds
-        # How far a lost person may have gone, in frame diagonals: ``near`` plus ``speed`` per
-        # second unseen (a walker crosses a typical camera view in about 10 s).
-        self.near, self.speed = near, speed
+        # How far from where we expect a lost person they may turn up, in frame diagonals:
+        # ``near`` plus ``drift`` per second unseen.
+        self.near, self.drift = near, drift
         self._by_track: dict[int, _Seen] = {}
         self._next = 1
 
@@ -65,10 +81,9 @@ class PersonLinker:
             x, y = float(feet[k, 0]), float(feet[k, 1])
             seen = self._by_track.get(tid)
             if seen is None:
-                person = self._rejoin(lost, t, x, y, diagonal)
-                seen = _Seen(person, t, x, y)
+                seen = self._rejoin(lost, t, x, y, diagonal)
                 self._by_track[tid] = seen
-            seen.t, seen.x, seen.y = t, x, y
+            seen.move(t, x, y)
             persons[k] = seen.person
         # Forget tracks long gone, so memory stays flat over days.
         self._by_track = {
@@ -77,20 +92,21 @@ class PersonLinker:
         dets.data[PERSON_KEY] = persons
         return dets
 
-    def _rejoin(self, lost: list[_Seen], t: float, x: float, y: float, diagonal: float) -> int:
+    def _rejoin(self, lost: list[_Seen], t: float, x: float, y: float, diagonal: float) -> _Seen:
         best: _Seen | None = None
         best_score = 1.0
         for s in lost:
             gap = t - s.t
             if not 0 < gap <= self.rejoin_seconds:
                 continue
-            reach = (self.near + self.speed * gap) * diagonal
-            score = math.hypot(s.x - x, s.y - y) / reach
+            ex, ey = s.expected(t)
+            score = math.hypot(ex - x, ey - y) / ((self.near + self.drift * gap) * diagonal)
             if score <= best_score:
                 best, best_score = s, score
         if best is not None:
             lost.remove(best)
+            heir = _Seen(best.person, best.t, best.x, best.y, best.vx, best.vy)
             best.t = -math.inf  # its old track id must not claim it again
-            return best.person
+            return heir
         self._next += 1
-        return self._next - 1
+        return _Seen(self._next - 1, t, x, y)

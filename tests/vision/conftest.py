@@ -1,0 +1,109 @@
+"""Video fixtures: Debian's real surveillance video, and H.264 versions made from it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+SHIPPED = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+FETCHED = Path(__file__).parents[2] / "var" / "testdata" / "vtest.avi"
+
+
+def _vtest_path() -> Path | None:
+    for candidate in (os.environ.get("SAFEWATCH_TEST_VIDEO"), str(FETCHED), str(SHIPPED)):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "vtest" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.video)
+
+
+@pytest.fixture(scope="session")
+def vtest_avi() -> Path:
+    path = _vtest_path()
+    if path is None:
+        reason = ("vtest.avi (Debian opencv-doc) is not here: run scripts/fetch-test-video.sh "
+                  "var/testdata/vtest.avi, or make test, which does")  # fmt: skip
+        if os.environ.get("SAFEWATCH_REQUIRE_TEST_VIDEO"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def transcode(src: Path, dst: Path, seconds: float | None = None, size: tuple[int, int] | None = None,
+              fps: int | None = None) -> Path:  # fmt: skip
+    """H.264, GOP 2 s, no B-frames, 1 Mbps: like a home camera's main stream."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vin = inp.streams.video[0]
+        rate = fps or int(vin.average_rate or 10)
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height = size or (vin.codec_context.width, vin.codec_context.height)
+        stream.pix_fmt = "yuv420p"
+        stream.bit_rate = 1_000_000
+        stream.options = {"preset": "ultrafast", "g": str(2 * rate), "bf": "0"}
+        n = 0
+        src_rate = float(vin.average_rate or rate)
+        for i, frame in enumerate(inp.decode(vin)):
+            t = i / src_rate
+            if seconds is not None and t >= seconds:
+                break
+            while n / rate <= t + 1e-9:  # repeat frames to reach a higher fps
+                f = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
+                f.pts, f.time_base = n, Fraction(1, rate)
+                out.mux(stream.encode(f))
+                n += 1
+        out.mux(stream.encode(None))
+    return dst
+
+
+@pytest.fixture(scope="session")
+def vtest(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole of vtest.avi as H.264 (768×576, 10 fps)."""
+    return transcode(vtest_avi, tmp_path_factory.mktemp("video") / "vtest.mp4")
+
+
+@pytest.fixture(scope="session")
+def vtest_short(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 12 s as H.264."""
+    return transcode(vtest_avi, tmp_path_factory.mktemp("video") / "short.mp4", seconds=12)
+
+
+@pytest.fixture
+def synthetic_video(tmp_path: Path) -> Callable[..., Path]:
+    """Writes an H.264 file from a function of the frame number (BGR frames)."""
+
+    def make(frames: int, picture: Callable[[int], np.ndarray], fps: int = 10,
+             name: str = "synthetic.mp4") -> Path:  # fmt: skip
+        path = tmp_path / name
+        first = picture(0)
+        with av.open(str(path), "w") as out:
+            stream = out.add_stream("libx264", rate=fps)
+            stream.height, stream.width = first.shape[:2]
+            stream.pix_fmt = "yuv420p"
+            stream.options = {"preset": "ultrafast", "g": str(2 * fps), "bf": "0"}
+            for i in range(frames):
+                f = av.VideoFrame.from_ndarray(picture(i), format="bgr24")
+                f.pts, f.time_base = i, Fraction(1, fps)
+                out.mux(stream.encode(f))
+            out.mux(stream.encode(None))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    yield tmp_path
+    os.chdir(old)

@@ -40,8 +40,13 @@ def vtest_avi() -> Path:
     return path
 
 
-def transcode(src: Path, dst: Path, seconds: float | None = None, size: tuple[int, int] | None = None,
-              fps: int | None = None) -> Path:  # fmt: skip
+def transcode(
+    src: Path,
+    dst: Path,
+    seconds: float | None = None,
+    size: tuple[int, int] | None = None,
+    fps: int | None = None,
+) -> Path:
     """H.264, GOP 2 s, no B-frames, 1 Mbps: like a home camera's main stream."""
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         vin = inp.streams.video[0]

@@ -1,0 +1,101 @@
+"""Broken input: the pipeline keeps going, or says clearly why it cannot start."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from safewatch.vision.analyze import analyze
+from safewatch.vision.config import SiteConfig
+from safewatch.vision.source import SourceError
+
+WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
+SITE = SiteConfig.model_validate({
+    "site": "t", "cameras": [{"name": "c", "source": "x", "zones": [
+        {"name": "all", "kind": "boundary", "polygon": WHOLE}]}],
+})  # fmt: skip
+
+
+def _as_transport_stream(src: Path, dst: Path) -> Path:
+    """The same H.264 packets in MPEG-TS, the streaming container cameras send."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mpegts") as out:
+        vin = inp.streams.video[0]
+        vout = out.add_stream_from_template(vin)
+        for packet in inp.demux(vin):
+            if packet.dts is None:
+                continue
+            packet.stream = vout
+            out.mux(packet)
+    return dst
+
+
+def test_truncated_stream_is_analysed_up_to_the_cut(vtest_short: Path, tmp_path: Path) -> None:
+    ts = _as_transport_stream(vtest_short, tmp_path / "whole.ts")
+    data = ts.read_bytes()
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(data[: len(data) // 2 + 77])  # mid-packet
+    whole = analyze(ts, SITE)
+    half = analyze(cut, SITE)
+    assert 0 < half.play.frames < whole.play.frames
+
+
+def test_truncated_mp4_without_its_index_is_a_clear_error(
+    vtest_short: Path, tmp_path: Path
+) -> None:
+    data = vtest_short.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])  # the index (moov) is at the end: gone
+    with pytest.raises(SourceError, match="cannot open .*cut.mp4: .*Invalid data"):
+        analyze(cut, SITE)
+
+
+def test_flipped_bits_are_skipped_not_fatal(vtest_short: Path, tmp_path: Path) -> None:
+    data = bytearray(_as_transport_stream(vtest_short, tmp_path / "whole.ts").read_bytes())
+    rng = random.Random(7)
+    for _ in range(200):  # damage the picture data, not the header
+        i = rng.randrange(len(data) // 10, len(data))
+        data[i] ^= 1 << rng.randrange(8)
+    damaged = tmp_path / "damaged.ts"
+    damaged.write_bytes(bytes(data))
+    result = analyze(damaged, SITE, clip_dir=tmp_path / "clips")
+    assert result.play.frames > 50
+    assert all(line["type"] == "intrusion" for line in result.lines())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "cannot open"),
+        (b"this is not a video at all" * 100, "cannot open"),
+    ],
+)
+def test_garbage_is_a_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    with pytest.raises(SourceError, match=message):
+        analyze(path, SITE)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no such video file"):
+        analyze(tmp_path / "nope.mp4", SITE)
+
+
+def test_a_file_without_video(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "audio.wav"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_s16le", rate=8000)
+        frame = av.AudioFrame(format="s16", layout="mono", samples=800)
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        frame.sample_rate = 8000
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    with pytest.raises(SourceError, match="has no video stream"):
+        analyze(path, SITE)

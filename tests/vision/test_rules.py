@@ -1,0 +1,178 @@
+"""Zone rules on hand-made detections: inertia, one intrusion per entry, loiter timers, identity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import supervision as sv
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safewatch.vision.config import ZoneConfig
+from safewatch.vision.rules import (
+    IDENTITY_KIND,
+    IDENTITY_NAME,
+    IDENTITY_SCORE,
+    BoundaryRule,
+    IdentityRule,
+    LoiterRule,
+    zone_polygon,
+)
+from safewatch.vision.tracking import PERSON_KEY, PersonLinker
+
+SIZE = (1000, 1000)
+RIGHT_HALF = [(0.5, 0.0), (1.0, 0.0), (1.0, 1.0), (0.5, 1.0)]
+
+
+def people(*feet: tuple[float, float, int]) -> sv.Detections:
+    """Persons standing at (x, y) in pixels, with a person id each."""
+    boxes = [[x - 20, y - 100, x + 20, y] for x, y, _ in feet]
+    dets = sv.Detections(
+        xyxy=np.array(boxes, dtype=np.float32).reshape(-1, 4),
+        confidence=np.full(len(feet), 0.9, dtype=np.float32),
+        class_id=np.zeros(len(feet), dtype=int),
+        tracker_id=np.array([p for *_, p in feet], dtype=int),
+    )
+    dets.data[PERSON_KEY] = np.array([p for *_, p in feet], dtype=int)
+    return dets
+
+
+def boundary(inertia: int = 2) -> BoundaryRule:
+    zone = ZoneConfig(name="yard", kind="boundary", polygon=RIGHT_HALF, inertia_frames=inertia)
+    return BoundaryRule(zone, zone_polygon(zone, SIZE))
+
+
+def run(rule: BoundaryRule, xs: list[float], dt: float = 0.2, armed: bool = True) -> list[float]:
+    """Walk person 1 along x positions; returns the times intrusions fired."""
+    fired = []
+    for i, x in enumerate(xs):
+        t = i * dt
+        if rule.update(people((x, 500, 1)), t, armed):
+            fired.append(round(t, 1))
+    return fired
+
+
+def test_entering_fires_once_after_inertia() -> None:
+    assert run(boundary(), [100, 300, 600, 650, 700, 750]) == [0.6]  # 2nd frame inside
+
+
+def test_one_frame_of_flicker_is_not_an_intrusion() -> None:
+    assert run(boundary(), [100, 600, 100, 600, 100, 100]) == []
+
+
+def test_staying_inside_or_edge_jitter_does_not_repeat() -> None:
+    xs = [600, 650, 700] + [490, 510] * 5 + [700] * 5  # feet on the edge for 2 s
+    assert run(boundary(), xs) == [0.2]
+
+
+def test_leaving_for_a_while_then_returning_is_a_new_entry() -> None:
+    xs = [600, 650] + [100] * 20 + [600, 650]  # 4 s outside
+    assert run(boundary(), xs) == [0.2, 4.6]
+
+
+def test_disarmed_zone_is_silent_and_arming_with_someone_inside_fires() -> None:
+    rule = boundary()
+    assert run(rule, [600, 650, 700], armed=False) == []
+    assert rule.update(people((700, 500, 1)), 1.0, True)
+
+
+def test_every_person_counts_once() -> None:
+    rule = boundary()
+    hits = []
+    for t in (0.0, 0.2, 0.4):
+        hits += rule.update(people((600, 500, 1), (800, 300, 2), (100, 100, 3)), t, True)
+    assert sorted(h.person for h in hits) == [1, 2]
+
+
+def loiter(seconds: float = 10.0) -> LoiterRule:
+    zone = ZoneConfig(name="street", kind="perimeter", polygon=RIGHT_HALF, loiter_seconds=seconds)
+    return LoiterRule(zone, zone_polygon(zone, SIZE))
+
+
+def test_loitering_after_the_set_time_once() -> None:
+    rule = loiter(10)
+    fired = [t / 5 for t in range(0, 100) if rule.update(people((700, 500, 1)), t / 5, True)]
+    assert fired == [10.0]
+
+
+def test_short_gaps_do_not_reset_the_clock_long_ones_do() -> None:
+    rule = loiter(10)
+    times = [t / 5 for t in range(0, 30)] + [t / 5 for t in range(50, 60)]  # 4 s gap at 6–10 s
+    fired = [t for t in times if rule.update(people((700, 500, 1)), t, True)]
+    assert fired == [10.0]
+    rule = loiter(10)
+    times = [t / 5 for t in range(0, 30)] + [t / 5 for t in range(70, 130)]  # 8 s gap
+    fired = [t for t in times if rule.update(people((700, 500, 1)), t, True)]
+    assert fired == [24.0]  # the clock restarted at 14 s
+
+
+def test_identity_rule_offender_anywhere_stranger_only_inside() -> None:
+    rule = IdentityRule()
+    dets = people((100, 100, 1), (700, 500, 2), (800, 500, 3))
+    dets.data[IDENTITY_KIND] = np.array(["offender", "unknown", "allowed"], dtype=object)
+    dets.data[IDENTITY_NAME] = np.array(["Oh Tae-seok", None, "Min"], dtype=object)
+    dets.data[IDENTITY_SCORE] = np.array([0.91, None, 0.8], dtype=object)
+    hits = rule.update(dets, inside={2: "yard", 3: "yard"})
+    assert [(h.type, h.person, h.zone, h.identity) for h in hits] == [
+        ("offender_recognized", 1, None, "Oh Tae-seok"),
+        ("stranger", 2, "yard", None),
+    ]
+    assert rule.update(dets, inside={2: "yard", 3: "yard"}) == []  # once per person
+
+
+def test_uncertain_identity_never_raises_an_offender_alert() -> None:
+    dets = people((700, 500, 1))
+    dets.data[IDENTITY_KIND] = np.array(["uncertain"], dtype=object)
+    assert IdentityRule().update(dets, inside={1: "yard"}) == []
+
+
+def test_linker_keeps_the_person_across_a_track_switch() -> None:
+    linker = PersonLinker()
+    a = linker.update(people((100, 500, 7)), 0.0, SIZE)
+    linker.update(people((140, 500, 7)), 1.0, SIZE)
+    b = linker.update(people((250, 500, 9)), 3.0, SIZE)  # new track id after 2 s unseen
+    c = linker.update(people((900, 100, 11)), 3.0, SIZE)  # someone far away is someone else
+    assert a.data[PERSON_KEY][0] == b.data[PERSON_KEY][0]
+    assert c.data[PERSON_KEY][0] != a.data[PERSON_KEY][0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.floats(0, 999),
+    y=st.floats(101, 999),
+    corners=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=3, max_size=8),
+)
+def test_zone_trigger_is_the_foot_point_in_the_polygon(
+    x: float, y: float, corners: list[tuple[float, float]]
+) -> None:
+    """Property: the trigger agrees with OpenCV's point-in-polygon on the box's bottom centre."""
+    import cv2
+
+    zone = ZoneConfig(name="z", kind="boundary", polygon=corners)
+    polygon = zone_polygon(zone, SIZE)
+    inside = bool(polygon.trigger(people((x, y, 1)))[0])
+    contour = polygon.polygon.reshape(-1, 1, 2).astype(np.int32)
+    distance = cv2.pointPolygonTest(contour, (round(x), round(y)), True)
+    if abs(distance) > 2:  # away from the edge, where pixel rounding decides
+        assert inside == (distance > 0)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "day", "at", "armed"),
+    [
+        ("22:00", "06:00", 0, "23:30", True),
+        ("22:00", "06:00", 0, "05:00", True),  # Monday's early hours belong to Sunday's window
+        ("22:00", "06:00", 6, "05:00", False),  # Sunday 05:00 would be Saturday's window
+        ("22:00", "06:00", 0, "12:00", False),
+        ("09:00", "17:00", 0, "09:00", True),
+        ("09:00", "17:00", 0, "17:00", False),
+    ],
+)
+def test_arm_windows(start: str, end: str, day: int, at: str, armed: bool) -> None:
+    from datetime import datetime
+
+    days = [6] if day == 0 and at < end and start > end else [day]
+    zone = ZoneConfig(name="z", kind="boundary", polygon=RIGHT_HALF,
+                      armed=[{"start": start, "end": end, "days": days}])  # type: ignore[list-item]  # fmt: skip
+    monday = datetime(2026, 11, 23 + day, int(at[:2]), int(at[3:]))
+    assert zone.armed_at(monday) is armed

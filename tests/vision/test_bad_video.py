@@ -49,7 +49,7 @@ def test_truncated_mp4_without_its_index_is_a_clear_error(
     data = vtest_short.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 2])  # the index (moov) is at the end: gone
-    with pytest.raises(SourceError, match="cannot open .*cut.mp4: .*Invalid data"):
+    with pytest.raises(SourceError, match=r"cannot open .*cut.mp4: .*Invalid data"):
         analyze(cut, SITE)
 
 

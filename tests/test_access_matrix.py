@@ -71,6 +71,12 @@ GET /api/v1/audit | admin
 GET /api/v1/audit/verify | admin
 GET /api/v1/guidance | {ALL}
 GET /api/v1/me/case | protected_person
+POST /api/v1/device/events | device
+PUT /api/v1/device/events/{{event_id}}/clip | device
+POST /api/v1/device/events/{{event_id}}/clip-missing | device
+GET /api/v1/cases/{{case_id}}/events | admin caseworker officer protected_person security_operator
+GET /api/v1/events/{{event_id}}/snapshot | admin caseworker officer protected_person security_operator
+GET /api/v1/events/{{event_id}}/clip | admin caseworker officer protected_person security_operator
 GET /healthz | public
 """
 

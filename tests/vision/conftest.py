@@ -24,7 +24,7 @@ def _vtest_path() -> Path | None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "vtest" in getattr(item, "fixturenames", ()):
+        if any(name.startswith("vtest") for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.video)
 
 

@@ -53,7 +53,8 @@ class OutboxItem:
 
 
 class Outbox:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_backoff: float = MAX_BACKOFF) -> None:
+        self.max_backoff = max_backoff
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -112,7 +113,7 @@ class Outbox:
 
     def mark_failed(self, item: OutboxItem, error: str, now: float | None = None) -> float:
         """Back off exponentially (1 s … 60 s); returns the delay."""
-        delay = min(MAX_BACKOFF, 2.0 ** min(item.attempts, 6))
+        delay = min(self.max_backoff, 2.0 ** min(item.attempts, 6))
         with self._lock:
             self._db.execute(
                 "UPDATE item SET attempts = attempts + 1, next_attempt = ?, last_error = ? "

@@ -1,0 +1,224 @@
+"""Camera events from a worker's outbox to the hub: device credentials, idempotency, clips,
+who may see them, and a hub outage in the middle of a burst that loses nothing."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import uvicorn
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.api.app import create_app
+from safewatch.bus.messages import CameraEvent
+from safewatch.core.config import Settings
+from safewatch.models import CameraEventRecord
+from safewatch.vision.delivery import HubClient, Sender
+from safewatch.vision.outbox import Outbox
+from tests.world import World
+
+V1 = "/api/v1"
+
+
+def jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def tiny_mp4(path: Path) -> Path:
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        s = out.add_stream("libx264", rate=10)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(10):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="bgr24")
+            f.pts, f.time_base = i, Fraction(1, 10)
+            out.mux(s.encode(f))
+        out.mux(s.encode(None))
+    return path
+
+
+def event(camera: str = "front", type_: str = "intrusion", t: float = 1.0) -> CameraEvent:
+    return CameraEvent(site="home-a", camera=camera, type=type_, severity="high",  # type: ignore[arg-type]
+                       at=datetime.now(UTC), video_t=t, track=3, zone="yard")  # fmt: skip
+
+
+@pytest.fixture
+def camera_secret(world: World) -> str:
+    dev = world.post("officer_a", f"{V1}/devices", {"kind": "camera", "serial": "CAM-A1"}).json()
+    world.post("officer_a", f"{V1}/devices/{dev['id']}/assign", {"case_id": str(world.cases["a"])})
+    secret: str = world.post("officer_a", f"{V1}/devices/{dev['id']}/credential").json()["secret"]
+    return secret
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveHub:
+    """The real app in uvicorn on a local port, which a test can stop and start again."""
+
+    def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
+        self.settings, self.factory = settings, factory
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        app = create_app(self.settings)
+        app.state.session_factory = self.factory
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the hub did not start"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        assert self.server is not None and self.thread is not None
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_hub(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[LiveHub]:
+    hub = LiveHub(settings, session_factory)
+    hub.start()
+    yield hub
+    if hub.server is not None and not hub.server.should_exit:
+        hub.stop()
+
+
+def _stored(world: World) -> list[CameraEventRecord]:
+    with world.factory() as s:
+        return list(s.scalars(select(CameraEventRecord).order_by(CameraEventRecord.received_at)))
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_hub_outage_during_a_burst_loses_nothing(
+    world: World, camera_secret: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
+    sender = Sender(outbox, HubClient(live_hub.url, lambda _camera: camera_secret))
+    sender.start()
+    clip = tiny_mp4(tmp_path / "clip.mp4")
+    sent: list[uuid.UUID] = []
+    try:
+        for i in range(30):
+            if i == 10:
+                live_hub.stop()  # the hub dies in the middle of the burst
+            if i == 25:
+                live_hub.start()  # and comes back
+            e = event(t=float(i))
+            outbox.put_event(e, jpeg())
+            outbox.put_clip(e.id, "front", clip, None)
+            sent.append(e.id)
+            if 10 <= i < 25:
+                assert outbox.counts().get("pending", 0) > 0  # queued on disk meanwhile
+            time.sleep(0.02)
+        _wait(lambda: outbox.counts() == {"sent": 60})
+    finally:
+        sender.close()
+        sender.client.close()
+    stored = _stored(world)
+    assert [r.id for r in stored] == sent  # every event, once, in the order it happened
+    assert all(r.clip_name and r.snapshot_name for r in stored)
+    assert all(r.case_id == world.cases["a"] for r in stored)
+    outbox.close()
+
+
+def test_the_same_event_twice_is_stored_once(world: World, camera_secret: str) -> None:
+    e = event()
+    headers = {"Authorization": f"Bearer {camera_secret}"}
+    files = {"snapshot": ("s.jpg", jpeg(), "image/jpeg")}
+    first = world.client.post(f"{V1}/device/events", headers=headers,
+                              data={"event": e.model_dump_json()}, files=files)  # fmt: skip
+    again = world.client.post(f"{V1}/device/events", headers=headers,
+                              data={"event": e.model_dump_json()}, files=files)  # fmt: skip
+    assert (first.status_code, first.json()["created"]) == (201, True)
+    assert (again.status_code, again.json()["created"]) == (200, False)
+    assert len(_stored(world)) == 1
+
+
+def test_events_are_shown_to_the_people_of_the_case(
+    world: World, camera_secret: str, tmp_path: Path
+) -> None:
+    e = event(type_="offender_recognized")
+    headers = {"Authorization": f"Bearer {camera_secret}"}
+    r = world.client.post(f"{V1}/device/events", headers=headers,
+                          data={"event": e.model_dump_json()},
+                          files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")})  # fmt: skip
+    assert r.status_code == 201, r.text
+    clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
+    r = world.client.put(f"{V1}/device/events/{e.id}/clip", content=clip,
+                         headers={**headers, "Content-Type": "video/mp4"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    for user in ("victim_a", "security_a", "officer_a"):
+        page = world.get(user, f"{V1}/cases/{world.cases['a']}/events").json()
+        assert [i["type"] for i in page["items"]] == ["offender_recognized"], user
+        assert page["items"][0]["has_clip"] is True
+        got = world.get(user, f"{V1}/events/{e.id}/clip")
+        assert got.status_code == 200 and got.content == clip
+        assert (
+            world.get(user, f"{V1}/events/{e.id}/snapshot").headers["content-type"] == "image/jpeg"
+        )
+    for user in ("victim_b", "security_b", "officer_b"):
+        assert world.get(user, f"{V1}/events/{e.id}/clip").status_code == 403, user
+    assert world.get("dispatcher", f"{V1}/events/{e.id}/clip").status_code == 403
+
+
+def test_a_missing_clip_is_recorded_with_its_reason(world: World, camera_secret: str) -> None:
+    e = event()
+    headers = {"Authorization": f"Bearer {camera_secret}"}
+    world.client.post(f"{V1}/device/events", headers=headers, data={"event": e.model_dump_json()})
+    r = world.client.post(f"{V1}/device/events/{e.id}/clip-missing", headers=headers,
+                          json={"reason": "clip not saved: [Errno 28] No space left on device"})  # fmt: skip
+    assert r.status_code == 200
+    got = world.get("officer_a", f"{V1}/events/{e.id}/clip")
+    assert got.status_code == 404 and "No space left" in got.json()["detail"]
+
+
+def test_only_installed_cameras_may_send(world: World, camera_secret: str) -> None:
+    watch = world.post("officer_a", f"{V1}/devices", {"kind": "smartwatch", "serial": "W-1"}).json()
+    watch_secret = world.post("officer_a", f"{V1}/devices/{watch['id']}/credential").json()[
+        "secret"
+    ]
+    loose = world.post("officer_a", f"{V1}/devices", {"kind": "camera", "serial": "CAM-X"}).json()
+    loose_secret = world.post("officer_a", f"{V1}/devices/{loose['id']}/credential").json()[
+        "secret"
+    ]
+
+    def send(secret: str) -> object:
+        return world.client.post(f"{V1}/device/events", data={"event": event().model_dump_json()},
+                                 headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+
+    assert send(watch_secret).status_code == 403  # type: ignore[attr-defined]
+    r = send(loose_secret)
+    assert r.status_code == 409 and "not installed" in r.json()["detail"]  # type: ignore[attr-defined]
+    assert send("swd_forged").status_code == 401  # type: ignore[attr-defined]
+    r = world.client.post(f"{V1}/device/events", data={"event": '{"type": "party"}'},
+                          headers={"Authorization": f"Bearer {camera_secret}"})  # fmt: skip
+    assert r.status_code == 422 and r.json()["detail"].startswith("event ")

@@ -17,6 +17,7 @@ from safewatch.core.roles import Role
 from tests.world import World
 
 ALL = "admin caseworker dispatcher officer protected_person security_operator"
+VIEW = "admin caseworker officer protected_person security_operator"
 EXPECTED = f"""
 POST /api/v1/auth/login | public
 POST /api/v1/auth/logout | {ALL}
@@ -74,9 +75,9 @@ GET /api/v1/me/case | protected_person
 POST /api/v1/device/events | device
 PUT /api/v1/device/events/{{event_id}}/clip | device
 POST /api/v1/device/events/{{event_id}}/clip-missing | device
-GET /api/v1/cases/{{case_id}}/events | admin caseworker officer protected_person security_operator
-GET /api/v1/events/{{event_id}}/snapshot | admin caseworker officer protected_person security_operator
-GET /api/v1/events/{{event_id}}/clip | admin caseworker officer protected_person security_operator
+GET /api/v1/cases/{{case_id}}/events | {VIEW}
+GET /api/v1/events/{{event_id}}/snapshot | {VIEW}
+GET /api/v1/events/{{event_id}}/clip | {VIEW}
 GET /healthz | public
 """
 

@@ -194,8 +194,10 @@ def test_a_missing_clip_is_recorded_with_its_reason(world: World, camera_secret:
     e = event()
     headers = {"Authorization": f"Bearer {camera_secret}"}
     world.client.post(f"{V1}/device/events", headers=headers, data={"event": e.model_dump_json()})
-    r = world.client.post(f"{V1}/device/events/{e.id}/clip-missing", headers=headers,
-                          json={"reason": "clip not saved: [Errno 28] No space left on device"})  # fmt: skip
+    reason = "clip not saved: [Errno 28] No space left on device"
+    r = world.client.post(
+        f"{V1}/device/events/{e.id}/clip-missing", headers=headers, json={"reason": reason}
+    )
     assert r.status_code == 200
     got = world.get("officer_a", f"{V1}/events/{e.id}/clip")
     assert got.status_code == 404 and "No space left" in got.json()["detail"]

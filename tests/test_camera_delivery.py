@@ -51,8 +51,16 @@ def tiny_mp4(path: Path) -> Path:
 
 
 def event(camera: str = "front", type_: str = "intrusion", t: float = 1.0) -> CameraEvent:
-    return CameraEvent(site="home-a", camera=camera, type=type_, severity="high",  # type: ignore[arg-type]
-                       at=datetime.now(UTC), video_t=t, track=3, zone="yard")  # fmt: skip
+    return CameraEvent(
+        site="home-a",
+        camera=camera,
+        type=type_,
+        severity="high",  # type: ignore[arg-type]
+        at=datetime.now(UTC),
+        video_t=t,
+        track=3,
+        zone="yard",
+    )
 
 
 @pytest.fixture
@@ -154,10 +162,12 @@ def test_the_same_event_twice_is_stored_once(world: World, camera_secret: str) -
     e = event()
     headers = {"Authorization": f"Bearer {camera_secret}"}
     files = {"snapshot": ("s.jpg", jpeg(), "image/jpeg")}
-    first = world.client.post(f"{V1}/device/events", headers=headers,
-                              data={"event": e.model_dump_json()}, files=files)  # fmt: skip
-    again = world.client.post(f"{V1}/device/events", headers=headers,
-                              data={"event": e.model_dump_json()}, files=files)  # fmt: skip
+    first = world.client.post(
+        f"{V1}/device/events", headers=headers, data={"event": e.model_dump_json()}, files=files
+    )
+    again = world.client.post(
+        f"{V1}/device/events", headers=headers, data={"event": e.model_dump_json()}, files=files
+    )
     assert (first.status_code, first.json()["created"]) == (201, True)
     assert (again.status_code, again.json()["created"]) == (200, False)
     assert len(_stored(world)) == 1
@@ -168,13 +178,19 @@ def test_events_are_shown_to_the_people_of_the_case(
 ) -> None:
     e = event(type_="offender_recognized")
     headers = {"Authorization": f"Bearer {camera_secret}"}
-    r = world.client.post(f"{V1}/device/events", headers=headers,
-                          data={"event": e.model_dump_json()},
-                          files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")})  # fmt: skip
+    r = world.client.post(
+        f"{V1}/device/events",
+        headers=headers,
+        data={"event": e.model_dump_json()},
+        files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
+    )
     assert r.status_code == 201, r.text
     clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
-    r = world.client.put(f"{V1}/device/events/{e.id}/clip", content=clip,
-                         headers={**headers, "Content-Type": "video/mp4"})  # fmt: skip
+    r = world.client.put(
+        f"{V1}/device/events/{e.id}/clip",
+        content=clip,
+        headers={**headers, "Content-Type": "video/mp4"},
+    )
     assert r.status_code == 200, r.text
     for user in ("victim_a", "security_a", "officer_a"):
         page = world.get(user, f"{V1}/cases/{world.cases['a']}/events").json()
@@ -214,13 +230,19 @@ def test_only_installed_cameras_may_send(world: World, camera_secret: str) -> No
     ]
 
     def send(secret: str) -> object:
-        return world.client.post(f"{V1}/device/events", data={"event": event().model_dump_json()},
-                                 headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+        return world.client.post(
+            f"{V1}/device/events",
+            data={"event": event().model_dump_json()},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
 
     assert send(watch_secret).status_code == 403  # type: ignore[attr-defined]
     r = send(loose_secret)
     assert r.status_code == 409 and "not installed" in r.json()["detail"]  # type: ignore[attr-defined]
     assert send("swd_forged").status_code == 401  # type: ignore[attr-defined]
-    r = world.client.post(f"{V1}/device/events", data={"event": '{"type": "party"}'},
-                          headers={"Authorization": f"Bearer {camera_secret}"})  # fmt: skip
+    r = world.client.post(
+        f"{V1}/device/events",
+        data={"event": '{"type": "party"}'},
+        headers={"Authorization": f"Bearer {camera_secret}"},
+    )
     assert r.status_code == 422 and r.json()["detail"].startswith("event ")

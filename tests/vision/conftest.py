@@ -32,8 +32,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def vtest_avi() -> Path:
     path = _vtest_path()
     if path is None:
-        reason = ("vtest.avi (Debian opencv-doc) is not here: run scripts/fetch-test-video.sh "
-                  "var/testdata/vtest.avi, or make test, which does")  # fmt: skip
+        reason = (
+            "vtest.avi (Debian opencv-doc) is not here: run scripts/fetch-test-video.sh "
+            "var/testdata/vtest.avi, or make test, which does"
+        )
         if os.environ.get("SAFEWATCH_REQUIRE_TEST_VIDEO"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -87,8 +89,12 @@ def vtest_short(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def synthetic_video(tmp_path: Path) -> Callable[..., Path]:
     """Writes an H.264 file from a function of the frame number (BGR frames)."""
 
-    def make(frames: int, picture: Callable[[int], np.ndarray], fps: int = 10,
-             name: str = "synthetic.mp4") -> Path:  # fmt: skip
+    def make(
+        frames: int,
+        picture: Callable[[int], np.ndarray],
+        fps: int = 10,
+        name: str = "synthetic.mp4",
+    ) -> Path:
         path = tmp_path / name
         first = picture(0)
         with av.open(str(path), "w") as out:

@@ -12,10 +12,18 @@ from safewatch.vision.config import SiteConfig
 from safewatch.vision.source import SourceError
 
 WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
-SITE = SiteConfig.model_validate({
-    "site": "t", "cameras": [{"name": "c", "source": "x", "zones": [
-        {"name": "all", "kind": "boundary", "polygon": WHOLE}]}],
-})  # fmt: skip
+SITE = SiteConfig.model_validate(
+    {
+        "site": "t",
+        "cameras": [
+            {
+                "name": "c",
+                "source": "x",
+                "zones": [{"name": "all", "kind": "boundary", "polygon": WHOLE}],
+            }
+        ],
+    }
+)
 
 
 def _as_transport_stream(src: Path, dst: Path) -> Path:

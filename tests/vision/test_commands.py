@@ -20,8 +20,18 @@ def test_analyze_prints_one_json_line_per_event(vtest_short: Path, tmp_path: Pat
     raw = yaml.safe_load(LAWN.read_text())
     raw["cameras"][0]["zones"][0]["polygon"] = [[0, 0], [1, 0], [1, 1], [0, 1]]  # everyone
     site.write_text(yaml.safe_dump(raw))
-    r = runner.invoke(app, ["analyze", str(vtest_short), "--site", str(site), "--json",
-                            "--clips", str(tmp_path / "clips")])  # fmt: skip
+    r = runner.invoke(
+        app,
+        [
+            "analyze",
+            str(vtest_short),
+            "--site",
+            str(site),
+            "--json",
+            "--clips",
+            str(tmp_path / "clips"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
     assert len(lines) >= 3
@@ -59,7 +69,13 @@ def test_bench_camera_reports_costs_beside_decode_only(vtest_short: Path) -> Non
     result = json.loads(r.stdout.strip().splitlines()[-1])
     assert result["frames_decoded"] == 120
     assert result["frames_analysed"] == 60  # 5 fps of a 10 fps video
-    for key in ("realtime_factor", "cpu_seconds_per_video_second", "peak_rss_mb",
-                "decode_only_cpu_seconds_per_video_second", "ratio_to_decode_only",
-                "trigger_to_outbox_ms_p99", "clip_write_ms_max"):  # fmt: skip
+    for key in (
+        "realtime_factor",
+        "cpu_seconds_per_video_second",
+        "peak_rss_mb",
+        "decode_only_cpu_seconds_per_video_second",
+        "ratio_to_decode_only",
+        "trigger_to_outbox_ms_p99",
+        "clip_write_ms_max",
+    ):
         assert result[key] is not None and result[key] > 0, key

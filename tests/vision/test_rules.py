@@ -172,7 +172,11 @@ def test_arm_windows(start: str, end: str, day: int, at: str, armed: bool) -> No
     from datetime import datetime
 
     days = [6] if day == 0 and at < end and start > end else [day]
-    zone = ZoneConfig(name="z", kind="boundary", polygon=RIGHT_HALF,
-                      armed=[{"start": start, "end": end, "days": days}])  # type: ignore[list-item]  # fmt: skip
+    zone = ZoneConfig(
+        name="z",
+        kind="boundary",
+        polygon=RIGHT_HALF,
+        armed=[{"start": start, "end": end, "days": days}],
+    )  # type: ignore[list-item]
     monday = datetime(2026, 11, 23 + day, int(at[:2]), int(at[3:]))
     assert zone.armed_at(monday) is armed

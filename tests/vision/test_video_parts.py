@@ -114,8 +114,10 @@ def test_tamper_is_reported_once_after_it_lasts(
     scene[:72] = scene[:72] // 2  # some structure so that a rotated view differs
     signals = [watch.update(scene, i * 0.2) for i in range(25)]  # 5 s of the normal view
     assert not any(signals)
-    signals = [watch.update(picture(i) if reason != "moved" else np.rot90(scene, 2).copy(),
-                            5 + i * 0.2) for i in range(30)]  # fmt: skip
+    signals = [
+        watch.update(picture(i) if reason != "moved" else np.rot90(scene, 2).copy(), 5 + i * 0.2)
+        for i in range(30)
+    ]
     fired = [s for s in signals if s is not None]
     assert [s.reason for s in fired] == [reason]
     first = next(i for i, s in enumerate(signals) if s is not None)
@@ -170,21 +172,41 @@ def test_the_issue_example_site_file_stays_valid(tmp_path: Path) -> None:
     site = load_site(path)
     zones = site.cameras[0].zones
     assert [(z.name, z.kind, z.loiter_seconds) for z in zones] == [
-        ("yard", "boundary", None), ("street", "perimeter", 20.0)]  # fmt: skip
+        ("yard", "boundary", None),
+        ("street", "perimeter", 20.0),
+    ]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("loiter_seconds: 20", "loiter_secs: 20"), "cameras[0].zones[1].loiter_secs: Extra inputs are not permitted"),
-        (("[1, 0], [1, 1]", "[1.5, 0], [1, 1]"), "cameras[0].zones[0].polygon[1][0]: Input should be less than or equal to 1"),
-        (("kind: perimeter ", "kind: fence "), "cameras[0].zones[1].kind: Input should be 'boundary', 'perimeter' or 'mask'"),
-        (("name: street", "name: yard"), "cameras[0].zones: zone names must differ within a camera: yard"),
-        (("site: demo-home", "site: demo-home\ntimezone: Mars/Olympus"), "timezone: unknown time zone 'Mars/Olympus'"),
-        (("kind: boundary ", "kind: boundary\n        loiter_seconds: 5\n       "), "loiter_seconds applies to perimeter zones, not boundary"),
+        (
+            ("loiter_seconds: 20", "loiter_secs: 20"),
+            "cameras[0].zones[1].loiter_secs: Extra inputs are not permitted",
+        ),
+        (
+            ("[1, 0], [1, 1]", "[1.5, 0], [1, 1]"),
+            "cameras[0].zones[0].polygon[1][0]: Input should be less than or equal to 1",
+        ),
+        (
+            ("kind: perimeter ", "kind: fence "),
+            "cameras[0].zones[1].kind: Input should be 'boundary', 'perimeter' or 'mask'",
+        ),
+        (
+            ("name: street", "name: yard"),
+            "cameras[0].zones: zone names must differ within a camera: yard",
+        ),
+        (
+            ("site: demo-home", "site: demo-home\ntimezone: Mars/Olympus"),
+            "timezone: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            ("kind: boundary ", "kind: boundary\n        loiter_seconds: 5\n       "),
+            "loiter_seconds applies to perimeter zones, not boundary",
+        ),
         (("cameras:", "cameras: []\nx:"), "cameras: List should have at least 1 item"),
     ],
-)  # fmt: skip
+)
 def test_bad_site_files_name_the_field_and_reason(
     tmp_path: Path, change: tuple[str, str], message: str
 ) -> None:

@@ -31,9 +31,20 @@ from safewatch.store.photos import LocalPhotoStore
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
-    auth, users, agencies, cases, assessments, measures, support, devices, fund, registry,
-    audit, me, camera_events,
-)  # fmt: skip
+    auth,
+    users,
+    agencies,
+    cases,
+    assessments,
+    measures,
+    support,
+    devices,
+    fund,
+    registry,
+    audit,
+    me,
+    camera_events,
+)
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:

@@ -86,19 +86,28 @@ def bench_camera(video: Path, site: SiteConfig | None = None) -> dict[str, Any]:
     decode = decode_only(video)
     if site is None:  # the whole view is a boundary and a 2-second perimeter: many triggers
         whole = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
-        camera = CameraConfig(name="bench", source=str(video), zones=[
-            ZoneConfig(name="yard", kind="boundary", polygon=whole),
-            ZoneConfig(name="street", kind="perimeter", polygon=whole, loiter_seconds=2),
-        ])  # fmt: skip
+        camera = CameraConfig(
+            name="bench",
+            source=str(video),
+            zones=[
+                ZoneConfig(name="yard", kind="boundary", polygon=whole),
+                ZoneConfig(name="street", kind="perimeter", polygon=whole, loiter_seconds=2),
+            ],
+        )
         site = SiteConfig(site="bench", cameras=[camera])
     camera = file_camera(site, video, None)
     with tempfile.TemporaryDirectory() as tmp:
         outbox = Outbox(Path(tmp) / "outbox.db")
         sink = TimingSink(outbox, camera.name)
         start = datetime.now(UTC)
-        pipeline = TimedPipeline(site=site, camera=camera, detector=make_detector(camera.detector),
-                                 sink=sink, clip_dir=Path(tmp) / "clips",
-                                 clock=lambda t: start + timedelta(seconds=t))  # fmt: skip
+        pipeline = TimedPipeline(
+            site=site,
+            camera=camera,
+            detector=make_detector(camera.detector),
+            sink=sink,
+            clip_dir=Path(tmp) / "clips",
+            clock=lambda t: start + timedelta(seconds=t),
+        )
         pipeline.clip_writer = sink.timed(write_clip)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         with open_video(str(video)) as container:

@@ -65,8 +65,9 @@ def analyze_command(
 
     config = _site(site)
     if watchlist is not None or allowlist is not None:
-        typer.secho("note: watch and allow lists take effect with face recognition (issue 4)",
-                    err=True)  # fmt: skip
+        typer.secho(
+            "note: watch and allow lists take effect with face recognition (issue 4)", err=True
+        )
     try:
         result = analyze(video, config, clip_dir=clips, camera=camera)
     except (SourceError, ValueError) as exc:

@@ -56,14 +56,17 @@ class HubClient:
                 )
             elif item.blob_path:
                 content = Path(item.blob_path).read_bytes()
-                response = self.http.put(f"/device/events/{item.event_id}/clip",
-                                         headers={**self._headers(item.camera),
-                                                  "Content-Type": "video/mp4"},
-                                         content=content)  # fmt: skip
+                response = self.http.put(
+                    f"/device/events/{item.event_id}/clip",
+                    headers={**self._headers(item.camera), "Content-Type": "video/mp4"},
+                    content=content,
+                )
             else:
-                response = self.http.post(f"/device/events/{item.event_id}/clip-missing",
-                                          headers=self._headers(item.camera),
-                                          json={"reason": item.error or "unknown"})  # fmt: skip
+                response = self.http.post(
+                    f"/device/events/{item.event_id}/clip-missing",
+                    headers=self._headers(item.camera),
+                    json={"reason": item.error or "unknown"},
+                )
         except httpx.HTTPError as exc:
             raise DeliveryError(
                 f"hub not reachable: {exc.__class__.__name__}: {exc}", True
@@ -102,8 +105,13 @@ class Sender:
             self.last_error = str(exc)
             if exc.retry:
                 delay = self.outbox.mark_failed(item, str(exc))
-                log.warning("%s %s not delivered (retry in %.0f s): %s", item.kind,
-                            item.event_id, delay, exc)  # fmt: skip
+                log.warning(
+                    "%s %s not delivered (retry in %.0f s): %s",
+                    item.kind,
+                    item.event_id,
+                    delay,
+                    exc,
+                )
             else:
                 self.outbox.mark_rejected(item, str(exc))
                 log.error("%s %s refused by the hub: %s", item.kind, item.event_id, exc)

@@ -62,6 +62,9 @@ class Outbox:
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
         self.changed = threading.Event()
+        # Events that could not be written (disk full): kept in memory and sent first, flagged.
+        self._memory: list[OutboxItem] = []
+        self._memory_seq = -1
 
     def close(self) -> None:
         with self._lock:
@@ -79,8 +82,28 @@ class Outbox:
         self.changed.set()
 
     def put_event(self, event: CameraEvent, snapshot: bytes) -> None:
-        self._insert("event", event.id, event.camera, payload=event.model_dump_json(),
-                     snapshot=snapshot)  # fmt: skip
+        try:
+            self._insert(
+                "event", event.id, event.camera, payload=event.model_dump_json(), snapshot=snapshot
+            )
+        except (sqlite3.Error, OSError) as exc:
+            flagged = event.model_copy(update={"flags": [*event.flags, f"not_persisted: {exc}"]})
+            with self._lock:
+                self._memory.append(
+                    OutboxItem(
+                        self._memory_seq,
+                        "event",
+                        event.id,
+                        event.camera,
+                        flagged.model_dump_json(),
+                        None,
+                        snapshot,
+                        None,
+                        0,
+                    )
+                )
+                self._memory_seq -= 1
+            self.changed.set()
 
     def put_clip(
         self, event_id: uuid.UUID, camera: str, path: Path | None, error: str | None
@@ -94,6 +117,8 @@ class Outbox:
         """
         now = time.time() if now is None else now
         with self._lock:
+            if self._memory:
+                return self._memory[0], 0.0
             row = self._db.execute(
                 "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, "
                 "attempts, next_attempt FROM item WHERE state = 'pending' ORDER BY seq LIMIT 1"
@@ -102,18 +127,25 @@ class Outbox:
             return None, 1.0
         if row[9] > now:
             return None, row[9] - now
-        item = OutboxItem(row[0], row[1], uuid.UUID(row[2]), row[3], row[4], row[5], row[6],
-                          row[7], row[8])  # fmt: skip
+        item = OutboxItem(
+            row[0], row[1], uuid.UUID(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]
+        )
         return item, 0.0
 
     def mark_sent(self, item: OutboxItem) -> None:
         with self._lock:
-            self._db.execute("UPDATE item SET state = 'sent', snapshot = NULL WHERE seq = ?",
-                             (item.seq,))  # fmt: skip
+            if item.seq < 0:
+                self._memory = [m for m in self._memory if m.seq != item.seq]
+                return
+            self._db.execute(
+                "UPDATE item SET state = 'sent', snapshot = NULL WHERE seq = ?", (item.seq,)
+            )
 
     def mark_failed(self, item: OutboxItem, error: str, now: float | None = None) -> float:
         """Back off exponentially (1 s … 60 s); returns the delay."""
         delay = min(self.max_backoff, 2.0 ** min(item.attempts, 6))
+        if item.seq < 0:
+            return 0.5  # in memory only: keep trying, there is nowhere else to keep it
         with self._lock:
             self._db.execute(
                 "UPDATE item SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
@@ -124,14 +156,23 @@ class Outbox:
 
     def mark_rejected(self, item: OutboxItem, error: str) -> None:
         """The hub refuses it for good (malformed): kept here for inspection, never resent."""
+        if item.seq < 0:
+            self.mark_sent(item)
+            return
         with self._lock:
-            self._db.execute("UPDATE item SET state = 'rejected', last_error = ? WHERE seq = ?",
-                             (error[:500], item.seq))  # fmt: skip
+            self._db.execute(
+                "UPDATE item SET state = 'rejected', last_error = ? WHERE seq = ?",
+                (error[:500], item.seq),
+            )
 
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT state, count(*) FROM item GROUP BY state").fetchall()
-        return {state: n for state, n in rows}
+            memory = len(self._memory)
+        counts = {state: n for state, n in rows}
+        if memory:
+            counts["pending"] = counts.get("pending", 0) + memory
+        return counts
 
     def event_payloads(self, state: str | None = None) -> list[dict[str, object]]:
         sql = "SELECT payload FROM item WHERE kind = 'event'"

@@ -155,8 +155,16 @@ class CameraPipeline:
         bgr: np.ndarray | None = None
         if tamper is not None:
             bgr = frame.to_ndarray(format="bgr24")
-            events.append(self._emit("camera_tampered", t, bgr, sv.Detections.empty(), None,
-                                     detail=f"{tamper.reason}: {tamper.detail}"))  # fmt: skip
+            events.append(
+                self._emit(
+                    "camera_tampered",
+                    t,
+                    bgr,
+                    sv.Detections.empty(),
+                    None,
+                    detail=f"{tamper.reason}: {tamper.detail}",
+                )
+            )
         tracking = len(self.tracker.tracks) > 0
         if not (moving or tracking or t - self._last_detect_t >= SAFETY_DETECT_SECONDS):
             return events
@@ -260,5 +268,12 @@ class CameraPipeline:
         """The camera stopped delivering frames; reported with the last picture seen."""
         with self.lock:
             self._flush_clips()
-            return self._emit("camera_offline", t, self.last_frame, sv.Detections.empty(), None,
-                              detail=reason, with_clip=False)  # fmt: skip
+            return self._emit(
+                "camera_offline",
+                t,
+                self.last_frame,
+                sv.Detections.empty(),
+                None,
+                detail=reason,
+                with_clip=False,
+            )

@@ -136,8 +136,9 @@ class IdentityRule:
             score = None if scores[k] is None else float(scores[k])
             if kind == "offender" and person not in self._offenders:
                 self._offenders.add(person)
-                hits.append(RuleHit("offender_recognized", inside.get(person), person, k,
-                                    names[k], score))  # fmt: skip
+                hits.append(
+                    RuleHit("offender_recognized", inside.get(person), person, k, names[k], score)
+                )
             elif kind == "unknown" and person in inside and person not in self._strangers:
                 self._strangers.add(person)
                 hits.append(RuleHit("stranger", inside[person], person, k, None, score))

@@ -41,17 +41,26 @@ def init_site(video: Path, out: Path, name: str, at: float = 0.0) -> Path:
         raise OSError(f"cannot write {snapshot}")
     site = {
         "site": name,
-        "cameras": [{
-            "name": "front",
-            "source": str(video),
-            "zones": [
-                {"name": "yard", "kind": "boundary",
-                 "polygon": [[0.0, 0.6], [1.0, 0.6], [1.0, 1.0], [0.0, 1.0]]},
-                {"name": "street", "kind": "perimeter", "loiter_seconds": 20,
-                 "polygon": [[0.0, 0.3], [1.0, 0.3], [1.0, 0.6], [0.0, 0.6]]},
-            ],
-        }],
-    }  # fmt: skip
+        "cameras": [
+            {
+                "name": "front",
+                "source": str(video),
+                "zones": [
+                    {
+                        "name": "yard",
+                        "kind": "boundary",
+                        "polygon": [[0.0, 0.6], [1.0, 0.6], [1.0, 1.0], [0.0, 1.0]],
+                    },
+                    {
+                        "name": "street",
+                        "kind": "perimeter",
+                        "loiter_seconds": 20,
+                        "polygon": [[0.0, 0.3], [1.0, 0.3], [1.0, 0.6], [0.0, 0.6]],
+                    },
+                ],
+            }
+        ],
+    }
     SiteConfig.model_validate(site)  # what we write must load
     header = f"# Starter site file for {video.name} ({w}×{h}). Zones are fractions of width and\n"
     header += f"# height; see {snapshot.name} for a 10 % grid. Redraw them for this camera.\n"

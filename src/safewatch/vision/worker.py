@@ -34,8 +34,14 @@ class OutboxSink:
 
     def event(self, event: CameraEvent, snapshot: bytes) -> None:
         self.outbox.put_event(event, snapshot)
-        log.info("%s %s at %.1f s (track %s, zone %s)", event.camera, event.type,
-                 event.video_t, event.track, event.zone)  # fmt: skip
+        log.info(
+            "%s %s at %.1f s (track %s, zone %s)",
+            event.camera,
+            event.type,
+            event.video_t,
+            event.track,
+            event.zone,
+        )
 
     def clip(self, event_id: uuid.UUID, path: Path | None, error: str | None) -> None:
         self.outbox.put_clip(event_id, self.camera, path, error)
@@ -98,8 +104,13 @@ class CameraWorker:
                 continue
             wait = 1.0
             try:
-                play(container, self.pipeline, realtime=not is_network(self.camera.source),
-                     stop=self.stop, on_frame=self._saw_frame)  # fmt: skip
+                play(
+                    container,
+                    self.pipeline,
+                    realtime=not is_network(self.camera.source),
+                    stop=self.stop,
+                    on_frame=self._saw_frame,
+                )
             except (av.FFmpegError, OSError) as exc:
                 log.warning("%s: the stream broke: %s", self.camera.name, exc)
             finally:
@@ -158,8 +169,11 @@ class SiteWorker:
         for camera in self.cameras:
             note = f"{camera.status}; outbox {pending} pending"
             try:
-                self.client.http.post("/device/heartbeat", json={"health_note": note[:300]},
-                                      headers=self.client._headers(camera.camera.name))  # fmt: skip
+                self.client.http.post(
+                    "/device/heartbeat",
+                    json={"health_note": note[:300]},
+                    headers=self.client._headers(camera.camera.name),
+                )
             except Exception as exc:
                 log.debug("heartbeat for %s failed: %s", camera.camera.name, exc)
 

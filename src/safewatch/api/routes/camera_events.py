@@ -53,9 +53,12 @@ async def receive_event(
 
 @router.put("/device/events/{event_id}/clip")
 async def receive_clip(
-    request: Request, session: SessionDep, store: ClipStoreDep, device: DeviceDep,
+    request: Request,
+    session: SessionDep,
+    store: ClipStoreDep,
+    device: DeviceDep,
     event_id: uuid.UUID,
-) -> EventReceipt:  # fmt: skip
+) -> EventReceipt:
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -97,22 +100,30 @@ def _media(session: SessionDep, caller: Caller, event_id: uuid.UUID, what: str) 
     return name
 
 
-@router.get("/events/{event_id}/snapshot", response_class=FileResponse,
-            responses={200: {"content": {"image/jpeg": {}}}})  # fmt: skip
+@router.get(
+    "/events/{event_id}/snapshot",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
 def event_snapshot(
     session: SessionDep, caller: Viewer, store: ClipStoreDep, event_id: uuid.UUID
 ) -> FileResponse:
     name = _media(session, caller, event_id, "snapshot")
-    return FileResponse(store.path(name), media_type="image/jpeg",
-                        headers={"Cache-Control": "private, no-store"})  # fmt: skip
+    return FileResponse(
+        store.path(name), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
+    )
 
 
-@router.get("/events/{event_id}/clip", response_class=FileResponse,
-            responses={200: {"content": {"video/mp4": {}}}})  # fmt: skip
+@router.get(
+    "/events/{event_id}/clip",
+    response_class=FileResponse,
+    responses={200: {"content": {"video/mp4": {}}}},
+)
 def event_clip(
     session: SessionDep, caller: Viewer, store: ClipStoreDep, event_id: uuid.UUID
 ) -> FileResponse:
     """The clip as MP4 (faststart; range requests let a browser play and seek at once)."""
     name = _media(session, caller, event_id, "clip")
-    return FileResponse(store.path(name), media_type="video/mp4",
-                        headers={"Cache-Control": "private, no-store"})  # fmt: skip
+    return FileResponse(
+        store.path(name), media_type="video/mp4", headers={"Cache-Control": "private, no-store"}
+    )

@@ -18,12 +18,34 @@ from pathlib import Path
 import cv2
 
 KEEP_OPS = {
-    "Conv2D", "BiasAdd", "Add", "AddV2", "Relu", "Relu6", "Placeholder", "FusedBatchNorm",
-    "FusedBatchNormV3", "DepthwiseConv2dNative", "ConcatV2", "Mul", "MaxPool", "AvgPool",
-}  # fmt: skip
+    "Conv2D",
+    "BiasAdd",
+    "Add",
+    "AddV2",
+    "Relu",
+    "Relu6",
+    "Placeholder",
+    "FusedBatchNorm",
+    "FusedBatchNormV3",
+    "DepthwiseConv2dNative",
+    "ConcatV2",
+    "Mul",
+    "MaxPool",
+    "AvgPool",
+}
 DROP_PREFIXES = ("MultipleGridAnchorGenerator/", "Concatenate/", "Postprocessor/", "Preprocessor/")
-DROP_ATTRS = {"T", "Tshape", "N", "Tidx", "Tdim", "use_cudnn_on_gpu", "Index", "Tperm",
-              "is_training", "Tpaddings"}  # fmt: skip
+DROP_ATTRS = {
+    "T",
+    "Tshape",
+    "N",
+    "Tidx",
+    "Tdim",
+    "use_cudnn_on_gpu",
+    "Index",
+    "Tperm",
+    "is_training",
+    "Tpaddings",
+}
 INPUT = "image_tensor"
 
 
@@ -153,22 +175,38 @@ def build_text_graph(model_pb: Path, anchors: SsdAnchors = SsdAnchors()) -> str:
     layers = range(anchors.num_layers)
     for label in ("ClassPredictor", "BoxEncodingPredictor"):
         for i in layers:
-            add(f"BoxPredictor_{i}/{label}/BiasAdd/Flatten", "Flatten",
-                [f"BoxPredictor_{i}/{label}/BiasAdd"])  # fmt: skip
-        add(f"{label}/concat", "ConcatV2",
-            [*(f"BoxPredictor_{i}/{label}/BiasAdd/Flatten" for i in layers),
-             "concat/axis_flatten"])  # fmt: skip
+            add(
+                f"BoxPredictor_{i}/{label}/BiasAdd/Flatten",
+                "Flatten",
+                [f"BoxPredictor_{i}/{label}/BiasAdd"],
+            )
+        add(
+            f"{label}/concat",
+            "ConcatV2",
+            [*(f"BoxPredictor_{i}/{label}/BiasAdd/Flatten" for i in layers), "concat/axis_flatten"],
+        )
     for n in kept:
         if re.fullmatch(r"BoxPredictor_\d/BoxEncodingPredictor/Conv2D", n.name):
             n.attrs["loc_pred_transposed"] = _scalar("b", True)
     for i in layers:
         widths, heights = anchors.sizes(i)
-        add(f"PriorBox_{i}", "PriorBox", [f"BoxPredictor_{i}/BoxEncodingPredictor/BiasAdd", INPUT],
-            flip=_scalar("b", False), clip=_scalar("b", False), width=_tensor(widths),
-            height=_tensor(heights), variance=_tensor(list(anchors.variance)))  # fmt: skip
+        add(
+            f"PriorBox_{i}",
+            "PriorBox",
+            [f"BoxPredictor_{i}/BoxEncodingPredictor/BiasAdd", INPUT],
+            flip=_scalar("b", False),
+            clip=_scalar("b", False),
+            width=_tensor(widths),
+            height=_tensor(heights),
+            variance=_tensor(list(anchors.variance)),
+        )
     add("PriorBox/concat", "ConcatV2", [*(f"PriorBox_{i}" for i in layers), "concat/axis_flatten"])
-    add("ClassPredictor/concat3d/shape", "Const", [],
-        value=_tensor([0, -1, anchors.num_classes + 1]))  # fmt: skip
+    add(
+        "ClassPredictor/concat3d/shape",
+        "Const",
+        [],
+        value=_tensor([0, -1, anchors.num_classes + 1]),
+    )
     add(
         "ClassPredictor/concat3d",
         "Reshape",
@@ -176,12 +214,19 @@ def build_text_graph(model_pb: Path, anchors: SsdAnchors = SsdAnchors()) -> str:
     )
     add("ClassPredictor/concat/sigmoid", "Sigmoid", ["ClassPredictor/concat3d"])
     add("ClassPredictor/concat/sigmoid/Flatten", "Flatten", ["ClassPredictor/concat/sigmoid"])
-    add("detection_out", "DetectionOutput",
+    add(
+        "detection_out",
+        "DetectionOutput",
         ["BoxEncodingPredictor/concat", "ClassPredictor/concat/sigmoid/Flatten", "PriorBox/concat"],
-        num_classes=_scalar("i", anchors.num_classes + 1), share_location=_scalar("b", True),
-        background_label_id=_scalar("i", 0), nms_threshold=_scalar("f", 0.6),
-        confidence_threshold=_scalar("f", 0.01), top_k=_scalar("i", 100),
-        keep_top_k=_scalar("i", 100), code_type=_scalar("s", '"CENTER_SIZE"'))  # fmt: skip
+        num_classes=_scalar("i", anchors.num_classes + 1),
+        share_location=_scalar("b", True),
+        background_label_id=_scalar("i", 0),
+        nms_threshold=_scalar("f", 0.6),
+        confidence_threshold=_scalar("f", 0.01),
+        top_k=_scalar("i", 100),
+        keep_top_k=_scalar("i", 100),
+        code_type=_scalar("s", '"CENTER_SIZE"'),
+    )
     return "\n".join(n.text() for n in _reachable(kept, "detection_out")) + "\n"
 
 

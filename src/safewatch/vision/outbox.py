@@ -8,12 +8,14 @@ or a power cut.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from safewatch.vision.events import CameraEvent
 
@@ -37,6 +39,7 @@ CREATE TABLE IF NOT EXISTS item (
 CREATE INDEX IF NOT EXISTS item_pending ON item (state, seq);
 """
 MAX_BACKOFF = 60.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,40 +73,50 @@ class Outbox:
         with self._lock:
             self._db.close()
 
-    def _insert(self, kind: str, event_id: uuid.UUID, camera: str, **values: object) -> None:
+    def _insert(self, kind: str, event_id: uuid.UUID, camera: str, **values: Any) -> None:
         cols = ["kind", "event_id", "camera", "created", *values]
         params = [kind, str(event_id), camera, time.time(), *values.values()]
         marks = ", ".join("?" for _ in cols)
-        with self._lock:
-            self._db.execute(
-                f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
-                params,
-            )
+        try:
+            with self._lock:
+                self._db.execute(
+                    f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
+                    params,
+                )
+        except (sqlite3.Error, OSError) as exc:
+            self._keep_in_memory(kind, event_id, camera, values, exc)
         self.changed.set()
 
-    def put_event(self, event: CameraEvent, snapshot: bytes) -> None:
-        try:
-            self._insert(
-                "event", event.id, event.camera, payload=event.model_dump_json(), snapshot=snapshot
-            )
-        except (sqlite3.Error, OSError) as exc:
-            flagged = event.model_copy(update={"flags": [*event.flags, f"not_persisted: {exc}"]})
-            with self._lock:
-                self._memory.append(
-                    OutboxItem(
-                        self._memory_seq,
-                        "event",
-                        event.id,
-                        event.camera,
-                        flagged.model_dump_json(),
-                        None,
-                        snapshot,
-                        None,
-                        0,
-                    )
+    def _keep_in_memory(
+        self, kind: str, event_id: uuid.UUID, camera: str, values: dict[str, Any], exc: Exception
+    ) -> None:
+        """The disk refused the row (full): hold it in memory, flagged, and send it first."""
+        log.error("outbox cannot store %s %s (%s): holding it in memory", kind, event_id, exc)
+        payload = values.get("payload")
+        if payload is not None:
+            event = CameraEvent.model_validate_json(payload)
+            flags = [*event.flags, f"not_persisted: {exc}"]
+            payload = event.model_copy(update={"flags": flags}).model_dump_json()
+        with self._lock:
+            self._memory.append(
+                OutboxItem(
+                    self._memory_seq,
+                    kind,
+                    event_id,
+                    camera,
+                    payload,
+                    values.get("blob_path"),
+                    values.get("snapshot"),
+                    values.get("error"),
+                    0,
                 )
-                self._memory_seq -= 1
-            self.changed.set()
+            )
+            self._memory_seq -= 1
+
+    def put_event(self, event: CameraEvent, snapshot: bytes) -> None:
+        self._insert(
+            "event", event.id, event.camera, payload=event.model_dump_json(), snapshot=snapshot
+        )
 
     def put_clip(
         self, event_id: uuid.UUID, camera: str, path: Path | None, error: str | None

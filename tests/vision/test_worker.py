@@ -1,0 +1,157 @@
+"""The live worker: a camera read in real time, delivered to a running hub; a dead camera
+reported as offline; a full disk that still lets the event out."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from safewatch.models import CameraEventRecord, Device
+from safewatch.vision.config import SiteConfig
+from safewatch.vision.delivery import HubClient, Sender
+from safewatch.vision.outbox import Outbox
+from safewatch.vision.worker import OutboxSink, SiteWorker
+from tests.test_camera_delivery import LiveHub, event, jpeg, live_hub  # noqa: F401
+from tests.world import World
+
+WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
+
+
+def _site(tmp_path: Path, source: str, hub: str | None, **camera: object) -> SiteConfig:
+    return SiteConfig.model_validate(
+        {
+            "site": "home-a",
+            "data_dir": str(tmp_path / "worker"),
+            "hub": {"url": hub, "heartbeat_seconds": 0.5} if hub else None,
+            "cameras": [
+                {
+                    "name": "front",
+                    "source": source,
+                    "credential_env": "SW_TEST_CAMERA",
+                    "pre_roll_seconds": 2,
+                    "post_roll_seconds": 2,
+                    "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
+                    **camera,
+                }
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def camera_secret(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
+    dev = world.post("officer_a", "/api/v1/devices", {"kind": "camera", "serial": "CAM-W"}).json()
+    world.post(
+        "officer_a", f"/api/v1/devices/{dev['id']}/assign", {"case_id": str(world.cases["a"])}
+    )
+    secret: str = world.post("officer_a", f"/api/v1/devices/{dev['id']}/credential").json()[
+        "secret"
+    ]
+    monkeypatch.setenv("SW_TEST_CAMERA", secret)
+    return secret
+
+
+def _wait(condition: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_live_camera_events_reach_the_hub_with_clips_and_heartbeats(
+    world: World, camera_secret: str, live_hub: LiveHub, vtest_short: Path, tmp_path: Path
+) -> None:
+    worker = SiteWorker(_site(tmp_path, str(vtest_short), live_hub.url))
+    worker.start()
+
+    def stored() -> list[CameraEventRecord]:
+        with world.factory() as s:
+            return list(s.scalars(select(CameraEventRecord)))
+
+    try:
+        _wait(lambda: any(r.clip_name for r in stored()), 30)
+        worker.heartbeat()
+    finally:
+        worker.close()
+    records = stored()
+    assert records and all(r.type == "intrusion" and r.camera == "front" for r in records)
+    with world.factory() as s:
+        device = s.scalar(select(Device).where(Device.serial == "CAM-W"))
+        assert device is not None and device.last_seen_at is not None
+        assert "outbox" in device.health_note
+
+
+def test_a_camera_that_never_answers_is_reported_offline(
+    world: World, camera_secret: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, str(tmp_path / "camera-gone.mp4"), live_hub.url, offline_after_seconds=1)
+    worker = SiteWorker(site)
+    worker.start()
+
+    def offline() -> list[CameraEventRecord]:
+        with world.factory() as s:
+            return list(
+                s.scalars(
+                    select(CameraEventRecord).where(CameraEventRecord.type == "camera_offline")
+                )
+            )
+
+    try:
+        _wait(lambda: bool(offline()), 15)
+        time.sleep(1.5)  # still gone: reported once, not every second
+    finally:
+        worker.close()
+    (record,) = offline()
+    assert "no picture for" in (record.detail or "") and "no such video file" in record.detail
+
+
+def test_missing_credential_is_refused_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SW_TEST_CAMERA", raising=False)
+    with pytest.raises(ValueError, match="SW_TEST_CAMERA .* is not set"):
+        SiteWorker(_site(tmp_path, "x.mp4", "http://127.0.0.1:9"))
+
+
+def test_a_full_disk_still_lets_the_event_out_flagged(
+    world: World, camera_secret: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.2)
+
+    class FullDisk:
+        def execute(self, *args: object) -> object:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    real_db = outbox._db
+    outbox._db = FullDisk()  # type: ignore[assignment]
+    e = event()
+    sink = OutboxSink(outbox, "front")
+    sink.event(e, jpeg())  # cannot be written: kept in memory
+    sink.clip(e.id, None, "clip not saved: [Errno 28] No space left on device")  # also lost
+    outbox._db = real_db
+    sender = Sender(outbox, HubClient(live_hub.url, lambda _c: camera_secret))
+    assert sender.drain_once()
+    with world.factory() as s:
+        record = s.get(CameraEventRecord, e.id)
+        assert record is not None
+        assert any("not_persisted" in f and "disk is full" in f for f in record.flags)
+    sender.client.close()
+    outbox.close()
+
+
+def test_clip_write_failure_is_reported_not_fatal(tmp_path: Path, vtest_short: Path) -> None:
+    from safewatch.vision.analyze import analyze
+
+    blocked = tmp_path / "clips"
+    blocked.write_text("a file where the clip folder should be")
+    result = analyze(vtest_short, _site(tmp_path, "x", None), clip_dir=blocked)
+    assert result.sink.events, "events still come out"
+    assert all(result.sink.clips[e.id] is None for e in result.sink.events)
+    errors = list(result.sink.clip_errors.values())
+    assert errors and all(e.startswith("clip not saved") for e in errors)
+    assert uuid.UUID(str(result.sink.events[0].id))

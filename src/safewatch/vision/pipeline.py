@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
-from safewatch.vision.clips import ClipError, write_clip
+from safewatch.vision.clips import REMUXABLE, ClipError, write_clip
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import PersonDetector
 from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
@@ -27,7 +28,9 @@ from safewatch.vision.rules import BoundaryRule, IdentityRule, LoiterRule, RuleH
 from safewatch.vision.tracking import PersonLinker, make_tracker
 
 log = logging.getLogger(__name__)
-SAFETY_DETECT_SECONDS = 1.0  # detect at least this often even when nothing moves
+# Detect at least this often even when nothing moves and nobody is tracked (someone who arrived
+# while the worker was down and stands still); anyone who moves wakes the detector at once.
+SAFETY_DETECT_SECONDS = 3.0
 GOP_MARGIN_SECONDS = 4.0
 
 
@@ -92,6 +95,9 @@ class CameraPipeline:
         self._last_detect_t = -1e9
         self._clips: list[_PendingClip] = []
         self.last_frame: np.ndarray | None = None
+        # Transcoded clips (old codecs) take ~1 s: cut them beside the analysis, not in its way.
+        self._transcodes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
+        self._pending: list[Future[None]] = []
         # The camera thread feeds frames; the watchdog may report an outage at the same time.
         self.lock = threading.RLock()
 
@@ -249,6 +255,9 @@ class CameraPipeline:
         for clip in list(self._clips):
             self._clips.remove(clip)
             self._cut(clip)
+        for future in self._pending:
+            future.result()
+        self._pending.clear()
 
     def _cut(self, clip: _PendingClip) -> None:
         assert self.clip_dir is not None
@@ -256,13 +265,25 @@ class CameraPipeline:
             self.sink.clip(clip.event_id, None, "the stream closed before the clip")
             return
         path = self.clip_dir / self.site.site / self.camera.name / f"{clip.event_id}.mp4"
+        packets = self.ring.window(clip.start, clip.end)
+        if self.stream.codec_context.name in REMUXABLE:
+            self._write(self.stream, packets, path, clip.event_id)  # a few ms: inline
+        else:
+            self._pending = [f for f in self._pending if not f.done()]
+            self._pending.append(
+                self._transcodes.submit(self._write, self.stream, packets, path, clip.event_id)
+            )
+
+    def _write(
+        self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
+    ) -> None:
         try:
-            self.clip_writer(self.stream, self.ring.window(clip.start, clip.end), path)
+            self.clip_writer(stream, packets, path)
         except (ClipError, OSError) as exc:
-            log.warning("clip for event %s not saved: %s", clip.event_id, exc)
-            self.sink.clip(clip.event_id, None, f"clip not saved: {exc}")
+            log.warning("clip for event %s not saved: %s", event_id, exc)
+            self.sink.clip(event_id, None, f"clip not saved: {exc}")
             return
-        self.sink.clip(clip.event_id, path, None)
+        self.sink.clip(event_id, path, None)
 
     def offline(self, t: float, reason: str) -> CameraEvent:
         """The camera stopped delivering frames; reported with the last picture seen."""

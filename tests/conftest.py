@@ -22,6 +22,7 @@ from safewatch.core.config import Settings
 from safewatch.store import migrate
 from safewatch.store.base import Base
 from safewatch.store.db import make_engine, make_session_factory
+from tests.live import LiveHub
 from tests.world import World
 
 PG_SERVER = os.environ.get("SAFEWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -104,3 +105,12 @@ def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterat
 @pytest.fixture
 def world(session_factory: sessionmaker[Session], client: TestClient) -> World:
     return World.build(session_factory, client)
+
+
+@pytest.fixture
+def live_hub(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[LiveHub]:
+    hub = LiveHub(settings, session_factory)
+    hub.start()
+    yield hub
+    if hub.server is not None and not hub.server.should_exit:
+        hub.stop()

@@ -16,7 +16,7 @@ from safewatch.vision.config import SiteConfig
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.worker import OutboxSink, SiteWorker
-from tests.test_camera_delivery import LiveHub, event, jpeg, live_hub  # noqa: F401
+from tests.live import LiveHub, event, jpeg
 from tests.world import World
 
 WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
@@ -114,7 +114,7 @@ def test_missing_credential_is_refused_at_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SW_TEST_CAMERA", raising=False)
-    with pytest.raises(ValueError, match="SW_TEST_CAMERA .* is not set"):
+    with pytest.raises(ValueError, match=r"SW_TEST_CAMERA .* is not set"):
         SiteWorker(_site(tmp_path, "x.mp4", "http://127.0.0.1:9"))
 
 

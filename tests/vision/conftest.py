@@ -118,3 +118,18 @@ def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
     os.chdir(tmp_path)
     yield tmp_path
     os.chdir(old)
+
+
+@pytest.fixture(scope="session")
+def vtest_ts(vtest_short: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same H.264 packets in MPEG-TS, the streaming container cameras send."""
+    dst = tmp_path_factory.mktemp("video") / "short.ts"
+    with av.open(str(vtest_short)) as inp, av.open(str(dst), "w", format="mpegts") as out:
+        vin = inp.streams.video[0]
+        vout = out.add_stream_from_template(vin)
+        for packet in inp.demux(vin):
+            if packet.dts is None:
+                continue
+            packet.stream = vout
+            out.mux(packet)
+    return dst

@@ -61,7 +61,7 @@ class AnalysisResult:
         return [self.sink.line(e) for e in self.sink.events]
 
 
-def file_camera(site: SiteConfig, video: Path, camera: str | None) -> CameraConfig:
+def file_camera(site: SiteConfig, video: str | Path, camera: str | None) -> CameraConfig:
     chosen = site.cameras[0]
     if camera is not None:
         found = [c for c in site.cameras if c.name == camera]
@@ -72,7 +72,7 @@ def file_camera(site: SiteConfig, video: Path, camera: str | None) -> CameraConf
 
 
 def analyze(
-    video: Path,
+    video: str | Path,
     site: SiteConfig,
     clip_dir: Path | None = None,
     camera: str | None = None,

@@ -47,7 +47,7 @@ def camera_run(site: SiteOption) -> None:
 
 
 def analyze_command(
-    video: Annotated[Path, typer.Argument(help="A recorded video file.")],
+    video: Annotated[str, typer.Argument(help="A recorded video file (or a stream URL).")],
     site: SiteOption,
     watchlist: Annotated[
         Path | None, typer.Option(help="Folder of offender photo folders.")
@@ -86,6 +86,8 @@ def analyze_command(
     summary = f"{s.frames} frames, {s.duration:.1f} s of video, {len(result.sink.events)} events"
     if s.bad_packets:
         summary += f", {s.bad_packets} undecodable packets skipped"
+    if s.ended_by:
+        summary += f"; stopped early: {s.ended_by}"
     typer.echo(summary, err=True)
 
 

@@ -49,6 +49,7 @@ class PlayStats:
     bad_packets: int = 0
     frames: int = 0
     duration: float = 0.0
+    ended_by: str | None = None  # why reading stopped early (a broken stream), else None
 
 
 def play(
@@ -65,7 +66,16 @@ def play(
     pipeline.on_stream(stream)
     stats = PlayStats()
     started, first_t = time.monotonic(), None
-    for packet in container.demux(stream):
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            break
+        except av.FFmpegError as exc:  # the camera vanished, the file is cut short
+            stats.ended_by = f"the stream broke: {exc}"
+            log.warning("%s", stats.ended_by)
+            break
         if stop is not None and stop.is_set():
             break
         stats.packets += 1

@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Sets up, migrates, seeds the demo region on first start and serves the hub.
-run: $(STAMP)
+run: $(STAMP) $(TEST_VIDEO)
 	mkdir -p var
-	$(BIN)/safewatch serve --demo
+	$(BIN)/safewatch serve --demo --demo-video $(TEST_VIDEO)
 
 # Lint, types, then the whole suite on SQLite and on PostgreSQL.
 test: $(STAMP) lint typecheck pytest

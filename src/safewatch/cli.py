@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -144,11 +145,34 @@ def _seed_demo(settings: Settings, quiet: bool) -> bool:
     return True
 
 
+def _start_demo_camera(settings: Settings, video: Path, hub_url: str) -> None:
+    import logging
+
+    from safewatch.demo import camera
+
+    if not video.is_file():
+        typer.echo(f"demo camera off: no recording at {video} (make run fetches one)")
+        return
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    secret = camera.issue_demo_credential(factory)
+    if secret is None:
+        typer.echo("demo camera off: the demo region has no installed camera")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    site = camera.write_site(settings.data_dir / "demo", video, hub_url)
+    camera.start_demo_camera(site, secret)
+    typer.echo(f"demo camera 'front' at demo-home plays {video} (site file {site})")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
     demo: Annotated[bool, typer.Option(help="Migrate and seed the demo region first.")] = False,
+    demo_video: Annotated[
+        Path, typer.Option(help="Recording the demo camera plays (with --demo).")
+    ] = Path("var/testdata/vtest.avi"),
 ) -> None:
     """Run the hub."""
     import uvicorn
@@ -166,6 +190,8 @@ def serve(
             typer.echo(f"demo logins: {users} (password: {DEMO_PASSWORD})")
     for folder in (settings.photo_dir, settings.clip_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    if demo or settings.seed_demo:
+        _start_demo_camera(settings, demo_video, f"http://{host}:{port}")
     typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     sys.stdout.flush()
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

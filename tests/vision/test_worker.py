@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.models import CameraEventRecord, Device
 from safewatch.vision.config import SiteConfig
@@ -155,3 +156,42 @@ def test_clip_write_failure_is_reported_not_fatal(tmp_path: Path, vtest_short: P
     errors = list(result.sink.clip_errors.values())
     assert errors and all(e.startswith("clip not saved") for e in errors)
     assert uuid.UUID(str(result.sink.events[0].id))
+
+
+def test_the_demo_site_sends_the_demo_case_real_events(
+    vtest_short: Path,
+    tmp_path: Path,
+    session_factory: sessionmaker[Session],
+    live_hub: LiveHub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What `make run` starts: the seeded camera of the very-high case plays a recording."""
+    from safewatch.demo import camera, seed
+    from safewatch.vision.config import load_site
+
+    with session_factory() as s, s.begin():
+        seed.seed(s)
+    secret = camera.issue_demo_credential(session_factory)
+    assert secret is not None
+    monkeypatch.setenv(camera.SECRET_ENV, secret)
+    site = load_site(camera.write_site(tmp_path / "demo", vtest_short, live_hub.url))
+    front = site.cameras[0]
+    everywhere = [
+        z.model_copy(update={"polygon": [(0, 0), (1, 0), (1, 1), (0, 1)]}) for z in front.zones
+    ]
+    site = site.model_copy(update={"cameras": [front.model_copy(update={"zones": everywhere})]})
+    worker = SiteWorker(site)
+    worker.start()
+
+    def stored() -> list[CameraEventRecord]:
+        with session_factory() as s:
+            return list(s.scalars(select(CameraEventRecord)))
+
+    try:
+        _wait(lambda: bool(stored()), 30)
+    finally:
+        worker.close()
+    with session_factory() as s:
+        device = s.scalar(select(Device).where(Device.serial == camera.DEMO_CAMERA_SERIAL))
+    assert device is not None
+    assert {r.case_id for r in stored()} == {device.case_id}

@@ -127,11 +127,17 @@ def issue_credential(session: Session, caller: Caller, device: Device) -> str:
     """A new secret for the device; the previous one stops working at once."""
     if device.status in (DeviceStatus.retired, DeviceStatus.faulty):
         raise Conflict(f"device {device.serial} is {device.status.value}")
+    secret = replace_credential(session, device)
+    caller.record(session, "create", "device_credential", device.id, "credential issued")
+    return secret
+
+
+def replace_credential(session: Session, device: Device) -> str:
+    """Revoke the device's credentials and make a new one; only its hash is stored."""
     revoke_credentials(session, device)
     secret = security.new_secret(security.DEVICE_TOKEN_PREFIX)
     session.add(DeviceCredential(device_id=device.id, token_hash=security.secret_digest(secret)))
     session.flush()
-    caller.record(session, "create", "device_credential", device.id, "credential issued")
     return secret
 
 

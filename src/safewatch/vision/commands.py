@@ -33,6 +33,7 @@ def camera_run(site: SiteOption) -> None:
     from safewatch.vision.worker import SiteWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     config = _site(site)
     try:
         worker = SiteWorker(config)

@@ -108,10 +108,18 @@ class CameraPipeline:
             self._start_stream(stream)
 
     def _start_stream(self, stream: VideoStream) -> None:
-        self.flush_clips()
+        self._flush_clips()
         self.stream = stream
         self.ring.clear()
+        # A new connection restarts the stream clock: tracks and timers start afresh with it
+        # (the learnt view for tamper detection stays).
         self._next_t = None
+        self._last_detect_t = -1e9
+        self.tracker = make_tracker(self.camera.analyse_fps)
+        self.linker = PersonLinker()
+        self.identity = IdentityRule()
+        self.gate = MotionGate(self.camera.motion_threshold)
+        self._frame_size = None
 
     def on_packet(self, packet: Packet) -> None:
         with self.lock:

@@ -8,22 +8,8 @@ from pathlib import Path
 import pytest
 
 from safewatch.vision.analyze import analyze
-from safewatch.vision.config import SiteConfig
 from safewatch.vision.source import SourceError
-
-WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
-SITE = SiteConfig.model_validate(
-    {
-        "site": "t",
-        "cameras": [
-            {
-                "name": "c",
-                "source": "x",
-                "zones": [{"name": "all", "kind": "boundary", "polygon": WHOLE}],
-            }
-        ],
-    }
-)
+from tests.vision.sites import WHOLE_VIEW as SITE
 
 
 def test_truncated_stream_is_analysed_up_to_the_cut(vtest_ts: Path, tmp_path: Path) -> None:

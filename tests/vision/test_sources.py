@@ -14,21 +14,7 @@ import numpy as np
 import pytest
 
 from safewatch.vision.analyze import analyze
-from safewatch.vision.config import SiteConfig
-
-WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
-SITE = SiteConfig.model_validate(
-    {
-        "site": "t",
-        "cameras": [
-            {
-                "name": "c",
-                "source": "x",
-                "zones": [{"name": "all", "kind": "boundary", "polygon": WHOLE}],
-            }
-        ],
-    }
-)
+from tests.vision.sites import WHOLE_VIEW as SITE
 
 
 @pytest.fixture

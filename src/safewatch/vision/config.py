@@ -16,6 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 Point = tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]]
 
 
+def verify_unique(names: list[str], rule: str) -> None:
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{rule}: {', '.join(dupes)}")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -121,10 +127,7 @@ class CameraConfig(Strict):
     @field_validator("zones")
     @classmethod
     def verify_zone_names(cls, zones: list[ZoneConfig]) -> list[ZoneConfig]:
-        names = [z.name for z in zones]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"zone names must differ within a camera: {', '.join(dupes)}")
+        verify_unique([z.name for z in zones], "zone names must differ within a camera")
         return zones
 
 
@@ -152,10 +155,7 @@ class SiteConfig(Strict):
     @field_validator("cameras")
     @classmethod
     def verify_camera_names(cls, cameras: list[CameraConfig]) -> list[CameraConfig]:
-        names = [c.name for c in cameras]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"camera names must differ: {', '.join(dupes)}")
+        verify_unique([c.name for c in cameras], "camera names must differ")
         return cameras
 
     @property

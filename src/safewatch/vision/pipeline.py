@@ -194,7 +194,7 @@ class CameraPipeline:
                 dets = kept
         dets = self.tracker.update(dets, timestamp=t)
         dets = self.linker.update(dets, t, size)
-        if self.face_stage is not None and len(dets):
+        if self.face_stage is not None:
             dets = self.face_stage.attach(bgr, dets, t)
         local = self.clock(t).astimezone(self.site.zone_info)
         hits: list[RuleHit] = []
@@ -204,7 +204,7 @@ class CameraPipeline:
             inside.update({p: rule.zone.name for p in rule.inside})
         for loiter in self._loiters:
             hits += loiter.update(dets, t, loiter.zone.armed_at(local))
-        hits += self.identity.update(dets, inside)
+        hits += self.identity.update(dets, inside, t)
         for hit in hits:
             events.append(self._emit(hit.type, t, bgr, dets, hit))  # type: ignore[arg-type]
         return events

@@ -117,12 +117,15 @@ class LoiterRule:
 @dataclass
 class IdentityRule:
     """Offender recognised (anywhere in view) and stranger (an unknown person inside a boundary
-    zone), from the decisions the face stage attaches; each once per person."""
+    zone), from the decisions the face stage attaches; each once per person, and an offender
+    once per ``repeat_seconds`` however many tracks they are seen on."""
 
+    repeat_seconds: float = 60.0
     _offenders: set[int] = field(default_factory=set)
     _strangers: set[int] = field(default_factory=set)
+    _named_at: dict[str, float] = field(default_factory=dict)
 
-    def update(self, dets: sv.Detections, inside: dict[int, str]) -> list[RuleHit]:
+    def update(self, dets: sv.Detections, inside: dict[int, str], t: float = 0.0) -> list[RuleHit]:
         kinds = dets.data.get(IDENTITY_KIND)
         if kinds is None:
             return []
@@ -136,6 +139,10 @@ class IdentityRule:
             score = None if scores[k] is None else float(scores[k])
             if kind == "offender" and person not in self._offenders:
                 self._offenders.add(person)
+                name = str(names[k])
+                if t - self._named_at.get(name, -1e9) < self.repeat_seconds:
+                    continue
+                self._named_at[name] = t
                 hits.append(
                     RuleHit("offender_recognized", inside.get(person), person, k, names[k], score)
                 )

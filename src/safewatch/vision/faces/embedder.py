@@ -45,7 +45,7 @@ class FaceEmbedder:
             mirrored = np.ascontiguousarray(chip[:, ::-1])
             vectors.append(np.array(self.net.compute_face_descriptor(mirrored), dtype=np.float32))
         v = np.mean(vectors, axis=0)
-        return v / np.linalg.norm(v)
+        return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """A unit-length 128-d vector for the face."""

@@ -56,9 +56,11 @@ class Enroller:
             return PhotoCheck(source, False, reasons, quality, face=main)
         return PhotoCheck(source, True, [], quality, self.embedder.embed_chip(chip), main)
 
-    def probe(self, bgr: np.ndarray) -> np.ndarray | None:
+    def probe(self, bgr: np.ndarray | None) -> np.ndarray | None:
         """The embedding of the main face of a probe photo (the one nearest the centre, as in
         LFW), without enrolment's quality demands; None when there is no face."""
+        if bgr is None:
+            return None
         faces = self.detector.detect(bgr)
         if not faces:
             return None

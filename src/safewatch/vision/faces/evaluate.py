@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from safewatch.vision.faces.enrol import Enroller, PhotoCheck
-from safewatch.vision.faces.matching import OperatingPoint, distance, tar_at_far
+from safewatch.vision.faces.matching import Matcher, OperatingPoint, tar_at_far
 from safewatch.vision.faces.templates import TemplateSet
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -72,10 +72,10 @@ def evaluate_folders(root: Path, enroller: Enroller, enrol_count: int = 3) -> Fa
             people[folder.name] = TemplateSet(folder.name, "watch", np.stack(enrolled))
             probes[folder.name] = vectors
     result.identities = len(people)
+    gallery = list(people.values())
+    matcher = Matcher(gallery, gallery)  # the cohort: everyone else enrolled
     for name, vectors in probes.items():
         for v in vectors:
-            for other, templates in people.items():
-                (result.genuine if other == name else result.impostor).append(
-                    distance(v, templates)
-                )
+            for other, score in zip(matcher.names, matcher.scores(v), strict=True):
+                (result.genuine if other == name else result.impostor).append(float(score))
     return result

@@ -47,7 +47,8 @@ def problems(q: Quality, min_size: float) -> list[str]:
     found = []
     if q.size < min_size:
         found.append(
-            f"the face is too small ({q.size:.0f} px); it needs to be at least {min_size:.0f} px wide"
+            f"the face is too small ({q.size:.0f} px); "
+            f"it needs to be at least {min_size:.0f} px wide"
         )
     if q.sharpness < MIN_SHARPNESS:
         found.append("the face is blurred or out of focus")

@@ -1,0 +1,139 @@
+"""The face stage of the camera pipeline: faces found, tracked, embedded when useful, and
+decided per track; the decision is attached to the person it belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import supervision as sv
+
+from safewatch.vision.faces.decisions import Shot, TrackIdentity
+from safewatch.vision.faces.detector import Face, FaceDetector
+from safewatch.vision.faces.embedder import FaceEmbedder
+from safewatch.vision.faces.matching import Matcher
+from safewatch.vision.faces.quality import MIN_SHOT_PX, measure
+from safewatch.vision.faces.templates import TemplateSet
+from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
+from safewatch.vision.tracking import PERSON_KEY
+
+EMBED_EVERY = 0.3  # seconds between embeddings of one face track, unless the shot is better
+FACE_PERSON_BASE = 1_000_000  # person ids for faces seen without a person box
+
+
+@dataclass
+class _FaceTrack:
+    id: int
+    box: np.ndarray
+    last_t: float
+    identity: TrackIdentity = field(default_factory=TrackIdentity)
+    last_embed_t: float = -1e9
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+class FaceStage:
+    def __init__(
+        self,
+        lists: list[TemplateSet],
+        cohort: list[TemplateSet],
+        threshold: float,
+        detector: FaceDetector | None = None,
+        embedder: FaceEmbedder | None = None,
+    ) -> None:
+        self.matcher = Matcher(lists, cohort)
+        self.kinds = [t.kind for t in lists]
+        self.threshold = threshold
+        self.detector = detector or FaceDetector()
+        self.embedder = embedder or FaceEmbedder()
+        self._tracks: list[_FaceTrack] = []
+        self._next = 1
+        self.embeddings = 0
+
+    def _track(self, faces: list[Face], t: float) -> list[_FaceTrack]:
+        self._tracks = [tr for tr in self._tracks if t - tr.last_t <= 2.0]
+        matched: list[_FaceTrack] = []
+        for face in faces:
+            box = np.array(face.box)
+            best = max(self._tracks, key=lambda tr: _iou(tr.box, box), default=None)
+            if best is None or best in matched or _iou(best.box, box) < 0.2:
+                best = _FaceTrack(self._next, box, t)
+                self._next += 1
+                self._tracks.append(best)
+            best.box, best.last_t = box, t
+            matched.append(best)
+        return matched
+
+    def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections:
+        faces = self.detector.detect(frame_bgr)
+        tracks = self._track(faces, t)
+        rgb = None
+        for face, track in zip(faces, tracks, strict=True):
+            if face.width < MIN_SHOT_PX:
+                continue
+            chip = None
+            if t - track.last_embed_t >= EMBED_EVERY:
+                rgb = rgb if rgb is not None else np.ascontiguousarray(frame_bgr[:, :, ::-1])
+                chip = self.embedder.chip(rgb, face)
+            if chip is None:
+                continue
+            quality = measure(face, chip)
+            vector = self.embedder.embed_chip(chip)
+            self.embeddings += 1
+            track.last_embed_t = t
+            scores = self.matcher.scores(vector)
+            best = int(np.argmin(scores))
+            track.identity.add(Shot(t, quality.size, quality.score, best, float(scores[best])))
+            track.identity.decide(self.threshold, self.kinds, t)
+        return self._annotate(dets, faces, tracks)
+
+    def _annotate(
+        self, dets: sv.Detections, faces: list[Face], tracks: list[_FaceTrack]
+    ) -> sv.Detections:
+        persons = dets.data.get(PERSON_KEY, np.full(len(dets), -1))
+        kinds = np.array([None] * len(dets), dtype=object)
+        names = np.array([None] * len(dets), dtype=object)
+        scores = np.array([None] * len(dets), dtype=object)
+        extra_boxes: list[tuple[float, float, float, float]] = []
+        extra: list[tuple[str, str | None, float | None, int]] = []
+        for face, track in zip(faces, tracks, strict=True):
+            ident = track.identity
+            if not ident.shots:
+                continue
+            name = self.matcher.names[ident.person] if ident.person is not None else None
+            cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
+            owner = None
+            for k, (x1, y1, x2, y2) in enumerate(dets.xyxy):
+                if x1 <= cx <= x2 and y1 <= cy <= y1 + 0.6 * (y2 - y1) and persons[k] >= 0:
+                    owner = k
+                    break
+            if owner is not None:
+                kinds[owner], names[owner], scores[owner] = ident.decision, name, ident.score
+            else:  # a face close to the camera, without a person box: report it on its own
+                extra_boxes.append(face.box)
+                extra.append((ident.decision, name, ident.score, FACE_PERSON_BASE + track.id))
+        if extra:
+            more = sv.Detections(
+                xyxy=np.array(extra_boxes, dtype=np.float32),
+                confidence=np.ones(len(extra), dtype=np.float32),
+                class_id=np.zeros(len(extra), dtype=int),
+                tracker_id=np.array([e[3] for e in extra], dtype=int),
+            )
+            more.data[PERSON_KEY] = np.array([e[3] for e in extra], dtype=int)
+            base = dets if len(dets) else None
+            if base is not None:
+                base.data[PERSON_KEY] = np.asarray(persons)
+            dets = sv.Detections.merge([d for d in (base, more) if d is not None])
+            kinds = np.concatenate([kinds, np.array([e[0] for e in extra], dtype=object)])
+            names = np.concatenate([names, np.array([e[1] for e in extra], dtype=object)])
+            scores = np.concatenate([scores, np.array([e[2] for e in extra], dtype=object)])
+        dets.data[IDENTITY_KIND] = kinds
+        dets.data[IDENTITY_NAME] = names
+        dets.data[IDENTITY_SCORE] = scores
+        return dets

@@ -15,6 +15,7 @@ from safewatch.core.roles import Role
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
 from safewatch.vision.commands import analyze_command, bench_app, camera_app, site_app
+from safewatch.vision.faces.commands import eval_app, faces_app
 
 app = typer.Typer(help="Safewatch: protection of crime victims.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -29,6 +30,8 @@ app.add_typer(camera_app, name="camera")
 app.add_typer(site_app, name="site")
 app.add_typer(bench_app, name="bench")
 app.command("analyze")(analyze_command)
+app.add_typer(eval_app, name="eval")
+app.add_typer(faces_app, name="faces")
 
 
 def _settings() -> Settings:

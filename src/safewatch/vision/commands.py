@@ -56,21 +56,22 @@ def analyze_command(
     allowlist: Annotated[
         Path | None, typer.Option(help="Folder of household photo folders.")
     ] = None,
+    cohort: Annotated[
+        Path | None, typer.Option(help="Photo folders of other people, for score normalisation.")
+    ] = None,
     clips: Annotated[Path | None, typer.Option(help="Write event clips here.")] = None,
     camera: Annotated[str | None, typer.Option(help="Which camera of the site.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Run the camera pipeline over a recorded file as fast as the CPU allows."""
     from safewatch.vision.analyze import analyze, json_line
+    from safewatch.vision.faces.lists import face_stage_from_folders
     from safewatch.vision.source import SourceError
 
     config = _site(site)
-    if watchlist is not None or allowlist is not None:
-        typer.secho(
-            "note: watch and allow lists take effect with face recognition (issue 4)", err=True
-        )
     try:
-        result = analyze(video, config, clip_dir=clips, camera=camera)
+        stage = face_stage_from_folders(watchlist, allowlist, cohort)
+        result = analyze(video, config, clip_dir=clips, camera=camera, face_stage=stage)
     except (SourceError, ValueError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from exc

@@ -1,8 +1,8 @@
 """Per-track identity decisions from several face shots — never from one glance.
 
-A track is ``offender`` (or ``allowed``) when at least two shots, and two thirds of all its
-shots, agree on the same listed person under the threshold — or when its first shots include one
-very clear, large match; ``unknown`` when three shots match nobody with a margin; otherwise
+A track is ``offender`` (or ``allowed``) when at least two shots, and two thirds of its last
+five shots, agree on the same listed person under the threshold — or when its first shots
+include one very clear, large match; ``unknown`` when three shots match nobody with a margin; otherwise
 ``uncertain``, which never raises an offender alert. One lucky frame of a stranger cannot name
 him: the other shots of his track outvote it.
 """
@@ -18,7 +18,8 @@ from safewatch.vision.faces.templates import ListKind
 CLEAR_MARGIN = 1.0  # z below the threshold by this much: one large shot is enough
 UNKNOWN_MARGIN = 0.5  # z above the threshold by this much: this shot matches nobody
 LARGE_FACE_PX = 80
-MAX_SHOTS = 30  # the recent shots that vote
+MAX_SHOTS = 30
+VOTING_SHOTS = 5  # the most recent shots vote: early, poor views of a face do not hold it back
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class TrackIdentity:
     def decide(self, threshold: float, kinds: list[ListKind], t: float) -> str:
         if self.decision in ("offender", "allowed"):
             return self.decision
-        matching = [s for s in self.shots if s.score <= threshold]
+        recent = self.shots[-VOTING_SHOTS:]
+        matching = [s for s in recent if s.score <= threshold]
         votes: dict[int, list[Shot]] = {}
         for s in matching:
             votes.setdefault(s.best, []).append(s)
@@ -56,14 +58,14 @@ class TrackIdentity:
             clear = len(self.shots) <= 2 and any(
                 s.score <= threshold - CLEAR_MARGIN and s.size >= LARGE_FACE_PX for s in shots
             )
-            agreed = len(shots) >= 2 and 3 * len(shots) >= 2 * len(self.shots)
+            agreed = len(shots) >= 2 and 3 * len(shots) >= 2 * len(recent)
             if agreed or clear:
                 self.decision = "offender" if kinds[person] == "watch" else "allowed"
                 self.person = person
                 self.score = float(np.min([s.score for s in shots]))
                 self.decided_at = t
                 return self.decision
-        nobody = [s for s in self.shots if s.score > threshold + UNKNOWN_MARGIN]
+        nobody = [s for s in recent if s.score > threshold + UNKNOWN_MARGIN]
         if len(nobody) >= 3 and not matching:
             self.decision = "unknown"
             self.decided_at = self.decided_at or t

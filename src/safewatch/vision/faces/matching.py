@@ -15,6 +15,9 @@ import numpy as np
 
 from safewatch.vision.faces.templates import TemplateSet
 
+# Calibrated with `safewatch eval faces ../shared/data/faces --far 1e-3` (58 people, 3-photo
+# enrolment, 2026-11-25): the z-score threshold at a false-match rate of 0.1 %.
+DEFAULT_THRESHOLD = -2.07
 COHORT_TOP = 20  # nearest cohort people that describe "the crowd" for a probe
 MIN_COHORT = 10
 

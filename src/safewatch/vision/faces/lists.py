@@ -1,0 +1,51 @@
+"""Watch and allow lists from folders (one folder of photos per person), with the cohort."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from safewatch.vision.faces.enrol import Enroller
+from safewatch.vision.faces.evaluate import photos_of
+from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
+from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.templates import ListKind, TemplateSet
+
+log = logging.getLogger(__name__)
+
+
+def enrol_folder(root: Path, kind: ListKind, enroller: Enroller) -> list[TemplateSet]:
+    """Every sub-folder is a person; photos that fail the enrolment checks are logged."""
+    people = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        templates, checks = enroller.enrol(folder.name, kind, photos_of(folder))
+        for check in checks:
+            if not check.accepted:
+                log.warning("%s: %s", check.source, "; ".join(check.reasons))
+        if templates is None:
+            log.warning("%s: no usable photo, %s is not on the %s list", folder, folder.name, kind)
+        else:
+            people.append(templates)
+    return people
+
+
+def face_stage_from_folders(
+    watchlist: Path | None,
+    allowlist: Path | None,
+    cohort: Path | None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> FaceStage | None:
+    if watchlist is None and allowlist is None:
+        return None
+    enroller = Enroller()
+    lists = []
+    if watchlist is not None:
+        lists += enrol_folder(watchlist, "watch", enroller)
+    if allowlist is not None:
+        lists += enrol_folder(allowlist, "allow", enroller)
+    if not lists:
+        raise ValueError("nobody could be enrolled from the watch and allow lists")
+    others = enrol_folder(cohort, "watch", enroller) if cohort is not None else []
+    listed = {t.person for t in lists}
+    others = [o for o in others if o.person not in listed]
+    return FaceStage(lists, others, threshold, enroller.detector, enroller.embedder)

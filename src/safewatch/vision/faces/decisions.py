@@ -2,9 +2,9 @@
 
 A track is ``offender`` (or ``allowed``) when at least two shots, and two thirds of its last
 five shots, agree on the same listed person under the threshold — or when its first shots
-include one very clear, large match; ``unknown`` when three shots match nobody with a margin; otherwise
-``uncertain``, which never raises an offender alert. One lucky frame of a stranger cannot name
-him: the other shots of his track outvote it.
+include one very clear, large match. It is ``unknown`` when three recent shots match nobody
+with a margin, otherwise ``uncertain``, which never raises an offender alert. One lucky frame
+of a stranger cannot name him: the other shots of his track outvote it.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from safewatch.vision.faces.templates import TemplateSet
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
-EMBED_EVERY = 0.3  # seconds between embeddings of one face track, unless the shot is better
+EMBED_EVERY = 0.3  # seconds between embeddings of one face track
+SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 FACE_PERSON_BASE = 1_000_000  # person ids for faces seen without a person box
 
 
@@ -28,6 +29,7 @@ class _FaceTrack:
     last_t: float
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
+    last_vector: np.ndarray | None = None
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -86,6 +88,13 @@ class FaceStage:
             quality = measure(face, chip)
             vector = self.embedder.embed_chip(chip)
             self.embeddings += 1
+            if track.last_vector is not None and (
+                float(np.linalg.norm(vector - track.last_vector)) > SAME_FACE_MAX
+            ):
+                # Someone else's face took this place (a cut, a crossing): start afresh.
+                track.identity, track.id = TrackIdentity(), self._next
+                self._next += 1
+            track.last_vector = vector
             track.last_embed_t = t
             scores = self.matcher.scores(vector)
             best = int(np.argmin(scores))

@@ -1,0 +1,159 @@
+"""Recognition on real faces and real video from ../shared/data (skipped when it is absent)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+from typer.testing import CliRunner
+
+from safewatch.cli import app
+from safewatch.vision.analyze import analyze
+from safewatch.vision.faces.enrol import Enroller
+from safewatch.vision.faces.evaluate import evaluate_folders, photos_of
+from safewatch.vision.faces.lists import enrol_folder
+from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
+from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.templates import TemplateSet
+from tests.vision.sites import WHOLE_VIEW
+
+SHARED = Path(__file__).parents[2].parent / "shared" / "data"
+FACES, VIDEO = SHARED / "faces", SHARED / "video"
+HAMILTON = VIDEO / "face_recognition_short_hamilton_clip.mp4"
+MIRANDA = VIDEO / "face_recognition_short_hamilton_clip.enrol_lin_manuel_miranda.png"
+
+pytestmark = [
+    pytest.mark.video,
+    pytest.mark.skipif(not FACES.is_dir(), reason=f"real faces are not here ({FACES} absent)"),
+]
+
+
+@pytest.fixture(scope="module")
+def enroller() -> Enroller:
+    return Enroller()
+
+
+@pytest.fixture(scope="module")
+def cohort(enroller: Enroller) -> list[TemplateSet]:
+    return enrol_folder(FACES, "watch", enroller)
+
+
+@pytest.mark.parametrize(
+    ("photo", "reason"),
+    [
+        ("steve_wozniak/1.jpg", "the photo shows 4 faces; use a photo of the person alone"),
+        ("obama/1.jpg|tiny", "the face is too small"),
+        ("obama/1.jpg|blur", "the face is blurred or out of focus"),
+        ("obama/1.jpg|turned", "no face was found"),
+        ("garbage", "the file is not a readable photo"),
+    ],
+)
+def test_enrolment_refuses_with_a_reason(
+    enroller: Enroller, tmp_path: Path, photo: str, reason: str
+) -> None:
+    path = tmp_path / "photo.jpg"
+    if photo == "garbage":
+        path.write_bytes(b"not a photo")
+    else:
+        name, _, change = photo.partition("|")
+        img = cv2.imread(str(FACES / name))
+        if change == "tiny":
+            img = cv2.resize(img, None, fx=0.2, fy=0.2)
+        elif change == "blur":
+            img = cv2.GaussianBlur(img, (41, 41), 0)
+        elif change == "turned":
+            img = img[:, : img.shape[1] // 5]  # the face is cut out of the picture
+        cv2.imwrite(str(path), img)
+    check = enroller.check_file(path)
+    assert not check.accepted
+    assert any(r.startswith(reason) for r in check.reasons), check.reasons
+
+
+def test_a_good_photo_is_accepted(enroller: Enroller) -> None:
+    check = enroller.check_file(FACES / "obama" / "1.jpg")
+    assert check.accepted and check.vector is not None and check.vector.shape == (128,)
+
+
+def test_shared_faces_reach_the_target_at_one_in_a_thousand(enroller: Enroller) -> None:
+    points = evaluate_folders(FACES, enroller).points(1e-3)
+    assert points["identities"] == 58
+    assert points["tar_at_far_0.001"] >= 0.97, points
+    assert points["operating_point"]["far"] <= 1e-3
+
+
+def _stage(lists: list[TemplateSet], cohort: list[TemplateSet], enroller: Enroller) -> FaceStage:
+    names = {t.person for t in lists}
+    others = [c for c in cohort if c.person not in names]
+    return FaceStage(lists, others, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
+
+
+def test_the_enrolled_performer_is_recognised_within_a_second(
+    enroller: Enroller, cohort: list[TemplateSet]
+) -> None:
+    miranda, checks = enroller.enrol("lin_manuel_miranda", "watch", [MIRANDA])
+    assert miranda is not None, checks
+    stage = _stage([miranda], cohort, enroller)
+    lines = analyze(HAMILTON, WHOLE_VIEW, face_stage=stage).lines()
+    named = [line for line in lines if line["type"] == "offender_recognized"]
+    assert [line["identity"] for line in named] == ["lin_manuel_miranda"]
+    track = next(tr for tr in stage._tracks if tr.identity.decision == "offender")
+    first_large = min(s.t for s in track.identity.shots if s.size >= 80)
+    assert 0 <= named[0]["t"] - first_large <= 1.0
+
+
+@pytest.mark.parametrize(
+    "clip", sorted(p.name for p in VIDEO.glob("*.mp4")) if VIDEO.is_dir() else []
+)
+def test_unrelated_watch_list_raises_no_offender_alert(
+    enroller: Enroller, cohort: list[TemplateSet], clip: str
+) -> None:
+    five = [
+        c
+        for c in cohort
+        if c.person in ("obama", "biden", "lfw_tom_hanks", "lfw_keanu_reeves", "rose_leslie")
+    ]
+    assert len(five) == 5
+    lines = analyze(VIDEO / clip, WHOLE_VIEW, face_stage=_stage(five, cohort, enroller)).lines()
+    assert [line for line in lines if line["type"] == "offender_recognized"] == []
+
+
+def test_faces_check_command(tmp_path: Path) -> None:
+    r = CliRunner().invoke(
+        app,
+        [
+            "faces",
+            "check",
+            "--json",
+            str(FACES / "obama" / "1.jpg"),
+            str(FACES / "steve_wozniak" / "1.jpg"),
+        ],
+    )
+    assert r.exit_code == 1  # one photo refused
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [line["accepted"] for line in lines] == [True, False]
+
+
+def test_eval_pairs_on_an_lfw_layout(tmp_path: Path) -> None:
+    """The View-2 format on the shared LFW people: 2 folds of 5 same + 5 different pairs."""
+    people = sorted(p for p in FACES.iterdir() if p.name.startswith("lfw_"))[:12]
+    images = tmp_path / "lfw"
+    for person in people:
+        (images / person.name).mkdir(parents=True)
+        for i, photo in enumerate(photos_of(person)[:3], start=1):
+            (images / person.name / f"{person.name}_{i:04d}.jpg").symlink_to(photo)
+    lines = ["2\t5"]
+    for fold in range(2):
+        group = people[fold * 6 : fold * 6 + 6]
+        lines += [f"{p.name}\t1\t2" for p in group[:5]]
+        lines += [f"{a.name}\t1\t{b.name}\t3" for a, b in itertools.pairwise(group)]
+    (tmp_path / "pairs.txt").write_text("\n".join(lines) + "\n")
+    r = CliRunner().invoke(
+        app, ["eval", "pairs", str(tmp_path / "pairs.txt"), "--images", str(images), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout)
+    assert result["pairs"] == 20 and result["folds"] == 2
+    assert result["accuracy_mean"] >= 0.8

@@ -77,3 +77,25 @@ def test_cohort_normalisation_ranks_the_true_person_first() -> None:
     assert int(np.argmin(scores)) == 3 and scores[3] < -3
     with pytest.raises(ValueError, match="at least 11 enrolled people"):
         Matcher(people[:5], people[:5])
+
+
+def test_not_the_offender_tightens_the_site_threshold_and_records_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from safewatch.vision.faces import thresholds
+
+    path = tmp_path / "threshold.json"
+    site = thresholds.load(path)
+    assert site.threshold == thresholds.DEFAULT_THRESHOLD
+    change = site.not_the_offender(-3.2, "incident 17: the neighbour, not the offender")
+    assert change is not None and site.threshold == -3.7
+    assert site.not_the_offender(-1.0, "weaker than the threshold already") is None  # never looser
+    thresholds.save(path, site)
+    again = thresholds.load(path)
+    assert again.threshold == -3.7
+    assert [c.reason for c in again.history] == ["incident 17: the neighbour, not the offender"]
+    # The same lookalike now stays 'uncertain'.
+    track = run((0, -3.2 - 1.4, 60), (0, -3.2 - 1.4, 60))
+    track2 = TrackIdentity()
+    for i, (p, s, z) in enumerate([(0, -4.6, 60), (0, -4.6, 60)]):
+        track2.add(Shot(i * 0.2, z, 1.0, p, s))
+        track2.decide(again.threshold, KINDS, i * 0.2)  # type: ignore[arg-type]
+    assert track.decision == "offender" and track2.decision == "uncertain"

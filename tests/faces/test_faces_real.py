@@ -157,3 +157,30 @@ def test_eval_pairs_on_an_lfw_layout(tmp_path: Path) -> None:
     result = json.loads(r.stdout)
     assert result["pairs"] == 20 and result["folds"] == 2
     assert result["accuracy_mean"] >= 0.8
+
+
+def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> None:
+    from safewatch.vision.config import SiteConfig
+    from safewatch.vision.faces import thresholds
+    from safewatch.vision.worker import site_face_stage
+
+    (tmp_path / "watch" / "miranda").mkdir(parents=True)
+    (tmp_path / "watch" / "miranda" / "1.png").symlink_to(MIRANDA)
+    site_threshold = thresholds.SiteThreshold()
+    site_threshold.not_the_offender(-3.0, "a neighbour")
+    thresholds.save(tmp_path / "threshold.json", site_threshold)
+    site = SiteConfig.model_validate(
+        {
+            "site": "home",
+            "cameras": [{"name": "front", "source": "x"}],
+            "faces": {
+                "watchlist": str(tmp_path / "watch"),
+                "cohort": str(FACES),
+                "threshold_file": str(tmp_path / "threshold.json"),
+            },
+        }
+    )
+    stage = site_face_stage(site)
+    assert stage is not None
+    assert stage.matcher.names == ["miranda"] and stage.kinds == ["watch"]
+    assert stage.threshold == -3.5

@@ -66,11 +66,18 @@ def analyze_command(
     """Run the camera pipeline over a recorded file as fast as the CPU allows."""
     from safewatch.vision.analyze import analyze, json_line
     from safewatch.vision.faces.lists import face_stage_from_folders
+    from safewatch.vision.pipeline import FaceStage
     from safewatch.vision.source import SourceError
 
     config = _site(site)
+    stage: FaceStage | None
     try:
-        stage = face_stage_from_folders(watchlist, allowlist, cohort)
+        if watchlist or allowlist:
+            stage = face_stage_from_folders(watchlist, allowlist, cohort)
+        else:
+            from safewatch.vision.worker import site_face_stage
+
+            stage = site_face_stage(config)
         result = analyze(video, config, clip_dir=clips, camera=camera, face_stage=stage)
     except (SourceError, ValueError) as exc:
         typer.secho(str(exc), fg="red", err=True)

@@ -131,6 +131,17 @@ class CameraConfig(Strict):
         return zones
 
 
+class FacesConfig(Strict):
+    """Face recognition for the site: folders with one sub-folder of photos per person."""
+
+    watchlist: Path | None = Field(None, description="The offender(s) of this site.")
+    allowlist: Path | None = Field(None, description="Household members and carers.")
+    cohort: Path | None = Field(None, description="Other enrolled people (score normalisation).")
+    threshold_file: Path | None = Field(
+        None, description="The site's threshold (tightened by 'not the offender' feedback)."
+    )
+
+
 class HubConfig(Strict):
     url: str = Field(pattern=r"^https?://", description="The hub's base URL.")
     heartbeat_seconds: float = Field(15, gt=0, le=600)
@@ -141,6 +152,7 @@ class SiteConfig(Strict):
     timezone: str = Field("Asia/Seoul", description="For arm schedules.")
     cameras: list[CameraConfig] = Field(min_length=1)
     hub: HubConfig | None = None
+    faces: FacesConfig | None = None
     data_dir: Path = Field(Path("var/worker"), description="Outbox and clips.")
 
     @field_validator("timezone")

@@ -128,6 +128,20 @@ class CameraWorker:
                     self.pipeline.offline(0.0, reason)
 
 
+def site_face_stage(site: SiteConfig) -> FaceStage | None:
+    """A face stage per camera from the site's lists, at the site's (possibly tightened)
+    threshold; None when the site does no face recognition."""
+    if site.faces is None:
+        return None
+    from safewatch.vision.faces import thresholds
+    from safewatch.vision.faces.lists import face_stage_from_folders
+
+    f = site.faces
+    threshold = thresholds.load(f.threshold_file).threshold if f.threshold_file else None
+    kwargs = {} if threshold is None else {"threshold": threshold}
+    return face_stage_from_folders(f.watchlist, f.allowlist, f.cohort, **kwargs)
+
+
 def camera_secret(camera: CameraConfig) -> str:
     if not camera.credential_env:
         raise ValueError(f"camera '{camera.name}' has no credential_env in the site file")
@@ -145,7 +159,9 @@ class SiteWorker:
         self.site = site
         self.outbox = Outbox(site.data_dir / "outbox.db")
         self.cameras = [
-            CameraWorker(site, c, self.outbox, site.data_dir / "clips", face_stage)
+            CameraWorker(
+                site, c, self.outbox, site.data_dir / "clips", face_stage or site_face_stage(site)
+            )
             for c in site.cameras
         ]
         self.sender: Sender | None = None

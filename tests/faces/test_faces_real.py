@@ -184,3 +184,32 @@ def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> No
     assert stage is not None
     assert stage.matcher.names == ["miranda"] and stage.kinds == ["watch"]
     assert stage.threshold == -3.5
+
+
+def test_the_hub_refuses_an_unusable_offender_photo_and_enrols_a_good_one(
+    world: object, settings: object, tmp_path: Path
+) -> None:
+    from safewatch.services.enrolment import Enrolment, FaceEnrolment, OffenderTemplates
+
+    w = world  # the API world of tests/world.py, with the real enrolment swapped in
+    templates = OffenderTemplates(tmp_path / "templates")
+    w.client.app.state.enrolment = Enrolment(FaceEnrolment(), templates)  # type: ignore[attr-defined]
+    case = w.get("officer_a", f"/api/v1/cases/{w.cases['a']}").json()  # type: ignore[attr-defined]
+    offender = case["offenders"][0]
+    url = f"/api/v1/cases/{w.cases['a']}/offenders/{offender['id']}/photos"  # type: ignore[attr-defined]
+
+    def upload(path: Path) -> object:
+        return w.client.post(
+            url,
+            headers=w.h("officer_a"),  # type: ignore[attr-defined]
+            files={"file": (path.name, path.read_bytes(), "image/jpeg")},
+        )
+
+    refused = upload(FACES / "steve_wozniak" / "1.jpg")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "the photo shows 4 faces" in refused.json()["detail"]  # type: ignore[attr-defined]
+    assert upload(FACES / "obama" / "1.jpg").status_code == 201  # type: ignore[attr-defined]
+    stored = templates.store.load(offender["id"])
+    assert stored is not None and stored.vectors.shape == (1, 128)
+    assert stored.expires_on is not None
+    assert stored.expires_on.isoformat() == offender["orders"][0]["ends_on"]

@@ -25,6 +25,7 @@ from safewatch.api.routes import (
     users,
 )
 from safewatch.core.config import Settings
+from safewatch.services.enrolment import Enrolment, FaceEnrolment, OffenderTemplates
 from safewatch.store.clips import LocalClipStore
 from safewatch.store.db import make_engine, make_session_factory
 from safewatch.store.photos import LocalPhotoStore
@@ -66,6 +67,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.photo_store = LocalPhotoStore(settings.photo_dir)
     app.state.clip_store = LocalClipStore(settings.clip_dir)
+    app.state.enrolment = Enrolment(
+        FaceEnrolment(), OffenderTemplates(settings.data_dir / "templates")
+    )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in ROUTERS:

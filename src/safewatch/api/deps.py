@@ -22,6 +22,7 @@ from safewatch.models import Device
 from safewatch.schemas.common import Page
 from safewatch.services import accounts, devices
 from safewatch.services.context import Caller
+from safewatch.services.enrolment import Enrolment
 from safewatch.store.clips import ClipStore
 from safewatch.store.photos import PhotoStore
 
@@ -37,6 +38,11 @@ def get_settings(request: Request) -> Settings:
 def get_photo_store(request: Request) -> PhotoStore:
     store: PhotoStore = request.app.state.photo_store
     return store
+
+
+def get_enrolment(request: Request) -> Enrolment:
+    enrolment: Enrolment = request.app.state.enrolment
+    return enrolment
 
 
 def get_clip_store(request: Request) -> ClipStore:
@@ -56,6 +62,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PhotoStoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
 ClipStoreDep = Annotated[ClipStore, Depends(get_clip_store)]
+EnrolmentDep = Annotated[Enrolment, Depends(get_enrolment)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

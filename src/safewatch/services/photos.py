@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from safewatch.core.errors import Invalid, NotFound
 from safewatch.models import Case, Offender, OffenderPhoto
 from safewatch.services.context import Caller
+from safewatch.services.enrolment import Enrolment
 from safewatch.store.photos import PhotoStore
 
 ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
@@ -50,8 +51,12 @@ def add_photo(
     offender: Offender,
     data: bytes,
     max_bytes: int,
+    enrolment: Enrolment,
 ) -> OffenderPhoto:
+    """Store an enrolment photo and add its face to the offender's templates; a photo the
+    recognition cannot use is refused with the reasons (and nothing is stored)."""
     content_type, ext = _check_image(data, max_bytes)
+    vector = enrolment.checker.vector(data)
     photo = OffenderPhoto(
         offender_id=offender.id,
         stored_name=f"{uuid.uuid4().hex}.{ext}",
@@ -65,6 +70,7 @@ def add_photo(
     session.flush()
     caller.record(session, "create", "offender_photo", photo.id, "enrolment photo", case.id)
     store.put(photo.stored_name, data)
+    enrolment.templates.add(offender, vector, photo.stored_name)
     return photo
 
 

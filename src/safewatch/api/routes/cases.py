@@ -6,7 +6,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import Response
 
-from safewatch.api.deps import STAFF, PageDep, PhotoStoreDep, SessionDep, SettingsDep, allow
+from safewatch.api.deps import (
+    STAFF,
+    EnrolmentDep,
+    PageDep,
+    PhotoStoreDep,
+    SessionDep,
+    SettingsDep,
+    allow,
+)
 from safewatch.api.presenters import case_public, case_summary
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.errors import Invalid
@@ -130,15 +138,20 @@ async def add_photo(
     caller: Police,
     settings: SettingsDep,
     store: PhotoStoreDep,
+    enrolment: EnrolmentDep,
     case_id: uuid.UUID,
     offender_id: uuid.UUID,
     file: UploadFile,
 ) -> OffenderPhotoPublic:
+    """An enrolment photo: one face, large, sharp, looking roughly at the camera — else 422
+    with the reasons. Accepted photos become the offender's face templates."""
     # Read one byte past the limit: enough to refuse an oversized upload without holding it all.
     data = await file.read(settings.max_photo_bytes + 1)
     case = cases.get_case(session, caller, case_id, "enrolment photo added", manage=True)
     offender = cases.find_offender(case, offender_id)
-    photo = photos.add_photo(session, caller, store, case, offender, data, settings.max_photo_bytes)
+    photo = photos.add_photo(
+        session, caller, store, case, offender, data, settings.max_photo_bytes, enrolment
+    )
     return OffenderPhotoPublic.model_validate(photo)
 
 

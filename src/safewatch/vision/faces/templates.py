@@ -34,6 +34,8 @@ class TemplateSet:
 class TemplateStore(Protocol):
     def save(self, key: str, templates: TemplateSet) -> None: ...
 
+    def load(self, key: str) -> TemplateSet | None: ...
+
     def load_all(self) -> list[TemplateSet]: ...
 
     def delete(self, key: str) -> None: ...
@@ -58,22 +60,25 @@ class FileTemplateStore:
         np.savez(buf, vectors=templates.vectors.astype(np.float32), meta=json.dumps(meta))
         atomic_write(self.root / f"{safe_name(key)}.npz", buf.getvalue())
 
+    def load(self, key: str) -> TemplateSet | None:
+        path = self.root / f"{safe_name(key)}.npz"
+        return self._read(path) if path.is_file() else None
+
     def load_all(self) -> list[TemplateSet]:
-        found = []
-        for path in sorted(self.root.glob("*.npz")):
-            with np.load(path) as data:
-                meta = json.loads(str(data["meta"]))
-                expires = meta["expires_on"]
-                found.append(
-                    TemplateSet(
-                        meta["person"],
-                        meta["kind"],
-                        data["vectors"],
-                        date.fromisoformat(expires) if expires else None,
-                        meta["sources"],
-                    )
-                )
-        return found
+        return [self._read(path) for path in sorted(self.root.glob("*.npz"))]
+
+    @staticmethod
+    def _read(path: Path) -> TemplateSet:
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            expires = meta["expires_on"]
+            return TemplateSet(
+                meta["person"],
+                meta["kind"],
+                data["vectors"],
+                date.fromisoformat(expires) if expires else None,
+                meta["sources"],
+            )
 
     def delete(self, key: str) -> None:
         (self.root / f"{safe_name(key)}.npz").unlink(missing_ok=True)

@@ -99,3 +99,24 @@ def test_not_the_offender_tightens_the_site_threshold_and_records_it(tmp_path) -
         track2.add(Shot(i * 0.2, z, 1.0, p, s))
         track2.decide(again.threshold, KINDS, i * 0.2)  # type: ignore[arg-type]
     assert track.decision == "offender" and track2.decision == "uncertain"
+
+
+def test_templates_of_an_ended_order_put_nobody_on_the_list() -> None:
+    from datetime import date, timedelta
+
+    from safewatch.vision.faces.stage import FaceStage
+
+    rng = np.random.default_rng(9)
+    people = [
+        TemplateSet(f"p{i}", "watch", np.stack([_unit(rng.normal(size=128))])) for i in range(14)
+    ]
+    ended = TemplateSet("old", "watch", people[0].vectors, date.today() - timedelta(days=1))
+    current = TemplateSet("new", "watch", people[1].vectors, date.today() + timedelta(days=30))
+    stage = FaceStage(
+        [ended, current],
+        people[2:],
+        -2.07,
+        detector=object(),  # type: ignore[arg-type]
+        embedder=object(),
+    )  # type: ignore[arg-type]
+    assert stage.matcher.names == ["new"]

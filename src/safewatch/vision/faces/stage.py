@@ -3,7 +3,9 @@ decided per track; the decision is attached to the person it belongs to."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import supervision as sv
@@ -17,6 +19,7 @@ from safewatch.vision.faces.templates import TemplateSet
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
+log = logging.getLogger(__name__)
 EMBED_EVERY = 0.3  # seconds between embeddings of one face track
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 FACE_PERSON_BASE = 1_000_000  # person ids for faces seen without a person box
@@ -49,6 +52,11 @@ class FaceStage:
         detector: FaceDetector | None = None,
         embedder: FaceEmbedder | None = None,
     ) -> None:
+        today = date.today()
+        expired = [t.person for t in lists if not t.active(today)]
+        if expired:  # an order that ended no longer puts anyone on a list
+            log.info("templates expired with their order: %s", ", ".join(expired))
+        lists = [t for t in lists if t.active(today)]
         self.matcher = Matcher(lists, cohort)
         self.kinds = [t.kind for t in lists]
         self.threshold = threshold

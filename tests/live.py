@@ -21,9 +21,10 @@ from safewatch.bus.messages import CameraEvent
 from safewatch.core.config import Settings
 
 
-def jpeg() -> bytes:
+def jpeg(size: tuple[int, int] = (64, 48), seed: str = "") -> bytes:
     buf = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(buf, "JPEG")
+    shade = sum(map(ord, seed)) % 200
+    Image.new("RGB", size, (10 + shade, 120, 30)).save(buf, "JPEG")
     return buf.getvalue()
 
 

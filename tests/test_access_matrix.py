@@ -73,6 +73,7 @@ GET /api/v1/audit/verify | admin
 GET /api/v1/guidance | {ALL}
 GET /api/v1/me/case | protected_person
 POST /api/v1/device/events | device
+GET /api/v1/device/face-lists | device
 PUT /api/v1/device/events/{{event_id}}/clip | device
 POST /api/v1/device/events/{{event_id}}/clip-missing | device
 GET /api/v1/cases/{{case_id}}/events | {VIEW}

@@ -160,3 +160,34 @@ def test_only_installed_cameras_may_send(world: World, camera_secret: str) -> No
         headers={"Authorization": f"Bearer {camera_secret}"},
     )
     assert r.status_code == 422 and r.json()["detail"].startswith("event ")
+
+
+def _photo(world: World, side: str, name: str = "face.jpg") -> None:
+    case = world.get(f"officer_{side}", f"{V1}/cases/{world.cases[side]}").json()
+    oid = case["offenders"][0]["id"]
+    r = world.client.post(
+        f"{V1}/cases/{world.cases[side]}/offenders/{oid}/photos",
+        headers=world.h(f"officer_{side}"),
+        files={"file": (name, jpeg(size=(120, 120), seed=side), "image/jpeg")},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_a_camera_gets_its_cases_watch_list_and_an_anonymous_cohort(
+    world: World, camera_secret: str
+) -> None:
+    _photo(world, "a")
+    _photo(world, "b")
+    r = world.client.get(
+        f"{V1}/device/face-lists", headers={"Authorization": f"Bearer {camera_secret}"}
+    )
+    assert r.status_code == 200, r.text
+    lists = r.json()
+    assert [w["name"] for w in lists["watch"]] == ["Offender A"]
+    assert len(lists["watch"][0]["vectors"]) == 1 and len(lists["watch"][0]["vectors"][0]) == 128
+    assert len(lists["cohort"]) == 1  # offender B, as a bare vector: no name, no case
+    assert "Offender B" not in r.text
+    trail = world.get("admin", f"{V1}/audit").json()["items"]
+    assert any(
+        e["entity"] == "face_templates" and "1 listed, 1 cohort" in e["reason"] for e in trail
+    )

@@ -213,3 +213,24 @@ def test_the_hub_refuses_an_unusable_offender_photo_and_enrols_a_good_one(
     assert stored is not None and stored.vectors.shape == (1, 128)
     assert stored.expires_on is not None
     assert stored.expires_on.isoformat() == offender["orders"][0]["ends_on"]
+
+
+def test_a_worker_takes_its_lists_from_the_hub_answer(cohort: list[TemplateSet]) -> None:
+    from safewatch.vision.faces.lists import face_stage_from_hub
+
+    watch, others = cohort[0], cohort[1:13]
+    payload = {
+        "watch": [
+            {
+                "key": "k",
+                "name": "Oh Tae-seok",
+                "vectors": watch.vectors.tolist(),
+                "expires_on": "2099-01-01",
+            }
+        ],
+        "cohort": [o.vectors.mean(axis=0).tolist() for o in others],
+    }
+    stage = face_stage_from_hub(payload)
+    assert stage.matcher.names == ["Oh Tae-seok"]
+    with pytest.raises(ValueError, match="at least 11 enrolled people"):
+        face_stage_from_hub({**payload, "cohort": payload["cohort"][:3]})

@@ -28,7 +28,7 @@ def parse_event(raw: str) -> CameraEvent:
         raise Invalid(f"event {where}: {first['msg']}") from exc
 
 
-def _camera_case(device: Device) -> uuid.UUID:
+def camera_case(device: Device) -> uuid.UUID:
     if device.kind is not DeviceKind.camera:
         raise Forbidden("only cameras send camera events")
     if device.case_id is None:
@@ -40,7 +40,7 @@ def ingest(
     session: Session, store: ClipStore, device: Device, event: CameraEvent, snapshot: bytes
 ) -> tuple[CameraEventRecord, bool]:
     """Store an event once; a repeat of the same id returns the stored one (created=False)."""
-    case_id = _camera_case(device)
+    case_id = camera_case(device)
     existing = session.get(CameraEventRecord, event.id)
     if existing is not None:
         if existing.device_id != device.id:

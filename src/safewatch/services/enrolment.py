@@ -67,3 +67,19 @@ class Enrolment:
 
     def __init__(self, checker: PhotoChecker, templates: OffenderTemplates) -> None:
         self.checker, self.templates = checker, templates
+
+
+def face_lists_for(
+    templates: OffenderTemplates, offenders: list[Offender], today: date
+) -> tuple[list[tuple[Offender, TemplateSet]], list[np.ndarray]]:
+    """A camera's watch list (its case's offenders with an active order) and the cohort: every
+    other active template as one anonymous fused vector, for score normalisation."""
+    own = {str(o.id): o for o in offenders}
+    watch, cohort = [], []
+    for t in templates.active(today):
+        if t.person in own:
+            watch.append((own[t.person], t))
+        else:
+            v = t.vectors.mean(axis=0)
+            cohort.append(v / np.linalg.norm(v))
+    return watch, cohort

@@ -140,6 +140,9 @@ class FacesConfig(Strict):
     threshold_file: Path | None = Field(
         None, description="The site's threshold (tightened by 'not the offender' feedback)."
     )
+    from_hub: bool = Field(
+        False, description="Take each camera's watch list and cohort from the hub instead."
+    )
 
 
 class HubConfig(Strict):

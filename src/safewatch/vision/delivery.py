@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -43,6 +44,16 @@ class HubClient:
             detail = response.text[:200]
         retry = response.status_code >= 500 or response.status_code in RETRY_STATUS
         raise DeliveryError(f"hub answered {response.status_code}: {detail}", retry)
+
+    def face_lists(self, camera: str) -> dict[str, Any]:
+        """The camera's watch list and cohort from the hub (raises DeliveryError)."""
+        try:
+            response = self.http.get("/device/face-lists", headers=self._headers(camera))
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"hub not reachable: {exc}", True) from exc
+        self._check(response)
+        result: dict[str, Any] = response.json()
+        return result
 
     def send(self, item: OutboxItem) -> None:
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 
 from safewatch.vision.config import CameraConfig, SiteConfig
-from safewatch.vision.delivery import HubClient, Sender
+from safewatch.vision.delivery import DeliveryError, HubClient, Sender
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.outbox import Outbox
@@ -157,20 +157,36 @@ def camera_secret(camera: CameraConfig) -> str:
 class SiteWorker:
     def __init__(self, site: SiteConfig, face_stage: FaceStage | None = None) -> None:
         self.site = site
+        self.face_errors: dict[str, str] = {}
         self.outbox = Outbox(site.data_dir / "outbox.db")
-        self.cameras = [
-            CameraWorker(
-                site, c, self.outbox, site.data_dir / "clips", face_stage or site_face_stage(site)
-            )
-            for c in site.cameras
-        ]
-        self.sender: Sender | None = None
         self.client: HubClient | None = None
         if site.hub is not None:
             secrets = {c.name: camera_secret(c) for c in site.cameras}
             self.client = HubClient(site.hub.url, secrets.__getitem__)
-            self.sender = Sender(self.outbox, self.client)
+        self.cameras = [
+            CameraWorker(
+                site, c, self.outbox, site.data_dir / "clips", face_stage or self._face_stage(c)
+            )
+            for c in site.cameras
+        ]
+        self.sender = Sender(self.outbox, self.client) if self.client else None
         self.stop = threading.Event()
+
+    def _face_stage(self, camera: CameraConfig) -> FaceStage | None:
+        faces = self.site.faces
+        if faces is None or not faces.from_hub:
+            return site_face_stage(self.site)
+        from safewatch.vision.faces.lists import face_stage_from_hub
+
+        if self.client is None:
+            raise ValueError("faces.from_hub needs the hub section in the site file")
+        try:
+            return face_stage_from_hub(self.client.face_lists(camera.name))
+        except (DeliveryError, ValueError) as exc:
+            # Loud, not fatal: intrusion and loitering still protect the person.
+            log.error("%s: face recognition is OFF: %s", camera.name, exc)
+            self.face_errors[camera.name] = str(exc)
+            return None
 
     def start(self) -> None:
         for camera in self.cameras:
@@ -184,6 +200,8 @@ class SiteWorker:
         pending = self.outbox.counts().get("pending", 0)
         for camera in self.cameras:
             note = f"{camera.status}; outbox {pending} pending"
+            if camera.camera.name in self.face_errors:
+                note += f"; face recognition off: {self.face_errors[camera.camera.name]}"
             try:
                 self.client.http.post(
                     "/device/heartbeat",

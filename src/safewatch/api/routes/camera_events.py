@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from safewatch.api.deps import STAFF, ClipStoreDep, DeviceDep, PageDep, SessionDep, allow
+from safewatch.api.deps import (
+    STAFF,
+    ClipStoreDep,
+    DeviceDep,
+    EnrolmentDep,
+    PageDep,
+    SessionDep,
+    allow,
+)
 from safewatch.core.errors import Invalid, NotFound
 from safewatch.core.roles import Role
-from safewatch.models import CameraEventRecord
-from safewatch.schemas.common import Page
+from safewatch.models import CameraEventRecord, Case
+from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.events import CameraEventPublic, ClipMissing, EventReceipt
 from safewatch.services import camera_events, cases
-from safewatch.services.context import Caller
+from safewatch.services.context import Caller, system_record
+from safewatch.services.enrolment import face_lists_for
 from safewatch.store.paging import page_of
 
 router = APIRouter(tags=["camera events"])
@@ -126,4 +136,42 @@ def event_clip(
     name = _media(session, caller, event_id, "clip")
     return FileResponse(
         store.path(name), media_type="video/mp4", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+class ListedFace(Schema):
+    key: str
+    name: str
+    vectors: list[list[float]]
+    expires_on: date | None
+
+
+class FaceLists(Schema):
+    watch: list[ListedFace]
+    cohort: list[list[float]]
+
+
+@router.get("/device/face-lists")
+def face_lists(session: SessionDep, device: DeviceDep, enrolment: EnrolmentDep) -> FaceLists:
+    """The camera's watch list (its case's offenders) and an anonymous cohort of other enrolled
+    faces for score normalisation. Reading biometric templates is audited."""
+    case_id = camera_events.camera_case(device)
+    case = session.get(Case, case_id)
+    assert case is not None
+    watch, cohort = face_lists_for(enrolment.templates, list(case.offenders), date.today())
+    system_record(
+        session,
+        "read",
+        "face_templates",
+        device.id,
+        f"camera fetched its face lists ({len(watch)} listed, {len(cohort)} cohort)",
+    )
+    return FaceLists(
+        watch=[
+            ListedFace(
+                key=t.person, name=o.full_name, vectors=t.vectors.tolist(), expires_on=t.expires_on
+            )
+            for o, t in watch
+        ],
+        cohort=[v.tolist() for v in cohort],
     )

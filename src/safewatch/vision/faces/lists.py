@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from safewatch.vision.faces.enrol import Enroller
 from safewatch.vision.faces.evaluate import photos_of
@@ -49,3 +53,23 @@ def face_stage_from_folders(
     listed = {t.person for t in lists}
     others = [o for o in others if o.person not in listed]
     return FaceStage(lists, others, threshold, enroller.detector, enroller.embedder)
+
+
+def face_stage_from_hub(payload: dict[str, Any], threshold: float = DEFAULT_THRESHOLD) -> FaceStage:
+    """The stage for a camera from the hub's ``/device/face-lists`` answer."""
+    listed = [
+        TemplateSet(
+            w["name"],
+            "watch",
+            np.array(w["vectors"], dtype=np.float32),
+            date.fromisoformat(w["expires_on"]) if w.get("expires_on") else None,
+        )
+        for w in payload["watch"]
+    ]
+    if not listed:
+        raise ValueError("the hub has no face templates for this camera's case")
+    cohort = [
+        TemplateSet(f"cohort-{i}", "watch", np.array([v], dtype=np.float32))
+        for i, v in enumerate(payload["cohort"])
+    ]
+    return FaceStage(listed, cohort, threshold)

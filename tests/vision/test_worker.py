@@ -195,3 +195,23 @@ def test_the_demo_site_sends_the_demo_case_real_events(
         device = s.scalar(select(Device).where(Device.serial == camera.DEMO_CAMERA_SERIAL))
     assert device is not None
     assert {r.case_id for r in stored()} == {device.case_id}
+
+
+def test_face_recognition_off_is_said_loudly_not_silently(
+    world: World, camera_secret: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    from tests.test_camera_delivery import _photo
+
+    _photo(world, "a")  # one offender and no cohort: too few to normalise scores
+    raw = _site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url).model_dump()
+    raw["faces"] = {"from_hub": True}
+    worker = SiteWorker(SiteConfig.model_validate(raw))
+    try:
+        assert "at least 11 enrolled people" in worker.face_errors["front"]
+        assert worker.cameras[0].pipeline.face_stage is None  # zones still guard the home
+        worker.heartbeat()
+    finally:
+        worker.close()
+    with world.factory() as s:
+        device = s.scalar(select(Device).where(Device.serial == "CAM-W"))
+    assert device is not None and "face recognition off" in device.health_note

@@ -103,7 +103,8 @@ class Sender:
     def close(self, timeout: float = 5) -> None:
         self.stop.set()
         self.outbox.changed.set()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout)
 
     def drain_once(self) -> bool:
         """Try the head of the queue once; True if something was delivered."""

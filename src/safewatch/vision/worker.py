@@ -82,7 +82,8 @@ class CameraWorker:
     def close(self, timeout: float = 5) -> None:
         self.stop.set()
         for t in self._threads:
-            t.join(timeout)
+            if t.ident is not None:  # started
+                t.join(timeout)
 
     def _saw_frame(self) -> None:
         self.last_frame = time.monotonic()

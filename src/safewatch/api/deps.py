@@ -30,24 +30,14 @@ S = TypeVar("S", bound=BaseModel)
 _bearer = HTTPBearer(auto_error=False, description="A sign-in token or a device credential.")
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def _app_state(name: str) -> Callable[[Request], Any]:
+    """A dependency that hands out one of the app's singletons (settings, stores)."""
 
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-def get_photo_store(request: Request) -> PhotoStore:
-    store: PhotoStore = request.app.state.photo_store
-    return store
-
-
-def get_enrolment(request: Request) -> Enrolment:
-    enrolment: Enrolment = request.app.state.enrolment
-    return enrolment
-
-
-def get_clip_store(request: Request) -> ClipStore:
-    store: ClipStore = request.app.state.clip_store
-    return store
+    get.__name__ = f"get_{name}"
+    return get
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -56,13 +46,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
 # scope="function": commit before the response is sent, so a failed commit is never reported
 # to the client as a success.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-PhotoStoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
-ClipStoreDep = Annotated[ClipStore, Depends(get_clip_store)]
-EnrolmentDep = Annotated[Enrolment, Depends(get_enrolment)]
+PhotoStoreDep = Annotated[PhotoStore, Depends(_app_state("photo_store"))]
+ClipStoreDep = Annotated[ClipStore, Depends(_app_state("clip_store"))]
+EnrolmentDep = Annotated[Enrolment, Depends(_app_state("enrolment"))]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

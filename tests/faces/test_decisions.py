@@ -17,7 +17,7 @@ def run(*shots: tuple[int, float, float]) -> TrackIdentity:
     """Shots as (listed person, score, face size px), 0.2 s apart."""
     track = TrackIdentity()
     for i, (person, score, size) in enumerate(shots):
-        track.add(Shot(i * 0.2, size, 1.0, person, score))
+        track.add(Shot(i * 0.2, size, person, score))
         track.decide(T, KINDS, i * 0.2)  # type: ignore[arg-type]
     return track
 
@@ -96,7 +96,7 @@ def test_not_the_offender_tightens_the_site_threshold_and_records_it(tmp_path) -
     track = run((0, -3.2 - 1.4, 60), (0, -3.2 - 1.4, 60))
     track2 = TrackIdentity()
     for i, (p, s, z) in enumerate([(0, -4.6, 60), (0, -4.6, 60)]):
-        track2.add(Shot(i * 0.2, z, 1.0, p, s))
+        track2.add(Shot(i * 0.2, z, p, s))
         track2.decide(again.threshold, KINDS, i * 0.2)  # type: ignore[arg-type]
     assert track.decision == "offender" and track2.decision == "uncertain"
 

@@ -45,6 +45,12 @@ class HubClient:
         retry = response.status_code >= 500 or response.status_code in RETRY_STATUS
         raise DeliveryError(f"hub answered {response.status_code}: {detail}", retry)
 
+    def heartbeat(self, camera: str, note: str) -> None:
+        response = self.http.post(
+            "/device/heartbeat", json={"health_note": note[:300]}, headers=self._headers(camera)
+        )
+        self._check(response)
+
     def face_lists(self, camera: str) -> dict[str, Any]:
         """The camera's watch list and cohort from the hub (raises DeliveryError)."""
         try:
@@ -93,8 +99,6 @@ class Sender:
     def __init__(self, outbox: Outbox, client: HubClient) -> None:
         self.outbox, self.client = outbox, client
         self.stop = threading.Event()
-        self.sent = 0
-        self.last_error: str | None = None
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
 
     def start(self) -> None:
@@ -114,7 +118,6 @@ class Sender:
         try:
             self.client.send(item)
         except DeliveryError as exc:
-            self.last_error = str(exc)
             if exc.retry:
                 delay = self.outbox.mark_failed(item, str(exc))
                 log.warning(
@@ -129,8 +132,6 @@ class Sender:
                 log.error("%s %s refused by the hub: %s", item.kind, item.event_id, exc)
             return False
         self.outbox.mark_sent(item)
-        self.sent += 1
-        self.last_error = None
         return True
 
     def _run(self) -> None:

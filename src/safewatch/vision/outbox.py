@@ -7,7 +7,6 @@ or a power cut.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -186,12 +185,3 @@ class Outbox:
         if memory:
             counts["pending"] = counts.get("pending", 0) + memory
         return counts
-
-    def event_payloads(self, state: str | None = None) -> list[dict[str, object]]:
-        sql = "SELECT payload FROM item WHERE kind = 'event'"
-        args: tuple[str, ...] = ()
-        if state:
-            sql, args = sql + " AND state = ?", (state,)
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
-        return [json.loads(r[0]) for r in rows]

@@ -110,9 +110,6 @@ class LoiterRule:
             self._fired.discard(person)
         return hits
 
-    def dwell(self, person: int, t: float) -> float:
-        return t - self._first[person] if person in self._first else 0.0
-
 
 @dataclass
 class IdentityRule:

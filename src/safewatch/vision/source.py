@@ -15,7 +15,6 @@ from pathlib import Path
 
 import av
 
-from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,6 @@ class PlayStats:
 def play(
     container: av.container.InputContainer,
     pipeline: CameraPipeline,
-    on_events: Callable[[list[CameraEvent]], None] | None = None,
     realtime: bool = False,
     stop: threading.Event | None = None,
     on_frame: Callable[[], None] | None = None,
@@ -97,8 +95,6 @@ def play(
                         time.sleep(ahead)
             if on_frame is not None:
                 on_frame()
-            events = pipeline.on_frame(frame)
-            if events and on_events is not None:
-                on_events(events)
+            pipeline.on_frame(frame)
     pipeline.flush_clips()
     return stats

@@ -204,12 +204,8 @@ class SiteWorker:
             if camera.camera.name in self.face_errors:
                 note += f"; face recognition off: {self.face_errors[camera.camera.name]}"
             try:
-                self.client.http.post(
-                    "/device/heartbeat",
-                    json={"health_note": note[:300]},
-                    headers=self.client._headers(camera.camera.name),
-                )
-            except Exception as exc:
+                self.client.heartbeat(camera.camera.name, note)
+            except DeliveryError as exc:
                 log.debug("heartbeat for %s failed: %s", camera.camera.name, exc)
 
     def run_forever(self) -> None:

@@ -31,7 +31,6 @@ VOTING_SHOTS = 5  # the most recent shots vote: early, poor views of a face do n
 class Shot:
     t: float
     size: float
-    quality: float
     best: int  # index of the best-matching listed person
     score: float  # its score (lower is better)
 
@@ -43,11 +42,8 @@ class TrackIdentity:
     person: int | None = None
     score: float | None = None
     decided_at: float | None = None
-    first_usable_t: float | None = None
 
     def add(self, shot: Shot) -> None:
-        if self.first_usable_t is None:
-            self.first_usable_t = shot.t
         self.shots.append(shot)
         del self.shots[:-MAX_SHOTS]
 

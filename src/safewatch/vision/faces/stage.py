@@ -14,7 +14,7 @@ from safewatch.vision.faces.decisions import Shot, TrackIdentity
 from safewatch.vision.faces.detector import Face, FaceDetector
 from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import Matcher
-from safewatch.vision.faces.quality import MIN_SHOT_PX, measure
+from safewatch.vision.faces.quality import MIN_SHOT_PX
 from safewatch.vision.faces.templates import TemplateSet
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
@@ -64,7 +64,6 @@ class FaceStage:
         self.embedder = embedder or FaceEmbedder()
         self._tracks: list[_FaceTrack] = []
         self._next = 1
-        self.embeddings = 0
 
     def _track(self, faces: list[Face], t: float) -> list[_FaceTrack]:
         self._tracks = [tr for tr in self._tracks if t - tr.last_t <= 2.0]
@@ -93,9 +92,7 @@ class FaceStage:
                 chip = self.embedder.chip(rgb, face)
             if chip is None:
                 continue
-            quality = measure(face, chip)
             vector = self.embedder.embed_chip(chip)
-            self.embeddings += 1
             if track.last_vector is not None and (
                 float(np.linalg.norm(vector - track.last_vector)) > SAME_FACE_MAX
             ):
@@ -106,7 +103,8 @@ class FaceStage:
             track.last_embed_t = t
             scores = self.matcher.scores(vector)
             best = int(np.argmin(scores))
-            track.identity.add(Shot(t, quality.size, quality.score, best, float(scores[best])))
+            size = min(face.width, face.height)
+            track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(self.threshold, self.kinds, t)
         return self._annotate(dets, faces, tracks)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.api.app import create_app
 from safewatch.core.config import Settings
-from safewatch.services.enrolment import Enrolment, OffenderTemplates
+from safewatch.services.enrolment import Enrolment, FaceTemplates
 from safewatch.store import migrate
 from safewatch.store.base import Base
 from safewatch.store.db import make_engine, make_session_factory
@@ -108,7 +108,7 @@ def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterat
     app = create_app(settings)
     # Face models are slow to load: API tests that are not about faces accept any photo;
     # tests/faces checks real photos through the real enrolment.
-    app.state.enrolment = Enrolment(AnyPhoto(), OffenderTemplates(settings.data_dir / "templates"))
+    app.state.enrolment = Enrolment(AnyPhoto(), FaceTemplates(settings.data_dir / "templates"))
     app.state.engine.dispose()
     app.state.engine = session_factory.kw["bind"]
     app.state.session_factory = session_factory

@@ -37,6 +37,10 @@ POST /api/v1/cases/{{case_id}}/offenders | admin officer
 POST /api/v1/cases/{{case_id}}/offenders/{{offender_id}}/orders | admin officer
 POST /api/v1/cases/{{case_id}}/offenders/{{offender_id}}/photos | admin officer
 GET /api/v1/cases/{{case_id}}/photos/{{photo_id}} | admin caseworker officer security_operator
+GET /api/v1/cases/{{case_id}}/allowed-people | admin caseworker officer protected_person
+POST /api/v1/cases/{{case_id}}/allowed-people | admin caseworker officer
+DELETE /api/v1/cases/{{case_id}}/allowed-people/{{person_id}} | admin caseworker officer
+POST /api/v1/cases/{{case_id}}/allowed-people/{{person_id}}/photos | admin caseworker officer
 GET /api/v1/cases/{{case_id}}/audit | admin caseworker officer
 GET /api/v1/risk/checklist | admin caseworker officer
 POST /api/v1/cases/{{case_id}}/assessments | admin officer
@@ -74,6 +78,7 @@ GET /api/v1/guidance | {ALL}
 GET /api/v1/me/case | protected_person
 POST /api/v1/device/events | device
 GET /api/v1/device/face-lists | device
+POST /api/v1/events/{{event_id}}/not-the-offender | admin officer security_operator
 PUT /api/v1/device/events/{{event_id}}/clip | device
 POST /api/v1/device/events/{{event_id}}/clip-missing | device
 GET /api/v1/cases/{{case_id}}/events | {VIEW}

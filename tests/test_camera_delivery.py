@@ -189,5 +189,6 @@ def test_a_camera_gets_its_cases_watch_list_and_an_anonymous_cohort(
     assert "Offender B" not in r.text
     trail = world.get("admin", f"{V1}/audit").json()["items"]
     assert any(
-        e["entity"] == "face_templates" and "1 listed, 1 cohort" in e["reason"] for e in trail
+        e["entity"] == "face_templates" and "1 watched, 0 allowed, 1 cohort" in e["reason"]
+        for e in trail
     )

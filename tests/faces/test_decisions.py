@@ -119,4 +119,4 @@ def test_templates_of_an_ended_order_put_nobody_on_the_list() -> None:
         detector=object(),  # type: ignore[arg-type]
         embedder=object(),
     )  # type: ignore[arg-type]
-    assert stage.matcher.names == ["new"]
+    assert stage.lists.matcher.names == ["new"]

@@ -182,17 +182,17 @@ def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> No
     )
     stage = site_face_stage(site)
     assert stage is not None
-    assert stage.matcher.names == ["miranda"] and stage.kinds == ["watch"]
+    assert stage.lists.matcher.names == ["miranda"] and stage.lists.kinds == ["watch"]
     assert stage.threshold == -3.5
 
 
 def test_the_hub_refuses_an_unusable_offender_photo_and_enrols_a_good_one(
     world: object, settings: object, tmp_path: Path
 ) -> None:
-    from safewatch.services.enrolment import Enrolment, FaceEnrolment, OffenderTemplates
+    from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 
     w = world  # the API world of tests/world.py, with the real enrolment swapped in
-    templates = OffenderTemplates(tmp_path / "templates")
+    templates = FaceTemplates(tmp_path / "templates")
     w.client.app.state.enrolment = Enrolment(FaceEnrolment(), templates)  # type: ignore[attr-defined]
     case = w.get("officer_a", f"/api/v1/cases/{w.cases['a']}").json()  # type: ignore[attr-defined]
     offender = case["offenders"][0]
@@ -228,9 +228,12 @@ def test_a_worker_takes_its_lists_from_the_hub_answer(cohort: list[TemplateSet])
                 "expires_on": "2099-01-01",
             }
         ],
-        "cohort": [o.vectors.mean(axis=0).tolist() for o in others],
+        "allow": [{"key": "m", "name": "Mother", "vectors": others[0].vectors.tolist()}],
+        "cohort": [o.vectors.mean(axis=0).tolist() for o in others[1:]],
+        "threshold": -2.5,
     }
     stage = face_stage_from_hub(payload)
-    assert stage.matcher.names == ["Oh Tae-seok"]
+    assert stage.lists.matcher.names == ["Oh Tae-seok", "Mother"]
+    assert stage.lists.kinds == ["watch", "allow"] and stage.threshold == -2.5
     with pytest.raises(ValueError, match="at least 11 enrolled people"):
         face_stage_from_hub({**payload, "cohort": payload["cohort"][:3]})

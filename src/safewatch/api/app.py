@@ -25,7 +25,7 @@ from safewatch.api.routes import (
     users,
 )
 from safewatch.core.config import Settings
-from safewatch.services.enrolment import Enrolment, FaceEnrolment, OffenderTemplates
+from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.store.clips import LocalClipStore
 from safewatch.store.db import make_engine, make_session_factory
 from safewatch.store.photos import LocalPhotoStore
@@ -67,9 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.photo_store = LocalPhotoStore(settings.photo_dir)
     app.state.clip_store = LocalClipStore(settings.clip_dir)
-    app.state.enrolment = Enrolment(
-        FaceEnrolment(), OffenderTemplates(settings.data_dir / "templates")
-    )
+    app.state.enrolment = Enrolment(FaceEnrolment(), FaceTemplates(settings.data_dir / "templates"))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in ROUTERS:

@@ -2,6 +2,8 @@
 
 from safewatch.models.audit import AuditEntry, AuditHead
 from safewatch.models.cases import (
+    AllowedPerson,
+    AllowedPersonPhoto,
     Case,
     CaseCounter,
     HouseholdMember,
@@ -12,7 +14,7 @@ from safewatch.models.cases import (
     ProtectionOrder,
     RiskAssessment,
 )
-from safewatch.models.events import CameraEventRecord
+from safewatch.models.events import CameraEventRecord, FaceThresholdChange
 from safewatch.models.fund import Fund, FundEntry
 from safewatch.models.people import Agency, LoginToken, User
 from safewatch.models.resources import (
@@ -27,6 +29,8 @@ from safewatch.models.resources import (
 
 __all__ = [
     "Agency",
+    "AllowedPerson",
+    "AllowedPersonPhoto",
     "AuditEntry",
     "AuditHead",
     "CameraEventRecord",
@@ -35,6 +39,7 @@ __all__ = [
     "Device",
     "DeviceAssignment",
     "DeviceCredential",
+    "FaceThresholdChange",
     "Fund",
     "FundEntry",
     "HouseholdMember",

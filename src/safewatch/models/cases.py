@@ -69,6 +69,9 @@ class Case(IdMixin, CreatedMixin, Base):
         back_populates="case", lazy="selectin", order_by="Offender.created_at"
     )
     measures: Mapped[list[Measure]] = relationship(lazy="selectin", order_by="Measure.created_at")
+    allowed_people: Mapped[list[AllowedPerson]] = relationship(
+        lazy="selectin", order_by="AllowedPerson.created_at", cascade="all, delete-orphan"
+    )
 
     @property
     def scope(self) -> CaseScope:
@@ -108,17 +111,42 @@ class Offender(IdMixin, CreatedMixin, Base):
     )
 
 
-class OffenderPhoto(IdMixin, CreatedMixin, Base):
+class PhotoFile:
     """A photo for face enrolment; the bytes live in the photo store, named by ``stored_name``."""
 
-    __tablename__ = "offender_photo"
-
-    offender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offender.id"))
     stored_name: Mapped[str] = mapped_column(String(100), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+
+
+class OffenderPhoto(IdMixin, CreatedMixin, PhotoFile, Base):
+    __tablename__ = "offender_photo"
+
+    offender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offender.id"))
+
+
+class AllowedPerson(IdMixin, CreatedMixin, Base):
+    """Someone the camera must know as familiar (household member, carer): recognised, they
+    never raise a stranger alert. Their photos become the site's allow list."""
+
+    __tablename__ = "allowed_person"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    relation: Mapped[str] = mapped_column(String(60))
+    photos: Mapped[list[AllowedPersonPhoto]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class AllowedPersonPhoto(IdMixin, CreatedMixin, PhotoFile, Base):
+    __tablename__ = "allowed_person_photo"
+
+    allowed_person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("allowed_person.id", ondelete="CASCADE")
+    )
 
 
 class ProtectionOrder(IdMixin, CreatedMixin, Base):

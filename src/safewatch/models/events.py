@@ -35,3 +35,20 @@ class CameraEventRecord(Base):
     clip_name: Mapped[str | None] = mapped_column(String(120))
     clip_received_at: Mapped[datetime | None]
     clip_error: Mapped[str | None] = mapped_column(Text)
+
+
+class FaceThresholdChange(Base):
+    """A camera's recognition threshold tightened by "not the offender" feedback. The camera's
+    threshold is the latest ``after`` (the calibrated default when there is none); the
+    stranger's face itself is never stored."""
+
+    __tablename__ = "face_threshold_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"), index=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("camera_event.id"), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    before: Mapped[float] = mapped_column(Float)
+    after: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(300))
+    by_user: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))

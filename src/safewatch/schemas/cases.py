@@ -102,12 +102,24 @@ class OffenderUpdate(Schema):
     relation_to_victim: str | None = Field(None, max_length=60)
 
 
-class OffenderPhotoPublic(Schema):
+class PhotoPublic(Schema):
     id: uuid.UUID
     content_type: str
     size_bytes: int
     sha256: str
     created_at: datetime
+
+
+class AllowedPersonIn(Schema):
+    """A household member or carer the camera should know (never a stranger alert)."""
+
+    full_name: Name
+    relation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class AllowedPersonPublic(AllowedPersonIn):
+    id: uuid.UUID
+    photos: list[PhotoPublic]
 
 
 class OffenderPublic(Schema):
@@ -117,7 +129,7 @@ class OffenderPublic(Schema):
     birth_year: int | None
     relation_to_victim: str | None
     orders: list[ProtectionOrderPublic]
-    photos: list[OffenderPhotoPublic]
+    photos: list[PhotoPublic]
 
 
 class CaseCreate(Schema):

@@ -3,6 +3,8 @@ protection order. Face models load on the first photo (not at hub start)."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -12,8 +14,8 @@ import cv2
 import numpy as np
 
 from safewatch.core.errors import Invalid
-from safewatch.models import Offender
-from safewatch.vision.faces.templates import FileTemplateStore, TemplateSet
+from safewatch.models import AllowedPerson, Case, Offender
+from safewatch.vision.faces.templates import FileTemplateStore, ListKind, TemplateSet, TemplateStore
 
 
 class PhotoChecker(Protocol):
@@ -43,20 +45,44 @@ def order_end(offender: Offender) -> date | None:
     return max((o.ends_on for o in offender.orders), default=None)
 
 
-class OffenderTemplates:
-    """One template set per offender in the hub's template store."""
+def under_order(offender: Offender, today: date) -> bool:
+    return any(o.active_on(today) for o in offender.orders)
+
+
+class FaceTemplates:
+    """One template set per enrolled person (offender: watch; allowed person: allow) in the
+    hub's template store, keyed by the person's id."""
 
     def __init__(self, root: Path) -> None:
-        self.store = FileTemplateStore(root)
+        self.store: TemplateStore = FileTemplateStore(root)
 
-    def add(self, offender: Offender, vector: np.ndarray, source: str) -> TemplateSet:
-        key = str(offender.id)
-        current = self.store.load(key)
+    def add(
+        self,
+        key: uuid.UUID,
+        kind: ListKind,
+        expires_on: date | None,
+        vector: np.ndarray,
+        source: str,
+    ) -> TemplateSet:
+        current = self.store.load(str(key))
         vectors = vector[None] if current is None else np.vstack([current.vectors, vector[None]])
         sources = [*(current.sources if current else []), source]
-        templates = TemplateSet(key, "watch", vectors, order_end(offender), sources)
-        self.store.save(key, templates)
+        templates = TemplateSet(str(key), kind, vectors, expires_on, sources)
+        self.store.save(str(key), templates)
         return templates
+
+    def set_expiry(self, key: uuid.UUID, expires_on: date | None) -> None:
+        """A new or longer order keeps an offender's templates alive with it."""
+        current = self.store.load(str(key))
+        if current is not None:
+            current.expires_on = expires_on
+            self.store.save(str(key), current)
+
+    def get(self, key: uuid.UUID) -> TemplateSet | None:
+        return self.store.load(str(key))
+
+    def delete(self, key: uuid.UUID) -> None:
+        self.store.delete(str(key))
 
     def active(self, today: date) -> list[TemplateSet]:
         return [t for t in self.store.load_all() if t.active(today)]
@@ -65,21 +91,32 @@ class OffenderTemplates:
 class Enrolment:
     """What the hub needs to turn uploaded photos into templates."""
 
-    def __init__(self, checker: PhotoChecker, templates: OffenderTemplates) -> None:
+    def __init__(self, checker: PhotoChecker, templates: FaceTemplates) -> None:
         self.checker, self.templates = checker, templates
 
 
-def face_lists_for(
-    templates: OffenderTemplates, offenders: list[Offender], today: date
-) -> tuple[list[tuple[Offender, TemplateSet]], list[np.ndarray]]:
-    """A camera's watch list (its case's offenders with an active order) and the cohort: every
-    other active template as one anonymous fused vector, for score normalisation."""
-    own = {str(o.id): o for o in offenders}
-    watch, cohort = [], []
+@dataclass
+class CameraFaceLists:
+    watch: list[tuple[Offender, TemplateSet]]
+    allow: list[tuple[AllowedPerson, TemplateSet]]
+    cohort: list[np.ndarray]
+
+
+def face_lists_for(templates: FaceTemplates, case: Case, today: date) -> CameraFaceLists:
+    """A camera's lists: its case's offenders while an order is in force (watch) and the
+    case's familiar people (allow); every other active template becomes one anonymous fused
+    vector of the cohort, for score normalisation."""
+    offenders = {str(o.id): o for o in case.offenders}
+    allowed = {str(p.id): p for p in case.allowed_people}
+    lists = CameraFaceLists([], [], [])
     for t in templates.active(today):
-        if t.person in own:
-            watch.append((own[t.person], t))
+        if t.person in offenders:
+            offender = offenders[t.person]
+            if under_order(offender, today):
+                lists.watch.append((offender, t))
+        elif t.person in allowed:
+            lists.allow.append((allowed[t.person], t))
         else:
             v = t.vectors.mean(axis=0)
-            cohort.append(v / np.linalg.norm(v))
-    return watch, cohort
+            lists.cohort.append(v / np.linalg.norm(v))
+    return lists

@@ -143,6 +143,13 @@ class FacesConfig(Strict):
     from_hub: bool = Field(
         False, description="Take each camera's watch list and cohort from the hub instead."
     )
+    refresh_seconds: float = Field(
+        300,
+        ge=5,
+        le=86_400,
+        description="How often lists from the hub are fetched again (new photos, ended orders, "
+        "tightened threshold).",
+    )
 
 
 class HubConfig(Strict):

@@ -177,17 +177,44 @@ class SiteWorker:
         faces = self.site.faces
         if faces is None or not faces.from_hub:
             return site_face_stage(self.site)
-        from safewatch.vision.faces.lists import face_stage_from_hub
-
         if self.client is None:
             raise ValueError("faces.from_hub needs the hub section in the site file")
+        return self._fetch_face_stage(camera.name, None)
+
+    def _fetch_face_stage(self, camera: str, current: FaceStage | None) -> FaceStage | None:
+        """The camera's lists from the hub, into its stage (a new one if it had none). When the
+        hub cannot be reached the current lists stay, minus templates whose order ended."""
+        from safewatch.vision.faces.lists import face_stage_from_hub, lists_from_hub
+        from safewatch.vision.faces.stage import FaceStage as Stage
+
+        assert self.client is not None
         try:
-            return face_stage_from_hub(self.client.face_lists(camera.name))
+            payload = self.client.face_lists(camera)
+            if isinstance(current, Stage):
+                if current.replace_lists(*lists_from_hub(payload)):
+                    log.info("%s: face lists updated from the hub", camera)
+                self.face_errors.pop(camera, None)
+                return current
+            stage = face_stage_from_hub(payload)
         except (DeliveryError, ValueError) as exc:
+            if isinstance(current, Stage):
+                current.drop_expired()
+                log.warning("%s: face lists not refreshed (kept the last ones): %s", camera, exc)
+                return current
             # Loud, not fatal: intrusion and loitering still protect the person.
-            log.error("%s: face recognition is OFF: %s", camera.name, exc)
-            self.face_errors[camera.name] = str(exc)
+            log.error("%s: face recognition is OFF: %s", camera, exc)
+            self.face_errors[camera] = str(exc)
             return None
+        self.face_errors.pop(camera, None)
+        return stage
+
+    def refresh_faces(self) -> None:
+        """New photos, ended orders and a tightened threshold reach running cameras."""
+        if self.site.faces is None or not self.site.faces.from_hub or self.client is None:
+            return
+        for camera in self.cameras:
+            pipeline = camera.pipeline
+            pipeline.face_stage = self._fetch_face_stage(camera.camera.name, pipeline.face_stage)
 
     def start(self) -> None:
         for camera in self.cameras:
@@ -211,8 +238,13 @@ class SiteWorker:
     def run_forever(self) -> None:
         self.start()
         every = self.site.hub.heartbeat_seconds if self.site.hub else 60.0
+        refresh = self.site.faces.refresh_seconds if self.site.faces else float("inf")
+        next_refresh = time.monotonic() + refresh
         try:
-            while not self.stop.wait(every):
+            while not self.stop.wait(min(every, refresh)):
+                if time.monotonic() >= next_refresh:
+                    self.refresh_faces()
+                    next_refresh = time.monotonic() + refresh
                 self.heartbeat()
         finally:
             self.close()

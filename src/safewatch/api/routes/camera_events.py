@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
+from pydantic import StringConstraints
 from sqlalchemy import select
 
 from safewatch.api.deps import (
@@ -24,10 +25,11 @@ from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case
 from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.events import CameraEventPublic, ClipMissing, EventReceipt
-from safewatch.services import camera_events, cases
+from safewatch.services import camera_events, cases, face_feedback
 from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
 from safewatch.store.paging import page_of
+from safewatch.vision.faces.templates import TemplateSet
 
 router = APIRouter(tags=["camera events"])
 Viewer = Annotated[Caller, allow(*STAFF, Role.security_operator, Role.protected_person)]
@@ -98,11 +100,18 @@ def case_events(
     return Page(items=[_public(r) for r in rows], total=total, page=paging.page, size=paging.size)
 
 
-def _media(session: SessionDep, caller: Caller, event_id: uuid.UUID, what: str) -> str:
+def _event(
+    session: SessionDep, caller: Caller, event_id: uuid.UUID, purpose: str, manage: bool = False
+) -> CameraEventRecord:
     record = session.scalar(select(CameraEventRecord).where(CameraEventRecord.id == event_id))
     if record is None:
         raise NotFound("no such event")
-    cases.get_case(session, caller, record.case_id, f"event {what} viewed")
+    cases.get_case(session, caller, record.case_id, purpose, manage=manage)
+    return record
+
+
+def _media(session: SessionDep, caller: Caller, event_id: uuid.UUID, what: str) -> str:
+    record = _event(session, caller, event_id, f"event {what} viewed")
     name = record.snapshot_name if what == "snapshot" else record.clip_name
     if name is None:
         why = f": {record.clip_error}" if what == "clip" and record.clip_error else ""
@@ -139,6 +148,32 @@ def event_clip(
     )
 
 
+class NotTheOffender(Schema):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+
+
+class ThresholdChangePublic(Schema):
+    event_id: uuid.UUID
+    before: float
+    after: float
+    reason: str
+
+
+@router.post("/events/{event_id}/not-the-offender")
+def not_the_offender(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.admin, Role.officer, Role.security_operator)],
+    event_id: uuid.UUID,
+    data: NotTheOffender,
+) -> ThresholdChangePublic:
+    """Whoever checked the scene says the recognised person was someone else: that camera's
+    recognition threshold is tightened below the false match (the camera picks it up with its
+    next face-list refresh). Nobody's face is added to any model."""
+    record = _event(session, caller, event_id, "recognition feedback")
+    change = face_feedback.not_the_offender(session, caller, record, data.reason)
+    return ThresholdChangePublic.model_validate(change)
+
+
 class ListedFace(Schema):
     key: str
     name: str
@@ -148,30 +183,40 @@ class ListedFace(Schema):
 
 class FaceLists(Schema):
     watch: list[ListedFace]
+    allow: list[ListedFace]
     cohort: list[list[float]]
+    threshold: float
 
 
 @router.get("/device/face-lists")
 def face_lists(session: SessionDep, device: DeviceDep, enrolment: EnrolmentDep) -> FaceLists:
-    """The camera's watch list (its case's offenders) and an anonymous cohort of other enrolled
-    faces for score normalisation. Reading biometric templates is audited."""
+    """The camera's watch list (its case's offenders under an order in force), allow list
+    (the case's familiar people), an anonymous cohort of other enrolled faces for score
+    normalisation, and the camera's threshold. Reading biometric templates is audited."""
     case_id = camera_events.camera_case(device)
     case = session.get(Case, case_id)
     assert case is not None
-    watch, cohort = face_lists_for(enrolment.templates, list(case.offenders), date.today())
+    lists = face_lists_for(enrolment.templates, case, date.today())
     system_record(
         session,
         "read",
         "face_templates",
         device.id,
-        f"camera fetched its face lists ({len(watch)} listed, {len(cohort)} cohort)",
+        f"camera fetched its face lists ({len(lists.watch)} watched, {len(lists.allow)} "
+        f"allowed, {len(lists.cohort)} cohort)",
     )
     return FaceLists(
-        watch=[
-            ListedFace(
-                key=t.person, name=o.full_name, vectors=t.vectors.tolist(), expires_on=t.expires_on
-            )
-            for o, t in watch
-        ],
-        cohort=[v.tolist() for v in cohort],
+        watch=[_listed(t, o.full_name) for o, t in lists.watch],
+        allow=[_listed(t, p.full_name) for p, t in lists.allow],
+        cohort=[v.tolist() for v in lists.cohort],
+        threshold=face_feedback.camera_threshold(session, device.id),
+    )
+
+
+def _listed(templates: TemplateSet, name: str) -> ListedFace:
+    return ListedFace(
+        key=templates.person,
+        name=name,
+        vectors=templates.vectors.tolist(),
+        expires_on=templates.expires_on,
     )

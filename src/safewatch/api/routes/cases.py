@@ -22,14 +22,16 @@ from safewatch.core.roles import Role
 from safewatch.models import AuditEntry
 from safewatch.schemas.audit import AuditEntryPublic
 from safewatch.schemas.cases import (
+    AllowedPersonIn,
+    AllowedPersonPublic,
     CaseCreate,
     CasePublic,
     CaseSummary,
     CaseUpdate,
     OffenderIn,
-    OffenderPhotoPublic,
     OffenderPublic,
     OffenderUpdate,
+    PhotoPublic,
     ProtectedPersonPublic,
     ProtectedPersonUpdate,
     ProtectionOrderIn,
@@ -38,6 +40,7 @@ from safewatch.schemas.cases import (
 from safewatch.schemas.common import Page
 from safewatch.services import cases, photos
 from safewatch.services.context import Caller
+from safewatch.services.enrolment import order_end
 from safewatch.store.paging import page_of
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -124,12 +127,14 @@ def add_order(
     case_id: uuid.UUID,
     offender_id: uuid.UUID,
     data: ProtectionOrderIn,
+    enrolment: EnrolmentDep,
 ) -> ProtectionOrderPublic:
+    """Link an order; the offender's face templates live as long as the latest order."""
     case = cases.get_case(session, caller, case_id, "order linked", manage=True)
     offender = cases.find_offender(case, offender_id)
-    return ProtectionOrderPublic.model_validate(
-        cases.add_order(session, caller, case, offender, data)
-    )
+    order = cases.add_order(session, caller, case, offender, data)
+    enrolment.templates.set_expiry(offender.id, order_end(offender))
+    return ProtectionOrderPublic.model_validate(order)
 
 
 @router.post("/{case_id}/offenders/{offender_id}/photos", status_code=201)
@@ -142,7 +147,7 @@ async def add_photo(
     case_id: uuid.UUID,
     offender_id: uuid.UUID,
     file: UploadFile,
-) -> OffenderPhotoPublic:
+) -> PhotoPublic:
     """An enrolment photo: one face, large, sharp, looking roughly at the camera — else 422
     with the reasons. Accepted photos become the offender's face templates."""
     # Read one byte past the limit: enough to refuse an oversized upload without holding it all.
@@ -152,7 +157,65 @@ async def add_photo(
     photo = photos.add_photo(
         session, caller, store, case, offender, data, settings.max_photo_bytes, enrolment
     )
-    return OffenderPhotoPublic.model_validate(photo)
+    return PhotoPublic.model_validate(photo)
+
+
+@router.get("/{case_id}/allowed-people")
+def list_allowed_people(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(*STAFF, Role.protected_person)],
+    case_id: uuid.UUID,
+) -> list[AllowedPersonPublic]:
+    """The case's allow list: people the camera knows as familiar."""
+    case = cases.get_case(session, caller, case_id, "allow list viewed")
+    return [AllowedPersonPublic.model_validate(p) for p in case.allowed_people]
+
+
+@router.post("/{case_id}/allowed-people", status_code=201)
+def add_allowed_person(
+    session: SessionDep, caller: Manager, case_id: uuid.UUID, data: AllowedPersonIn
+) -> AllowedPersonPublic:
+    """A household member or carer; add photos so the camera recognises them."""
+    case = cases.get_case(session, caller, case_id, "allow list changed", manage=True)
+    return AllowedPersonPublic.model_validate(
+        photos.add_allowed_person(session, caller, case, data)
+    )
+
+
+@router.delete("/{case_id}/allowed-people/{person_id}", status_code=204)
+def remove_allowed_person(
+    session: SessionDep,
+    caller: Manager,
+    store: PhotoStoreDep,
+    enrolment: EnrolmentDep,
+    case_id: uuid.UUID,
+    person_id: uuid.UUID,
+) -> None:
+    """Off the allow list, with their photos and face templates."""
+    case = cases.get_case(session, caller, case_id, "allow list changed", manage=True)
+    person = photos.find_allowed_person(case, person_id)
+    photos.remove_allowed_person(session, caller, store, case, person, enrolment)
+
+
+@router.post("/{case_id}/allowed-people/{person_id}/photos", status_code=201)
+async def add_allowed_photo(
+    session: SessionDep,
+    caller: Manager,
+    settings: SettingsDep,
+    store: PhotoStoreDep,
+    enrolment: EnrolmentDep,
+    case_id: uuid.UUID,
+    person_id: uuid.UUID,
+    file: UploadFile,
+) -> PhotoPublic:
+    """The same checks as an offender's photo; accepted photos join the allow list."""
+    data = await file.read(settings.max_photo_bytes + 1)
+    case = cases.get_case(session, caller, case_id, "allow list photo added", manage=True)
+    person = photos.find_allowed_person(case, person_id)
+    photo = photos.add_allowed_photo(
+        session, caller, store, case, person, data, settings.max_photo_bytes, enrolment
+    )
+    return PhotoPublic.model_validate(photo)
 
 
 @router.get(

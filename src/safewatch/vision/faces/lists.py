@@ -55,21 +55,29 @@ def face_stage_from_folders(
     return FaceStage(lists, others, threshold, enroller.detector, enroller.embedder)
 
 
-def face_stage_from_hub(payload: dict[str, Any], threshold: float = DEFAULT_THRESHOLD) -> FaceStage:
-    """The stage for a camera from the hub's ``/device/face-lists`` answer."""
-    listed = [
-        TemplateSet(
-            w["name"],
-            "watch",
-            np.array(w["vectors"], dtype=np.float32),
-            date.fromisoformat(w["expires_on"]) if w.get("expires_on") else None,
+def lists_from_hub(
+    payload: dict[str, Any],
+) -> tuple[list[TemplateSet], list[TemplateSet], float]:
+    """Listed people, cohort and threshold from the hub's ``/device/face-lists`` answer."""
+
+    def listed(entry: dict[str, Any], kind: ListKind) -> TemplateSet:
+        expires = entry.get("expires_on")
+        vectors = np.array(entry["vectors"], dtype=np.float32)
+        return TemplateSet(
+            entry["name"], kind, vectors, date.fromisoformat(expires) if expires else None
         )
-        for w in payload["watch"]
-    ]
-    if not listed:
+
+    people = [listed(w, "watch") for w in payload["watch"]]
+    people += [listed(a, "allow") for a in payload["allow"]]
+    if not people:
         raise ValueError("the hub has no face templates for this camera's case")
     cohort = [
         TemplateSet(f"cohort-{i}", "watch", np.array([v], dtype=np.float32))
         for i, v in enumerate(payload["cohort"])
     ]
-    return FaceStage(listed, cohort, threshold)
+    return people, cohort, float(payload["threshold"])
+
+
+def face_stage_from_hub(payload: dict[str, Any]) -> FaceStage:
+    """The stage for a camera from the hub's answer (ValueError when it cannot be used)."""
+    return FaceStage(*lists_from_hub(payload))

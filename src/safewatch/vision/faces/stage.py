@@ -15,7 +15,7 @@ from safewatch.vision.faces.detector import Face, FaceDetector
 from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import Matcher
 from safewatch.vision.faces.quality import MIN_SHOT_PX
-from safewatch.vision.faces.templates import TemplateSet
+from safewatch.vision.faces.templates import ListKind, TemplateSet
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
@@ -43,6 +43,36 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class _Lists:
+    """What a face is compared with; replaced whole, so a frame never sees half a refresh."""
+
+    people: list[TemplateSet]
+    cohort: list[TemplateSet]
+    threshold: float
+    matcher: Matcher
+    kinds: list[ListKind]
+
+    @classmethod
+    def build(
+        cls, people: list[TemplateSet], cohort: list[TemplateSet], threshold: float
+    ) -> _Lists:
+        today = date.today()
+        expired = [t.person for t in people if not t.active(today)]
+        if expired:  # an order that ended no longer puts anyone on a list
+            log.info("templates expired with their order: %s", ", ".join(expired))
+        people = [t for t in people if t.active(today)]
+        kinds = [t.kind for t in people]
+        return cls(people, cohort, threshold, Matcher(people, cohort), kinds)
+
+    def fingerprint(self) -> tuple[object, ...]:
+        return (
+            self.threshold,
+            tuple((t.person, t.kind, t.expires_on, t.vectors.tobytes()) for t in self.people),
+            tuple(t.vectors.tobytes() for t in self.cohort),
+        )
+
+
 class FaceStage:
     def __init__(
         self,
@@ -52,18 +82,31 @@ class FaceStage:
         detector: FaceDetector | None = None,
         embedder: FaceEmbedder | None = None,
     ) -> None:
-        today = date.today()
-        expired = [t.person for t in lists if not t.active(today)]
-        if expired:  # an order that ended no longer puts anyone on a list
-            log.info("templates expired with their order: %s", ", ".join(expired))
-        lists = [t for t in lists if t.active(today)]
-        self.matcher = Matcher(lists, cohort)
-        self.kinds = [t.kind for t in lists]
-        self.threshold = threshold
+        self.lists = _Lists.build(lists, cohort, threshold)
         self.detector = detector or FaceDetector()
         self.embedder = embedder or FaceEmbedder()
         self._tracks: list[_FaceTrack] = []
+        self._tracks_lists = self.lists
         self._next = 1
+
+    @property
+    def threshold(self) -> float:
+        return self.lists.threshold
+
+    def replace_lists(
+        self, lists: list[TemplateSet], cohort: list[TemplateSet], threshold: float
+    ) -> bool:
+        """New lists from a refresh (another thread); False when nothing changed. Raises
+        ValueError, keeping the current lists, when the new ones cannot be used."""
+        new = _Lists.build(lists, cohort, threshold)
+        if new.fingerprint() == self.lists.fingerprint():
+            return False
+        self.lists = new
+        return True
+
+    def drop_expired(self) -> None:
+        """When the hub cannot be reached, orders still end on time."""
+        self.replace_lists(self.lists.people, self.lists.cohort, self.lists.threshold)
 
     def _track(self, faces: list[Face], t: float) -> list[_FaceTrack]:
         self._tracks = [tr for tr in self._tracks if t - tr.last_t <= 2.0]
@@ -80,6 +123,9 @@ class FaceStage:
         return matched
 
     def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections:
+        lists = self.lists
+        if lists is not self._tracks_lists:  # person indices changed: decide afresh
+            self._tracks, self._tracks_lists = [], lists
         faces = self.detector.detect(frame_bgr)
         tracks = self._track(faces, t)
         rgb = None
@@ -101,15 +147,15 @@ class FaceStage:
                 self._next += 1
             track.last_vector = vector
             track.last_embed_t = t
-            scores = self.matcher.scores(vector)
+            scores = lists.matcher.scores(vector)
             best = int(np.argmin(scores))
             size = min(face.width, face.height)
             track.identity.add(Shot(t, size, best, float(scores[best])))
-            track.identity.decide(self.threshold, self.kinds, t)
-        return self._annotate(dets, faces, tracks)
+            track.identity.decide(lists.threshold, lists.kinds, t)
+        return self._annotate(dets, faces, tracks, lists)
 
     def _annotate(
-        self, dets: sv.Detections, faces: list[Face], tracks: list[_FaceTrack]
+        self, dets: sv.Detections, faces: list[Face], tracks: list[_FaceTrack], lists: _Lists
     ) -> sv.Detections:
         persons = dets.data.get(PERSON_KEY, np.full(len(dets), -1))
         kinds = np.array([None] * len(dets), dtype=object)
@@ -121,7 +167,7 @@ class FaceStage:
             ident = track.identity
             if not ident.shots:
                 continue
-            name = self.matcher.names[ident.person] if ident.person is not None else None
+            name = lists.matcher.names[ident.person] if ident.person is not None else None
             cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
             owner = None
             for k, (x1, y1, x2, y2) in enumerate(dets.xyxy):

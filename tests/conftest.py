@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -103,15 +104,32 @@ class AnyPhoto:
         return v / np.linalg.norm(v)
 
 
+class Clock:
+    """A clock the test moves: deadlines fall due when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @pytest.fixture
-def client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(
+    settings: Settings, session_factory: sessionmaker[Session], clock: Clock
+) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory, clock)
     # Face models are slow to load: API tests that are not about faces accept any photo;
     # tests/faces checks real photos through the real enrolment.
     app.state.enrolment = Enrolment(AnyPhoto(), FaceTemplates(settings.data_dir / "templates"))
-    app.state.engine.dispose()
-    app.state.engine = session_factory.kw["bind"]
-    app.state.session_factory = session_factory
     with TestClient(app) as c:
         yield c
 

@@ -70,8 +70,7 @@ class LiveHub:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        app = create_app(self.settings)
-        app.state.session_factory = self.factory
+        app = create_app(self.settings, self.factory)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch import __version__
+from safewatch.alerts.hub import build_alerting
 from safewatch.api import errors
 from safewatch.api.deps import check_route_policies
 from safewatch.api.routes import (
@@ -18,14 +24,17 @@ from safewatch.api.routes import (
     devices,
     fund,
     health,
+    incidents,
     me,
     measures,
     registry,
+    stream,
     support,
     users,
 )
 from safewatch.core.config import Settings
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
+from safewatch.store.base import utcnow
 from safewatch.store.clips import LocalClipStore
 from safewatch.store.db import make_engine, make_session_factory
 from safewatch.store.photos import LocalPhotoStore
@@ -45,6 +54,8 @@ ROUTERS = (
     audit,
     me,
     camera_events,
+    incidents,
+    stream,
 )
 
 
@@ -55,16 +66,35 @@ def api_routes() -> list[tuple[str, APIRoute]]:
     return [(prefix + r.path, r) for prefix, r in prefixed if isinstance(r, APIRoute)]
 
 
-def create_app(settings: Settings) -> FastAPI:
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The alert dispatcher runs while the hub serves (not in plain TestClient use)."""
+    dispatcher = app.state.alerting.dispatcher
+    dispatcher.start()
+    try:
+        yield
+    finally:
+        dispatcher.close()
+
+
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The hub; tests hand in their own session factory and a clock they control."""
     app = FastAPI(
         title="Safewatch hub",
         version=__version__,
         description="Case management, alerts and dispatch for the protection of crime victims.",
+        lifespan=lifespan,
     )
-    engine = make_engine(settings.sqlalchemy_url)
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.sqlalchemy_url))
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.engine = session_factory.kw["bind"]
+    app.state.session_factory = session_factory
+    app.state.alerting = build_alerting(settings, session_factory, clock)
     app.state.photo_store = LocalPhotoStore(settings.photo_dir)
     app.state.clip_store = LocalClipStore(settings.clip_dir)
     app.state.enrolment = Enrolment(FaceEnrolment(), FaceTemplates(settings.data_dir / "templates"))

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.hub import Alerting
 from safewatch.core.config import Settings
 from safewatch.core.errors import Forbidden, Unauthorized
 from safewatch.core.roles import Role
@@ -53,6 +54,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PhotoStoreDep = Annotated[PhotoStore, Depends(_app_state("photo_store"))]
 ClipStoreDep = Annotated[ClipStore, Depends(_app_state("clip_store"))]
 EnrolmentDep = Annotated[Enrolment, Depends(_app_state("enrolment"))]
+AlertingDep = Annotated[Alerting, Depends(_app_state("alerting"))]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

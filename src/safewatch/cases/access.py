@@ -46,3 +46,11 @@ def can_see_case(actor: Actor, case: CaseScope) -> bool:
 def can_manage_case(actor: Actor, case: CaseScope) -> bool:
     """Change a case's records: its police station's officers, its centre's caseworkers, admins."""
     return actor.role in (Role.admin, Role.officer, Role.caseworker) and can_see_case(actor, case)
+
+
+def can_see_incident(actor: Actor, case: CaseScope, police_requested: bool) -> bool:
+    """The 112 centre sees an incident once police are requested: the packet it needs to
+    dispatch, still not the case file."""
+    if actor.role is Role.dispatcher:
+        return police_requested
+    return can_see_case(actor, case)

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         "JJ", pattern=r"^[A-Z]{2,6}$", description="Region code at the start of case numbers."
     )
     seed_demo: bool = Field(False, description="Seed the demo region on first start.")
+    alert_policy_file: Path | None = Field(
+        None, description="YAML routing policy; empty means the programme's default."
+    )
+    emergency_webhook_url: str = Field(
+        "", description="The 112 dispatch system's webhook; empty means 112 uses the console only."
+    )
+    emergency_webhook_secret: str = Field(
+        "", description="Shared secret that signs webhook packets (HMAC-SHA256)."
+    )
 
     @model_validator(mode="after")
     def verify_secret_key(self) -> Settings:
@@ -55,6 +64,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SAFEWATCH_SECRET_KEY is the development default; set a long random secret "
                 "before running in production"
+            )
+        if self.emergency_webhook_url and len(self.emergency_webhook_secret) < 16:
+            raise ValueError(
+                "SAFEWATCH_EMERGENCY_WEBHOOK_SECRET: a webhook needs a shared secret of at "
+                "least 16 characters to sign its packets"
             )
         return self
 

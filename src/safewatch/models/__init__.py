@@ -16,6 +16,12 @@ from safewatch.models.cases import (
 )
 from safewatch.models.events import CameraEventRecord, FaceThresholdChange
 from safewatch.models.fund import Fund, FundEntry
+from safewatch.models.incidents import (
+    Delivery,
+    Incident,
+    IncidentEntry,
+    IncidentRecipient,
+)
 from safewatch.models.people import Agency, LoginToken, User
 from safewatch.models.resources import (
     Device,
@@ -36,6 +42,7 @@ __all__ = [
     "CameraEventRecord",
     "Case",
     "CaseCounter",
+    "Delivery",
     "Device",
     "DeviceAssignment",
     "DeviceCredential",
@@ -43,6 +50,9 @@ __all__ = [
     "Fund",
     "FundEntry",
     "HouseholdMember",
+    "Incident",
+    "IncidentEntry",
+    "IncidentRecipient",
     "LoginToken",
     "Measure",
     "Offender",

@@ -87,10 +87,11 @@ def _own_event(session: Session, device: Device, event_id: uuid.UUID) -> CameraE
 
 def attach_clip(
     session: Session, store: ClipStore, device: Device, event_id: uuid.UUID, clip: bytes
-) -> CameraEventRecord:
+) -> tuple[CameraEventRecord, bool]:
+    """The event's clip; (record, False) for a retried upload of one already stored."""
     record = _own_event(session, device, event_id)
     if record.clip_name is not None:
-        return record  # a retried upload
+        return record, False
     if not clip or len(clip) > MAX_CLIP_BYTES:
         raise Invalid(f"a clip is 1 to {MAX_CLIP_BYTES:,} bytes")
     if clip[4:8] != MP4_BOX:
@@ -100,7 +101,7 @@ def attach_clip(
     record.clip_received_at = datetime.now(UTC)
     record.clip_error = None
     session.flush()
-    return record
+    return record, True
 
 
 def clip_missing(

@@ -108,7 +108,8 @@ def _staff(session: Session, user_id: uuid.UUID | None, role: Role) -> uuid.UUID
     return user.id
 
 
-def _next_reference(session: Session, prefix: str) -> str:
+def next_reference(session: Session, prefix: str) -> str:
+    """The next number of the year for this prefix (cases: the region; incidents: INC)."""
     year = today().year
     counter = session.scalar(
         select(CaseCounter)
@@ -147,7 +148,7 @@ def create_case(session: Session, caller: Caller, data: CaseCreate, prefix: str)
     )
     session.add(person)
     case = Case(
-        reference=_next_reference(session, prefix),
+        reference=next_reference(session, prefix),
         protected_person=person,
         police_station_id=station,
         support_centre_id=_agency(session, data.support_centre_id, AgencyKind.support_centre),

@@ -6,13 +6,14 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import StringConstraints
 from sqlalchemy import select
 
 from safewatch.api.deps import (
     STAFF,
+    AlertingDep,
     ClipStoreDep,
     DeviceDep,
     EnrolmentDep,
@@ -25,7 +26,7 @@ from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case
 from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.events import CameraEventPublic, ClipMissing, EventReceipt
-from safewatch.services import camera_events, cases, face_feedback
+from safewatch.services import camera_events, cases, face_feedback, incidents
 from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
 from safewatch.store.paging import page_of
@@ -51,14 +52,21 @@ async def receive_event(
     session: SessionDep,
     store: ClipStoreDep,
     device: DeviceDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
     event: Annotated[str, Form(max_length=20_000, description="The event as JSON.")],
     snapshot: UploadFile | None = None,
 ) -> EventReceipt:
-    """From a camera worker's outbox. Sending the same event again is harmless (200)."""
+    """From a camera worker's outbox. Sending the same event again is harmless (200). The
+    event opens (or joins) an incident in the same transaction, so an accepted event is
+    never without its alert."""
     data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
     record, created = camera_events.ingest(
         session, store, device, camera_events.parse_event(event), data
     )
+    if created:
+        incidents.from_camera_event(session, alerting.routing, record, device, alerting.clock())
+        background.add_task(alerting.dispatcher.wake)
     response.status_code = 201 if created else 200
     return EventReceipt(id=record.id, created=created)
 
@@ -69,14 +77,20 @@ async def receive_clip(
     session: SessionDep,
     store: ClipStoreDep,
     device: DeviceDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
     event_id: uuid.UUID,
 ) -> EventReceipt:
+    """The clip, once its post-roll has ended: the alert already sent gains its link."""
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > camera_events.MAX_CLIP_BYTES:
             raise Invalid(f"a clip is at most {camera_events.MAX_CLIP_BYTES:,} bytes")
-    record = camera_events.attach_clip(session, store, device, event_id, bytes(body))
+    record, new = camera_events.attach_clip(session, store, device, event_id, bytes(body))
+    if new:
+        incidents.clip_arrived(session, alerting.routing, record, alerting.clock())
+        background.add_task(alerting.dispatcher.wake)
     return EventReceipt(id=record.id, created=True)
 
 

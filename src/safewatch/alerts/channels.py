@@ -1,0 +1,116 @@
+"""Delivery channels: each takes one message for one recipient and says what happened.
+
+``in_app`` hands it to the person's open screens over the bus; ``webhook`` posts a signed JSON
+packet to the 112 dispatch system; ``sms`` writes to a file outbox that an SMS/voice gateway
+drains (no provider here); ``web_push`` rings a locked phone (``web_push.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from safewatch.bus.base import EventBus, Notice
+from safewatch.store.files import atomic_write
+
+Outcome = Literal["delivered", "sent", "retry", "failed"]
+
+
+@dataclass(frozen=True)
+class Message:
+    delivery_id: uuid.UUID
+    kind: str  # alert | escalation | update
+    recipient: str
+    address: str | None  # bus address of the recipient group
+    phone: str | None
+    user_ids: tuple[uuid.UUID, ...]  # people of the group (web push subscriptions)
+    packet: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    detail: str = ""
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: Message) -> Result: ...
+
+
+class InAppChannel:
+    name = "in_app"
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+
+    def send(self, message: Message) -> Result:
+        if message.address is None:
+            return Result("failed", f"no {message.recipient} account to reach")
+        payload = {"kind": message.kind, "recipient": message.recipient, **message.packet}
+        reached = self.bus.publish(Notice(frozenset({message.address}), payload))
+        if reached == 0:
+            return Result("retry", "no screen connected")
+        return Result("delivered", f"{reached} screen(s)")
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookChannel:
+    """The 112 centre's dispatch system: a JSON packet signed with the shared secret
+    (``X-Safewatch-Signature: sha256=<hex HMAC of the body>``); a 2xx is the receipt."""
+
+    name = "webhook"
+
+    def __init__(self, url: str, secret: str, timeout: float = 5.0) -> None:
+        self.url, self.secret = url, secret
+        self.http = httpx.Client(timeout=timeout)
+
+    def send(self, message: Message) -> Result:
+        body = json.dumps(
+            {"delivery_id": str(message.delivery_id), "kind": message.kind, **message.packet},
+            separators=(",", ":"),
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Safewatch-Signature": signature(self.secret, body),
+            "X-Safewatch-Delivery": str(message.delivery_id),
+        }
+        try:
+            response = self.http.post(self.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return Result("retry", f"112 system not reachable: {exc}"[:300])
+        if 200 <= response.status_code < 300:
+            return Result("delivered", f"112 system answered {response.status_code}")
+        return Result("retry", f"112 system answered {response.status_code}")
+
+
+class SmsFileChannel:
+    """One JSON file per text message in a folder a gateway drains; written means sent."""
+
+    name = "sms"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: Message) -> Result:
+        if not message.phone:
+            return Result("failed", "no phone number")
+        incident = message.packet["incident"]
+        text = f"[Safewatch] {incident['summary']} — {incident['reference']}. Open the app; 112."
+        record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
+        atomic_write(
+            self.folder / f"{message.delivery_id}.json",
+            json.dumps(record, ensure_ascii=False).encode(),
+        )
+        return Result("sent", f"queued for {message.phone}")

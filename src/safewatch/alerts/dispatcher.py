@@ -1,0 +1,193 @@
+"""The hub's alert loop: sends due deliveries on their channels, retries with backoff, records
+receipts and failures on the timeline, and escalates missed deadlines.
+
+Everything it works from is in the database (deliveries, deadlines), so a restart picks up
+where the last process stopped. A delivery is leased while it is being sent; if the process
+dies mid-send, the lease runs out and the delivery is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.alerts.addresses import recipient_address
+from safewatch.alerts.channels import Channel, Message, Result
+from safewatch.alerts.lifecycle import IncidentStatus, Recipient
+from safewatch.core.links import LinkSigner
+from safewatch.models import Case, Delivery, Incident, IncidentEntry
+from safewatch.services import incidents
+from safewatch.services.packets import incident_packet
+from safewatch.store.base import utcnow
+from safewatch.store.db import transaction
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=30)
+BATCH = 50
+MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** (attempts - 1), 60))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    delivery_id: uuid.UUID
+    channel: str
+    attempts: int
+    message: Message
+
+
+class AlertDispatcher:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        routing: incidents.Routing,
+        channels: dict[str, Channel],
+        links: LinkSigner,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.factory, self.routing, self.channels = factory, routing, channels
+        self.links, self.clock = links, clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something is due now (a new incident): run without waiting for the next tick."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="alert-dispatcher", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            try:
+                while self.run_once() and not self._stop.is_set():
+                    pass
+            except Exception:  # the loop must outlive any one bad row or outage
+                log.exception("alert dispatcher pass failed; retrying")
+                self._stop.wait(1.0)
+
+    def run_once(self) -> int:
+        """One pass: escalations, then a batch of due deliveries. Returns work done."""
+        done = self.escalate_due()
+        claimed = self._claim()
+        results = [(c, self._send(c)) for c in claimed]
+        if results:
+            self._record(results)
+        return done + len(results)
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def escalate_due(self) -> int:
+        now = self.clock()
+        with transaction(self.factory) as session:
+            rows = list(session.scalars(incidents.due_deadlines(now)))
+            for row in rows:
+                incidents.escalate(session, self.routing, row, now)
+        return len(rows)
+
+    def _claim(self) -> list[_Claimed]:
+        now = self.clock()
+        with transaction(self.factory) as session:
+            due = session.scalars(
+                select(Delivery)
+                .where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+                .order_by(Delivery.next_attempt_at, Delivery.created_at)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            ).all()
+            claimed = []
+            for d in due:
+                incident = session.get(Incident, d.incident_id)
+                case = session.get(Case, incident.case_id) if incident else None
+                assert incident is not None and case is not None
+                if incident.status is IncidentStatus.closed and d.message != "update":
+                    d.status, d.last_error = "cancelled", "the incident was closed"
+                    continue
+                d.status, d.attempts, d.next_attempt_at = "sending", d.attempts + 1, now + LEASE
+                claimed.append(
+                    _Claimed(d.id, d.channel, d.attempts, self._message(session, d, incident, case))
+                )
+        return claimed
+
+    def _message(self, session: Session, d: Delivery, incident: Incident, case: Case) -> Message:
+        person = case.protected_person
+        users = (
+            tuple(u for u in [case.scope.protected_user_id] if u)
+            if d.recipient is Recipient.victim
+            else ()
+        )
+        return Message(
+            delivery_id=d.id,
+            kind=d.message,
+            recipient=d.recipient.value,
+            address=recipient_address(d.recipient, case.scope, case.officer_id),
+            phone=person.phone if d.recipient is Recipient.victim else None,
+            user_ids=users,
+            packet=incident_packet(session, incident, case, d.recipient, self.links),
+        )
+
+    def _send(self, claimed: _Claimed) -> Result:
+        channel = self.channels.get(claimed.channel)
+        if channel is None:
+            return Result("failed", f"channel {claimed.channel} is not configured on this hub")
+        try:
+            return channel.send(claimed.message)
+        except Exception as exc:  # a broken channel must not stop the others
+            log.exception("channel %s failed", claimed.channel)
+            return Result("retry", f"{type(exc).__name__}: {exc}"[:300])
+
+    def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
+        now = self.clock()
+        with transaction(self.factory) as session:
+            for claimed, result in results:
+                d = session.get(Delivery, claimed.delivery_id)
+                if d is None or d.status != "sending":
+                    continue
+                outcome = result.outcome
+                if outcome == "retry" and d.attempts >= MAX_ATTEMPTS.get(d.channel, 5):
+                    outcome = "failed"
+                d.last_error = None if outcome in ("delivered", "sent") else result.detail[:300]
+                if outcome == "retry":
+                    d.status, d.next_attempt_at = "pending", now + backoff(d.attempts)
+                    continue
+                d.status = outcome
+                if outcome in ("delivered", "sent"):
+                    d.delivered_at = now
+                if d.message == "update":
+                    continue  # screens refresh; the timeline records alerts, not refreshes
+                kind = "delivery_failed" if outcome == "failed" else outcome
+                detail = f"{d.channel}: {result.detail}" + (
+                    f" (attempt {d.attempts})" if d.attempts > 1 else ""
+                )
+                session.add(
+                    IncidentEntry(
+                        incident_id=d.incident_id,
+                        at=now,
+                        kind=kind,
+                        actor="system",
+                        recipient=d.recipient,
+                        detail=detail,
+                    )
+                )

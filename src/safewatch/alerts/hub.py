@@ -1,0 +1,54 @@
+"""The alert chain's parts as the hub assembles them from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.alerts.channels import Channel, InAppChannel, SmsFileChannel, WebhookChannel
+from safewatch.alerts.dispatcher import AlertDispatcher
+from safewatch.alerts.policy import load_policy
+from safewatch.bus.base import EventBus
+from safewatch.bus.memory import MemoryBus
+from safewatch.core.config import Settings
+from safewatch.core.links import LinkSigner
+from safewatch.services.incidents import Routing
+from safewatch.store.base import utcnow
+
+
+@dataclass
+class Alerting:
+    routing: Routing
+    bus: EventBus
+    links: LinkSigner
+    dispatcher: AlertDispatcher
+    clock: Callable[[], datetime]
+
+
+def make_bus(url: str) -> EventBus:
+    if url == "memory://":
+        return MemoryBus()
+    raise ValueError(f"SAFEWATCH_BUS_URL {url!r}: only memory:// is available in this build")
+
+
+def build_alerting(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    clock: Callable[[], datetime] = utcnow,
+) -> Alerting:
+    bus = make_bus(settings.bus_url)
+    channels: dict[str, Channel] = {
+        "in_app": InAppChannel(bus),
+        "sms": SmsFileChannel(settings.data_dir / "sms-outbox"),
+    }
+    if settings.emergency_webhook_url:
+        channels["webhook"] = WebhookChannel(
+            settings.emergency_webhook_url, settings.emergency_webhook_secret
+        )
+    routing = Routing(load_policy(settings.alert_policy_file), frozenset(channels))
+    links = LinkSigner(settings.secret_key)
+    dispatcher = AlertDispatcher(factory, routing, channels, links, clock)
+    return Alerting(routing, bus, links, dispatcher, clock)

@@ -1,0 +1,507 @@
+"""Incidents: the consoles' queues and actions, the protected person's alert and SOS, the
+devices' SOS and location, and signed media links."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks
+from fastapi.responses import FileResponse
+from pydantic import Field, StringConstraints
+from sqlalchemy import select
+
+from safewatch.alerts.addresses import recipient_of
+from safewatch.alerts.lifecycle import Outcome, PoliceStatus, Recipient
+from safewatch.api.deps import (
+    STAFF,
+    AlertingDep,
+    ClipStoreDep,
+    DeviceDep,
+    PageDep,
+    SessionDep,
+    allow,
+    public,
+)
+from safewatch.core.errors import Forbidden, Invalid, NotFound
+from safewatch.core.roles import Role
+from safewatch.models import CameraEventRecord, Case, Incident
+from safewatch.models.resources import DeviceKind
+from safewatch.schemas.common import Page, Schema
+from safewatch.services import cases, incidents
+from safewatch.services.context import Caller, system_record
+from safewatch.services.packets import incident_packet
+from safewatch.store.paging import page_of
+
+router = APIRouter(tags=["incidents"])
+
+Everyone = Annotated[
+    Caller,
+    allow(*STAFF, Role.security_operator, Role.dispatcher, Role.protected_person),
+]
+Responders = Annotated[Caller, allow(Role.admin, Role.officer, Role.security_operator)]
+Security = Annotated[Caller, allow(Role.admin, Role.security_operator)]
+Dispatchers = Annotated[Caller, allow(Role.admin, Role.dispatcher)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class IncidentSummary(Schema):
+    id: uuid.UUID
+    reference: str
+    case_id: uuid.UUID
+    source: str
+    type: str
+    severity: str
+    summary: str
+    status: str
+    police_status: str
+    outcome: str | None
+    created_at: datetime
+    last_signal_at: datetime
+    guard_unit: str | None
+
+
+class TimelineEntry(Schema):
+    at: datetime
+    kind: str
+    actor: str
+    recipient: Recipient | None
+    detail: str
+
+
+class RecipientDuty(Schema):
+    recipient: Recipient
+    notified_at: datetime
+    deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    escalated_at: datetime | None
+
+
+class DeliveryPublic(Schema):
+    recipient: Recipient
+    channel: str
+    message: str
+    status: str
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+class IncidentDetail(Schema):
+    summary: IncidentSummary
+    packet: dict[str, Any]
+    recipients: list[RecipientDuty]
+    timeline: list[TimelineEntry]
+    deliveries: list[DeliveryPublic]
+
+
+class SosIn(Schema):
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    battery_percent: int | None = Field(None, ge=0, le=100)
+
+
+class SosReceipt(Schema):
+    incident: IncidentSummary
+    call: str = Field(description="Hand the phone to this (the 112 emergency line).")
+    latest_clip_url: str | None
+
+
+class LocationIn(Schema):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    battery_percent: int | None = Field(None, ge=0, le=100)
+
+
+class ManualIn(Schema):
+    case_id: uuid.UUID
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+
+
+class DispatchIn(Schema):
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class NoteIn(Schema):
+    note: Note = ""
+
+
+class ResolveIn(Schema):
+    outcome: Outcome
+    reason: Note = ""
+    not_the_offender: bool = Field(
+        False, description="The person a camera named was someone else: tighten its threshold."
+    )
+
+
+def _summary(incident: Incident) -> IncidentSummary:
+    return IncidentSummary.model_validate(incident)
+
+
+def _detail(
+    session: SessionDep, alerting: AlertingDep, caller: Caller, incident: Incident, case: Case
+) -> IncidentDetail:
+    recipient = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
+    return IncidentDetail(
+        summary=_summary(incident),
+        packet=incident_packet(session, incident, case, recipient, alerting.links),
+        recipients=[RecipientDuty.model_validate(r) for r in incident.recipients],
+        timeline=[TimelineEntry.model_validate(e) for e in incidents.timeline(session, incident)],
+        deliveries=[
+            DeliveryPublic.model_validate(d) for d in incidents.deliveries(session, incident)
+        ],
+    )
+
+
+# --- Queues -------------------------------------------------------------------------------------
+
+
+@router.get("/incidents")
+def list_incidents(
+    session: SessionDep,
+    caller: Everyone,
+    paging: PageDep,
+    open_only: bool = True,
+    case_id: uuid.UUID | None = None,
+) -> Page[IncidentSummary]:
+    """The caller's queue, newest first: the security company's cases, the 112 centre's police
+    requests, an officer's or caseworker's agency, the protected person's own."""
+    where: list[Any] = list(incidents.queue_filter(caller))
+    if open_only:
+        where.append(Incident.closed_at.is_(None))
+    if case_id is not None:
+        where.append(Incident.case_id == case_id)
+    order = [Incident.created_at.desc()]
+    rows, total = page_of(session, Incident, where, order, paging.page, paging.size)
+    caller.record(session, "read", "incident", None, "incident queue viewed")
+    return paging.wrap(IncidentSummary, rows, total)
+
+
+@router.get("/incidents/{incident_id}")
+def get_incident(
+    session: SessionDep, caller: Everyone, alerting: AlertingDep, incident_id: uuid.UUID
+) -> IncidentDetail:
+    incident, case = incidents.visible(session, caller, incident_id)
+    return _detail(session, alerting, caller, incident, case)
+
+
+@router.post("/incidents", status_code=201)
+def report_incident(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.admin, Role.officer)],
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    data: ManualIn,
+) -> IncidentSummary:
+    """An officer's own report (a call, a sighting): routed like any other incident."""
+    case = cases.get_case(session, caller, data.case_id, "incident reported", manage=True)
+    incident, _ = incidents.open_or_join(
+        session,
+        alerting.routing,
+        case,
+        source="officer",
+        type_="manual",
+        join_key=f"manual:{uuid.uuid4()}",
+        now=alerting.clock(),
+        actor=f"officer {caller.user_id}",
+        summary=data.summary,
+        user_id=caller.user_id,
+    )
+    background.add_task(alerting.dispatcher.wake)
+    return _summary(incident)
+
+
+# --- Actions ------------------------------------------------------------------------------------
+
+
+def _acted(
+    session: SessionDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+) -> IncidentDetail:
+    background.add_task(alerting.dispatcher.wake)
+    session.flush()
+    return _detail(session, alerting, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/seen")
+def mark_seen(
+    session: SessionDep,
+    caller: Everyone,
+    alerting: AlertingDep,
+    incident_id: uuid.UUID,
+) -> dict[str, str]:
+    """The screen showed the alert: a delivery receipt on the timeline."""
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.seen(session, caller, incident, case, alerting.clock())
+    return {"status": "ok"}
+
+
+@router.post("/incidents/{incident_id}/acknowledge")
+def acknowledge(
+    session: SessionDep,
+    caller: Everyone,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+) -> IncidentDetail:
+    """“I've seen it / I'm safe”: stops the caller's acknowledgement deadline."""
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.acknowledge(session, alerting.routing, caller, incident, case, alerting.clock())
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/claim")
+def claim(
+    session: SessionDep,
+    caller: Security,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+) -> IncidentDetail:
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.claim(session, alerting.routing, caller, incident, case, alerting.clock())
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/dispatch")
+def dispatch_guards(
+    session: SessionDep,
+    caller: Security,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+    data: DispatchIn,
+) -> IncidentDetail:
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.dispatch_guards(
+        session, alerting.routing, caller, incident, case, data.unit, alerting.clock()
+    )
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/arrive")
+def arrive(
+    session: SessionDep,
+    caller: Security,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+) -> IncidentDetail:
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.arrived(session, alerting.routing, caller, incident, case, alerting.clock())
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/request-police")
+def request_police(
+    session: SessionDep,
+    caller: Responders,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+    data: NoteIn,
+) -> IncidentDetail:
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.request_police(
+        session, alerting.routing, caller, incident, case, data.note, alerting.clock()
+    )
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/resolve")
+def resolve(
+    session: SessionDep,
+    caller: Responders,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+    data: ResolveIn,
+) -> IncidentDetail:
+    """Resolved, or a false alarm with its reason; "not the offender" tightens recognition."""
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.resolve(
+        session,
+        alerting.routing,
+        caller,
+        incident,
+        case,
+        data.outcome,
+        data.reason,
+        data.not_the_offender,
+        alerting.clock(),
+    )
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+POLICE_STEPS = {
+    "accept": PoliceStatus.accepted,
+    "dispatch": PoliceStatus.dispatched,
+    "close": PoliceStatus.closed,
+}
+
+
+@router.post("/incidents/{incident_id}/police/{step}")
+def police_step(
+    session: SessionDep,
+    caller: Dispatchers,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    incident_id: uuid.UUID,
+    step: Literal["accept", "dispatch", "close"],
+    data: NoteIn,
+) -> IncidentDetail:
+    """The 112 centre: accept the request, dispatch a patrol, close it."""
+    incident, case = incidents.visible(session, caller, incident_id)
+    incidents.police_action(
+        session, alerting.routing, caller, incident, POLICE_STEPS[step], data.note, alerting.clock()
+    )
+    return _acted(session, alerting, background, caller, incident, case)
+
+
+# --- SOS ----------------------------------------------------------------------------------------
+
+
+def _latest_clip(session: SessionDep, alerting: AlertingDep, case: Case) -> str | None:
+    record = session.scalar(
+        select(CameraEventRecord)
+        .where(CameraEventRecord.case_id == case.id, CameraEventRecord.clip_name.is_not(None))
+        .order_by(CameraEventRecord.occurred_at.desc())
+        .limit(1)
+    )
+    return alerting.links.url(record.id, "clip", "police") if record else None
+
+
+@router.post("/me/sos", status_code=201)
+def my_sos(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.protected_person)],
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    data: SosIn,
+) -> SosReceipt:
+    """The app's SOS button: the security company and 112 are told at once, with the location
+    and the latest clip; the app then dials 112."""
+    found, _ = cases.list_cases(session, caller, 1, 1)
+    if not found:
+        raise NotFound("no open case is linked to your account")
+    case = found[0]
+    incident = incidents.open_sos(
+        session,
+        alerting.routing,
+        case,
+        alerting.clock(),
+        "phone",
+        f"protected person {caller.user_id}",
+        data.latitude,
+        data.longitude,
+        data.battery_percent,
+        user_id=caller.user_id,
+    )
+    background.add_task(alerting.dispatcher.wake)
+    return SosReceipt(
+        incident=_summary(incident),
+        call="tel:112",
+        latest_clip_url=_latest_clip(session, alerting, case),
+    )
+
+
+def _wearer_case(session: SessionDep, device: DeviceDep) -> Case:
+    if device.kind not in (DeviceKind.smartwatch, DeviceKind.bell):
+        raise Forbidden("only a smartwatch or an emergency bell sends an SOS")
+    if device.case_id is None:
+        raise Invalid("this device is not issued to any case")
+    case = session.get(Case, device.case_id)
+    assert case is not None
+    return case
+
+
+@router.post("/device/sos", status_code=201)
+def device_sos(
+    session: SessionDep,
+    device: DeviceDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    data: SosIn,
+) -> IncidentSummary:
+    """A smartwatch's or an emergency bell's SOS (a bell without GPS: the home address)."""
+    case = _wearer_case(session, device)
+    now = alerting.clock()
+    device.last_seen_at = now
+    if data.battery_percent is not None:
+        device.battery_percent = data.battery_percent
+    source = "watch" if device.kind is DeviceKind.smartwatch else "bell"
+    incident = incidents.open_sos(
+        session,
+        alerting.routing,
+        case,
+        now,
+        source,
+        f"{source} {device.serial}",
+        data.latitude,
+        data.longitude,
+        data.battery_percent,
+        device=device,
+    )
+    background.add_task(alerting.dispatcher.wake)
+    return _summary(incident)
+
+
+@router.post("/device/location")
+def device_location(
+    session: SessionDep,
+    device: DeviceDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    data: LocationIn,
+) -> dict[str, str | None]:
+    """Where the watch is; while an SOS is open its incident follows the wearer."""
+    case = _wearer_case(session, device)
+    now = alerting.clock()
+    device.last_seen_at = now
+    if data.battery_percent is not None:
+        device.battery_percent = data.battery_percent
+    incident = incidents.update_location(
+        session, alerting.routing, case, device, data.latitude, data.longitude, now
+    )
+    if incident is not None:
+        background.add_task(alerting.dispatcher.wake)
+    return {"status": "ok", "incident_id": str(incident.id) if incident else None}
+
+
+# --- Media by signed link -----------------------------------------------------------------------
+
+
+@router.get(
+    "/media/{token}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}, "video/mp4": {}}}},
+    dependencies=[public],
+)
+def media(
+    session: SessionDep, store: ClipStoreDep, alerting: AlertingDep, token: str
+) -> FileResponse:
+    """A snapshot or clip by a short-lived signed link (what a <video> tag or the 112 system
+    can open); every opening is audited."""
+    grant = alerting.links.verify(token)
+    record = session.get(CameraEventRecord, grant.event_id)
+    name = None
+    if record is not None:
+        name = record.snapshot_name if grant.media == "snapshot" else record.clip_name
+    if record is None or name is None:
+        raise NotFound(f"this event has no {grant.media}")
+    system_record(
+        session,
+        "read",
+        f"event_{grant.media}",
+        record.id,
+        f"opened by signed link ({grant.audience})",
+    )
+    media_type = "image/jpeg" if grant.media == "snapshot" else "video/mp4"
+    return FileResponse(
+        store.path(name), media_type=media_type, headers={"Cache-Control": "private, no-store"}
+    )

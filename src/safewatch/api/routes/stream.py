@@ -1,0 +1,80 @@
+"""The real-time stream (Server-Sent Events): a screen connects once and hears every alert and
+change addressed to its person, starting with the open incidents it should already show."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from safewatch.alerts.addresses import listener_addresses, recipient_of
+from safewatch.alerts.lifecycle import Recipient
+from safewatch.api.deps import STAFF, AlertingDep, allow
+from safewatch.core.roles import Role
+from safewatch.models import Case
+from safewatch.services import incidents
+from safewatch.services.context import Caller
+from safewatch.services.packets import incident_packet
+from safewatch.store.db import transaction
+
+router = APIRouter(tags=["real time"])
+KEEPALIVE_SECONDS = 15.0
+
+Listener = Annotated[
+    Caller, allow(*STAFF, Role.security_operator, Role.dispatcher, Role.protected_person)
+]
+
+
+def sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def stream(
+    request: Request, caller: Listener, alerting: AlertingDep, follow: bool = True
+) -> StreamingResponse:
+    """``event: alert|escalation|update`` with the incident packet as ``data``; ``backlog``
+    first for incidents already open. Send the sign-in token as a bearer header.
+    ``follow=false`` sends the backlog and ends (a polling fallback)."""
+    factory = request.app.state.session_factory
+
+    def backlog() -> list[dict[str, Any]]:
+        with transaction(factory) as session:
+            items = []
+            for incident in incidents.open_incidents_for(session, caller):
+                case = session.get(Case, incident.case_id)
+                assert case is not None
+                who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
+                packet = incident_packet(session, incident, case, who, alerting.links)
+                items.append({"kind": "backlog", "recipient": who.value, **packet})
+            return items
+
+    async def events() -> AsyncIterator[str]:
+        sub = alerting.bus.subscribe(listener_addresses(caller.actor))
+        try:
+            yield "retry: 2000\n\n"
+            for item in await run_in_threadpool(backlog):
+                yield sse("backlog", item)
+            while follow:
+                try:
+                    notice = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                yield sse(str(notice.payload.get("kind", "update")), notice.payload)
+        finally:
+            sub.close()
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

@@ -1,0 +1,105 @@
+"""Incidents: the one record that ties a camera event or an SOS to everyone who must act."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from safewatch.alerts.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
+from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
+
+
+def _enum(cls: type[Any]) -> Enum:
+    return Enum(cls, native_enum=False, length=40)
+
+
+class Incident(IdMixin, CreatedMixin, Base):
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open_join", "case_id", "join_key", "status"),)
+
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # camera | sos | watch | officer
+    type: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(20))
+    status: Mapped[IncidentStatus] = mapped_column(
+        _enum(IncidentStatus), default=IncidentStatus.open, index=True
+    )
+    police_status: Mapped[PoliceStatus] = mapped_column(
+        _enum(PoliceStatus), default=PoliceStatus.none, index=True
+    )
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    outcome_reason: Mapped[str | None] = mapped_column(String(500))
+    join_key: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("device.id"))
+    last_signal_at: Mapped[datetime] = mapped_column(default=utcnow)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    battery_percent: Mapped[int | None]
+    claimed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    guard_unit: Mapped[str | None] = mapped_column(String(80))
+    acknowledged_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    on_scene_at: Mapped[datetime | None]
+    police_requested_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    recipients: Mapped[list[IncidentRecipient]] = relationship(
+        lazy="selectin", order_by="IncidentRecipient.notified_at"
+    )
+
+
+class IncidentEntry(Base):
+    """One line of the incident's timeline: when, what, by whom (a person, a device or the
+    system), for which recipient."""
+
+    __tablename__ = "incident_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    recipient: Mapped[Recipient | None] = mapped_column(_enum(Recipient))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class IncidentRecipient(Base):
+    """Someone told about the incident, and their duty to acknowledge by a stored deadline
+    (so it survives a restart)."""
+
+    __tablename__ = "incident_recipient"
+    __table_args__ = (Index("ix_incident_recipient_due", "deadline_at", "acknowledged_at"),)
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    recipient: Mapped[Recipient] = mapped_column(_enum(Recipient), primary_key=True)
+    notified_at: Mapped[datetime]
+    deadline_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    escalated_at: Mapped[datetime | None]
+
+
+class Delivery(IdMixin, CreatedMixin, Base):
+    """One message to one recipient on one channel, retried until delivered or given up."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    recipient: Mapped[Recipient] = mapped_column(_enum(Recipient))
+    channel: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(20))  # alert | escalation | update
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # → delivered | sent | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None]

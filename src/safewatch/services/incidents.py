@@ -1,0 +1,670 @@
+"""Incidents: opened from a camera event, an SOS or an officer; joined by repeats; everyone
+the policy names is told at once (deliveries are rows, sent by the dispatcher after commit);
+every step is on the timeline; missed deadlines escalate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from safewatch.alerts.addresses import recipient_of
+from safewatch.alerts.lifecycle import (
+    IncidentStatus,
+    Outcome,
+    PoliceStatus,
+    Recipient,
+    TransitionError,
+    advance,
+    police_step,
+    require,
+)
+from safewatch.alerts.policy import RoutingPolicy, severity_rank
+from safewatch.bus.messages import SEVERITY
+from safewatch.cases.access import can_see_incident
+from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound
+from safewatch.core.roles import Role
+from safewatch.models import (
+    CameraEventRecord,
+    Case,
+    Delivery,
+    Device,
+    Incident,
+    IncidentEntry,
+    IncidentRecipient,
+)
+from safewatch.services import face_feedback
+from safewatch.services.cases import next_reference, prompt_reassessment
+from safewatch.services.context import Caller
+
+T = TypeVar("T")
+SYSTEM = "system"
+INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The policy and the channels this hub can actually use (a webhook only if configured)."""
+
+    policy: RoutingPolicy
+    available: frozenset[str]
+
+    def channels(self, recipient: Recipient) -> list[str]:
+        return [c for c in self.policy.channels.get(recipient, []) if c in self.available]
+
+
+def _entry(
+    session: Session,
+    incident: Incident,
+    kind: str,
+    at: datetime,
+    actor: str = SYSTEM,
+    detail: str = "",
+    recipient: Recipient | None = None,
+    user_id: uuid.UUID | None = None,
+) -> None:
+    session.add(
+        IncidentEntry(
+            incident_id=incident.id,
+            at=at,
+            kind=kind,
+            actor=actor[:200],
+            user_id=user_id,
+            recipient=recipient,
+            detail=detail,
+        )
+    )
+
+
+def _recipient_row(incident: Incident, recipient: Recipient) -> IncidentRecipient | None:
+    return next((r for r in incident.recipients if r.recipient is recipient), None)
+
+
+def _deliver(
+    session: Session,
+    routing: Routing,
+    incident: Incident,
+    recipient: Recipient,
+    message: str,
+    now: datetime,
+    channels: list[str] | None = None,
+) -> None:
+    for channel in channels if channels is not None else routing.channels(recipient):
+        session.add(
+            Delivery(
+                incident_id=incident.id,
+                recipient=recipient,
+                channel=channel,
+                message=message,
+                next_attempt_at=now,
+            )
+        )
+
+
+def notify(
+    session: Session,
+    routing: Routing,
+    incident: Incident,
+    recipient: Recipient,
+    now: datetime,
+    why: str,
+    message: str = "alert",
+) -> None:
+    """Tell a recipient group; the first time, start its acknowledgement deadline."""
+    row = _recipient_row(incident, recipient)
+    if row is None:
+        seconds = routing.policy.deadline_seconds(recipient)
+        row = IncidentRecipient(
+            incident_id=incident.id,
+            recipient=recipient,
+            notified_at=now,
+            deadline_at=now + timedelta(seconds=seconds) if seconds is not None else None,
+        )
+        session.add(row)
+        incident.recipients.append(row)
+    _deliver(session, routing, incident, recipient, message, now)
+    _entry(session, incident, "notified", now, detail=why, recipient=recipient)
+    if recipient is Recipient.police and incident.police_status is PoliceStatus.none:
+        incident.police_status = PoliceStatus.requested
+        incident.police_requested_at = now
+        _entry(session, incident, "police_requested", now, detail=why)
+
+
+def _updated(session: Session, routing: Routing, incident: Incident, now: datetime) -> None:
+    """Every screen that shows the incident hears of a change (in-app, best kept order)."""
+    for row in incident.recipients:
+        if "in_app" in routing.channels(row.recipient):
+            _deliver(session, routing, incident, row.recipient, "update", now, ["in_app"])
+
+
+def _open_incident(
+    session: Session, case: Case, join_key: str, now: datetime, window: float
+) -> Incident | None:
+    return session.scalar(
+        select(Incident)
+        .where(
+            Incident.case_id == case.id,
+            Incident.join_key == join_key,
+            Incident.status != IncidentStatus.closed,
+            Incident.last_signal_at >= now - timedelta(seconds=window),
+        )
+        .order_by(Incident.created_at.desc())
+        .limit(1)
+    )
+
+
+def open_or_join(
+    session: Session,
+    routing: Routing,
+    case: Case,
+    *,
+    source: str,
+    type_: str,
+    join_key: str,
+    now: datetime,
+    actor: str,
+    summary: str,
+    device: Device | None = None,
+    user_id: uuid.UUID | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    battery: int | None = None,
+) -> tuple[Incident, bool]:
+    """A repeat of the same track or SOS within the join window joins the open incident (a
+    more severe type upgrades it and tells whoever the new type adds); otherwise a new one."""
+    session.scalar(select(Case.id).where(Case.id == case.id).with_for_update())
+    incident = _open_incident(session, case, join_key, now, routing.policy.join_seconds)
+    if latitude is not None and longitude is not None:
+        where = {"latitude": latitude, "longitude": longitude}
+    else:
+        where = {}
+    if incident is not None:
+        incident.last_signal_at = now
+        for key, value in where.items():
+            setattr(incident, key, value)
+        if battery is not None:
+            incident.battery_percent = battery
+        _entry(session, incident, "joined", now, actor, summary, user_id=user_id)
+        if severity_rank(type_) < severity_rank(incident.type):
+            before = incident.type
+            incident.type, incident.severity = type_, INCIDENT_SEVERITY[type_]
+            incident.summary = summary[:300]
+            _entry(session, incident, "upgraded", now, actor, f"{before} → {type_}")
+            for recipient in routing.policy.recipients(type_, case.risk_level):
+                if _recipient_row(incident, recipient) is None:
+                    notify(session, routing, incident, recipient, now, f"now {type_}")
+        _updated(session, routing, incident, now)
+        return incident, False
+    incident = Incident(
+        reference=next_reference(session, "INC"),
+        case_id=case.id,
+        source=source,
+        type=type_,
+        severity=INCIDENT_SEVERITY[type_],
+        join_key=join_key[:120],
+        summary=summary[:300],
+        device_id=device.id if device else None,
+        last_signal_at=now,
+        battery_percent=battery,
+        recipients=[],
+        created_at=now,
+        **where,
+    )
+    session.add(incident)
+    session.flush()
+    _entry(session, incident, "created", now, actor, summary, user_id=user_id)
+    for recipient in routing.policy.recipients(type_, case.risk_level):
+        notify(session, routing, incident, recipient, now, type_)
+    prompt_reassessment(case, f"incident {incident.reference} ({type_})")
+    return incident, True
+
+
+def from_camera_event(
+    session: Session, routing: Routing, record: CameraEventRecord, device: Device, now: datetime
+) -> Incident:
+    case = session.get(Case, record.case_id)
+    assert case is not None
+    key = f"cam:{device.id}:" + (
+        f"track:{record.track}" if record.track is not None else record.type
+    )
+    what = record.type.replace("_", " ")
+    where = f" in {record.zone}" if record.zone else ""
+    who = f": {record.identity}" if record.identity and record.type == "offender_recognized" else ""
+    incident, _ = open_or_join(
+        session,
+        routing,
+        case,
+        source="camera",
+        type_=record.type,
+        join_key=key,
+        now=now,
+        actor=f"camera {record.camera}",
+        summary=f"{what}{where} ({record.camera}){who}",
+        device=device,
+    )
+    record.incident_id = incident.id
+    return incident
+
+
+def clip_arrived(
+    session: Session, routing: Routing, record: CameraEventRecord, now: datetime
+) -> None:
+    """The clip link joins the alert that already went out with the snapshot."""
+    if record.incident_id is None:
+        return
+    incident = session.get(Incident, record.incident_id)
+    if incident is None:
+        return
+    _entry(session, incident, "clip_added", now, f"camera {record.camera}", str(record.id))
+    _updated(session, routing, incident, now)
+
+
+def open_sos(
+    session: Session,
+    routing: Routing,
+    case: Case,
+    now: datetime,
+    source: str,
+    actor: str,
+    latitude: float | None,
+    longitude: float | None,
+    battery: int | None = None,
+    device: Device | None = None,
+    user_id: uuid.UUID | None = None,
+) -> Incident:
+    """From the watch, the bell or the phone: one SOS incident per case while it is open."""
+    where = (
+        f" at {latitude:.5f}, {longitude:.5f}"
+        if latitude is not None and longitude is not None
+        else " (no location)"
+    )
+    incident, _ = open_or_join(
+        session,
+        routing,
+        case,
+        source=source,
+        type_="sos",
+        join_key=f"sos:{case.id}",
+        now=now,
+        actor=actor,
+        summary=f"SOS from the {source}{where}",
+        device=device,
+        user_id=user_id,
+        latitude=latitude,
+        longitude=longitude,
+        battery=battery,
+    )
+    return incident
+
+
+def update_location(
+    session: Session,
+    routing: Routing,
+    case: Case,
+    device: Device,
+    latitude: float,
+    longitude: float,
+    now: datetime,
+) -> Incident | None:
+    """A watch's position while an SOS is open moves the incident's location with it."""
+    incident = session.scalar(
+        select(Incident).where(
+            Incident.case_id == case.id,
+            Incident.join_key == f"sos:{case.id}",
+            Incident.status != IncidentStatus.closed,
+        )
+    )
+    if incident is None:
+        return None
+    incident.latitude, incident.longitude = latitude, longitude
+    _entry(
+        session,
+        incident,
+        "location",
+        now,
+        f"device {device.serial}",
+        f"{latitude:.5f}, {longitude:.5f}",
+    )
+    _updated(session, routing, incident, now)
+    return incident
+
+
+# --- People acting on an incident -------------------------------------------------------------
+
+
+def visible(session: Session, caller: Caller, incident_id: uuid.UUID) -> tuple[Incident, Case]:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("no such incident")
+    case = session.get(Case, incident.case_id)
+    assert case is not None
+    police = incident.police_status is not PoliceStatus.none
+    if not can_see_incident(caller.actor, case.scope, police):
+        raise Forbidden("this incident is not shared with you")
+    caller.record(session, "read", "incident", incident.id, "incident viewed", case.id)
+    return incident, case
+
+
+def _actor(caller: Caller) -> str:
+    return f"{caller.role.value} {caller.user_id}"
+
+
+def _act(
+    session: Session, caller: Caller, incident: Incident, kind: str, now: datetime, detail: str = ""
+) -> None:
+    _entry(session, incident, kind, now, _actor(caller), detail, user_id=caller.user_id)
+    caller.record(session, "update", "incident", incident.id, f"incident {kind}", incident.case_id)
+
+
+def acknowledge(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    now: datetime,
+) -> Recipient | None:
+    """“I've seen it”: stops the caller's group's deadline; the first answer moves the incident
+    from open to acknowledged."""
+    recipient = recipient_of(caller.actor, case.scope, case.officer_id)
+    row = _recipient_row(incident, recipient) if recipient else None
+    if row is not None and row.acknowledged_at is None:
+        row.acknowledged_at, row.acknowledged_by = now, caller.user_id
+    if incident.status is not IncidentStatus.closed:
+        if incident.status is IncidentStatus.open:
+            incident.acknowledged_at = now
+        incident.status = advance(incident.status, IncidentStatus.acknowledged)
+    _act(session, caller, incident, "acknowledged", now, recipient.value if recipient else "")
+    _updated(session, routing, incident, now)
+    return recipient
+
+
+def seen(session: Session, caller: Caller, incident: Incident, case: Case, now: datetime) -> None:
+    """A screen showed the alert (a delivery receipt from the person's device)."""
+    recipient = recipient_of(caller.actor, case.scope, case.officer_id)
+    _entry(session, incident, "seen", now, _actor(caller), "", recipient, caller.user_id)
+
+
+def _security_only(caller: Caller, case: Case) -> None:
+    if caller.role is Role.admin:
+        return
+    if caller.role is not Role.security_operator or caller.agency_id != case.security_company_id:
+        raise Forbidden("only the case's security company does this")
+
+
+def _police_only(caller: Caller) -> None:
+    if caller.role not in (Role.dispatcher, Role.admin):
+        raise Forbidden("only the 112 centre does this")
+
+
+def claim(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    now: datetime,
+) -> None:
+    _security_only(caller, case)
+    _transition(
+        lambda: require(
+            incident.status, {IncidentStatus.open, IncidentStatus.acknowledged}, "claim"
+        )
+    )
+    if incident.claimed_by is not None and incident.claimed_by != caller.user_id:
+        raise Conflict("another operator has claimed this incident")
+    incident.claimed_by = caller.user_id
+    acknowledge(session, routing, caller, incident, case, now)
+    _act(session, caller, incident, "claimed", now)
+
+
+def dispatch_guards(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    unit: str,
+    now: datetime,
+) -> None:
+    _security_only(caller, case)
+    _transition(
+        lambda: require(
+            incident.status,
+            {IncidentStatus.open, IncidentStatus.acknowledged},
+            "dispatch guards to",
+        )
+    )
+    _ack_group(incident, Recipient.security, caller, now)
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    incident.status, incident.guard_unit, incident.dispatched_at = (
+        IncidentStatus.dispatched,
+        unit,
+        now,
+    )
+    _act(session, caller, incident, "guards_dispatched", now, unit)
+    _updated(session, routing, incident, now)
+
+
+def arrived(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    now: datetime,
+) -> None:
+    _security_only(caller, case)
+    _transition(lambda: require(incident.status, {IncidentStatus.dispatched}, "mark on scene"))
+    incident.status, incident.on_scene_at = IncidentStatus.on_scene, now
+    _act(session, caller, incident, "on_scene", now, incident.guard_unit or "")
+    _updated(session, routing, incident, now)
+
+
+def request_police(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    note: str,
+    now: datetime,
+) -> None:
+    if caller.role not in (Role.security_operator, Role.officer, Role.admin):
+        raise Forbidden("the security company or an officer requests the police")
+    if caller.role is Role.security_operator:
+        _security_only(caller, case)
+    _transition(
+        lambda: require(
+            incident.status, set(IncidentStatus) - {IncidentStatus.closed}, "request police for"
+        )
+    )
+    _act(session, caller, incident, "police_request", now, note)
+    if _recipient_row(incident, Recipient.police) is None:
+        notify(
+            session,
+            routing,
+            incident,
+            Recipient.police,
+            now,
+            f"requested by {caller.role.value}: {note}",
+        )
+    _updated(session, routing, incident, now)
+
+
+def police_action(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    to: PoliceStatus,
+    note: str,
+    now: datetime,
+) -> None:
+    _police_only(caller)
+    incident.police_status = _transition(lambda: police_step(incident.police_status, to))
+    if to is PoliceStatus.accepted:
+        _ack_group(incident, Recipient.police, caller, now)
+        if incident.status is IncidentStatus.open:
+            incident.status, incident.acknowledged_at = IncidentStatus.acknowledged, now
+    _act(session, caller, incident, f"police_{to.value}", now, note)
+    _updated(session, routing, incident, now)
+
+
+def resolve(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    outcome: Outcome,
+    reason: str,
+    not_the_offender: bool,
+    now: datetime,
+) -> None:
+    """Close the incident; "not the offender" tightens the recognition threshold of every
+    camera that named him here (never trains on the stranger)."""
+    if caller.role is Role.security_operator:
+        _security_only(caller, case)
+    elif caller.role not in (Role.officer, Role.admin):
+        raise Forbidden("the security company or an officer closes an incident")
+    _transition(
+        lambda: require(incident.status, set(IncidentStatus) - {IncidentStatus.closed}, "resolve")
+    )
+    if outcome is Outcome.false_alarm and len(reason.strip()) < 3:
+        raise Invalid("say why it was a false alarm")
+    if not_the_offender:
+        named = session.scalars(
+            select(CameraEventRecord).where(
+                CameraEventRecord.incident_id == incident.id,
+                CameraEventRecord.type == "offender_recognized",
+            )
+        ).all()
+        if not named:
+            raise Invalid("no camera named the offender in this incident")
+        for record in named:
+            face_feedback.not_the_offender(session, caller, record, reason or "not the offender")
+    incident.status, incident.outcome = IncidentStatus.closed, outcome
+    incident.outcome_reason, incident.closed_at = reason[:500], now
+    _act(session, caller, incident, outcome.value, now, reason)
+    _updated(session, routing, incident, now)
+
+
+def _ack_group(incident: Incident, recipient: Recipient, caller: Caller, now: datetime) -> None:
+    row = _recipient_row(incident, recipient)
+    if row is not None and row.acknowledged_at is None:
+        row.acknowledged_at, row.acknowledged_by = now, caller.user_id
+
+
+def _transition(check: Callable[[], T]) -> T:
+    try:
+        return check()
+    except TransitionError as exc:
+        raise Conflict(str(exc)) from exc
+
+
+# --- Deadlines --------------------------------------------------------------------------------
+
+
+def due_deadlines(now: datetime) -> Select[IncidentRecipient]:
+    return (
+        select(IncidentRecipient)
+        .join(Incident, Incident.id == IncidentRecipient.incident_id)
+        .where(
+            IncidentRecipient.deadline_at <= now,
+            IncidentRecipient.acknowledged_at.is_(None),
+            IncidentRecipient.escalated_at.is_(None),
+            Incident.status == IncidentStatus.open,
+        )
+        .order_by(IncidentRecipient.deadline_at)
+        .limit(100)
+        .with_for_update(skip_locked=True, of=IncidentRecipient)
+    )
+
+
+def escalate(session: Session, routing: Routing, row: IncidentRecipient, now: datetime) -> None:
+    """A recipient missed its deadline: the next one in the chain is told (again, if it was
+    already told, with the news that the first did not answer)."""
+    incident = session.get(Incident, row.incident_id)
+    assert incident is not None
+    row.escalated_at = now
+    target = routing.policy.escalates_to(row.recipient)
+    late = f"{row.recipient.value} did not acknowledge by {row.deadline_at:%H:%M:%S}"
+    if target is None:
+        _entry(session, incident, "deadline_missed", now, detail=late, recipient=row.recipient)
+        return
+    _entry(
+        session, incident, "escalated", now, detail=f"{late}; → {target.value}", recipient=target
+    )
+    notify(session, routing, incident, target, now, late, message="escalation")
+
+
+def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> list[Incident]:
+    """The backlog a screen shows when it connects: open incidents the person may see."""
+    query = select(Incident).where(Incident.status != IncidentStatus.closed)
+    return [
+        i
+        for i in session.scalars(query.order_by(Incident.created_at.desc()).limit(limit))
+        if _may_see(session, caller, i)
+    ]
+
+
+def _may_see(session: Session, caller: Caller, incident: Incident) -> bool:
+    case = session.get(Case, incident.case_id)
+    assert case is not None
+    return can_see_incident(
+        caller.actor, case.scope, incident.police_status is not PoliceStatus.none
+    )
+
+
+def timeline(session: Session, incident: Incident) -> list[IncidentEntry]:
+    return list(
+        session.scalars(
+            select(IncidentEntry)
+            .where(IncidentEntry.incident_id == incident.id)
+            .order_by(IncidentEntry.id)
+        )
+    )
+
+
+def deliveries(session: Session, incident: Incident) -> list[Delivery]:
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.incident_id == incident.id)
+            .order_by(Delivery.created_at)
+        )
+    )
+
+
+def queue_filter(caller: Caller) -> list[object]:
+    """Which incidents a console lists (SQL conditions); access is checked per row as well."""
+    if caller.role is Role.dispatcher:
+        return [Incident.police_status != PoliceStatus.none]
+    if caller.role is Role.security_operator:
+        return [
+            Incident.case_id.in_(
+                select(Case.id).where(Case.security_company_id == caller.agency_id)
+            )
+        ]
+    if caller.role is Role.admin:
+        return []
+    if caller.role is Role.protected_person:
+        from safewatch.models import ProtectedPerson
+
+        own = (
+            select(Case.id)
+            .join(ProtectedPerson, ProtectedPerson.id == Case.protected_person_id)
+            .where(ProtectedPerson.user_id == caller.user_id)
+        )
+        return [Incident.case_id.in_(own)]
+    station = or_(
+        Case.police_station_id == caller.agency_id, Case.support_centre_id == caller.agency_id
+    )
+    return [Incident.case_id.in_(select(Case.id).where(station))]

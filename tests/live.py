@@ -71,6 +71,7 @@ class LiveHub:
 
     def start(self) -> None:
         app = create_app(self.settings, self.factory)
+        self.app = app
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -79,6 +80,11 @@ class LiveHub:
         while not self.server.started:
             assert time.monotonic() < deadline, "the hub did not start"
             time.sleep(0.02)
+
+    def app_bus_subscribers(self) -> int:
+        """Open real-time streams on this hub."""
+        count: int = self.app.state.alerting.bus.subscribers
+        return count
 
     def stop(self) -> None:
         assert self.server is not None and self.thread is not None

@@ -103,6 +103,14 @@ class AlertDispatcher:
         now = self.clock()
         with transaction(self.factory) as session:
             rows = list(session.scalars(incidents.due_deadlines(now)))
+            chain = self.routing.policy.escalation
+            # Equal deadlines escalate in chain order (victim before security before police).
+            rows.sort(
+                key=lambda r: (
+                    r.deadline_at,
+                    chain.index(r.recipient) if r.recipient in chain else len(chain),
+                )
+            )
             for row in rows:
                 incidents.escalate(session, self.routing, row, now)
         return len(rows)

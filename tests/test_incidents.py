@@ -1,0 +1,492 @@
+"""The alert chain at the hub: camera events and SOS become incidents, the policy says who is
+told, deliveries are retried and receipted, missed deadlines escalate (on a clock the test
+moves), the consoles act, and a restart loses nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.alerts.lifecycle import Recipient
+from safewatch.alerts.policy import RoutingPolicy, load_policy
+from safewatch.api.app import create_app
+from safewatch.cases.risk import RiskLevel
+from safewatch.core.config import Settings
+from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
+from tests.conftest import Clock
+from tests.live import LiveHub, event, jpeg, tiny_mp4
+from tests.world import World
+
+V1 = "/api/v1"
+V, S, P, OFF = "victim", "security", "police", "officer"
+
+
+# --- The policy table ---------------------------------------------------------------------------
+
+POLICY_TABLE = {
+    # type: (normal, high, very_high)
+    "offender_recognized": ({V, S, P},) * 3,
+    "sos": ({V, S, P},) * 3,
+    "intrusion": ({V, S},) * 3,
+    "stranger": ({V, S},) * 3,
+    "loitering": ({V, S},) * 3,
+    "camera_tampered": ({S},) * 3,
+    "camera_offline": ({OFF}, {S}, {S}),
+    "watch_silent": ({S},) * 3,
+    "manual": ({S},) * 3,
+}
+
+
+@pytest.mark.parametrize("incident_type", list(POLICY_TABLE))
+def test_default_policy_routes_each_type_and_level(incident_type: str) -> None:
+    policy = RoutingPolicy()
+    levels = (RiskLevel.normal, RiskLevel.high, RiskLevel.very_high)
+    for level, expected in zip(levels, POLICY_TABLE[incident_type], strict=True):
+        got = {r.value for r in policy.recipients(incident_type, level)}
+        assert got == expected, (incident_type, level)
+    assert policy.escalates_to(Recipient.victim) is Recipient.security
+    assert policy.escalates_to(Recipient.police) is Recipient.officer
+    assert policy.escalates_to(Recipient.officer) is None
+
+
+def test_a_bad_policy_file_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("routes:\n  sos:\n    any: [victim, neighbours]\n")
+    with pytest.raises(ValueError, match=r"routes\.sos\.any\.1"):
+        load_policy(path)
+    path.write_text("join_seconds: 30\nack_seconds: {victim: 10}\n")
+    assert load_policy(path).ack_seconds == {Recipient.victim: 10}
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _device(world: World, kind: str, serial: str, side: str = "a") -> str:
+    dev = world.post(f"officer_{side}", f"{V1}/devices", {"kind": kind, "serial": serial}).json()
+    r = world.post(
+        f"officer_{side}", f"{V1}/devices/{dev['id']}/assign", {"case_id": str(world.cases[side])}
+    )
+    assert r.status_code == 201, r.text
+    secret: str = world.post(f"officer_{side}", f"{V1}/devices/{dev['id']}/credential").json()[
+        "secret"
+    ]
+    return secret
+
+
+@pytest.fixture
+def camera(world: World) -> str:
+    return _device(world, "camera", "CAM-A1")
+
+
+def _send(client: TestClient | httpx.Client, secret: str, **kw: Any) -> uuid.UUID:
+    e = event(**{k: v for k, v in kw.items() if k in ("type_", "t")})
+    e = e.model_copy(update={k: v for k, v in kw.items() if k in ("track", "identity", "score")})
+    r = client.post(
+        f"{V1}/device/events",
+        data={"event": e.model_dump_json()},
+        files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert r.status_code == 201, r.text
+    return e.id
+
+
+def _settle(world: World) -> None:
+    """Let the dispatcher do everything that is due now."""
+    dispatcher = world.client.app.state.alerting.dispatcher  # type: ignore[attr-defined]
+    while dispatcher.run_once():
+        pass
+
+
+def _incidents(world: World, user: str = "admin", **params: Any) -> list[dict[str, Any]]:
+    r = world.get(user, f"{V1}/incidents", params=params)
+    assert r.status_code == 200, r.text
+    items: list[dict[str, Any]] = r.json()["items"]
+    return items
+
+
+def _detail(world: World, incident_id: str, user: str = "admin") -> dict[str, Any]:
+    r = world.get(user, f"{V1}/incidents/{incident_id}")
+    assert r.status_code == 200, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+def _kinds(detail: dict[str, Any]) -> list[str]:
+    return [e["kind"] for e in detail["timeline"]]
+
+
+# --- From a camera event to an incident ---------------------------------------------------------
+
+
+def test_an_intrusion_tells_the_victim_and_the_security_company(
+    world: World, camera: str, settings: Settings
+) -> None:
+    r = world.assess("officer_a", "a", "normal")
+    assert r.status_code == 201, r.text
+    event_id = _send(world.client, camera, type_="intrusion", track=7)
+    [incident] = _incidents(world)
+    assert incident["type"] == "intrusion" and incident["status"] == "open"
+    assert incident["reference"].startswith("INC-")
+    _settle(world)
+    d = _detail(world, incident["id"])
+    assert {r["recipient"] for r in d["recipients"]} == {V, S}
+    assert all(r["deadline_at"] for r in d["recipients"])
+    channels = {(x["recipient"], x["channel"]) for x in d["deliveries"]}
+    assert channels == {(V, "in_app"), (V, "sms"), (S, "in_app")}  # no web push configured
+    # Nobody has the app open: in-app waits for a retry; the SMS file is written at once.
+    sms = next(x for x in d["deliveries"] if x["channel"] == "sms")
+    assert sms["status"] == "sent"
+    [text] = list((settings.data_dir / "sms-outbox").glob("*.json"))
+    message = json.loads(text.read_text())
+    assert message["to"] == "010-1111-0001" and incident["reference"] in message["text"]
+    in_app = [x for x in d["deliveries"] if x["channel"] == "in_app"]
+    assert {x["status"] for x in in_app} == {"pending"}
+    assert {x["last_error"] for x in in_app} == {"no screen connected"}
+    assert _kinds(d)[:3] == ["created", "notified", "notified"]
+    # The packet for the officer holds who and where; the event links to its incident.
+    assert d["packet"]["protected_person"]["address"] == "A street 1, Jeju"
+    assert d["packet"]["snapshot_url"].startswith("/api/v1/media/")
+    events = world.get("officer_a", f"{V1}/cases/{world.cases['a']}/events").json()["items"]
+    assert [e["id"] for e in events] == [str(event_id)]
+    # Something happened: the case asks for a fresh risk assessment.
+    case = world.get("officer_a", f"{V1}/cases/{world.cases['a']}").json()
+    assert incident["reference"] in (case.get("reassessment_due") or "")
+
+
+def test_repeats_join_and_a_recognition_upgrades_the_incident(world: World, camera: str) -> None:
+    _send(world.client, camera, type_="intrusion", track=7)
+    _send(world.client, camera, type_="loitering", track=7)
+    _send(world.client, camera, type_="offender_recognized", track=7, identity="Offender A")
+    _send(world.client, camera, type_="intrusion", track=8)  # someone else: a second incident
+    items = _incidents(world)
+    assert len(items) == 2
+    first = next(i for i in items if i["type"] == "offender_recognized")
+    d = _detail(world, first["id"])
+    assert d["summary"]["severity"] == "critical" and d["summary"]["police_status"] == "requested"
+    assert {r["recipient"] for r in d["recipients"]} == {V, S, P}
+    kinds = _kinds(d)
+    assert kinds.count("joined") == 2 and "upgraded" in kinds and "police_requested" in kinds
+    # The 112 centre now sees it (and only it: the other one needs no police).
+    assert [i["id"] for i in _incidents(world, "dispatcher")] == [first["id"]]
+
+
+def test_the_same_event_sent_twice_makes_one_incident(world: World, camera: str) -> None:
+    e = event(type_="intrusion")
+    for expected in (201, 200):
+        r = world.client.post(
+            f"{V1}/device/events",
+            data={"event": e.model_dump_json()},
+            headers={"Authorization": f"Bearer {camera}"},
+        )
+        assert r.status_code == expected
+    assert len(_incidents(world)) == 1
+
+
+def test_who_may_see_an_incident(world: World, camera: str) -> None:
+    _send(world.client, camera, type_="intrusion", track=1)
+    [incident] = _incidents(world)
+    url = f"{V1}/incidents/{incident['id']}"
+    for user in ("officer_a", "caseworker_a", "security_a", "victim_a"):
+        assert world.get(user, url).status_code == 200, user
+    for user in ("officer_b", "caseworker_b", "security_b", "victim_b", "dispatcher"):
+        assert world.get(user, url).status_code == 403, user
+        assert _incidents(world, user) == []
+    # The victim's packet does not repeat their own address.
+    assert "protected_person" not in world.get("victim_a", url).json()["packet"]
+    r = world.post("security_b", f"{url}/claim")
+    assert r.status_code == 403
+
+
+# --- Deadlines and escalation --------------------------------------------------------------------
+
+
+def test_missed_deadlines_escalate_victim_security_police_officer(
+    world: World, camera: str, clock: Clock
+) -> None:
+    _send(world.client, camera, type_="intrusion", track=1)
+    [incident] = _incidents(world)
+    _settle(world)
+    clock.advance(59)
+    _settle(world)
+    assert "escalated" not in _kinds(_detail(world, incident["id"]))
+    clock.advance(2)  # the victim's 60 s and the security company's 60 s are over
+    _settle(world)
+    d = _detail(world, incident["id"])
+    escalations = [e for e in d["timeline"] if e["kind"] == "escalated"]
+    assert [e["recipient"] for e in escalations] == [S, P]
+    assert d["summary"]["police_status"] == "requested"
+    assert any(x["message"] == "escalation" and x["recipient"] == S for x in d["deliveries"])
+    clock.advance(121)  # and the 112 centre's 120 s
+    _settle(world)
+    d = _detail(world, incident["id"])
+    assert [e["recipient"] for e in d["timeline"] if e["kind"] == "escalated"] == [S, P, OFF]
+    assert OFF in {r["recipient"] for r in d["recipients"]}
+
+
+def test_an_answer_in_time_stops_the_escalation(world: World, camera: str, clock: Clock) -> None:
+    _send(world.client, camera, type_="intrusion", track=1)
+    [incident] = _incidents(world)
+    clock.advance(30)
+    r = world.post("victim_a", f"{V1}/incidents/{incident['id']}/acknowledge")
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["status"] == "acknowledged"
+    clock.advance(600)
+    _settle(world)
+    d = _detail(world, incident["id"])
+    assert "escalated" not in _kinds(d)
+    victim = next(r for r in d["recipients"] if r["recipient"] == V)
+    assert victim["acknowledged_at"] is not None
+
+
+def test_a_restarted_hub_keeps_every_incident_delivery_and_deadline(
+    world: World,
+    camera: str,
+    clock: Clock,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+) -> None:
+    _send(world.client, camera, type_="intrusion", track=1)
+    [incident] = _incidents(world)
+    world.client.app.state.alerting.dispatcher.close()  # type: ignore[attr-defined]
+    # A new hub process on the same database: the pending work is still there.
+    reborn = create_app(settings, session_factory, clock)
+    with TestClient(reborn) as client:
+        dispatcher = reborn.state.alerting.dispatcher
+        dispatcher.close()  # drive it by hand
+        while dispatcher.run_once():
+            pass
+        clock.advance(61)
+        while dispatcher.run_once():
+            pass
+        d = client.get(f"{V1}/incidents/{incident['id']}", headers=world.h("admin")).json()
+    assert "sent" in _kinds(d)  # the SMS went out from the new process
+    assert [e["recipient"] for e in d["timeline"] if e["kind"] == "escalated"] == [S, P]
+
+
+# --- SOS, the consoles, the 112 webhook ---------------------------------------------------------
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []  # noqa: RUF012
+    fail_first = 0
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if _Receiver.fail_first > 0:
+            _Receiver.fail_first -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        _Receiver.received.append((dict(self.headers), body))
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def dispatch_system() -> Iterator[str]:
+    """A stand-in for the 112 centre's dispatch system: a real HTTP server on loopback."""
+    _Receiver.received, _Receiver.fail_first = [], 1
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/incidents"
+    server.shutdown()
+
+
+SECRET = "112-shared-secret-0123"
+
+
+@pytest.fixture
+def hub_with_webhook(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    clock: Clock,
+    world: World,
+    dispatch_system: str,
+) -> Iterator[TestClient]:
+    configured = settings.model_copy(
+        update={"emergency_webhook_url": dispatch_system, "emergency_webhook_secret": SECRET}
+    )
+    app = create_app(configured, session_factory, clock)
+    with TestClient(app) as client:
+        app.state.alerting.dispatcher.close()
+        yield client
+
+
+def test_watch_sos_reaches_security_and_the_112_system_signed_then_the_chain_runs(
+    world: World, hub_with_webhook: TestClient, clock: Clock
+) -> None:
+    client = hub_with_webhook
+    dispatcher = client.app.state.alerting.dispatcher  # type: ignore[attr-defined]
+    watch = _device(world, "smartwatch", "W-1")
+    auth = {"Authorization": f"Bearer {watch}"}
+    sos = {"latitude": 33.4996, "longitude": 126.5312, "battery_percent": 41}
+    r = client.post(f"{V1}/device/sos", json=sos, headers=auth)
+    assert r.status_code == 201, r.text
+    incident = r.json()
+    assert incident["type"] == "sos" and incident["police_status"] == "requested"
+    while dispatcher.run_once():
+        pass
+    assert _Receiver.received == []  # the 112 system answered 503 the first time
+    clock.advance(2)
+    while dispatcher.run_once():
+        pass
+    [(headers, body)] = _Receiver.received
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Safewatch-Signature"] == expected
+    packet = json.loads(body)
+    assert packet["incident"]["reference"] == incident["reference"]
+    assert packet["location"] == {"latitude": 33.4996, "longitude": 126.5312, "battery_percent": 41}
+    assert packet["protected_person"]["phone"] == "010-1111-0001"
+    assert packet["offenders"][0]["name"] == "Offender A"
+
+    # A second press and the wearer moving: the same incident follows them.
+    assert client.post(f"{V1}/device/sos", json=sos, headers=auth).json()["id"] == incident["id"]
+    moved = {"latitude": 33.51, "longitude": 126.52}
+    r = client.post(f"{V1}/device/location", json=moved, headers=auth)
+    assert r.json()["incident_id"] == incident["id"]
+
+    url = f"{V1}/incidents/{incident['id']}"
+
+    def act(user: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = client.post(f"{url}/{path}", json=body or {}, headers=world.h(user))
+        assert response.status_code == 200, (path, response.text)
+        result: dict[str, Any] = response.json()
+        return result
+
+    act("security_a", "claim")
+    act("dispatcher", "police/accept", {"note": "patrol 12 assigned"})
+    act("security_a", "dispatch", {"unit": "Guard team 3"})
+    act("dispatcher", "police/dispatch", {"note": "patrol 12 en route"})
+    r = client.post(
+        f"{url}/resolve", json={"outcome": "false_alarm"}, headers=world.h("security_a")
+    )
+    assert r.status_code == 422  # a false alarm needs its reason
+    act("security_a", "arrive")
+    act("dispatcher", "police/close", {"note": "offender not found; area patrolled"})
+    final = act("security_a", "resolve", {"outcome": "resolved", "reason": "victim safe"})
+    assert final["summary"]["status"] == "closed" and final["summary"]["outcome"] == "resolved"
+    assert final["packet"]["location"]["latitude"] == 33.51
+    kinds = _kinds(final)
+    order = [
+        "created",
+        "police_requested",
+        "joined",
+        "location",
+        "claimed",
+        "police_accepted",
+        "guards_dispatched",
+        "police_dispatched",
+        "on_scene",
+        "police_closed",
+        "resolved",
+    ]
+    assert [k for k in kinds if k in order] == order
+    again = client.post(f"{url}/arrive", headers=world.h("security_a"))
+    assert again.status_code == 409 and "closed" in again.json()["detail"]
+
+
+def test_the_victims_sos_button_hands_over_to_112_with_the_latest_clip(
+    world: World, camera: str, tmp_path: Path
+) -> None:
+    event_id = _send(world.client, camera, type_="intrusion", track=1)
+    clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
+    r = world.client.put(
+        f"{V1}/device/events/{event_id}/clip",
+        content=clip,
+        headers={"Authorization": f"Bearer {camera}", "Content-Type": "video/mp4"},
+    )
+    assert r.status_code == 200, r.text
+    r = world.post("victim_a", f"{V1}/me/sos", {"latitude": 33.5, "longitude": 126.5})
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    assert receipt["call"] == "tel:112" and receipt["incident"]["type"] == "sos"
+    # The clip opens by its signed link alone (a <video> tag or the 112 system has no token).
+    media = world.client.get(receipt["latest_clip_url"])
+    assert media.status_code == 200 and media.headers["content-type"] == "video/mp4"
+    assert media.content == clip
+    forged = receipt["latest_clip_url"][:-3] + "abc"
+    assert world.client.get(forged).status_code == 403
+
+
+def test_not_the_offender_at_resolution_tightens_the_camera(world: World, camera: str) -> None:
+    _send(world.client, camera, type_="offender_recognized", track=2, identity="X", score=-4.0)
+    [incident] = _incidents(world)
+    r = world.post(
+        "security_a",
+        f"{V1}/incidents/{incident['id']}/resolve",
+        {"outcome": "false_alarm", "reason": "the neighbour's son", "not_the_offender": True},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["outcome"] == "false_alarm"
+    lists = world.client.get(
+        f"{V1}/device/face-lists", headers={"Authorization": f"Bearer {camera}"}
+    ).json()
+    assert lists["threshold"] == pytest.approx(-4.5) and lists["threshold"] < DEFAULT_THRESHOLD
+
+
+# --- A real client on the real-time stream ------------------------------------------------------
+
+
+def test_a_connected_victim_receives_the_alert_then_the_clip_link(
+    world: World, camera: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    received: list[tuple[str, dict[str, Any]]] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        with (
+            httpx.Client(base_url=live_hub.url, timeout=30) as http,
+            http.stream("GET", f"{V1}/stream", headers=world.h("victim_a")) as response,
+        ):
+            connected.set()
+            kind = ""
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    received.append((kind, json.loads(line[6:])))
+                    if kind == "update" and received[-1][1]["clip_url"]:
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert connected.wait(10)
+    with httpx.Client(base_url=live_hub.url) as http:
+        # The stream is subscribed once the first bytes arrived; give it a moment.
+        deadline = 50
+        while not live_hub.app_bus_subscribers() and deadline:
+            threading.Event().wait(0.1)
+            deadline -= 1
+        event_id = _send(http, camera, type_="intrusion", track=4)
+        clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
+        r = http.put(
+            f"{V1}/device/events/{event_id}/clip",
+            content=clip,
+            headers={"Authorization": f"Bearer {camera}", "Content-Type": "video/mp4"},
+        )
+        assert r.status_code == 200
+        listener.join(30)
+        assert not listener.is_alive(), f"no clip update; got {[k for k, _ in received]}"
+        alert = next(p for k, p in received if k == "alert")
+        assert alert["incident"]["type"] == "intrusion" and alert["recipient"] == "victim"
+        assert alert["clip_url"] is None and alert["clip_pending"] is True
+        update = received[-1][1]
+        played = http.get(update["clip_url"])
+        assert played.status_code == 200 and played.content == clip

@@ -490,3 +490,39 @@ def test_a_connected_victim_receives_the_alert_then_the_clip_link(
         update = received[-1][1]
         played = http.get(update["clip_url"])
         assert played.status_code == 200 and played.content == clip
+
+
+def test_a_silent_watch_at_a_very_high_case_alerts_once_per_silence(
+    world: World, clock: Clock
+) -> None:
+    assert (
+        world.assess(
+            "officer_a", "a", "very_high", reason="threatened to kill her last week"
+        ).status_code
+        == 201
+    )
+    assert (
+        world.assess(
+            "officer_b", "b", "high", reason="repeated stalking at the workplace"
+        ).status_code
+        == 201
+    )
+    watch = _device(world, "smartwatch", "W-A")
+    _device(world, "smartwatch", "W-B", side="b")  # high, not very high: no watch alarm
+    beat = world.client.post(
+        f"{V1}/device/heartbeat",
+        json={"battery_percent": 12},
+        headers={"Authorization": f"Bearer {watch}"},
+    )
+    assert beat.status_code == 200, beat.text
+    clock.advance(29 * 60)
+    _settle(world)
+    assert _incidents(world) == []
+    clock.advance(2 * 60)
+    _settle(world)
+    [incident] = _incidents(world)
+    assert incident["type"] == "watch_silent" and "battery 12%" in incident["summary"]
+    assert {r["recipient"] for r in _detail(world, incident["id"])["recipients"]} == {S}
+    clock.advance(10 * 60)  # still silent: the same silence, no second incident
+    _settle(world)
+    assert len(_incidents(world, open_only=False)) == 1

@@ -30,6 +30,7 @@ from safewatch.store.db import transaction
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
+SWEEP = timedelta(seconds=60)
 BATCH = 50
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
 
@@ -54,9 +55,12 @@ class AlertDispatcher:
         channels: dict[str, Channel],
         links: LinkSigner,
         clock: Callable[[], datetime] = utcnow,
+        watch_silent_after: timedelta = timedelta(minutes=30),
     ) -> None:
         self.factory, self.routing, self.channels = factory, routing, channels
         self.links, self.clock = links, clock
+        self.watch_silent_after = watch_silent_after
+        self._next_sweep: datetime | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -89,8 +93,10 @@ class AlertDispatcher:
                 self._stop.wait(1.0)
 
     def run_once(self) -> int:
-        """One pass: escalations, then a batch of due deliveries. Returns work done."""
-        done = self.escalate_due()
+        """One pass: silent watches (once a minute), escalations, then a batch of due
+        deliveries. Returns work done."""
+        done = self.sweep_watches()
+        done += self.escalate_due()
         claimed = self._claim()
         results = [(c, self._send(c)) for c in claimed]
         if results:
@@ -98,6 +104,14 @@ class AlertDispatcher:
         return done + len(results)
 
     # --- steps -----------------------------------------------------------------------------
+
+    def sweep_watches(self) -> int:
+        now = self.clock()
+        if self._next_sweep is not None and now < self._next_sweep:
+            return 0
+        self._next_sweep = now + SWEEP
+        with transaction(self.factory) as session:
+            return incidents.silent_watches(session, self.routing, now, self.watch_silent_after)
 
     def escalate_due(self) -> int:
         now = self.clock()

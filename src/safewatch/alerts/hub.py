@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,5 +50,12 @@ def build_alerting(
         )
     routing = Routing(load_policy(settings.alert_policy_file), frozenset(channels))
     links = LinkSigner(settings.secret_key)
-    dispatcher = AlertDispatcher(factory, routing, channels, links, clock)
+    dispatcher = AlertDispatcher(
+        factory,
+        routing,
+        channels,
+        links,
+        clock,
+        timedelta(minutes=settings.watch_silent_minutes),
+    )
     return Alerting(routing, bus, links, dispatcher, clock)

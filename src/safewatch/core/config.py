@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     alert_policy_file: Path | None = Field(
         None, description="YAML routing policy; empty means the programme's default."
     )
+    watch_silent_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A very-high case's smartwatch silent this long alerts."
+    )
     emergency_webhook_url: str = Field(
         "", description="The 112 dispatch system's webhook; empty means 112 uses the console only."
     )

@@ -27,6 +27,7 @@ from safewatch.alerts.lifecycle import (
 from safewatch.alerts.policy import RoutingPolicy, severity_rank
 from safewatch.bus.messages import SEVERITY
 from safewatch.cases.access import can_see_incident
+from safewatch.cases.risk import RiskLevel
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound
 from safewatch.core.roles import Role
 from safewatch.models import (
@@ -38,6 +39,7 @@ from safewatch.models import (
     IncidentEntry,
     IncidentRecipient,
 )
+from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services import face_feedback
 from safewatch.services.cases import next_reference, prompt_reassessment
 from safewatch.services.context import Caller
@@ -332,6 +334,52 @@ def update_location(
     )
     _updated(session, routing, incident, now)
     return incident
+
+
+def silent_watches(
+    session: Session, routing: Routing, now: datetime, silent_after: timedelta
+) -> int:
+    """A smartwatch at a very-high case that has not been heard from raises one incident per
+    silence (a flat battery, a watch taken off or taken away)."""
+    watches = session.scalars(
+        select(Device)
+        .join(Case, Case.id == Device.case_id)
+        .where(
+            Device.kind == DeviceKind.smartwatch,
+            Device.status == DeviceStatus.assigned,
+            Case.risk_level == RiskLevel.very_high,
+            Case.closed_at.is_(None),
+        )
+    ).all()
+    opened = 0
+    for watch in watches:
+        since = watch.last_seen_at or max((a.assigned_at for a in watch.assignments), default=None)
+        if since is None or now - since < silent_after:
+            continue
+        key = f"watch_silent:{watch.id}"
+        already = session.scalar(
+            select(Incident.id).where(Incident.join_key == key, Incident.created_at >= since)
+        )
+        if already is not None:
+            continue
+        case = session.get(Case, watch.case_id)
+        assert case is not None
+        minutes = int((now - since).total_seconds() // 60)
+        battery = f", battery {watch.battery_percent}%" if watch.battery_percent is not None else ""
+        open_or_join(
+            session,
+            routing,
+            case,
+            source="watch",
+            type_="watch_silent",
+            join_key=key,
+            now=now,
+            actor=SYSTEM,
+            summary=f"smartwatch {watch.serial} silent for {minutes} min{battery}",
+            device=watch,
+        )
+        opened += 1
+    return opened
 
 
 # --- People acting on an incident -------------------------------------------------------------

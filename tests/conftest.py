@@ -131,6 +131,9 @@ def client(
     # tests/faces checks real photos through the real enrolment.
     app.state.enrolment = Enrolment(AnyPhoto(), FaceTemplates(settings.data_dir / "templates"))
     with TestClient(app) as c:
+        # API tests drive the alert dispatcher by hand (tests/test_incidents.py: _settle), so
+        # what they read is never half-way through a background pass.
+        app.state.alerting.dispatcher.close()
         yield c
 
 

@@ -100,6 +100,9 @@ POST /api/v1/device/sos | device
 POST /api/v1/device/location | device
 GET /api/v1/media/{{token}} | public
 GET /api/v1/stream | {ALL}
+GET /api/v1/push/key | {ALL}
+POST /api/v1/me/push-subscriptions | {ALL}
+DELETE /api/v1/me/push-subscriptions | {ALL}
 GET /healthz | public
 """
 

@@ -145,8 +145,12 @@ def test_an_intrusion_tells_the_victim_and_the_security_company(
     assert {r["recipient"] for r in d["recipients"]} == {V, S}
     assert all(r["deadline_at"] for r in d["recipients"])
     channels = {(x["recipient"], x["channel"]) for x in d["deliveries"]}
-    assert channels == {(V, "in_app"), (V, "sms"), (S, "in_app")}  # no web push configured
-    # Nobody has the app open: in-app waits for a retry; the SMS file is written at once.
+    assert channels == {(V, "in_app"), (V, "web_push"), (V, "sms"), (S, "in_app")}
+    # Nobody has the app open: in-app waits for a retry; the SMS file is written at once; no
+    # phone has turned notifications on, which the timeline says.
+    push = next(x for x in d["deliveries"] if x["channel"] == "web_push")
+    assert push["status"] == "failed" and push["last_error"] == "no phone has enabled notifications"
+    assert any(e["kind"] == "delivery_failed" and "web_push" in e["detail"] for e in d["timeline"])
     sms = next(x for x in d["deliveries"] if x["channel"] == "sms")
     assert sms["status"] == "sent"
     [text] = list((settings.data_dir / "sms-outbox").glob("*.json"))
@@ -526,3 +530,69 @@ def test_a_silent_watch_at_a_very_high_case_alerts_once_per_silence(
     clock.advance(10 * 60)  # still silent: the same silence, no second incident
     _settle(world)
     assert len(_incidents(world, open_only=False)) == 1
+
+
+# --- Web Push: a locked phone rings ------------------------------------------------------------
+
+
+class _PushService(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []  # noqa: RUF012
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _PushService.received.append((dict(self.headers), body))
+        self.send_response(201)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_web_push_rings_the_victims_phone_without_case_detail(world: World, camera: str) -> None:
+    """A real push service stand-in on loopback; the payload is really encrypted (RFC 8291)
+    and only the phone's private key opens it."""
+    import base64
+    import os
+
+    import http_ece
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    _PushService.received = []
+    server = HTTPServer(("127.0.0.1", 0), _PushService)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    phone_key = ec.generate_private_key(ec.SECP256R1())
+    public = phone_key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    auth = os.urandom(16)
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    try:
+        key = world.get("victim_a", f"{V1}/push/key").json()["application_server_key"]
+        subscription = {
+            "endpoint": f"http://127.0.0.1:{server.server_port}/push/abc",
+            "keys": {"p256dh": b64(public), "auth": b64(auth)},
+        }
+        r = world.post("victim_a", f"{V1}/me/push-subscriptions", subscription)
+        assert r.status_code == 201, r.text
+        _send(world.client, camera, type_="offender_recognized", track=1, identity="Offender A")
+        _settle(world)
+        [(raw_headers, body)] = _PushService.received
+        headers = {k.lower(): v for k, v in raw_headers.items()}
+        assert (
+            headers["authorization"].startswith("vapid t=")
+            and f"k={key}" in headers["authorization"]
+        )
+        assert headers["urgency"] == "high" and headers["content-encoding"] == "aes128gcm"
+        shown = json.loads(http_ece.decrypt(body, private_key=phone_key, auth_secret=auth))
+        assert shown["body"] == "Urgent: open the app now"
+        assert "Offender" not in json.dumps(shown) and "street" not in json.dumps(shown)
+        [incident] = _incidents(world)
+        d = _detail(world, incident["id"])
+        push = next(x for x in d["deliveries"] if x["channel"] == "web_push")
+        assert push["status"] == "delivered"
+    finally:
+        server.shutdown()

@@ -24,14 +24,21 @@ Outcome = Literal["delivered", "sent", "retry", "failed"]
 
 
 @dataclass(frozen=True)
+class PushTarget:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@dataclass(frozen=True)
 class Message:
     delivery_id: uuid.UUID
     kind: str  # alert | escalation | update
     recipient: str
     address: str | None  # bus address of the recipient group
     phone: str | None
-    user_ids: tuple[uuid.UUID, ...]  # people of the group (web push subscriptions)
     packet: dict[str, Any]
+    push_targets: tuple[PushTarget, ...] = ()  # the recipients' phones (web push)
 
 
 @dataclass(frozen=True)

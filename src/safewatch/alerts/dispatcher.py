@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
-from safewatch.alerts.channels import Channel, Message, Result
+from safewatch.alerts.channels import Channel, Message, PushTarget, Result
 from safewatch.alerts.lifecycle import IncidentStatus, Recipient
 from safewatch.core.links import LinkSigner
-from safewatch.models import Case, Delivery, Incident, IncidentEntry
+from safewatch.core.roles import Role
+from safewatch.models import Case, Delivery, Incident, IncidentEntry, PushSubscription, User
 from safewatch.services import incidents
 from safewatch.services.packets import incident_packet
 from safewatch.store.base import utcnow
@@ -33,6 +34,23 @@ LEASE = timedelta(seconds=30)
 SWEEP = timedelta(seconds=60)
 BATCH = 50
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
+
+
+def recipient_users(session: Session, recipient: Recipient, case: Case) -> list[uuid.UUID]:
+    """The people of a recipient group (whose phones web push rings)."""
+    match recipient:
+        case Recipient.victim:
+            return [u for u in [case.scope.protected_user_id] if u]
+        case Recipient.officer:
+            return [u for u in [case.officer_id] if u]
+        case Recipient.security:
+            company = case.security_company_id
+            query = select(User.id).where(User.agency_id == company, User.active.is_(True))
+            return list(session.scalars(query)) if company else []
+        case Recipient.police:
+            query = select(User.id).where(User.role == Role.dispatcher, User.active.is_(True))
+            return list(session.scalars(query))
+    return []
 
 
 def backoff(attempts: int) -> timedelta:
@@ -155,18 +173,20 @@ class AlertDispatcher:
 
     def _message(self, session: Session, d: Delivery, incident: Incident, case: Case) -> Message:
         person = case.protected_person
-        users = (
-            tuple(u for u in [case.scope.protected_user_id] if u)
-            if d.recipient is Recipient.victim
-            else ()
-        )
+        targets: tuple[PushTarget, ...] = ()
+        if d.channel == "web_push":
+            users = recipient_users(session, d.recipient, case)
+            subscriptions = select(PushSubscription).where(PushSubscription.user_id.in_(users))
+            targets = tuple(
+                PushTarget(s.endpoint, s.p256dh, s.auth) for s in session.scalars(subscriptions)
+            )
         return Message(
             delivery_id=d.id,
             kind=d.message,
             recipient=d.recipient.value,
             address=recipient_address(d.recipient, case.scope, case.officer_id),
             phone=person.phone if d.recipient is Recipient.victim else None,
-            user_ids=users,
+            push_targets=targets,
             packet=incident_packet(session, incident, case, d.recipient, self.links),
         )
 

@@ -11,6 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from safewatch.alerts.channels import Channel, InAppChannel, SmsFileChannel, WebhookChannel
 from safewatch.alerts.dispatcher import AlertDispatcher
 from safewatch.alerts.policy import load_policy
+from safewatch.alerts.web_push import (
+    WebPushChannel,
+    application_server_key,
+    load_or_create_vapid,
+)
 from safewatch.bus.base import EventBus
 from safewatch.bus.memory import MemoryBus
 from safewatch.core.config import Settings
@@ -26,6 +31,7 @@ class Alerting:
     links: LinkSigner
     dispatcher: AlertDispatcher
     clock: Callable[[], datetime]
+    push_key: str | None  # the VAPID public key browsers subscribe with
 
 
 def make_bus(url: str) -> EventBus:
@@ -44,6 +50,11 @@ def build_alerting(
         "in_app": InAppChannel(bus),
         "sms": SmsFileChannel(settings.data_dir / "sms-outbox"),
     }
+    push_key = None
+    if settings.web_push:
+        vapid = load_or_create_vapid(settings.data_dir / "vapid-private.pem")
+        channels["web_push"] = WebPushChannel(vapid, settings.web_push_contact)
+        push_key = application_server_key(vapid)
     if settings.emergency_webhook_url:
         channels["webhook"] = WebhookChannel(
             settings.emergency_webhook_url, settings.emergency_webhook_secret
@@ -58,4 +69,4 @@ def build_alerting(
         clock,
         timedelta(minutes=settings.watch_silent_minutes),
     )
-    return Alerting(routing, bus, links, dispatcher, clock)
+    return Alerting(routing, bus, links, dispatcher, clock, push_key)

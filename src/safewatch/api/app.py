@@ -27,6 +27,7 @@ from safewatch.api.routes import (
     incidents,
     me,
     measures,
+    push,
     registry,
     stream,
     support,
@@ -55,6 +56,7 @@ ROUTERS = (
     me,
     camera_events,
     incidents,
+    push,
     stream,
 )
 

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     watch_silent_minutes: int = Field(
         30, ge=1, le=24 * 60, description="A very-high case's smartwatch silent this long alerts."
     )
+    web_push: bool = Field(
+        True, description="Ring locked phones by Web Push (VAPID keys in data_dir)."
+    )
+    web_push_contact: str = Field(
+        "mailto:safewatch-operations@example.org",
+        description="VAPID contact the push services may write to.",
+    )
     emergency_webhook_url: str = Field(
         "", description="The 112 dispatch system's webhook; empty means 112 uses the console only."
     )

@@ -21,6 +21,7 @@ from safewatch.models.incidents import (
     Incident,
     IncidentEntry,
     IncidentRecipient,
+    PushSubscription,
 )
 from safewatch.models.people import Agency, LoginToken, User
 from safewatch.models.resources import (
@@ -61,6 +62,7 @@ __all__ = [
     "PatrolPlan",
     "ProtectedPerson",
     "ProtectionOrder",
+    "PushSubscription",
     "RelocationStep",
     "RiskAssessment",
     "Stay",

@@ -103,3 +103,14 @@ class Delivery(IdMixin, CreatedMixin, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[datetime | None]
+
+
+class PushSubscription(IdMixin, CreatedMixin, Base):
+    """A browser's Web Push subscription (so a locked phone rings)."""
+
+    __tablename__ = "push_subscription"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))

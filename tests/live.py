@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
-import uvicorn
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.api.app import create_app
 from safewatch.bus.messages import CameraEvent
 from safewatch.core.config import Settings
+from safewatch.demo.server import BackgroundHub
 
 
 def jpeg(size: tuple[int, int] = (64, 48), seed: str = "") -> bytes:
@@ -53,40 +50,14 @@ def event(camera: str = "front", type_: str = "intrusion", t: float = 1.0) -> Ca
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveHub:
-    """The real app in uvicorn on a local port, which a test can stop and start again."""
+class LiveHub(BackgroundHub):
+    """The real app on a local port, which a test can stop and start again."""
 
     def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
-        self.settings, self.factory = settings, factory
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        app = create_app(self.settings, self.factory)
-        self.app = app
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the hub did not start"
-            time.sleep(0.02)
+        super().__init__(lambda: create_app(settings, factory))
 
     def app_bus_subscribers(self) -> int:
         """Open real-time streams on this hub."""
+        assert self.app is not None
         count: int = self.app.state.alerting.bus.subscribers
         return count
-
-    def stop(self) -> None:
-        assert self.server is not None and self.thread is not None
-        self.server.should_exit = True
-        self.thread.join(10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,10 @@ app = typer.Typer(help="Safewatch: protection of crime victims.", no_args_is_hel
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-demo_app = typer.Typer(help="The demo region.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="The whole alert chain, timed (no sub-command), or the demo region (seed).",
+    invoke_without_command=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
@@ -124,6 +128,83 @@ def audit_verify() -> None:
     for problem in report.problems:
         typer.secho(f"  - {problem}", fg="red", err=True)
     raise typer.Exit(1)
+
+
+SHARED_VIDEO = Path("../shared/data/video")
+HAMILTON = SHARED_VIDEO / "face_recognition_short_hamilton_clip.mp4"
+
+
+@demo_app.callback()
+def demo_chain(
+    ctx: typer.Context,
+    video: Annotated[
+        Path | None,
+        typer.Option(help="Video the camera plays (default: the shared face clip, else vtest)."),
+    ] = None,
+    enrol: Annotated[
+        Path | None, typer.Option(help="The offender's enrolment photo (recognition demo).")
+    ] = None,
+    cohort: Annotated[
+        Path | None, typer.Option(help="Folders of other people's photos (score normalisation).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each step.")] = 120.0,
+    json_out: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Hub + camera worker + a simulated phone and console: recognition (or intrusion) →
+    alert → clip → SOS → guards and police → resolved, each step timed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from safewatch.demo.chain import ChainError, run_chain
+
+    if video is None:
+        if HAMILTON.is_file():
+            video = HAMILTON
+            enrol = enrol or next(SHARED_VIDEO.glob(f"{HAMILTON.stem}.enrol_*.png"), None)
+            shared_faces = SHARED_VIDEO.parent / "faces"
+            cohort = cohort or (shared_faces if shared_faces.is_dir() else None)
+        else:
+            video = Path("var/testdata/vtest.avi")
+    if not video.is_file():
+        typer.echo(f"no video at {video} (make run fetches var/testdata/vtest.avi)", err=True)
+        raise typer.Exit(2)
+    name = enrol.stem.split(".enrol_")[-1].replace("_", " ").title() if enrol else "Offender"
+    import logging
+
+    # The cohort's refused photos and the worker's event log would bury the report.
+    logging.basicConfig(level=logging.ERROR)
+    try:
+        report = run_chain(video, enrol, cohort, name, timeout)
+    except ChainError as exc:
+        typer.echo(f"demo failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    result = report.as_dict()
+    if json_out:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"video: {result['video']} (recognition: {'on' if report.recognition else 'off'})")
+    for step in result["steps"]:
+        typer.echo(f"{step['ms_from_trigger']:>10.1f} ms  {step['step']}  {step['detail']}")
+    for key, value in result["figures"].items():
+        typer.echo(f"{key}: {value}")
+
+
+@bench_app.command("alerts")
+def bench_alerts_command(
+    clients: Annotated[int, typer.Option(help="Phones connected to the real-time stream.")] = 200,
+    rate: Annotated[float, typer.Option(help="Camera events per second.")] = 20.0,
+    seconds: Annotated[float, typer.Option(help="How long events are sent.")] = 10.0,
+    cases: Annotated[int, typer.Option(help="Protected persons (each with a camera).")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
+) -> None:
+    """Trigger → phone and hub-hop latency (p50/p99) and events/s through a real hub process."""
+    from safewatch.demo.bench_alerts import bench_alerts
+
+    result = bench_alerts(clients, rate, seconds, cases).as_dict()
+    if json_out:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        typer.echo(f"{key}: {value}")
 
 
 @demo_app.command("seed")

@@ -6,10 +6,12 @@ itself ``public`` or ``device_only``; ``check_route_policies`` refuses to start 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -41,10 +43,30 @@ def _app_state(name: str) -> Callable[[Request], Any]:
     return get
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One request, one transaction: committed when the route returns, rolled back on error."""
-    with request.app.state.session_factory() as session, session.begin():
-        yield session
+DB_CONCURRENCY = 16  # well under the worker threads (40): see get_session
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One request, one transaction: committed when the route returns, rolled back on error.
+
+    At most DB_CONCURRENCY requests hold a transaction at once; the others wait here, on the
+    event loop, not in a worker thread. Otherwise a burst fills every worker thread with
+    requests blocked on the database (the SQLite write lock, the connection pool) while the
+    request holding the lock waits for a thread to finish in: a deadlock until timeouts."""
+    state = request.app.state
+    if getattr(state, "db_gate", None) is None:
+        state.db_gate = anyio.CapacityLimiter(DB_CONCURRENCY)
+    async with state.db_gate:
+        session = state.session_factory()
+        try:
+            session.begin()
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
 
 
 SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]

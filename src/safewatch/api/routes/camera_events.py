@@ -65,8 +65,12 @@ async def receive_event(
         session, store, device, camera_events.parse_event(event), data
     )
     if created:
-        incidents.from_camera_event(session, alerting.routing, record, device, alerting.clock())
-        background.add_task(alerting.dispatcher.wake)
+        incident = incidents.from_camera_event(
+            session, alerting.routing, record, device, alerting.clock()
+        )
+        background.add_task(
+            alerting.dispatcher.send_leased, alerting.dispatcher.lease_in_app(session, incident)
+        )
     response.status_code = 201 if created else 200
     return EventReceipt(id=record.id, created=created)
 

@@ -402,7 +402,9 @@ def my_sos(
         data.battery_percent,
         user_id=caller.user_id,
     )
-    background.add_task(alerting.dispatcher.wake)
+    background.add_task(
+        alerting.dispatcher.send_leased, alerting.dispatcher.lease_in_app(session, incident)
+    )
     return SosReceipt(
         incident=_summary(incident),
         call="tel:112",
@@ -447,7 +449,9 @@ def device_sos(
         data.battery_percent,
         device=device,
     )
-    background.add_task(alerting.dispatcher.wake)
+    background.add_task(
+        alerting.dispatcher.send_leased, alerting.dispatcher.lease_in_app(session, incident)
+    )
     return _summary(incident)
 
 

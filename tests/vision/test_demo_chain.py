@@ -48,7 +48,8 @@ def _check_chain(report: dict[str, object]) -> dict[str, float]:
     figures = report["figures"]
     assert isinstance(figures, dict)
     assert figures["sos_incident_status"] == "closed"
-    assert "resolved (security)" in " ".join(str(t) for t in report["timeline"])  # type: ignore[union-attr]
+    timeline = " | ".join(str(t) for t in report["timeline"])  # type: ignore[union-attr]
+    assert "resolved (박보안 Operator Park (security operator))" in timeline
     return figures
 
 

@@ -38,6 +38,7 @@ from safewatch.models import (
     Incident,
     IncidentEntry,
     IncidentRecipient,
+    User,
 )
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services import face_feedback
@@ -398,14 +399,17 @@ def visible(session: Session, caller: Caller, incident_id: uuid.UUID) -> tuple[I
     return incident, case
 
 
-def _actor(caller: Caller) -> str:
-    return f"{caller.role.value} {caller.user_id}"
+def actor_of(session: Session, caller: Caller) -> str:
+    """Who did it, as a console shows it: the person's name and role."""
+    user = session.get(User, caller.user_id)
+    name = user.full_name if user is not None else str(caller.user_id)
+    return f"{name} ({caller.role.value.replace('_', ' ')})"
 
 
 def _act(
     session: Session, caller: Caller, incident: Incident, kind: str, now: datetime, detail: str = ""
 ) -> None:
-    _entry(session, incident, kind, now, _actor(caller), detail, user_id=caller.user_id)
+    _entry(session, incident, kind, now, actor_of(session, caller), detail, user_id=caller.user_id)
     caller.record(session, "update", "incident", incident.id, f"incident {kind}", incident.case_id)
 
 
@@ -435,7 +439,7 @@ def acknowledge(
 def seen(session: Session, caller: Caller, incident: Incident, case: Case, now: datetime) -> None:
     """A screen showed the alert (a delivery receipt from the person's device)."""
     recipient = recipient_of(caller.actor, case.scope, case.officer_id)
-    _entry(session, incident, "seen", now, _actor(caller), "", recipient, caller.user_id)
+    _entry(session, incident, "seen", now, actor_of(session, caller), "", recipient, caller.user_id)
 
 
 def _security_only(caller: Caller, case: Case) -> None:

@@ -204,7 +204,7 @@ def report_incident(
         type_="manual",
         join_key=f"manual:{uuid.uuid4()}",
         now=alerting.clock(),
-        actor=f"officer {caller.user_id}",
+        actor=incidents.actor_of(session, caller),
         summary=data.summary,
         user_id=caller.user_id,
     )
@@ -396,7 +396,7 @@ def my_sos(
         case,
         alerting.clock(),
         "phone",
-        f"protected person {caller.user_id}",
+        incidents.actor_of(session, caller),
         data.latitude,
         data.longitude,
         data.battery_percent,

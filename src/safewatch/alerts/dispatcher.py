@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -162,7 +163,7 @@ class AlertDispatcher:
             claimed = []
             for d in due:
                 incident = session.get(Incident, d.incident_id)
-                case = session.get(Case, incident.case_id) if incident else None
+                case = incidents.alert_case(session, incident.case_id) if incident else None
                 assert incident is not None and case is not None
                 if incident.status is IncidentStatus.closed and d.message != "update":
                     d.status, d.last_error = "cancelled", "the incident was closed"
@@ -182,7 +183,7 @@ class AlertDispatcher:
         sends them."""
         session.flush()
         now = self.clock()
-        case = session.get(Case, incident.case_id)
+        case = incidents.alert_case(session, incident.case_id)
         assert case is not None
         pending = session.scalars(
             select(Delivery).where(
@@ -206,7 +207,18 @@ class AlertDispatcher:
         if results:
             self._record(results)
 
-    def _message(self, session: Session, d: Delivery, incident: Incident, case: Case) -> Message:
+    def _message(
+        self,
+        session: Session,
+        d: Delivery,
+        incident: Incident,
+        case: Case,
+        packets: dict[Recipient, dict[str, Any]] | None = None,
+    ) -> Message:
+        """The message for one delivery (``packets`` caches one packet per recipient)."""
+        packets = {} if packets is None else packets
+        if d.recipient not in packets:
+            packets[d.recipient] = incident_packet(session, incident, case, d.recipient, self.links)
         person = case.protected_person
         targets: tuple[PushTarget, ...] = ()
         if d.channel == "web_push":
@@ -222,7 +234,7 @@ class AlertDispatcher:
             address=recipient_address(d.recipient, case.scope, case.officer_id),
             phone=person.phone if d.recipient is Recipient.victim else None,
             push_targets=targets,
-            packet=incident_packet(session, incident, case, d.recipient, self.links),
+            packet=packets[d.recipient],
         )
 
     def _send(self, claimed: _Claimed) -> Result:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from safewatch.alerts.addresses import recipient_of
 from safewatch.alerts.lifecycle import (
@@ -227,10 +227,24 @@ def open_or_join(
     return incident, True
 
 
+def alert_case(session: Session, case_id: uuid.UUID) -> Case | None:
+    """The case as the alert path needs it: its lists (measures, photos…) load only if used —
+    this is on the path from the camera's trigger to the victim's phone."""
+    return session.get(
+        Case,
+        case_id,
+        options=[
+            lazyload("*"),
+            defaultload(Case.protected_person).lazyload("*"),
+            defaultload(Case.offenders).lazyload("*"),
+        ],
+    )
+
+
 def from_camera_event(
     session: Session, routing: Routing, record: CameraEventRecord, device: Device, now: datetime
 ) -> Incident:
-    case = session.get(Case, record.case_id)
+    case = alert_case(session, record.case_id)
     assert case is not None
     key = f"cam:{device.id}:" + (
         f"track:{record.track}" if record.track is not None else record.type

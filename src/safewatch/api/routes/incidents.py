@@ -417,7 +417,7 @@ def _wearer_case(session: SessionDep, device: DeviceDep) -> Case:
         raise Forbidden("only a smartwatch or an emergency bell sends an SOS")
     if device.case_id is None:
         raise Invalid("this device is not issued to any case")
-    case = session.get(Case, device.case_id)
+    case = incidents.alert_case(session, device.case_id)
     assert case is not None
     return case
 

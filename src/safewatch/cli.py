@@ -194,12 +194,14 @@ def bench_alerts_command(
     rate: Annotated[float, typer.Option(help="Camera events per second.")] = 20.0,
     seconds: Annotated[float, typer.Option(help="How long events are sent.")] = 10.0,
     cases: Annotated[int, typer.Option(help="Protected persons (each with a camera).")] = 20,
+    sos: Annotated[int, typer.Option(help="SOS presses timed after the events.")] = 50,
     json_out: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
 ) -> None:
-    """Trigger → phone and hub-hop latency (p50/p99) and events/s through a real hub process."""
+    """Trigger → phone and hub-hop latency (p50/p99), events/s, and SOS → security console and
+    112 webhook, through a real hub process."""
     from safewatch.demo.bench_alerts import bench_alerts
 
-    result = bench_alerts(clients, rate, seconds, cases).as_dict()
+    result = bench_alerts(clients, rate, seconds, cases, sos).as_dict()
     if json_out:
         typer.echo(json.dumps(result, indent=2))
         return

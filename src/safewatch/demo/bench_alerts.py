@@ -14,9 +14,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,9 @@ class AlertBench:
     trigger_ms: list[float] = field(default_factory=list)
     hop_ms: list[float] = field(default_factory=list)
     send_errors: int = 0
-    hub_cpu_s: float = 0.0  # the hub process only (setup excluded)
+    hub_cpu_s: float = 0.0  # the hub process while events are sent (+3 s to drain)
+    sos_console_ms: list[float] = field(default_factory=list)
+    sos_webhook_ms: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         def pct(values: list[float], q: float) -> float | None:
@@ -71,7 +76,17 @@ class AlertBench:
                 "mean": round(statistics.fmean(self.trigger_ms), 2) if self.trigger_ms else None,
             },
             "hub_hop_ms": {"p50": pct(self.hop_ms, 0.5), "p99": pct(self.hop_ms, 0.99)},
-            "hub_process_cpu_s": round(self.hub_cpu_s, 2),
+            "sos_presses": len(self.sos_console_ms),
+            "sos_to_console_ms": {
+                "p50": pct(self.sos_console_ms, 0.5),
+                "p99": pct(self.sos_console_ms, 0.99),
+            },
+            "sos_to_112_webhook_ms": {
+                "p50": pct(self.sos_webhook_ms, 0.5),
+                "p99": pct(self.sos_webhook_ms, 0.99),
+            },
+            "hub_cpu_s_per_event": round(self.hub_cpu_s / max(self.accepted, 1), 4),
+            "hub_cpu_share_of_one_core": round(self.hub_cpu_s / (self.seconds + 3.0), 2),
         }
 
 
@@ -85,6 +100,8 @@ async def _setup(http: httpx.AsyncClient, cases: int) -> list[tuple[str, str]]:
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     admin, officer = await login("admin"), await login("officer")
+    agencies = (await http.get(f"{V1}/agencies", headers=admin)).json()
+    company = next(a["id"] for a in agencies if a["kind"] == "security_company")
     out = []
     for k in range(cases):
         user = {
@@ -102,6 +119,7 @@ async def _setup(http: httpx.AsyncClient, cases: int) -> list[tuple[str, str]]:
                 "address": f"{k} Bench-ro, Jeju",
             },
             "protected_user_id": r.json()["id"],
+            "security_company_id": company,
         }
         r = await http.post(f"{V1}/cases", json=case, headers=officer)
         r.raise_for_status()
@@ -199,7 +217,84 @@ async def _one_event(
         bench.send_errors += 1
 
 
-async def _run(url: str, bench: AlertBench) -> None:
+class _Dispatch112(BaseHTTPRequestHandler):
+    """The 112 dispatch system standing in: when each incident's packet arrived."""
+
+    arrivals: dict[str, float] = {}  # noqa: RUF012
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _Dispatch112.arrivals.setdefault(json.loads(body)["incident"]["id"], time.time())
+        self.send_response(202)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def _sos_phase(url: str, victims: list[str], presses: int, bench: AlertBench) -> None:
+    """Victims press SOS one after another; when does the security console see each, and
+    when does the 112 system's webhook receive it?"""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        r = await http.post(
+            f"{V1}/auth/login", json={"username": "security", "password": DEMO_PASSWORD}
+        )
+        console_token = r.json()["access_token"]
+    seen: dict[str, float] = {}
+    ready = asyncio.Event()
+
+    async def console() -> None:
+        headers = {"Authorization": f"Bearer {console_token}"}
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10, read=None)) as http,
+            http.stream("GET", f"{V1}/stream", headers=headers) as response,
+        ):
+            ready.set()
+            kind = ""
+            async for line in response.aiter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind == "alert":
+                    data = json.loads(line[6:])
+                    if data["incident"]["type"] == "sos":
+                        seen.setdefault(data["incident"]["id"], time.time())
+
+    task = asyncio.create_task(console())
+    await asyncio.wait_for(ready.wait(), 30)
+    await asyncio.sleep(0.5)
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        for k in range(presses):
+            token = victims[k % len(victims)]
+            start = time.time()
+            r = await http.post(
+                f"{V1}/me/sos",
+                json={"latitude": 33.5, "longitude": 126.5},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            r.raise_for_status()
+            incident_id = r.json()["incident"]["id"]
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and (
+                incident_id not in seen or incident_id not in _Dispatch112.arrivals
+            ):
+                await asyncio.sleep(0.001)
+            if incident_id in seen:
+                bench.sos_console_ms.append((seen[incident_id] - start) * 1000)
+            if incident_id in _Dispatch112.arrivals:
+                bench.sos_webhook_ms.append((_Dispatch112.arrivals[incident_id] - start) * 1000)
+            # The same person's next press would join this SOS: resolve it first.
+            await http.post(
+                f"{V1}/incidents/{incident_id}/resolve",
+                json={"outcome": "resolved", "reason": "benchmark"},
+                headers={"Authorization": f"Bearer {console_token}"},
+            )
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _run(
+    url: str, bench: AlertBench, sos_presses: int, cpu_seconds: Callable[[], float]
+) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         pairs = await _setup(http, bench.cases)
     sent_at: dict[int, float] = {}
@@ -212,11 +307,15 @@ async def _run(url: str, bench: AlertBench) -> None:
         listeners.append(asyncio.create_task(_listen(url, token, bench, sent_at, ready)))
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
     await asyncio.sleep(1.0)  # every stream subscribed
+    before = cpu_seconds()
     await _send_events(url, [p[1] for p in pairs], bench, sent_at)
     await asyncio.sleep(3.0)  # the last alerts arrive
+    bench.hub_cpu_s = cpu_seconds() - before
     for task in listeners:
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
+    if sos_presses:
+        await _sos_phase(url, [p[0] for p in pairs], sos_presses, bench)
 
 
 def _wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
@@ -234,7 +333,11 @@ def _wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> No
 
 
 def bench_alerts(
-    clients: int = 200, rate: float = 20.0, seconds: float = 10.0, cases: int = 20
+    clients: int = 200,
+    rate: float = 20.0,
+    seconds: float = 10.0,
+    cases: int = 20,
+    sos_presses: int = 50,
 ) -> AlertBench:
     """The hub runs as its own process (``safewatch serve``), as in production; the phones
     and cameras are this process."""
@@ -250,11 +353,16 @@ def bench_alerts(
         with transaction(factory) as session:
             demo_seed.seed(session)
         port = free_port()
+        _Dispatch112.arrivals = {}
+        receiver = HTTPServer(("127.0.0.1", 0), _Dispatch112)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
         env = {
             **os.environ,
             "SAFEWATCH_DATA_DIR": str(settings.data_dir),
             "SAFEWATCH_WEB_PUSH": "false",
             "SAFEWATCH_DATABASE_URL": "",
+            "SAFEWATCH_EMERGENCY_WEBHOOK_URL": f"http://127.0.0.1:{receiver.server_port}/sos",
+            "SAFEWATCH_EMERGENCY_WEBHOOK_SECRET": "bench-webhook-secret-0123",
         }
         cmd = [sys.executable, "-c", "from safewatch.cli import app; app()", "serve"]
         cmd += ["--port", str(port)]
@@ -262,11 +370,13 @@ def bench_alerts(
         url = f"http://127.0.0.1:{port}"
         _wait_up(url, proc)
         hub = psutil.Process(proc.pid)
+
+        def cpu_seconds() -> float:
+            times = hub.cpu_times()
+            return float(times.user + times.system)
+
         bench = AlertBench(clients, cases, rate, seconds)
-        before = hub.cpu_times()
-        asyncio.run(_run(url, bench))
-        after = hub.cpu_times()
-        bench.hub_cpu_s = (after.user - before.user) + (after.system - before.system)
+        asyncio.run(_run(url, bench, sos_presses, cpu_seconds))
         return bench
     finally:
         if proc is not None:

@@ -1,0 +1,25 @@
+"""``safewatch bench alerts`` measures what it says: every accepted event reaches a phone, and
+every SOS reaches the security console and the 112 webhook, through a real hub process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from safewatch.demo.bench_alerts import bench_alerts
+
+
+@pytest.mark.skipif(
+    os.environ.get("SAFEWATCH_TEST_DATABASE") == "postgresql",
+    reason="the benchmark runs its own SQLite hub; the SQLite pass covers it",
+)
+def test_bench_alerts_counts_every_alert_and_sos() -> None:
+    result = bench_alerts(clients=4, rate=5, seconds=1.0, cases=2, sos_presses=3).as_dict()
+    assert result["events_accepted"] == result["events_sent"] > 0
+    assert result["alerts_received"] == result["events_accepted"]
+    latency = result["trigger_to_phone_ms"]
+    assert 0 < latency["p50"] <= latency["p99"] < 10_000
+    assert result["sos_presses"] == 3
+    assert result["sos_to_112_webhook_ms"]["p99"] is not None
+    assert result["hub_cpu_s_per_event"] > 0

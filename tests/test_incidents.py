@@ -540,6 +540,10 @@ class _PushService(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if "gone" in self.path:  # a browser that has unsubscribed
+            self.send_response(410)
+            self.end_headers()
+            return
         _PushService.received.append((dict(self.headers), body))
         self.send_response(201)
         self.end_headers()
@@ -578,6 +582,8 @@ def test_web_push_rings_the_victims_phone_without_case_detail(world: World, came
         }
         r = world.post("victim_a", f"{V1}/me/push-subscriptions", subscription)
         assert r.status_code == 201, r.text
+        old_phone = {**subscription, "endpoint": subscription["endpoint"] + "/gone"}
+        assert world.post("victim_a", f"{V1}/me/push-subscriptions", old_phone).status_code == 201
         _send(world.client, camera, type_="offender_recognized", track=1, identity="Offender A")
         _settle(world)
         [(raw_headers, body)] = _PushService.received
@@ -594,5 +600,13 @@ def test_web_push_rings_the_victims_phone_without_case_detail(world: World, came
         d = _detail(world, incident["id"])
         push = next(x for x in d["deliveries"] if x["channel"] == "web_push")
         assert push["status"] == "delivered"
+        # The unsubscribed phone is forgotten; the live one stays.
+        from sqlalchemy import select
+
+        from safewatch.models import PushSubscription
+
+        with world.factory() as s:
+            left = list(s.scalars(select(PushSubscription.endpoint)))
+        assert left == [subscription["endpoint"]]
     finally:
         server.shutdown()

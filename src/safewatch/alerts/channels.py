@@ -45,6 +45,7 @@ class Message:
 class Result:
     outcome: Outcome
     detail: str = ""
+    gone: tuple[str, ...] = ()  # web push endpoints the browser has unsubscribed
 
 
 class Channel(Protocol):

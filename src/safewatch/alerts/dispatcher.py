@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
@@ -250,6 +250,9 @@ class AlertDispatcher:
     def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
         now = self.clock()
         with transaction(self.factory) as session:
+            gone = [e for _, result in results for e in result.gone]
+            if gone:  # the browser unsubscribed: stop ringing a phone that will not ring
+                session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(gone)))
             for claimed, result in results:
                 d = session.get(Delivery, claimed.delivery_id)
                 if d is None or d.status != "sending":

@@ -59,7 +59,7 @@ class WebPushChannel:
         if not message.push_targets:
             return Result("failed", "no phone has enabled notifications")
         data = json.dumps(lock_screen_text(message))
-        delivered, errors = 0, []
+        delivered, errors, gone = 0, [], []
         for target in message.push_targets:
             info = {
                 "endpoint": target.endpoint,
@@ -78,7 +78,11 @@ class WebPushChannel:
                 delivered += 1
             except WebPushException as exc:
                 status = exc.response.status_code if exc.response is not None else None
+                if status in GONE:
+                    gone.append(target.endpoint)
                 errors.append("gone" if status in GONE else f"{status or 'no answer'}")
         if delivered:
-            return Result("delivered", f"{delivered} phone(s)")
-        return Result("retry", "push service: " + ", ".join(errors))
+            return Result("delivered", f"{delivered} phone(s)", tuple(gone))
+        if len(gone) == len(message.push_targets):
+            return Result("failed", "every phone has turned notifications off", tuple(gone))
+        return Result("retry", "push service: " + ", ".join(errors), tuple(gone))

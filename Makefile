@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_VIDEO := var/testdata/vtest.avi
 export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,12 +36,16 @@ pytest: pytest-sqlite pytest-postgres
 $(TEST_VIDEO):
 	scripts/fetch-test-video.sh $@
 
-# The video tests need no database: they run once, with the SQLite pass.
-pytest-sqlite: $(STAMP) $(TEST_VIDEO)
-	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 $(BIN)/pytest -q
+browser:
+	scripts/install-browser.sh
 
-pytest-postgres: $(STAMP)
-	SAFEWATCH_TEST_DATABASE=postgresql $(BIN)/pytest -q -m "not video"
+# The video tests need no database: they run once, with the SQLite pass.
+pytest-sqlite: $(STAMP) $(TEST_VIDEO) browser
+	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 SAFEWATCH_REQUIRE_BROWSER=1 \
+		$(BIN)/pytest -q
+
+pytest-postgres: $(STAMP) browser
+	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -74,15 +74,7 @@ def test_a_bad_policy_file_names_the_field(tmp_path: Path) -> None:
 
 
 def _device(world: World, kind: str, serial: str, side: str = "a") -> str:
-    dev = world.post(f"officer_{side}", f"{V1}/devices", {"kind": kind, "serial": serial}).json()
-    r = world.post(
-        f"officer_{side}", f"{V1}/devices/{dev['id']}/assign", {"case_id": str(world.cases[side])}
-    )
-    assert r.status_code == 201, r.text
-    secret: str = world.post(f"officer_{side}", f"{V1}/devices/{dev['id']}/credential").json()[
-        "secret"
-    ]
-    return secret
+    return world.device(kind, serial, side)
 
 
 @pytest.fixture

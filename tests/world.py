@@ -131,6 +131,17 @@ class World:
             prefix="TT",
         )
 
+    def device(self, kind: str, serial: str, side: str = "a") -> str:
+        """A device of ``kind`` issued to side's case; returns its credential."""
+        officer = f"officer_{side}"
+        dev = self.post(officer, "/api/v1/devices", {"kind": kind, "serial": serial}).json()
+        r = self.post(
+            officer, f"/api/v1/devices/{dev['id']}/assign", {"case_id": str(self.cases[side])}
+        )
+        assert r.status_code == 201, r.text
+        secret: str = self.post(officer, f"/api/v1/devices/{dev['id']}/credential").json()["secret"]
+        return secret
+
     def h(self, user: str, reason: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"}
         if reason:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch import __version__
@@ -39,6 +40,7 @@ from safewatch.store.base import utcnow
 from safewatch.store.clips import LocalClipStore
 from safewatch.store.db import make_engine, make_session_factory
 from safewatch.store.photos import LocalPhotoStore
+from safewatch.web import pages
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
@@ -106,6 +108,8 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     errors.install(app)
     check_route_policies(api_routes())
     return app

@@ -80,10 +80,27 @@ AlertingDep = Annotated[Alerting, Depends(_app_state("alerting"))]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+SESSION_COOKIE = "safewatch_session"
+APP_HEADER = "X-Safewatch-App"  # screens send it; a forged cross-site form cannot
+
+
 def _secret(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("sign in first (Authorization: Bearer <token>)")
     return credentials.credentials
+
+
+def request_secret(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The bearer token, or the screens' session cookie. A change made with the cookie must
+    carry the app header: the cookie alone could come from another site's form (CSRF)."""
+    if credentials is not None:
+        return _secret(credentials)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return _secret(None)
+    if request.method not in ("GET", "HEAD") and request.headers.get(APP_HEADER) != "1":
+        raise Forbidden(f"a change from a screen needs the {APP_HEADER} header")
+    return cookie
 
 
 def allow(*roles: Role) -> Any:
@@ -91,11 +108,12 @@ def allow(*roles: Role) -> Any:
     allowed = frozenset(roles)
 
     def current_caller(
+        request: Request,
         session: SessionDep,
         credentials: Credentials,
         reason: Annotated[str | None, Header(alias="X-Safewatch-Reason", max_length=200)] = None,
     ) -> Caller:
-        user = accounts.user_for_token(session, _secret(credentials))
+        user = accounts.user_for_token(session, request_secret(request, credentials))
         if user.role not in allowed:
             raise Forbidden(f"a {user.role.value} may not do this")
         return Caller(actor=accounts.actor_of(user), stated_reason=reason)

@@ -1,0 +1,137 @@
+"""The screens' pages: sign-in, and the protected person's app. They render the shell; the
+page's script talks to the same API as everyone else (with the session cookie)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from safewatch.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from safewatch.core.config import Environment
+from safewatch.core.errors import Unauthorized
+from safewatch.core.roles import Role
+from safewatch.models import User
+from safewatch.services import accounts
+from safewatch.web.i18n import LANGS, Lang, pick, texts
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+LANG_COOKIE = "safewatch_lang"
+HOME = {Role.protected_person: "/app"}
+
+
+def _lang(request: Request, user: User | None = None) -> Lang:
+    return pick(
+        request.query_params.get("lang") or request.cookies.get(LANG_COOKIE),
+        user.language if user else None,
+    )
+
+
+def _signed_in(request: Request, session: SessionDep) -> User | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    try:
+        return accounts.user_for_token(session, secret)
+    except Unauthorized:
+        return None
+
+
+def _page(request: Request, name: str, lang: Lang, **context: object) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": texts(lang),
+            "lang": lang,
+            "langs": LANGS,
+            "texts_json": json.dumps(texts(lang)),
+            **context,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400)
+    return response
+
+
+@router.get("/")
+def root(request: Request, session: SessionDep) -> Response:
+    user = _signed_in(request, session)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(HOME.get(user.role, "/docs"), status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", _lang(request), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Sign in from the screen: the token goes into an HttpOnly, same-site cookie."""
+    try:
+        secret, token = accounts.login(
+            session, username, password, timedelta(minutes=settings.token_ttl_minutes)
+        )
+    except Unauthorized:
+        page = _page(request, "login.html", _lang(request), error="bad_login")
+        page.status_code = 401
+        return page
+    response = RedirectResponse(HOME.get(token.user.role, "/docs"), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.token_ttl_minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=settings.environment is Environment.production,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        with contextlib.suppress(Unauthorized):  # already expired: nothing to end
+            accounts.logout(session, secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/app")
+def victim_app(request: Request, session: SessionDep) -> Response:
+    """The protected person's app: alerts with snapshot and clip, acknowledgement, SOS, 112."""
+    user = _signed_in(request, session)
+    if user is None or user.role is not Role.protected_person:
+        return RedirectResponse("/login", status_code=303)
+    return _page(request, "app.html", _lang(request, user), user_name=user.full_name)
+
+
+@router.get("/app/sw.js")
+def service_worker() -> FileResponse:
+    """At the app's own path, so its scope is the app (shows lock-screen notifications)."""
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript")
+
+
+@router.get("/app/manifest.webmanifest")
+def manifest() -> FileResponse:
+    return FileResponse(STATIC / "manifest.webmanifest", media_type="application/manifest+json")

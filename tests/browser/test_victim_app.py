@@ -1,0 +1,118 @@
+"""The protected person's app in a real browser: an alert arrives while the page is open,
+the clip plays in place, "I'm safe" is recorded; a held SOS reaches the security company."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.live import LiveHub, event, jpeg, tiny_mp4
+from tests.world import PASSWORD, World
+
+V1 = "/api/v1"
+
+
+@pytest.fixture
+def page(chromium: Any, live_hub: LiveHub) -> Any:
+    context = chromium.new_context(
+        base_url=live_hub.url,
+        geolocation={"latitude": 33.4996, "longitude": 126.5312},
+        permissions=["geolocation"],
+        viewport={"width": 412, "height": 915},  # a phone
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _sign_in(page: Any, user: str) -> None:
+    page.goto("/login?lang=en")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/app")
+
+
+def test_an_alert_arrives_on_the_open_app_and_its_clip_plays(
+    world: World, live_hub: LiveHub, page: Any, tmp_path: Path
+) -> None:
+    camera = world.device("camera", "CAM-A1")
+    _sign_in(page, "victim_a")
+    page.get_by_text("No alerts right now.").wait_for()
+    auth = {"Authorization": f"Bearer {camera}"}
+    e = event(type_="intrusion")
+    with httpx.Client(base_url=live_hub.url) as http:
+        r = http.post(
+            f"{V1}/device/events",
+            data={"event": e.model_dump_json()},
+            files={"snapshot": ("s.jpg", jpeg(size=(320, 240)), "image/jpeg")},
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        alert = page.locator("#alert")
+        alert.wait_for(state="visible", timeout=5000)
+        assert "Someone entered the boundary" in alert.inner_text()
+        assert "The video is on its way" in alert.inner_text()
+        page.wait_for_function("document.getElementById('alert-snapshot').naturalWidth === 320")
+
+        clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
+        r = http.put(
+            f"{V1}/device/events/{e.id}/clip",
+            content=clip,
+            headers={**auth, "Content-Type": "video/mp4"},
+        )
+        assert r.status_code == 200, r.text
+    # The clip plays in place (a browser-playable MP4 by its signed link).
+    page.wait_for_function(
+        "(() => { const v = document.getElementById('alert-clip');"
+        " return !v.hidden && v.readyState >= 2; })()",
+        timeout=10_000,
+    )
+    page.get_by_role("button", name="I've seen it / I'm safe").click()
+    page.get_by_text("Thank you. Guards and police are informed.").wait_for()
+    incidents = world.get("admin", f"{V1}/incidents").json()["items"]
+    detail = world.get("admin", f"{V1}/incidents/{incidents[0]['id']}").json()
+    victim = next(r for r in detail["recipients"] if r["recipient"] == "victim")
+    assert victim["acknowledged_at"] is not None
+    kinds = [x["kind"] for x in detail["timeline"]]
+    assert "seen" in kinds and "acknowledged" in kinds
+
+
+def test_a_held_sos_reaches_the_security_company_with_the_location(
+    world: World, live_hub: LiveHub, page: Any
+) -> None:
+    _sign_in(page, "victim_a")
+    sos = page.get_by_role("button", name="Hold for SOS")
+    box = sos.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(400)
+    page.mouse.up()  # a short press sends nothing
+    assert world.get("security_a", f"{V1}/incidents").json()["items"] == []
+    page.mouse.down()
+    page.wait_for_timeout(1700)
+    page.mouse.up()
+    page.get_by_text("SOS sent. Help is on its way.").wait_for(timeout=5000)
+    [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
+    assert incident["type"] == "sos" and incident["police_status"] == "requested"
+    detail = world.get("security_a", f"{V1}/incidents/{incident['id']}").json()
+    assert detail["packet"]["location"]["latitude"] == pytest.approx(33.4996)
+
+
+def test_the_app_is_korean_by_default_and_refuses_other_roles(
+    world: World, live_hub: LiveHub, page: Any
+) -> None:
+    page.goto("/login")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    page.get_by_label("아이디").fill("security_a")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.goto("/app")
+    assert page.url.endswith("/login")  # the app is the protected person's only
+    page.get_by_label("아이디").fill("victim_a")
+    page.get_by_label("비밀번호").fill("wrong-password")
+    page.get_by_role("button", name="로그인").click()
+    assert "아이디 또는 비밀번호가 맞지 않습니다." in page.content()

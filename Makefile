@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_VIDEO := var/testdata/vtest.avi
 export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser clean
+.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ pytest-sqlite: $(STAMP) $(TEST_VIDEO) browser
 
 pytest-postgres: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
+
+# The README's screenshots, taken by the browser tests.
+screenshots: $(STAMP) browser
+	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

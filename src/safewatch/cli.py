@@ -264,6 +264,7 @@ def serve(
     import uvicorn
 
     from safewatch.api.app import create_app
+    from safewatch.demo.server import SHUTDOWN_GRACE
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
@@ -280,4 +281,10 @@ def serve(
         _start_demo_camera(settings, demo_video, f"http://{host}:{port}")
     typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     sys.stdout.flush()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+    )

@@ -39,3 +39,14 @@ def chromium() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
         browser.close()
+
+
+SCREENS = Path(__file__).parents[2] / "docs" / "screens"
+
+
+def shoot(page: object, name: str) -> None:
+    """The README's screenshots come from these tests: ``make screenshots`` sets
+    SAFEWATCH_SCREENSHOTS=1 and they are written to docs/screens/."""
+    if os.environ.get("SAFEWATCH_SCREENSHOTS"):
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]

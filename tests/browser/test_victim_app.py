@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.conftest import shoot
 from tests.live import LiveHub, event, jpeg, tiny_mp4
 from tests.world import PASSWORD, World
 
@@ -71,6 +72,7 @@ def test_an_alert_arrives_on_the_open_app_and_its_clip_plays(
         " return !v.hidden && v.readyState >= 2; })()",
         timeout=10_000,
     )
+    shoot(page, "victim-app-alert")
     page.get_by_role("button", name="I've seen it / I'm safe").click()
     page.get_by_text("Thank you. Guards and police are informed.").wait_for()
     incidents = world.get("admin", f"{V1}/incidents").json()["items"]
@@ -102,11 +104,28 @@ def test_a_held_sos_reaches_the_security_company_with_the_location(
     assert detail["packet"]["location"]["latitude"] == pytest.approx(33.4996)
 
 
-def test_the_app_is_korean_by_default_and_refuses_other_roles(
+def test_the_app_is_korean_by_default_switches_language_and_refuses_other_roles(
     world: World, live_hub: LiveHub, page: Any
 ) -> None:
     page.goto("/login")
     assert page.locator("html").get_attribute("lang") == "ko"
+    shoot(page, "login")
+    page.get_by_label("아이디").fill("victim_a")
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_url("**/app")
+    page.get_by_text("현재 알림이 없습니다.").wait_for()
+    assert page.get_by_role("button", name="길게 눌러 긴급 신고 (SOS)").is_visible()
+    shoot(page, "victim-app-ko")
+    page.get_by_role("link", name="English").click()
+    page.get_by_text("No alerts right now.").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto("/app")  # the choice is remembered
+    page.get_by_text("No alerts right now.").wait_for()
+    page.get_by_role("link", name="한국어").click()
+    page.get_by_text("현재 알림이 없습니다.").wait_for()
+    page.get_by_role("button", name="로그아웃").click()
+    page.wait_for_url("**/login")
     page.get_by_label("아이디").fill("security_a")
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()

@@ -9,6 +9,10 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+# Open real-time streams never end by themselves: on shutdown they get this long, then are
+# closed (their clients reconnect, to another replica in a cluster).
+SHUTDOWN_GRACE = 3
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -27,7 +31,13 @@ class BackgroundHub:
 
     def start(self) -> None:
         self.app = self.app_factory()  # type: ignore[operator]
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="hub", daemon=True)
         self.thread.start()

@@ -26,7 +26,13 @@ STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "safewatch_lang"
-HOME = {Role.protected_person: "/app"}
+HOME = {
+    Role.protected_person: "/app",
+    Role.security_operator: "/console",
+    Role.dispatcher: "/console",
+    Role.admin: "/console",
+}
+CONSOLE_ROLES = (Role.security_operator, Role.dispatcher, Role.admin)
 
 
 def _lang(request: Request, user: User | None = None) -> Lang:
@@ -124,6 +130,22 @@ def victim_app(request: Request, session: SessionDep) -> Response:
     if user is None or user.role is not Role.protected_person:
         return RedirectResponse("/login", status_code=303)
     return _page(request, "app.html", _lang(request, user), user_name=user.full_name)
+
+
+@router.get("/console")
+def console(request: Request, session: SessionDep) -> Response:
+    """The security company's and the 112 centre's console: the live queue (the API gives each
+    role its own) and one incident's page with that role's actions."""
+    user = _signed_in(request, session)
+    if user is None or user.role not in CONSOLE_ROLES:
+        return RedirectResponse("/login", status_code=303)
+    return _page(
+        request,
+        "console.html",
+        _lang(request, user),
+        user_name=user.full_name,
+        role=user.role.value,
+    )
 
 
 @router.get("/app/sw.js")

@@ -49,6 +49,11 @@
     } else {
       $("alert-clip-coming").hidden = !packet.clip_pending;
     }
+    const steps = [t["step.open"]];
+    if (incident.guard_unit) steps.push(`${t["step.dispatched"]}: ${incident.guard_unit}`);
+    if (incident.status === "on_scene") steps.push(t["step.on_scene"]);
+    if (incident.police_status !== "none") steps.push(t[`police.${incident.police_status}`]);
+    $("steps").replaceChildren(...steps.map((s) => Object.assign(document.createElement("li"), { textContent: s })));
     if (isNew) {
       $("ack").hidden = false; $("acked").hidden = true;
       $("alert").scrollIntoView({ behavior: "smooth" });

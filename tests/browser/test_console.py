@@ -1,0 +1,114 @@
+"""The security console and the 112 console in a real browser, beside the victim's app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import shoot
+from tests.browser.test_victim_app import _sign_in
+from tests.live import LiveHub
+from tests.world import PASSWORD, World
+
+V1 = "/api/v1"
+
+
+@pytest.fixture
+def consoles(chromium: Any, live_hub: LiveHub) -> Any:
+    """Opens signed-in consoles; closes them (and their live streams) after the test."""
+    contexts: list[Any] = []
+
+    def open_console(user: str) -> Any:
+        context = chromium.new_context(
+            base_url=live_hub.url, viewport={"width": 1280, "height": 900}
+        )
+        contexts.append(context)
+        return _console(context.new_page(), user)
+
+    yield open_console
+    for context in contexts:
+        context.close()
+
+
+def _console(page: Any, user: str) -> Any:
+    page.goto("/login?lang=en")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/console")
+    return page
+
+
+@pytest.fixture
+def phone(chromium: Any, live_hub: LiveHub) -> Any:
+    context = chromium.new_context(
+        base_url=live_hub.url,
+        geolocation={"latitude": 33.4996, "longitude": 126.5312},
+        permissions=["geolocation"],
+        viewport={"width": 412, "height": 915},
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_sos_appears_on_the_console_without_reload_and_the_dispatch_reaches_the_victim(
+    world: World, consoles: Any, phone: Any
+) -> None:
+    console = consoles("security_a")
+    console.get_by_text("No open incidents.").wait_for()
+    _sign_in(phone, "victim_a")
+    phone.locator("#sos").focus()
+    phone.keyboard.press("Enter")  # the keyboard path of the SOS button
+    phone.get_by_text("SOS sent. Help is on its way.").wait_for(timeout=5000)
+
+    row = console.locator("#queue button").first
+    row.wait_for(timeout=5000)  # arrived over the stream: the page was not reloaded
+    assert "SOS" in row.inner_text()
+    row.click()
+    console.get_by_text("Person A · 010-1111-0001 · A street 1, Jeju").wait_for()
+    assert "33.49960, 126.53120" in console.locator("#d-location").inner_text()
+    console.get_by_role("button", name="Claim").click()
+    console.get_by_label("Guard unit").fill("Halla guard team 2")
+    console.get_by_role("button", name="Dispatch guards").click()
+    console.locator("#d-timeline li[data-kind=guards_dispatched]").wait_for()
+    assert "guards dispatched" in console.locator("#d-timeline").inner_text()
+    assert not console.get_by_role("button", name="Accept").is_visible()  # 112's, not theirs
+    shoot(console, "security-console")
+
+    # The victim's app shows the dispatch, pushed over the stream.
+    phone.locator("#steps").get_by_text("Guards dispatched: Halla guard team 2").wait_for(
+        timeout=5000
+    )
+    assert "Police requested" in phone.locator("#steps").inner_text()
+
+    # The 112 console sees the police request and takes it.
+    dispatch = consoles("dispatcher")
+    dispatch.locator("#queue button").first.click()
+    dispatch.get_by_role("button", name="Accept").click()
+    dispatch.locator("#d-timeline li[data-kind=police_accepted]").wait_for()
+    assert not dispatch.get_by_role("button", name="Dispatch guards").is_visible()
+    phone.locator("#steps").get_by_text("112 has taken it").wait_for(timeout=5000)
+    shoot(dispatch, "112-console")
+    shoot(phone, "victim-app-dispatched")
+
+
+def test_a_security_operator_cannot_open_another_companys_incident(
+    world: World, consoles: Any
+) -> None:
+    watch = world.device("smartwatch", "W-B", side="b")
+    r = world.client.post(f"{V1}/device/sos", json={}, headers={"Authorization": f"Bearer {watch}"})
+    assert r.status_code == 201, r.text
+    other = r.json()["id"]
+    console = consoles("security_a")
+    console.get_by_text("No open incidents.").wait_for()  # B's SOS is not in A's queue
+    status = console.evaluate(
+        "async (id) => (await fetch(`/api/v1/incidents/${id}`)).status", other
+    )
+    assert status == 403
+    # A change with only the cookie (as a forged cross-site form would send) is refused.
+    forged = console.evaluate(
+        "async (id) => (await fetch(`/api/v1/incidents/${id}/claim`, {method: 'POST'})).status",
+        other,
+    )
+    assert forged == 403

@@ -43,6 +43,7 @@ DELETE /api/v1/cases/{{case_id}}/allowed-people/{{person_id}} | admin caseworker
 POST /api/v1/cases/{{case_id}}/allowed-people/{{person_id}}/photos | admin caseworker officer
 GET /api/v1/cases/{{case_id}}/audit | admin caseworker officer
 GET /api/v1/risk/checklist | admin caseworker officer
+POST /api/v1/risk/suggestion | admin caseworker officer
 POST /api/v1/cases/{{case_id}}/assessments | admin officer
 GET /api/v1/cases/{{case_id}}/assessments | admin caseworker officer
 POST /api/v1/cases/{{case_id}}/measures | admin caseworker officer

@@ -248,3 +248,17 @@ def test_person_and_offender_details_can_change(world: World) -> None:
     assert r.status_code == 200 and r.json()["description"] == "now has a beard"
     trail = world.get("officer_a", f"{url}/audit", params={"action": "update"}).json()["items"]
     assert any(e["entity"] == "protected_person" and "address" in e["reason"] for e in trail)
+
+
+def test_the_checklist_suggestion_is_shown_before_deciding(world: World) -> None:
+    from tests.world import answers
+
+    r = world.post("officer_a", "/api/v1/risk/suggestion", {"answers": answers("threats_to_kill")})
+    assert r.status_code == 200, r.text
+    suggestion = r.json()
+    assert suggestion["level"] == "very_high"
+    assert "ai_cctv" in suggestion["required_measures"]
+    r = world.post("officer_a", "/api/v1/risk/suggestion", {"answers": answers()})
+    assert r.json()["level"] == "normal" and "ai_cctv" not in r.json()["required_measures"]
+    r = world.post("officer_a", "/api/v1/risk/suggestion", {"answers": {"threats_to_kill": True}})
+    assert r.status_code == 422 and "every question must be answered" in r.json()["detail"]

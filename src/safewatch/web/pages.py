@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -30,8 +31,11 @@ HOME = {
     Role.protected_person: "/app",
     Role.security_operator: "/console",
     Role.dispatcher: "/console",
-    Role.admin: "/console",
+    Role.admin: "/cases",
+    Role.officer: "/cases",
+    Role.caseworker: "/cases",
 }
+CASE_ROLES = (Role.officer, Role.caseworker, Role.admin)
 CONSOLE_ROLES = (Role.security_operator, Role.dispatcher, Role.admin)
 
 
@@ -146,6 +150,33 @@ def console(request: Request, session: SessionDep) -> Response:
         user_name=user.full_name,
         role=user.role.value,
     )
+
+
+def _staff_page(request: Request, session: SessionDep, name: str, **context: object) -> Response:
+    user = _signed_in(request, session)
+    if user is None or user.role not in CASE_ROLES:
+        return RedirectResponse("/login", status_code=303)
+    return _page(
+        request,
+        name,
+        _lang(request, user),
+        user_name=user.full_name,
+        role=user.role.value,
+        **context,
+    )
+
+
+@router.get("/cases")
+def case_list(request: Request, session: SessionDep) -> Response:
+    """Officers' and caseworkers' case list (their agency's cases, from the API)."""
+    return _staff_page(request, session, "cases.html")
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, session: SessionDep, case_id: uuid.UUID) -> Response:
+    """One case: persons, offender, orders, the risk assessment form with the suggested level,
+    required and in-place measures, incidents, and who viewed it."""
+    return _staff_page(request, session, "case.html", case_id=str(case_id))
 
 
 @router.get("/app/sw.js")

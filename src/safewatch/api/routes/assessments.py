@@ -6,7 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from safewatch.api.deps import STAFF, SessionDep, allow
-from safewatch.cases.risk import CHECKLIST
+from safewatch.cases.measures import LEVEL_MEASURES, MeasureKind
+from safewatch.cases.risk import CHECKLIST, AssessmentError, RiskLevel, suggest_level
+from safewatch.core.errors import Invalid
 from safewatch.core.roles import Role
 from safewatch.schemas.cases import (
     AssessmentIn,
@@ -14,6 +16,7 @@ from safewatch.schemas.cases import (
     AssessmentResult,
     QuestionPublic,
 )
+from safewatch.schemas.common import Schema
 from safewatch.services import cases, measures
 from safewatch.services.context import Caller
 
@@ -23,6 +26,30 @@ router = APIRouter(tags=["risk assessment"])
 @router.get("/risk/checklist")
 def checklist(_caller: Annotated[Caller, allow(*STAFF)]) -> list[QuestionPublic]:
     return [QuestionPublic.model_validate(q) for q in CHECKLIST]
+
+
+class SuggestionIn(Schema):
+    answers: dict[str, bool]
+
+
+class SuggestionPublic(Schema):
+    score: int
+    level: RiskLevel
+    required_measures: list[MeasureKind]
+
+
+@router.post("/risk/suggestion")
+def suggestion(_caller: Annotated[Caller, allow(*STAFF)], data: SuggestionIn) -> SuggestionPublic:
+    """What the checklist suggests, before the officer decides (the form shows it live)."""
+    try:
+        suggested = suggest_level(data.answers)
+    except AssessmentError as exc:
+        raise Invalid(str(exc)) from exc
+    return SuggestionPublic(
+        score=suggested.score,
+        level=suggested.level,
+        required_measures=sorted(LEVEL_MEASURES[suggested.level]),
+    )
 
 
 @router.post("/cases/{case_id}/assessments", status_code=201)

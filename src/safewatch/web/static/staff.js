@@ -1,0 +1,101 @@
+// Officers' and caseworkers' pages: the case list, and one case with its risk assessment.
+"use strict";
+(() => {
+  const { lang, t, page, caseId } = window.SAFEWATCH;
+  const $ = (id) => document.getElementById(id);
+  const api = (path, options = {}) =>
+    fetch(`/api/v1${path}`, {
+      credentials: "same-origin",
+      ...options,
+      headers: { "X-Safewatch-App": "1", "Content-Type": "application/json", ...(options.headers || {}) },
+    });
+  const locale = lang === "ko" ? "ko-KR" : "en-GB";
+  const day = (iso) => (iso ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "Asia/Seoul" }).format(new Date(iso)) : "—");
+  const moment = (iso) => new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short", timeZone: "Asia/Seoul" }).format(new Date(iso));
+  const level = (l) => t[`level.${l || "none"}`];
+  const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
+
+  async function caseList() {
+    const r = await api("/cases?size=200");
+    if (!r.ok) return;
+    const rows = (await r.json()).items.map((c) => {
+      const tr = document.createElement("tr");
+      const link = Object.assign(document.createElement("a"), { href: `/cases/${c.id}`, textContent: c.reference });
+      const cells = [link, c.person_name, level(c.risk_level), day(c.review_due_on), c.reassessment_due || ""];
+      for (const value of cells) {
+        const td = document.createElement("td");
+        td.append(value);
+        tr.append(td);
+      }
+      return tr;
+    });
+    $("cases").tBodies[0].replaceChildren(...rows);
+  }
+
+  let questions = [];
+  async function casePage() {
+    const r = await api(`/cases/${caseId}`);
+    if (!r.ok) return;
+    const c = await r.json();
+    $("c-ref").textContent = c.reference;
+    $("c-level").textContent = level(c.risk_level);
+    $("c-due").textContent = c.reassessment_due ? `${t.needs}: ${c.reassessment_due}` : `${t.review_due}: ${day(c.review_due_on)}`;
+    const p = c.protected_person;
+    $("c-person").textContent = `${p.full_name} · ${p.phone} · ${p.address}`;
+    $("c-household").replaceChildren(...p.household.map((m) => item(`${m.full_name} (${m.relation})`)));
+    $("c-offenders").replaceChildren(...c.offenders.map((o) =>
+      item(`${o.full_name} — ${o.description} · ${o.orders.map((x) => `${x.kind} ${day(x.starts_on)}–${day(x.ends_on)}`).join(", ")}`)));
+    $("m-required").replaceChildren(...c.missing_measures.map((k) => {
+      const li = item(t[`measure.${k}`] || k);
+      li.dataset.kind = k;
+      return li;
+    }));
+    $("m-in-place").replaceChildren(...c.measures.filter((m) => m.status === "in_place").map((m) => item(t[`measure.${m.kind}`] || m.kind)));
+    if (c.risk_level) $("decided").value = c.risk_level;
+    const incidents = await api(`/incidents?case_id=${caseId}&open_only=false`);
+    if (incidents.ok) $("c-incidents").replaceChildren(...(await incidents.json()).items.map((i) =>
+      item(`${moment(i.created_at)} · ${i.reference} · ${t[`type.${i.type}`] || i.type} · ${i.status}`)));
+    const audit = await api(`/cases/${caseId}/audit?size=20`);
+    if (audit.ok) $("c-audit").replaceChildren(...(await audit.json()).items.map((e) =>
+      item(`${moment(e.at)} · ${e.actor_role} · ${e.action} · ${e.reason}`)));
+  }
+
+  async function buildForm() {
+    const r = await api("/risk/checklist");
+    if (!r.ok) return;
+    questions = await r.json();
+    $("questions").replaceChildren(...questions.map((q) => {
+      const label = document.createElement("label");
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", name: q.key });
+      box.addEventListener("change", suggest);
+      label.append(box, ` ${lang === "ko" ? q.text_ko : q.text_en}`);
+      return label;
+    }));
+    suggest();
+  }
+  const answers = () => Object.fromEntries(questions.map((q) => [q.key, document.querySelector(`input[name=${q.key}]`).checked]));
+  async function suggest() {
+    const r = await api("/risk/suggestion", { method: "POST", body: JSON.stringify({ answers: answers() }) });
+    if (!r.ok) return;
+    const s = await r.json();
+    $("suggested").textContent = `${level(s.level)} (${t.score} ${s.score})`;
+    $("suggested").dataset.level = s.level;
+    $("decided").value = s.level;
+  }
+  async function save(event) {
+    event.preventDefault();
+    const body = { answers: answers(), decided_level: $("decided").value };
+    if ($("override").value.trim()) body.override_reason = $("override").value.trim();
+    const r = await api(`/cases/${caseId}/assessments`, { method: "POST", body: JSON.stringify(body) });
+    const result = await r.json();
+    $("assess-result").textContent = r.ok ? t.saved : result.detail;
+    $("assess-result").className = r.ok ? "" : "error";
+    if (r.ok) casePage();
+  }
+
+  if (page === "cases") caseList();
+  if (page === "case") {
+    casePage();
+    if (!document.getElementById("assess").closest("[hidden]")) { buildForm(); $("assess").addEventListener("submit", save); }
+  }
+})();

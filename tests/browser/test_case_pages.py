@@ -1,0 +1,56 @@
+"""Officers' case pages in a real browser: the checklist suggests a level as it is filled in,
+the decision changes the required measures on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import shoot
+from tests.live import LiveHub
+from tests.world import PASSWORD, World
+
+
+@pytest.fixture
+def desk(chromium: Any, live_hub: LiveHub) -> Any:
+    context = chromium.new_context(base_url=live_hub.url, viewport={"width": 1280, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def test_an_officer_changes_the_risk_level_and_sees_the_measures_change(
+    world: World, desk: Any
+) -> None:
+    desk.goto("/login?lang=en")
+    desk.get_by_label("Username").fill("officer_a")
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    desk.wait_for_url("**/cases")
+    desk.get_by_role("link", name="TT-2026-0001").click()  # case A (B's is not listed)
+    desk.wait_for_url("**/cases/*")
+    assert desk.get_by_role("link", name="TT-2026-0002").count() == 0
+    desk.locator("#suggested").get_by_text("Normal").wait_for()
+
+    desk.get_by_label("Has the offender threatened to kill?").check()
+    desk.locator("#suggested").get_by_text("Very high").wait_for()
+    desk.get_by_role("button", name="Save assessment").click()
+    desk.get_by_text("Saved.").wait_for()
+    required = desk.locator("#m-required")
+    required.get_by_text("AI CCTV").wait_for()
+    assert "Smartwatch" in required.inner_text()
+    assert "Very high" in desk.locator("#c-level").inner_text()
+    shoot(desk, "case-page")
+
+    # Lowered: what the old level needed and the new one does not is no longer listed.
+    desk.get_by_label("Has the offender threatened to kill?").uncheck()
+    desk.locator("#suggested").get_by_text("Normal").wait_for()
+    desk.get_by_role("button", name="Save assessment").click()
+    desk.locator("#c-level").get_by_text("Normal").wait_for()
+    assert "AI CCTV" not in required.inner_text()
+    assert "Tailored patrols" in required.inner_text()
+    # Deciding against the suggestion needs a reason, which the page shows.
+    desk.get_by_label("Decided level").select_option("high")
+    desk.get_by_role("button", name="Save assessment").click()
+    desk.locator("#assess-result.error").wait_for()
+    assert "reason" in desk.locator("#assess-result").inner_text()

@@ -119,7 +119,9 @@
     const mine = await r.json();
     $("guidance").replaceChildren(...mine.guidance.map((g) => Object.assign(document.createElement("li"), { textContent: g })));
     $("measures").replaceChildren(...mine.measures.map((m) =>
-      Object.assign(document.createElement("li"), { textContent: `${m.kind} — ${m.status}` })));
+      Object.assign(document.createElement("li"), {
+        textContent: `${t[`measure.${m.kind}`] || m.kind} — ${t[`status.${m.status}`] || m.status}`,
+      })));
   }
 
   // --- Lock-screen alerts (Web Push) -------------------------------------------------------

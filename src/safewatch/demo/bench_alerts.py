@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -318,6 +318,24 @@ async def _run(
         await _sos_phase(url, [p[0] for p in pairs], sos_presses, bench)
 
 
+def _in_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run on a fresh event loop in its own thread: the caller may already have one running
+    (a test session with a browser driver, a notebook)."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(make())
+        except BaseException as exc:  # handed back to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="bench-clients")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def _wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -376,7 +394,7 @@ def bench_alerts(
             return float(times.user + times.system)
 
         bench = AlertBench(clients, cases, rate, seconds)
-        asyncio.run(_run(url, bench, sos_presses, cpu_seconds))
+        _in_own_loop(lambda: _run(url, bench, sos_presses, cpu_seconds))
         return bench
     finally:
         if proc is not None:

@@ -2,13 +2,7 @@
 "use strict";
 (() => {
   const { lang, t } = window.SAFEWATCH;
-  const $ = (id) => document.getElementById(id);
-  const api = (path, options = {}) =>
-    fetch(`/api/v1${path}`, {
-      credentials: "same-origin",
-      ...options,
-      headers: { "X-Safewatch-App": "1", "Content-Type": "application/json", ...(options.headers || {}) },
-    });
+  const { $, api } = window.sw;
   const when = (iso) =>
     new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { timeStyle: "medium", timeZone: "Asia/Seoul" })
       .format(new Date(iso));

@@ -2,13 +2,7 @@
 "use strict";
 (() => {
   const { lang, t, page, caseId } = window.SAFEWATCH;
-  const $ = (id) => document.getElementById(id);
-  const api = (path, options = {}) =>
-    fetch(`/api/v1${path}`, {
-      credentials: "same-origin",
-      ...options,
-      headers: { "X-Safewatch-App": "1", "Content-Type": "application/json", ...(options.headers || {}) },
-    });
+  const { $, api } = window.sw;
   const locale = lang === "ko" ? "ko-KR" : "en-GB";
   const day = (iso) => (iso ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "Asia/Seoul" }).format(new Date(iso)) : "—");
   const moment = (iso) => new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short", timeZone: "Asia/Seoul" }).format(new Date(iso));

@@ -104,6 +104,8 @@ GET /api/v1/stream | {ALL}
 GET /api/v1/push/key | {ALL}
 POST /api/v1/me/push-subscriptions | {ALL}
 DELETE /api/v1/me/push-subscriptions | {ALL}
+GET /api/v1/stats/response-times | admin caseworker officer security_operator
+GET /api/v1/stats/cameras | admin caseworker officer security_operator
 GET /healthz | public
 """
 

@@ -54,3 +54,31 @@ def test_an_officer_changes_the_risk_level_and_sees_the_measures_change(
     desk.get_by_role("button", name="Save assessment").click()
     desk.locator("#assess-result.error").wait_for()
     assert "reason" in desk.locator("#assess-result").inner_text()
+
+
+def test_the_dashboard_draws_response_times_and_camera_health(world: World, desk: Any) -> None:
+    watch = world.device("smartwatch", "W-1")
+    world.device("camera", "CAM-A1")
+    r = world.client.post(
+        "/api/v1/device/sos", json={}, headers={"Authorization": f"Bearer {watch}"}
+    )
+    incident = r.json()["id"]
+    for path, body in (("claim", {}), ("dispatch", {"unit": "team 1"}), ("arrive", {})):
+        assert (
+            world.post("security_a", f"/api/v1/incidents/{incident}/{path}", body).status_code
+            == 200
+        )
+    desk.goto("/login?lang=en")
+    desk.get_by_label("Username").fill("officer_a")
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    desk.wait_for_url("**/cases")
+    desk.get_by_role("link", name="Dashboard").click()
+    desk.wait_for_url("**/dashboard")
+    desk.locator("#open-count").get_by_text("1").wait_for()
+    bars = desk.locator("#by-week svg rect.bar")
+    bars.first.wait_for()
+    assert bars.count() == 3  # acknowledged, dispatched, on scene for the one week
+    assert desk.locator("#by-site svg text.lbl", has_text="TT-2026-0001").count() == 1
+    desk.locator("#cameras tr[data-state='never seen']").get_by_text("CAM-A1").wait_for()
+    shoot(desk, "dashboard")

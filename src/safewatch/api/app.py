@@ -30,6 +30,7 @@ from safewatch.api.routes import (
     measures,
     push,
     registry,
+    stats,
     stream,
     support,
     users,
@@ -60,6 +61,7 @@ ROUTERS = (
     incidents,
     push,
     stream,
+    stats,
 )
 
 

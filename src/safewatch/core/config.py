@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-development-only"
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     alert_policy_file: Path | None = Field(
         None, description="YAML routing policy; empty means the programme's default."
     )
+    timezone: str = Field("Asia/Seoul", description="The region's time zone (weeks, days).")
     watch_silent_minutes: int = Field(
         30, ge=1, le=24 * 60, description="A very-high case's smartwatch silent this long alerts."
     )
@@ -67,6 +69,15 @@ class Settings(BaseSettings):
     emergency_webhook_secret: str = Field(
         "", description="Shared secret that signs webhook packets (HMAC-SHA256)."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def verify_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul)") from exc
+        return value
 
     @model_validator(mode="after")
     def verify_secret_key(self) -> Settings:

@@ -53,7 +53,8 @@ def get_case(
     return case
 
 
-def _scope_filter(caller: Caller) -> ColumnElement[bool]:
+def scope_filter(caller: Caller) -> ColumnElement[bool]:
+    """The cases a caller may list (SQL condition on Case)."""
     match caller.role:
         case Role.admin:
             return true()
@@ -76,7 +77,7 @@ def list_cases(
     risk_level: str | None = None,
     open_only: bool = True,
 ) -> tuple[list[Case], int]:
-    where = [_scope_filter(caller)]
+    where = [scope_filter(caller)]
     if risk_level:
         where.append(Case.risk_level == risk_level)
     if open_only:

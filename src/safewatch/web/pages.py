@@ -179,6 +179,21 @@ def case_page(request: Request, session: SessionDep, case_id: uuid.UUID) -> Resp
     return _staff_page(request, session, "case.html", case_id=str(case_id))
 
 
+@router.get("/dashboard")
+def dashboard(request: Request, session: SessionDep) -> Response:
+    """Open incidents, response times per week and per site as charts, camera health."""
+    user = _signed_in(request, session)
+    if user is None or user.role not in (*CASE_ROLES, Role.security_operator):
+        return RedirectResponse("/login", status_code=303)
+    return _page(
+        request,
+        "dashboard.html",
+        _lang(request, user),
+        user_name=user.full_name,
+        role=user.role.value,
+    )
+
+
 @router.get("/app/sw.js")
 def service_worker() -> FileResponse:
     """At the app's own path, so its scope is the app (shows lock-screen notifications)."""

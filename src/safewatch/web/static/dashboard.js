@@ -1,0 +1,61 @@
+// The dashboard: response times as grouped bar charts (plain SVG), camera health.
+"use strict";
+(() => {
+  const { lang, t } = window.SAFEWATCH;
+  const { $, api } = window.sw;
+  const SVG = "http://www.w3.org/2000/svg";
+  const SERIES = [["to_acknowledged_s", "ack"], ["to_dispatched_s", "dispatch"], ["to_on_scene_s", "scene"]];
+  const node = (name, attrs, text) => {
+    const el = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    if (text !== undefined) el.textContent = text;
+    return el;
+  };
+
+  // One group of bars per row (a week or a site); each bar labelled with its value.
+  function groupedBars(figure, rows, series) {
+    if (!rows.length) { figure.textContent = t.no_data; return; }
+    const max = Math.max(1, ...rows.flatMap((r) => series.map(([key]) => r[key] || 0)));
+    const barW = series.length === 1 ? 60 : 18, gap = 14, height = 180, top = 16, bottom = 40;
+    const groupW = series.length * barW + gap;
+    const svg = node("svg", { width: rows.length * groupW + 40, height: height + top + bottom, role: "img" });
+    rows.forEach((row, i) => {
+      const x0 = 30 + i * groupW;
+      series.forEach(([key, css], j) => {
+        const value = row[key];
+        if (value == null) return;
+        const h = Math.max(1, (value / max) * height);
+        const bar = node("rect", { x: x0 + j * barW, y: top + height - h, width: barW - 3, height: h, class: `bar ${css}` });
+        bar.append(node("title", {}, `${row.group}: ${value} s`));
+        svg.append(bar, node("text", { x: x0 + j * barW + (barW - 3) / 2, y: top + height - h - 3, "text-anchor": "middle", class: "val" }, String(Math.round(value))));
+      });
+      svg.append(node("text", { x: x0 + (series.length * barW) / 2, y: top + height + 16, "text-anchor": "middle", class: "lbl" }, row.group));
+      svg.append(node("text", { x: x0 + (series.length * barW) / 2, y: top + height + 32, "text-anchor": "middle", class: "lbl" }, `n=${row.incidents}`));
+    });
+    figure.replaceChildren(svg);
+  }
+
+  async function load() {
+    const r = await api("/stats/response-times?weeks=12");
+    if (r.ok) {
+      const data = await r.json();
+      $("open-count").textContent = new Intl.NumberFormat(lang === "ko" ? "ko-KR" : "en-GB").format(data.open_incidents);
+      groupedBars($("by-week"), data.by_week, SERIES);
+      groupedBars($("by-site"), data.by_site, SERIES);
+    }
+    const c = await api("/stats/cameras");
+    if (c.ok) {
+      const cameras = await c.json();
+      const states = ["ok", "late", "offline", "never seen"];
+      const counts = states.map((s) => ({ group: t[`state.${s}`], incidents: cameras.filter((x) => x.state === s).length }));
+      groupedBars($("camera-chart"), counts.map((x) => ({ ...x, count: x.incidents })), [["count", "ack"]]);
+      $("cameras").tBodies[0].replaceChildren(...cameras.map((cam) => {
+        const tr = document.createElement("tr");
+        for (const v of [cam.serial, cam.case_reference || "", t[`state.${cam.state}`], cam.note]) tr.append(Object.assign(document.createElement("td"), { textContent: v }));
+        tr.dataset.state = cam.state;
+        return tr;
+      }));
+    }
+  }
+  load();
+})();

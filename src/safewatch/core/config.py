@@ -13,6 +13,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET_KEY = "change-me-development-only"
 
 
+def known_timezone(value: str) -> str:
+    """A time zone name the system knows (for the hub's and the site files' settings)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone '{value}'") from exc
+    return value
+
+
 class Environment(StrEnum):
     development = "development"
     test = "test"
@@ -73,11 +82,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def verify_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul)") from exc
-        return value
+        return known_timezone(value)
 
     @model_validator(mode="after")
     def verify_secret_key(self) -> Settings:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from safewatch.core.config import known_timezone
 
 Point = tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]]
 
@@ -168,11 +170,7 @@ class SiteConfig(Strict):
     @field_validator("timezone")
     @classmethod
     def verify_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone '{value}'") from exc
-        return value
+        return known_timezone(value)
 
     @field_validator("cameras")
     @classmethod

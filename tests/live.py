@@ -55,9 +55,3 @@ class LiveHub(BackgroundHub):
 
     def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
         super().__init__(lambda: create_app(settings, factory))
-
-    def app_bus_subscribers(self) -> int:
-        """Open real-time streams on this hub."""
-        assert self.app is not None
-        count: int = self.app.state.alerting.bus.subscribers
-        return count

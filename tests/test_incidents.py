@@ -24,6 +24,7 @@ from safewatch.alerts.policy import RoutingPolicy, load_policy
 from safewatch.api.app import create_app
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.config import Settings
+from safewatch.demo.listener import StreamListener
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
 from tests.conftest import Clock
 from tests.live import LiveHub, event, jpeg, tiny_mp4
@@ -443,49 +444,29 @@ def test_not_the_offender_at_resolution_tightens_the_camera(world: World, camera
 def test_a_connected_victim_receives_the_alert_then_the_clip_link(
     world: World, camera: str, live_hub: LiveHub, tmp_path: Path
 ) -> None:
-    received: list[tuple[str, dict[str, Any]]] = []
-    connected = threading.Event()
-
-    def listen() -> None:
-        with (
-            httpx.Client(base_url=live_hub.url, timeout=30) as http,
-            http.stream("GET", f"{V1}/stream", headers=world.h("victim_a")) as response,
-        ):
-            connected.set()
-            kind = ""
-            for line in response.iter_lines():
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: "):
-                    received.append((kind, json.loads(line[6:])))
-                    if kind == "update" and received[-1][1]["clip_url"]:
-                        return
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    assert connected.wait(10)
-    with httpx.Client(base_url=live_hub.url) as http:
-        # The stream is subscribed once the first bytes arrived; give it a moment.
-        deadline = 50
-        while not live_hub.app_bus_subscribers() and deadline:
-            threading.Event().wait(0.1)
-            deadline -= 1
-        event_id = _send(http, camera, type_="intrusion", track=4)
-        clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
-        r = http.put(
-            f"{V1}/device/events/{event_id}/clip",
-            content=clip,
-            headers={"Authorization": f"Bearer {camera}", "Content-Type": "video/mp4"},
-        )
-        assert r.status_code == 200
-        listener.join(30)
-        assert not listener.is_alive(), f"no clip update; got {[k for k, _ in received]}"
-        alert = next(p for k, p in received if k == "alert")
-        assert alert["incident"]["type"] == "intrusion" and alert["recipient"] == "victim"
-        assert alert["clip_url"] is None and alert["clip_pending"] is True
-        update = received[-1][1]
-        played = http.get(update["clip_url"])
-        assert played.status_code == 200 and played.content == clip
+    token = world.tokens["victim_a"]
+    phone = StreamListener(live_hub.url, token, "victim phone").start()  # subscribed on return
+    try:
+        with httpx.Client(base_url=live_hub.url) as http:
+            event_id = _send(http, camera, type_="intrusion", track=4)
+            clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
+            r = http.put(
+                f"{V1}/device/events/{event_id}/clip",
+                content=clip,
+                headers={"Authorization": f"Bearer {camera}", "Content-Type": "video/mp4"},
+            )
+            assert r.status_code == 200
+            alert = phone.wait_for(lambda n: n.kind == "alert", 30)
+            assert alert is not None, "no alert reached the phone"
+            assert alert.data["incident"]["type"] == "intrusion"
+            assert alert.data["recipient"] == "victim"
+            assert alert.data["clip_url"] is None and alert.data["clip_pending"] is True
+            update = phone.wait_for(lambda n: n.kind == "update" and bool(n.data["clip_url"]), 30)
+            assert update is not None, f"no clip update; got {[n.kind for n in phone.received]}"
+            played = http.get(update.data["clip_url"])
+            assert played.status_code == 200 and played.content == clip
+    finally:
+        phone.close()
 
 
 def test_a_silent_watch_at_a_very_high_case_alerts_once_per_silence(

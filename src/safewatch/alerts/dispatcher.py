@@ -81,6 +81,7 @@ class AlertDispatcher:
         self.links, self.clock = links, clock
         self.watch_silent_after = watch_silent_after
         self._next_sweep: datetime | None = None
+        self._next_escalation: datetime | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -135,7 +136,12 @@ class AlertDispatcher:
             return incidents.silent_watches(session, self.routing, now, self.watch_silent_after)
 
     def escalate_due(self) -> int:
+        """Deadlines are whole seconds: look at most once a second, not on every wake (each
+        new event wakes the loop; this transaction need not run per event)."""
         now = self.clock()
+        if self._next_escalation is not None and now < self._next_escalation:
+            return 0
+        self._next_escalation = now + timedelta(seconds=1)
         with transaction(self.factory) as session:
             rows = list(session.scalars(incidents.due_deadlines(now)))
             chain = self.routing.policy.escalation

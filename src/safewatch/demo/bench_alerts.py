@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import psutil
 from safewatch.bus.messages import CameraEvent
 from safewatch.core.config import Settings
 from safewatch.demo.seed import DEMO_PASSWORD
-from safewatch.demo.server import free_port
+from safewatch.demo.server import Dispatch112, free_port
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
 
@@ -217,22 +216,9 @@ async def _one_event(
         bench.send_errors += 1
 
 
-class _Dispatch112(BaseHTTPRequestHandler):
-    """The 112 dispatch system standing in: when each incident's packet arrived."""
-
-    arrivals: dict[str, float] = {}  # noqa: RUF012
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        _Dispatch112.arrivals.setdefault(json.loads(body)["incident"]["id"], time.time())
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-async def _sos_phase(url: str, victims: list[str], presses: int, bench: AlertBench) -> None:
+async def _sos_phase(
+    url: str, victims: list[str], presses: int, bench: AlertBench, receiver: Dispatch112
+) -> None:
     """Victims press SOS one after another; when does the security console see each, and
     when does the 112 system's webhook receive it?"""
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
@@ -275,13 +261,13 @@ async def _sos_phase(url: str, victims: list[str], presses: int, bench: AlertBen
             incident_id = r.json()["incident"]["id"]
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and (
-                incident_id not in seen or incident_id not in _Dispatch112.arrivals
+                incident_id not in seen or incident_id not in receiver.arrivals
             ):
                 await asyncio.sleep(0.001)
             if incident_id in seen:
                 bench.sos_console_ms.append((seen[incident_id] - start) * 1000)
-            if incident_id in _Dispatch112.arrivals:
-                bench.sos_webhook_ms.append((_Dispatch112.arrivals[incident_id] - start) * 1000)
+            if incident_id in receiver.arrivals:
+                bench.sos_webhook_ms.append((receiver.arrivals[incident_id] - start) * 1000)
             # The same person's next press would join this SOS: resolve it first.
             await http.post(
                 f"{V1}/incidents/{incident_id}/resolve",
@@ -293,7 +279,11 @@ async def _sos_phase(url: str, victims: list[str], presses: int, bench: AlertBen
 
 
 async def _run(
-    url: str, bench: AlertBench, sos_presses: int, cpu_seconds: Callable[[], float]
+    url: str,
+    bench: AlertBench,
+    sos_presses: int,
+    cpu_seconds: Callable[[], float],
+    receiver: Dispatch112,
 ) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         pairs = await _setup(http, bench.cases)
@@ -315,7 +305,7 @@ async def _run(
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
     if sos_presses:
-        await _sos_phase(url, [p[0] for p in pairs], sos_presses, bench)
+        await _sos_phase(url, [p[0] for p in pairs], sos_presses, bench, receiver)
 
 
 def _in_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -361,6 +351,7 @@ def bench_alerts(
     and cameras are this process."""
     root = Path(tempfile.mkdtemp(prefix="safewatch-bench-"))
     proc: subprocess.Popen[bytes] | None = None
+    receiver = Dispatch112()
     try:
         settings = Settings(data_dir=root / "var", web_push=False)
         settings.data_dir.mkdir(parents=True)
@@ -371,15 +362,12 @@ def bench_alerts(
         with transaction(factory) as session:
             demo_seed.seed(session)
         port = free_port()
-        _Dispatch112.arrivals = {}
-        receiver = HTTPServer(("127.0.0.1", 0), _Dispatch112)
-        threading.Thread(target=receiver.serve_forever, daemon=True).start()
         env = {
             **os.environ,
             "SAFEWATCH_DATA_DIR": str(settings.data_dir),
             "SAFEWATCH_WEB_PUSH": "false",
             "SAFEWATCH_DATABASE_URL": "",
-            "SAFEWATCH_EMERGENCY_WEBHOOK_URL": f"http://127.0.0.1:{receiver.server_port}/sos",
+            "SAFEWATCH_EMERGENCY_WEBHOOK_URL": receiver.url,
             "SAFEWATCH_EMERGENCY_WEBHOOK_SECRET": "bench-webhook-secret-0123",
         }
         cmd = [sys.executable, "-c", "from safewatch.cli import app; app()", "serve"]
@@ -394,10 +382,11 @@ def bench_alerts(
             return float(times.user + times.system)
 
         bench = AlertBench(clients, cases, rate, seconds)
-        _in_own_loop(lambda: _run(url, bench, sos_presses, cpu_seconds))
+        _in_own_loop(lambda: _run(url, bench, sos_presses, cpu_seconds, receiver))
         return bench
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(15)
+        receiver.close()
         shutil.rmtree(root, ignore_errors=True)

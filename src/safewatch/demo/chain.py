@@ -11,16 +11,13 @@ guards and police are dispatched → on scene → resolved. Each step is timed.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +29,7 @@ from safewatch.core.config import Settings
 from safewatch.demo import camera as demo_camera
 from safewatch.demo.listener import Received, StreamListener
 from safewatch.demo.seed import DEMO_PASSWORD
-from safewatch.demo.server import BackgroundHub
+from safewatch.demo.server import BackgroundHub, Dispatch112
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
 
@@ -82,21 +79,6 @@ class ChainReport:
             "incidents": self.incidents,
             "timeline": self.timeline,
         }
-
-
-class _Dispatch112(BaseHTTPRequestHandler):
-    """The 112 centre's dispatch system, standing in: records each packet and when it came."""
-
-    arrivals: list[tuple[float, dict[str, Any]]] = []  # noqa: RUF012
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        _Dispatch112.arrivals.append((time.time(), json.loads(body)))
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _write_site(
@@ -165,12 +147,10 @@ def run_chain(
     recognition = enrol_photo is not None
     root = Path(tempfile.mkdtemp(prefix="safewatch-demo-"))
     report = ChainReport(str(video), recognition)
-    _Dispatch112.arrivals = []
-    receiver = HTTPServer(("127.0.0.1", 0), _Dispatch112)
-    threading.Thread(target=receiver.serve_forever, name="112", daemon=True).start()
+    receiver = Dispatch112()
     settings = Settings(
         data_dir=root / "var",
-        emergency_webhook_url=f"http://127.0.0.1:{receiver.server_port}/incidents",
+        emergency_webhook_url=receiver.url,
         emergency_webhook_secret=WEBHOOK_SECRET,
     )
     settings.data_dir.mkdir(parents=True)
@@ -283,14 +263,9 @@ def run_chain(
             "the SOS never reached the security console",
         )
         report.step("security console: SOS", on_console.at)
-        deadline = time.monotonic() + timeout
-        while not any(p["incident"]["id"] == sos_incident["id"] for _, p in _Dispatch112.arrivals):
-            if time.monotonic() > deadline:
-                raise ChainError("the SOS never reached the 112 dispatch system")
-            time.sleep(0.005)
-        at_112 = next(
-            t for t, p in _Dispatch112.arrivals if p["incident"]["id"] == sos_incident["id"]
-        )
+        at_112 = receiver.wait_for(sos_incident["id"], timeout)
+        if at_112 is None:
+            raise ChainError("the SOS never reached the 112 dispatch system")
         report.step("112 dispatch system: SOS (signed webhook)", at_112)
         report.figures["sos_to_console_ms"] = round((on_console.at - sos_at) * 1000, 1)
         report.figures["sos_to_112_ms"] = round((at_112 - sos_at) * 1000, 1)
@@ -326,7 +301,7 @@ def run_chain(
         if worker is not None:
             worker.close()
         hub.stop()
-        receiver.shutdown()
+        receiver.close()
         if keep is not None:
             shutil.copytree(root, keep, dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)

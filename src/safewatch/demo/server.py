@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import uvicorn
 from fastapi import FastAPI
@@ -51,3 +53,37 @@ class BackgroundHub:
         assert self.server is not None and self.thread is not None
         self.server.should_exit = True
         self.thread.join(15)
+
+
+class Dispatch112:
+    """The 112 centre's dispatch system, standing in on loopback: records when the webhook
+    packet of each incident first arrived."""
+
+    def __init__(self) -> None:
+        arrivals: dict[str, float] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                arrivals.setdefault(json.loads(body)["incident"]["id"], time.time())
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.arrivals = arrivals
+        self._server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/incidents"
+        threading.Thread(target=self._server.serve_forever, name="112", daemon=True).start()
+
+    def wait_for(self, incident_id: str, timeout: float) -> float | None:
+        """When the incident's packet arrived, waiting up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while incident_id not in self.arrivals and time.monotonic() < deadline:
+            time.sleep(0.002)
+        return self.arrivals.get(incident_id)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from safewatch.alerts.addresses import recipient_of
@@ -42,7 +42,7 @@ from safewatch.models import (
 )
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services import face_feedback
-from safewatch.services.cases import next_reference, prompt_reassessment
+from safewatch.services.cases import next_reference, prompt_reassessment, scope_filter
 from safewatch.services.context import Caller
 
 T = TypeVar("T")
@@ -672,21 +672,9 @@ def escalate(session: Session, routing: Routing, row: IncidentRecipient, now: da
 
 
 def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> list[Incident]:
-    """The backlog a screen shows when it connects: open incidents the person may see."""
-    query = select(Incident).where(Incident.status != IncidentStatus.closed)
-    return [
-        i
-        for i in session.scalars(query.order_by(Incident.created_at.desc()).limit(limit))
-        if _may_see(session, caller, i)
-    ]
-
-
-def _may_see(session: Session, caller: Caller, incident: Incident) -> bool:
-    case = session.get(Case, incident.case_id)
-    assert case is not None
-    return can_see_incident(
-        caller.actor, case.scope, incident.police_status is not PoliceStatus.none
-    )
+    """The backlog a screen shows when it connects: the open incidents of its queue."""
+    query = select(Incident).where(Incident.status != IncidentStatus.closed, *queue_filter(caller))
+    return list(session.scalars(query.order_by(Incident.created_at.desc()).limit(limit)))
 
 
 def timeline(session: Session, incident: Incident) -> list[IncidentEntry]:
@@ -709,28 +697,9 @@ def deliveries(session: Session, incident: Incident) -> list[Delivery]:
     )
 
 
-def queue_filter(caller: Caller) -> list[object]:
-    """Which incidents a console lists (SQL conditions); access is checked per row as well."""
+def queue_filter(caller: Caller) -> list[ColumnElement[bool]]:
+    """Which incidents a person's queue holds (SQL conditions): the 112 centre's are those
+    with police requested; everyone else's are those of the cases they may list."""
     if caller.role is Role.dispatcher:
         return [Incident.police_status != PoliceStatus.none]
-    if caller.role is Role.security_operator:
-        return [
-            Incident.case_id.in_(
-                select(Case.id).where(Case.security_company_id == caller.agency_id)
-            )
-        ]
-    if caller.role is Role.admin:
-        return []
-    if caller.role is Role.protected_person:
-        from safewatch.models import ProtectedPerson
-
-        own = (
-            select(Case.id)
-            .join(ProtectedPerson, ProtectedPerson.id == Case.protected_person_id)
-            .where(ProtectedPerson.user_id == caller.user_id)
-        )
-        return [Incident.case_id.in_(own)]
-    station = or_(
-        Case.police_station_id == caller.agency_id, Case.support_centre_id == caller.agency_id
-    )
-    return [Incident.case_id.in_(select(Case.id).where(station))]
+    return [Incident.case_id.in_(select(Case.id).where(scope_filter(caller)))]

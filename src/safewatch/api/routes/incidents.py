@@ -366,14 +366,16 @@ def police_step(
 # --- SOS ----------------------------------------------------------------------------------------
 
 
-def _latest_clip(session: SessionDep, alerting: AlertingDep, case: Case) -> str | None:
+def _latest_clip(
+    session: SessionDep, alerting: AlertingDep, case: Case, audience: str
+) -> str | None:
     record = session.scalar(
         select(CameraEventRecord)
         .where(CameraEventRecord.case_id == case.id, CameraEventRecord.clip_name.is_not(None))
         .order_by(CameraEventRecord.occurred_at.desc())
         .limit(1)
     )
-    return alerting.links.url(record.id, "clip", "police") if record else None
+    return alerting.links.url(record.id, "clip", audience) if record else None
 
 
 @router.post("/me/sos", status_code=201)
@@ -408,7 +410,7 @@ def my_sos(
     return SosReceipt(
         incident=_summary(incident),
         call="tel:112",
-        latest_clip_url=_latest_clip(session, alerting, case),
+        latest_clip_url=_latest_clip(session, alerting, case, "victim"),
     )
 
 

@@ -23,3 +23,16 @@ def test_bench_alerts_counts_every_alert_and_sos() -> None:
     assert result["sos_presses"] == 3
     assert result["sos_to_112_webhook_ms"]["p99"] is not None
     assert result["hub_cpu_s_per_event"] > 0
+
+
+@pytest.mark.skipif(
+    os.environ.get("SAFEWATCH_TEST_DATABASE") == "postgresql",
+    reason="the benchmark runs its own SQLite hub; the SQLite pass covers it",
+)
+def test_a_burst_beyond_capacity_is_queued_not_refused() -> None:
+    """Twice the events per second one hub process handles: they wait, none is refused, and
+    every accepted event's alert reaches the phone."""
+    result = bench_alerts(clients=20, rate=200, seconds=5.0, cases=20, sos_presses=0).as_dict()
+    assert result["send_errors"] == 0
+    assert result["events_accepted"] == result["events_sent"] > 400
+    assert result["alerts_received"] == result["events_accepted"]

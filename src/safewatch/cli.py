@@ -10,9 +10,11 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.core.config import Settings, get_settings
 from safewatch.core.roles import Role
+from safewatch.models import Case, Device
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
 from safewatch.vision.commands import analyze_command, bench_app, camera_app, site_app
@@ -249,6 +251,36 @@ def _start_demo_camera(settings: Settings, video: Path, hub_url: str) -> None:
     site = camera.write_site(settings.data_dir / "demo", video, hub_url)
     camera.start_demo_camera(site, secret)
     typer.echo(f"demo camera 'front' at demo-home plays {video} (site file {site})")
+    enrol = next(SHARED_VIDEO.glob(f"{HAMILTON.stem}.enrol_*.png"), None)
+    if not HAMILTON.is_file() or enrol is None:
+        typer.echo(f"demo door camera off: no face video with an enrolment photo at {HAMILTON}")
+        return
+    door_secret = camera.issue_demo_credential(factory, camera.DOOR_CAMERA_SERIAL)
+    if door_secret is None:
+        typer.echo("demo door camera off: no camera installed at the door (an older demo region)")
+        return
+    cohort = SHARED_VIDEO.parent / "faces"
+    door = camera.write_door_site(
+        settings.data_dir / "demo-door",
+        HAMILTON,
+        hub_url,
+        enrol,
+        _demo_offender(factory),
+        cohort if cohort.is_dir() else None,
+    )
+    # The shared cohort's refused photos (two faces, too small) are expected: not news.
+    logging.getLogger("safewatch.vision.faces.lists").setLevel(logging.ERROR)
+    camera.start_demo_camera(door, door_secret, camera.DOOR_SECRET_ENV)
+    typer.echo(f"demo camera 'door' recognises the offender in {HAMILTON} (site file {door})")
+
+
+def _demo_offender(factory: sessionmaker[Session]) -> str:
+    from safewatch.demo import camera
+
+    with factory() as session:
+        device = session.scalar(select(Device).where(Device.serial == camera.DOOR_CAMERA_SERIAL))
+        case = session.get(Case, device.case_id) if device and device.case_id else None
+        return case.offenders[0].full_name if case and case.offenders else "Offender"
 
 
 @app.command()

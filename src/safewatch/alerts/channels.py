@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,13 @@ class InAppChannel:
     def send(self, message: Message) -> Result:
         if message.address is None:
             return Result("failed", f"no {message.recipient} account to reach")
-        payload = {"kind": message.kind, "recipient": message.recipient, **message.packet}
+        payload = {
+            "kind": message.kind,
+            "recipient": message.recipient,
+            # When the hub let go of it: the time a screen takes to show it starts here.
+            "published_at": time.time(),
+            **message.packet,
+        }
         reached = self.bus.publish(Notice(frozenset({message.address}), payload))
         if reached == 0:
             return Result("retry", "no screen connected")

@@ -28,7 +28,7 @@ from safewatch.models import Case, Delivery, Incident, IncidentEntry, PushSubscr
 from safewatch.services import incidents
 from safewatch.services.packets import incident_packet
 from safewatch.store.base import utcnow
-from safewatch.store.db import transaction
+from safewatch.store.db import on_commit, transaction
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
@@ -82,6 +82,8 @@ class AlertDispatcher:
         self.watch_silent_after = watch_silent_after
         self._next_sweep: datetime | None = None
         self._next_escalation: datetime | None = None
+        self._receipts: list[tuple[_Claimed, Result]] = []
+        self._receipts_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -114,9 +116,10 @@ class AlertDispatcher:
                 self._stop.wait(1.0)
 
     def run_once(self) -> int:
-        """One pass: silent watches (once a minute), escalations, then a batch of due
-        deliveries. Returns work done."""
-        done = self.sweep_watches()
+        """One pass: receipts of the fast path, silent watches (once a minute), escalations,
+        then a batch of due deliveries. Returns work done."""
+        done = self.record_receipts()
+        done += self.sweep_watches()
         done += self.escalate_due()
         # Open screens first: a publish costs microseconds, a webhook or push a round trip.
         claimed = sorted(self._claim(), key=lambda c: CHANNEL_ORDER.get(c.channel, 9))
@@ -182,11 +185,17 @@ class AlertDispatcher:
 
     # --- the fast path: open screens hear of a new incident as the request commits ---------
 
-    def lease_in_app(self, session: Session, incident: Incident) -> list[_Claimed]:
+    def publish_after_commit(self, session: Session, incident: Incident) -> None:
         """In the request's own transaction: lease the incident's pending in-app deliveries
-        and build their messages, so that right after the commit they are one publish away
-        (``send_leased``). If the process dies in between, the lease runs out and the loop
+        and build their messages; the moment the transaction commits, publish them (on the
+        request's thread, before its response). Their receipts are recorded by the loop, many
+        in one transaction. If the process dies in between, the lease runs out and the loop
         sends them."""
+        leased = self._lease_in_app(session, incident)
+        if leased:
+            on_commit(session, lambda: self.publish(leased))
+
+    def _lease_in_app(self, session: Session, incident: Incident) -> list[_Claimed]:
         session.flush()
         now = self.clock()
         case = incidents.alert_case(session, incident.case_id)
@@ -198,20 +207,26 @@ class AlertDispatcher:
                 Delivery.status == "pending",
             )
         ).all()
+        packets: dict[Recipient, dict[str, Any]] = {}
         leased = []
         for d in pending:
             d.status, d.attempts, d.next_attempt_at = "sending", d.attempts + 1, now + LEASE
-            leased.append(
-                _Claimed(d.id, d.channel, d.attempts, self._message(session, d, incident, case))
-            )
+            message = self._message(session, d, incident, case, packets)
+            leased.append(_Claimed(d.id, d.channel, d.attempts, message))
         return leased
 
-    def send_leased(self, leased: list[_Claimed]) -> None:
-        """After the commit: publish, record the receipts, and wake the loop for the rest."""
+    def publish(self, leased: list[_Claimed]) -> None:
         results = [(c, self._send(c)) for c in leased]
+        with self._receipts_lock:
+            self._receipts.extend(results)
         self.wake()
+
+    def record_receipts(self) -> int:
+        with self._receipts_lock:
+            results, self._receipts = self._receipts, []
         if results:
             self._record(results)
+        return len(results)
 
     def _message(
         self,

@@ -27,9 +27,11 @@ from safewatch.services import accounts, devices
 from safewatch.services.context import Caller
 from safewatch.services.enrolment import Enrolment
 from safewatch.store.clips import ClipStore
+from safewatch.store.db import discard_after_commit, run_after_commit, transaction
 from safewatch.store.photos import PhotoStore
 
 S = TypeVar("S", bound=BaseModel)
+T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="A sign-in token or a device credential.")
 
 
@@ -46,27 +48,52 @@ def _app_state(name: str) -> Callable[[Request], Any]:
 DB_CONCURRENCY = 16  # well under the worker threads (40): see get_session
 
 
+def _db_gate(request: Request) -> anyio.CapacityLimiter:
+    state = request.app.state
+    if getattr(state, "db_gate", None) is None:
+        state.db_gate = anyio.CapacityLimiter(DB_CONCURRENCY)
+    gate: anyio.CapacityLimiter = state.db_gate
+    return gate
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One request, one transaction: committed when the route returns, rolled back on error.
 
     At most DB_CONCURRENCY requests hold a transaction at once; the others wait here, on the
     event loop, not in a worker thread. Otherwise a burst fills every worker thread with
     requests blocked on the database (the SQLite write lock, the connection pool) while the
-    request holding the lock waits for a thread to finish in: a deadlock until timeouts."""
-    state = request.app.state
-    if getattr(state, "db_gate", None) is None:
-        state.db_gate = anyio.CapacityLimiter(DB_CONCURRENCY)
-    async with state.db_gate:
-        session = state.session_factory()
+    request holding the lock waits for a thread to finish in: a deadlock until timeouts.
+    For the same reason an ``async`` route never touches the session on the event loop: it
+    hands its database work to a thread (``run_in_threadpool``).
+
+    Steps registered with ``on_commit`` (publishing an alert to open screens) run here, on
+    the event loop, as soon as the commit returns."""
+    async with _db_gate(request):
+        session = request.app.state.session_factory()
         try:
             session.begin()
             yield session
             await run_in_threadpool(session.commit)
         except BaseException:
+            discard_after_commit(session)
             await run_in_threadpool(session.rollback)
             raise
         finally:
             await run_in_threadpool(session.close)
+    run_after_commit(session)
+
+
+async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
+    """``work`` in its own transaction on a worker thread, behind the same gate as requests
+    (a stream's backlog: 2,000 phones reconnecting must not fill every thread)."""
+    factory = request.app.state.session_factory
+
+    def run() -> T:
+        with transaction(factory) as session:
+            return work(session)
+
+    async with _db_gate(request):
+        return await run_in_threadpool(run)
 
 
 SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]

@@ -30,34 +30,37 @@ class MemorySubscription:
 class MemoryBus:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subs: list[MemorySubscription] = []
+        # Indexed by address: a notice goes to its few listeners, not past all 2,000 streams.
+        self._by_address: dict[str, list[MemorySubscription]] = {}
 
     def subscribe(self, addresses: frozenset[str]) -> MemorySubscription:
         sub = MemorySubscription(self, addresses)
         with self._lock:
-            self._subs.append(sub)
+            for address in addresses:
+                self._by_address.setdefault(address, []).append(sub)
         return sub
 
     def remove(self, sub: MemorySubscription) -> None:
         with self._lock:
-            if sub in self._subs:
-                self._subs.remove(sub)
+            for address in sub.addresses:
+                subs = self._by_address.get(address, [])
+                if sub in subs:
+                    subs.remove(sub)
+                if not subs:
+                    self._by_address.pop(address, None)
 
     def publish(self, notice: Notice) -> int:
         with self._lock:
-            targets = [s for s in self._subs if s.addresses & notice.addresses]
+            targets = list(
+                {id(s): s for a in notice.addresses for s in self._by_address.get(a, ())}.values()
+            )
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
         for sub in targets:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
             if running is sub.loop:
                 sub.offer(notice)
             else:
                 sub.loop.call_soon_threadsafe(sub.offer, notice)
         return len(targets)
-
-    @property
-    def subscribers(self) -> int:
-        with self._lock:
-            return len(self._subs)

@@ -224,7 +224,8 @@ def seed(session: Session) -> list[DemoLogin]:
             for i in range(1, count + 1)
         ]
     for case, wanted in (
-        (very_high, DeviceKind.camera),
+        (very_high, DeviceKind.camera),  # the garden
+        (very_high, DeviceKind.camera),  # the front door
         (very_high, DeviceKind.smartwatch),
         (high, DeviceKind.smartwatch),
     ):

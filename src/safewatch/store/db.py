@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "safewatch.after_commit"
 
 
 def make_engine(url: str) -> Engine:
@@ -44,5 +48,26 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One use case, one transaction: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+    with factory() as session:
+        with session.begin():
+            yield session
+        run_after_commit(session)
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed (never if it rolls back):
+    whatever tells the world of a change must not run before the change is durable."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def run_after_commit(session: Session) -> None:
+    """Called by whoever committed. A failing callback is logged: the commit stands."""
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit step failed")
+
+
+def discard_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)

@@ -6,7 +6,8 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import StringConstraints
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from safewatch.schemas.events import CameraEventPublic, ClipMissing, EventReceip
 from safewatch.services import camera_events, cases, face_feedback, incidents
 from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
+from safewatch.store.db import on_commit
 from safewatch.store.paging import page_of
 from safewatch.vision.faces.templates import TemplateSet
 
@@ -53,24 +55,25 @@ async def receive_event(
     store: ClipStoreDep,
     device: DeviceDep,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     event: Annotated[str, Form(max_length=20_000, description="The event as JSON.")],
     snapshot: UploadFile | None = None,
 ) -> EventReceipt:
     """From a camera worker's outbox. Sending the same event again is harmless (200). The
     event opens (or joins) an incident in the same transaction, so an accepted event is
-    never without its alert."""
+    never without its alert; open screens hear of it as the transaction commits."""
     data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
-    record, created = camera_events.ingest(
-        session, store, device, camera_events.parse_event(event), data
-    )
-    if created:
-        incident = incidents.from_camera_event(
-            session, alerting.routing, record, device, alerting.clock()
-        )
-        background.add_task(
-            alerting.dispatcher.send_leased, alerting.dispatcher.lease_in_app(session, incident)
-        )
+    parsed = camera_events.parse_event(event)
+
+    def store_and_alert() -> tuple[CameraEventRecord, bool]:
+        record, created = camera_events.ingest(session, store, device, parsed, data)
+        if created:
+            incident = incidents.from_camera_event(
+                session, alerting.routing, record, device, alerting.clock()
+            )
+            alerting.dispatcher.publish_after_commit(session, incident)
+        return record, created
+
+    record, created = await run_in_threadpool(store_and_alert)
     response.status_code = 201 if created else 200
     return EventReceipt(id=record.id, created=created)
 
@@ -82,7 +85,6 @@ async def receive_clip(
     store: ClipStoreDep,
     device: DeviceDep,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     event_id: uuid.UUID,
 ) -> EventReceipt:
     """The clip, once its post-roll has ended: the alert already sent gains its link."""
@@ -91,10 +93,15 @@ async def receive_clip(
         body += chunk
         if len(body) > camera_events.MAX_CLIP_BYTES:
             raise Invalid(f"a clip is at most {camera_events.MAX_CLIP_BYTES:,} bytes")
-    record, new = camera_events.attach_clip(session, store, device, event_id, bytes(body))
-    if new:
-        incidents.clip_arrived(session, alerting.routing, record, alerting.clock())
-        background.add_task(alerting.dispatcher.wake)
+
+    def attach() -> CameraEventRecord:
+        record, new = camera_events.attach_clip(session, store, device, event_id, bytes(body))
+        if new:
+            incidents.clip_arrived(session, alerting.routing, record, alerting.clock())
+            on_commit(session, alerting.dispatcher.wake)
+        return record
+
+    record = await run_in_threadpool(attach)
     return EventReceipt(id=record.id, created=True)
 
 

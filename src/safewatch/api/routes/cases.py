@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from safewatch.api.deps import (
@@ -152,12 +153,16 @@ async def add_photo(
     with the reasons. Accepted photos become the offender's face templates."""
     # Read one byte past the limit: enough to refuse an oversized upload without holding it all.
     data = await file.read(settings.max_photo_bytes + 1)
-    case = cases.get_case(session, caller, case_id, "enrolment photo added", manage=True)
-    offender = cases.find_offender(case, offender_id)
-    photo = photos.add_photo(
-        session, caller, store, case, offender, data, settings.max_photo_bytes, enrolment
-    )
-    return PhotoPublic.model_validate(photo)
+
+    def enrol() -> PhotoPublic:  # the database and the face models: off the event loop
+        case = cases.get_case(session, caller, case_id, "enrolment photo added", manage=True)
+        offender = cases.find_offender(case, offender_id)
+        photo = photos.add_photo(
+            session, caller, store, case, offender, data, settings.max_photo_bytes, enrolment
+        )
+        return PhotoPublic.model_validate(photo)
+
+    return await run_in_threadpool(enrol)
 
 
 @router.get("/{case_id}/allowed-people")
@@ -210,12 +215,16 @@ async def add_allowed_photo(
 ) -> PhotoPublic:
     """The same checks as an offender's photo; accepted photos join the allow list."""
     data = await file.read(settings.max_photo_bytes + 1)
-    case = cases.get_case(session, caller, case_id, "allow list photo added", manage=True)
-    person = photos.find_allowed_person(case, person_id)
-    photo = photos.add_allowed_photo(
-        session, caller, store, case, person, data, settings.max_photo_bytes, enrolment
-    )
-    return PhotoPublic.model_validate(photo)
+
+    def enrol() -> PhotoPublic:  # the database and the face models: off the event loop
+        case = cases.get_case(session, caller, case_id, "allow list photo added", manage=True)
+        person = photos.find_allowed_person(case, person_id)
+        photo = photos.add_allowed_photo(
+            session, caller, store, case, person, data, settings.max_photo_bytes, enrolment
+        )
+        return PhotoPublic.model_validate(photo)
+
+    return await run_in_threadpool(enrol)
 
 
 @router.get(

@@ -383,7 +383,6 @@ def my_sos(
     session: SessionDep,
     caller: Annotated[Caller, allow(Role.protected_person)],
     alerting: AlertingDep,
-    background: BackgroundTasks,
     data: SosIn,
 ) -> SosReceipt:
     """The app's SOS button: the security company and 112 are told at once, with the location
@@ -404,9 +403,7 @@ def my_sos(
         data.battery_percent,
         user_id=caller.user_id,
     )
-    background.add_task(
-        alerting.dispatcher.send_leased, alerting.dispatcher.lease_in_app(session, incident)
-    )
+    alerting.dispatcher.publish_after_commit(session, incident)
     return SosReceipt(
         incident=_summary(incident),
         call="tel:112",
@@ -429,7 +426,6 @@ def device_sos(
     session: SessionDep,
     device: DeviceDep,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     data: SosIn,
 ) -> IncidentSummary:
     """A smartwatch's or an emergency bell's SOS (a bell without GPS: the home address)."""
@@ -451,9 +447,7 @@ def device_sos(
         data.battery_percent,
         device=device,
     )
-    background.add_task(
-        alerting.dispatcher.send_leased, alerting.dispatcher.lease_in_app(session, incident)
-    )
+    alerting.dispatcher.publish_after_commit(session, incident)
     return _summary(incident)
 
 

@@ -9,18 +9,17 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from safewatch.alerts.addresses import listener_addresses, recipient_of
 from safewatch.alerts.lifecycle import Recipient
-from safewatch.api.deps import STAFF, AlertingDep, allow
+from safewatch.api.deps import STAFF, AlertingDep, allow, in_transaction
 from safewatch.core.roles import Role
 from safewatch.models import Case
 from safewatch.services import incidents
 from safewatch.services.context import Caller
 from safewatch.services.packets import incident_packet
-from safewatch.store.db import transaction
 
 router = APIRouter(tags=["real time"])
 KEEPALIVE_SECONDS = 15.0
@@ -45,24 +44,22 @@ def stream(
     """``event: alert|escalation|update`` with the incident packet as ``data``; ``backlog``
     first for incidents already open. Send the sign-in token as a bearer header.
     ``follow=false`` sends the backlog and ends (a polling fallback)."""
-    factory = request.app.state.session_factory
 
-    def backlog() -> list[dict[str, Any]]:
-        with transaction(factory) as session:
-            items = []
-            for incident in incidents.open_incidents_for(session, caller):
-                case = session.get(Case, incident.case_id)
-                assert case is not None
-                who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
-                packet = incident_packet(session, incident, case, who, alerting.links)
-                items.append({"kind": "backlog", "recipient": who.value, **packet})
-            return items
+    def backlog(session: Session) -> list[dict[str, Any]]:
+        items = []
+        for incident in incidents.open_incidents_for(session, caller):
+            case = session.get(Case, incident.case_id)
+            assert case is not None
+            who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
+            packet = incident_packet(session, incident, case, who, alerting.links)
+            items.append({"kind": "backlog", "recipient": who.value, **packet})
+        return items
 
     async def events() -> AsyncIterator[str]:
         sub = alerting.bus.subscribe(listener_addresses(caller.actor))
         try:
             yield "retry: 2000\n\n"
-            for item in await run_in_threadpool(backlog):
+            for item in await in_transaction(request, backlog):
                 yield sse("backlog", item)
             while follow:
                 try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -116,3 +117,12 @@ def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate) -> User:
                 token.revoked_at = now
     session.flush()
     return user
+
+
+def names_of(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """Full names by user id (for trails and timelines that store only the id)."""
+    wanted = {u for u in user_ids if u is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.full_name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}

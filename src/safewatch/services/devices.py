@@ -32,9 +32,17 @@ def _visible(caller: Caller) -> ColumnElement[bool]:
 
 
 def list_devices(
-    session: Session, caller: Caller, page: int, size: int, kind: str | None, status: str | None
+    session: Session,
+    caller: Caller,
+    page: int,
+    size: int,
+    kind: str | None,
+    status: str | None,
+    case_id: uuid.UUID | None = None,
 ) -> tuple[list[Device], int]:
     where = [_visible(caller)]
+    if case_id is not None:
+        where.append(Device.case_id == case_id)
     if kind:
         where.append(Device.kind == kind)
     if status:

@@ -152,9 +152,15 @@ def console(request: Request, session: SessionDep) -> Response:
     )
 
 
-def _staff_page(request: Request, session: SessionDep, name: str, **context: object) -> Response:
+def _staff_page(
+    request: Request,
+    session: SessionDep,
+    name: str,
+    roles: tuple[Role, ...] = CASE_ROLES,
+    **context: object,
+) -> Response:
     user = _signed_in(request, session)
-    if user is None or user.role not in CASE_ROLES:
+    if user is None or user.role not in roles:
         return RedirectResponse("/login", status_code=303)
     return _page(
         request,
@@ -177,6 +183,18 @@ def case_page(request: Request, session: SessionDep, case_id: uuid.UUID) -> Resp
     """One case: persons, offender, orders, the risk assessment form with the suggested level,
     required and in-place measures, incidents, and who viewed it."""
     return _staff_page(request, session, "case.html", case_id=str(case_id))
+
+
+@router.get("/devices")
+def device_inventory(request: Request, session: SessionDep) -> Response:
+    """Stock per agency and kind; every device with its case, last contact and battery."""
+    return _staff_page(request, session, "devices.html")
+
+
+@router.get("/fund")
+def fund(request: Request, session: SessionDep) -> Response:
+    """The support centre's fund: report for a period in won, the ledger, new entries."""
+    return _staff_page(request, session, "fund.html", (Role.caseworker,))
 
 
 @router.get("/dashboard")

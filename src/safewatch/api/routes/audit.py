@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from safewatch.api.deps import PageDep, SessionDep, allow
 from safewatch.core.roles import Role
 from safewatch.models import AuditEntry
-from safewatch.schemas.audit import AuditEntryPublic, ChainReportPublic
+from safewatch.schemas.audit import AuditEntryPublic, ChainReportPublic, named_entries
 from safewatch.schemas.common import Page
+from safewatch.services import accounts
 from safewatch.services.context import Caller
 from safewatch.store import audit
 from safewatch.store.paging import page_of
@@ -22,7 +23,9 @@ def list_audit(session: SessionDep, caller: Admin, paging: PageDep) -> Page[Audi
     order = [AuditEntry.seq.desc()]
     rows, total = page_of(session, AuditEntry, [], order, paging.page, paging.size)
     caller.record(session, "read", "audit", None, "audit trail viewed")
-    return paging.wrap(AuditEntryPublic, rows, total)
+    names = accounts.names_of(session, (r.actor_id for r in rows))
+    items = named_entries(rows, names)
+    return Page(items=items, total=total, page=paging.page, size=paging.size)
 
 
 @router.get("/verify")

@@ -21,7 +21,7 @@ from safewatch.cases.risk import RiskLevel
 from safewatch.core.errors import Invalid
 from safewatch.core.roles import Role
 from safewatch.models import AuditEntry
-from safewatch.schemas.audit import AuditEntryPublic
+from safewatch.schemas.audit import AuditEntryPublic, named_entries
 from safewatch.schemas.cases import (
     AllowedPersonIn,
     AllowedPersonPublic,
@@ -39,7 +39,7 @@ from safewatch.schemas.cases import (
     ProtectionOrderPublic,
 )
 from safewatch.schemas.common import Page
-from safewatch.services import cases, photos
+from safewatch.services import accounts, cases, photos
 from safewatch.services.context import Caller
 from safewatch.services.enrolment import order_end
 from safewatch.store.paging import page_of
@@ -265,4 +265,6 @@ def case_audit(
         where.append(AuditEntry.action == action)
     order = [AuditEntry.seq.desc()]
     rows, total = page_of(session, AuditEntry, where, order, paging.page, paging.size)
-    return paging.wrap(AuditEntryPublic, rows, total)
+    names = accounts.names_of(session, (r.actor_id for r in rows))
+    items = named_entries(rows, names)
+    return Page(items=items, total=total, page=paging.page, size=paging.size)

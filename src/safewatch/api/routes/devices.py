@@ -34,8 +34,12 @@ def list_devices(
     paging: PageDep,
     kind: DeviceKind | None = None,
     status: DeviceStatus | None = None,
+    case_id: uuid.UUID | None = None,
 ) -> Page[DevicePublic]:
-    items, total = devices.list_devices(session, caller, paging.page, paging.size, kind, status)
+    """The devices your agency holds (all, for an admin), by kind, status or case."""
+    items, total = devices.list_devices(
+        session, caller, paging.page, paging.size, kind, status, case_id
+    )
     return paging.wrap(DevicePublic, items, total)
 
 

@@ -2,12 +2,10 @@
 "use strict";
 (() => {
   const { lang, t, page, caseId } = window.SAFEWATCH;
-  const { $, api } = window.sw;
-  const locale = lang === "ko" ? "ko-KR" : "en-GB";
-  const day = (iso) => (iso ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "Asia/Seoul" }).format(new Date(iso)) : "—");
-  const moment = (iso) => new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short", timeZone: "Asia/Seoul" }).format(new Date(iso));
+  const { $, api, item } = window.sw;
+  const { day, moment } = window.sw.format(lang);
   const level = (l) => t[`level.${l || "none"}`];
-  const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
+  const listOr = (id, items) => $(id).replaceChildren(...(items.length ? items : [item(t.none_yet)]));
 
   async function caseList() {
     const r = await api("/cases?size=200");
@@ -51,7 +49,30 @@
       item(`${moment(i.created_at)} · ${i.reference} · ${t[`type.${i.type}`] || i.type} · ${i.status}`)));
     const audit = await api(`/cases/${caseId}/audit?size=20`);
     if (audit.ok) $("c-audit").replaceChildren(...(await audit.json()).items.map((e) =>
-      item(`${moment(e.at)} · ${e.actor_role} · ${e.action} · ${e.reason}`)));
+      item(`${moment(e.at)} · ${e.actor_name ? `${e.actor_name} (${e.actor_role})` : e.actor_role} · ${e.action} · ${e.reason}`)));
+    support();
+  }
+
+  // Devices issued, stays, patrols and relocation steps: what the case has been given.
+  async function support() {
+    const [devices, stays, patrols, steps] = await Promise.all([
+      api(`/devices?case_id=${caseId}&size=50`), api(`/cases/${caseId}/stays`),
+      api(`/cases/${caseId}/patrol-plans`), api(`/cases/${caseId}/relocation-steps`),
+    ]);
+    if (devices.ok) listOr("c-devices", (await devices.json()).items.map((d) =>
+      item(`${t[`device.${d.kind}`]} ${d.serial} · ${t.last_seen}: ${d.last_seen_at ? moment(d.last_seen_at) : t.never}` +
+        (d.battery_percent != null ? ` · ${t.battery} ${d.battery_percent}%` : ""))));
+    if (stays.ok) listOr("c-stays", (await stays.json()).map((s) =>
+      item(`${s.place_name} · ${day(s.check_in)}–${day(s.check_out || s.planned_check_out)} · ` +
+        (s.check_out ? `${s.nights} ${t.nights}, ${t.checked_out}` : `${s.planned_nights} ${t.nights}, ${t.staying}`))));
+    const names = t.weekdays.split(",");
+    if (patrols.ok) listOr("c-patrols", (await patrols.json()).filter((p) => p.active).map((p) => {
+      const windows = p.windows.map((w) => `${w.weekdays.map((d) => names[d]).join("·")} ${w.start}–${w.end}`).join(", ");
+      const last = p.logs.length ? p.logs[p.logs.length - 1] : null;
+      return item(`${p.place} · ${windows}` + (last ? ` · ${t.last_patrol}: ${moment(last.patrolled_at)} ${last.observation}` : ""));
+    }));
+    if (steps.ok) listOr("c-relocation", (await steps.json()).map((r) =>
+      item(`${r.title} · ${r.status}${r.due_on ? ` · ${day(r.due_on)}` : ""}`)));
   }
 
   async function buildForm() {

@@ -67,6 +67,11 @@ POST /api/v1/devices/{{device_id}}/status | admin officer
 POST /api/v1/devices/{{device_id}}/credential | admin officer
 DELETE /api/v1/devices/{{device_id}}/credential | admin officer
 POST /api/v1/device/heartbeat | device
+GET /api/v1/devices/{{device_id}}/zones | admin caseworker officer
+PUT /api/v1/devices/{{device_id}}/zones | admin officer
+GET /api/v1/devices/{{device_id}}/view | admin caseworker officer
+PUT /api/v1/device/view | device
+GET /api/v1/device/zones | device
 GET /api/v1/fund | admin caseworker
 POST /api/v1/fund/donations | admin caseworker
 POST /api/v1/fund/expenditures | admin caseworker

@@ -119,3 +119,53 @@ def test_only_caseworkers_have_the_fund_screen(world: World, desk: Any) -> None:
     assert desk.get_by_role("link", name="Fund").count() == 0
     desk.goto("/fund")
     desk.wait_for_url("**/login")
+
+
+def test_an_officer_draws_a_zone_on_the_cameras_view_and_the_camera_gets_it(
+    world: World, desk: Any
+) -> None:
+    import cv2
+    import numpy as np
+
+    secret = world.device("camera", "CAM-DRAW")
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    cv2.rectangle(frame, (0, 200), (640, 360), (40, 150, 40), -1)  # the lawn, lower part
+    camera = {"Authorization": f"Bearer {secret}"}
+    jpeg = bytes(cv2.imencode(".jpg", frame)[1])
+    assert world.client.put("/api/v1/device/view", content=jpeg, headers=camera).status_code == 204
+
+    _sign_in(desk, "officer_a")
+    desk.goto("/devices")
+    desk.get_by_role("link", name="CAM-DRAW").click()
+    desk.wait_for_url("**/devices/*/zones")
+    desk.locator("#case-link").get_by_text("TT-2026-0001").wait_for()
+    view = desk.locator("#view")
+    desk.wait_for_function("document.getElementById('view').naturalWidth > 0")
+    box = view.bounding_box()
+    canvas = desk.locator("#canvas")
+    for x, y in ((0.1, 0.6), (0.9, 0.6), (0.9, 0.95), (0.1, 0.95)):  # around the lawn
+        canvas.click(position={"x": box["width"] * x, "y": box["height"] * y})
+    assert len(desk.locator("#corners").input_value().split()) == 4
+    desk.get_by_label("Zone name").fill("lawn")
+    desk.get_by_role("button", name="Add zone").click()
+    desk.locator("#zones").get_by_text("lawn · Boundary (intrusion) · 4 corners").wait_for()
+    assert desk.locator("#canvas polygon.boundary").count() == 1
+    shoot(desk, "site-editor")
+    desk.get_by_role("button", name="Save zones").click()
+    desk.locator("#save-result").get_by_text("Saved.").wait_for()
+
+    zones = world.client.get("/api/v1/device/zones", headers=camera).json()["zones"]
+    assert [z["name"] for z in zones] == ["lawn"] and zones[0]["kind"] == "boundary"
+    for (x, y), (want_x, want_y) in zip(
+        zones[0]["polygon"], ((0.1, 0.6), (0.9, 0.6), (0.9, 0.95), (0.1, 0.95)), strict=True
+    ):
+        assert abs(x - want_x) < 0.02 and abs(y - want_y) < 0.02
+
+    # Two corners are no zone: the hub refuses, the page says why, nothing changes.
+    desk.get_by_label("Zone name").fill("line")
+    desk.get_by_label("Corners (x,y from 0 to 1)").fill("0,0 1,1")
+    desk.get_by_role("button", name="Add zone").click()
+    desk.get_by_role("button", name="Save zones").click()
+    desk.locator("#save-result.error").get_by_text("at least 3").wait_for()
+    again = world.client.get("/api/v1/device/zones", headers=camera).json()["zones"]
+    assert [z["name"] for z in again] == ["lawn"]

@@ -47,12 +47,14 @@ def issue_demo_credential(
 def write_site(folder: Path, video: Path, hub_url: str) -> Path:
     site = {
         "site": "demo-home",
-        "hub": {"url": hub_url, "heartbeat_seconds": 15},
+        "hub": {"url": hub_url, "heartbeat_seconds": 15, "setup_seconds": 15},
         "data_dir": str(folder / "worker"),
         "cameras": [{
             "name": "front",
             "source": str(video.resolve()),
             "credential_env": SECRET_ENV,
+            # The lawn below stands until an officer redraws it in the hub's site editor.
+            "zones_from_hub": True,
             "zones": [
                 {"name": "lawn", "kind": "boundary", "polygon": LAWN},
                 {"name": "lawn-stay", "kind": "perimeter", "loiter_seconds": 12, "polygon": LAWN},

@@ -25,6 +25,7 @@ from safewatch.models.incidents import (
 )
 from safewatch.models.people import Agency, LoginToken, User
 from safewatch.models.resources import (
+    CameraSetup,
     Device,
     DeviceAssignment,
     DeviceCredential,
@@ -41,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "CameraEventRecord",
+    "CameraSetup",
     "Case",
     "CaseCounter",
     "Delivery",

@@ -54,6 +54,20 @@ class Device(IdMixin, CreatedMixin, Base):
     )
 
 
+class CameraSetup(Base):
+    """What the site editor keeps for a camera: the zones drawn on its view, and the latest
+    picture of that view the camera sent (a file in the clip store)."""
+
+    __tablename__ = "camera_setup"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    zones: Mapped[list[Any] | None] = mapped_column(JSON)  # None: the site file's zones
+    zones_updated_at: Mapped[datetime | None]
+    zones_updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    view_name: Mapped[str | None] = mapped_column(String(120))
+    view_at: Mapped[datetime | None]
+
+
 class DeviceCredential(IdMixin, CreatedMixin, Base):
     """A device's secret; only its hash is kept. One live credential per device."""
 

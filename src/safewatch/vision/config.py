@@ -123,6 +123,11 @@ class CameraConfig(Strict):
         None, description="Env variable holding this camera's device credential."
     )
     zones: list[ZoneConfig] = Field(default_factory=list)
+    zones_from_hub: bool = Field(
+        False,
+        description="Use the zones drawn for this camera in the hub's site editor (these zones "
+        "stand until some are drawn there, and whenever the hub cannot be reached).",
+    )
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tamper: TamperConfig = Field(default_factory=TamperConfig)
 
@@ -157,6 +162,13 @@ class FacesConfig(Strict):
 class HubConfig(Strict):
     url: str = Field(pattern=r"^https?://", description="The hub's base URL.")
     heartbeat_seconds: float = Field(15, gt=0, le=600)
+    setup_seconds: float = Field(
+        60,
+        ge=5,
+        le=86_400,
+        description="How often each camera sends a picture of its view (for drawing zones on) "
+        "and fetches the zones drawn in the hub.",
+    )
 
 
 class SiteConfig(Strict):

@@ -61,6 +61,28 @@ class HubClient:
         result: dict[str, Any] = response.json()
         return result
 
+    def _request(
+        self, method: str, path: str, camera: str, content: bytes | None = None, **headers: str
+    ) -> httpx.Response:
+        headers = {**headers, **self._headers(camera)}
+        try:
+            response = self.http.request(method, path, headers=headers, content=content)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"hub not reachable: {exc}", True) from exc
+        self._check(response)
+        return response
+
+    def send_view(self, camera: str, jpeg: bytes) -> None:
+        """A picture of what the camera sees, for drawing its zones on in the hub."""
+        self._request("PUT", "/device/view", camera, jpeg, **{"Content-Type": "image/jpeg"})
+
+    def zones(self, camera: str) -> list[dict[str, Any]] | None:
+        """The zones drawn for the camera in the hub; None while none are drawn."""
+        zones: list[dict[str, Any]] | None = self._request("GET", "/device/zones", camera).json()[
+            "zones"
+        ]
+        return zones
+
     def send(self, item: OutboxItem) -> None:
         try:
             if item.kind == "event":

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Protocol
 
 import av
+import cv2
 import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
 from safewatch.vision.clips import REMUXABLE, ClipError, write_clip
-from safewatch.vision.config import CameraConfig, SiteConfig
+from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
 from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
@@ -140,6 +141,26 @@ class CameraPipeline:
             return []
         self._next_t = max((self._next_t or t) + period, t)
         return self._analyse(frame, t)
+
+    def replace_zones(self, zones: list[ZoneConfig]) -> bool:
+        """New zones (drawn in the hub) from the next analysed frame; the rules start afresh.
+        Returns whether anything changed."""
+        with self.lock:
+            if zones == self.camera.zones:
+                return False
+            data = {**self.camera.model_dump(), "zones": [z.model_dump() for z in zones]}
+            self.camera = CameraConfig.model_validate(data)
+            self._frame_size = None
+            return True
+
+    def view_jpeg(self) -> bytes | None:
+        """The last analysed frame as a JPEG (what the camera sees), or None before any."""
+        with self.lock:
+            frame = self.last_frame
+        if frame is None:
+            return None
+        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        return data.tobytes() if ok else None
 
     # -- analysis -----------------------------------------------------------------------------
     def _setup_zones(self, size: tuple[int, int]) -> None:

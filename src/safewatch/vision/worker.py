@@ -16,7 +16,7 @@ from pathlib import Path
 
 import av
 
-from safewatch.vision.config import CameraConfig, SiteConfig
+from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
@@ -172,6 +172,7 @@ class SiteWorker:
         ]
         self.sender = Sender(self.outbox, self.client) if self.client else None
         self.stop = threading.Event()
+        self._next_heartbeat = 0.0
 
     def _face_stage(self, camera: CameraConfig) -> FaceStage | None:
         faces = self.site.faces
@@ -216,6 +217,28 @@ class SiteWorker:
             pipeline = camera.pipeline
             pipeline.face_stage = self._fetch_face_stage(camera.camera.name, pipeline.face_stage)
 
+    def refresh_setup(self) -> None:
+        """Each camera sends a picture of its view and, if it takes its zones from the hub,
+        fetches them. If the hub cannot be reached, the zones in use stay."""
+        if self.client is None:
+            return
+        for camera in self.cameras:
+            name = camera.camera.name
+            try:
+                view = camera.pipeline.view_jpeg()
+                if view is not None:
+                    self.client.send_view(name, view)
+                if not camera.camera.zones_from_hub:
+                    continue
+                drawn = self.client.zones(name)
+                if drawn is None:
+                    continue
+                zones = [ZoneConfig.model_validate(z) for z in drawn]
+                if camera.pipeline.replace_zones(zones):
+                    log.info("%s: zones from the hub: %s", name, ", ".join(z.name for z in zones))
+            except (DeliveryError, ValueError) as exc:
+                log.warning("%s: view or zones not exchanged with the hub: %s", name, exc)
+
     def start(self) -> None:
         for camera in self.cameras:
             camera.start()
@@ -239,13 +262,21 @@ class SiteWorker:
         self.start()
         every = self.site.hub.heartbeat_seconds if self.site.hub else 60.0
         refresh = self.site.faces.refresh_seconds if self.site.faces else float("inf")
+        setup = self.site.hub.setup_seconds if self.site.hub else float("inf")
         next_refresh = time.monotonic() + refresh
+        next_setup = time.monotonic() + min(5.0, setup)  # the first view soon after start
         try:
-            while not self.stop.wait(min(every, refresh)):
-                if time.monotonic() >= next_refresh:
+            while not self.stop.wait(min(every, refresh, setup, 5.0)):
+                now = time.monotonic()
+                if now >= next_refresh:
                     self.refresh_faces()
                     next_refresh = time.monotonic() + refresh
-                self.heartbeat()
+                if now >= next_setup:
+                    self.refresh_setup()
+                    next_setup = time.monotonic() + setup
+                if now >= self._next_heartbeat:
+                    self.heartbeat()
+                    self._next_heartbeat = time.monotonic() + every
         finally:
             self.close()
 

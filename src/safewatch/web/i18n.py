@@ -201,6 +201,30 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "category.legal": {"ko": "법률", "en": "Legal"},
     "category.living_support": {"ko": "생계 지원", "en": "Living support"},
     "category.other": {"ko": "기타", "en": "Other"},
+    "site_editor": {"ko": "구역 설정", "en": "Site editor"},
+    "editor_help": {
+        "ko": "사진을 눌러 새 구역의 꼭짓점을 찍고 (좌표를 직접 입력해도 됩니다) '구역 추가', "
+        "다 되면 '구역 저장'. 카메라는 다음 갱신 때 새 구역을 적용합니다.",
+        "en": "Click the picture to place the new zone's corners (or type them), 'Add zone', "
+        "then 'Save zones'. The camera applies them at its next refresh.",
+    },
+    "camera_view": {"ko": "카메라 화면", "en": "The camera's view"},
+    "no_view": {
+        "ko": "카메라가 아직 화면 사진을 보내지 않았습니다.",
+        "en": "The camera has not sent a picture of its view yet.",
+    },
+    "zones": {"ko": "구역", "en": "Zones"},
+    "zone_name": {"ko": "구역 이름", "en": "Zone name"},
+    "zone_kind": {"ko": "구역 종류", "en": "Zone kind"},
+    "zone.boundary": {"ko": "경계 (침입 감지)", "en": "Boundary (intrusion)"},
+    "zone.perimeter": {"ko": "주변 (배회 감지)", "en": "Perimeter (loitering)"},
+    "zone.mask": {"ko": "제외 영역", "en": "Mask (ignored)"},
+    "loiter_seconds": {"ko": "배회 판단 시간 (초)", "en": "Loitering after (seconds)"},
+    "corners": {"ko": "꼭짓점 (x,y 0–1)", "en": "Corners (x,y from 0 to 1)"},
+    "corner_count": {"ko": "개 꼭짓점", "en": "corners"},
+    "add_zone": {"ko": "구역 추가", "en": "Add zone"},
+    "save_zones": {"ko": "구역 저장", "en": "Save zones"},
+    "remove": {"ko": "삭제", "en": "Remove"},
     "dashboard": {"ko": "현황판", "en": "Dashboard"},
     "open_incidents": {"ko": "진행 중 사건", "en": "Open incidents"},
     "response_week": {

@@ -191,6 +191,12 @@ def device_inventory(request: Request, session: SessionDep) -> Response:
     return _staff_page(request, session, "devices.html")
 
 
+@router.get("/devices/{device_id}/zones")
+def site_editor(request: Request, session: SessionDep, device_id: uuid.UUID) -> Response:
+    """A camera's zones drawn as polygons on the picture of its view."""
+    return _staff_page(request, session, "site_editor.html", device_id=str(device_id))
+
+
 @router.get("/fund")
 def fund(request: Request, session: SessionDep) -> Response:
     """The support centre's fund: report for a period in won, the ledger, new entries."""

@@ -38,7 +38,10 @@
     rows($("devices").tBodies[0], all.map((d) => {
       const c = d.case_id ? cases.get(d.case_id) : null;
       const where = c ? Object.assign(document.createElement("a"), { href: `/cases/${c.id}`, textContent: c.reference }) : "—";
-      return [d.serial, t[`device.${d.kind}`], t[`device_status.${d.status}`], where,
+      const serial = d.kind === "camera"
+        ? Object.assign(document.createElement("a"), { href: `/devices/${d.id}/zones`, textContent: d.serial, title: t.site_editor })
+        : d.serial;
+      return [serial, t[`device.${d.kind}`], t[`device_status.${d.status}`], where,
         d.last_seen_at ? moment(d.last_seen_at) : t.never,
         d.battery_percent != null ? `${d.battery_percent}%` : "—", d.health_note];
     }));

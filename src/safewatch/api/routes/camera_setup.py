@@ -1,0 +1,92 @@
+"""The site editor: officers draw a camera's zones on the picture of its view; the camera
+sends that picture and takes the zones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from safewatch.api.deps import STAFF, ClipStoreDep, DeviceDep, SessionDep, allow
+from safewatch.core.errors import Invalid
+from safewatch.core.roles import Role
+from safewatch.models import CameraSetup
+from safewatch.schemas.common import Schema
+from safewatch.services import camera_setup, devices
+from safewatch.services.context import Caller
+from safewatch.vision.config import ZoneConfig
+
+router = APIRouter(tags=["site editor"])
+Reader = Annotated[Caller, allow(*STAFF)]
+Keeper = Annotated[Caller, allow(Role.admin, Role.officer)]
+
+
+class CameraZones(Schema):
+    zones: list[ZoneConfig] | None = None  # None: none drawn in the hub; the site file's stand
+    updated_at: datetime | None = None
+    view_at: datetime | None = None
+
+
+class ZonesIn(Schema):
+    zones: list[ZoneConfig]
+
+
+def _public(zones: list[ZoneConfig] | None, setup: CameraSetup) -> CameraZones:
+    return CameraZones(zones=zones, updated_at=setup.zones_updated_at, view_at=setup.view_at)
+
+
+@router.get("/devices/{device_id}/zones")
+def read_zones(session: SessionDep, caller: Reader, device_id: uuid.UUID) -> CameraZones:
+    device = devices.get_device(session, caller, device_id, manage=False)
+    return _public(*camera_setup.zones_of(session, device))
+
+
+@router.put("/devices/{device_id}/zones")
+def write_zones(
+    session: SessionDep, caller: Keeper, device_id: uuid.UUID, data: ZonesIn
+) -> CameraZones:
+    """Zones as polygons in relative coordinates (0–1 of the picture's width and height);
+    the camera takes them at its next refresh."""
+    device = devices.get_device(session, caller, device_id, manage=True)
+    setup = camera_setup.set_zones(session, caller, device, data.zones)
+    return _public(data.zones, setup)
+
+
+@router.get(
+    "/devices/{device_id}/view",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def read_view(
+    session: SessionDep, caller: Reader, store: ClipStoreDep, device_id: uuid.UUID
+) -> Response:
+    """The latest picture of the camera's view (seeing it is audited)."""
+    device = devices.get_device(session, caller, device_id, manage=False)
+    name = camera_setup.view_name(session, caller, device)
+    return Response(
+        store.path(name).read_bytes(),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@router.put("/device/view", status_code=204)
+async def receive_view(
+    request: Request, session: SessionDep, store: ClipStoreDep, device: DeviceDep
+) -> None:
+    """From a camera: a JPEG of what it sees now, for drawing zones on."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > camera_setup.MAX_VIEW_BYTES:
+            raise Invalid(f"a view is at most {camera_setup.MAX_VIEW_BYTES:,} bytes")
+    await run_in_threadpool(camera_setup.store_view, session, store, device, bytes(body))
+
+
+@router.get("/device/zones")
+def device_zones(session: SessionDep, device: DeviceDep) -> CameraZones:
+    """The zones drawn for this camera in the hub (``zones: null`` until someone draws)."""
+    return _public(*camera_setup.zones_of(session, device))

@@ -72,6 +72,7 @@ PUT /api/v1/devices/{{device_id}}/zones | admin officer
 GET /api/v1/devices/{{device_id}}/view | admin caseworker officer
 PUT /api/v1/device/view | device
 GET /api/v1/device/zones | device
+GET /api/v1/incidents/{{incident_id}}/live.jpg | admin dispatcher officer security_operator
 GET /api/v1/fund | admin caseworker
 POST /api/v1/fund/donations | admin caseworker
 POST /api/v1/fund/expenditures | admin caseworker

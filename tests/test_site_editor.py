@@ -43,7 +43,7 @@ def test_an_officer_sees_the_cameras_view_and_the_look_is_audited(world: World) 
     bad = _as_camera(world, secret, "PUT", "/device/view", content=b"GIF89a...")
     assert bad.status_code == 422 and "JPEG" in bad.json()["detail"]
     sent = _as_camera(world, secret, "PUT", "/device/view", content=_jpeg())
-    assert sent.status_code == 204, sent.text
+    assert sent.status_code == 200, sent.text
 
     r = world.get("officer_a", f"{V1}/devices/{device}/view")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
@@ -140,3 +140,61 @@ def test_a_running_worker_sends_its_view_takes_the_zones_and_keeps_them_offline(
         assert [z.name for z in pipeline.camera.zones] == ["lawn", "path"]
     finally:
         worker.close()
+
+
+def _officers_report(world: World) -> str:
+    """An incident without a camera event (as an SOS): its camera is the home's camera."""
+    body = {"case_id": str(world.cases["a"]), "summary": "a neighbour saw him at the gate"}
+    r = world.post("officer_a", f"{V1}/incidents", body)
+    assert r.status_code == 201, r.text
+    incident: str = r.json()["id"]
+    return incident
+
+
+def test_a_guard_watches_the_incidents_camera_live_and_the_camera_is_told(
+    world: World, live_hub: LiveHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import httpx
+
+    _, secret = _camera(world)
+    incident = _officers_report(world)
+    url = f"{live_hub.url}{V1}/incidents/{incident}/live.jpg"
+    headers = world.h("security_a")
+    first = httpx.get(url, headers=headers, timeout=10)  # no picture yet: the camera is asked
+    assert first.status_code == 404 and "asked to now" in first.json()["detail"]
+    view = _as_camera(world, secret, "PUT", "/device/view", content=_jpeg())
+    assert view.status_code == 200 and view.json() == {"live": True}
+    for _ in range(3):  # a screen asking every second
+        r = httpx.get(url, headers=headers, timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+        assert r.content == _jpeg()
+    # While it is watched the camera hears so.
+    again = _as_camera(world, secret, "PUT", "/device/view", content=_jpeg())
+    assert again.json() == {"live": True}
+    # A worker hearing it sends every second from then on.
+    monkeypatch.setenv("CAM_ED_SECRET", secret)
+    site = SiteConfig.model_validate(
+        {
+            "site": "home-a",
+            "cameras": [{"name": "front", "source": "x", "credential_env": "CAM_ED_SECRET"}],
+            "hub": {"url": live_hub.url},
+            "data_dir": str(tmp_path / "worker"),
+        }
+    )
+    worker = SiteWorker(site)
+    try:
+        camera = worker.cameras[0]
+        camera.pipeline.last_frame = np.zeros((90, 160, 3), np.uint8)
+        assert camera.live_until < time.monotonic()
+        worker.send_view(camera)
+        assert camera.live_until > time.monotonic()
+    finally:
+        worker.close()
+
+    other = httpx.get(url, headers=world.h("security_b"), timeout=10)
+    assert other.status_code == 403
+    trail = world.get("officer_a", f"{V1}/cases/{world.cases['a']}/audit").json()["items"]
+    watched = [e for e in trail if e["reason"].startswith("live view during incident")]
+    assert [e["actor_name"] for e in watched] == ["Security A"]  # once per watching

@@ -112,3 +112,32 @@ def test_a_security_operator_cannot_open_another_companys_incident(
         other,
     )
     assert forged == 403
+
+
+def test_a_guard_watches_the_home_camera_live_from_the_incident(
+    world: World, consoles: Any
+) -> None:
+    import cv2
+    import numpy as np
+
+    secret = world.device("camera", "CAM-LIVE")
+    frame = np.full((180, 320, 3), 60, np.uint8)
+    cv2.putText(frame, "front gate", (20, 100), cv2.FONT_HERSHEY_SIMPLEX, 1, (255, 255, 255), 2)
+    view = bytes(cv2.imencode(".jpg", frame)[1])
+    camera = {"Authorization": f"Bearer {secret}"}
+    body = {"case_id": str(world.cases["a"]), "summary": "someone at the gate"}
+    assert world.post("officer_a", f"{V1}/incidents", body).status_code == 201
+    assert world.client.put(f"{V1}/device/view", content=view, headers=camera).status_code == 200
+
+    console = consoles("security_a")
+    console.locator("#queue button").first.click()
+    console.locator("#incident").wait_for()
+    live = console.get_by_role("button", name="Watch the camera live")
+    live.click()
+    console.wait_for_function("document.getElementById('d-live').naturalWidth === 320")
+    # The camera is told someone watches, so it sends every second.
+    again = world.client.put(f"{V1}/device/view", content=view, headers=camera)
+    assert again.json() == {"live": True}
+    shoot(console, "security-console-live")
+    console.get_by_role("button", name="Stop watching").click()
+    assert console.locator("#d-live").is_hidden()

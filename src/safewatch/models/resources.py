@@ -66,6 +66,8 @@ class CameraSetup(Base):
     zones_updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     view_name: Mapped[str | None] = mapped_column(String(120))
     view_at: Mapped[datetime | None]
+    # Someone watches the live view until then: the camera sends its view every second.
+    live_until: Mapped[datetime | None]
 
 
 class DeviceCredential(IdMixin, CreatedMixin, Base):

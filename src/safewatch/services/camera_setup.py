@@ -4,12 +4,14 @@ instead of its site file's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safewatch.core.errors import Invalid, NotFound
-from safewatch.models import CameraSetup, Device
+from safewatch.models import CameraEventRecord, CameraSetup, Device, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.services.camera_events import JPEG
 from safewatch.services.context import Caller
@@ -17,6 +19,10 @@ from safewatch.store.clips import ClipStore
 from safewatch.vision.config import ZoneConfig, verify_unique
 
 MAX_VIEW_BYTES = 4 * 1024 * 1024
+
+
+def view_file(device_id: uuid.UUID) -> str:
+    return f"view-{device_id}.jpg"
 
 
 def _camera(device: Device) -> Device:
@@ -40,7 +46,7 @@ def store_view(session: Session, store: ClipStore, device: Device, jpeg: bytes) 
     if not jpeg.startswith(JPEG):
         raise Invalid("the view must be a JPEG")
     setup = setup_of(session, device)
-    name = f"view-{device.id}.jpg"
+    name = view_file(device.id)
     store.put(name, jpeg)
     setup.view_name, setup.view_at = name, datetime.now(UTC)
     device.last_seen_at = setup.view_at
@@ -48,12 +54,54 @@ def store_view(session: Session, store: ClipStore, device: Device, jpeg: bytes) 
     return setup
 
 
-def view_name(session: Session, caller: Caller, device: Device) -> str:
+LIVE_HOLD = timedelta(seconds=6)  # a watching screen asks again every second
+
+
+def watch_live(session: Session, device: Device, now: datetime) -> bool:
+    """Someone is watching the camera live: it sends its view every second for a while.
+    Returns True when this starts a watching (nobody was watching)."""
+    setup = setup_of(session, device)
+    starting = not is_watched(setup, now)
+    if starting or setup.live_until is None or setup.live_until - now < LIVE_HOLD / 2:
+        setup.live_until = now + LIVE_HOLD
+        session.flush()
+    return starting
+
+
+def is_watched(setup: CameraSetup, now: datetime) -> bool:
+    return setup.live_until is not None and setup.live_until > now
+
+
+def incident_camera(session: Session, incident: Incident) -> Device:
+    """The camera that saw the incident, else the first camera installed at its case (an SOS
+    from a home with a camera)."""
+    device_id = session.scalar(
+        select(CameraEventRecord.device_id)
+        .where(CameraEventRecord.incident_id == incident.id)
+        .order_by(CameraEventRecord.occurred_at.desc())
+        .limit(1)
+    )
+    if device_id is None:
+        device_id = session.scalar(
+            select(Device.id)
+            .where(Device.case_id == incident.case_id, Device.kind == DeviceKind.camera)
+            .order_by(Device.serial)
+            .limit(1)
+        )
+    device = session.get(Device, device_id) if device_id else None
+    if device is None:
+        raise NotFound("no camera at this incident's home")
+    return device
+
+
+def view_name(
+    session: Session, caller: Caller, device: Device, purpose: str = "camera view seen"
+) -> str:
     """The view's file; looking at a picture of someone's home is audited."""
     setup = session.get(CameraSetup, _camera(device).id)
     if setup is None or setup.view_name is None:
         raise NotFound("this camera has not sent a picture of its view yet")
-    caller.record(session, "read", "camera_view", device.id, "camera view seen", device.case_id)
+    caller.record(session, "read", "camera_view", device.id, purpose, device.case_id)
     return setup.view_name
 
 

@@ -166,9 +166,17 @@ class HubConfig(Strict):
         60,
         ge=5,
         le=86_400,
-        description="How often each camera sends a picture of its view (for drawing zones on) "
-        "and fetches the zones drawn in the hub.",
+        description="How often each camera fetches the zones drawn in the hub.",
     )
+    view_seconds: float = Field(
+        10,
+        ge=1,
+        le=3600,
+        description="How often each camera sends a picture of its view (for drawing zones on); "
+        "also how soon a live view opened in the hub starts. Every second while someone "
+        "watches, and for live_after_event_seconds after the camera's own events.",
+    )
+    live_after_event_seconds: float = Field(180, ge=0, le=3600)
 
 
 class SiteConfig(Strict):

@@ -72,9 +72,13 @@ class HubClient:
         self._check(response)
         return response
 
-    def send_view(self, camera: str, jpeg: bytes) -> None:
-        """A picture of what the camera sees, for drawing its zones on in the hub."""
-        self._request("PUT", "/device/view", camera, jpeg, **{"Content-Type": "image/jpeg"})
+    def send_view(self, camera: str, jpeg: bytes) -> bool:
+        """A picture of what the camera sees (for drawing its zones on, and the live view of
+        an incident); True while someone watches it live."""
+        response = self._request(
+            "PUT", "/device/view", camera, jpeg, **{"Content-Type": "image/jpeg"}
+        )
+        return bool(response.json().get("live"))
 
     def zones(self, camera: str) -> list[dict[str, Any]] | None:
         """The zones drawn for the camera in the hub; None while none are drawn."""

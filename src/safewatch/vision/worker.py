@@ -31,9 +31,11 @@ MAX_RECONNECT_WAIT = 30.0
 class OutboxSink:
     def __init__(self, outbox: Outbox, camera: str) -> None:
         self.outbox, self.camera = outbox, camera
+        self.last_event = -1e9  # monotonic time of the camera's latest event
 
     def event(self, event: CameraEvent, snapshot: bytes) -> None:
         self.outbox.put_event(event, snapshot)
+        self.last_event = time.monotonic()
         log.info(
             "%s %s at %.1f s (track %s, zone %s)",
             event.camera,
@@ -57,11 +59,14 @@ class CameraWorker:
         face_stage: FaceStage | None = None,
     ) -> None:
         self.camera = camera
+        self.sink = OutboxSink(outbox, camera.name)
+        self.live_until = 0.0  # monotonic: someone in the hub watches this camera until then
+        self.next_view = 0.0
         self.pipeline = CameraPipeline(
             site=site,
             camera=camera,
             detector=make_detector(camera.detector),
-            sink=OutboxSink(outbox, camera.name),
+            sink=self.sink,
             clip_dir=clip_dir,
             face_stage=face_stage,
         )
@@ -225,9 +230,7 @@ class SiteWorker:
         for camera in self.cameras:
             name = camera.camera.name
             try:
-                view = camera.pipeline.view_jpeg()
-                if view is not None:
-                    self.client.send_view(name, view)
+                self.send_view(camera)
                 if not camera.camera.zones_from_hub:
                     continue
                 drawn = self.client.zones(name)
@@ -239,7 +242,33 @@ class SiteWorker:
             except (DeliveryError, ValueError) as exc:
                 log.warning("%s: view or zones not exchanged with the hub: %s", name, exc)
 
+    def send_view(self, camera: CameraWorker) -> None:
+        """Raises DeliveryError; the hub says whether someone watches live."""
+        assert self.client is not None and self.site.hub is not None
+        view = camera.pipeline.view_jpeg()
+        camera.next_view = time.monotonic() + self.site.hub.view_seconds
+        if view is not None and self.client.send_view(camera.camera.name, view):
+            camera.live_until = time.monotonic() + 5.0
+
+    def _views(self) -> None:
+        """Every second: the views of cameras someone watches or that just raised an event;
+        the others every ``view_seconds``."""
+        assert self.site.hub is not None
+        after_event = self.site.hub.live_after_event_seconds
+        while not self.stop.wait(1.0):
+            now = time.monotonic()
+            for camera in self.cameras:
+                live = camera.live_until > now or now - camera.sink.last_event < after_event
+                if not live and now < camera.next_view:
+                    continue
+                try:
+                    self.send_view(camera)
+                except DeliveryError as exc:
+                    log.debug("%s: view not sent: %s", camera.camera.name, exc)
+
     def start(self) -> None:
+        if self.client is not None:
+            threading.Thread(target=self._views, name="camera-views", daemon=True).start()
         for camera in self.cameras:
             camera.start()
         if self.sender is not None:
@@ -281,6 +310,7 @@ class SiteWorker:
             self.close()
 
     def close(self) -> None:
+        self.stop.set()
         for camera in self.cameras:
             camera.close()
         if self.sender is not None:

@@ -201,6 +201,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "category.legal": {"ko": "법률", "en": "Legal"},
     "category.living_support": {"ko": "생계 지원", "en": "Living support"},
     "category.other": {"ko": "기타", "en": "Other"},
+    "live_view": {"ko": "카메라 실시간 보기", "en": "Watch the camera live"},
+    "stop_live": {"ko": "실시간 보기 끄기", "en": "Stop watching"},
     "site_editor": {"ko": "구역 설정", "en": "Site editor"},
     "editor_help": {
         "ko": "사진을 눌러 새 구역의 꼭짓점을 찍고 (좌표를 직접 입력해도 됩니다) '구역 추가', "

@@ -9,14 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from safewatch.api.deps import STAFF, ClipStoreDep, DeviceDep, SessionDep, allow
 from safewatch.core.errors import Invalid
 from safewatch.core.roles import Role
 from safewatch.models import CameraSetup
 from safewatch.schemas.common import Schema
-from safewatch.services import camera_setup, devices
+from safewatch.services import camera_setup, devices, incidents
 from safewatch.services.context import Caller
+from safewatch.store.base import utcnow
 from safewatch.vision.config import ZoneConfig
 
 router = APIRouter(tags=["site editor"])
@@ -73,17 +75,58 @@ def read_view(
     )
 
 
-@router.put("/device/view", status_code=204)
+class ViewReceipt(Schema):
+    live: bool  # someone watches: send the view every second
+
+
+@router.put("/device/view")
 async def receive_view(
     request: Request, session: SessionDep, store: ClipStoreDep, device: DeviceDep
-) -> None:
-    """From a camera: a JPEG of what it sees now, for drawing zones on."""
+) -> ViewReceipt:
+    """From a camera: a JPEG of what it sees now, for drawing zones on and for the live view
+    of an incident. ``live: true`` while someone watches."""
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > camera_setup.MAX_VIEW_BYTES:
             raise Invalid(f"a view is at most {camera_setup.MAX_VIEW_BYTES:,} bytes")
-    await run_in_threadpool(camera_setup.store_view, session, store, device, bytes(body))
+    setup = await run_in_threadpool(camera_setup.store_view, session, store, device, bytes(body))
+    return ViewReceipt(live=camera_setup.is_watched(setup, utcnow()))
+
+
+@router.get(
+    "/incidents/{incident_id}/live.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {}},
+)
+def live_view(
+    session: SessionDep,
+    caller: Annotated[
+        Caller, allow(Role.admin, Role.officer, Role.security_operator, Role.dispatcher)
+    ],
+    store: ClipStoreDep,
+    incident_id: uuid.UUID,
+) -> Response:
+    """The incident's camera as it is now. A screen asks again every second: while it does,
+    the camera sends a picture every second. Starting to watch is audited (once per
+    watching, not per picture)."""
+    incident, _ = incidents.visible(session, caller, incident_id)
+    device = camera_setup.incident_camera(session, incident)
+    if camera_setup.watch_live(session, device, utcnow()):
+        caller.record(
+            session,
+            "read",
+            "camera_view",
+            device.id,
+            f"live view during incident {incident.reference}",
+            device.case_id,
+        )
+    path = store.path(camera_setup.view_file(device.id))
+    headers = {"Cache-Control": "private, no-store"}
+    if not path.is_file():  # a response, not an error: the watch above must be committed
+        detail = {"detail": "the camera has not sent a picture yet; it is asked to now"}
+        return JSONResponse(detail, status_code=404, headers=headers)
+    return Response(path.read_bytes(), media_type="image/jpeg", headers=headers)
 
 
 @router.get("/device/zones")

@@ -31,7 +31,33 @@
     renderQueue();
   }
 
+  // Watching a home is a deliberate act (and audited): the live view starts on request. The
+  // picture is asked for again each time the last one has arrived, about once a second.
+  let liveTimer = null;
+  function stopLive() {
+    clearTimeout(liveTimer);
+    liveTimer = null;
+    $("d-live").removeAttribute("src");
+    $("d-live").hidden = true;
+    $("live-toggle").setAttribute("aria-pressed", "false");
+    $("live-toggle").textContent = t.live_view;
+  }
+  function nextPicture() {
+    $("d-live").src = `/api/v1/incidents/${selected}/live.jpg?at=${Date.now()}`;
+  }
+  const again = () => { if (!$("d-live").hidden) liveTimer = setTimeout(nextPicture, 1000); };
+  $("d-live").addEventListener("load", again);
+  $("d-live").addEventListener("error", again);  // not sent yet: the camera is asked to
+  $("live-toggle").addEventListener("click", () => {
+    if (!$("d-live").hidden) return stopLive();
+    $("d-live").hidden = false;
+    $("live-toggle").setAttribute("aria-pressed", "true");
+    $("live-toggle").textContent = t.stop_live;
+    nextPicture();
+  });
+
   async function select(id) {
+    if (id !== selected) stopLive();
     selected = id;
     renderQueue();
     const r = await api(`/incidents/${id}`);

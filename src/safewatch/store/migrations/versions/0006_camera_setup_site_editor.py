@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("zones_updated_by", sa.Uuid(), nullable=True),
         sa.Column("view_name", sa.String(length=120), nullable=True),
         sa.Column("view_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("live_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["device_id"], ["device.id"], name=op.f("fk_camera_setup_device_id_device")
         ),

@@ -4,7 +4,8 @@
   const { lang, t } = window.SAFEWATCH;
   const { $, api } = window.sw;
   const SVG = "http://www.w3.org/2000/svg";
-  const SERIES = [["to_acknowledged_s", "ack"], ["to_dispatched_s", "dispatch"], ["to_on_scene_s", "scene"]];
+  // [field, css class, spoken name, unit]
+  const SERIES = [["to_acknowledged_s", "ack", t.to_ack, "s"], ["to_dispatched_s", "dispatch", t.to_dispatch, "s"], ["to_on_scene_s", "scene", t.to_scene, "s"]];
   const node = (name, attrs, text) => {
     const el = document.createElementNS(SVG, name);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
@@ -18,7 +19,9 @@
     const max = Math.max(1, ...rows.flatMap((r) => series.map(([key]) => r[key] || 0)));
     const barW = series.length === 1 ? 60 : 18, gap = 14, height = 180, top = 16, bottom = 40;
     const groupW = series.length * barW + gap;
-    const svg = node("svg", { width: rows.length * groupW + 40, height: height + top + bottom, role: "img" });
+    // A screen reader reads the chart as its numbers: "group: value s, …" per series.
+    const said = rows.map((row) => `${row.group}: ` + series.map(([key, , name, unit]) => `${name} ${row[key] == null ? "—" : Math.round(row[key])} ${unit}`.trim()).join(", ")).join("; ");
+    const svg = node("svg", { width: rows.length * groupW + 40, height: height + top + bottom, role: "img", "aria-label": said });
     rows.forEach((row, i) => {
       const x0 = 30 + i * groupW;
       series.forEach(([key, css], j) => {
@@ -26,7 +29,7 @@
         if (value == null) return;
         const h = Math.max(1, (value / max) * height);
         const bar = node("rect", { x: x0 + j * barW, y: top + height - h, width: barW - 3, height: h, class: `bar ${css}` });
-        bar.append(node("title", {}, `${row.group}: ${value} s`));
+        bar.append(node("title", {}, `${row.group}: ${value} ${series[j][3]}`.trim()));
         svg.append(bar, node("text", { x: x0 + j * barW + (barW - 3) / 2, y: top + height - h - 3, "text-anchor": "middle", class: "val" }, String(Math.round(value))));
       });
       svg.append(node("text", { x: x0 + (series.length * barW) / 2, y: top + height + 16, "text-anchor": "middle", class: "lbl" }, row.group));
@@ -48,7 +51,7 @@
       const cameras = await c.json();
       const states = ["ok", "late", "offline", "never seen"];
       const counts = states.map((s) => ({ group: t[`state.${s}`], incidents: cameras.filter((x) => x.state === s).length }));
-      groupedBars($("camera-chart"), counts.map((x) => ({ ...x, count: x.incidents })), [["count", "ack"]]);
+      groupedBars($("camera-chart"), counts.map((x) => ({ ...x, count: x.incidents })), [["count", "ack", "", ""]]);
       $("cameras").tBodies[0].replaceChildren(...cameras.map((cam) => {
         const tr = document.createElement("tr");
         for (const v of [cam.serial, cam.case_reference || "", t[`state.${cam.state}`], cam.note]) tr.append(Object.assign(document.createElement("td"), { textContent: v }));

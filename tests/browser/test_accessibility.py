@@ -1,0 +1,105 @@
+"""Every screen, in both languages, audited by axe-core (shipped in the axe-playwright-python
+wheel) against WCAG 2.1 A and AA: labels, names, contrast, language, landmarks. And the
+victim app's controls are large enough to hit with a shaking thumb."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import axe_playwright_python
+import pytest
+
+from tests.live import LiveHub
+from tests.world import PASSWORD, World
+
+AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _violations(page: Any) -> list[str]:
+    page.evaluate(AXE)
+    result = page.evaluate("options => axe.run(document, options)", WCAG)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+
+
+def _sign_in(page: Any, user: str, lang: str) -> None:
+    page.goto(f"/login?lang={lang}")
+    assert _violations(page) == [], "login"
+    page.locator("#username").fill(user)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def browser_page(chromium: Any, live_hub: LiveHub) -> Any:
+    context = chromium.new_context(base_url=live_hub.url, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_staff_screens_pass_the_wcag_audit(world: World, browser_page: Any, lang: str) -> None:
+    secret = world.device("camera", "CAM-A11Y")
+    page = browser_page
+    _sign_in(page, "caseworker_a", lang)
+    camera = next(
+        d["id"]
+        for d in world.get("officer_a", "/api/v1/devices?kind=camera").json()["items"]
+        if d["serial"] == "CAM-A11Y"
+    )
+    assert secret
+    for path, ready in (
+        ("/cases", "#cases tbody tr"),
+        (f"/cases/{world.cases['a']}", "#c-audit li"),
+        ("/dashboard", "#open-count"),
+        ("/devices", "#devices tbody tr"),
+        (f"/devices/{camera}/zones", "#new-zone"),
+        ("/fund", "#r-balance"),
+    ):
+        page.goto(path)
+        page.locator(ready).first.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert _violations(page) == [], path
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_console_passes_the_wcag_audit(world: World, browser_page: Any, lang: str) -> None:
+    body = {"case_id": str(world.cases["a"]), "summary": "someone at the gate"}
+    assert world.post("officer_a", "/api/v1/incidents", body).status_code == 201
+    page = browser_page
+    _sign_in(page, "security_a", lang)
+    page.locator("#queue button").first.click()
+    page.locator("#incident").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert _violations(page) == []
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_victim_app_passes_the_audit_with_large_touch_targets(
+    world: World, chromium: Any, live_hub: LiveHub, lang: str
+) -> None:
+    context = chromium.new_context(
+        base_url=live_hub.url, viewport={"width": 412, "height": 915}, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        _sign_in(page, "victim_a", lang)
+        page.wait_for_url("**/app")
+        page.locator("#sos").wait_for()
+        assert _violations(page) == []
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('button, a, input, select')]
+                 .filter((e) => e.offsetParent !== null)
+                 .map((e) => [e.textContent.trim() || e.id, e.getBoundingClientRect()])
+                 .filter(([, r]) => r.width < 44 || r.height < 44)
+                 .map(([name, r]) => `${name}: ${Math.round(r.width)}×${Math.round(r.height)}`)"""
+        )
+        assert small == [], "touch targets under 44×44 px (WCAG 2.5.5)"
+    finally:
+        context.close()

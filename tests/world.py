@@ -162,3 +162,14 @@ class World:
         if reason:
             body["override_reason"] = reason
         return self.post(user, f"/api/v1/cases/{self.cases[side]}/assessments", body)
+
+    def stay(self, side: str, place: str, nights: int) -> None:
+        """A safe-accommodation stay for side's case, starting today (as its caseworker)."""
+        body = {
+            "place_name": place,
+            "address": "1 Shelter-ro, Jeju",
+            "check_in": str(date.today()),
+            "planned_check_out": str(date.today() + timedelta(days=nights)),
+        }
+        r = self.post(f"caseworker_{side}", f"/api/v1/cases/{self.cases[side]}/stays", body)
+        assert r.status_code == 201, r.text

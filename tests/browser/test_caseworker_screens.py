@@ -3,7 +3,7 @@ officer and a caseworker see, in won and in the page's language."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -67,13 +67,7 @@ def test_the_case_page_lists_devices_stays_and_who_viewed_it_by_name(
 ) -> None:
     world.device("smartwatch", "W-7")
     case = world.cases["a"]
-    stay = {
-        "place_name": "Shelter Halla",
-        "address": "1 Shelter-ro, Jeju",
-        "check_in": str(date.today()),
-        "planned_check_out": str(date.today() + timedelta(days=12)),
-    }
-    assert world.post("caseworker_a", f"/api/v1/cases/{case}/stays", stay).status_code == 201
+    world.stay("a", "Shelter Halla", nights=12)
     assert world.get("caseworker_a", f"/api/v1/cases/{case}").status_code == 200
 
     _sign_in(desk, "officer_a")

@@ -135,3 +135,23 @@ def test_the_app_is_korean_by_default_switches_language_and_refuses_other_roles(
     page.get_by_label("비밀번호").fill("wrong-password")
     page.get_by_role("button", name="로그인").click()
     assert "아이디 또는 비밀번호가 맞지 않습니다." in page.content()
+
+
+def test_the_app_shows_the_persons_patrol_times_stay_and_devices(
+    world: World, live_hub: LiveHub, page: Any
+) -> None:
+
+    world.device("smartwatch", "W-MINE")
+    case = world.cases["a"]
+    plan = {
+        "place": "A street 1, Jeju",
+        "windows": [{"weekdays": [0, 1], "start": "21:00", "end": "23:00"}],
+    }
+    assert world.post("officer_a", f"/api/v1/cases/{case}/patrol-plans", plan).status_code == 201
+    world.stay("a", "Shelter Halla", nights=10)
+
+    _sign_in(page, "victim_a")
+    page.locator("#patrol-times").get_by_text("Mon·Tue 21:00–23:00").wait_for()
+    assert "Shelter Halla" in page.locator("#my-stay").inner_text()
+    assert "Smartwatch W-MINE" in page.locator("#my-devices").inner_text()
+    assert page.locator("#station-phone").get_attribute("href") == "tel:064-000-0000"

@@ -201,6 +201,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "category.legal": {"ko": "법률", "en": "Legal"},
     "category.living_support": {"ko": "생계 지원", "en": "Living support"},
     "category.other": {"ko": "기타", "en": "Other"},
+    "station_phone": {"ko": "담당 경찰서", "en": "Your police station"},
     "live_view": {"ko": "카메라 실시간 보기", "en": "Watch the camera live"},
     "stop_live": {"ko": "실시간 보기 끄기", "en": "Stop watching"},
     "site_editor": {"ko": "구역 설정", "en": "Site editor"},

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter
+from sqlalchemy import select
 
 from safewatch.api.deps import ALL_ROLES, SessionDep, allow
 from safewatch.cases.guidance import Language, guidance_for
@@ -13,7 +14,8 @@ from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.errors import NotFound
 from safewatch.core.roles import Role
-from safewatch.models import Agency
+from safewatch.models import Agency, Device
+from safewatch.models.resources import DeviceKind
 from safewatch.schemas.cases import GuidancePublic, MeasurePublic
 from safewatch.schemas.common import Schema
 from safewatch.schemas.resources import PatrolWindow
@@ -21,6 +23,11 @@ from safewatch.services import cases, support
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["protected person"])
+
+
+class MyDevice(Schema):
+    kind: DeviceKind
+    serial: str
 
 
 class MyStay(Schema):
@@ -38,6 +45,7 @@ class MyCase(Schema):
     current_stay: MyStay | None
     patrol_windows: list[PatrolWindow]
     officer_station_phone: str | None
+    devices: list[MyDevice]  # issued to the case (the watch, the bell, the home's cameras)
 
 
 @router.get("/guidance")
@@ -76,4 +84,10 @@ def my_case(
         current_stay=MyStay.model_validate(stay) if stay else None,
         patrol_windows=[PatrolWindow.model_validate(w) for p in plans for w in p.windows],
         officer_station_phone=station.phone if station else None,
+        devices=[
+            MyDevice.model_validate(d)
+            for d in session.scalars(
+                select(Device).where(Device.case_id == case.id).order_by(Device.kind, Device.serial)
+            )
+        ],
     )

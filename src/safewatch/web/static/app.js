@@ -116,6 +116,20 @@
       Object.assign(document.createElement("li"), {
         textContent: `${t[`measure.${m.kind}`] || m.kind} — ${t[`status.${m.status}`] || m.status}`,
       })));
+    const { day } = window.sw.format(lang);
+    const names = t.weekdays.split(",");
+    const li = (text) => Object.assign(document.createElement("li"), { textContent: text });
+    const times = mine.patrol_windows.map((w) => li(`${w.weekdays.map((d) => names[d]).join("·")} ${w.start}–${w.end}`));
+    $("patrol-times").replaceChildren(...(times.length ? times : [li(t.none_yet)]));
+    $("my-stay").textContent = mine.current_stay
+      ? `${mine.current_stay.place_name} · ${day(mine.current_stay.check_in)}–${day(mine.current_stay.planned_check_out)}`
+      : t.none_yet;
+    const devices = mine.devices.map((d) => li(`${t[`device.${d.kind}`]} ${d.serial}`));
+    $("my-devices").replaceChildren(...(devices.length ? devices : [li(t.none_yet)]));
+    if (mine.officer_station_phone) {
+      Object.assign($("station-phone"), { href: `tel:${mine.officer_station_phone}`, textContent: mine.officer_station_phone });
+      $("station").hidden = false;
+    }
   }
 
   // --- Lock-screen alerts (Web Push) -------------------------------------------------------

@@ -583,3 +583,33 @@ def test_web_push_rings_the_victims_phone_without_case_detail(world: World, came
         assert left == [subscription["endpoint"]]
     finally:
         server.shutdown()
+
+
+def test_an_alert_nobody_saw_is_delivered_when_the_victim_opens_the_app(
+    world: World, camera: str, clock: Clock
+) -> None:
+    _send(world.client, camera, type_="intrusion", track=3)
+    [incident] = _incidents(world)
+    for _ in range(4):  # every in-app try finds no screen; the retries run out
+        _settle(world)
+        clock.advance(60)
+    d = _detail(world, incident["id"])
+    victim_app = next(
+        x for x in d["deliveries"] if x["channel"] == "in_app" and x["recipient"] == V
+    )
+    assert victim_app["status"] == "failed"
+
+    r = world.get("victim_a", f"{V1}/stream?follow=false")  # the app opens: its backlog
+    assert r.status_code == 200 and incident["id"] in r.text
+    d = _detail(world, incident["id"])
+    victim_app = next(
+        x for x in d["deliveries"] if x["channel"] == "in_app" and x["recipient"] == V
+    )
+    assert victim_app["status"] == "delivered"
+    shown = [e for e in d["timeline"] if e["detail"] == "in_app: shown when a screen connected"]
+    assert [(e["kind"], e["recipient"]) for e in shown] == [("delivered", V)]
+    # The security company's screen was not opened: its alert stays undelivered.
+    security_app = next(
+        x for x in d["deliveries"] if x["channel"] == "in_app" and x["recipient"] == S
+    )
+    assert security_app["status"] == "failed"

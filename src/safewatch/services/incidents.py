@@ -677,6 +677,27 @@ def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> li
     return list(session.scalars(query.order_by(Incident.created_at.desc()).limit(limit)))
 
 
+def shown_on_connect(
+    session: Session, incident: Incident, recipient: Recipient, now: datetime
+) -> None:
+    """A screen that connects shows the open incident first thing (its backlog): in-app
+    alerts that earlier found no screen open are delivered now, and the timeline says so."""
+    waiting = session.scalars(
+        select(Delivery).where(
+            Delivery.incident_id == incident.id,
+            Delivery.recipient == recipient,
+            Delivery.channel == "in_app",
+            Delivery.message != "update",
+            Delivery.status.in_(("pending", "failed")),
+        )
+    ).all()
+    for d in waiting:
+        d.status, d.delivered_at, d.last_error = "delivered", now, None
+    if waiting:
+        detail = "in_app: shown when a screen connected"
+        _entry(session, incident, "delivered", now, detail=detail, recipient=recipient)
+
+
 def timeline(session: Session, incident: Incident) -> list[IncidentEntry]:
     return list(
         session.scalars(

@@ -52,6 +52,7 @@ def stream(
             assert case is not None
             who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
             packet = incident_packet(session, incident, case, who, alerting.links)
+            incidents.shown_on_connect(session, incident, who, alerting.clock())
             items.append({"kind": "backlog", "recipient": who.value, **packet})
         return items
 

@@ -122,7 +122,8 @@ def test_a_running_worker_sends_its_view_takes_the_zones_and_keeps_them_offline(
     pipeline = worker.cameras[0].pipeline
     try:
         pipeline.last_frame = cv2.imdecode(np.frombuffer(_jpeg(), np.uint8), cv2.IMREAD_COLOR)
-        worker.refresh_setup()  # nothing drawn yet: the site file's zones stand
+        worker.send_view(worker.cameras[0])
+        worker.refresh_zones()  # nothing drawn yet: the site file's zones stand
         assert [z.name for z in pipeline.camera.zones] == ["from-the-file"]
         view = world.get("officer_a", f"{V1}/devices/{device}/view")
         assert view.status_code == 200 and view.content[:3] == b"\xff\xd8\xff"
@@ -132,11 +133,11 @@ def test_a_running_worker_sends_its_view_takes_the_zones_and_keeps_them_offline(
             json={"zones": [LAWN, PATH]},
             headers=world.h("officer_a"),
         )
-        worker.refresh_setup()
+        worker.refresh_zones()
         assert [z.name for z in pipeline.camera.zones] == ["lawn", "path"]
 
         live_hub.stop()  # the hub is gone: the zones in use stay
-        worker.refresh_setup()
+        worker.refresh_zones()
         assert [z.name for z in pipeline.camera.zones] == ["lawn", "path"]
     finally:
         worker.close()
@@ -198,3 +199,34 @@ def test_a_guard_watches_the_incidents_camera_live_and_the_camera_is_told(
     trail = world.get("officer_a", f"{V1}/cases/{world.cases['a']}/audit").json()["items"]
     watched = [e for e in trail if e["reason"].startswith("live view during incident")]
     assert [e["actor_name"] for e in watched] == ["Security A"]  # once per watching
+
+
+def test_a_started_worker_sends_its_view_on_its_own(
+    world: World, live_hub: LiveHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    device, secret = _camera(world)
+    monkeypatch.setenv("CAM_ED_SECRET", secret)
+    site = SiteConfig.model_validate(
+        {
+            "site": "home-a",
+            "cameras": [{"name": "front", "source": "x", "credential_env": "CAM_ED_SECRET"}],
+            "hub": {"url": live_hub.url, "view_seconds": 1},
+            "data_dir": str(tmp_path / "worker"),
+        }
+    )
+    worker = SiteWorker(site)
+    worker.cameras[0].pipeline.last_frame = cv2.imdecode(
+        np.frombuffer(_jpeg(), np.uint8), cv2.IMREAD_COLOR
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        status = 0
+        while time.monotonic() < deadline and status != 200:
+            time.sleep(0.3)
+            status = world.get("officer_a", f"{V1}/devices/{device}/view").status_code
+        assert status == 200
+    finally:
+        worker.close()

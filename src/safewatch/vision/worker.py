@@ -222,17 +222,16 @@ class SiteWorker:
             pipeline = camera.pipeline
             pipeline.face_stage = self._fetch_face_stage(camera.camera.name, pipeline.face_stage)
 
-    def refresh_setup(self) -> None:
-        """Each camera sends a picture of its view and, if it takes its zones from the hub,
-        fetches them. If the hub cannot be reached, the zones in use stay."""
+    def refresh_zones(self) -> None:
+        """Cameras that take their zones from the hub fetch them (their views go out on the
+        views thread). If the hub cannot be reached, the zones in use stay."""
         if self.client is None:
             return
         for camera in self.cameras:
             name = camera.camera.name
+            if not camera.camera.zones_from_hub:
+                continue
             try:
-                self.send_view(camera)
-                if not camera.camera.zones_from_hub:
-                    continue
                 drawn = self.client.zones(name)
                 if drawn is None:
                     continue
@@ -240,7 +239,7 @@ class SiteWorker:
                 if camera.pipeline.replace_zones(zones):
                     log.info("%s: zones from the hub: %s", name, ", ".join(z.name for z in zones))
             except (DeliveryError, ValueError) as exc:
-                log.warning("%s: view or zones not exchanged with the hub: %s", name, exc)
+                log.warning("%s: zones not refreshed from the hub: %s", name, exc)
 
     def send_view(self, camera: CameraWorker) -> None:
         """Raises DeliveryError; the hub says whether someone watches live."""
@@ -293,7 +292,7 @@ class SiteWorker:
         refresh = self.site.faces.refresh_seconds if self.site.faces else float("inf")
         setup = self.site.hub.setup_seconds if self.site.hub else float("inf")
         next_refresh = time.monotonic() + refresh
-        next_setup = time.monotonic() + min(5.0, setup)  # the first view soon after start
+        next_setup = time.monotonic() + min(5.0, setup)  # drawn zones soon after start
         try:
             while not self.stop.wait(min(every, refresh, setup, 5.0)):
                 now = time.monotonic()
@@ -301,7 +300,7 @@ class SiteWorker:
                     self.refresh_faces()
                     next_refresh = time.monotonic() + refresh
                 if now >= next_setup:
-                    self.refresh_setup()
+                    self.refresh_zones()
                     next_setup = time.monotonic() + setup
                 if now >= self._next_heartbeat:
                     self.heartbeat()

@@ -37,6 +37,26 @@ def _as_camera(world: World, secret: str, method: str, path: str, **kw: Any) -> 
     return world.client.request(method, f"{V1}{path}", headers=headers, **kw)
 
 
+def _worker(
+    live_hub: LiveHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    secret: str,
+    camera: dict[str, Any] | None = None,
+    hub: dict[str, Any] | None = None,
+) -> SiteWorker:
+    """A worker for one camera ('front') of home A, talking to the live hub."""
+    monkeypatch.setenv("CAM_ED_SECRET", secret)
+    front = {"name": "front", "source": "x", "credential_env": "CAM_ED_SECRET", **(camera or {})}
+    site = {
+        "site": "home-a",
+        "cameras": [front],
+        "hub": {"url": live_hub.url, **(hub or {})},
+        "data_dir": str(tmp_path / "worker"),
+    }
+    return SiteWorker(SiteConfig.model_validate(site))
+
+
 def test_an_officer_sees_the_cameras_view_and_the_look_is_audited(world: World) -> None:
     device, secret = _camera(world)
     assert world.get("officer_a", f"{V1}/devices/{device}/view").status_code == 404
@@ -101,24 +121,13 @@ def test_a_running_worker_sends_its_view_takes_the_zones_and_keeps_them_offline(
     world: World, live_hub: LiveHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     device, secret = _camera(world)
-    monkeypatch.setenv("CAM_ED_SECRET", secret)
-    site = SiteConfig.model_validate(
-        {
-            "site": "home-a",
-            "cameras": [
-                {
-                    "name": "front",
-                    "source": "x",
-                    "credential_env": "CAM_ED_SECRET",
-                    "zones_from_hub": True,
-                    "zones": [{**LAWN, "name": "from-the-file"}],
-                }
-            ],
-            "hub": {"url": live_hub.url},
-            "data_dir": str(tmp_path / "worker"),
-        }
+    worker = _worker(
+        live_hub,
+        tmp_path,
+        monkeypatch,
+        secret,
+        {"zones_from_hub": True, "zones": [{**LAWN, "name": "from-the-file"}]},
     )
-    worker = SiteWorker(site)
     pipeline = worker.cameras[0].pipeline
     try:
         pipeline.last_frame = cv2.imdecode(np.frombuffer(_jpeg(), np.uint8), cv2.IMREAD_COLOR)
@@ -175,16 +184,7 @@ def test_a_guard_watches_the_incidents_camera_live_and_the_camera_is_told(
     again = _as_camera(world, secret, "PUT", "/device/view", content=_jpeg())
     assert again.json() == {"live": True}
     # A worker hearing it sends every second from then on.
-    monkeypatch.setenv("CAM_ED_SECRET", secret)
-    site = SiteConfig.model_validate(
-        {
-            "site": "home-a",
-            "cameras": [{"name": "front", "source": "x", "credential_env": "CAM_ED_SECRET"}],
-            "hub": {"url": live_hub.url},
-            "data_dir": str(tmp_path / "worker"),
-        }
-    )
-    worker = SiteWorker(site)
+    worker = _worker(live_hub, tmp_path, monkeypatch, secret)
     try:
         camera = worker.cameras[0]
         camera.pipeline.last_frame = np.zeros((90, 160, 3), np.uint8)
@@ -207,16 +207,7 @@ def test_a_started_worker_sends_its_view_on_its_own(
     import time
 
     device, secret = _camera(world)
-    monkeypatch.setenv("CAM_ED_SECRET", secret)
-    site = SiteConfig.model_validate(
-        {
-            "site": "home-a",
-            "cameras": [{"name": "front", "source": "x", "credential_env": "CAM_ED_SECRET"}],
-            "hub": {"url": live_hub.url, "view_seconds": 1},
-            "data_dir": str(tmp_path / "worker"),
-        }
-    )
-    worker = SiteWorker(site)
+    worker = _worker(live_hub, tmp_path, monkeypatch, secret, hub={"view_seconds": 1})
     worker.cameras[0].pipeline.last_frame = cv2.imdecode(
         np.frombuffer(_jpeg(), np.uint8), cv2.IMREAD_COLOR
     )

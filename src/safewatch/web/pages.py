@@ -206,16 +206,7 @@ def fund(request: Request, session: SessionDep) -> Response:
 @router.get("/dashboard")
 def dashboard(request: Request, session: SessionDep) -> Response:
     """Open incidents, response times per week and per site as charts, camera health."""
-    user = _signed_in(request, session)
-    if user is None or user.role not in (*CASE_ROLES, Role.security_operator):
-        return RedirectResponse("/login", status_code=303)
-    return _page(
-        request,
-        "dashboard.html",
-        _lang(request, user),
-        user_name=user.full_name,
-        role=user.role.value,
-    )
+    return _staff_page(request, session, "dashboard.html", (*CASE_ROLES, Role.security_operator))
 
 
 @router.get("/app/sw.js")

@@ -198,7 +198,12 @@ def test_a_guard_watches_the_incidents_camera_live_and_the_camera_is_told(
     assert other.status_code == 403
     trail = world.get("officer_a", f"{V1}/cases/{world.cases['a']}/audit").json()["items"]
     watched = [e for e in trail if e["reason"].startswith("live view during incident")]
-    assert [e["actor_name"] for e in watched] == ["Security A"]  # once per watching
+    assert [e["actor_name"] for e in watched] == ["Security A"]  # not once per picture
+    # A second person watching at the same time is audited as well.
+    assert httpx.get(url, headers=world.h("officer_a"), timeout=10).status_code == 200
+    trail = world.get("officer_a", f"{V1}/cases/{world.cases['a']}/audit").json()["items"]
+    watched = [e for e in trail if e["reason"].startswith("live view during incident")]
+    assert sorted(e["actor_name"] for e in watched) == ["Officer A", "Security A"]
 
 
 def test_a_started_worker_sends_its_view_on_its_own(

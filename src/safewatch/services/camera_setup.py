@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safewatch.core.errors import Invalid, NotFound
-from safewatch.models import CameraEventRecord, CameraSetup, Device, Incident
+from safewatch.models import AuditEntry, CameraEventRecord, CameraSetup, Device, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.services.camera_events import JPEG
 from safewatch.services.context import Caller
@@ -57,15 +57,28 @@ def store_view(session: Session, store: ClipStore, device: Device, jpeg: bytes) 
 LIVE_HOLD = timedelta(seconds=6)  # a watching screen asks again every second
 
 
-def watch_live(session: Session, device: Device, now: datetime) -> bool:
+LIVE_AUDIT_EVERY = timedelta(minutes=1)
+
+
+def watch_live(session: Session, caller: Caller, device: Device, why: str, now: datetime) -> None:
     """Someone is watching the camera live: it sends its view every second for a while.
-    Returns True when this starts a watching (nobody was watching)."""
+    Each watcher is audited, at most once a minute (the screen asks every second)."""
     setup = setup_of(session, device)
-    starting = not is_watched(setup, now)
-    if starting or setup.live_until is None or setup.live_until - now < LIVE_HOLD / 2:
+    if setup.live_until is None or setup.live_until - now < LIVE_HOLD / 2:
         setup.live_until = now + LIVE_HOLD
         session.flush()
-    return starting
+    seen_lately = session.scalar(
+        select(AuditEntry.seq)
+        .where(
+            AuditEntry.actor_id == caller.user_id,
+            AuditEntry.entity == "camera_view",
+            AuditEntry.entity_id == str(device.id),
+            AuditEntry.at >= now - LIVE_AUDIT_EVERY,
+        )
+        .limit(1)
+    )
+    if seen_lately is None:
+        caller.record(session, "read", "camera_view", device.id, why, device.case_id)
 
 
 def is_watched(setup: CameraSetup, now: datetime) -> bool:

@@ -108,19 +108,12 @@ def live_view(
     incident_id: uuid.UUID,
 ) -> Response:
     """The incident's camera as it is now. A screen asks again every second: while it does,
-    the camera sends a picture every second. Starting to watch is audited (once per
-    watching, not per picture)."""
+    the camera sends a picture every second. Each watcher is audited (once a minute, not
+    per picture)."""
     incident, _ = incidents.visible(session, caller, incident_id)
     device = camera_setup.incident_camera(session, incident)
-    if camera_setup.watch_live(session, device, utcnow()):
-        caller.record(
-            session,
-            "read",
-            "camera_view",
-            device.id,
-            f"live view during incident {incident.reference}",
-            device.case_id,
-        )
+    why = f"live view during incident {incident.reference}"
+    camera_setup.watch_live(session, caller, device, why, utcnow())
     path = store.path(camera_setup.view_file(device.id))
     headers = {"Cache-Control": "private, no-store"}
     if not path.is_file():  # a response, not an error: the watch above must be committed

@@ -84,6 +84,7 @@ GET /api/v1/audit/verify | admin
 GET /api/v1/guidance | {ALL}
 GET /api/v1/me/case | protected_person
 POST /api/v1/device/events | device
+POST /api/v1/device/events/batch | device
 GET /api/v1/device/face-lists | device
 POST /api/v1/events/{{event_id}}/not-the-offender | admin officer security_operator
 PUT /api/v1/device/events/{{event_id}}/clip | device

@@ -146,8 +146,8 @@ def test_an_intrusion_tells_the_victim_and_the_security_company(
     assert any(e["kind"] == "delivery_failed" and "web_push" in e["detail"] for e in d["timeline"])
     sms = next(x for x in d["deliveries"] if x["channel"] == "sms")
     assert sms["status"] == "sent"
-    [text] = list((settings.data_dir / "sms-outbox").glob("*.json"))
-    message = json.loads(text.read_text())
+    [text] = list((settings.data_dir / "sms-outbox").glob("*.jsonl"))
+    [message] = [json.loads(line) for line in text.read_text().splitlines()]
     assert message["to"] == "010-1111-0001" and incident["reference"] in message["text"]
     in_app = [x for x in d["deliveries"] if x["channel"] == "in_app"]
     assert {x["status"] for x in in_app} == {"pending"}

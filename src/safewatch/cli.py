@@ -197,13 +197,16 @@ def bench_alerts_command(
     seconds: Annotated[float, typer.Option(help="How long events are sent.")] = 10.0,
     cases: Annotated[int, typer.Option(help="Protected persons (each with a camera).")] = 20,
     sos: Annotated[int, typer.Option(help="SOS presses timed after the events.")] = 50,
+    workers: Annotated[
+        int, typer.Option(help="Camera workers the cameras are split among (each batches).")
+    ] = 10,
     json_out: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
 ) -> None:
     """Trigger → phone and hub-hop latency (p50/p99), events/s, and SOS → security console and
     112 webhook, through a real hub process."""
     from safewatch.demo.bench_alerts import bench_alerts
 
-    result = bench_alerts(clients, rate, seconds, cases, sos).as_dict()
+    result = bench_alerts(clients, rate, seconds, cases, sos, workers).as_dict()
     if json_out:
         typer.echo(json.dumps(result, indent=2))
         return

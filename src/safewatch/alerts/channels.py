@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
 
@@ -53,6 +53,14 @@ class Channel(Protocol):
     name: str
 
     def send(self, message: Message) -> Result: ...
+
+
+@runtime_checkable
+class BatchChannel(Channel, Protocol):
+    """A channel that sends many messages at once for about the price of one (a file
+    outbox synced once per batch)."""
+
+    def send_batch(self, messages: list[Message]) -> list[Result]: ...
 
 
 class InAppChannel:
@@ -111,7 +119,8 @@ class WebhookChannel:
 
 
 class SmsFileChannel:
-    """One JSON file per text message in a folder a gateway drains; written means sent."""
+    """Text messages in a folder a gateway drains: one file per batch, one JSON line per
+    message (``{"to", "text", "delivery_id"}``); written (and synced once) means sent."""
 
     name = "sms"
 
@@ -119,13 +128,23 @@ class SmsFileChannel:
         self.folder = folder
 
     def send(self, message: Message) -> Result:
-        if not message.phone:
-            return Result("failed", "no phone number")
-        incident = message.packet["incident"]
-        text = f"[Safewatch] {incident['summary']} — {incident['reference']}. Open the app; 112."
-        record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
-        atomic_write(
-            self.folder / f"{message.delivery_id}.json",
-            json.dumps(record, ensure_ascii=False).encode(),
-        )
-        return Result("sent", f"queued for {message.phone}")
+        return self.send_batch([message])[0]
+
+    def send_batch(self, messages: list[Message]) -> list[Result]:
+        lines, results = [], []
+        for message in messages:
+            if not message.phone:
+                results.append(Result("failed", "no phone number"))
+                continue
+            incident = message.packet["incident"]
+            text = (
+                f"[Safewatch] {incident['summary']} — {incident['reference']}. Open the app; 112."
+            )
+            record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
+            lines.append(json.dumps(record, ensure_ascii=False))
+            results.append(Result("sent", f"queued for {message.phone}"))
+        if lines:
+            first = next(m for m in messages if m.phone)
+            data = ("\n".join(lines) + "\n").encode()
+            atomic_write(self.folder / f"{first.delivery_id}.jsonl", data)
+        return results

@@ -11,23 +11,31 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
-from safewatch.alerts.channels import Channel, Message, PushTarget, Result
+from safewatch.alerts.channels import BatchChannel, Channel, Message, PushTarget, Result
 from safewatch.alerts.lifecycle import IncidentStatus, Recipient
 from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
-from safewatch.models import Case, Delivery, Incident, IncidentEntry, PushSubscription, User
+from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription, User
 from safewatch.services import incidents
-from safewatch.services.packets import incident_packet
-from safewatch.store.base import utcnow
+from safewatch.services.packets import (
+    CaseFacts,
+    IncidentFacts,
+    build_packet,
+    case_facts,
+    events_by_incident,
+)
+from safewatch.services.signals import COLUMNS, Applied, IncidentState, Routing
+from safewatch.store.base import table, utcnow
 from safewatch.store.db import on_commit, transaction
 
 log = logging.getLogger(__name__)
@@ -38,25 +46,61 @@ CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
 
 
-def recipient_users(session: Session, recipient: Recipient, case: Case) -> list[uuid.UUID]:
-    """The people of a recipient group (whose phones web push rings)."""
-    match recipient:
-        case Recipient.victim:
-            return [u for u in [case.scope.protected_user_id] if u]
-        case Recipient.officer:
-            return [u for u in [case.officer_id] if u]
-        case Recipient.security:
-            company = case.security_company_id
-            query = select(User.id).where(User.agency_id == company, User.active.is_(True))
-            return list(session.scalars(query)) if company else []
-        case Recipient.police:
-            query = select(User.id).where(User.role == Role.dispatcher, User.active.is_(True))
-            return list(session.scalars(query))
-    return []
+def push_targets(
+    session: Session, wanted: set[tuple[Recipient, uuid.UUID]], cases: dict[uuid.UUID, CaseFacts]
+) -> dict[tuple[Recipient, uuid.UUID], tuple[PushTarget, ...]]:
+    """The phones web push rings, per (recipient group, case), in three queries at most."""
+    users: dict[tuple[Recipient, uuid.UUID], list[uuid.UUID]] = {}
+    companies = {
+        cases[case_id].scope.security_company_id
+        for recipient, case_id in wanted
+        if recipient is Recipient.security
+    } - {None}
+    staff: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
+    if companies:
+        members = select(User.id, User.agency_id).where(
+            User.agency_id.in_(companies), User.active.is_(True)
+        )
+        for user_id, agency_id in session.execute(members):
+            staff[agency_id].append(user_id)
+    dispatchers: list[uuid.UUID] = []
+    if any(recipient is Recipient.police for recipient, _ in wanted):
+        on_duty = select(User.id).where(User.role == Role.dispatcher, User.active.is_(True))
+        dispatchers = list(session.scalars(on_duty))
+    for recipient, case_id in wanted:
+        case = cases[case_id]
+        match recipient:
+            case Recipient.victim:
+                users[(recipient, case_id)] = [u for u in [case.scope.protected_user_id] if u]
+            case Recipient.officer:
+                users[(recipient, case_id)] = [u for u in [case.officer_id] if u]
+            case Recipient.security:
+                users[(recipient, case_id)] = staff[case.scope.security_company_id]
+            case Recipient.police:
+                users[(recipient, case_id)] = dispatchers
+    everyone = {u for ids in users.values() for u in ids}
+    by_user: dict[uuid.UUID, list[PushTarget]] = defaultdict(list)
+    if everyone:
+        subscribed = select(PushSubscription).where(PushSubscription.user_id.in_(everyone))
+        for s in session.scalars(subscribed):
+            by_user[s.user_id].append(PushTarget(s.endpoint, s.p256dh, s.auth))
+    return {key: tuple(t for u in ids for t in by_user[u]) for key, ids in users.items()}
 
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** (attempts - 1), 60))
+
+
+@dataclass(frozen=True)
+class _Leased:
+    """A delivery taken for sending (before its message is built)."""
+
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    recipient: Recipient
+    channel: str
+    message: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -71,7 +115,7 @@ class AlertDispatcher:
     def __init__(
         self,
         factory: sessionmaker[Session],
-        routing: incidents.Routing,
+        routing: Routing,
         channels: dict[str, Channel],
         links: LinkSigner,
         clock: Callable[[], datetime] = utcnow,
@@ -121,9 +165,7 @@ class AlertDispatcher:
         done = self.record_receipts()
         done += self.sweep_watches()
         done += self.escalate_due()
-        # Open screens first: a publish costs microseconds, a webhook or push a round trip.
-        claimed = sorted(self._claim(), key=lambda c: CHANNEL_ORDER.get(c.channel, 9))
-        results = [(c, self._send(c)) for c in claimed]
+        results = self._send_all(self._claim())
         if results:
             self._record(results)
         return done + len(results)
@@ -161,27 +203,56 @@ class AlertDispatcher:
 
     def _claim(self) -> list[_Claimed]:
         now = self.clock()
+        d = table(Delivery).c
         with transaction(self.factory) as session:
-            due = session.scalars(
-                select(Delivery)
-                .where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
-                .order_by(Delivery.next_attempt_at, Delivery.created_at)
+            due = session.execute(
+                select(table(Delivery))
+                .where(d.status.in_(("pending", "sending")), d.next_attempt_at <= now)
+                .order_by(d.next_attempt_at, d.created_at)
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
-            claimed = []
-            for d in due:
-                incident = session.get(Incident, d.incident_id)
-                case = incidents.alert_case(session, incident.case_id) if incident else None
-                assert incident is not None and case is not None
-                if incident.status is IncidentStatus.closed and d.message != "update":
-                    d.status, d.last_error = "cancelled", "the incident was closed"
-                    continue
-                d.status, d.attempts, d.next_attempt_at = "sending", d.attempts + 1, now + LEASE
-                claimed.append(
-                    _Claimed(d.id, d.channel, d.attempts, self._message(session, d, incident, case))
+            if not due:
+                return []
+            incidents_by_id = _incidents(session, {row.incident_id for row in due})
+            claimed, cancelled = [], []
+            for row in due:
+                incident = incidents_by_id[row.incident_id]
+                if incident.status is IncidentStatus.closed and row.message != "update":
+                    cancelled.append({"b_id": row.id})
+                else:
+                    claimed.append(row)
+            if cancelled:
+                session.execute(
+                    update(table(Delivery))
+                    .where(d.id == bindparam("b_id"))
+                    .values(status="cancelled", last_error="the incident was closed"),
+                    cancelled,
                 )
-        return claimed
+            if claimed:
+                session.execute(
+                    update(table(Delivery))
+                    .where(d.id == bindparam("b_id"))
+                    .values(
+                        status="sending",
+                        attempts=bindparam("attempts"),
+                        next_attempt_at=now + LEASE,
+                    ),
+                    [{"b_id": row.id, "attempts": row.attempts + 1} for row in claimed],
+                )
+            leased = [
+                _Leased(
+                    row.id,
+                    row.incident_id,
+                    row.recipient,
+                    row.channel,
+                    row.message,
+                    row.attempts + 1,
+                )
+                for row in claimed
+            ]
+            cases = case_facts(session, {i.case_id for i in incidents_by_id.values()})
+            return self._messages(session, leased, incidents_by_id, cases)
 
     # --- the fast path: open screens hear of a new incident as the request commits ---------
 
@@ -191,32 +262,53 @@ class AlertDispatcher:
         request's thread, before its response). Their receipts are recorded by the loop, many
         in one transaction. If the process dies in between, the lease runs out and the loop
         sends them."""
-        leased = self._lease_in_app(session, incident)
-        if leased:
-            on_commit(session, lambda: self.publish(leased))
-
-    def _lease_in_app(self, session: Session, incident: Incident) -> list[_Claimed]:
         session.flush()
-        now = self.clock()
-        case = incidents.alert_case(session, incident.case_id)
-        assert case is not None
-        pending = session.scalars(
-            select(Delivery).where(
-                Delivery.incident_id == incident.id,
-                Delivery.channel == "in_app",
-                Delivery.status == "pending",
+        d = table(Delivery).c
+        pending = session.execute(
+            select(d.id, d.incident_id, d.recipient, d.channel, d.message, d.attempts).where(
+                d.incident_id == incident.id, d.channel == "in_app", d.status == "pending"
             )
         ).all()
-        packets: dict[Recipient, dict[str, Any]] = {}
-        leased = []
-        for d in pending:
-            d.status, d.attempts, d.next_attempt_at = "sending", d.attempts + 1, now + LEASE
-            message = self._message(session, d, incident, case, packets)
-            leased.append(_Claimed(d.id, d.channel, d.attempts, message))
-        return leased
+        if not pending:
+            return
+        session.execute(
+            update(table(Delivery))
+            .where(d.id == bindparam("b_id"))
+            .values(
+                status="sending", attempts=bindparam("attempts"), next_attempt_at=bindparam("at")
+            ),
+            [
+                {"b_id": r.id, "attempts": r.attempts + 1, "at": self.clock() + LEASE}
+                for r in pending
+            ],
+        )
+        leased = [
+            _Leased(r.id, r.incident_id, r.recipient, r.channel, r.message, r.attempts + 1)
+            for r in pending
+        ]
+        cases = case_facts(session, [incident.case_id])
+        messages = self._messages(session, leased, {incident.id: incident}, cases)
+        on_commit(session, lambda: self.publish(messages))
+
+    def lease_until(self) -> datetime:
+        """For ``signals.apply``: in-app deliveries are created leased, to be published by
+        ``publish_applied_after_commit``."""
+        return self.clock() + LEASE
+
+    def publish_applied_after_commit(self, session: Session, applied: Applied) -> None:
+        """The fast path for a batch of signals applied with in-app deliveries leased."""
+        leased = [
+            _Leased(r["id"], r["incident_id"], r["recipient"], r["channel"], r["message"], 1)
+            for r in applied.deliveries
+            if r["status"] == "sending"
+        ]
+        if leased:
+            incidents_by_id: dict[uuid.UUID, IncidentFacts] = dict(applied.incidents())
+            messages = self._messages(session, leased, incidents_by_id, applied.cases)
+            on_commit(session, lambda: self.publish(messages))
 
     def publish(self, leased: list[_Claimed]) -> None:
-        results = [(c, self._send(c)) for c in leased]
+        results = self._send_all(leased)
         with self._receipts_lock:
             self._receipts.extend(results)
         self.wake()
@@ -228,79 +320,152 @@ class AlertDispatcher:
             self._record(results)
         return len(results)
 
-    def _message(
+    def _messages(
         self,
         session: Session,
-        d: Delivery,
-        incident: Incident,
-        case: Case,
-        packets: dict[Recipient, dict[str, Any]] | None = None,
-    ) -> Message:
-        """The message for one delivery (``packets`` caches one packet per recipient)."""
-        packets = {} if packets is None else packets
-        if d.recipient not in packets:
-            packets[d.recipient] = incident_packet(session, incident, case, d.recipient, self.links)
-        person = case.protected_person
-        targets: tuple[PushTarget, ...] = ()
-        if d.channel == "web_push":
-            users = recipient_users(session, d.recipient, case)
-            subscriptions = select(PushSubscription).where(PushSubscription.user_id.in_(users))
-            targets = tuple(
-                PushTarget(s.endpoint, s.p256dh, s.auth) for s in session.scalars(subscriptions)
+        leased: list[_Leased],
+        incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
+        cases: dict[uuid.UUID, CaseFacts],
+    ) -> list[_Claimed]:
+        """The messages for many deliveries: one packet per (incident, recipient); the
+        incidents' events and the phones web push rings come from one query each."""
+        events = events_by_incident(session, {d.incident_id for d in leased})
+        case_of = {d.incident_id: incidents_by_id[d.incident_id].case_id for d in leased}
+        wanted = {(d.recipient, case_of[d.incident_id]) for d in leased if d.channel == "web_push"}
+        targets = push_targets(session, wanted, cases) if wanted else {}
+        packets: dict[tuple[uuid.UUID, Recipient], dict[str, Any]] = {}
+        out = []
+        for d in leased:
+            incident, case = incidents_by_id[d.incident_id], cases[case_of[d.incident_id]]
+            key = (d.incident_id, d.recipient)
+            if key not in packets:
+                packets[key] = build_packet(
+                    incident, case, events[d.incident_id], d.recipient, self.links
+                )
+            message = Message(
+                delivery_id=d.id,
+                kind=d.message,
+                recipient=d.recipient.value,
+                address=recipient_address(d.recipient, case.scope, case.officer_id),
+                phone=case.protected_person.phone if d.recipient is Recipient.victim else None,
+                push_targets=targets.get((d.recipient, case.id), ()),
+                packet=packets[key],
             )
-        return Message(
-            delivery_id=d.id,
-            kind=d.message,
-            recipient=d.recipient.value,
-            address=recipient_address(d.recipient, case.scope, case.officer_id),
-            phone=person.phone if d.recipient is Recipient.victim else None,
-            push_targets=targets,
-            packet=packets[d.recipient],
-        )
+            out.append(_Claimed(d.id, d.channel, d.attempts, message))
+        return out
 
-    def _send(self, claimed: _Claimed) -> Result:
-        channel = self.channels.get(claimed.channel)
-        if channel is None:
-            return Result("failed", f"channel {claimed.channel} is not configured on this hub")
+    def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, Result]]:
+        """Channel by channel, open screens first (a publish costs microseconds, a webhook or
+        a push a round trip); a channel that can send a batch at once gets it whole."""
+        by_channel: dict[str, list[_Claimed]] = defaultdict(list)
+        for c in claimed:
+            by_channel[c.channel].append(c)
+        out = []
+        for name in sorted(by_channel, key=lambda n: CHANNEL_ORDER.get(n, 9)):
+            group, channel = by_channel[name], self.channels.get(name)
+            if channel is None:
+                missing = Result("failed", f"channel {name} is not configured on this hub")
+                out += [(c, missing) for c in group]
+            elif isinstance(channel, BatchChannel):
+                out += zip(group, self._guarded(name, channel.send_batch, group), strict=True)
+            else:
+                out += zip(group, self._guarded(name, _one_by_one(channel), group), strict=True)
+        return out
+
+    @staticmethod
+    def _guarded(
+        name: str, send: Callable[[list[Message]], list[Result]], group: list[_Claimed]
+    ) -> list[Result]:
         try:
-            return channel.send(claimed.message)
+            return send([c.message for c in group])
         except Exception as exc:  # a broken channel must not stop the others
-            log.exception("channel %s failed", claimed.channel)
-            return Result("retry", f"{type(exc).__name__}: {exc}"[:300])
+            log.exception("channel %s failed", name)
+            return [Result("retry", f"{type(exc).__name__}: {exc}"[:300])] * len(group)
 
     def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
+        """Receipts of many sends in one transaction: one update per delivery (executemany)
+        and one multi-row insert of timeline entries."""
         now = self.clock()
+        d = table(Delivery).c
         with transaction(self.factory) as session:
             gone = [e for _, result in results for e in result.gone]
             if gone:  # the browser unsubscribed: stop ringing a phone that will not ring
                 session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(gone)))
+            ids = [claimed.delivery_id for claimed, _ in results]
+            rows = {
+                row.id: row
+                for row in session.execute(
+                    select(
+                        d.id, d.status, d.attempts, d.channel, d.message, d.incident_id, d.recipient
+                    ).where(d.id.in_(ids))
+                )
+            }
+            changes, entries = [], []
             for claimed, result in results:
-                d = session.get(Delivery, claimed.delivery_id)
-                if d is None or d.status != "sending":
+                row = rows.get(claimed.delivery_id)
+                if row is None or row.status != "sending":
                     continue
                 outcome = result.outcome
-                if outcome == "retry" and d.attempts >= MAX_ATTEMPTS.get(d.channel, 5):
+                if outcome == "retry" and row.attempts >= MAX_ATTEMPTS.get(row.channel, 5):
                     outcome = "failed"
-                d.last_error = None if outcome in ("delivered", "sent") else result.detail[:300]
-                if outcome == "retry":
-                    d.status, d.next_attempt_at = "pending", now + backoff(d.attempts)
-                    continue
-                d.status = outcome
-                if outcome in ("delivered", "sent"):
-                    d.delivered_at = now
-                if d.message == "update":
+                ok = outcome in ("delivered", "sent")
+                change = {
+                    "b_id": row.id,
+                    "status": "pending" if outcome == "retry" else outcome,
+                    "last_error": None if ok else result.detail[:300],
+                    "next_attempt_at": now + backoff(row.attempts) if outcome == "retry" else now,
+                    "delivered_at": now if ok else None,
+                }
+                changes.append(change)
+                if outcome == "retry" or row.message == "update":
                     continue  # screens refresh; the timeline records alerts, not refreshes
-                kind = "delivery_failed" if outcome == "failed" else outcome
-                detail = f"{d.channel}: {result.detail}" + (
-                    f" (attempt {d.attempts})" if d.attempts > 1 else ""
+                detail = f"{row.channel}: {result.detail}" + (
+                    f" (attempt {row.attempts})" if row.attempts > 1 else ""
                 )
-                session.add(
-                    IncidentEntry(
-                        incident_id=d.incident_id,
-                        at=now,
-                        kind=kind,
-                        actor="system",
-                        recipient=d.recipient,
-                        detail=detail,
-                    )
+                entries.append(
+                    {
+                        "incident_id": row.incident_id,
+                        "at": now,
+                        "kind": "delivery_failed" if outcome == "failed" else outcome,
+                        "actor": "system",
+                        "user_id": None,
+                        "recipient": row.recipient,
+                        "detail": detail,
+                    }
                 )
+            if changes:
+                session.execute(
+                    update(table(Delivery))
+                    .where(d.id == bindparam("b_id"))
+                    .values(
+                        status=bindparam("status"),
+                        last_error=bindparam("last_error"),
+                        next_attempt_at=bindparam("next_attempt_at"),
+                        delivered_at=bindparam("delivered_at"),
+                    ),
+                    changes,
+                )
+            if entries:
+                session.execute(insert(table(IncidentEntry)), entries)
+
+
+def _incidents(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:
+    t = table(Incident).c
+    query = select(*(t[c] for c in COLUMNS)).where(t.id.in_(ids))
+    return {row.id: IncidentState(**row._mapping) for row in session.execute(query)}
+
+
+def _one_by_one(channel: Channel) -> Callable[[list[Message]], list[Result]]:
+    """Each message on its own; one that raises is retried, the others still go."""
+
+    def send(messages: list[Message]) -> list[Result]:
+        results = []
+        for message in messages:
+            try:
+                results.append(channel.send(message))
+            except Exception as exc:
+                log.exception("channel %s failed", channel.name)
+                results.append(Result("retry", f"{type(exc).__name__}: {exc}"[:300]))
+        return results
+
+    return send

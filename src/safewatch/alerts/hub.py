@@ -20,7 +20,7 @@ from safewatch.bus.base import EventBus
 from safewatch.bus.memory import MemoryBus
 from safewatch.core.config import Settings
 from safewatch.core.links import LinkSigner
-from safewatch.services.incidents import Routing
+from safewatch.services.signals import Routing
 from safewatch.store.base import utcnow
 
 

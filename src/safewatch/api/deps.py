@@ -7,6 +7,7 @@ itself ``public`` or ``device_only``; ``check_route_policies`` refuses to start 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from safewatch.alerts.hub import Alerting
 from safewatch.core.config import Settings
-from safewatch.core.errors import Forbidden, Unauthorized
+from safewatch.core.errors import Forbidden, SafewatchError, Unauthorized
 from safewatch.core.roles import Role
 from safewatch.models import Device
 from safewatch.schemas.common import Page
@@ -163,6 +164,36 @@ def _device_only(session: SessionDep, credentials: Credentials) -> Device:
 
 _device_only.device_only = True  # type: ignore[attr-defined]
 DeviceDep = Annotated[Device, Depends(_device_only)]
+
+
+@dataclass(frozen=True)
+class DeviceBatch:
+    """The cameras a batch of events comes from, in the order of the credentials sent: each
+    is checked on its own, so one revoked camera does not hold up the others' events."""
+
+    cameras: list[Device | SafewatchError]
+
+
+def _devices_in_header(session: SessionDep, credentials: Credentials) -> DeviceBatch:
+    """``Authorization: Bearer <credential>,<credential>,…`` — one per camera of the worker
+    whose events are in the batch. A batch with no valid camera is refused outright."""
+    secrets = [s.strip() for s in _secret(credentials).split(",")][:MAX_BATCH_CAMERAS]
+    cameras: list[Device | SafewatchError] = []
+    for secret in secrets:
+        try:
+            cameras.append(devices.device_for_secret(session, secret))
+        except SafewatchError as exc:
+            cameras.append(exc)
+    if not any(isinstance(c, Device) for c in cameras):
+        first = cameras[0]
+        assert isinstance(first, SafewatchError)
+        raise first
+    return DeviceBatch(cameras)
+
+
+MAX_BATCH_CAMERAS = 64
+_devices_in_header.device_only = True  # type: ignore[attr-defined]
+DeviceBatchDep = Annotated[DeviceBatch, Depends(_devices_in_header)]
 
 ALL_ROLES = tuple(Role)
 STAFF = (Role.admin, Role.officer, Role.caseworker)

@@ -19,21 +19,33 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.bus.messages import CameraEvent
+from safewatch.core import security
 from safewatch.core.config import Settings
+from safewatch.core.roles import AgencyKind, Role
 from safewatch.demo.seed import DEMO_PASSWORD
 from safewatch.demo.server import Dispatch112, free_port
+from safewatch.models import Agency, LoginToken, User
+from safewatch.models.resources import DeviceKind
+from safewatch.schemas.cases import CaseCreate, ProtectedPersonIn
+from safewatch.schemas.resources import DeviceCreate
+from safewatch.services import accounts, devices
+from safewatch.services import cases as case_service
+from safewatch.services.context import Caller
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
 
 V1 = "/api/v1"
+BATCH = 100  # as the worker's outbox sender
 ZONE = re.compile(r" in z(\d+) ")
 
 
@@ -43,7 +55,9 @@ class AlertBench:
     cases: int
     rate: float
     seconds: float
+    workers: int = 10
     sent: int = 0
+    requests: int = 0
     accepted: int = 0
     received: int = 0
     trigger_ms: list[float] = field(default_factory=list)
@@ -65,6 +79,9 @@ class AlertBench:
             "clients": self.clients,
             "cases": self.cases,
             "target_events_per_s": self.rate,
+            "camera_workers": self.workers,
+            "requests": self.requests,
+            "events_per_request": round(self.sent / max(self.requests, 1), 2),
             "seconds": self.seconds,
             "events_sent": self.sent,
             "events_accepted": self.accepted,
@@ -95,52 +112,52 @@ class AlertBench:
         }
 
 
-async def _setup(http: httpx.AsyncClient, cases: int) -> list[tuple[str, str]]:
-    """``cases`` protected persons, each with an app account and an installed camera:
-    (victim token, camera secret) per case."""
-
-    async def login(user: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
-        r = await http.post(f"{V1}/auth/login", json={"username": user, "password": password})
-        r.raise_for_status()
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    admin, officer = await login("admin"), await login("officer")
-    agencies = (await http.get(f"{V1}/agencies", headers=admin)).json()
-    company = next(a["id"] for a in agencies if a["kind"] == "security_company")
+def _populate(factory: sessionmaker[Session], cases: int) -> list[tuple[str, str]]:
+    """``cases`` protected persons, each with a signed-in app and an installed camera, made
+    through the services in one transaction (not 2,000 password hashes over HTTP):
+    (victim's token, camera's credential) per case."""
+    password = security.hash_password("bench-password-123")
     out = []
-    for k in range(cases):
-        user = {
-            "username": f"bench-victim-{k}",
-            "full_name": f"Bench Victim {k}",
-            "password": "bench-password-123",
-            "role": "protected_person",
-        }
-        r = await http.post(f"{V1}/users", json=user, headers=admin)
-        r.raise_for_status()
-        case = {
-            "protected_person": {
-                "full_name": f"Bench Victim {k}",
-                "phone": f"010-9000-{k:04d}",
-                "address": f"{k} Bench-ro, Jeju",
-            },
-            "protected_user_id": r.json()["id"],
-            "security_company_id": company,
-        }
-        r = await http.post(f"{V1}/cases", json=case, headers=officer)
-        r.raise_for_status()
-        case_id = r.json()["id"]
-        device = {"kind": "camera", "serial": f"BENCH-CAM-{k:04d}"}
-        r = await http.post(f"{V1}/devices", json=device, headers=officer)
-        r.raise_for_status()
-        device_id = r.json()["id"]
-        r = await http.post(
-            f"{V1}/devices/{device_id}/assign", json={"case_id": case_id}, headers=officer
+    with transaction(factory) as session:
+        officer = session.scalar(select(User).where(User.username == "officer"))
+        assert officer is not None, "the demo seed has an officer"
+        caller = Caller(actor=accounts.actor_of(officer))
+        company = session.scalar(
+            select(Agency.id).where(Agency.kind == AgencyKind.security_company)
         )
-        r.raise_for_status()
-        r = await http.post(f"{V1}/devices/{device_id}/credential", headers=officer)
-        r.raise_for_status()
-        victim = await login(user["username"], user["password"])
-        out.append((victim["Authorization"].split()[1], r.json()["secret"]))
+        for k in range(cases):
+            user = User(
+                username=f"bench-victim-{k}",
+                full_name=f"Bench Victim {k}",
+                password_hash=password,
+                role=Role.protected_person,
+            )
+            session.add(user)
+            session.flush()
+            data = CaseCreate(
+                protected_person=ProtectedPersonIn(
+                    full_name=f"Bench Victim {k}",
+                    phone=f"010-9{k // 10000:03d}-{k % 10000:04d}",
+                    address=f"{k} Bench-ro, Jeju",
+                ),
+                protected_user_id=user.id,
+                security_company_id=company,
+            )
+            case = case_service.create_case(session, caller, data, "BN")
+            camera = devices.create_device(
+                session, caller, DeviceCreate(kind=DeviceKind.camera, serial=f"BENCH-CAM-{k:05d}")
+            )
+            devices.assign(session, caller, camera, case, "benchmark")
+            secret = devices.issue_credential(session, caller, camera)
+            token = security.new_secret(security.USER_TOKEN_PREFIX)
+            session.add(
+                LoginToken(
+                    token_hash=security.secret_digest(token),
+                    user_id=user.id,
+                    expires_at=datetime.now(UTC) + timedelta(days=1),
+                )
+            )
+            out.append((token, secret))
     return out
 
 
@@ -178,25 +195,61 @@ async def _listen(
 async def _send_events(
     url: str, cameras: list[str], bench: AlertBench, sent_at: dict[int, float]
 ) -> None:
-    interval = 1.0 / bench.rate
-    limits = httpx.Limits(max_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+    """The cameras are split among ``bench.workers`` camera workers. Each worker raises its
+    share of the rate on a steady clock into its own queue and, like the real outbox sender,
+    posts whatever is waiting when its last request returns: one event alone on the
+    single-event route, several at once on the batch route."""
+    groups = [cameras[w :: bench.workers] for w in range(bench.workers)]
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         start = time.monotonic()
-        tasks = []
-        seq = 0
-        while time.monotonic() - start < bench.seconds:
-            secret = cameras[seq % len(cameras)]
-            tasks.append(asyncio.create_task(_one_event(http, secret, seq, bench, sent_at)))
-            seq += 1
-            next_at = start + seq * interval
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-        await asyncio.gather(*tasks)
+        workers = [
+            asyncio.create_task(_worker(http, w, group, bench, sent_at, start))
+            for w, group in enumerate(groups)
+            if group
+        ]
+        await asyncio.gather(*workers)
 
 
-async def _one_event(
-    http: httpx.AsyncClient, secret: str, seq: int, bench: AlertBench, sent_at: dict[int, float]
+async def _worker(
+    http: httpx.AsyncClient,
+    w: int,
+    cameras: list[str],
+    bench: AlertBench,
+    sent_at: dict[int, float],
+    start: float,
 ) -> None:
-    event = CameraEvent(
+    interval = bench.workers / bench.rate
+    waiting: list[tuple[int, str, CameraEvent]] = []
+    raised = 0
+    done = False
+
+    async def raise_events() -> None:
+        nonlocal raised, done
+        while time.monotonic() - start < bench.seconds:
+            seq = raised * bench.workers + w
+            secret = cameras[raised % len(cameras)]
+            waiting.append((seq, secret, _bench_event(seq)))
+            sent_at[seq] = time.time()
+            bench.sent += 1
+            raised += 1
+            await asyncio.sleep(max(0.0, start + raised * interval - time.monotonic()))
+        done = True
+
+    producer = asyncio.create_task(raise_events())
+    while not (done and not waiting):
+        if not waiting:
+            await asyncio.sleep(0.001)
+            continue
+        batch, waiting[:] = waiting[:BATCH], waiting[BATCH:]
+        try:
+            await _post(http, batch, bench)
+        except httpx.HTTPError:
+            bench.send_errors += len(batch)
+    await producer
+
+
+def _bench_event(seq: int) -> CameraEvent:
+    return CameraEvent(
         site="bench",
         camera="front",
         type="intrusion",
@@ -206,21 +259,36 @@ async def _one_event(
         track=seq,
         zone=f"z{seq}",
     )
-    bench.sent += 1
-    sent_at[seq] = time.time()
-    try:
+
+
+async def _post(
+    http: httpx.AsyncClient, batch: list[tuple[int, str, CameraEvent]], bench: AlertBench
+) -> None:
+    bench.requests += 1
+    if len(batch) == 1:
+        _, secret, event = batch[0]
         r = await http.post(
             f"{V1}/device/events",
             data={"event": event.model_dump_json()},
             headers={"Authorization": f"Bearer {secret}"},
         )
-    except httpx.HTTPError:
-        bench.send_errors += 1
-        return
-    if r.status_code == 201:
-        bench.accepted += 1
+        statuses = [r.status_code]
     else:
-        bench.send_errors += 1
+        secrets = list(dict.fromkeys(secret for _, secret, _ in batch))
+        body = {
+            "events": [
+                {"camera": secrets.index(secret), "event": event.model_dump(mode="json")}
+                for _, secret, event in batch
+            ]
+        }
+        r = await http.post(
+            f"{V1}/device/events/batch",
+            json=body,
+            headers={"Authorization": "Bearer " + ",".join(secrets)},
+        )
+        statuses = [a["status"] for a in r.json()["results"]] if r.status_code == 200 else []
+    bench.accepted += sum(1 for status in statuses if status == 201)
+    bench.send_errors += len(batch) - sum(1 for status in statuses if status == 201)
 
 
 async def _sos_phase(
@@ -287,13 +355,12 @@ async def _sos_phase(
 
 async def _run(
     url: str,
+    pairs: list[tuple[str, str]],
     bench: AlertBench,
     sos_presses: int,
     cpu_seconds: Callable[[], float],
     receiver: Dispatch112,
 ) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        pairs = await _setup(http, bench.cases)
     sent_at: dict[int, float] = {}
     readies = []
     listeners = []
@@ -353,6 +420,7 @@ def bench_alerts(
     seconds: float = 10.0,
     cases: int = 20,
     sos_presses: int = 50,
+    workers: int = 10,
 ) -> AlertBench:
     """The hub runs as its own process (``safewatch serve``), as in production; the phones
     and cameras are this process."""
@@ -368,6 +436,7 @@ def bench_alerts(
 
         with transaction(factory) as session:
             demo_seed.seed(session)
+        pairs = _populate(factory, cases)
         port = free_port()
         env = {
             **os.environ,
@@ -388,8 +457,8 @@ def bench_alerts(
             times = hub.cpu_times()
             return float(times.user + times.system)
 
-        bench = AlertBench(clients, cases, rate, seconds)
-        _in_own_loop(lambda: _run(url, bench, sos_presses, cpu_seconds, receiver))
+        bench = AlertBench(clients, cases, rate, seconds, workers)
+        _in_own_loop(lambda: _run(url, pairs, bench, sos_presses, cpu_seconds, receiver))
         return bench
     finally:
         if proc is not None:

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Base64Bytes, Field
 
+from safewatch.bus.messages import CameraEvent
 from safewatch.schemas.common import Schema
 
 
@@ -40,3 +41,31 @@ class EventReceipt(Schema):
 
 class ClipMissing(Schema):
     reason: str = Field(max_length=500)
+
+
+class BatchedEvent(Schema):
+    camera: int = Field(
+        ge=0, description="Which camera sent it: its credential's place in the header's list."
+    )
+    event: CameraEvent
+    snapshot: Base64Bytes | None = Field(
+        None, description="The JPEG snapshot, base64 (at most 4 MiB decoded)."
+    )
+
+
+class EventBatch(Schema):
+    """A camera worker's backlog, or what its cameras raised while the last batch was on its
+    way, in the order it happened."""
+
+    events: list[BatchedEvent] = Field(min_length=1, max_length=200)
+
+
+class BatchedReceipt(Schema):
+    id: uuid.UUID
+    created: bool
+    status: int = Field(description="As the single-event route would answer: 201, 200 or 4xx.")
+    error: str | None = None
+
+
+class BatchReceipt(Schema):
+    results: list[BatchedReceipt]

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from safewatch.bus.messages import CameraEvent
-from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound
+from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, SafewatchError
 from safewatch.models import CameraEventRecord, Device
 from safewatch.models.resources import DeviceKind
+from safewatch.services import signals
+from safewatch.services.signals import Applied, Routing, Signal
+from safewatch.store.base import table
 from safewatch.store.clips import ClipStore
 
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
@@ -36,44 +41,121 @@ def camera_case(device: Device) -> uuid.UUID:
     return device.case_id
 
 
-def ingest(
-    session: Session, store: ClipStore, device: Device, event: CameraEvent, snapshot: bytes
-) -> tuple[CameraEventRecord, bool]:
-    """Store an event once; a repeat of the same id returns the stored one (created=False)."""
-    case_id = camera_case(device)
-    existing = session.get(CameraEventRecord, event.id)
-    if existing is not None:
-        if existing.device_id != device.id:
-            raise Conflict("an event with this id came from another device")
-        return existing, False
+@dataclass(frozen=True)
+class Incoming:
+    device: Device
+    event: CameraEvent
+    snapshot: bytes = b""
+
+
+@dataclass(frozen=True)
+class Received:
+    """One event's answer: stored now (created), already stored, or refused (error)."""
+
+    id: uuid.UUID
+    created: bool
+    error: SafewatchError | None = None
+
+
+def camera_signal(event: CameraEvent, device: Device, case_id: uuid.UUID) -> Signal:
+    """A camera event as a signal: repeats of the same track join one incident."""
+    key = f"cam:{device.id}:" + (f"track:{event.track}" if event.track is not None else event.type)
+    what = event.type.replace("_", " ")
+    where = f" in {event.zone}" if event.zone else ""
+    who = f": {event.identity}" if event.identity and event.type == "offender_recognized" else ""
+    return Signal(
+        case_id=case_id,
+        source="camera",
+        type=event.type,
+        join_key=key,
+        actor=f"camera {event.camera}",
+        summary=f"{what}{where} ({event.camera}){who}",
+        device_id=device.id,
+    )
+
+
+def _check_snapshot(snapshot: bytes) -> None:
     if len(snapshot) > MAX_SNAPSHOT_BYTES:
         raise Invalid(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} bytes")
     if snapshot and not snapshot.startswith(JPEG):
         raise Invalid("the snapshot must be a JPEG")
-    record = CameraEventRecord(
-        id=event.id,
-        device_id=device.id,
-        case_id=case_id,
-        site=event.site,
-        camera=event.camera,
-        type=event.type,
-        severity=event.severity,
-        occurred_at=event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC),
-        video_t=event.video_t,
-        track=event.track,
-        zone=event.zone,
-        identity=event.identity,
-        score=event.score,
-        detail=event.detail,
-        flags=list(event.flags),
-        snapshot_name=f"{event.id}.jpg" if snapshot else None,
+
+
+def ingest(
+    session: Session,
+    store: ClipStore,
+    routing: Routing,
+    items: list[Incoming],
+    now: datetime,
+    lease_in_app_until: datetime | None = None,
+) -> tuple[list[Received], Applied]:
+    """Store each event once and open or join its incident, all in the session's
+    transaction: an accepted event is never without its alert. A repeat of a stored id is
+    answered ``created=False``; a refused event carries its error and stops no other."""
+    e = table(CameraEventRecord).c
+    ids = [item.event.id for item in items]
+    owner = {
+        row.id: row.device_id
+        for row in session.execute(select(e.id, e.device_id).where(e.id.in_(ids)))
+    }
+    accepted: list[tuple[Incoming, uuid.UUID]] = []
+    received = []
+    for item in items:
+        try:
+            case_id = camera_case(item.device)
+            if item.event.id in owner:
+                if owner[item.event.id] != item.device.id:
+                    raise Conflict("an event with this id came from another device")
+                received.append(Received(item.event.id, False))
+                continue
+            _check_snapshot(item.snapshot)
+        except SafewatchError as exc:
+            received.append(Received(item.event.id, False, exc))
+            continue
+        owner[item.event.id] = item.device.id  # a repeat within the batch is a repeat
+        accepted.append((item, case_id))
+        received.append(Received(item.event.id, True))
+    applied = signals.apply(
+        session,
+        routing,
+        [camera_signal(item.event, item.device, case_id) for item, case_id in accepted],
+        now,
+        lease_in_app_until,
     )
-    if snapshot:
-        store.put(f"{event.id}.jpg", snapshot)
-    session.add(record)
-    device.last_seen_at = datetime.now(UTC)
-    session.flush()
-    return record, True
+    rows = []
+    for (item, case_id), (incident, _) in zip(accepted, applied.results, strict=True):
+        event = item.event
+        if item.snapshot:
+            store.put(f"{event.id}.jpg", item.snapshot)
+        rows.append(
+            {
+                "id": event.id,
+                "device_id": item.device.id,
+                "case_id": case_id,
+                "site": event.site,
+                "camera": event.camera,
+                "type": event.type,
+                "severity": event.severity,
+                "occurred_at": event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC),
+                "received_at": now,
+                "video_t": event.video_t,
+                "track": event.track,
+                "zone": event.zone,
+                "identity": event.identity,
+                "score": event.score,
+                "detail": event.detail,
+                "flags": list(event.flags),
+                "snapshot_name": f"{event.id}.jpg" if item.snapshot else None,
+                "clip_name": None,
+                "clip_received_at": None,
+                "clip_error": None,
+                "incident_id": incident.id,
+            }
+        )
+        item.device.last_seen_at = now
+    if rows:
+        session.execute(insert(table(CameraEventRecord)), rows)
+    return received, applied
 
 
 def _own_event(session: Session, device: Device, event_id: uuid.UUID) -> CameraEventRecord:

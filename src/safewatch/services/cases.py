@@ -111,6 +111,11 @@ def _staff(session: Session, user_id: uuid.UUID | None, role: Role) -> uuid.UUID
 
 def next_reference(session: Session, prefix: str) -> str:
     """The next number of the year for this prefix (cases: the region; incidents: INC)."""
+    return next_references(session, prefix, 1)[0]
+
+
+def next_references(session: Session, prefix: str, count: int) -> list[str]:
+    """``count`` consecutive numbers, taken under one lock of the year's counter."""
     year = today().year
     counter = session.scalar(
         select(CaseCounter)
@@ -120,9 +125,10 @@ def next_reference(session: Session, prefix: str) -> str:
     if counter is None:
         counter = CaseCounter(prefix=prefix, year=year, last=0)
         session.add(counter)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     session.flush()
-    return f"{prefix}-{year}-{counter.last:04d}"
+    return [f"{prefix}-{year}-{n:04d}" for n in range(first, first + count)]
 
 
 def create_case(session: Session, caller: Caller, data: CaseCreate, prefix: str) -> Case:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -24,8 +23,6 @@ from safewatch.alerts.lifecycle import (
     police_step,
     require,
 )
-from safewatch.alerts.policy import RoutingPolicy, severity_rank
-from safewatch.bus.messages import SEVERITY
 from safewatch.cases.access import can_see_incident
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -41,24 +38,12 @@ from safewatch.models import (
     User,
 )
 from safewatch.models.resources import DeviceKind, DeviceStatus
-from safewatch.services import face_feedback
-from safewatch.services.cases import next_reference, prompt_reassessment, scope_filter
+from safewatch.services import face_feedback, signals
+from safewatch.services.cases import scope_filter
 from safewatch.services.context import Caller
+from safewatch.services.signals import SYSTEM, Routing, Signal
 
 T = TypeVar("T")
-SYSTEM = "system"
-INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
-
-
-@dataclass(frozen=True)
-class Routing:
-    """The policy and the channels this hub can actually use (a webhook only if configured)."""
-
-    policy: RoutingPolicy
-    available: frozenset[str]
-
-    def channels(self, recipient: Recipient) -> list[str]:
-        return [c for c in self.policy.channels.get(recipient, []) if c in self.available]
 
 
 def _entry(
@@ -145,22 +130,6 @@ def _updated(session: Session, routing: Routing, incident: Incident, now: dateti
             _deliver(session, routing, incident, row.recipient, "update", now, ["in_app"])
 
 
-def _open_incident(
-    session: Session, case: Case, join_key: str, now: datetime, window: float
-) -> Incident | None:
-    return session.scalar(
-        select(Incident)
-        .where(
-            Incident.case_id == case.id,
-            Incident.join_key == join_key,
-            Incident.status != IncidentStatus.closed,
-            Incident.last_signal_at >= now - timedelta(seconds=window),
-        )
-        .order_by(Incident.created_at.desc())
-        .limit(1)
-    )
-
-
 def open_or_join(
     session: Session,
     routing: Routing,
@@ -177,54 +146,27 @@ def open_or_join(
     latitude: float | None = None,
     longitude: float | None = None,
     battery: int | None = None,
+    lease_in_app_until: datetime | None = None,
 ) -> tuple[Incident, bool]:
-    """A repeat of the same track or SOS within the join window joins the open incident (a
-    more severe type upgrades it and tells whoever the new type adds); otherwise a new one."""
-    session.scalar(select(Case.id).where(Case.id == case.id).with_for_update())
-    incident = _open_incident(session, case, join_key, now, routing.policy.join_seconds)
-    if latitude is not None and longitude is not None:
-        where = {"latitude": latitude, "longitude": longitude}
-    else:
-        where = {}
-    if incident is not None:
-        incident.last_signal_at = now
-        for key, value in where.items():
-            setattr(incident, key, value)
-        if battery is not None:
-            incident.battery_percent = battery
-        _entry(session, incident, "joined", now, actor, summary, user_id=user_id)
-        if severity_rank(type_) < severity_rank(incident.type):
-            before = incident.type
-            incident.type, incident.severity = type_, INCIDENT_SEVERITY[type_]
-            incident.summary = summary[:300]
-            _entry(session, incident, "upgraded", now, actor, f"{before} → {type_}")
-            for recipient in routing.policy.recipients(type_, case.risk_level):
-                if _recipient_row(incident, recipient) is None:
-                    notify(session, routing, incident, recipient, now, f"now {type_}")
-        _updated(session, routing, incident, now)
-        return incident, False
-    incident = Incident(
-        reference=next_reference(session, "INC"),
+    """One signal (an SOS, a silent watch, an officer's report): see ``signals.apply``."""
+    signal = Signal(
         case_id=case.id,
         source=source,
         type=type_,
-        severity=INCIDENT_SEVERITY[type_],
-        join_key=join_key[:120],
-        summary=summary[:300],
+        join_key=join_key,
+        actor=actor,
+        summary=summary,
         device_id=device.id if device else None,
-        last_signal_at=now,
-        battery_percent=battery,
-        recipients=[],
-        created_at=now,
-        **where,
+        user_id=user_id,
+        latitude=latitude,
+        longitude=longitude,
+        battery=battery,
     )
-    session.add(incident)
-    session.flush()
-    _entry(session, incident, "created", now, actor, summary, user_id=user_id)
-    for recipient in routing.policy.recipients(type_, case.risk_level):
-        notify(session, routing, incident, recipient, now, type_)
-    prompt_reassessment(case, f"incident {incident.reference} ({type_})")
-    return incident, True
+    applied = signals.apply(session, routing, [signal], now, lease_in_app_until)
+    state, created = applied.results[0]
+    incident = session.get(Incident, state.id, populate_existing=True)
+    assert incident is not None
+    return incident, created
 
 
 def alert_case(session: Session, case_id: uuid.UUID) -> Case | None:
@@ -239,33 +181,6 @@ def alert_case(session: Session, case_id: uuid.UUID) -> Case | None:
             defaultload(Case.offenders).lazyload("*"),
         ],
     )
-
-
-def from_camera_event(
-    session: Session, routing: Routing, record: CameraEventRecord, device: Device, now: datetime
-) -> Incident:
-    case = alert_case(session, record.case_id)
-    assert case is not None
-    key = f"cam:{device.id}:" + (
-        f"track:{record.track}" if record.track is not None else record.type
-    )
-    what = record.type.replace("_", " ")
-    where = f" in {record.zone}" if record.zone else ""
-    who = f": {record.identity}" if record.identity and record.type == "offender_recognized" else ""
-    incident, _ = open_or_join(
-        session,
-        routing,
-        case,
-        source="camera",
-        type_=record.type,
-        join_key=key,
-        now=now,
-        actor=f"camera {record.camera}",
-        summary=f"{what}{where} ({record.camera}){who}",
-        device=device,
-    )
-    record.incident_id = incident.id
-    return incident
 
 
 def clip_arrived(

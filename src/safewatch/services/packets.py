@@ -1,27 +1,186 @@
 """What each recipient is sent about an incident: enough to act, no more. The protected person
 is not sent their own address; the security company and 112 get who, where, the risk level,
-the offender's description, and signed links to the snapshot and clip."""
+the offender's description, and signed links to the snapshot and clip.
+
+The packet is built from plain facts, so the alert path can build many from a few set-based
+queries (``case_facts``, ``events_by_incident``) as well as from ORM objects."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.lifecycle import Recipient
+from safewatch.alerts.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
+from safewatch.cases.access import CaseScope
+from safewatch.cases.risk import RiskLevel
 from safewatch.core.links import LinkSigner
-from safewatch.models import CameraEventRecord, Case, Incident
+from safewatch.models import CameraEventRecord, Case, Incident, Offender, ProtectedPerson
+from safewatch.store.base import table
 
 
-def incident_packet(
-    session: Session, incident: Incident, case: Case, recipient: Recipient, links: LinkSigner
+class IncidentFacts(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def case_id(self) -> uuid.UUID: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def status(self) -> IncidentStatus: ...
+    @property
+    def police_status(self) -> PoliceStatus: ...
+    @property
+    def outcome(self) -> Outcome | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_signal_at(self) -> datetime: ...
+    @property
+    def guard_unit(self) -> str | None: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
+    @property
+    def battery_percent(self) -> int | None: ...
+
+
+class EventFacts(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def snapshot_name(self) -> str | None: ...
+    @property
+    def clip_name(self) -> str | None: ...
+    @property
+    def clip_error(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    full_name: str
+    phone: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class OffenderFacts:
+    full_name: str
+    description: str
+    relation_to_victim: str | None
+    birth_year: int | None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the alert path needs of a case: who is told, and what their packets say."""
+
+    id: uuid.UUID
+    reference: str
+    risk_level: RiskLevel | None
+    officer_id: uuid.UUID | None
+    scope: CaseScope
+    protected_person: PersonFacts
+    offenders: tuple[OffenderFacts, ...]
+
+
+def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CaseFacts]:
+    """Many cases in two queries (the case with its person, then their offenders)."""
+    ids = list(set(case_ids))
+    if not ids:
+        return {}
+    session.flush()  # Core queries do not flush the session's pending changes themselves
+    c, p, o = table(Case).c, table(ProtectedPerson).c, table(Offender).c
+    offenders: dict[uuid.UUID, list[OffenderFacts]] = defaultdict(list)
+    query = select(o.case_id, o.full_name, o.description, o.relation_to_victim, o.birth_year).where(
+        o.case_id.in_(ids)
+    )
+    for row in session.execute(query.order_by(o.created_at)):
+        offenders[row.case_id].append(
+            OffenderFacts(row.full_name, row.description, row.relation_to_victim, row.birth_year)
+        )
+    rows = session.execute(
+        select(
+            c.id,
+            c.reference,
+            c.risk_level,
+            c.officer_id,
+            c.police_station_id,
+            c.support_centre_id,
+            c.security_company_id,
+            p.user_id,
+            p.full_name,
+            p.phone,
+            p.address,
+            p.latitude,
+            p.longitude,
+        )
+        .join_from(table(Case), table(ProtectedPerson), p.id == c.protected_person_id)
+        .where(c.id.in_(ids))
+    )
+    return {
+        row.id: CaseFacts(
+            id=row.id,
+            reference=row.reference,
+            risk_level=row.risk_level,
+            officer_id=row.officer_id,
+            scope=CaseScope(
+                police_station_id=row.police_station_id,
+                support_centre_id=row.support_centre_id,
+                security_company_id=row.security_company_id,
+                protected_user_id=row.user_id,
+            ),
+            protected_person=PersonFacts(
+                row.full_name, row.phone, row.address, row.latitude, row.longitude
+            ),
+            offenders=tuple(offenders[row.id]),
+        )
+        for row in rows
+    }
+
+
+def events_by_incident(
+    session: Session, incident_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[EventFacts]]:
+    """The camera events of many incidents in one query, oldest first."""
+    ids = list(set(incident_ids))
+    out: dict[uuid.UUID, list[EventFacts]] = defaultdict(list)
+    if not ids:
+        return out
+    session.flush()
+    e = table(CameraEventRecord).c
+    query = (
+        select(e.id, e.incident_id, e.snapshot_name, e.clip_name, e.clip_error)
+        .where(e.incident_id.in_(ids))
+        .order_by(e.occurred_at)
+    )
+    for row in session.execute(query):
+        out[row.incident_id].append(row)
+    return out
+
+
+def build_packet(
+    incident: IncidentFacts,
+    case: CaseFacts,
+    events: Sequence[EventFacts],
+    recipient: Recipient,
+    links: LinkSigner,
 ) -> dict[str, Any]:
-    events = session.scalars(
-        select(CameraEventRecord)
-        .where(CameraEventRecord.incident_id == incident.id)
-        .order_by(CameraEventRecord.occurred_at)
-    ).all()
     snap = next((e for e in reversed(events) if e.snapshot_name), None)
     clip = next((e for e in reversed(events) if e.clip_name), None)
     audience = recipient.value
@@ -66,3 +225,11 @@ def incident_packet(
             for o in case.offenders
         ]
     return packet
+
+
+def incident_packet(
+    session: Session, incident: Incident, case: Case, recipient: Recipient, links: LinkSigner
+) -> dict[str, Any]:
+    facts = case_facts(session, [case.id])[case.id]
+    events = events_by_incident(session, [incident.id])[incident.id]
+    return build_packet(incident, facts, events, recipient, links)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from safewatch.vision.outbox import Outbox, OutboxItem
 
 log = logging.getLogger(__name__)
 RETRY_STATUS = {401, 403, 408, 409, 423, 425, 429}  # may change: credential fixed, camera installed
+BATCH = 100  # events per request when more than one is waiting
 
 
 class DeliveryError(Exception):
@@ -87,6 +90,40 @@ class HubClient:
         ]
         return zones
 
+    def send_events(self, items: list[OutboxItem]) -> list[DeliveryError | None]:
+        """Several events of this worker's cameras in one request; each gets its own answer
+        (None: stored at the hub). The header lists the cameras' credentials."""
+        cameras = list(dict.fromkeys(item.camera for item in items))
+        body = {
+            "events": [
+                {
+                    "camera": cameras.index(item.camera),
+                    "event": json.loads(item.payload or "{}"),
+                    "snapshot": base64.b64encode(item.snapshot).decode() if item.snapshot else None,
+                }
+                for item in items
+            ]
+        }
+        secrets = ",".join(self.credential(camera) for camera in cameras)
+        try:
+            response = self.http.post(
+                "/device/events/batch", json=body, headers={"Authorization": f"Bearer {secrets}"}
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"hub not reachable: {exc.__class__.__name__}: {exc}", True
+            ) from exc
+        self._check(response)
+        answers: list[DeliveryError | None] = []
+        for answer in response.json()["results"]:
+            status = int(answer["status"])
+            if status < 300:
+                answers.append(None)
+            else:
+                retry = status >= 500 or status in RETRY_STATUS
+                answers.append(DeliveryError(f"hub answered {status}: {answer['error']}", retry))
+        return answers
+
     def send(self, item: OutboxItem) -> None:
         try:
             if item.kind == "event":
@@ -137,28 +174,42 @@ class Sender:
             self._thread.join(timeout)
 
     def drain_once(self) -> bool:
-        """Try the head of the queue once; True if something was delivered."""
-        item, _ = self.outbox.next_due()
-        if item is None:
+        """Try the head of the queue once; True if something was delivered. Events that
+        are waiting together (a backlog, a busy moment) go in one request."""
+        events = self.outbox.next_due_events(BATCH)
+        if len(events) > 1:
+            try:
+                answers = self.client.send_events(events)
+            except DeliveryError as exc:
+                for item in events:
+                    self._failed(item, exc)
+                return False
+            for item, answer in zip(events, answers, strict=True):
+                if answer is None:
+                    self.outbox.mark_sent(item)
+                else:
+                    self._failed(item, answer)
+            return any(answer is None for answer in answers)
+        head, _ = self.outbox.next_due()
+        if head is None:
             return False
         try:
-            self.client.send(item)
+            self.client.send(head)
         except DeliveryError as exc:
-            if exc.retry:
-                delay = self.outbox.mark_failed(item, str(exc))
-                log.warning(
-                    "%s %s not delivered (retry in %.0f s): %s",
-                    item.kind,
-                    item.event_id,
-                    delay,
-                    exc,
-                )
-            else:
-                self.outbox.mark_rejected(item, str(exc))
-                log.error("%s %s refused by the hub: %s", item.kind, item.event_id, exc)
+            self._failed(head, exc)
             return False
-        self.outbox.mark_sent(item)
+        self.outbox.mark_sent(head)
         return True
+
+    def _failed(self, item: OutboxItem, exc: DeliveryError) -> None:
+        if exc.retry:
+            delay = self.outbox.mark_failed(item, str(exc))
+            log.warning(
+                "%s %s not delivered (retry in %.0f s): %s", item.kind, item.event_id, delay, exc
+            )
+        else:
+            self.outbox.mark_rejected(item, str(exc))
+            log.error("%s %s refused by the hub: %s", item.kind, item.event_id, exc)
 
     def _run(self) -> None:
         while not self.stop.is_set():

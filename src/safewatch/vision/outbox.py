@@ -144,6 +144,37 @@ class Outbox:
         )
         return item, 0.0
 
+    def next_due_events(self, limit: int, now: float | None = None) -> list[OutboxItem]:
+        """The head of the queue while it is events that are due (at most ``limit``), to send
+        together; stops at a clip, which must follow its own event."""
+        now = time.time() if now is None else now
+        with self._lock:
+            if self._memory:
+                return []
+            rows = self._db.execute(
+                "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, "
+                "attempts, next_attempt FROM item WHERE state = 'pending' ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        out = []
+        for row in rows:
+            if row[1] != "event" or row[9] > now:
+                break
+            out.append(
+                OutboxItem(
+                    row[0],
+                    row[1],
+                    uuid.UUID(row[2]),
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    row[7],
+                    row[8],
+                )
+            )
+        return out
+
     def mark_sent(self, item: OutboxItem) -> None:
         with self._lock:
             if item.seq < 0:

@@ -16,18 +16,27 @@ from safewatch.api.deps import (
     STAFF,
     AlertingDep,
     ClipStoreDep,
+    DeviceBatchDep,
     DeviceDep,
     EnrolmentDep,
     PageDep,
     SessionDep,
     allow,
 )
-from safewatch.core.errors import Invalid, NotFound
+from safewatch.core.errors import Invalid, NotFound, SafewatchError
 from safewatch.core.roles import Role
-from safewatch.models import CameraEventRecord, Case
+from safewatch.models import CameraEventRecord, Case, Device
 from safewatch.schemas.common import Page, Schema
-from safewatch.schemas.events import CameraEventPublic, ClipMissing, EventReceipt
+from safewatch.schemas.events import (
+    BatchedReceipt,
+    BatchReceipt,
+    CameraEventPublic,
+    ClipMissing,
+    EventBatch,
+    EventReceipt,
+)
 from safewatch.services import camera_events, cases, face_feedback, incidents
+from safewatch.services.camera_events import Incoming, Received
 from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
 from safewatch.store.db import on_commit
@@ -64,18 +73,66 @@ async def receive_event(
     data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
     parsed = camera_events.parse_event(event)
 
-    def store_and_alert() -> tuple[CameraEventRecord, bool]:
-        record, created = camera_events.ingest(session, store, device, parsed, data)
-        if created:
-            incident = incidents.from_camera_event(
-                session, alerting.routing, record, device, alerting.clock()
-            )
-            alerting.dispatcher.publish_after_commit(session, incident)
-        return record, created
+    def store_and_alert() -> Received:
+        (received,) = _ingest(session, store, alerting, [Incoming(device, parsed, data)])
+        if received.error is not None:
+            raise received.error
+        return received
 
-    record, created = await run_in_threadpool(store_and_alert)
-    response.status_code = 201 if created else 200
-    return EventReceipt(id=record.id, created=created)
+    received = await run_in_threadpool(store_and_alert)
+    response.status_code = 201 if received.created else 200
+    return EventReceipt(id=received.id, created=received.created)
+
+
+@router.post("/device/events/batch")
+async def receive_events(
+    session: SessionDep,
+    store: ClipStoreDep,
+    alerting: AlertingDep,
+    sent: DeviceBatchDep,
+    batch: EventBatch,
+) -> BatchReceipt:
+    """Many events from one camera worker (its backlog, or a busy moment), each with the
+    answer the single-event route would give it; one transaction for all. The header lists
+    the credentials of the cameras in the batch, comma-separated; an event of a camera whose
+    credential is refused is answered 401 and stops no other."""
+
+    def store_and_alert() -> list[BatchedReceipt]:
+        answers: dict[int, BatchedReceipt] = {}
+        incoming = []
+        for k, item in enumerate(batch.events):
+            camera = sent.cameras[item.camera] if item.camera < len(sent.cameras) else None
+            if not isinstance(camera, Device):
+                error = camera or Invalid("no credential at this index")
+                answers[k] = _refused(item.event.id, error)
+            else:
+                incoming.append((k, Incoming(camera, item.event, item.snapshot or b"")))
+        received = _ingest(session, store, alerting, [i for _, i in incoming])
+        for (k, _), r in zip(incoming, received, strict=True):
+            answers[k] = (
+                _refused(r.id, r.error)
+                if r.error
+                else BatchedReceipt(id=r.id, created=r.created, status=201 if r.created else 200)
+            )
+        return [answers[k] for k in range(len(batch.events))]
+
+    return BatchReceipt(results=await run_in_threadpool(store_and_alert))
+
+
+def _refused(event_id: uuid.UUID, error: SafewatchError) -> BatchedReceipt:
+    return BatchedReceipt(id=event_id, created=False, status=error.status_code, error=error.message)
+
+
+def _ingest(
+    session: SessionDep, store: ClipStoreDep, alerting: AlertingDep, items: list[Incoming]
+) -> list[Received]:
+    """Store, open or join the incidents, and publish to the open screens on commit."""
+    dispatcher = alerting.dispatcher
+    received, applied = camera_events.ingest(
+        session, store, alerting.routing, items, alerting.clock(), dispatcher.lease_until()
+    )
+    dispatcher.publish_applied_after_commit(session, applied)
+    return received
 
 
 @router.put("/device/events/{event_id}/clip")

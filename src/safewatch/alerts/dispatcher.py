@@ -106,6 +106,8 @@ class _Leased:
 @dataclass(frozen=True)
 class _Claimed:
     delivery_id: uuid.UUID
+    incident_id: uuid.UUID
+    recipient: Recipient
     channel: str
     attempts: int
     message: Message
@@ -351,7 +353,7 @@ class AlertDispatcher:
                 push_targets=targets.get((d.recipient, case.id), ()),
                 packet=packets[key],
             )
-            out.append(_Claimed(d.id, d.channel, d.attempts, message))
+            out.append(_Claimed(d.id, d.incident_id, d.recipient, d.channel, d.attempts, message))
         return out
 
     def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, Result]]:
@@ -383,67 +385,68 @@ class AlertDispatcher:
             return [Result("retry", f"{type(exc).__name__}: {exc}"[:300])] * len(group)
 
     def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
-        """Receipts of many sends in one transaction: one update per delivery (executemany)
-        and one multi-row insert of timeline entries."""
+        """Receipts of many sends in one transaction: one update per kind of outcome (most
+        are "delivered" at the same moment) and one multi-row insert of timeline entries. A
+        delivery no longer being sent (its lease ran out and the loop took it back) is left
+        to whoever has it now."""
         now = self.clock()
-        d = table(Delivery).c
+        groups: dict[tuple[str, str | None, datetime, datetime | None], list[_Claimed]] = (
+            defaultdict(list)
+        )
+        outcomes: dict[uuid.UUID, tuple[str, str]] = {}
+        for claimed, result in results:
+            outcome = result.outcome
+            if outcome == "retry" and claimed.attempts >= MAX_ATTEMPTS.get(claimed.channel, 5):
+                outcome = "failed"
+            ok = outcome in ("delivered", "sent")
+            key = (
+                "pending" if outcome == "retry" else outcome,
+                None if ok else result.detail[:300],
+                now + backoff(claimed.attempts) if outcome == "retry" else now,
+                now if ok else None,
+            )
+            groups[key].append(claimed)
+            outcomes[claimed.delivery_id] = (outcome, result.detail)
+        d = table(Delivery)
         with transaction(self.factory) as session:
             gone = [e for _, result in results for e in result.gone]
             if gone:  # the browser unsubscribed: stop ringing a phone that will not ring
                 session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(gone)))
-            ids = [claimed.delivery_id for claimed, _ in results]
-            rows = {
-                row.id: row
-                for row in session.execute(
-                    select(
-                        d.id, d.status, d.attempts, d.channel, d.message, d.incident_id, d.recipient
-                    ).where(d.id.in_(ids))
+            recorded: set[uuid.UUID] = set()
+            for (status, error, next_at, delivered_at), group in groups.items():
+                recorded.update(
+                    session.scalars(
+                        update(d)
+                        .where(d.c.id.in_([c.delivery_id for c in group]), d.c.status == "sending")
+                        .values(
+                            status=status,
+                            last_error=error,
+                            next_attempt_at=next_at,
+                            delivered_at=delivered_at,
+                        )
+                        .returning(d.c.id)
+                    )
                 )
-            }
-            changes, entries = [], []
-            for claimed, result in results:
-                row = rows.get(claimed.delivery_id)
-                if row is None or row.status != "sending":
-                    continue
-                outcome = result.outcome
-                if outcome == "retry" and row.attempts >= MAX_ATTEMPTS.get(row.channel, 5):
-                    outcome = "failed"
-                ok = outcome in ("delivered", "sent")
-                change = {
-                    "b_id": row.id,
-                    "status": "pending" if outcome == "retry" else outcome,
-                    "last_error": None if ok else result.detail[:300],
-                    "next_attempt_at": now + backoff(row.attempts) if outcome == "retry" else now,
-                    "delivered_at": now if ok else None,
-                }
-                changes.append(change)
-                if outcome == "retry" or row.message == "update":
+            entries = []
+            for claimed, _ in results:
+                final, detail = outcomes[claimed.delivery_id]
+                if (
+                    claimed.delivery_id not in recorded
+                    or final == "retry"
+                    or claimed.message.kind == "update"
+                ):
                     continue  # screens refresh; the timeline records alerts, not refreshes
-                detail = f"{row.channel}: {result.detail}" + (
-                    f" (attempt {row.attempts})" if row.attempts > 1 else ""
-                )
+                attempt = f" (attempt {claimed.attempts})" if claimed.attempts > 1 else ""
                 entries.append(
                     {
-                        "incident_id": row.incident_id,
+                        "incident_id": claimed.incident_id,
                         "at": now,
-                        "kind": "delivery_failed" if outcome == "failed" else outcome,
+                        "kind": "delivery_failed" if final == "failed" else final,
                         "actor": "system",
                         "user_id": None,
-                        "recipient": row.recipient,
-                        "detail": detail,
+                        "recipient": claimed.recipient,
+                        "detail": f"{claimed.channel}: {detail}{attempt}",
                     }
-                )
-            if changes:
-                session.execute(
-                    update(table(Delivery))
-                    .where(d.id == bindparam("b_id"))
-                    .values(
-                        status=bindparam("status"),
-                        last_error=bindparam("last_error"),
-                        next_attempt_at=bindparam("next_attempt_at"),
-                        delivered_at=bindparam("delivered_at"),
-                    ),
-                    changes,
                 )
             if entries:
                 session.execute(insert(table(IncidentEntry)), entries)

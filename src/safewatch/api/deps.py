@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.hub import Alerting
+from safewatch.core import security
 from safewatch.core.config import Settings
 from safewatch.core.errors import Forbidden, SafewatchError, Unauthorized
 from safewatch.core.roles import Role
@@ -167,33 +168,39 @@ DeviceDep = Annotated[Device, Depends(_device_only)]
 
 
 @dataclass(frozen=True)
-class DeviceBatch:
-    """The cameras a batch of events comes from, in the order of the credentials sent: each
-    is checked on its own, so one revoked camera does not hold up the others' events."""
+class DeviceSecrets:
+    """The device credentials a request carries, checked by the route itself in the one
+    worker-thread step that also writes (the hot path: the database's write lock is then held
+    for that step only, not across hops between the event loop and the threads)."""
 
-    cameras: list[Device | SafewatchError]
+    secrets: list[str]
 
+    def cameras(self, session: Session) -> list[Device | SafewatchError]:
+        """Each credential's device, or why it is refused; none valid: 401 for the request."""
+        cameras = devices.devices_for_secrets(session, self.secrets)
+        if not any(isinstance(c, Device) for c in cameras):
+            first = cameras[0]
+            assert isinstance(first, SafewatchError)
+            raise first
+        return cameras
 
-def _devices_in_header(session: SessionDep, credentials: Credentials) -> DeviceBatch:
-    """``Authorization: Bearer <credential>,<credential>,…`` — one per camera of the worker
-    whose events are in the batch. A batch with no valid camera is refused outright."""
-    secrets = [s.strip() for s in _secret(credentials).split(",")][:MAX_BATCH_CAMERAS]
-    cameras: list[Device | SafewatchError] = []
-    for secret in secrets:
-        try:
-            cameras.append(devices.device_for_secret(session, secret))
-        except SafewatchError as exc:
-            cameras.append(exc)
-    if not any(isinstance(c, Device) for c in cameras):
-        first = cameras[0]
-        assert isinstance(first, SafewatchError)
-        raise first
-    return DeviceBatch(cameras)
+    def device(self, session: Session) -> Device:
+        """The one device of a single-event request (its first credential)."""
+        return devices.device_for_secret(session, self.secrets[0])
 
 
-MAX_BATCH_CAMERAS = 64
-_devices_in_header.device_only = True  # type: ignore[attr-defined]
-DeviceBatchDep = Annotated[DeviceBatch, Depends(_devices_in_header)]
+def _device_secrets(credentials: Credentials) -> DeviceSecrets:
+    """``Authorization: Bearer <credential>`` — or, for a camera worker's batch,
+    ``<credential>,<credential>,…``, one per camera whose events are in it."""
+    secrets = [s.strip() for s in _secret(credentials).split(",")][:MAX_CAMERAS]
+    if not any(s.startswith(security.DEVICE_TOKEN_PREFIX) for s in secrets):
+        raise Unauthorized("not a device credential")  # a person's sign-in token, say
+    return DeviceSecrets(secrets)
+
+
+MAX_CAMERAS = 64
+_device_secrets.device_only = True  # type: ignore[attr-defined]
+DeviceSecretsDep = Annotated[DeviceSecrets, Depends(_device_secrets)]
 
 ALL_ROLES = tuple(Role)
 STAFF = (Role.admin, Role.officer, Role.caseworker)

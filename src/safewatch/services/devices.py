@@ -6,11 +6,18 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from safewatch.cases.access import can_manage_case
 from safewatch.core import security
-from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from safewatch.core.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    SafewatchError,
+    Unauthorized,
+)
 from safewatch.core.roles import Role
 from safewatch.models import Agency, Case, Device, DeviceAssignment, DeviceCredential
 from safewatch.models.resources import DeviceStatus
@@ -150,20 +157,44 @@ def replace_credential(session: Session, device: Device) -> str:
 
 
 def device_for_secret(session: Session, secret: str) -> Device:
-    if not secret.startswith(security.DEVICE_TOKEN_PREFIX):
-        raise Unauthorized("not a device credential")
-    credential = session.scalar(
-        select(DeviceCredential).where(
-            DeviceCredential.token_hash == security.secret_digest(secret)
-        )
+    found = devices_for_secrets(session, [secret])[0]
+    if isinstance(found, SafewatchError):
+        raise found
+    return found
+
+
+def devices_for_secrets(session: Session, secrets: list[str]) -> list[Device | SafewatchError]:
+    """The device of each credential, or why it is refused; one query for them all (a
+    camera worker's batch names each of its cameras)."""
+    digests = {
+        secret: security.secret_digest(secret)
+        for secret in secrets
+        if secret.startswith(security.DEVICE_TOKEN_PREFIX)
+    }
+    found = (
+        {
+            credential.token_hash: (credential, device)
+            for credential, device in session.execute(
+                select(DeviceCredential, Device)
+                .join(Device, Device.id == DeviceCredential.device_id)
+                .where(DeviceCredential.token_hash.in_(set(digests.values())))
+                .options(lazyload(Device.assignments))
+            )
+        }
+        if digests
+        else {}
     )
-    if credential is None:
-        raise Unauthorized("unknown device credential")
-    if credential.revoked_at is not None:
-        raise Unauthorized("this device credential was revoked")
-    device = session.get(Device, credential.device_id)
-    assert device is not None
-    return device
+    out: list[Device | SafewatchError] = []
+    for secret in secrets:
+        if secret not in digests:
+            out.append(Unauthorized("not a device credential"))
+        elif digests[secret] not in found:
+            out.append(Unauthorized("unknown device credential"))
+        elif found[digests[secret]][0].revoked_at is not None:
+            out.append(Unauthorized("this device credential was revoked"))
+        else:
+            out.append(found[digests[secret]][1])
+    return out
 
 
 def heartbeat(session: Session, device: Device, data: DeviceHeartbeat) -> Device:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT = "safewatch.after_commit"
+_HOLDS_WRITER = "safewatch.holds_writer"
+WRITER_WAIT_SECONDS = 30.0  # as SQLite's busy timeout
 
 
 def make_engine(url: str) -> Engine:
@@ -34,11 +38,41 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # SQLite lets one transaction write at a time. Threads of this process queue for it on
+    # a lock that wakes the next one the moment it is free; SQLite's own busy handler would
+    # have them sleep and poll (up to 100 ms between tries), leaving the database idle while
+    # requests wait. Other processes still meet SQLite's lock and its busy timeout.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Every use case may append to the audit chain: take the write lock up front so two
-        # transactions never read the same chain head (a deferred one would fail on upgrade).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        info = conn.connection.info
+        if not info.get(_HOLDS_WRITER):
+            if not writer.acquire(timeout=WRITER_WAIT_SECONDS):
+                raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+            info[_HOLDS_WRITER] = True
+        try:
+            # Every use case may append to the audit chain: take the write lock up front so
+            # two transactions never read the same chain head (a deferred one would fail on
+            # upgrade).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(info)
+            raise
+
+    def _release(info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    # The transaction is over when its connection goes back to the pool (committed or
+    # rolled back) or is thrown away.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        _release(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi: Any, record: Any, _exc: Any) -> None:
+        _release(record.info)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

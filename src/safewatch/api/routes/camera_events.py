@@ -16,8 +16,8 @@ from safewatch.api.deps import (
     STAFF,
     AlertingDep,
     ClipStoreDep,
-    DeviceBatchDep,
     DeviceDep,
+    DeviceSecretsDep,
     EnrolmentDep,
     PageDep,
     SessionDep,
@@ -62,7 +62,7 @@ async def receive_event(
     response: Response,
     session: SessionDep,
     store: ClipStoreDep,
-    device: DeviceDep,
+    sender: DeviceSecretsDep,
     alerting: AlertingDep,
     event: Annotated[str, Form(max_length=20_000, description="The event as JSON.")],
     snapshot: UploadFile | None = None,
@@ -74,9 +74,11 @@ async def receive_event(
     parsed = camera_events.parse_event(event)
 
     def store_and_alert() -> Received:
+        device = sender.device(session)
         (received,) = _ingest(session, store, alerting, [Incoming(device, parsed, data)])
         if received.error is not None:
             raise received.error
+        session.commit()
         return received
 
     received = await run_in_threadpool(store_and_alert)
@@ -89,7 +91,7 @@ async def receive_events(
     session: SessionDep,
     store: ClipStoreDep,
     alerting: AlertingDep,
-    sent: DeviceBatchDep,
+    sender: DeviceSecretsDep,
     batch: EventBatch,
 ) -> BatchReceipt:
     """Many events from one camera worker (its backlog, or a busy moment), each with the
@@ -98,16 +100,18 @@ async def receive_events(
     credential is refused is answered 401 and stops no other."""
 
     def store_and_alert() -> list[BatchedReceipt]:
+        cameras = sender.cameras(session)
         answers: dict[int, BatchedReceipt] = {}
         incoming = []
         for k, item in enumerate(batch.events):
-            camera = sent.cameras[item.camera] if item.camera < len(sent.cameras) else None
+            camera = cameras[item.camera] if item.camera < len(cameras) else None
             if not isinstance(camera, Device):
                 error = camera or Invalid("no credential at this index")
                 answers[k] = _refused(item.event.id, error)
             else:
                 incoming.append((k, Incoming(camera, item.event, item.snapshot or b"")))
         received = _ingest(session, store, alerting, [i for _, i in incoming])
+        session.commit()
         for (k, _), r in zip(incoming, received, strict=True):
             answers[k] = (
                 _refused(r.id, r.error)

@@ -22,6 +22,9 @@ from safewatch.bus.base import EventBus, Notice
 from safewatch.store.files import atomic_write
 
 Outcome = Literal["delivered", "sent", "retry", "failed"]
+# Channels that make no network round trip (a queue in memory, a file): the writer of an
+# incident sends on them the moment it commits; the alert loop sends on the others.
+LOCAL_CHANNELS = frozenset({"in_app", "sms"})
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,14 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
-from safewatch.alerts.channels import BatchChannel, Channel, Message, PushTarget, Result
+from safewatch.alerts.channels import (
+    LOCAL_CHANNELS,
+    BatchChannel,
+    Channel,
+    Message,
+    PushTarget,
+    Result,
+)
 from safewatch.alerts.lifecycle import IncidentStatus, Recipient
 from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
@@ -29,26 +36,30 @@ from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription
 from safewatch.services import incidents
 from safewatch.services.packets import (
     CaseFacts,
+    EventFacts,
     IncidentFacts,
     build_packet,
     case_facts,
     events_by_incident,
 )
 from safewatch.services.signals import COLUMNS, Applied, IncidentState, Routing
-from safewatch.store.base import table, utcnow
+from safewatch.store.base import table, utcnow, without_nulls
 from safewatch.store.db import on_commit, transaction
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 SWEEP = timedelta(seconds=60)
-BATCH = 50
+BATCH = 200
 CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
 
 
+Targets = tuple[PushTarget, ...]
+
+
 def push_targets(
     session: Session, wanted: set[tuple[Recipient, uuid.UUID]], cases: dict[uuid.UUID, CaseFacts]
-) -> dict[tuple[Recipient, uuid.UUID], tuple[PushTarget, ...]]:
+) -> dict[tuple[Recipient, uuid.UUID], Targets]:
     """The phones web push rings, per (recipient group, case), in three queries at most."""
     users: dict[tuple[Recipient, uuid.UUID], list[uuid.UUID]] = {}
     companies = {
@@ -259,16 +270,18 @@ class AlertDispatcher:
     # --- the fast path: open screens hear of a new incident as the request commits ---------
 
     def publish_after_commit(self, session: Session, incident: Incident) -> None:
-        """In the request's own transaction: lease the incident's pending in-app deliveries
-        and build their messages; the moment the transaction commits, publish them (on the
-        request's thread, before its response). Their receipts are recorded by the loop, many
-        in one transaction. If the process dies in between, the lease runs out and the loop
-        sends them."""
+        """In the request's own transaction: lease the incident's pending deliveries on local
+        channels (in-app, SMS) and build their messages; the moment the transaction commits,
+        send them (on the request's thread, before its response). Their receipts are
+        recorded by the loop, many in one transaction. If the process dies in between, the
+        lease runs out and the loop sends them."""
         session.flush()
         d = table(Delivery).c
         pending = session.execute(
             select(d.id, d.incident_id, d.recipient, d.channel, d.message, d.attempts).where(
-                d.incident_id == incident.id, d.channel == "in_app", d.status == "pending"
+                d.incident_id == incident.id,
+                d.channel.in_(LOCAL_CHANNELS),
+                d.status == "pending",
             )
         ).all()
         if not pending:
@@ -293,21 +306,27 @@ class AlertDispatcher:
         on_commit(session, lambda: self.publish(messages))
 
     def lease_until(self) -> datetime:
-        """For ``signals.apply``: in-app deliveries are created leased, to be published by
-        ``publish_applied_after_commit``."""
+        """For ``signals.apply``: deliveries on local channels are created leased, to be
+        sent by ``publish_applied_after_commit``."""
         return self.clock() + LEASE
 
     def publish_applied_after_commit(self, session: Session, applied: Applied) -> None:
-        """The fast path for a batch of signals applied with in-app deliveries leased."""
+        """The fast path for a batch of signals applied with local deliveries leased."""
         leased = [
             _Leased(r["id"], r["incident_id"], r["recipient"], r["channel"], r["message"], 1)
             for r in applied.deliveries
             if r["status"] == "sending"
         ]
-        if leased:
-            incidents_by_id: dict[uuid.UUID, IncidentFacts] = dict(applied.incidents())
-            messages = self._messages(session, leased, incidents_by_id, applied.cases)
-            on_commit(session, lambda: self.publish(messages))
+        if not leased:
+            return
+        incidents_by_id: dict[uuid.UUID, IncidentFacts] = dict(applied.incidents())
+        found = self._lookups(session, leased, incidents_by_id, applied.cases)
+
+        def publish() -> None:
+            # Built after the commit: the database's write lock is not held for it.
+            self.publish(self._build(leased, incidents_by_id, applied.cases, *found))
+
+        on_commit(session, publish)
 
     def publish(self, leased: list[_Claimed]) -> None:
         results = self._send_all(leased)
@@ -329,12 +348,37 @@ class AlertDispatcher:
         incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
         cases: dict[uuid.UUID, CaseFacts],
     ) -> list[_Claimed]:
-        """The messages for many deliveries: one packet per (incident, recipient); the
-        incidents' events and the phones web push rings come from one query each."""
+        """The messages for many deliveries."""
+        found = self._lookups(session, leased, incidents_by_id, cases)
+        return self._build(leased, incidents_by_id, cases, *found)
+
+    @staticmethod
+    def _lookups(
+        session: Session,
+        leased: list[_Leased],
+        incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
+        cases: dict[uuid.UUID, CaseFacts],
+    ) -> tuple[dict[uuid.UUID, list[EventFacts]], dict[tuple[Recipient, uuid.UUID], Targets]]:
+        """What the messages need from the database: the incidents' events and the phones
+        web push rings, one query each."""
         events = events_by_incident(session, {d.incident_id for d in leased})
+        wanted = {
+            (d.recipient, incidents_by_id[d.incident_id].case_id)
+            for d in leased
+            if d.channel == "web_push"
+        }
+        return events, push_targets(session, wanted, cases) if wanted else {}
+
+    def _build(
+        self,
+        leased: list[_Leased],
+        incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
+        cases: dict[uuid.UUID, CaseFacts],
+        events: dict[uuid.UUID, list[EventFacts]],
+        targets: dict[tuple[Recipient, uuid.UUID], Targets],
+    ) -> list[_Claimed]:
+        """One packet per (incident, recipient), shared by its channels."""
         case_of = {d.incident_id: incidents_by_id[d.incident_id].case_id for d in leased}
-        wanted = {(d.recipient, case_of[d.incident_id]) for d in leased if d.channel == "web_push"}
-        targets = push_targets(session, wanted, cases) if wanted else {}
         packets: dict[tuple[uuid.UUID, Recipient], dict[str, Any]] = {}
         out = []
         for d in leased:
@@ -449,7 +493,7 @@ class AlertDispatcher:
                     }
                 )
             if entries:
-                session.execute(insert(table(IncidentEntry)), entries)
+                session.execute(insert(table(IncidentEntry)), without_nulls(entries))
 
 
 def _incidents(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch import __version__
 from safewatch.alerts.hub import build_alerting
+from safewatch.alerts.intake import EventIntake
 from safewatch.api import errors
 from safewatch.api.deps import check_route_policies
 from safewatch.api.routes import (
@@ -82,6 +83,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        app.state.intake.close()  # publishes through the dispatcher: stop it first
         dispatcher.close()
 
 
@@ -105,6 +107,10 @@ def create_app(
     app.state.alerting = build_alerting(settings, session_factory, clock)
     app.state.photo_store = LocalPhotoStore(settings.photo_dir)
     app.state.clip_store = LocalClipStore(settings.clip_dir)
+    alerting = app.state.alerting
+    app.state.intake = EventIntake(
+        session_factory, app.state.clip_store, alerting.routing, alerting.dispatcher, alerting.clock
+    )
     app.state.enrolment = Enrolment(FaceEnrolment(), FaceTemplates(settings.data_dir / "templates"))
 
     api = APIRouter(prefix=API_PREFIX)

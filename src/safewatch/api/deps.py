@@ -19,12 +19,14 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.hub import Alerting
+from safewatch.alerts.intake import EventIntake
 from safewatch.core import security
 from safewatch.core.config import Settings
-from safewatch.core.errors import Forbidden, SafewatchError, Unauthorized
+from safewatch.core.errors import Forbidden, Invalid, Unauthorized
 from safewatch.core.roles import Role
 from safewatch.models import Device
 from safewatch.schemas.common import Page
+from safewatch.schemas.events import MAX_BATCH_CAMERAS
 from safewatch.services import accounts, devices
 from safewatch.services.context import Caller
 from safewatch.services.enrolment import Enrolment
@@ -106,6 +108,7 @@ PhotoStoreDep = Annotated[PhotoStore, Depends(_app_state("photo_store"))]
 ClipStoreDep = Annotated[ClipStore, Depends(_app_state("clip_store"))]
 EnrolmentDep = Annotated[Enrolment, Depends(_app_state("enrolment"))]
 AlertingDep = Annotated[Alerting, Depends(_app_state("alerting"))]
+IntakeDep = Annotated[EventIntake, Depends(_app_state("intake"))]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -169,36 +172,23 @@ DeviceDep = Annotated[Device, Depends(_device_only)]
 
 @dataclass(frozen=True)
 class DeviceSecrets:
-    """The device credentials a request carries, checked by the route itself in the one
-    worker-thread step that also writes (the hot path: the database's write lock is then held
-    for that step only, not across hops between the event loop and the threads)."""
+    """The device credentials a request carries, checked where its events are written
+    (``alerts/intake.py``: the credentials of many requests in one query)."""
 
     secrets: list[str]
-
-    def cameras(self, session: Session) -> list[Device | SafewatchError]:
-        """Each credential's device, or why it is refused; none valid: 401 for the request."""
-        cameras = devices.devices_for_secrets(session, self.secrets)
-        if not any(isinstance(c, Device) for c in cameras):
-            first = cameras[0]
-            assert isinstance(first, SafewatchError)
-            raise first
-        return cameras
-
-    def device(self, session: Session) -> Device:
-        """The one device of a single-event request (its first credential)."""
-        return devices.device_for_secret(session, self.secrets[0])
 
 
 def _device_secrets(credentials: Credentials) -> DeviceSecrets:
     """``Authorization: Bearer <credential>`` — or, for a camera worker's batch,
     ``<credential>,<credential>,…``, one per camera whose events are in it."""
-    secrets = [s.strip() for s in _secret(credentials).split(",")][:MAX_CAMERAS]
+    secrets = [s.strip() for s in _secret(credentials).split(",")]
     if not any(s.startswith(security.DEVICE_TOKEN_PREFIX) for s in secrets):
         raise Unauthorized("not a device credential")  # a person's sign-in token, say
+    if len(secrets) > MAX_BATCH_CAMERAS:
+        raise Invalid(f"at most {MAX_BATCH_CAMERAS} camera credentials in one request")
     return DeviceSecrets(secrets)
 
 
-MAX_CAMERAS = 64
 _device_secrets.device_only = True  # type: ignore[attr-defined]
 DeviceSecretsDep = Annotated[DeviceSecrets, Depends(_device_secrets)]
 

@@ -43,6 +43,10 @@ class ClipMissing(Schema):
     reason: str = Field(max_length=500)
 
 
+MAX_BATCH_CAMERAS = 64  # credentials in one batch's header
+MAX_BATCH_EVENTS = 200
+
+
 class BatchedEvent(Schema):
     camera: int = Field(
         ge=0, description="Which camera sent it: its credential's place in the header's list."
@@ -57,7 +61,7 @@ class EventBatch(Schema):
     """A camera worker's backlog, or what its cameras raised while the last batch was on its
     way, in the order it happened."""
 
-    events: list[BatchedEvent] = Field(min_length=1, max_length=200)
+    events: list[BatchedEvent] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 
 
 class BatchedReceipt(Schema):

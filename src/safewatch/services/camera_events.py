@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from safewatch.bus.messages import CameraEvent
@@ -15,8 +15,9 @@ from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, Safewa
 from safewatch.models import CameraEventRecord, Device
 from safewatch.models.resources import DeviceKind
 from safewatch.services import signals
+from safewatch.services.devices import DeviceRef
 from safewatch.services.signals import Applied, Routing, Signal
-from safewatch.store.base import table
+from safewatch.store.base import table, without_nulls
 from safewatch.store.clips import ClipStore
 
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
@@ -33,7 +34,7 @@ def parse_event(raw: str) -> CameraEvent:
         raise Invalid(f"event {where}: {first['msg']}") from exc
 
 
-def camera_case(device: Device) -> uuid.UUID:
+def camera_case(device: Device | DeviceRef) -> uuid.UUID:
     if device.kind is not DeviceKind.camera:
         raise Forbidden("only cameras send camera events")
     if device.case_id is None:
@@ -43,7 +44,7 @@ def camera_case(device: Device) -> uuid.UUID:
 
 @dataclass(frozen=True)
 class Incoming:
-    device: Device
+    device: DeviceRef
     event: CameraEvent
     snapshot: bytes = b""
 
@@ -57,7 +58,7 @@ class Received:
     error: SafewatchError | None = None
 
 
-def camera_signal(event: CameraEvent, device: Device, case_id: uuid.UUID) -> Signal:
+def camera_signal(event: CameraEvent, device: DeviceRef, case_id: uuid.UUID) -> Signal:
     """A camera event as a signal: repeats of the same track join one incident."""
     key = f"cam:{device.id}:" + (f"track:{event.track}" if event.track is not None else event.type)
     what = event.type.replace("_", " ")
@@ -87,7 +88,7 @@ def ingest(
     routing: Routing,
     items: list[Incoming],
     now: datetime,
-    lease_in_app_until: datetime | None = None,
+    lease_until: datetime | None = None,
 ) -> tuple[list[Received], Applied]:
     """Store each event once and open or join its incident, all in the session's
     transaction: an accepted event is never without its alert. A repeat of a stored id is
@@ -120,7 +121,7 @@ def ingest(
         routing,
         [camera_signal(item.event, item.device, case_id) for item, case_id in accepted],
         now,
-        lease_in_app_until,
+        lease_until,
     )
     rows = []
     for (item, case_id), (incident, _) in zip(accepted, applied.results, strict=True):
@@ -152,9 +153,11 @@ def ingest(
                 "incident_id": incident.id,
             }
         )
-        item.device.last_seen_at = now
     if rows:
-        session.execute(insert(table(CameraEventRecord)), rows)
+        session.execute(insert(table(CameraEventRecord)), without_nulls(rows))
+        d = table(Device)
+        heard = {item.device.id for item, _ in accepted}
+        session.execute(update(d).where(d.c.id.in_(heard)).values(last_seen_at=now))
     return received, applied
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, func, or_, select, true
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from safewatch.cases.access import can_manage_case
 from safewatch.core import security
@@ -20,9 +21,10 @@ from safewatch.core.errors import (
 )
 from safewatch.core.roles import Role
 from safewatch.models import Agency, Case, Device, DeviceAssignment, DeviceCredential
-from safewatch.models.resources import DeviceStatus
+from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.resources import DeviceCreate, DeviceHeartbeat, StockRow
 from safewatch.services.context import Caller
+from safewatch.store.base import table
 from safewatch.store.paging import page_of
 
 
@@ -156,14 +158,25 @@ def replace_credential(session: Session, device: Device) -> str:
     return secret
 
 
+class DeviceRef(NamedTuple):
+    """A device as the event path needs it: a plain row, not an ORM object (a busy hub
+    checks thousands of credentials a second)."""
+
+    id: uuid.UUID
+    kind: DeviceKind
+    case_id: uuid.UUID | None
+
+
 def device_for_secret(session: Session, secret: str) -> Device:
     found = devices_for_secrets(session, [secret])[0]
     if isinstance(found, SafewatchError):
         raise found
-    return found
+    device = session.get(Device, found.id)
+    assert device is not None
+    return device
 
 
-def devices_for_secrets(session: Session, secrets: list[str]) -> list[Device | SafewatchError]:
+def devices_for_secrets(session: Session, secrets: list[str]) -> list[DeviceRef | SafewatchError]:
     """The device of each credential, or why it is refused; one query for them all (a
     camera worker's batch names each of its cameras)."""
     digests = {
@@ -171,29 +184,29 @@ def devices_for_secrets(session: Session, secrets: list[str]) -> list[Device | S
         for secret in secrets
         if secret.startswith(security.DEVICE_TOKEN_PREFIX)
     }
-    found = (
-        {
-            credential.token_hash: (credential, device)
-            for credential, device in session.execute(
-                select(DeviceCredential, Device)
-                .join(Device, Device.id == DeviceCredential.device_id)
-                .where(DeviceCredential.token_hash.in_(set(digests.values())))
-                .options(lazyload(Device.assignments))
+    found: dict[str, tuple[DeviceRef, bool]] = {}
+    if digests:
+        c, d = table(DeviceCredential).c, table(Device).c
+        query = (
+            select(c.token_hash, c.revoked_at, d.id, d.kind, d.case_id)
+            .join_from(table(DeviceCredential), table(Device), d.id == c.device_id)
+            .where(c.token_hash.in_(set(digests.values())))
+        )
+        for row in session.execute(query):
+            found[row.token_hash] = (
+                DeviceRef(row.id, row.kind, row.case_id),
+                row.revoked_at is not None,
             )
-        }
-        if digests
-        else {}
-    )
-    out: list[Device | SafewatchError] = []
+    out: list[DeviceRef | SafewatchError] = []
     for secret in secrets:
         if secret not in digests:
             out.append(Unauthorized("not a device credential"))
         elif digests[secret] not in found:
             out.append(Unauthorized("unknown device credential"))
-        elif found[digests[secret]][0].revoked_at is not None:
+        elif found[digests[secret]][1]:
             out.append(Unauthorized("this device credential was revoked"))
         else:
-            out.append(found[digests[secret]][1])
+            out.append(found[digests[secret]][0])
     return out
 
 

@@ -146,7 +146,7 @@ def open_or_join(
     latitude: float | None = None,
     longitude: float | None = None,
     battery: int | None = None,
-    lease_in_app_until: datetime | None = None,
+    lease_until: datetime | None = None,
 ) -> tuple[Incident, bool]:
     """One signal (an SOS, a silent watch, an officer's report): see ``signals.apply``."""
     signal = Signal(
@@ -162,7 +162,7 @@ def open_or_join(
         longitude=longitude,
         battery=battery,
     )
-    applied = signals.apply(session, routing, [signal], now, lease_in_app_until)
+    applied = signals.apply(session, routing, [signal], now, lease_until)
     state, created = applied.results[0]
     incident = session.get(Incident, state.id, populate_existing=True)
     assert incident is not None

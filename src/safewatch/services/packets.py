@@ -10,9 +10,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,8 +68,7 @@ class EventFacts(Protocol):
     def clip_error(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class PersonFacts:
+class PersonFacts(NamedTuple):
     full_name: str
     phone: str
     address: str
@@ -78,17 +76,16 @@ class PersonFacts:
     longitude: float | None
 
 
-@dataclass(frozen=True)
-class OffenderFacts:
+class OffenderFacts(NamedTuple):
     full_name: str
     description: str
     relation_to_victim: str | None
     birth_year: int | None
 
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the alert path needs of a case: who is told, and what their packets say."""
+class CaseFacts(NamedTuple):
+    """What the alert path needs of a case: who is told, and what their packets say.
+    (Named tuples: the alert path makes thousands a second.)"""
 
     id: uuid.UUID
     reference: str
@@ -181,8 +178,14 @@ def build_packet(
     recipient: Recipient,
     links: LinkSigner,
 ) -> dict[str, Any]:
-    snap = next((e for e in reversed(events) if e.snapshot_name), None)
-    clip = next((e for e in reversed(events) if e.clip_name), None)
+    snap = clip = None
+    clip_pending = False
+    for e in events:  # the latest snapshot and clip
+        if e.snapshot_name:
+            snap = e
+        if e.clip_name:
+            clip = e
+        clip_pending = clip_pending or e.clip_error is None
     audience = recipient.value
     person = case.protected_person
     packet: dict[str, Any] = {
@@ -207,7 +210,7 @@ def build_packet(
         },
         "snapshot_url": links.url(snap.id, "snapshot", audience) if snap else None,
         "clip_url": links.url(clip.id, "clip", audience) if clip else None,
-        "clip_pending": clip is None and any(e.clip_error is None for e in events),
+        "clip_pending": clip is None and clip_pending,
     }
     if recipient is not Recipient.victim:
         packet["protected_person"] = {

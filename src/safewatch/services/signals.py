@@ -12,18 +12,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.channels import LOCAL_CHANNELS
 from safewatch.alerts.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
 from safewatch.alerts.policy import RoutingPolicy, severity_rank
 from safewatch.bus.messages import SEVERITY
 from safewatch.models import Case, Delivery, Incident, IncidentEntry, IncidentRecipient
 from safewatch.services.cases import next_references
 from safewatch.services.packets import CaseFacts, case_facts
-from safewatch.store.base import table
+from safewatch.store.base import table, without_nulls
 
 SYSTEM = "system"
 INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
@@ -40,8 +41,7 @@ class Routing:
         return [c for c in self.policy.channels.get(recipient, []) if c in self.available]
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(NamedTuple):
     case_id: uuid.UUID
     source: str  # camera | sos | watch | bell | phone | officer
     type: str
@@ -110,7 +110,8 @@ CHANGEABLE = (
 @dataclass
 class Applied:
     """What a batch did: per signal its incident and whether it was opened; the deliveries
-    created (in-app ones already leased when asked); the cases' facts for the packets."""
+    created (on local channels already leased, when asked); the cases' facts for the
+    packets."""
 
     results: list[tuple[IncidentState, bool]]
     deliveries: list[dict[str, Any]]
@@ -123,8 +124,8 @@ class Applied:
 class _Rows:
     """The rows one batch will insert, in the order they happened."""
 
-    def __init__(self, routing: Routing, now: datetime, lease_in_app_until: datetime | None):
-        self.routing, self.now, self.lease_until = routing, now, lease_in_app_until
+    def __init__(self, routing: Routing, now: datetime, lease_until: datetime | None):
+        self.routing, self.now, self.lease_until = routing, now, lease_until
         self.entries: list[dict[str, Any]] = []
         self.recipients: list[dict[str, Any]] = []
         self.deliveries: list[dict[str, Any]] = []
@@ -154,7 +155,7 @@ class _Rows:
         self, incident: IncidentState, recipient: Recipient, message: str, channels: list[str]
     ) -> None:
         for channel in channels:
-            leased = channel == "in_app" and self.lease_until is not None
+            leased = channel in LOCAL_CHANNELS and self.lease_until is not None
             self.deliveries.append(
                 {
                     "id": uuid.uuid4(),
@@ -235,7 +236,7 @@ def apply(
     routing: Routing,
     signals: list[Signal],
     now: datetime,
-    lease_in_app_until: datetime | None = None,
+    lease_until: datetime | None = None,
 ) -> Applied:
     """Open or join an incident for each signal, in order, in the session's transaction."""
     if not signals:
@@ -247,7 +248,7 @@ def apply(
     session.execute(select(Case.id).where(Case.id.in_(cases)).order_by(Case.id).with_for_update())
     facts = case_facts(session, cases)
     open_now = _open_incidents(session, signals, now, routing.policy.join_seconds)
-    rows = _Rows(routing, now, lease_in_app_until)
+    rows = _Rows(routing, now, lease_until)
     results: list[tuple[IncidentState, bool]] = []
     opened: list[IncidentState] = []
     for s in signals:
@@ -311,7 +312,7 @@ def _write(
 ) -> None:
     """Parents first: incidents, then their recipients, deliveries and timeline."""
     if opened:
-        session.execute(insert(table(Incident)), [i.columns() for i in opened])
+        session.execute(insert(table(Incident)), without_nulls([i.columns() for i in opened]))
     if changed:
         t = table(Incident)
         session.execute(
@@ -326,7 +327,7 @@ def _write(
         (IncidentEntry, rows.entries),
     ):
         if values:
-            session.execute(insert(table(model)), values)
+            session.execute(insert(table(model)), without_nulls(values))
     reasons = {i.case_id: f"incident {i.reference} ({i.type})"[:300] for i in opened}
     if reasons:
         c = table(Case)

@@ -96,9 +96,19 @@ def on_commit(session: Session, callback: Callable[[], None]) -> None:
 
 def run_after_commit(session: Session) -> None:
     """Called by whoever committed. A failing callback is logged: the commit stands."""
-    for callback in session.info.pop(_AFTER_COMMIT, []):
+    run_steps(take_after_commit(session))
+
+
+def take_after_commit(session: Session) -> list[Callable[[], None]]:
+    """The steps waiting for this commit, for whoever will run them (``run_steps``)."""
+    steps: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    return steps
+
+
+def run_steps(steps: list[Callable[[], None]]) -> None:
+    for step in steps:
         try:
-            callback()
+            step()
         except Exception:
             log.exception("after-commit step failed")
 

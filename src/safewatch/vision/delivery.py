@@ -12,11 +12,13 @@ from typing import Any
 
 import httpx
 
+from safewatch.schemas.events import MAX_BATCH_CAMERAS
 from safewatch.vision.outbox import Outbox, OutboxItem
 
 log = logging.getLogger(__name__)
 RETRY_STATUS = {401, 403, 408, 409, 423, 425, 429}  # may change: credential fixed, camera installed
-BATCH = 100  # events per request when more than one is waiting
+BATCH = 100  # events per request when more than one is waiting (and at most
+# MAX_BATCH_CAMERAS cameras: the hub takes that many credentials in one request)
 
 
 class DeliveryError(Exception):
@@ -176,14 +178,19 @@ class Sender:
     def drain_once(self) -> bool:
         """Try the head of the queue once; True if something was delivered. Events that
         are waiting together (a backlog, a busy moment) go in one request."""
-        events = self.outbox.next_due_events(BATCH)
+        events = _within_camera_limit(self.outbox.next_due_events(BATCH))
         if len(events) > 1:
             try:
                 answers = self.client.send_events(events)
             except DeliveryError as exc:
-                for item in events:
-                    self._failed(item, exc)
-                return False
+                if exc.retry:
+                    for item in events:
+                        self._failed(item, exc)
+                    return False
+                # The hub refused the batch as a whole: never lose its events for that;
+                # send them one by one, each with its own answer.
+                log.error("batch of %d events refused (%s); sending each alone", len(events), exc)
+                return any([self._send_one(item) for item in events])
             for item, answer in zip(events, answers, strict=True):
                 if answer is None:
                     self.outbox.mark_sent(item)
@@ -191,14 +198,15 @@ class Sender:
                     self._failed(item, answer)
             return any(answer is None for answer in answers)
         head, _ = self.outbox.next_due()
-        if head is None:
-            return False
+        return head is not None and self._send_one(head)
+
+    def _send_one(self, item: OutboxItem) -> bool:
         try:
-            self.client.send(head)
+            self.client.send(item)
         except DeliveryError as exc:
-            self._failed(head, exc)
+            self._failed(item, exc)
             return False
-        self.outbox.mark_sent(head)
+        self.outbox.mark_sent(item)
         return True
 
     def _failed(self, item: OutboxItem, exc: DeliveryError) -> None:
@@ -218,3 +226,13 @@ class Sender:
             _, wait = self.outbox.next_due()
             self.outbox.changed.wait(timeout=min(max(wait, 0.05), 5.0))
             self.outbox.changed.clear()
+
+
+def _within_camera_limit(items: list[OutboxItem]) -> list[OutboxItem]:
+    """The head of ``items`` that names at most MAX_BATCH_CAMERAS cameras."""
+    cameras: set[str] = set()
+    for k, item in enumerate(items):
+        cameras.add(item.camera)
+        if len(cameras) > MAX_BATCH_CAMERAS:
+            return items[:k]
+    return items

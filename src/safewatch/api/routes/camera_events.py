@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from pydantic import StringConstraints
 from sqlalchemy import select
 
+from safewatch.alerts.intake import Sent
 from safewatch.api.deps import (
     STAFF,
     AlertingDep,
@@ -19,13 +20,14 @@ from safewatch.api.deps import (
     DeviceDep,
     DeviceSecretsDep,
     EnrolmentDep,
+    IntakeDep,
     PageDep,
     SessionDep,
     allow,
 )
 from safewatch.core.errors import Invalid, NotFound, SafewatchError
 from safewatch.core.roles import Role
-from safewatch.models import CameraEventRecord, Case, Device
+from safewatch.models import CameraEventRecord, Case
 from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.events import (
     BatchedReceipt,
@@ -36,7 +38,6 @@ from safewatch.schemas.events import (
     EventReceipt,
 )
 from safewatch.services import camera_events, cases, face_feedback, incidents
-from safewatch.services.camera_events import Incoming, Received
 from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
 from safewatch.store.db import on_commit
@@ -60,10 +61,8 @@ def _public(record: CameraEventRecord) -> CameraEventPublic:
 @router.post("/device/events")
 async def receive_event(
     response: Response,
-    session: SessionDep,
-    store: ClipStoreDep,
     sender: DeviceSecretsDep,
-    alerting: AlertingDep,
+    intake: IntakeDep,
     event: Annotated[str, Form(max_length=20_000, description="The event as JSON.")],
     snapshot: UploadFile | None = None,
 ) -> EventReceipt:
@@ -72,71 +71,38 @@ async def receive_event(
     never without its alert; open screens hear of it as the transaction commits."""
     data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
     parsed = camera_events.parse_event(event)
-
-    def store_and_alert() -> Received:
-        device = sender.device(session)
-        (received,) = _ingest(session, store, alerting, [Incoming(device, parsed, data)])
-        if received.error is not None:
-            raise received.error
-        session.commit()
-        return received
-
-    received = await run_in_threadpool(store_and_alert)
-    response.status_code = 201 if received.created else 200
-    return EventReceipt(id=received.id, created=received.created)
+    [answer] = await intake.submit(sender.secrets[:1], [Sent(0, parsed, data)])
+    if isinstance(answer, SafewatchError):
+        raise answer
+    response.status_code = 201 if answer.created else 200
+    return EventReceipt(id=answer.id, created=answer.created)
 
 
 @router.post("/device/events/batch")
 async def receive_events(
-    session: SessionDep,
-    store: ClipStoreDep,
-    alerting: AlertingDep,
-    sender: DeviceSecretsDep,
-    batch: EventBatch,
+    sender: DeviceSecretsDep, intake: IntakeDep, batch: EventBatch
 ) -> BatchReceipt:
     """Many events from one camera worker (its backlog, or a busy moment), each with the
-    answer the single-event route would give it; one transaction for all. The header lists
-    the credentials of the cameras in the batch, comma-separated; an event of a camera whose
-    credential is refused is answered 401 and stops no other."""
-
-    def store_and_alert() -> list[BatchedReceipt]:
-        cameras = sender.cameras(session)
-        answers: dict[int, BatchedReceipt] = {}
-        incoming = []
-        for k, item in enumerate(batch.events):
-            camera = cameras[item.camera] if item.camera < len(cameras) else None
-            if not isinstance(camera, Device):
-                error = camera or Invalid("no credential at this index")
-                answers[k] = _refused(item.event.id, error)
-            else:
-                incoming.append((k, Incoming(camera, item.event, item.snapshot or b"")))
-        received = _ingest(session, store, alerting, [i for _, i in incoming])
-        session.commit()
-        for (k, _), r in zip(incoming, received, strict=True):
-            answers[k] = (
-                _refused(r.id, r.error)
-                if r.error
-                else BatchedReceipt(id=r.id, created=r.created, status=201 if r.created else 200)
+    answer the single-event route would give it. The header lists the credentials of the
+    cameras in the batch, comma-separated; an event of a camera whose credential is refused
+    is answered 401 and stops no other."""
+    sent = [Sent(item.camera, item.event, item.snapshot or b"") for item in batch.events]
+    answers = await intake.submit(sender.secrets, sent)
+    return BatchReceipt(
+        results=[
+            BatchedReceipt(
+                id=item.event.id,
+                created=False,
+                status=answer.status_code,
+                error=answer.message,
             )
-        return [answers[k] for k in range(len(batch.events))]
-
-    return BatchReceipt(results=await run_in_threadpool(store_and_alert))
-
-
-def _refused(event_id: uuid.UUID, error: SafewatchError) -> BatchedReceipt:
-    return BatchedReceipt(id=event_id, created=False, status=error.status_code, error=error.message)
-
-
-def _ingest(
-    session: SessionDep, store: ClipStoreDep, alerting: AlertingDep, items: list[Incoming]
-) -> list[Received]:
-    """Store, open or join the incidents, and publish to the open screens on commit."""
-    dispatcher = alerting.dispatcher
-    received, applied = camera_events.ingest(
-        session, store, alerting.routing, items, alerting.clock(), dispatcher.lease_until()
+            if isinstance(answer, SafewatchError)
+            else BatchedReceipt(
+                id=answer.id, created=answer.created, status=201 if answer.created else 200
+            )
+            for item, answer in zip(batch.events, answers, strict=True)
+        ]
     )
-    dispatcher.publish_applied_after_commit(session, applied)
-    return received
 
 
 @router.put("/device/events/{event_id}/clip")

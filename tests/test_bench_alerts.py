@@ -30,9 +30,11 @@ def test_bench_alerts_counts_every_alert_and_sos() -> None:
     reason="the benchmark runs its own SQLite hub; the SQLite pass covers it",
 )
 def test_a_burst_beyond_capacity_is_queued_not_refused() -> None:
-    """Twice the events per second one hub process handles: they wait, none is refused, and
-    every accepted event's alert reaches the phone."""
-    result = bench_alerts(clients=20, rate=200, seconds=5.0, cases=20, sos_presses=0).as_dict()
+    """About twice the events per second one hub process takes: the camera workers' queues
+    grow and go in bigger batches, none is refused, and every alert reaches the phone."""
+    result = bench_alerts(clients=20, rate=2000, seconds=2.0, cases=20, sos_presses=0).as_dict()
     assert result["send_errors"] == 0, result
-    assert result["events_accepted"] == result["events_sent"] > 400, result
+    assert result["events_accepted"] == result["events_sent"] > 3000, result
     assert result["alerts_received"] == result["events_accepted"], result
+    assert result["security_console_alerts"] >= result["events_accepted"], result
+    assert result["events_per_request"] > 5, result

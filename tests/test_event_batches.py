@@ -179,3 +179,68 @@ def test_a_backlog_of_several_cameras_drains_in_one_request(
     assert (
         len(world.get("security_a", f"{V1}/incidents", params={"size": 100}).json()["items"]) == 40
     )
+
+
+def test_more_cameras_than_a_batch_may_name_is_refused_with_the_reason(world: World) -> None:
+    secrets = [f"swd_camera-{k:03d}-credential" for k in range(65)]
+    r = _batch(world, secrets, [_item(0, event())])
+    assert r.status_code == 422
+    assert r.json()["detail"] == "at most 64 camera credentials in one request"
+
+
+def test_a_batch_the_hub_refuses_as_a_whole_is_sent_event_by_event(
+    world: World, live_hub: LiveHub, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A worker that batches more than this hub takes (a newer worker, an older hub) loses
+    nothing: the refused batch's events go one by one."""
+    from safewatch.vision import delivery
+
+    monkeypatch.setattr(delivery, "BATCH", 250)  # the hub takes at most 200 in one request
+    _, door = _camera(world, "CAM-DOOR")
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
+    for k in range(210):
+        outbox.put_event(_with_track(event(t=float(k)), k, "door"), b"")
+    sender = Sender(outbox, HubClient(live_hub.url, lambda _camera: door))
+    try:
+        while sender.drain_once():
+            pass
+        assert outbox.counts() == {"sent": 210}
+    finally:
+        sender.client.close()
+        outbox.close()
+    with world.factory() as s:
+        assert len(list(s.scalars(select(CameraEventRecord)))) == 210
+
+
+def test_a_request_that_fails_its_group_does_not_take_the_others_down(
+    world: World, monkeypatch: Any
+) -> None:
+    """Requests written together are written again one by one when their group fails: only
+    the request that caused it gets the error."""
+    from safewatch.alerts.intake import EventIntake, Sent, _Request
+    from safewatch.services import camera_events
+
+    _, door = _camera(world, "CAM-DOOR")
+    poison = _with_track(event(), 66, "door")
+    ingest = camera_events.ingest
+
+    def failing_on_poison(session: Any, store: Any, routing: Any, items: Any, *rest: Any) -> Any:
+        if any(i.event.id == poison.id for i in items):
+            raise RuntimeError("disk I/O error")  # as a database would fail a transaction
+        return ingest(session, store, routing, items, *rest)
+
+    monkeypatch.setattr(camera_events, "ingest", failing_on_poison)
+    intake: EventIntake = world.client.app.state.intake  # type: ignore[attr-defined]
+    good = [_with_track(event(), k, "door") for k in range(3)]
+    group = [
+        _Request([door], [Sent(0, good[0])]),
+        _Request([door], [Sent(0, poison)]),
+        _Request([door], [Sent(0, good[1]), Sent(0, good[2])]),
+    ]
+    intake._write_group(group)  # as the writer thread does with what waited together
+    first, failed, last = (request.answers for request in group)
+    assert isinstance(failed.exception(), RuntimeError)
+    assert [a.created for a in first.result() + last.result()] == [True, True, True]
+    with world.factory() as s:
+        stored = {r.id for r in s.scalars(select(CameraEventRecord))}
+    assert stored == {e.id for e in good}

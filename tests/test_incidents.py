@@ -601,6 +601,8 @@ def test_an_alert_nobody_saw_is_delivered_when_the_victim_opens_the_app(
 
     r = world.get("victim_a", f"{V1}/stream?follow=false")  # the app opens: its backlog
     assert r.status_code == 200 and incident["id"] in r.text
+    # …then a comment line saying the backlog is done and what follows is live
+    assert r.text.index(incident["id"]) < r.text.index("\n: live\n\n")
     d = _detail(world, incident["id"])
     victim_app = next(
         x for x in d["deliveries"] if x["channel"] == "in_app" and x["recipient"] == V

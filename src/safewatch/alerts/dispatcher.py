@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
 from safewatch.alerts.channels import (
-    LOCAL_CHANNELS,
     BatchChannel,
     Channel,
     Message,
@@ -270,17 +269,18 @@ class AlertDispatcher:
     # --- the fast path: open screens hear of a new incident as the request commits ---------
 
     def publish_after_commit(self, session: Session, incident: Incident) -> None:
-        """In the request's own transaction: lease the incident's pending deliveries on local
-        channels (in-app, SMS) and build their messages; the moment the transaction commits,
-        send them (on the request's thread, before its response). Their receipts are
-        recorded by the loop, many in one transaction. If the process dies in between, the
-        lease runs out and the loop sends them."""
+        """In the request's own transaction: lease the incident's pending in-app deliveries
+        and build their messages; the moment the transaction commits, publish them (on the
+        request's event loop, before its response). Their receipts are recorded by the
+        loop, many in one transaction. If the process dies in between, the lease runs out
+        and the loop sends them. (Not the SMS: writing its file would hold up the event
+        loop that carries the in-app alert to the screens.)"""
         session.flush()
         d = table(Delivery).c
         pending = session.execute(
             select(d.id, d.incident_id, d.recipient, d.channel, d.message, d.attempts).where(
                 d.incident_id == incident.id,
-                d.channel.in_(LOCAL_CHANNELS),
+                d.channel == "in_app",
                 d.status == "pending",
             )
         ).all()

@@ -193,10 +193,11 @@ async def _listen(
         httpx.AsyncClient(base_url=url, timeout=timeout) as http,
         http.stream("GET", f"{V1}/stream", headers=headers) as response,
     ):
-        ready.set()
         kind = ""
         async for line in response.aiter_lines():
-            if line.startswith("event: "):
+            if line == ": live":  # its backlog sent: connected, and no more work at the hub
+                ready.set()
+            elif line.startswith("event: "):
                 kind = line[7:]
             elif line.startswith("data: ") and kind == "alert":
                 now = time.time()
@@ -223,9 +224,10 @@ async def _console(url: str, token: str, bench: AlertBench, ready: asyncio.Event
         httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10, read=None)) as http,
         http.stream("GET", f"{V1}/stream", headers=headers) as response,
     ):
-        ready.set()
         async for line in response.aiter_lines():
-            if line == "event: alert":
+            if line == ": live":
+                ready.set()
+            elif line == "event: alert":
                 bench.console_alerts += 1
 
 

@@ -62,6 +62,7 @@ def stream(
             yield "retry: 2000\n\n"
             for item in await in_transaction(request, backlog):
                 yield sse("backlog", item)
+            yield ": live\n\n"  # a comment (EventSource ignores it): the backlog is done
             while follow:
                 try:
                     notice = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_SECONDS)

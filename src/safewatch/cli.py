@@ -316,6 +316,9 @@ def serve(
         _start_demo_camera(settings, demo_video, f"http://{host}:{port}")
     typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     sys.stdout.flush()
+    # An alert crosses threads (the writer, its sender, the event loop that holds the open
+    # screens): a thread woken for it should not wait out another's default 5 ms turn.
+    sys.setswitchinterval(0.001)
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -146,7 +146,6 @@ def open_or_join(
     latitude: float | None = None,
     longitude: float | None = None,
     battery: int | None = None,
-    lease_until: datetime | None = None,
 ) -> tuple[Incident, bool]:
     """One signal (an SOS, a silent watch, an officer's report): see ``signals.apply``."""
     signal = Signal(
@@ -162,7 +161,7 @@ def open_or_join(
         longitude=longitude,
         battery=battery,
     )
-    applied = signals.apply(session, routing, [signal], now, lease_until)
+    applied = signals.apply(session, routing, [signal], now)
     state, created = applied.results[0]
     incident = session.get(Incident, state.id, populate_existing=True)
     assert incident is not None

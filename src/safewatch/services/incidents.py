@@ -41,7 +41,14 @@ from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services import face_feedback, signals
 from safewatch.services.cases import scope_filter
 from safewatch.services.context import Caller
-from safewatch.services.signals import SYSTEM, Routing, Signal
+from safewatch.services.signals import (
+    SYSTEM,
+    Routing,
+    Signal,
+    delivery_row,
+    entry_row,
+    recipient_row,
+)
 
 T = TypeVar("T")
 
@@ -57,15 +64,7 @@ def _entry(
     user_id: uuid.UUID | None = None,
 ) -> None:
     session.add(
-        IncidentEntry(
-            incident_id=incident.id,
-            at=at,
-            kind=kind,
-            actor=actor[:200],
-            user_id=user_id,
-            recipient=recipient,
-            detail=detail,
-        )
+        IncidentEntry(**entry_row(incident.id, at, kind, actor, detail, recipient, user_id))
     )
 
 
@@ -83,15 +82,7 @@ def _deliver(
     channels: list[str] | None = None,
 ) -> None:
     for channel in channels if channels is not None else routing.channels(recipient):
-        session.add(
-            Delivery(
-                incident_id=incident.id,
-                recipient=recipient,
-                channel=channel,
-                message=message,
-                next_attempt_at=now,
-            )
-        )
+        session.add(Delivery(**delivery_row(incident.id, recipient, channel, message, now)))
 
 
 def notify(
@@ -106,13 +97,7 @@ def notify(
     """Tell a recipient group; the first time, start its acknowledgement deadline."""
     row = _recipient_row(incident, recipient)
     if row is None:
-        seconds = routing.policy.deadline_seconds(recipient)
-        row = IncidentRecipient(
-            incident_id=incident.id,
-            recipient=recipient,
-            notified_at=now,
-            deadline_at=now + timedelta(seconds=seconds) if seconds is not None else None,
-        )
+        row = IncidentRecipient(**recipient_row(routing, incident.id, recipient, now))
         session.add(row)
         incident.recipients.append(row)
     _deliver(session, routing, incident, recipient, message, now)

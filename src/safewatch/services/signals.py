@@ -121,6 +121,68 @@ class Applied:
         return {state.id: state for state, _ in self.results}
 
 
+def entry_row(
+    incident_id: uuid.UUID,
+    at: datetime,
+    kind: str,
+    actor: str = SYSTEM,
+    detail: str = "",
+    recipient: Recipient | None = None,
+    user_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """One line of an incident's timeline (``incident_entry``)."""
+    return {
+        "incident_id": incident_id,
+        "at": at,
+        "kind": kind,
+        "actor": actor[:200],
+        "user_id": user_id,
+        "recipient": recipient,
+        "detail": detail,
+    }
+
+
+def recipient_row(
+    routing: Routing, incident_id: uuid.UUID, recipient: Recipient, now: datetime
+) -> dict[str, Any]:
+    """A recipient group told for the first time, with its acknowledgement deadline."""
+    seconds = routing.policy.deadline_seconds(recipient)
+    return {
+        "incident_id": incident_id,
+        "recipient": recipient,
+        "notified_at": now,
+        "deadline_at": now + timedelta(seconds=seconds) if seconds is not None else None,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "escalated_at": None,
+    }
+
+
+def delivery_row(
+    incident_id: uuid.UUID,
+    recipient: Recipient,
+    channel: str,
+    message: str,
+    now: datetime,
+    lease_until: datetime | None = None,
+) -> dict[str, Any]:
+    """One message on one channel; leased already when its sender is standing by."""
+    leased = lease_until is not None
+    return {
+        "id": uuid.uuid4(),
+        "created_at": now,
+        "incident_id": incident_id,
+        "recipient": recipient,
+        "channel": channel,
+        "message": message,
+        "status": "sending" if leased else "pending",
+        "attempts": 1 if leased else 0,
+        "next_attempt_at": lease_until if lease_until is not None else now,
+        "last_error": None,
+        "delivered_at": None,
+    }
+
+
 class _Rows:
     """The rows one batch will insert, in the order they happened."""
 
@@ -140,55 +202,22 @@ class _Rows:
         user_id: uuid.UUID | None = None,
     ) -> None:
         self.entries.append(
-            {
-                "incident_id": incident.id,
-                "at": self.now,
-                "kind": kind,
-                "actor": actor[:200],
-                "user_id": user_id,
-                "recipient": recipient,
-                "detail": detail,
-            }
+            entry_row(incident.id, self.now, kind, actor, detail, recipient, user_id)
         )
 
     def deliver(
         self, incident: IncidentState, recipient: Recipient, message: str, channels: list[str]
     ) -> None:
         for channel in channels:
-            leased = channel in LOCAL_CHANNELS and self.lease_until is not None
+            lease = self.lease_until if channel in LOCAL_CHANNELS else None
             self.deliveries.append(
-                {
-                    "id": uuid.uuid4(),
-                    "created_at": self.now,
-                    "incident_id": incident.id,
-                    "recipient": recipient,
-                    "channel": channel,
-                    "message": message,
-                    "status": "sending" if leased else "pending",
-                    "attempts": 1 if leased else 0,
-                    "next_attempt_at": self.lease_until if leased else self.now,
-                    "last_error": None,
-                    "delivered_at": None,
-                }
+                delivery_row(incident.id, recipient, channel, message, self.now, lease)
             )
 
     def notify(self, incident: IncidentState, recipient: Recipient, why: str) -> None:
         """Tell a recipient group; the first time, start its acknowledgement deadline."""
         if recipient not in incident.recipients:
-            seconds = self.routing.policy.deadline_seconds(recipient)
-            self.recipients.append(
-                {
-                    "incident_id": incident.id,
-                    "recipient": recipient,
-                    "notified_at": self.now,
-                    "deadline_at": self.now + timedelta(seconds=seconds)
-                    if seconds is not None
-                    else None,
-                    "acknowledged_at": None,
-                    "acknowledged_by": None,
-                    "escalated_at": None,
-                }
-            )
+            self.recipients.append(recipient_row(self.routing, incident.id, recipient, self.now))
             incident.recipients.add(recipient)
         self.deliver(incident, recipient, "alert", self.routing.channels(recipient))
         self.entry(incident, "notified", detail=why, recipient=recipient)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import update
 
 from safewatch.models import Case
+from tests.live import event
 from tests.world import World
 
 V1 = "/api/v1"
@@ -169,14 +171,16 @@ def test_review_date_and_incident_prompt_reassessment(world: World) -> None:
     rows = world.get("officer_a", f"{V1}/cases").json()["items"]
     assert next(c for c in rows if c["id"] == str(world.cases["a"]))["reassessment_due"] is None
 
-    from safewatch.services.cases import prompt_reassessment
-
-    with world.factory() as s, s.begin():
-        case = s.get(Case, world.cases["a"])
-        assert case is not None
-        prompt_reassessment(case, "incident: offender seen at the door")
+    # An incident at the home (the camera sees someone on the lawn) calls for a new one.
+    camera = world.device("camera", "CAM-LAWN")
+    r = world.client.post(
+        f"{V1}/device/events",
+        data={"event": event(camera="lawn").model_dump_json()},
+        headers={"Authorization": f"Bearer {camera}"},
+    )
+    assert r.status_code == 201, r.text
     row = world.get("officer_a", f"{V1}/cases/{world.cases['a']}").json()
-    assert row["reassessment_due"] == "incident: offender seen at the door"
+    assert re.fullmatch(r"incident INC-\d{4}-\d{4} \(intrusion\)", row["reassessment_due"])
 
 
 def test_lists_are_paginated_and_scoped(world: World) -> None:

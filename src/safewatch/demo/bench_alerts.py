@@ -37,16 +37,15 @@ from safewatch.demo.server import Dispatch112, free_port
 from safewatch.models import Agency, LoginToken, User
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.cases import CaseCreate, ProtectedPersonIn
-from safewatch.schemas.events import MAX_BATCH_CAMERAS
 from safewatch.schemas.resources import DeviceCreate
 from safewatch.services import accounts, devices
 from safewatch.services import cases as case_service
 from safewatch.services.context import Caller
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
+from safewatch.vision.delivery import batch_of
 
 V1 = "/api/v1"
-BATCH = 100  # as the worker's outbox sender
 ZONE = re.compile(r" in z(\d+) ")
 
 
@@ -297,23 +296,13 @@ async def _worker(
         if not waiting:
             await asyncio.sleep(0.001)
             continue
-        batch = _batch(waiting)
+        batch = batch_of(waiting, lambda w: w[1])  # as the worker's sender
         del waiting[: len(batch)]
         try:
             await _post(http, batch, bench)
         except httpx.HTTPError:
             bench.send_errors += len(batch)
     await producer
-
-
-def _batch(waiting: list[tuple[int, str, CameraEvent]]) -> list[tuple[int, str, CameraEvent]]:
-    """As the worker's sender: at most BATCH events of at most MAX_BATCH_CAMERAS cameras."""
-    cameras: set[str] = set()
-    for k, (_, secret, _) in enumerate(waiting[:BATCH]):
-        cameras.add(secret)
-        if len(cameras) > MAX_BATCH_CAMERAS:
-            return waiting[:k]
-    return waiting[:BATCH]
 
 
 def _bench_event(seq: int) -> CameraEvent:

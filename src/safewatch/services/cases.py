@@ -288,8 +288,3 @@ def add_order(
     session.flush()
     caller.record(session, "create", "protection_order", order.id, "order linked", case.id)
     return order
-
-
-def prompt_reassessment(case: Case, reason: str) -> None:
-    """Mark that something happened (an incident) which calls for a fresh assessment."""
-    case.reassessment_reason = reason[:300]

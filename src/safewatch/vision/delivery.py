@@ -6,9 +6,9 @@ import base64
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -16,6 +16,7 @@ from safewatch.schemas.events import MAX_BATCH_CAMERAS
 from safewatch.vision.outbox import Outbox, OutboxItem
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RETRY_STATUS = {401, 403, 408, 409, 423, 425, 429}  # may change: credential fixed, camera installed
 BATCH = 100  # events per request when more than one is waiting (and at most
 # MAX_BATCH_CAMERAS cameras: the hub takes that many credentials in one request)
@@ -178,7 +179,7 @@ class Sender:
     def drain_once(self) -> bool:
         """Try the head of the queue once; True if something was delivered. Events that
         are waiting together (a backlog, a busy moment) go in one request."""
-        events = _within_camera_limit(self.outbox.next_due_events(BATCH))
+        events = batch_of(self.outbox.next_due_events(BATCH), lambda item: item.camera)
         if len(events) > 1:
             try:
                 answers = self.client.send_events(events)
@@ -228,11 +229,12 @@ class Sender:
             self.outbox.changed.clear()
 
 
-def _within_camera_limit(items: list[OutboxItem]) -> list[OutboxItem]:
-    """The head of ``items`` that names at most MAX_BATCH_CAMERAS cameras."""
+def batch_of(waiting: Sequence[T], camera: Callable[[T], str]) -> list[T]:
+    """The head of what waits that one batch request may carry: at most BATCH events, of at
+    most MAX_BATCH_CAMERAS cameras (the hub takes that many credentials in one request)."""
     cameras: set[str] = set()
-    for k, item in enumerate(items):
-        cameras.add(item.camera)
+    for k, item in enumerate(waiting[:BATCH]):
+        cameras.add(camera(item))
         if len(cameras) > MAX_BATCH_CAMERAS:
-            return items[:k]
-    return items
+            return list(waiting[:k])
+    return list(waiting[:BATCH])

@@ -16,10 +16,9 @@ from safewatch.alerts.addresses import listener_addresses, recipient_of
 from safewatch.alerts.lifecycle import Recipient
 from safewatch.api.deps import STAFF, AlertingDep, allow, in_transaction
 from safewatch.core.roles import Role
-from safewatch.models import Case
 from safewatch.services import incidents
 from safewatch.services.context import Caller
-from safewatch.services.packets import incident_packet
+from safewatch.services.packets import build_packet, case_facts, events_by_incident
 
 router = APIRouter(tags=["real time"])
 KEEPALIVE_SECONDS = 15.0
@@ -46,12 +45,16 @@ def stream(
     ``follow=false`` sends the backlog and ends (a polling fallback)."""
 
     def backlog(session: Session) -> list[dict[str, Any]]:
+        # Up to 200 incidents: their cases and events in one query each, not per incident
+        # (a hub restart reconnects every phone at once).
+        open_now = incidents.open_incidents_for(session, caller)
+        cases = case_facts(session, {i.case_id for i in open_now})
+        events = events_by_incident(session, {i.id for i in open_now})
         items = []
-        for incident in incidents.open_incidents_for(session, caller):
-            case = session.get(Case, incident.case_id)
-            assert case is not None
+        for incident in open_now:
+            case = cases[incident.case_id]
             who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
-            packet = incident_packet(session, incident, case, who, alerting.links)
+            packet = build_packet(incident, case, events[incident.id], who, alerting.links)
             incidents.shown_on_connect(session, incident, who, alerting.clock())
             items.append({"kind": "backlog", "recipient": who.value, **packet})
         return items

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
@@ -42,7 +42,8 @@ from safewatch.services.packets import (
     events_by_incident,
 )
 from safewatch.services.signals import COLUMNS, Applied, IncidentState, Routing
-from safewatch.store.base import table, utcnow, without_nulls
+from safewatch.store.base import table, utcnow
+from safewatch.store.bulk import insert_rows
 from safewatch.store.db import on_commit, transaction
 
 log = logging.getLogger(__name__)
@@ -493,7 +494,7 @@ class AlertDispatcher:
                     }
                 )
             if entries:
-                session.execute(insert(table(IncidentEntry)), without_nulls(entries))
+                insert_rows(session, table(IncidentEntry), entries)
 
 
 def _incidents(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from safewatch.bus.messages import CameraEvent
@@ -17,7 +17,8 @@ from safewatch.models.resources import DeviceKind
 from safewatch.services import signals
 from safewatch.services.devices import DeviceRef
 from safewatch.services.signals import Applied, Routing, Signal
-from safewatch.store.base import table, without_nulls
+from safewatch.store.base import table
+from safewatch.store.bulk import insert_rows
 from safewatch.store.clips import ClipStore
 
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
@@ -154,7 +155,7 @@ def ingest(
             }
         )
     if rows:
-        session.execute(insert(table(CameraEventRecord)), without_nulls(rows))
+        insert_rows(session, table(CameraEventRecord), rows)
         d = table(Device)
         heard = {item.device.id for item, _ in accepted}
         session.execute(update(d).where(d.c.id.in_(heard)).values(last_seen_at=now))

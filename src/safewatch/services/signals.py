@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.channels import LOCAL_CHANNELS
@@ -24,7 +24,8 @@ from safewatch.bus.messages import SEVERITY
 from safewatch.models import Case, Delivery, Incident, IncidentEntry, IncidentRecipient
 from safewatch.services.cases import next_references
 from safewatch.services.packets import CaseFacts, case_facts
-from safewatch.store.base import table, without_nulls
+from safewatch.store.base import table
+from safewatch.store.bulk import insert_rows
 
 SYSTEM = "system"
 INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
@@ -341,7 +342,7 @@ def _write(
 ) -> None:
     """Parents first: incidents, then their recipients, deliveries and timeline."""
     if opened:
-        session.execute(insert(table(Incident)), without_nulls([i.columns() for i in opened]))
+        insert_rows(session, table(Incident), [i.columns() for i in opened])
     if changed:
         t = table(Incident)
         session.execute(
@@ -356,7 +357,7 @@ def _write(
         (IncidentEntry, rows.entries),
     ):
         if values:
-            session.execute(insert(table(model)), without_nulls(values))
+            insert_rows(session, table(model), values)
     reasons = {i.case_id: f"incident {i.reference} ({i.type})"[:300] for i in opened}
     if reasons:
         c = table(Case)

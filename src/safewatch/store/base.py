@@ -59,13 +59,3 @@ class CreatedMixin:
 def table(model: type[Base]) -> Table:
     """A model's table, for set-based statements (typed as the Table it is)."""
     return cast(Table, model.__table__)
-
-
-def without_nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows for a multi-row insert without the columns that are NULL in every one of them:
-    each value sent costs a conversion per row. Only for columns whose default is NULL (a
-    column left out takes its default)."""
-    used = {key for row in rows for key, value in row.items() if value is not None}
-    if len(used) == len(rows[0]):
-        return rows
-    return [{key: value for key, value in row.items() if key in used} for row in rows]

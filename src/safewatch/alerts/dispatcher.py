@@ -44,11 +44,12 @@ from safewatch.services.packets import (
 from safewatch.services.signals import COLUMNS, Applied, IncidentState, Routing
 from safewatch.store.base import table, utcnow
 from safewatch.store.bulk import insert_rows
-from safewatch.store.db import on_commit, transaction
+from safewatch.store.db import first_of_replicas, on_commit, transaction
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 SWEEP = timedelta(seconds=60)
+SWEEP_JOB = 0x5AFE_5EE9  # the silent-watch sweep's advisory lock
 BATCH = 200
 CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
@@ -191,6 +192,8 @@ class AlertDispatcher:
             return 0
         self._next_sweep = now + SWEEP
         with transaction(self.factory) as session:
+            if not first_of_replicas(session, SWEEP_JOB):
+                return 0  # another replica is sweeping right now
             return incidents.silent_watches(session, self.routing, now, self.watch_silent_after)
 
     def escalate_due(self) -> int:

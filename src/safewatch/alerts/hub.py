@@ -18,6 +18,7 @@ from safewatch.alerts.web_push import (
 )
 from safewatch.bus.base import EventBus
 from safewatch.bus.memory import MemoryBus
+from safewatch.bus.nats import NatsBus, NatsConnection
 from safewatch.core.config import Settings
 from safewatch.core.links import LinkSigner
 from safewatch.services.signals import Routing
@@ -33,11 +34,17 @@ class Alerting:
     clock: Callable[[], datetime]
     push_key: str | None  # the VAPID public key browsers subscribe with
 
+    def close(self) -> None:
+        if isinstance(self.bus, NatsBus):
+            self.bus.connection.close()
+
 
 def make_bus(url: str) -> EventBus:
     if url == "memory://":
         return MemoryBus()
-    raise ValueError(f"SAFEWATCH_BUS_URL {url!r}: only memory:// is available in this build")
+    if url.startswith(("nats://", "tls://")):
+        return NatsBus(NatsConnection(url))
+    raise ValueError(f"SAFEWATCH_BUS_URL {url!r}: memory:// or nats://host:port")
 
 
 def build_alerting(

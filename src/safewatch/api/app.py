@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from safewatch import __version__
 from safewatch.alerts.hub import build_alerting
 from safewatch.alerts.intake import EventIntake
+from safewatch.alerts.stream_intake import StreamIntake
 from safewatch.api import errors
 from safewatch.api.deps import check_route_policies
 from safewatch.api.routes import (
@@ -37,6 +38,7 @@ from safewatch.api.routes import (
     support,
     users,
 )
+from safewatch.bus.nats import NatsBus
 from safewatch.core.config import Settings
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.store.base import utcnow
@@ -77,14 +79,22 @@ def api_routes() -> list[tuple[str, APIRoute]]:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The alert dispatcher runs while the hub serves (not in plain TestClient use)."""
-    dispatcher = app.state.alerting.dispatcher
-    dispatcher.start()
+    """The alert dispatcher (and in cluster mode the event stream's consumer) runs while
+    the hub serves (not in plain TestClient use)."""
+    alerting = app.state.alerting
+    alerting.dispatcher.start()
+    from_stream = None
+    if isinstance(alerting.bus, NatsBus):  # cluster mode: camera events from JetStream too
+        from_stream = StreamIntake(alerting.bus.connection, app.state.intake)
+        from_stream.start()
     try:
         yield
     finally:
+        if from_stream is not None:
+            from_stream.close()
         app.state.intake.close()  # publishes through the dispatcher: stop it first
-        dispatcher.close()
+        alerting.dispatcher.close()
+        alerting.close()
 
 
 def create_app(

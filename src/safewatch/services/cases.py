@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, true, update
+from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from safewatch.cases.access import can_manage_case, can_see_case
@@ -115,6 +117,13 @@ def next_reference(session: Session, prefix: str) -> str:
     return next_references(session, prefix, 1)[0]
 
 
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT (both have ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
 def next_references(session: Session, prefix: str, count: int) -> list[str]:
     """``count`` consecutive numbers, taken in one statement on the year's counter (the
     alert path takes one per batch of incidents)."""
@@ -126,9 +135,13 @@ def next_references(session: Session, prefix: str, count: int) -> list[str]:
         .values(last=c.c.last + count)
         .returning(c.c.last)
     )
-    if last is None:  # the year's first
-        session.execute(insert(c).values(prefix=prefix, year=year, last=count))
-        last = count
+    if last is None:  # the year's first; another replica may be making it at the same time
+        session.execute(
+            _insert_for(session)(c)
+            .values(prefix=prefix, year=year, last=0)
+            .on_conflict_do_nothing()
+        )
+        return next_references(session, prefix, count)
     return [f"{prefix}-{year}-{n:04d}" for n in range(last - count + 1, last + 1)]
 
 

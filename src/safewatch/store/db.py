@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,6 +73,15 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "invalidate")
     def _on_invalidate(_dbapi: Any, record: Any, _exc: Any) -> None:
         _release(record.info)
+
+
+def first_of_replicas(session: Session, job: int) -> bool:
+    """For scheduled work every hub replica runs (silent-watch sweeps): True in the one
+    transaction that may do ``job`` now; the others skip it. PostgreSQL's
+    transaction-scoped advisory lock, released by the commit. SQLite has one hub process."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": job}))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -161,6 +161,12 @@ class FacesConfig(Strict):
 
 class HubConfig(Strict):
     url: str = Field(pattern=r"^https?://", description="The hub's base URL.")
+    events_url: str | None = Field(
+        None,
+        pattern=r"^(nats|tls)://",
+        description="Cluster mode: events go to the JetStream stream at this NATS URL (any "
+        "hub replica takes them); clips, views and heartbeats still go to url.",
+    )
     heartbeat_seconds: float = Field(15, gt=0, le=600)
     setup_seconds: float = Field(
         60,

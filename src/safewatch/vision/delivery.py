@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from safewatch.bus import jetstream
+from safewatch.bus.jetstream import EventPublisher
 from safewatch.schemas.events import MAX_BATCH_CAMERAS
 from safewatch.vision.outbox import Outbox, OutboxItem
 
@@ -30,13 +32,32 @@ class DeliveryError(Exception):
 
 class HubClient:
     def __init__(
-        self, base_url: str, credential: Callable[[str], str], timeout: float = 10
+        self,
+        base_url: str,
+        credential: Callable[[str], str],
+        events: EventPublisher | None = None,
+        timeout: float = 10,
     ) -> None:
         self.http = httpx.Client(base_url=base_url.rstrip("/") + "/api/v1", timeout=timeout)
         self.credential = credential  # camera name → its device secret
+        self.events = events  # cluster mode: events to the JetStream stream, not over HTTP
 
     def close(self) -> None:
         self.http.close()
+        if self.events is not None:
+            self.events.connection.close()
+
+    def _stream(self, item: OutboxItem) -> DeliveryError | None:
+        """An event onto the cluster's stream; None once JetStream has it on disk."""
+        assert self.events is not None
+        try:
+            body = jetstream.encode(item.payload or "{}", item.snapshot)
+            self.events.publish(str(item.event_id), self.credential(item.camera), body)
+        except ValueError as exc:
+            return DeliveryError(f"event not sendable: {exc}", False)
+        except Exception as exc:  # the broker is down or slow: the outbox keeps the event
+            return DeliveryError(f"event stream not reachable: {type(exc).__name__}: {exc}", True)
+        return None
 
     def _headers(self, camera: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credential(camera)}"}
@@ -95,7 +116,10 @@ class HubClient:
 
     def send_events(self, items: list[OutboxItem]) -> list[DeliveryError | None]:
         """Several events of this worker's cameras in one request; each gets its own answer
-        (None: stored at the hub). The header lists the cameras' credentials."""
+        (None: stored at the hub, or on the cluster's stream). The header lists the
+        cameras' credentials."""
+        if self.events is not None:
+            return [self._stream(item) for item in items]
         cameras = list(dict.fromkeys(item.camera for item in items))
         body = {
             "events": [
@@ -128,6 +152,10 @@ class HubClient:
         return answers
 
     def send(self, item: OutboxItem) -> None:
+        if item.kind == "event" and self.events is not None:
+            if (error := self._stream(item)) is not None:
+                raise error
+            return
         try:
             if item.kind == "event":
                 files = {"snapshot": ("snapshot.jpg", item.snapshot or b"", "image/jpeg")}

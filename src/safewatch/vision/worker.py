@@ -16,6 +16,8 @@ from pathlib import Path
 
 import av
 
+from safewatch.bus.jetstream import EventPublisher
+from safewatch.bus.nats import NatsConnection
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender
 from safewatch.vision.detectors.base import make_detector
@@ -168,7 +170,10 @@ class SiteWorker:
         self.client: HubClient | None = None
         if site.hub is not None:
             secrets = {c.name: camera_secret(c) for c in site.cameras}
-            self.client = HubClient(site.hub.url, secrets.__getitem__)
+            events = None
+            if site.hub.events_url:
+                events = EventPublisher(NatsConnection(site.hub.events_url, "camera-worker"))
+            self.client = HubClient(site.hub.url, secrets.__getitem__, events)
         self.cameras = [
             CameraWorker(
                 site, c, self.outbox, site.data_dir / "clips", face_stage or self._face_stage(c)

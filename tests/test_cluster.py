@@ -1,0 +1,267 @@
+"""Cluster mode on the real servers: hub replicas sharing PostgreSQL, NATS carrying alerts
+between them, camera events on a JetStream stream that any replica takes.
+
+These run in `make test`'s PostgreSQL pass (cluster mode is PostgreSQL + NATS); each test
+has a nats-server of its own so that it may stop and restart it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.api.app import create_app
+from safewatch.bus import jetstream
+from safewatch.bus.jetstream import EventPublisher
+from safewatch.bus.nats import NatsConnection
+from safewatch.core.config import Settings
+from safewatch.demo.listener import StreamListener
+from safewatch.demo.server import BackgroundHub
+from safewatch.models import CameraEventRecord, Delivery, Incident
+from safewatch.vision.delivery import HubClient, Sender
+from safewatch.vision.outbox import Outbox
+from tests.cluster import NATS_SERVER, HubProcess, NatsServer
+from tests.conftest import ENGINE_KIND
+from tests.live import event, jpeg
+from tests.world import World
+
+pytestmark = [
+    pytest.mark.skipif(
+        ENGINE_KIND != "postgresql",
+        reason="cluster mode is PostgreSQL + NATS: these run in the PostgreSQL pass",
+    ),
+    pytest.mark.skipif(not Path(NATS_SERVER).exists(), reason=f"no nats-server at {NATS_SERVER}"),
+]
+V1 = "/api/v1"
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path / "jetstream")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cluster(settings: Settings, nats_server: NatsServer) -> Settings:
+    return settings.model_copy(update={"bus_url": nats_server.url, "web_push": False})
+
+
+@pytest.fixture
+def camera_secret(world: World) -> str:
+    return world.device("camera", "CAM-CLUSTER-1")
+
+
+def _replica(settings: Settings) -> BackgroundHub:
+    hub = BackgroundHub(lambda: create_app(settings))  # its own engine, bus and threads
+    hub.start()
+    return hub
+
+
+def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def _count(factory: sessionmaker[Session], model: type, *where: object) -> int:
+    with factory() as s:
+        return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _is_alert(r: object) -> bool:
+    return getattr(r, "kind", "") == "alert"
+
+
+def test_a_phone_on_one_replica_hears_the_alert_another_replica_took(
+    world: World, cluster: Settings, camera_secret: str
+) -> None:
+    a, b = _replica(cluster), _replica(cluster)
+    phone = StreamListener(a.url, world.tokens["victim_a"], "phone on A").start()
+    console = StreamListener(b.url, world.tokens["security_a"], "console on B").start()
+    try:
+        e = event(type_="offender_recognized")
+        r = httpx.post(
+            f"{b.url}{V1}/device/events",
+            data={"event": e.model_dump_json()},
+            files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
+            headers={"Authorization": f"Bearer {camera_secret}"},
+        )
+        assert r.status_code == 201, r.text
+        alert = phone.wait_for(_is_alert, 10)
+        assert alert is not None, "the phone on replica A heard nothing"
+        assert alert.data["incident"]["type"] == "offender_recognized"
+        assert console.wait_for(_is_alert, 10) is not None
+        # ...and the receipt says so: delivered, not "no screen connected".
+        incident_id = uuid.UUID(alert.data["incident"]["id"])
+        _wait(
+            lambda: (
+                _count(
+                    world.factory,
+                    Delivery,
+                    Delivery.incident_id == incident_id,
+                    Delivery.recipient == "victim",
+                    Delivery.channel == "in_app",
+                    Delivery.status == "delivered",
+                )
+                == 1
+            ),
+            10,
+            "the victim's in-app receipt",
+        )
+    finally:
+        phone.close()
+        console.close()
+        a.stop()
+        b.stop()
+
+
+def test_an_alert_for_someone_with_no_screen_open_anywhere_waits_for_one(
+    world: World, cluster: Settings, camera_secret: str
+) -> None:
+    a, b = _replica(cluster), _replica(cluster)
+    try:
+        r = httpx.post(
+            f"{a.url}{V1}/device/events",
+            data={"event": event().model_dump_json()},
+            headers={"Authorization": f"Bearer {camera_secret}"},
+        )
+        assert r.status_code == 201, r.text
+        victim_in_app = (Delivery.recipient == "victim", Delivery.channel == "in_app")
+        _wait(
+            lambda: (
+                _count(world.factory, Delivery, *victim_in_app, Delivery.last_error.is_not(None))
+                == 1
+            ),
+            10,
+            "the first try to be recorded",
+        )
+        with world.factory() as s:
+            d = s.scalars(select(Delivery).where(*victim_in_app)).one()
+            assert d.status == "pending" and d.last_error == "no screen connected"
+        # The phone opens on the other replica: the backlog shows the alert at once.
+        phone = StreamListener(b.url, world.tokens["victim_a"], "phone on B").start()
+        try:
+            assert phone.wait_for(lambda r: r.kind == "backlog", 10) is not None
+        finally:
+            phone.close()
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_camera_events_on_the_stream_are_taken_once_by_the_replicas(
+    world: World, cluster: Settings, camera_secret: str, tmp_path: Path
+) -> None:
+    """A worker's outbox → JetStream → whichever replica pulls first; every event stored once
+    and alerted, with a phone on one replica."""
+    a, b = _replica(cluster), _replica(cluster)
+    phone = StreamListener(a.url, world.tokens["victim_a"], "phone").start()
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
+    publisher = EventPublisher(NatsConnection(cluster.bus_url, "camera-worker"))
+    sender = Sender(outbox, HubClient(b.url, lambda _camera: camera_secret, publisher))
+    sender.start()
+    try:
+        sent = []
+        for i in range(40):
+            e = event(t=float(i)).model_copy(update={"track": i})
+            outbox.put_event(e, jpeg())
+            sent.append(e.id)
+        _wait(lambda: outbox.counts() == {"sent": 40}, 20, "the outbox to empty")
+        _wait(lambda: _count(world.factory, CameraEventRecord) == 40, 20, "40 stored events")
+        with world.factory() as s:
+            stored = set(s.scalars(select(CameraEventRecord.id)))
+            assert stored == set(sent)
+            assert _count(world.factory, Incident) == 40  # one per track, none twice
+            assert all(s.get(CameraEventRecord, i).snapshot_name for i in sent)  # type: ignore[union-attr]
+        _wait(
+            lambda: len({r.data["incident"]["id"] for r in phone.received if _is_alert(r)}) == 40,
+            20,
+            "40 alerts on the phone",
+        )
+    finally:
+        sender.close()
+        sender.client.close()
+        outbox.close()
+        phone.close()
+        a.stop()
+        b.stop()
+
+
+def test_a_refused_event_on_the_stream_is_not_redelivered_for_ever(
+    world: World, cluster: Settings, camera_secret: str
+) -> None:
+    hub = _replica(cluster)
+    connection = NatsConnection(cluster.bus_url, "forger")
+    try:
+        forged = event()
+        body = jetstream.encode(forged.model_dump_json(), None)
+        EventPublisher(connection).publish(str(forged.id), "swd_not-a-real-credential", body)
+        good = event(t=2.0).model_copy(update={"track": 9})
+        body = jetstream.encode(good.model_dump_json(), None)
+        EventPublisher(connection).publish(str(good.id), camera_secret, body)
+        _wait(lambda: _count(world.factory, CameraEventRecord) == 1, 15, "the good event")
+
+        async def pending() -> int:
+            js = connection.client.jetstream()
+            info = await js.consumer_info(jetstream.STREAM, jetstream.CONSUMER)
+            return int(info.num_pending + info.num_ack_pending + info.num_redelivered)
+
+        _wait(lambda: connection.call(pending()) == 0, 15, "the stream to be handled")
+        with world.factory() as s:
+            assert s.get(CameraEventRecord, forged.id) is None  # the forgery is not stored
+    finally:
+        connection.close()
+        hub.stop()
+
+
+def test_a_replica_killed_in_a_burst_loses_no_event_and_doubles_none(
+    world: World, cluster: Settings, camera_secret: str, tmp_path: Path
+) -> None:
+    env = {
+        "SAFEWATCH_DATABASE_URL": cluster.database_url,
+        "SAFEWATCH_BUS_URL": cluster.bus_url,
+        "SAFEWATCH_DATA_DIR": str(cluster.data_dir),  # the replicas' shared folder
+        "SAFEWATCH_SECRET_KEY": cluster.secret_key,
+        "SAFEWATCH_WEB_PUSH": "false",
+    }
+    a, b = HubProcess(env, tmp_path, "replica-a"), HubProcess(env, tmp_path, "replica-b")
+    a.start()
+    b.start()
+    phone = StreamListener(b.url, world.tokens["victim_a"], "phone on B").start()
+    connection = NatsConnection(cluster.bus_url, "camera-worker")
+    publisher = EventPublisher(connection)
+    total, ids = 300, []
+    try:
+        for i in range(total):
+            e = event(t=float(i)).model_copy(update={"track": i})
+            publisher.publish(str(e.id), camera_secret, jetstream.encode(e.model_dump_json(), None))
+            ids.append(e.id)
+            if i == 100:
+                a.kill()  # mid-burst: whatever it had pulled and not acknowledged comes back
+        # Held messages return after the consumer's ack wait; alerts A committed but did not
+        # send are sent by B when their lease runs out.
+        _wait(lambda: _count(world.factory, CameraEventRecord) == total, 60, "every event")
+        assert _count(world.factory, Incident) == total  # none opened twice
+        with world.factory() as s:
+            assert set(s.scalars(select(CameraEventRecord.id))) == set(ids)
+        _wait(
+            lambda: (
+                len({r.data["incident"]["id"] for r in phone.received if _is_alert(r)}) == total
+            ),
+            90,
+            "an alert on the phone for every incident",
+        )
+    finally:
+        phone.close()
+        connection.close()
+        a.stop()
+        b.stop()

@@ -190,28 +190,87 @@ def demo_chain(
         typer.echo(f"{key}: {value}")
 
 
-@bench_app.command("alerts")
-def bench_alerts_command(
-    clients: Annotated[int, typer.Option(help="Phones connected to the real-time stream.")] = 200,
-    rate: Annotated[float, typer.Option(help="Camera events per second.")] = 20.0,
-    seconds: Annotated[float, typer.Option(help="How long events are sent.")] = 10.0,
-    cases: Annotated[int, typer.Option(help="Protected persons (each with a camera).")] = 20,
-    sos: Annotated[int, typer.Option(help="SOS presses timed after the events.")] = 50,
-    workers: Annotated[
-        int, typer.Option(help="Camera workers the cameras are split among (each batches).")
-    ] = 10,
-    json_out: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
-) -> None:
-    """Trigger → phone and hub-hop latency (p50/p99), events/s, and SOS → security console and
-    112 webhook, through a real hub process."""
-    from safewatch.demo.bench_alerts import bench_alerts
+Clients = Annotated[int, typer.Option(help="Phones connected to the real-time stream.")]
+Rate = Annotated[float, typer.Option(help="Camera events per second.")]
+Seconds = Annotated[float, typer.Option(help="How long events are sent.")]
+Cases = Annotated[int, typer.Option(help="Protected persons (each with a camera).")]
+Workers = Annotated[
+    int, typer.Option(help="Camera workers the cameras are split among (each batches).")
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="The figures as JSON.")]
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-    result = bench_alerts(clients, rate, seconds, cases, sos, workers).as_dict()
+
+def _print(result: dict[str, object], json_out: bool) -> None:
     if json_out:
         typer.echo(json.dumps(result, indent=2))
         return
     for key, value in result.items():
         typer.echo(f"{key}: {value}")
+
+
+@bench_app.command("alerts")
+def bench_alerts_command(
+    clients: Clients = 200,
+    rate: Rate = 20.0,
+    seconds: Seconds = 10.0,
+    cases: Cases = 20,
+    sos: Annotated[int, typer.Option(help="SOS presses timed after the events.")] = 50,
+    workers: Workers = 10,
+    replicas: Annotated[int, typer.Option(help="Hub replicas (cluster mode only).")] = 1,
+    postgres: Annotated[
+        str | None, typer.Option(help="Cluster mode: a PostgreSQL server (a fresh database).")
+    ] = None,
+    nats_url: Annotated[str | None, typer.Option("--nats", help="Cluster mode: NATS URL.")] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Trigger → phone and hub-hop latency (p50/p99), events/s, and SOS → security console and
+    112 webhook, through real hub processes (embedded by default)."""
+    from safewatch.demo.bench_alerts import bench_alerts
+
+    result = bench_alerts(clients, rate, seconds, cases, sos, workers, replicas, postgres, nats_url)
+    _print(result.as_dict(), json_out)
+
+
+@bench_app.command("cluster")
+def bench_cluster_command(
+    clients: Clients = 2000,
+    rate: Rate = 1000.0,
+    seconds: Seconds = 15.0,
+    cases: Annotated[int, typer.Option(help="Protected persons, each with a camera.")] = 200,
+    replicas: Annotated[int, typer.Option(help="Hub replicas.")] = 2,
+    postgres: Annotated[str, typer.Option(help="PostgreSQL server.")] = PG_SERVER,
+    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = "nats://127.0.0.1:4222",
+    json_out: JsonOut = False,
+) -> None:
+    """The same load on the embedded hub (one process, SQLite, cameras over HTTP) and on a
+    cluster (replicas on PostgreSQL, alerts over NATS, cameras to JetStream), in one run:
+    both figures and their ratio."""
+    from safewatch.demo.bench_alerts import bench_alerts
+
+    embedded = bench_alerts(clients, rate, seconds, cases, 0).as_dict()
+    cluster = bench_alerts(clients, rate, seconds, cases, 0, 10, replicas, postgres, nats_url)
+    clustered = cluster.as_dict()
+
+    def ratio(key: str) -> float | None:
+        a, b = embedded[key], clustered[key]
+        return (
+            round(b / a, 2)
+            if isinstance(a, int | float) and isinstance(b, int | float) and a
+            else None
+        )
+
+    _print(
+        {
+            "embedded": embedded,
+            "cluster": clustered,
+            "cluster_over_embedded": {
+                "alerts_per_s": ratio("alerts_per_s"),
+                "hub_cpu_s_per_event": ratio("hub_cpu_s_per_event"),
+            },
+        },
+        json_out,
+    )
 
 
 @demo_app.command("seed")

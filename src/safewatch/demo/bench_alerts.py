@@ -7,6 +7,7 @@ hub (inside that transaction) → the phone."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -24,10 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import psutil
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.bus import jetstream
 from safewatch.bus.messages import CameraEvent
 from safewatch.core import security
 from safewatch.core.config import Settings
@@ -56,6 +60,9 @@ class AlertBench:
     rate: float
     seconds: float
     workers: int = 10
+    replicas: int = 1
+    transport: str = "http"  # how cameras send: http (to a hub) or jetstream (cluster mode)
+    database: str = "sqlite"
     sent: int = 0
     requests: int = 0
     console_alerts: int = 0
@@ -68,6 +75,7 @@ class AlertBench:
     by_second: dict[int, list[float]] = field(default_factory=dict)
     accepted: int = 0
     received: int = 0
+    last_received_wall: float = 0.0
     trigger_ms: list[float] = field(default_factory=list)
     hop_ms: list[float] = field(default_factory=list)  # durable (published) → phone
     open_ms: list[float] = field(default_factory=list)  # the incident's opening → phone
@@ -85,6 +93,9 @@ class AlertBench:
             return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
         return {
+            "replicas": self.replicas,
+            "database": self.database,
+            "camera_transport": self.transport,
             "clients": self.clients,
             "cases": self.cases,
             "target_events_per_s": self.rate,
@@ -107,6 +118,11 @@ class AlertBench:
                 max(0.0, self.last_accepted - self.started - self.seconds), 2
             ),
             "alerts_received": self.received,
+            # Alerts on the phones per second, from the first event raised to the last alert
+            # shown: what the hubs delivered, whichever way the cameras sent.
+            "alerts_per_s": round(
+                self.received / max(self.last_received_wall - self.started_wall, self.seconds), 1
+            ),
             "security_console_alerts": self.console_alerts,
             "trigger_to_phone_ms": {
                 "p50": pct(self.trigger_ms, 0.5),
@@ -209,6 +225,7 @@ async def _listen(
                 if start is None:
                     continue  # another phone of the same person was first
                 bench.received += 1
+                bench.last_received_wall = now
                 bench.trigger_ms.append((now - start) * 1000)
                 second = int(start - bench.started_wall)
                 bench.by_second.setdefault(second, []).append((now - start) * 1000)
@@ -231,13 +248,20 @@ async def _console(url: str, token: str, bench: AlertBench, ready: asyncio.Event
 
 
 async def _send_events(
-    url: str, cameras: list[str], bench: AlertBench, sent_at: dict[int, float]
+    url: str,
+    cameras: list[str],
+    bench: AlertBench,
+    sent_at: dict[int, float],
+    nats_url: str | None = None,
 ) -> None:
     """The cameras are split among ``bench.workers`` camera workers. Each worker raises its
     share of the rate on a steady clock into its own queue and, like the real outbox sender,
     posts whatever is waiting when its last request returns: one event alone on the
     single-event route, several at once on the batch route."""
     groups = [g for g in (cameras[w :: bench.workers] for w in range(bench.workers)) if g]
+    if nats_url is not None:
+        await _stream_events(nats_url, groups, bench, sent_at)
+        return
     # Each worker its own connection, made before the clock starts (a client costs ~20 ms).
     clients = [httpx.AsyncClient(base_url=url, timeout=30) for _ in groups]
     try:
@@ -255,7 +279,11 @@ async def _send_events(
         start = bench.started = time.monotonic()
         bench.started_wall = time.time()
         workers = [
-            asyncio.create_task(_worker(http, w, group, bench, sent_at, start))
+            asyncio.create_task(
+                _worker(
+                    functools.partial(_post, http, bench=bench), w, group, bench, sent_at, start
+                )
+            )
             for w, (http, group) in enumerate(zip(clients, groups, strict=True))
         ]
         await asyncio.gather(*workers)
@@ -264,8 +292,60 @@ async def _send_events(
             await http.aclose()
 
 
+async def _stream_events(
+    nats_url: str, groups: list[list[str]], bench: AlertBench, sent_at: dict[int, float]
+) -> None:
+    """Cluster mode: each camera worker publishes what waits to the JetStream stream and
+    waits for JetStream's acknowledgements, as ``HubClient`` with ``events_url`` does."""
+    connections = [await nats.connect(nats_url) for _ in groups]
+    try:
+        streams = [c.jetstream() for c in connections]
+        await jetstream.ensure_stream(streams[0])
+        await asyncio.sleep(0.5)
+        start = bench.started = time.monotonic()
+        bench.started_wall = time.time()
+
+        async def post(w: int, batch: list[tuple[int, str, CameraEvent]]) -> None:
+            bench.requests += 1
+            acks = await asyncio.gather(
+                *(
+                    streams[w].publish(
+                        jetstream.SUBJECT,
+                        jetstream.encode(e.model_dump_json(), None),
+                        headers={jetstream.CREDENTIAL_HEADER: secret, "Nats-Msg-Id": str(e.id)},
+                        stream=jetstream.STREAM,
+                    )
+                    for _, secret, e in batch
+                ),
+                return_exceptions=True,
+            )
+            _count_accepted(bench, sum(1 for a in acks if not isinstance(a, BaseException)))
+            bench.send_errors += sum(1 for a in acks if isinstance(a, BaseException))
+
+        await asyncio.gather(
+            *(
+                _worker(functools.partial(post, w), w, group, bench, sent_at, start)
+                for w, group in enumerate(groups)
+            )
+        )
+    finally:
+        for c in connections:
+            await c.close()
+
+
+def _count_accepted(bench: AlertBench, accepted: int) -> None:
+    if accepted:
+        bench.accepted += accepted
+        bench.last_accepted = time.monotonic()
+        if bench.last_accepted - bench.started <= bench.seconds:
+            bench.accepted_in_window += accepted
+
+
+Post = Callable[[list[tuple[int, str, CameraEvent]]], Coroutine[Any, Any, None]]
+
+
 async def _worker(
-    http: httpx.AsyncClient,
+    post: Post,
     w: int,
     cameras: list[str],
     bench: AlertBench,
@@ -299,7 +379,7 @@ async def _worker(
         batch = batch_of(waiting, lambda w: w[1])  # as the worker's sender
         del waiting[: len(batch)]
         try:
-            await _post(http, batch, bench)
+            await post(batch)
         except httpx.HTTPError:
             bench.send_errors += len(batch)
     await producer
@@ -319,7 +399,7 @@ def _bench_event(seq: int) -> CameraEvent:
 
 
 async def _post(
-    http: httpx.AsyncClient, batch: list[tuple[int, str, CameraEvent]], bench: AlertBench
+    http: httpx.AsyncClient, batch: list[tuple[int, str, CameraEvent]], *, bench: AlertBench
 ) -> None:
     bench.requests += 1
     if len(batch) == 1:
@@ -345,11 +425,7 @@ async def _post(
         )
         statuses = [a["status"] for a in r.json()["results"]] if r.status_code == 200 else []
     accepted = sum(1 for status in statuses if status == 201)
-    if accepted:
-        bench.accepted += accepted
-        bench.last_accepted = time.monotonic()
-        if bench.last_accepted - bench.started <= bench.seconds:
-            bench.accepted_in_window += accepted
+    _count_accepted(bench, accepted)
     bench.send_errors += len(batch) - accepted
 
 
@@ -416,35 +492,41 @@ async def _sos_phase(
 
 
 async def _run(
-    url: str,
+    urls: list[str],
     pairs: list[tuple[str, str]],
     bench: AlertBench,
     sos_presses: int,
     cpu_seconds: Callable[[], float],
     receiver: Dispatch112,
+    nats_url: str | None,
 ) -> None:
+    """Phones are spread over the replicas (as a load balancer would); the cameras post to
+    the first hub, or publish to the stream in cluster mode."""
     sent_at: dict[int, float] = {}
     readies = []
     listeners = []
     # The security company's console is open, as in a control room (alerts with no screen
     # open are retried, which is not the load being measured); it counts what it shows.
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=urls[0], timeout=30) as http:
         r = await http.post(
             f"{V1}/auth/login", json={"username": "security", "password": DEMO_PASSWORD}
         )
         r.raise_for_status()
     ready = asyncio.Event()
     readies.append(ready)
-    listeners.append(asyncio.create_task(_console(url, r.json()["access_token"], bench, ready)))
+    listeners.append(
+        asyncio.create_task(_console(urls[-1], r.json()["access_token"], bench, ready))
+    )
     for k in range(bench.clients):
         ready = asyncio.Event()
         readies.append(ready)
         token = pairs[k % len(pairs)][0]
+        url = urls[k % len(urls)]
         listeners.append(asyncio.create_task(_listen(url, token, bench, sent_at, ready)))
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 180)
     await asyncio.sleep(1.0)  # every stream subscribed
     before, own_before = cpu_seconds(), time.process_time()
-    await _send_events(url, [p[1] for p in pairs], bench, sent_at)
+    await _send_events(urls[0], [p[1] for p in pairs], bench, sent_at, nats_url)
     await asyncio.sleep(3.0)  # the last alerts arrive
     bench.hub_cpu_s = cpu_seconds() - before
     bench.client_cpu_s = time.process_time() - own_before
@@ -452,7 +534,7 @@ async def _run(
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
     if sos_presses:
-        await _sos_phase(url, [p[0] for p in pairs], sos_presses, bench, receiver)
+        await _sos_phase(urls[0], [p[0] for p in pairs], sos_presses, bench, receiver)
 
 
 def _in_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -494,14 +576,22 @@ def bench_alerts(
     cases: int = 20,
     sos_presses: int = 50,
     workers: int = 10,
+    replicas: int = 1,
+    postgres: str | None = None,
+    nats_url: str | None = None,
 ) -> AlertBench:
-    """The hub runs as its own process (``safewatch serve``), as in production; the phones
-    and cameras are this process."""
+    """The hubs run as their own processes (``safewatch serve``), as in production; the phones
+    and cameras are this process. Embedded: one hub, SQLite, cameras over HTTP. Cluster
+    (``postgres`` server URL and ``nats_url`` given): ``replicas`` hubs on a fresh PostgreSQL
+    database, alerts between them over NATS, cameras publishing to JetStream."""
+    if (postgres is None) != (nats_url is None):
+        raise ValueError("cluster mode needs both a PostgreSQL server and a NATS URL")
     root = Path(tempfile.mkdtemp(prefix="safewatch-bench-"))
-    proc: subprocess.Popen[bytes] | None = None
+    procs: list[subprocess.Popen[bytes]] = []
     receiver = Dispatch112()
+    database = _BenchDatabase(postgres, root)
     try:
-        settings = Settings(data_dir=root / "var", web_push=False)
+        settings = Settings(data_dir=root / "var", web_push=False, database_url=database.url)
         settings.data_dir.mkdir(parents=True)
         migrate.upgrade(settings.sqlalchemy_url)
         engine = make_engine(settings.sqlalchemy_url)
@@ -511,33 +601,60 @@ def bench_alerts(
         with transaction(factory) as session:
             demo_seed.seed(session)
         pairs = _populate(factory, cases)
-        engine.dispose()  # the hub is the database's only user from here on
-        port = free_port()
+        engine.dispose()  # the hubs are the database's only users from here on
         env = {
             **os.environ,
-            "SAFEWATCH_DATA_DIR": str(settings.data_dir),
+            "SAFEWATCH_DATA_DIR": str(settings.data_dir),  # the replicas' shared folder
             "SAFEWATCH_WEB_PUSH": "false",
-            "SAFEWATCH_DATABASE_URL": "",
+            "SAFEWATCH_DATABASE_URL": database.url,
+            "SAFEWATCH_BUS_URL": nats_url or "memory://",
             "SAFEWATCH_EMERGENCY_WEBHOOK_URL": receiver.url,
             "SAFEWATCH_EMERGENCY_WEBHOOK_SECRET": "bench-webhook-secret-0123",
         }
-        cmd = [sys.executable, "-c", "from safewatch.cli import app; app()", "serve"]
-        cmd += ["--port", str(port)]
-        proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL)  # noqa: S603 - our own CLI
-        url = f"http://127.0.0.1:{port}"
-        _wait_up(url, proc)
-        hub = psutil.Process(proc.pid)
+        urls = []
+        for _ in range(replicas if nats_url else 1):
+            port = free_port()
+            cmd = [sys.executable, "-c", "from safewatch.cli import app; app()", "serve"]
+            cmd += ["--port", str(port)]
+            procs.append(subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL))  # noqa: S603 - our own CLI
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, proc in zip(urls, procs, strict=True):
+            _wait_up(url, proc)
+        hubs = [psutil.Process(proc.pid) for proc in procs]
 
         def cpu_seconds() -> float:
-            times = hub.cpu_times()
-            return float(times.user + times.system)
+            return sum(float(t.user + t.system) for t in (h.cpu_times() for h in hubs))
 
-        bench = AlertBench(clients, cases, rate, seconds, workers)
-        _in_own_loop(lambda: _run(url, pairs, bench, sos_presses, cpu_seconds, receiver))
+        bench = AlertBench(clients, cases, rate, seconds, workers, len(urls))
+        if nats_url:
+            bench.transport, bench.database = "jetstream", "postgresql"
+        _in_own_loop(lambda: _run(urls, pairs, bench, sos_presses, cpu_seconds, receiver, nats_url))
         return bench
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
             proc.wait(15)
         receiver.close()
+        database.drop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+class _BenchDatabase:
+    """SQLite in the bench's folder, or a fresh database on the PostgreSQL server."""
+
+    def __init__(self, server: str | None, root: Path) -> None:
+        self.server, self.name = server, f"safewatch_bench_{os.getpid()}"
+        if server is None:
+            self.url = f"sqlite:///{(root / 'var' / 'safewatch.db').as_posix()}"
+            return
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{self.name}"')
+        base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        self.url = f"{base}/{self.name}"
+
+    def drop(self) -> None:
+        if self.server is not None:
+            with psycopg.connect(self.server, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

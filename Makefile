@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_VIDEO := var/testdata/vtest.avi
 export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres browser screenshots clean
+.PHONY: run cluster test lint typecheck pytest pytest-sqlite pytest-postgres browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP) $(TEST_VIDEO)
 	mkdir -p var
 	$(BIN)/safewatch serve --demo --demo-video $(TEST_VIDEO)
+
+# Cluster mode on this machine: 2 hub replicas (PostgreSQL, NATS) and 2 camera workers.
+cluster: $(STAMP) $(TEST_VIDEO)
+	$(BIN)/safewatch cluster-demo --video $(TEST_VIDEO)
 
 # Lint, types, then the whole suite on SQLite and on PostgreSQL.
 test: $(STAMP) lint typecheck pytest

@@ -273,6 +273,34 @@ def bench_cluster_command(
     )
 
 
+@app.command("cluster-demo")
+def cluster_demo(
+    postgres: Annotated[str, typer.Option(help="PostgreSQL server.")] = PG_SERVER,
+    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = "nats://127.0.0.1:4222",
+    video: Annotated[Path, typer.Option(help="Recording the two demo cameras play.")] = Path(
+        "var/testdata/vtest.avi"
+    ),
+) -> None:
+    """Cluster mode on this machine: 2 hub replicas (PostgreSQL, NATS) on ports 8001 and
+    8002 and 2 camera workers publishing to JetStream, until interrupted."""
+    from safewatch.demo.cluster import DATABASE, ClusterDemo
+
+    if not video.is_file():
+        typer.secho(f"no recording at {video} (make run fetches one)", fg="red", err=True)
+        raise typer.Exit(2)
+    demo = ClusterDemo(postgres, nats_url, video)
+    typer.echo(f"fresh database {DATABASE} on {postgres}; NATS {nats_url}")
+    demo.prepare()
+    try:
+        demo.start(typer.echo)
+        typer.echo("demo logins as for make run; Ctrl-C stops everything")
+        demo.watch(typer.echo)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.stop()
+
+
 @demo_app.command("seed")
 def demo_seed() -> None:
     """Create the demo region (agencies, one user per role, a few cases)."""

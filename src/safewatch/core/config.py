@@ -48,7 +48,16 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means SQLite in data_dir. "
         "postgresql+psycopg://… selects PostgreSQL.",
     )
-    bus_url: str = Field("memory://", description="memory:// (in-process) or nats://host:port.")
+    bus_url: str = Field(
+        "memory://",
+        description="memory:// (in-process) or nats://host:port: cluster mode (alerts between "
+        "replicas over NATS, camera events from JetStream).",
+    )
+    shared_clip_dir: Path | None = Field(
+        None,
+        description="Snapshots and clips in this folder instead of data_dir/clips: in cluster "
+        "mode the same mount on every replica.",
+    )
     host: str = Field("127.0.0.1", description="Address the hub listens on.")
     port: int = Field(8000, ge=1, le=65535)
     token_ttl_minutes: int = Field(8 * 60, ge=5, description="Lifetime of a person's login token.")
@@ -106,7 +115,7 @@ class Settings(BaseSettings):
 
     @property
     def clip_dir(self) -> Path:
-        return self.data_dir / "clips"
+        return self.shared_clip_dir or self.data_dir / "clips"
 
     @property
     def photo_dir(self) -> Path:

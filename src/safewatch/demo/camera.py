@@ -44,10 +44,17 @@ def issue_demo_credential(
         return secret
 
 
-def write_site(folder: Path, video: Path, hub_url: str) -> Path:
+def _hub(hub_url: str, events_url: str | None, **more: int) -> dict[str, object]:
+    hub: dict[str, object] = {"url": hub_url, "heartbeat_seconds": 15, **more}
+    if events_url:
+        hub["events_url"] = events_url  # cluster mode: events to JetStream
+    return hub
+
+
+def write_site(folder: Path, video: Path, hub_url: str, events_url: str | None = None) -> Path:
     site = {
         "site": "demo-home",
-        "hub": {"url": hub_url, "heartbeat_seconds": 15, "setup_seconds": 15},
+        "hub": _hub(hub_url, events_url, setup_seconds=15),
         "data_dir": str(folder / "worker"),
         "cameras": [{
             "name": "front",
@@ -68,7 +75,13 @@ def write_site(folder: Path, video: Path, hub_url: str) -> Path:
 
 
 def write_door_site(
-    folder: Path, video: Path, hub_url: str, enrol_photo: Path, offender: str, cohort: Path | None
+    folder: Path,
+    video: Path,
+    hub_url: str,
+    enrol_photo: Path,
+    offender: str,
+    cohort: Path | None,
+    events_url: str | None = None,
 ) -> Path:
     """The door camera: the offender named anywhere in view. The enrolment photo stands in
     for the case's offender (a real deployment takes the lists from the hub)."""
@@ -77,7 +90,7 @@ def write_door_site(
     (watch / enrol_photo.name).write_bytes(enrol_photo.read_bytes())
     site = {
         "site": "demo-home-door",
-        "hub": {"url": hub_url, "heartbeat_seconds": 15},
+        "hub": _hub(hub_url, events_url),
         "data_dir": str(folder / "worker"),
         "faces": {"watchlist": str(watch.parent), "cohort": str(cohort) if cohort else None},
         "cameras": [{

@@ -51,13 +51,15 @@ def _hub(hub_url: str, events_url: str | None, **more: int) -> dict[str, object]
     return hub
 
 
-def write_site(folder: Path, video: Path, hub_url: str, events_url: str | None = None) -> Path:
+def write_site(
+    folder: Path, video: Path, hub_url: str, events_url: str | None = None, camera: str = "front"
+) -> Path:
     site = {
         "site": "demo-home",
         "hub": _hub(hub_url, events_url, setup_seconds=15),
         "data_dir": str(folder / "worker"),
         "cameras": [{
-            "name": "front",
+            "name": camera,
             "source": str(video.resolve()),
             "credential_env": SECRET_ENV,
             # The lawn below stands until an officer redraws it in the hub's site editor.

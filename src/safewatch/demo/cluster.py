@@ -64,21 +64,19 @@ class ClusterDemo:
             say(f"{name}: http://127.0.0.1:{port}  (log {self._log(name)})")
         factory = make_session_factory(make_engine(self.database_url))
         urls = [f"http://127.0.0.1:{port}" for port in self.ports]
-        cameras = [
-            (camera.DEMO_CAMERA_SERIAL, camera.SECRET_ENV, "garden"),
-            (camera.DOOR_CAMERA_SERIAL, camera.DOOR_SECRET_ENV, "door"),
-        ]
-        for k, (serial, secret_env, name) in enumerate(cameras):
+        cameras = [(camera.DEMO_CAMERA_SERIAL, "front"), (camera.DOOR_CAMERA_SERIAL, "door")]
+        for k, (serial, name) in enumerate(cameras):
             secret = camera.issue_demo_credential(factory, serial)
             if secret is None:
                 say(f"camera {name}: not installed in the demo region")
                 continue
             # Clips and views go to "its" replica; events to the stream, for any replica.
             site = camera.write_site(
-                self.folder / f"camera-{name}", self.video, urls[k % len(urls)], self.nats_url
+                self.folder / f"camera-{name}", self.video, urls[k % len(urls)], self.nats_url, name
             )
             worker = f"camera-{name}"
-            self._spawn(worker, [*CLI, "camera", "run", "--site", str(site)], {secret_env: secret})
+            run = [*CLI, "camera", "run", "--site", str(site)]
+            self._spawn(worker, run, {camera.SECRET_ENV: secret})
             say(f"{worker}: {self.video.name} → JetStream (log {self._log(worker)})")
 
     def _log(self, name: str) -> Path:

@@ -12,9 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-
-from safewatch.demo.server import free_port
+from safewatch.demo.server import free_port, wait_until_up
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
@@ -57,17 +55,10 @@ class HubProcess:
             self.proc = subprocess.Popen(  # noqa: S603 - our own CLI
                 cmd, env={**os.environ, **self.env}, cwd=self.cwd, stdout=log, stderr=log
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not start")
+        try:
+            wait_until_up(self.url, self.proc, self.name)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {self.log.read_text()[-2000:]}") from exc
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -198,6 +198,7 @@ Workers = Annotated[
     int, typer.Option(help="Camera workers the cameras are split among (each batches).")
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="The figures as JSON.")]
+Cameras = Annotated[int, typer.Option(help="Cameras raising events (0: one per case).")]
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -222,13 +223,16 @@ def bench_alerts_command(
         str | None, typer.Option(help="Cluster mode: a PostgreSQL server (a fresh database).")
     ] = None,
     nats_url: Annotated[str | None, typer.Option("--nats", help="Cluster mode: NATS URL.")] = None,
+    cameras: Cameras = 0,
     json_out: JsonOut = False,
 ) -> None:
     """Trigger → phone and hub-hop latency (p50/p99), events/s, and SOS → security console and
     112 webhook, through real hub processes (embedded by default)."""
     from safewatch.demo.bench_alerts import bench_alerts
 
-    result = bench_alerts(clients, rate, seconds, cases, sos, workers, replicas, postgres, nats_url)
+    result = bench_alerts(
+        clients, rate, seconds, cases, sos, workers, replicas, postgres, nats_url, cameras
+    )
     _print(result.as_dict(), json_out)
 
 
@@ -237,19 +241,22 @@ def bench_cluster_command(
     clients: Clients = 2000,
     rate: Rate = 1000.0,
     seconds: Seconds = 15.0,
-    cases: Annotated[int, typer.Option(help="Protected persons, each with a camera.")] = 200,
+    cases: Annotated[int, typer.Option(help="Protected persons, each with a phone.")] = 2000,
+    cameras: Cameras = 200,
     replicas: Annotated[int, typer.Option(help="Hub replicas.")] = 2,
     postgres: Annotated[str, typer.Option(help="PostgreSQL server.")] = PG_SERVER,
     nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = "nats://127.0.0.1:4222",
     json_out: JsonOut = False,
 ) -> None:
-    """The same load on the embedded hub (one process, SQLite, cameras over HTTP) and on a
-    cluster (replicas on PostgreSQL, alerts over NATS, cameras to JetStream), in one run:
-    both figures and their ratio."""
+    """200 cameras' events and 2,000 phones (one per person) on the embedded hub (one
+    process, SQLite, cameras over HTTP) and on a cluster (replicas on PostgreSQL, alerts
+    over NATS, cameras to JetStream), in one run: both figures and their ratio."""
     from safewatch.demo.bench_alerts import bench_alerts
 
-    embedded = bench_alerts(clients, rate, seconds, cases, 0).as_dict()
-    cluster = bench_alerts(clients, rate, seconds, cases, 0, 10, replicas, postgres, nats_url)
+    embedded = bench_alerts(clients, rate, seconds, cases, 0, cameras=cameras).as_dict()
+    cluster = bench_alerts(
+        clients, rate, seconds, cases, 0, 10, replicas, postgres, nats_url, cameras
+    )
     clustered = cluster.as_dict()
 
     def ratio(key: str) -> float | None:

@@ -37,7 +37,7 @@ from safewatch.core import security
 from safewatch.core.config import Settings
 from safewatch.core.roles import AgencyKind, Role
 from safewatch.demo.seed import DEMO_PASSWORD
-from safewatch.demo.server import Dispatch112, free_port
+from safewatch.demo.server import Dispatch112, free_port, wait_until_up
 from safewatch.models import Agency, LoginToken, User
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.cases import CaseCreate, ProtectedPersonIn
@@ -61,6 +61,7 @@ class AlertBench:
     seconds: float
     workers: int = 10
     replicas: int = 1
+    cameras: int = 0  # the cameras that raise events (the first cases'); 0: every case's
     transport: str = "http"  # how cameras send: http (to a hub) or jetstream (cluster mode)
     database: str = "sqlite"
     sent: int = 0
@@ -98,6 +99,7 @@ class AlertBench:
             "camera_transport": self.transport,
             "clients": self.clients,
             "cases": self.cases,
+            "cameras": self.cameras or self.cases,
             "target_events_per_s": self.rate,
             "camera_workers": self.workers,
             "requests": self.requests,
@@ -526,7 +528,8 @@ async def _run(
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 180)
     await asyncio.sleep(1.0)  # every stream subscribed
     before, own_before = cpu_seconds(), time.process_time()
-    await _send_events(urls[0], [p[1] for p in pairs], bench, sent_at, nats_url)
+    cameras = [p[1] for p in pairs][: bench.cameras or None]
+    await _send_events(urls[0], cameras, bench, sent_at, nats_url)
     await asyncio.sleep(3.0)  # the last alerts arrive
     bench.hub_cpu_s = cpu_seconds() - before
     bench.client_cpu_s = time.process_time() - own_before
@@ -555,20 +558,6 @@ def _in_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
         raise failure[0]
 
 
-def _wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the hub exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the hub did not start")
-
-
 def bench_alerts(
     clients: int = 200,
     rate: float = 20.0,
@@ -579,6 +568,7 @@ def bench_alerts(
     replicas: int = 1,
     postgres: str | None = None,
     nats_url: str | None = None,
+    cameras: int = 0,
 ) -> AlertBench:
     """The hubs run as their own processes (``safewatch serve``), as in production; the phones
     and cameras are this process. Embedded: one hub, SQLite, cameras over HTTP. Cluster
@@ -619,13 +609,13 @@ def bench_alerts(
             procs.append(subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL))  # noqa: S603 - our own CLI
             urls.append(f"http://127.0.0.1:{port}")
         for url, proc in zip(urls, procs, strict=True):
-            _wait_up(url, proc)
+            wait_until_up(url, proc)
         hubs = [psutil.Process(proc.pid) for proc in procs]
 
         def cpu_seconds() -> float:
             return sum(float(t.user + t.system) for t in (h.cpu_times() for h in hubs))
 
-        bench = AlertBench(clients, cases, rate, seconds, workers, len(urls))
+        bench = AlertBench(clients, cases, rate, seconds, workers, len(urls), cameras)
         if nats_url:
             bench.transport, bench.database = "jetstream", "postgresql"
         _in_own_loop(lambda: _run(urls, pairs, bench, sos_presses, cpu_seconds, receiver, nats_url))

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psycopg
 
 from safewatch.demo import camera
 from safewatch.demo import seed as demo_seed
+from safewatch.demo.server import wait_until_up
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
 
@@ -60,7 +60,7 @@ class ClusterDemo:
         for k, port in enumerate(self.ports):
             name = f"hub-{k + 1}"
             self._spawn(name, [*CLI, "serve", "--port", str(port)], env)
-            _wait_up(f"http://127.0.0.1:{port}", name)
+            wait_until_up(f"http://127.0.0.1:{port}", self.procs[-1][1], name)
             say(f"{name}: http://127.0.0.1:{port}  (log {self._log(name)})")
         factory = make_session_factory(make_engine(self.database_url))
         urls = [f"http://127.0.0.1:{port}" for port in self.ports]
@@ -107,15 +107,3 @@ class ClusterDemo:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def _wait_up(url: str, name: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{name} did not start at {url}")

@@ -83,6 +83,7 @@ class AlertBench:
     send_errors: int = 0
     hub_cpu_s: float = 0.0  # the hub process while events are sent (+3 s to drain)
     client_cpu_s: float = 0.0  # this process (cameras and phones), the same window
+    servers_cpu_s: float = 0.0  # PostgreSQL and nats-server processes, the same window
     sos_console_ms: list[float] = field(default_factory=list)
     sos_webhook_ms: list[float] = field(default_factory=list)
 
@@ -149,6 +150,9 @@ class AlertBench:
             "hub_cpu_share_of_one_core": round(self.hub_cpu_s / (self.seconds + 3.0), 2),
             # The simulated cameras and phones share the machine's two cores with the hub.
             "clients_cpu_share_of_one_core": round(self.client_cpu_s / (self.seconds + 3.0), 2),
+            # Cluster mode's database and broker (on this machine too; zero when embedded).
+            "servers_cpu_s_per_event": round(self.servers_cpu_s / max(self.accepted, 1), 4),
+            "servers_cpu_share_of_one_core": round(self.servers_cpu_s / (self.seconds + 3.0), 2),
         }
 
 
@@ -527,17 +531,35 @@ async def _run(
         listeners.append(asyncio.create_task(_listen(url, token, bench, sent_at, ready)))
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 180)
     await asyncio.sleep(1.0)  # every stream subscribed
-    before, own_before = cpu_seconds(), time.process_time()
+    before, own_before, servers_before = cpu_seconds(), time.process_time(), _servers_cpu()
     cameras = [p[1] for p in pairs][: bench.cameras or None]
     await _send_events(urls[0], cameras, bench, sent_at, nats_url)
     await asyncio.sleep(3.0)  # the last alerts arrive
     bench.hub_cpu_s = cpu_seconds() - before
     bench.client_cpu_s = time.process_time() - own_before
+    if nats_url:
+        servers_after = _servers_cpu()
+        bench.servers_cpu_s = sum(
+            t - servers_before.get(pid, 0.0) for pid, t in servers_after.items()
+        )
     for task in listeners:
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
     if sos_presses:
         await _sos_phase(urls[0], [p[0] for p in pairs], sos_presses, bench, receiver)
+
+
+SERVERS = ("postgres", "nats-server")
+
+
+def _servers_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL and NATS process on this machine."""
+    out = {}
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        if proc.info["name"] in SERVERS and proc.info["cpu_times"] is not None:
+            times = proc.info["cpu_times"]
+            out[proc.pid] = float(times.user + times.system)
+    return out
 
 
 def _in_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:

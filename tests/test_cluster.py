@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.alerts.dispatcher import AlertDispatcher
 from safewatch.api.app import create_app
 from safewatch.bus import jetstream
 from safewatch.bus.jetstream import EventPublisher
@@ -26,11 +27,11 @@ from safewatch.bus.nats import NatsConnection
 from safewatch.core.config import Settings
 from safewatch.demo.listener import StreamListener
 from safewatch.demo.server import BackgroundHub
-from safewatch.models import CameraEventRecord, Delivery, Incident
+from safewatch.models import CameraEventRecord, Delivery, Incident, IncidentEntry
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
 from tests.cluster import NATS_SERVER, HubProcess, NatsServer
-from tests.conftest import ENGINE_KIND
+from tests.conftest import ENGINE_KIND, Clock
 from tests.live import event, jpeg
 from tests.world import World
 
@@ -360,3 +361,51 @@ def test_postgresql_restarted_mid_burst_no_incident_is_lost(
         phone.close()
         connection.close()
         hub.stop()
+
+
+def test_replicas_escalate_each_missed_deadline_and_sweep_each_silence_once(
+    world: World, settings: Settings, clock: Clock, camera_secret: str
+) -> None:
+    reason = "threatened to kill her last week"
+    assert world.assess("officer_a", "a", "very_high", reason=reason).status_code == 201
+    watch = world.device("smartwatch", "W-CLUSTER")
+    beat = world.client.post(
+        f"{V1}/device/heartbeat", json={}, headers={"Authorization": f"Bearer {watch}"}
+    )
+    assert beat.status_code == 200, beat.text
+    r = world.client.post(
+        f"{V1}/device/events",
+        data={"event": event().model_dump_json()},
+        headers={"Authorization": f"Bearer {camera_secret}"},
+    )
+    assert r.status_code == 201, r.text
+    # Two replicas, each with its own engine and alert loop, driven by hand at the same moment.
+    replicas = [create_app(settings, clock=clock) for _ in range(2)]
+    loops = [app.state.alerting.dispatcher for app in replicas]
+    clock.advance(31 * 60)  # every first deadline is long past, and the watch is silent
+    start = threading.Barrier(len(loops))
+
+    def one_pass(loop: AlertDispatcher) -> None:
+        start.wait()
+        loop.sweep_watches()
+        loop.escalate_due()
+
+    threads = [threading.Thread(target=one_pass, args=(loop,)) for loop in loops]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for app in replicas:
+        app.state.engine.dispose()
+    with world.factory() as s:
+        silent = s.scalars(select(Incident).where(Incident.type == "watch_silent")).all()
+        assert len(silent) == 1  # one incident for the silence, not one per replica...
+        kinds = s.scalars(
+            select(IncidentEntry.kind).where(IncidentEntry.incident_id == silent[0].id)
+        ).all()
+        assert "joined" not in kinds  # ...nor a second report of it joining the first
+        escalated = s.scalars(
+            select(IncidentEntry.recipient).where(IncidentEntry.kind == "escalated")
+        ).all()
+    assert escalated, "the missed deadlines escalated"
+    assert len(escalated) == len(set(escalated))  # each recipient's deadline escalated once

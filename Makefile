@@ -25,7 +25,7 @@ run: $(STAMP) $(TEST_VIDEO)
 cluster: $(STAMP) $(TEST_VIDEO)
 	$(BIN)/safewatch cluster-demo --video $(TEST_VIDEO)
 
-# Lint, types, then the whole suite on SQLite and on PostgreSQL.
+# Lint, types, then the whole suite embedded (SQLite) and in cluster mode (PostgreSQL, NATS).
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
@@ -48,8 +48,11 @@ pytest-sqlite: $(STAMP) $(TEST_VIDEO) browser
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 SAFEWATCH_REQUIRE_BROWSER=1 \
 		$(BIN)/pytest -q
 
+# The PostgreSQL pass is cluster mode: every hub the tests start sends its alerts over the
+# real NATS (127.0.0.1:4222), and tests/test_cluster.py runs replicas against it.
 pytest-postgres: $(STAMP) browser
-	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
+	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
+		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
 
 # The README's screenshots, taken by the browser tests.
 screenshots: $(STAMP) browser

@@ -30,10 +30,12 @@ from tests.world import World
 
 PG_SERVER = os.environ.get("SAFEWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ENGINE_KIND = os.environ.get("SAFEWATCH_TEST_DATABASE", "sqlite")
+# The PostgreSQL pass runs the whole suite in cluster mode: alerts over the real NATS.
+BUS_URL = os.environ.get("SAFEWATCH_TEST_BUS_URL", "memory://")
 
 
 def pytest_report_header() -> str:
-    return f"safewatch database under test: {ENGINE_KIND}"
+    return f"safewatch database under test: {ENGINE_KIND}; bus: {BUS_URL}"
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +88,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=tmp_path / "var",
         secret_key="test-secret-key-0123456789",
+        bus_url=BUS_URL,
     )
 
 

@@ -34,6 +34,7 @@ class StreamIntake:
         self.connection, self.intake = connection, intake
         self._stopping = asyncio.Event()
         self._task: Future[None] | None = None
+        self._waiting: asyncio.Future[list[Msg]] | None = None
 
     def start(self) -> None:
         self._task = self.connection.submit(self._run())
@@ -41,11 +42,18 @@ class StreamIntake:
     def close(self) -> None:
         if self._task is None:
             return
-        self.connection.loop.call_soon_threadsafe(self._stopping.set)
+        self.connection.loop.call_soon_threadsafe(self._stop)
         try:
             self._task.result(10)
         except Exception as exc:
             log.warning("event stream consumer stopped: %s", exc)
+
+    def _stop(self) -> None:
+        """On the NATS loop: a pull that waits for messages ends now; a batch being written
+        is finished and acknowledged first."""
+        self._stopping.set()
+        if self._waiting is not None:
+            self._waiting.cancel()
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -69,10 +77,17 @@ class StreamIntake:
         )
         try:
             while not self._stopping.is_set():
+                self._waiting = asyncio.ensure_future(pull.fetch(FETCH, timeout=1.0))
                 try:
-                    messages = await pull.fetch(FETCH, timeout=1.0)
+                    messages = await self._waiting
                 except (TimeoutError, NatsTimeout):
                     continue
+                except asyncio.CancelledError:
+                    if self._stopping.is_set():
+                        return  # closing (what the pull had not handed over is redelivered)
+                    raise
+                finally:
+                    self._waiting = None
                 await self.handle(messages)
         finally:
             await pull.unsubscribe()

@@ -152,8 +152,10 @@ class NatsBus:
             if reached and msg.reply:
                 await msg.respond(str(reached).encode())
 
-        nats_sub = await self.connection.client.subscribe(_subject(address), cb=deliver)
-        await self.connection.client.flush(int(REPLY_SECONDS))
+        client = self.connection.client
+        nats_sub = await client.subscribe(_subject(address), cb=deliver)
+        if client.is_connected:  # else nats-py subscribes when it reconnects: do not wait
+            await client.flush(int(REPLY_SECONDS))
         return nats_sub
 
     def _release(self, addresses: frozenset[str]) -> None:

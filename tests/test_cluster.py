@@ -409,3 +409,24 @@ def test_replicas_escalate_each_missed_deadline_and_sweep_each_silence_once(
         ).all()
     assert escalated, "the missed deadlines escalated"
     assert len(escalated) == len(set(escalated))  # each recipient's deadline escalated once
+
+
+def test_while_nats_is_down_a_replica_still_alerts_its_own_screens(
+    world: World, cluster: Settings, camera_secret: str, nats_server: NatsServer
+) -> None:
+    hub = _replica(cluster)
+    phone = StreamListener(hub.url, world.tokens["victim_a"], "phone").start()
+    try:
+        nats_server.stop()
+        r = httpx.post(
+            f"{hub.url}{V1}/device/events",
+            data={"event": event(type_="offender_recognized").model_dump_json()},
+            headers={"Authorization": f"Bearer {camera_secret}"},
+        )
+        assert r.status_code == 201, r.text  # the database takes it: NATS is not on this path
+        alert = phone.wait_for(_is_alert, 10)
+        assert alert is not None, "the phone on the same replica heard nothing"
+        assert alert.data["incident"]["type"] == "offender_recognized"
+    finally:
+        phone.close()
+        hub.stop()

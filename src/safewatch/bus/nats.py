@@ -97,12 +97,30 @@ class NatsConnection:
             return
         self.connected.cancel()
         try:
-            self.call(self.client.drain(), timeout=5)
+            self.call(self._shutdown(), timeout=8)
         except Exception as exc:  # closing anyway
-            log.warning("NATS drain on close: %s", exc)
+            log.warning("NATS %s on close: %s", self.url, exc)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
         self.loop.close()
+
+    async def _shutdown(self) -> None:
+        """Drain what is in flight if NATS is there; then nothing may be left running on
+        this loop (a task of a closed loop fails when it is collected)."""
+        try:
+            if self.client.is_connected:
+                await self.client.drain()
+            if not self.client.is_closed:
+                await self.client.close()
+        except Exception as exc:
+            log.warning("NATS %s on close: %s", self.url, exc)
+        for _ in range(5):  # cancelling one may start another (a reconnect attempt)
+            left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if not left:
+                return
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
 
 
 def _subject(address: str) -> str:
@@ -114,7 +132,7 @@ class NatsBus:
     """``EventBus`` across replicas."""
 
     def __init__(self, connection: NatsConnection) -> None:
-        self.connection = connection
+        self.connection, self.url = connection, connection.url
         self.local = MemoryBus()
         self._lock = threading.Lock()
         self._remote: dict[str, tuple[NatsSubscription, int]] = {}  # address → (sub, users)
@@ -176,12 +194,16 @@ class NatsBus:
         return self.publish_many([notice])[0]
 
     def publish_many(self, notices: list[Notice]) -> list[int]:
-        if not self.connection.client.is_connected:
-            raise BusUnavailable(f"NATS at {self.connection.url} is not connected")
-        try:
-            return self.connection.call(self._publish_many(notices))
-        except TimeoutError as exc:
-            raise BusUnavailable(f"NATS at {self.connection.url} did not answer") from exc
+        """Across the replicas; while NATS is away, to this replica's own screens (a person
+        whose screen is elsewhere counts 0 here: retried, and shown when NATS is back)."""
+        if self.connection.client.is_connected:
+            try:
+                return self.connection.call(self._publish_many(notices))
+            except (TimeoutError, BusUnavailable) as exc:
+                log.warning("NATS at %s: %s; alerts to this replica's screens only", self.url, exc)
+        else:
+            log.warning("NATS at %s not connected; alerts to this replica's screens only", self.url)
+        return self.local.publish_many(notices)
 
     async def _publish_many(self, notices: list[Notice]) -> list[int]:
         async def one(notice: Notice) -> int:

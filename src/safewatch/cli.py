@@ -199,7 +199,8 @@ Workers = Annotated[
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="The figures as JSON.")]
 Cameras = Annotated[int, typer.Option(help="Cameras raising events (0: one per case).")]
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"  # this machine's, for the cluster tools
+NATS_LOCAL = "nats://127.0.0.1:4222"
 
 
 def _print(result: dict[str, object], json_out: bool) -> None:
@@ -245,7 +246,7 @@ def bench_cluster_command(
     cameras: Cameras = 200,
     replicas: Annotated[int, typer.Option(help="Hub replicas.")] = 2,
     postgres: Annotated[str, typer.Option(help="PostgreSQL server.")] = PG_SERVER,
-    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = "nats://127.0.0.1:4222",
+    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = NATS_LOCAL,
     json_out: JsonOut = False,
 ) -> None:
     """200 cameras' events and 2,000 phones (one per person) on the embedded hub (one
@@ -283,7 +284,7 @@ def bench_cluster_command(
 @app.command("cluster-demo")
 def cluster_demo(
     postgres: Annotated[str, typer.Option(help="PostgreSQL server.")] = PG_SERVER,
-    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = "nats://127.0.0.1:4222",
+    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = NATS_LOCAL,
     video: Annotated[Path, typer.Option(help="Recording the two demo cameras play.")] = Path(
         "var/testdata/vtest.avi"
     ),

@@ -205,6 +205,10 @@ def test_the_issue_example_site_file_stays_valid(tmp_path: Path) -> None:
             "loiter_seconds applies to perimeter zones, not boundary",
         ),
         (("cameras:", "cameras: []\nx:"), "cameras: List should have at least 1 item"),
+        (
+            ("site: demo-home", "site: demo-home\nhub: {url: 'http://h', events_url: 'http://n'}"),
+            "hub.events_url: String should match pattern '^(nats|tls)://'",
+        ),
     ],
 )
 def test_bad_site_files_name_the_field_and_reason(
@@ -215,6 +219,14 @@ def test_bad_site_files_name_the_field_and_reason(
     with pytest.raises(SiteFileError) as err:
         load_site(path)
     assert message in str(err.value)
+
+
+def test_a_cluster_site_file_names_the_event_stream(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    hub = "hub: {url: 'https://hub.example', events_url: 'nats://nats-1:4222'}"
+    path.write_text(EXAMPLE.replace("site: demo-home", f"site: demo-home\n{hub}"))
+    site = load_site(path)
+    assert site.hub is not None and site.hub.events_url == "nats://nats-1:4222"
 
 
 def test_not_yaml_and_missing_file(tmp_path: Path) -> None:

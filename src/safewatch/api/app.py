@@ -42,7 +42,7 @@ from safewatch.bus.nats import NatsBus
 from safewatch.core.config import Settings
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.store.base import utcnow
-from safewatch.store.clips import LocalClipStore
+from safewatch.store.clips import make_clip_store
 from safewatch.store.db import make_engine, make_session_factory
 from safewatch.store.photos import LocalPhotoStore
 from safewatch.web import pages
@@ -116,7 +116,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.alerting = build_alerting(settings, session_factory, clock)
     app.state.photo_store = LocalPhotoStore(settings.photo_dir)
-    app.state.clip_store = LocalClipStore(settings.clip_dir)
+    app.state.clip_store = make_clip_store(settings)
     alerting = app.state.alerting
     app.state.intake = EventIntake(
         session_factory, app.state.clip_store, alerting.routing, alerting.dispatcher, alerting.clock

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
         description="memory:// (in-process) or nats://host:port: cluster mode (alerts between "
         "replicas over NATS, camera events from JetStream).",
     )
+    clip_bucket: str = Field(
+        "",
+        description="Snapshots and clips in this S3-compatible bucket (credentials from the "
+        "usual AWS_* variables) instead of a folder; each replica keeps a local copy of what "
+        "it serves in data_dir/clip-cache.",
+    )
+    clip_endpoint_url: str = Field(
+        "", description="The S3-compatible store's URL (empty: AWS itself)."
+    )
     shared_clip_dir: Path | None = Field(
         None,
         description="Snapshots and clips in this folder instead of data_dir/clips: in cluster "

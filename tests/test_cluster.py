@@ -6,6 +6,7 @@ has a nats-server of its own so that it may stop and restart it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import threading
@@ -15,8 +16,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.dispatcher import AlertDispatcher
@@ -25,14 +27,17 @@ from safewatch.bus import jetstream
 from safewatch.bus.jetstream import EventPublisher
 from safewatch.bus.nats import NatsConnection
 from safewatch.core.config import Settings
+from safewatch.demo.cluster import ClusterDemo
 from safewatch.demo.listener import StreamListener
-from safewatch.demo.server import BackgroundHub
-from safewatch.models import CameraEventRecord, Delivery, Incident, IncidentEntry
+from safewatch.demo.server import BackgroundHub, free_port
+from safewatch.models import CameraEventRecord, CameraSetup, Delivery, Incident, IncidentEntry
+from safewatch.store.db import make_engine
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
 from tests.cluster import NATS_SERVER, HubProcess, NatsServer
-from tests.conftest import ENGINE_KIND, Clock
+from tests.conftest import ENGINE_KIND, PG_SERVER, Clock
 from tests.live import event, jpeg
+from tests.vision.conftest import vtest_path
 from tests.world import World
 
 pytestmark = [
@@ -430,3 +435,49 @@ def test_while_nats_is_down_a_replica_still_alerts_its_own_screens(
     finally:
         phone.close()
         hub.stop()
+
+
+def test_the_cluster_demo_runs_two_replicas_and_two_camera_workers(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    video = vtest_path()
+    if video is None:
+        pytest.skip("vtest.avi is not here: make test fetches it (scripts/fetch-test-video.sh)")
+    name = f"safewatch_cluster_demo_test_{os.getpid()}"
+    demo = ClusterDemo(
+        PG_SERVER, nats_server.url, video, tmp_path / "cluster",
+        (free_port(), free_port()), database=name,
+    )  # fmt: skip
+    said: list[str] = []
+    try:
+        demo.prepare()
+        demo.start(said.append)
+        assert [line.split(":")[0] for line in said] == [
+            "hub-1", "hub-2", "camera-front", "camera-door",
+        ], said  # fmt: skip
+        engine = make_engine(demo.database_url)
+        try:
+            # Each worker shows its camera's view to its replica: both are up and connected.
+            _wait(
+                lambda: _views(engine) == 2 and all(p.poll() is None for _, p in demo.procs),
+                60,
+                "both cameras' views",
+            )
+        finally:
+            engine.dispose()
+    finally:
+        demo.stop()
+        with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _views(engine: Engine) -> int:
+    with engine.connect() as c:
+        return int(
+            c.scalar(
+                select(func.count())
+                .select_from(CameraSetup)
+                .where(CameraSetup.view_at.is_not(None))
+            )
+            or 0
+        )

@@ -15,7 +15,7 @@ SHIPPED = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 FETCHED = Path(__file__).parents[2] / "var" / "testdata" / "vtest.avi"
 
 
-def _vtest_path() -> Path | None:
+def vtest_path() -> Path | None:
     for candidate in (os.environ.get("SAFEWATCH_TEST_VIDEO"), str(FETCHED), str(SHIPPED)):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def vtest_avi() -> Path:
-    path = _vtest_path()
+    path = vtest_path()
     if path is None:
         reason = (
             "vtest.avi (Debian opencv-doc) is not here: run scripts/fetch-test-video.sh "

@@ -32,18 +32,19 @@ class ClusterDemo:
     video: Path
     folder: Path = Path("var/cluster")  # the replicas' shared data folder
     ports: tuple[int, ...] = (8001, 8002)
+    database: str = DATABASE
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
     @property
     def database_url(self) -> str:
         base = self.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        return f"{base}/{DATABASE}"
+        return f"{base}/{self.database}"
 
     def prepare(self) -> None:
         """A fresh database, migrated and seeded with the demo region."""
         with psycopg.connect(self.postgres, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{DATABASE}"')
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{self.database}"')
         self.folder.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(self.database_url)
         engine = make_engine(self.database_url)

@@ -481,3 +481,32 @@ def _views(engine: Engine) -> int:
             )
             or 0
         )
+
+
+def test_an_event_too_large_for_nats_goes_to_the_hub_over_http(
+    world: World, cluster: Settings, camera_secret: str, tmp_path: Path
+) -> None:
+    """A snapshot past NATS's message limit must not hold up the outbox for ever."""
+    hub = _replica(cluster)
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
+    publisher = EventPublisher(NatsConnection(cluster.bus_url, "camera-worker"))
+    sender = Sender(outbox, HubClient(hub.url, lambda _camera: camera_secret, publisher))
+    sender.start()
+    try:
+        big = jpeg() + b"\0" * (1024 * 1024 + 10)  # a JPEG with a long tail: 1 MiB and more
+        first = event(t=1.0).model_copy(update={"track": 1})
+        then = event(t=2.0).model_copy(update={"track": 2})
+        outbox.put_event(first, big)
+        outbox.put_event(then, jpeg())
+        _wait(lambda: outbox.counts() == {"sent": 2}, 20, "both events sent")
+        _wait(lambda: _count(world.factory, CameraEventRecord) == 2, 20, "both stored")
+        shown = httpx.get(
+            f"{hub.url}{V1}/events/{first.id}/snapshot",
+            headers={"Authorization": f"Bearer {world.tokens['victim_a']}"},
+        )
+        assert shown.status_code == 200 and shown.content == big
+    finally:
+        sender.close()
+        sender.client.close()
+        outbox.close()
+        hub.stop()

@@ -32,6 +32,7 @@ CONSUMER = "hub"
 ACK_WAIT_SECONDS = 10.0  # a replica holds at most one fetch (200) unacknowledged
 DUPLICATE_WINDOW_SECONDS = 600.0
 CREDENTIAL_HEADER = "Safewatch-Credential"
+DEFAULT_MAX_PAYLOAD = 1024 * 1024  # NATS's default, until the server has said
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ class EventPublisher:
             self._ready = True
         headers = {CREDENTIAL_HEADER: credential, "Nats-Msg-Id": event_id}
         await self.js.publish(SUBJECT, body, headers=headers, stream=STREAM)
+
+    def fits(self, size: int) -> bool:
+        """Whether NATS takes a message this large (its servers say how large at connect;
+        1 MiB by default)."""
+        return size <= (self.connection.client.max_payload or DEFAULT_MAX_PAYLOAD) - 1024
 
     def publish(self, event_id: str, credential: str, body: bytes) -> None:
         """Raises when the event is not durably on the stream (the outbox keeps it)."""

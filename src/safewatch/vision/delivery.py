@@ -52,6 +52,14 @@ class HubClient:
         assert self.events is not None
         try:
             body = jetstream.encode(item.payload or "{}", item.snapshot)
+            if not self.events.fits(len(body)):
+                # Larger than NATS takes (a big snapshot): over HTTP to the hub instead, or
+                # it would be refused for ever and hold up the events behind it.
+                try:
+                    self._send_http(item)
+                except DeliveryError as exc:
+                    return exc
+                return None
             self.events.publish(str(item.event_id), self.credential(item.camera), body)
         except ValueError as exc:
             return DeliveryError(f"event not sendable: {exc}", False)
@@ -156,6 +164,9 @@ class HubClient:
             if (error := self._stream(item)) is not None:
                 raise error
             return
+        self._send_http(item)
+
+    def _send_http(self, item: OutboxItem) -> None:
         try:
             if item.kind == "event":
                 files = {"snapshot": ("snapshot.jpg", item.snapshot or b"", "image/jpeg")}

@@ -167,7 +167,9 @@ class NatsBus:
         async def deliver(msg: Msg) -> None:
             notice = Notice(frozenset({address}), json.loads(msg.data))
             reached = self.local.publish(notice)
-            if reached and msg.reply:
+            if msg.reply:
+                # Always answer, 0 too: a requester left waiting would hold up the whole
+                # group of alerts it is sending (REPLY_SECONDS) on the intake's send thread.
                 await msg.respond(str(reached).encode())
 
         client = self.connection.client

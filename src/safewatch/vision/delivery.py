@@ -52,17 +52,18 @@ class HubClient:
         assert self.events is not None
         try:
             body = jetstream.encode(item.payload or "{}", item.snapshot)
-            if not self.events.fits(len(body)):
-                # Larger than NATS takes (a big snapshot): over HTTP to the hub instead, or
-                # it would be refused for ever and hold up the events behind it.
-                try:
-                    self._send_http(item)
-                except DeliveryError as exc:
-                    return exc
-                return None
-            self.events.publish(str(item.event_id), self.credential(item.camera), body)
         except ValueError as exc:
             return DeliveryError(f"event not sendable: {exc}", False)
+        if not self.events.fits(len(body)):
+            # Larger than NATS takes (a big snapshot): over HTTP to the hub instead, or it
+            # would be refused for ever and hold up the events behind it.
+            try:
+                self._send_http(item)
+            except DeliveryError as exc:
+                return exc
+            return None
+        try:
+            self.events.publish(str(item.event_id), self.credential(item.camera), body)
         except Exception as exc:  # the broker is down or slow: the outbox keeps the event
             return DeliveryError(f"event stream not reachable: {type(exc).__name__}: {exc}", True)
         return None

@@ -24,6 +24,9 @@ app = typer.Typer(help="Safewatch: protection of crime victims.", no_args_is_hel
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The data keys that seal face photos and templates.", no_args_is_help=True
+)
 demo_app = typer.Typer(
     help="The whole alert chain, timed (no sub-command), or the demo region (seed).",
     invoke_without_command=True,
@@ -31,6 +34,7 @@ demo_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 app.add_typer(demo_app, name="demo")
 app.add_typer(camera_app, name="camera")
 app.add_typer(site_app, name="site")
@@ -112,6 +116,49 @@ def user_create(
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created {role.value} '{user.username}'")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """A new data key: every face photo and template sealed again with it, the old keys dropped.
+    A backup made before needs the old key file: keep that with the backup."""
+    from safewatch.services import keys
+
+    settings = _settings()
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    try:
+        done = keys.rotate(settings, factory)
+    except (ValueError, FileNotFoundError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    retired = ", ".join(done.retired) or "none"
+    typer.echo(f"data key {done.new_key} seals from now on; {done.files} files sealed again")
+    typer.echo(f"retired: {retired}")
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """The key ring and how many files each key sealed (plain: written before sealing)."""
+    from collections import Counter
+
+    from safewatch.store.sealing import is_sealed, key_id_of, key_ring_for
+
+    settings = _settings()
+    try:
+        ring = key_ring_for(settings, create=False)
+    except (ValueError, FileNotFoundError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    count: Counter[str] = Counter()
+    for folder in (settings.photo_dir, settings.template_dir):
+        for path in folder.glob("[!.]*") if folder.is_dir() else []:
+            blob = path.read_bytes()
+            count[key_id_of(blob) if is_sealed(blob) else "plain"] += 1
+    for key_id in ring.keys:
+        mark = " (current)" if key_id == ring.current else ""
+        typer.echo(f"{key_id}{mark}: {count.pop(key_id, 0)} files")
+    for other, n in sorted(count.items()):
+        typer.echo(f"{other}: {n} files" + (" (not on the ring!)" if other != "plain" else ""))
 
 
 @audit_app.command("verify")
@@ -394,6 +441,7 @@ def serve(
     import uvicorn
 
     from safewatch.api.app import create_app
+    from safewatch.core.runtime import tune_for_alerts
     from safewatch.demo.server import SHUTDOWN_GRACE
 
     settings = _settings()
@@ -411,11 +459,10 @@ def serve(
         _start_demo_camera(settings, demo_video, f"http://{host}:{port}")
     typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     sys.stdout.flush()
-    # An alert crosses threads (the writer, its sender, the event loop that holds the open
-    # screens): a thread woken for it should not wait out another's default 5 ms turn.
-    sys.setswitchinterval(0.001)
+    app = create_app(settings)
+    tune_for_alerts()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level="info",

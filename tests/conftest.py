@@ -132,7 +132,9 @@ def client(
     app = create_app(settings, session_factory, clock)
     # Face models are slow to load: API tests that are not about faces accept any photo;
     # tests/faces checks real photos through the real enrolment.
-    app.state.enrolment = Enrolment(AnyPhoto(), FaceTemplates(settings.data_dir / "templates"))
+    app.state.enrolment = Enrolment(
+        AnyPhoto(), FaceTemplates(settings.template_dir, app.state.keys)
+    )
     with TestClient(app) as c:
         # API tests drive the alert dispatcher by hand (tests/test_incidents.py: _settle), so
         # what they read is never half-way through a background pass.

@@ -192,7 +192,7 @@ def test_the_hub_refuses_an_unusable_offender_photo_and_enrols_a_good_one(
     from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 
     w = world  # the API world of tests/world.py, with the real enrolment swapped in
-    templates = FaceTemplates(tmp_path / "templates")
+    templates = FaceTemplates(tmp_path / "templates", w.client.app.state.keys)  # type: ignore[attr-defined]
     w.client.app.state.enrolment = Enrolment(FaceEnrolment(), templates)  # type: ignore[attr-defined]
     case = w.get("officer_a", f"/api/v1/cases/{w.cases['a']}").json()  # type: ignore[attr-defined]
     offender = case["offenders"][0]

@@ -44,7 +44,8 @@ from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.store.base import utcnow
 from safewatch.store.clips import make_clip_store
 from safewatch.store.db import make_engine, make_session_factory
-from safewatch.store.photos import LocalPhotoStore
+from safewatch.store.photos import LocalPhotoStore, SealedPhotoStore
+from safewatch.store.sealing import key_ring_for
 from safewatch.web import pages
 
 API_PREFIX = "/api/v1"
@@ -115,13 +116,14 @@ def create_app(
     app.state.engine = session_factory.kw["bind"]
     app.state.session_factory = session_factory
     app.state.alerting = build_alerting(settings, session_factory, clock)
-    app.state.photo_store = LocalPhotoStore(settings.photo_dir)
+    app.state.keys = keys = key_ring_for(settings)
+    app.state.photo_store = SealedPhotoStore(LocalPhotoStore(settings.photo_dir), keys)
     app.state.clip_store = make_clip_store(settings)
     alerting = app.state.alerting
     app.state.intake = EventIntake(
         session_factory, app.state.clip_store, alerting.routing, alerting.dispatcher, alerting.clock
     )
-    app.state.enrolment = Enrolment(FaceEnrolment(), FaceTemplates(settings.data_dir / "templates"))
+    app.state.enrolment = Enrolment(FaceEnrolment(), FaceTemplates(settings.template_dir, keys))
 
     api = APIRouter(prefix=API_PREFIX)
     for module in ROUTERS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from safewatch.core.errors import SafewatchError, Unauthorized
+from safewatch.store.sealing import SealError
+
+log = logging.getLogger(__name__)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -62,4 +66,14 @@ def install(app: FastAPI) -> None:
             {"detail": "the database is not reachable right now; nothing was saved, try again"},
             503,
             headers={"Retry-After": "2"},
+        )
+
+    @app.exception_handler(SealError)
+    async def integrity(request: Request, exc: SealError) -> JSONResponse:
+        # A sealed file that does not open was altered, swapped or written with a lost key:
+        # never served, always logged for the operators.
+        log.error("sealed file refused on %s: %s", request.url.path, exc)
+        return JSONResponse(
+            {"detail": f"the stored file failed its integrity check and is not shown ({exc})"},
+            500,
         )

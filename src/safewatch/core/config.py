@@ -67,6 +67,17 @@ class Settings(BaseSettings):
         description="Snapshots and clips in this folder instead of data_dir/clips: in cluster "
         "mode the same mount on every replica.",
     )
+    data_key_file: Path | None = Field(
+        None,
+        description="The data keys that seal face photos and templates (JSON, made on first "
+        "start); empty means data_dir/keys/data-keys.json. In production keep it off the data "
+        "disk (a mounted secret): a stolen disk then holds no readable face.",
+    )
+    data_keys: str = Field(
+        "",
+        description="The data keys as JSON (the key file's content), from a secret store; "
+        "when set, the key file is not used and rotation is done there.",
+    )
     host: str = Field("127.0.0.1", description="Address the hub listens on.")
     port: int = Field(8000, ge=1, le=65535)
     token_ttl_minutes: int = Field(8 * 60, ge=5, description="Lifetime of a person's login token.")
@@ -129,6 +140,14 @@ class Settings(BaseSettings):
     @property
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def template_dir(self) -> Path:
+        return self.data_dir / "templates"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_key_file or self.data_dir / "keys" / "data-keys.json"
 
 
 @lru_cache

@@ -15,6 +15,7 @@ import numpy as np
 
 from safewatch.core.errors import Invalid
 from safewatch.models import AllowedPerson, Case, Offender
+from safewatch.store.sealing import KeyRing
 from safewatch.vision.faces.templates import FileTemplateStore, ListKind, TemplateSet, TemplateStore
 
 
@@ -53,8 +54,8 @@ class FaceTemplates:
     """One template set per enrolled person (offender: watch; allowed person: allow) in the
     hub's template store, keyed by the person's id."""
 
-    def __init__(self, root: Path) -> None:
-        self.store: TemplateStore = FileTemplateStore(root)
+    def __init__(self, root: Path, keys: KeyRing | None) -> None:
+        self.store: TemplateStore = FileTemplateStore(root, keys)
 
     def add(
         self,

@@ -1,7 +1,5 @@
-"""Where offender photos live: a port, and the local-folder implementation.
-
-Encryption at rest (issue 8) wraps this interface; nothing else touches photo bytes on disk.
-"""
+"""Where face photos live: a port, the local-folder implementation, and the sealing wrapper
+the hub always puts around it (photos are encrypted at rest: ``store/sealing.py``)."""
 
 from __future__ import annotations
 
@@ -9,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from safewatch.store.files import atomic_write, safe_name
+from safewatch.store.sealing import KeyRing, open_or_legacy
 
 
 class PhotoStore(Protocol):
@@ -34,3 +33,19 @@ class LocalPhotoStore:
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
+
+
+class SealedPhotoStore:
+    """Any photo store, with the bytes sealed before they leave the process."""
+
+    def __init__(self, inner: PhotoStore, keys: KeyRing) -> None:
+        self.inner, self.keys = inner, keys
+
+    def put(self, name: str, data: bytes) -> None:
+        self.inner.put(name, self.keys.seal(data, name))
+
+    def get(self, name: str) -> bytes:
+        return open_or_legacy(self.keys, self.inner.get(name), name)
+
+    def delete(self, name: str) -> None:
+        self.inner.delete(name)

@@ -1,11 +1,12 @@
 """Face templates: a person's set of embeddings, kept behind one store interface.
 
-Templates belong to a protection order and expire with it. Encryption at rest (issue 8) goes
-into the store; nothing else reads template bytes.
+Templates belong to a protection order and expire with it. The hub's store seals them
+(``store/sealing.py``); nothing else reads template bytes.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from safewatch.store.files import atomic_write, safe_name
+from safewatch.store.sealing import KeyRing, open_or_legacy
 
 ListKind = Literal["watch", "allow"]
 
@@ -42,14 +44,12 @@ class TemplateStore(Protocol):
 
 
 class FileTemplateStore:
-    """One ``.npz`` per person in a folder (the worker's copy of its site's lists)."""
+    """One ``.npz`` per person in a folder, sealed when a key ring is given."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, keys: KeyRing | None = None) -> None:
+        self.root, self.keys = root, keys
 
     def save(self, key: str, templates: TemplateSet) -> None:
-        import io
-
         buf = io.BytesIO()
         meta = {
             "person": templates.person,
@@ -58,7 +58,9 @@ class FileTemplateStore:
             "expires_on": templates.expires_on.isoformat() if templates.expires_on else None,
         }
         np.savez(buf, vectors=templates.vectors.astype(np.float32), meta=json.dumps(meta))
-        atomic_write(self.root / f"{safe_name(key)}.npz", buf.getvalue())
+        name = f"{safe_name(key)}.npz"
+        data = buf.getvalue()
+        atomic_write(self.root / name, self.keys.seal(data, name) if self.keys else data)
 
     def load(self, key: str) -> TemplateSet | None:
         path = self.root / f"{safe_name(key)}.npz"
@@ -67,9 +69,11 @@ class FileTemplateStore:
     def load_all(self) -> list[TemplateSet]:
         return [self._read(path) for path in sorted(self.root.glob("*.npz"))]
 
-    @staticmethod
-    def _read(path: Path) -> TemplateSet:
-        with np.load(path) as data:
+    def _read(self, path: Path) -> TemplateSet:
+        raw = path.read_bytes()
+        if self.keys is not None:
+            raw = open_or_legacy(self.keys, raw, path.name)
+        with np.load(io.BytesIO(raw)) as data:
             meta = json.loads(str(data["meta"]))
             expires = meta["expires_on"]
             return TemplateSet(

@@ -118,6 +118,21 @@ def user_create(
     typer.echo(f"created {role.value} '{user.username}'")
 
 
+@user_app.command("unlock")
+def user_unlock(username: str) -> None:
+    """End the lock after repeated failed sign-ins (once the person was identified)."""
+    from safewatch.services import accounts
+
+    settings = _settings()
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with transaction(factory) as session:
+        unlocked = accounts.unlock(session, username)
+    if not unlocked:
+        typer.secho(f"'{username}' is not locked", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"unlocked '{username.strip().lower()}'")
+
+
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """A new data key: every face photo and template sealed again with it, the old keys dropped.

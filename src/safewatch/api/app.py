@@ -17,6 +17,7 @@ from safewatch.alerts.intake import EventIntake
 from safewatch.alerts.stream_intake import StreamIntake
 from safewatch.api import errors
 from safewatch.api.deps import check_route_policies
+from safewatch.api.edge import Edge
 from safewatch.api.routes import (
     agencies,
     assessments,
@@ -38,8 +39,9 @@ from safewatch.api.routes import (
     support,
     users,
 )
+from safewatch.api.throttle import Throttle
 from safewatch.bus.nats import NatsBus
-from safewatch.core.config import Settings
+from safewatch.core.config import Environment, Settings
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.store.base import utcnow
 from safewatch.store.clips import make_clip_store
@@ -116,6 +118,7 @@ def create_app(
     app.state.engine = session_factory.kw["bind"]
     app.state.session_factory = session_factory
     app.state.alerting = build_alerting(settings, session_factory, clock)
+    app.state.throttle = Throttle(settings)
     app.state.keys = keys = key_ring_for(settings)
     app.state.photo_store = SealedPhotoStore(LocalPhotoStore(settings.photo_dir), keys)
     app.state.clip_store = make_clip_store(settings)
@@ -133,5 +136,10 @@ def create_app(
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     errors.install(app)
+    app.add_middleware(
+        Edge,
+        max_body=settings.max_request_bytes,
+        https=settings.environment is Environment.production,
+    )
     check_route_policies(api_routes())
     return app

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from safewatch.alerts.hub import Alerting
 from safewatch.alerts.intake import EventIntake
+from safewatch.api.throttle import Throttle
 from safewatch.core import security
 from safewatch.core.config import Settings
 from safewatch.core.errors import Forbidden, Invalid, Unauthorized
@@ -109,6 +110,7 @@ ClipStoreDep = Annotated[ClipStore, Depends(_app_state("clip_store"))]
 EnrolmentDep = Annotated[Enrolment, Depends(_app_state("enrolment"))]
 AlertingDep = Annotated[Alerting, Depends(_app_state("alerting"))]
 IntakeDep = Annotated[EventIntake, Depends(_app_state("intake"))]
+ThrottleDep = Annotated[Throttle, Depends(_app_state("throttle"))]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from safewatch.core.errors import SafewatchError, Unauthorized
+from safewatch.api.edge import BodyTooLarge
+from safewatch.core.errors import SafewatchError, TooMany, Unauthorized
 from safewatch.store.sealing import SealError
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SafewatchError)
     async def domain_error(_request: Request, exc: SafewatchError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if isinstance(exc, TooMany):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.message}, exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -77,3 +80,7 @@ def install(app: FastAPI) -> None:
             {"detail": f"the stored file failed its integrity check and is not shown ({exc})"},
             500,
         )
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 413)

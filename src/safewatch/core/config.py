@@ -78,6 +78,32 @@ class Settings(BaseSettings):
         description="The data keys as JSON (the key file's content), from a secret store; "
         "when set, the key file is not used and rotation is done there.",
     )
+    sign_in_rate: str = Field(
+        "30/minute", description="Sign-in attempts per client address (limits' notation)."
+    )
+    failed_sign_in_rate: str = Field(
+        "20/10 minutes",
+        description="Failed sign-ins per client address before it is refused as credential "
+        "stuffing (and audited).",
+    )
+    failed_sign_ins_before_lock: int = Field(
+        5, ge=2, description="Failed sign-ins of one name within 15 minutes that lock it."
+    )
+    sign_in_lock_minutes: int = Field(15, ge=1, description="How long a locked name waits.")
+    sos_rate: str = Field(
+        "20/minute",
+        description="SOS presses per device or person; repeats join the open incident anyway.",
+    )
+    camera_event_rate: str = Field(
+        "6000/minute",
+        description="Events per camera (a backlog after an outage drains at this pace; the "
+        "rest is answered 429 and stays in the camera's outbox).",
+    )
+    max_request_bytes: int = Field(
+        256 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Largest request body the hub reads (a clip's upload is the largest).",
+    )
     host: str = Field("127.0.0.1", description="Address the hub listens on.")
     port: int = Field(8000, ge=1, le=65535)
     token_ttl_minutes: int = Field(8 * 60, ge=5, description="Lifetime of a person's login token.")
@@ -107,6 +133,17 @@ class Settings(BaseSettings):
     emergency_webhook_secret: str = Field(
         "", description="Shared secret that signs webhook packets (HMAC-SHA256)."
     )
+
+    @field_validator("sign_in_rate", "failed_sign_in_rate", "sos_rate", "camera_event_rate")
+    @classmethod
+    def verify_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a rate such as '30/minute'") from exc
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -31,3 +31,13 @@ class Invalid(SafewatchError):
 
 class Unauthorized(SafewatchError):
     status_code = 401
+
+
+class TooMany(SafewatchError):
+    """Too many requests of one kind from one sender: try again after ``retry_after`` s."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

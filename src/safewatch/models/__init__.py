@@ -23,7 +23,7 @@ from safewatch.models.incidents import (
     IncidentRecipient,
     PushSubscription,
 )
-from safewatch.models.people import Agency, LoginToken, User
+from safewatch.models.people import Agency, LoginToken, SignInFailures, User
 from safewatch.models.resources import (
     CameraSetup,
     Device,
@@ -67,6 +67,7 @@ __all__ = [
     "PushSubscription",
     "RelocationStep",
     "RiskAssessment",
+    "SignInFailures",
     "Stay",
     "User",
 ]

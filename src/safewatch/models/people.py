@@ -46,3 +46,15 @@ class LoginToken(IdMixin, CreatedMixin, Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInFailures(Base):
+    """Failed sign-ins per username, known or not (the answer must not tell which): after
+    too many, the name is locked for a while, on every replica and across restarts."""
+
+    __tablename__ = "sign_in_failures"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -11,24 +12,93 @@ from sqlalchemy.orm import Session
 
 from safewatch.cases.access import Actor
 from safewatch.core import security
-from safewatch.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from safewatch.core.errors import Conflict, Invalid, NotFound, TooMany, Unauthorized
 from safewatch.core.roles import ROLE_AGENCY
-from safewatch.models import Agency, LoginToken, User
+from safewatch.models import Agency, LoginToken, SignInFailures, User
 from safewatch.schemas.people import UserCreate, UserUpdate
 from safewatch.services.context import system_record
 
 LOGIN_FAILED = "wrong username or password"
+FAILURE_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
 
 
-def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[str, LoginToken]:
-    """Check a password and issue a token. Same answer and same work for unknown users."""
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    ok, upgraded = security.verify_password(password, user.password_hash if user else None)
-    if user is None or not ok or not user.active:
-        system_record(session, "login_failed", "user", user.id if user else None, "login refused")
-        raise Unauthorized(LOGIN_FAILED)
-    if upgraded:
-        user.password_hash = upgraded
+@dataclass(frozen=True)
+class Candidate:
+    """Who a sign-in names: the stored hash to check outside any transaction (argon2 takes
+    tens of milliseconds; the database's write lock must not wait for it)."""
+
+    username: str
+    user_id: uuid.UUID | None
+    password_hash: str | None
+    active: bool
+
+
+def sign_in_candidate(session: Session, username: str, now: datetime) -> Candidate:
+    """The account a sign-in names, unless the name is locked (known or not: the answer
+    must not tell an attacker which names exist)."""
+    name = username.strip().lower()
+    failures = session.get(SignInFailures, name)
+    if failures is not None and failures.locked_until is not None and failures.locked_until > now:
+        raise TooMany(
+            f"too many failed sign-ins for this name: it is locked until "
+            f"{failures.locked_until:%H:%M} UTC; wait, or ask an administrator to unlock it",
+            int((failures.locked_until - now).total_seconds()) + 1,
+        )
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        return Candidate(name, None, None, False)
+    return Candidate(name, user.id, user.password_hash, user.active)
+
+
+def record_failed_sign_in(
+    session: Session, who: Candidate, address: str, now: datetime, lock_after: int, lock: timedelta
+) -> bool:
+    """Count a failed sign-in of the name (in its own transaction: the request's is rolled
+    back); True when this one locked it."""
+    failures = session.get(SignInFailures, who.username, with_for_update=True)
+    if failures is None:
+        failures = SignInFailures(username=who.username, failures=0, first_failed_at=now)
+        session.add(failures)
+    elif failures.first_failed_at < now - FAILURE_WINDOW:
+        failures.failures, failures.first_failed_at = 0, now
+    failures.failures += 1
+    why = f"sign-in refused (from {address}, failure {failures.failures})"
+    system_record(session, "login_failed", "user", who.user_id, why[:300])
+    if failures.failures >= lock_after:
+        failures.locked_until, failures.failures = now + lock, 0
+        system_record(
+            session,
+            "lock",
+            "user",
+            who.user_id,
+            f"'{who.username}' locked for {lock} after {lock_after} failed sign-ins"[:300],
+        )
+        return True
+    return False
+
+
+def unlock(session: Session, username: str) -> bool:
+    """An administrator ends a lock (the person was identified another way)."""
+    failures = session.get(SignInFailures, username.strip().lower())
+    if failures is None or failures.locked_until is None:
+        return False
+    session.delete(failures)
+    system_record(session, "unlock", "user", None, f"'{failures.username}' unlocked")
+    return True
+
+
+def issue_token(
+    session: Session, who: Candidate, ttl: timedelta, upgraded_hash: str | None
+) -> tuple[str, LoginToken]:
+    """The token of a checked sign-in; the name's failures are forgotten."""
+    user = session.get(User, who.user_id)
+    if user is None or not user.active:
+        raise Unauthorized(LOGIN_FAILED)  # disabled between the check and now
+    if upgraded_hash:
+        user.password_hash = upgraded_hash
+    failures = session.get(SignInFailures, who.username)
+    if failures is not None:
+        session.delete(failures)
     secret = security.new_secret(security.USER_TOKEN_PREFIX)
     token = LoginToken(
         token_hash=security.secret_digest(secret),

@@ -17,6 +17,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "ko": "아이디 또는 비밀번호가 맞지 않습니다.",
         "en": "Wrong username or password.",
     },
+    "locked": {
+        "ko": "로그인 실패가 너무 많아 잠시 잠겼습니다. "
+        "잠시 후 다시 시도하거나 관리자에게 문의하세요.",
+        "en": "Too many failed sign-ins: signing in is locked for a while. Wait, or ask an "
+        "administrator to unlock it.",
+    },
     "sign_out": {"ko": "로그아웃", "en": "Sign out"},
     "quick_exit": {"ko": "빠른 나가기", "en": "Quick exit"},
     "all_quiet": {"ko": "현재 알림이 없습니다.", "en": "No alerts right now."},

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +14,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from safewatch.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from safewatch.api.sign_in import sign_in
 from safewatch.core.config import Environment
-from safewatch.core.errors import Unauthorized
+from safewatch.core.errors import TooMany, Unauthorized
 from safewatch.core.roles import Role
 from safewatch.models import User
 from safewatch.services import accounts
@@ -88,21 +88,23 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """Sign in from the screen: the token goes into an HttpOnly, same-site cookie."""
     try:
-        secret, token = accounts.login(
-            session, username, password, timedelta(minutes=settings.token_ttl_minutes)
-        )
+        secret, token = await sign_in(request, username, password)
     except Unauthorized:
         page = _page(request, "login.html", _lang(request), error="bad_login")
         page.status_code = 401
+        return page
+    except TooMany as exc:
+        page = _page(request, "login.html", _lang(request), error="locked")
+        page.status_code = 429
+        page.headers["Retry-After"] = str(exc.retry_after)
         return page
     response = RedirectResponse(HOME.get(token.user.role, "/docs"), status_code=303)
     response.set_cookie(

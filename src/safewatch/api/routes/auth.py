@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from safewatch.api.deps import (
     ALL_ROLES,
     Credentials,
     SessionDep,
-    SettingsDep,
     _secret,
     allow,
     public,
 )
+from safewatch.api.sign_in import sign_in
 from safewatch.schemas.people import LoginRequest, TokenPublic
 from safewatch.services import accounts
 from safewatch.services.context import Caller
@@ -22,10 +21,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", dependencies=[public])
-def login(data: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPublic:
-    secret, token = accounts.login(
-        session, data.username, data.password, timedelta(minutes=settings.token_ttl_minutes)
-    )
+async def login(data: LoginRequest, request: Request) -> TokenPublic:
+    """A person's token. Refused with 429 for a while after repeated failures (per name and
+    per client address)."""
+    secret, token = await sign_in(request, data.username, data.password)
     return TokenPublic(access_token=secret, expires_at=token.expires_at, role=token.user.role)
 
 

@@ -23,8 +23,10 @@ from safewatch.api.deps import (
     IntakeDep,
     PageDep,
     SessionDep,
+    ThrottleDep,
     allow,
 )
+from safewatch.core import security
 from safewatch.core.errors import Invalid, NotFound, SafewatchError
 from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case
@@ -58,17 +60,24 @@ def _public(record: CameraEventRecord) -> CameraEventPublic:
     )
 
 
+def _sender_key(secret: str) -> str:
+    """A camera as the rate limit counts it (not its credential itself)."""
+    return security.secret_digest(secret)[:20]
+
+
 @router.post("/device/events")
 async def receive_event(
     response: Response,
     sender: DeviceSecretsDep,
     intake: IntakeDep,
+    throttle: ThrottleDep,
     event: Annotated[str, Form(max_length=20_000, description="The event as JSON.")],
     snapshot: UploadFile | None = None,
 ) -> EventReceipt:
     """From a camera worker's outbox. Sending the same event again is harmless (200). The
     event opens (or joins) an incident in the same transaction, so an accepted event is
     never without its alert; open screens hear of it as the transaction commits."""
+    throttle.hit("camera_event", _sender_key(sender.secrets[0]))
     data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
     parsed = camera_events.parse_event(event)
     [answer] = await intake.submit(sender.secrets[:1], [Sent(0, parsed, data)])
@@ -80,14 +89,24 @@ async def receive_event(
 
 @router.post("/device/events/batch")
 async def receive_events(
-    sender: DeviceSecretsDep, intake: IntakeDep, batch: EventBatch
+    sender: DeviceSecretsDep, intake: IntakeDep, throttle: ThrottleDep, batch: EventBatch
 ) -> BatchReceipt:
     """Many events from one camera worker (its backlog, or a busy moment), each with the
     answer the single-event route would give it. The header lists the credentials of the
     cameras in the batch, comma-separated; an event of a camera whose credential is refused
     is answered 401 and stops no other."""
-    sent = [Sent(item.camera, item.event, item.snapshot or b"") for item in batch.events]
-    answers = await intake.submit(sender.secrets, sent)
+    keys = [_sender_key(secret) for secret in sender.secrets]
+    refused: dict[int, SafewatchError] = {}
+    for k, item in enumerate(batch.events):
+        if 0 <= item.camera < len(keys) and not throttle.allows("camera_event", keys[item.camera]):
+            refused[k] = throttle.refusal("camera_event", keys[item.camera])  # stays in its outbox
+    sent = [
+        Sent(item.camera, item.event, item.snapshot or b"")
+        for k, item in enumerate(batch.events)
+        if k not in refused
+    ]
+    taken = iter(await intake.submit(sender.secrets, sent) if sent else [])
+    answers = [refused[k] if k in refused else next(taken) for k in range(len(batch.events))]
     return BatchReceipt(
         results=[
             BatchedReceipt(

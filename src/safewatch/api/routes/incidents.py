@@ -21,6 +21,7 @@ from safewatch.api.deps import (
     DeviceDep,
     PageDep,
     SessionDep,
+    ThrottleDep,
     allow,
     public,
 )
@@ -384,9 +385,11 @@ def my_sos(
     caller: Annotated[Caller, allow(Role.protected_person)],
     alerting: AlertingDep,
     data: SosIn,
+    throttle: ThrottleDep,
 ) -> SosReceipt:
     """The app's SOS button: the security company and 112 are told at once, with the location
     and the latest clip; the app then dials 112."""
+    throttle.hit("sos", f"person:{caller.user_id}")
     found, _ = cases.list_cases(session, caller, 1, 1)
     if not found:
         raise NotFound("no open case is linked to your account")
@@ -427,8 +430,10 @@ def device_sos(
     device: DeviceDep,
     alerting: AlertingDep,
     data: SosIn,
+    throttle: ThrottleDep,
 ) -> IncidentSummary:
     """A smartwatch's or an emergency bell's SOS (a bell without GPS: the home address)."""
+    throttle.hit("sos", f"device:{device.id}")
     case = _wearer_case(session, device)
     now = alerting.clock()
     device.last_seen_at = now

@@ -76,6 +76,6 @@
     draw();
     const view = await api(`/devices/${deviceId}/view`);
     if (view.ok) $("view").src = URL.createObjectURL(await view.blob());
-    else $("no-view").hidden = false;
+    else { $("no-view").hidden = false; await view.body?.cancel(); }  // no-store: unread, it stays open
   })();
 })();

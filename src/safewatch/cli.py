@@ -24,6 +24,7 @@ app = typer.Typer(help="Safewatch: protection of crime victims.", no_args_is_hel
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+evidence_app = typer.Typer(help="Incident evidence packages: export, verify.", no_args_is_help=True)
 keys_app = typer.Typer(
     help="The data keys that seal face photos and templates.", no_args_is_help=True
 )
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(evidence_app, name="evidence")
 app.add_typer(demo_app, name="demo")
 app.add_typer(camera_app, name="camera")
 app.add_typer(site_app, name="site")
@@ -131,6 +133,91 @@ def user_unlock(username: str) -> None:
         typer.secho(f"'{username}' is not locked", fg="red", err=True)
         raise typer.Exit(1)
     typer.echo(f"unlocked '{username.strip().lower()}'")
+
+
+@evidence_app.command("export")
+def evidence_export(
+    reference: Annotated[str, typer.Argument(help="The incident's reference (INC-…).")],
+    reason: Annotated[str, typer.Option(help="Why it is exported (audited).")],
+    out: Annotated[Path, typer.Option(help="The zip to write.")] = Path("."),
+) -> None:
+    """An incident's evidence package, from the command line (audited as the system)."""
+    from datetime import UTC, datetime
+
+    from safewatch.models import Case, Incident
+    from safewatch.services import evidence
+    from safewatch.services.context import system_record
+    from safewatch.store import signing
+    from safewatch.store.clips import make_clip_store
+
+    settings = _settings()
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with transaction(factory) as session:
+        incident = session.scalar(select(Incident).where(Incident.reference == reference))
+        if incident is None:
+            typer.secho(f"no incident {reference}", fg="red", err=True)
+            raise typer.Exit(1)
+        case = session.get(Case, incident.case_id)
+        assert case is not None
+        package = evidence.build(
+            session,
+            make_clip_store(settings),
+            signing.load_or_create(settings.evidence_key_file),
+            incident,
+            case,
+            "command line",
+            reason,
+            datetime.now(UTC),
+        )
+        system_record(
+            session,
+            "export",
+            "incident",
+            incident.id,
+            f"evidence exported (manifest sha256 {package.manifest_sha256}): {reason}"[:300],
+        )
+    target = out / package.name if out.is_dir() else out
+    target.write_bytes(package.data)
+    typer.echo(f"{target}: manifest sha256 {package.manifest_sha256}")
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    package: Path,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="The hub's public key (PEM) the package must be signed with."),
+    ] = None,
+) -> None:
+    """Check an evidence package: every file against the signed manifest. Exits 1 and names
+    each file changed, added or removed."""
+    from safewatch.services import evidence
+    from safewatch.store import signing
+
+    trusted = signing.load_public(public_key.read_bytes()) if public_key else None
+    result = evidence.verify(package, trusted)
+    if result.ok:
+        typer.echo(
+            f"evidence intact: incident {result.incident}, {result.files} files, signed by key "
+            f"{result.signed_by}, manifest sha256 {result.manifest_sha256}"
+        )
+        if trusted is None:
+            typer.echo("(give --public-key to require the hub's own key)")
+        return
+    typer.secho(f"evidence NOT intact ({package}):", fg="red", err=True)
+    for problem in result.problems:
+        typer.secho(f"  {problem}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@evidence_app.command("public-key")
+def evidence_public_key() -> None:
+    """The hub's evidence public key (PEM), to hand to whoever checks packages."""
+    from safewatch.store import signing
+
+    key = signing.load_or_create(_settings().evidence_key_file).public_key()
+    typer.echo(signing.public_pem(key), nl=False)
+    typer.secho(f"fingerprint {signing.fingerprint(key)}", err=True)
 
 
 @keys_app.command("rotate")

@@ -134,7 +134,7 @@ def test_an_officer_draws_a_zone_on_the_cameras_view_and_the_camera_gets_it(
     desk.wait_for_url("**/devices/*/zones")
     desk.locator("#case-link").get_by_text("TT-2026-0001").wait_for()
     view = desk.locator("#view")
-    desk.wait_for_function("document.getElementById('view').naturalWidth > 0")
+    desk.wait_for_function("() => document.getElementById('view').naturalWidth > 0")
     box = view.bounding_box()
     canvas = desk.locator("#canvas")
     for x, y in ((0.1, 0.6), (0.9, 0.6), (0.9, 0.95), (0.1, 0.95)):  # around the lawn

@@ -134,7 +134,7 @@ def test_a_guard_watches_the_home_camera_live_from_the_incident(
     console.locator("#incident").wait_for()
     live = console.get_by_role("button", name="Watch the camera live")
     live.click()
-    console.wait_for_function("document.getElementById('d-live').naturalWidth === 320")
+    console.wait_for_function("() => document.getElementById('d-live').naturalWidth === 320")
     # The camera is told someone watches, so it sends every second.
     again = world.client.put(f"{V1}/device/view", content=view, headers=camera)
     assert again.json() == {"live": True}

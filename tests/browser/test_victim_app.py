@@ -57,7 +57,9 @@ def test_an_alert_arrives_on_the_open_app_and_its_clip_plays(
         alert.wait_for(state="visible", timeout=5000)
         assert "Someone entered the boundary" in alert.inner_text()
         assert "The video is on its way" in alert.inner_text()
-        page.wait_for_function("document.getElementById('alert-snapshot').naturalWidth === 320")
+        page.wait_for_function(
+            "() => document.getElementById('alert-snapshot').naturalWidth === 320"
+        )
 
         clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
         r = http.put(

@@ -183,6 +183,10 @@ class Settings(BaseSettings):
         return self.data_dir / "templates"
 
     @property
+    def evidence_key_file(self) -> Path:
+        return self.key_file.parent / "evidence-signing.pem"
+
+    @property
     def key_file(self) -> Path:
         return self.data_key_file or self.data_dir / "keys" / "data-keys.json"
 

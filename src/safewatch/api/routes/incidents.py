@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from safewatch.api.deps import (
     DeviceDep,
     PageDep,
     SessionDep,
+    SettingsDep,
     ThrottleDep,
     allow,
     public,
@@ -30,9 +31,10 @@ from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.common import Page, Schema
-from safewatch.services import cases, incidents
+from safewatch.services import cases, evidence, incidents
 from safewatch.services.context import Caller, system_record
 from safewatch.services.packets import incident_packet
+from safewatch.store import signing
 from safewatch.store.paging import page_of
 
 router = APIRouter(tags=["incidents"])
@@ -476,6 +478,53 @@ def device_location(
     if incident is not None:
         background.add_task(alerting.dispatcher.wake)
     return {"status": "ok", "incident_id": str(incident.id) if incident else None}
+
+
+@router.get(
+    "/incidents/{incident_id}/evidence",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_evidence(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.admin, Role.officer)],
+    store: ClipStoreDep,
+    settings: SettingsDep,
+    alerting: AlertingDep,
+    incident_id: uuid.UUID,
+) -> Response:
+    """The incident's evidence package (zip): record, timeline, events with their snapshots
+    and clips, the audit extract, and a signed hash manifest (``safewatch evidence verify``).
+    The reason goes in the X-Safewatch-Reason header; the export is audited."""
+    if not caller.stated_reason:
+        raise Invalid("say why the evidence is exported (X-Safewatch-Reason header)")
+    incident, case = incidents.visible(session, caller, incident_id)
+    package = evidence.build(
+        session,
+        store,
+        signing.load_or_create(settings.evidence_key_file),
+        incident,
+        case,
+        incidents.actor_of(session, caller),
+        caller.stated_reason,
+        alerting.clock(),
+    )
+    caller.record(
+        session,
+        "export",
+        "incident",
+        incident.id,
+        f"evidence exported (manifest sha256 {package.manifest_sha256})",
+        case.id,
+    )
+    return Response(
+        package.data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{package.name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --- Media by signed link -----------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import supervision as sv
@@ -180,3 +182,68 @@ def test_arm_windows(start: str, end: str, day: int, at: str, armed: bool) -> No
     )  # type: ignore[list-item]
     monday = datetime(2026, 11, 23 + day, int(at[:2]), int(at[3:]))
     assert zone.armed_at(monday) is armed
+
+
+# --- Properties of the rules over any walk ----------------------------------------------------
+
+DT = 0.2  # s between analysed frames
+walks = st.lists(st.booleans(), min_size=1, max_size=80)  # inside the zone at each frame
+
+
+def _walk(rule: BoundaryRule | LoiterRule, inside: list[bool], armed: bool = True) -> list[int]:
+    """Person 1 inside (x=750) or outside (x=250) the right half; the frames that fired."""
+    return [
+        i
+        for i, flag in enumerate(inside)
+        if rule.update(people((750 if flag else 250, 500, 1)), i * DT, armed)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(inside=walks, inertia=st.integers(1, 4))
+def test_an_intrusion_fires_after_inertia_once_per_entry_and_is_never_missed(
+    inside: list[bool], inertia: int
+) -> None:
+    rule = boundary(inertia)
+    fired = _walk(rule, inside)
+    for hit in fired:  # never on flicker: `inertia` frames inside up to the hit
+        assert all(inside[hit - inertia + 1 : hit + 1]) and hit - inertia + 1 >= 0
+    for a, b in itertools.pairwise(fired):  # a new entry needs a real exit in between:
+        spans, start = [], None  # seen outside without a break for exit_seconds
+        for i in range(a, b):
+            if not inside[i]:
+                start = i if start is None else start
+                spans.append((i - start) * DT)
+            else:
+                start = None
+        assert spans and max(spans) >= rule.exit_seconds - 1e-9
+    runs = "".join("1" if f else "0" for f in inside).split("0")
+    if any(len(run) >= inertia for run in runs):  # someone stayed long enough: told
+        assert fired
+    assert _walk(boundary(inertia), inside, armed=False) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(inside=walks, loiter=st.sampled_from([0.4, 1.0, 2.0]))
+def test_loitering_fires_only_after_the_set_time_in_the_zone_and_is_never_missed(
+    inside: list[bool], loiter: float
+) -> None:
+    zone = ZoneConfig(name="door", kind="perimeter", polygon=RIGHT_HALF, loiter_seconds=loiter)
+    rule = LoiterRule(zone, zone_polygon(zone, SIZE), gap_seconds=0.5)
+    fired = _walk(rule, inside)
+    frames = [i for i, f in enumerate(inside) if f]
+    # Stays: frames inside, split where the person was away longer than the gap.
+    stays: list[list[int]] = []
+    for i in frames:
+        if stays and (i - stays[-1][-1]) * DT <= rule.gap_seconds + 1e-9:
+            stays[-1].append(i)
+        else:
+            stays.append([i])
+    for hit in fired:
+        stay = next(s for s in stays if hit in s)
+        assert (hit - stay[0]) * DT >= loiter - 1e-9  # not before the set time
+    for stay in stays:
+        fired_in = [h for h in fired if h in stay]
+        assert len(fired_in) <= 1  # once per stay
+        if (stay[-1] - stay[0]) * DT >= loiter + 1e-9:
+            assert fired_in, stay  # a stay long enough is always reported

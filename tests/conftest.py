@@ -139,6 +139,7 @@ def client(
         # API tests drive the alert dispatcher by hand (tests/test_incidents.py: _settle), so
         # what they read is never half-way through a background pass.
         app.state.alerting.dispatcher.close()
+        app.state.retention.close()  # tests run the purge by hand (tests/test_retention.py)
         yield c
 
 

@@ -95,6 +95,7 @@ GET /api/v1/events/{{event_id}}/clip | {VIEW}
 GET /api/v1/incidents | {ALL}
 GET /api/v1/incidents/{{incident_id}} | {ALL}
 GET /api/v1/incidents/{{incident_id}}/evidence | admin officer
+POST /api/v1/incidents/{{incident_id}}/hold | admin officer
 POST /api/v1/incidents | admin officer
 POST /api/v1/incidents/{{incident_id}}/seen | {ALL}
 POST /api/v1/incidents/{{incident_id}}/acknowledge | {ALL}

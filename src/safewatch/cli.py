@@ -135,6 +135,33 @@ def user_unlock(username: str) -> None:
     typer.echo(f"unlocked '{username.strip().lower()}'")
 
 
+@app.command()
+def purge() -> None:
+    """Delete what retention says is due now (the hub also does it every hour): snapshots and
+    clips past the retention period unless held as evidence, templates of ended orders."""
+    from datetime import UTC, datetime
+
+    from safewatch.services.enrolment import FaceTemplates
+    from safewatch.services.retention import purge as run_purge
+    from safewatch.store.clips import make_clip_store
+    from safewatch.store.sealing import key_ring_for
+
+    settings = _settings()
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    templates = FaceTemplates(settings.template_dir, key_ring_for(settings))
+    done = run_purge(
+        factory,
+        make_clip_store(settings),
+        templates,
+        settings.clip_retention_days,
+        datetime.now(UTC),
+    )
+    typer.echo(
+        f"deleted {done.snapshots} snapshots, {done.clips} clips and {done.templates} face "
+        f"templates (each in the audit trail)"
+    )
+
+
 @evidence_app.command("export")
 def evidence_export(
     reference: Annotated[str, typer.Argument(help="The incident's reference (INC-…).")],

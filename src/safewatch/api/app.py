@@ -43,6 +43,7 @@ from safewatch.api.throttle import Throttle
 from safewatch.bus.nats import NatsBus
 from safewatch.core.config import Environment, Settings
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
+from safewatch.services.retention import RetentionJob
 from safewatch.store.base import utcnow
 from safewatch.store.clips import make_clip_store
 from safewatch.store.db import make_engine, make_session_factory
@@ -86,6 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     the hub serves (not in plain TestClient use)."""
     alerting = app.state.alerting
     alerting.dispatcher.start()
+    app.state.retention.start()
     from_stream = None
     if isinstance(alerting.bus, NatsBus):  # cluster mode: camera events from JetStream too
         from_stream = StreamIntake(alerting.bus.connection, app.state.intake)
@@ -95,6 +97,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if from_stream is not None:
             from_stream.close()
+        app.state.retention.close()
         app.state.intake.close()  # publishes through the dispatcher: stop it first
         alerting.dispatcher.close()
         alerting.close()
@@ -127,6 +130,13 @@ def create_app(
         session_factory, app.state.clip_store, alerting.routing, alerting.dispatcher, alerting.clock
     )
     app.state.enrolment = Enrolment(FaceEnrolment(), FaceTemplates(settings.template_dir, keys))
+    app.state.retention = RetentionJob(
+        session_factory,
+        app.state.clip_store,
+        app.state.enrolment.templates,
+        settings.clip_retention_days,
+        clock,
+    )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in ROUTERS:

@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         ge=1024 * 1024,
         description="Largest request body the hub reads (a clip's upload is the largest).",
     )
+    clip_retention_days: int = Field(
+        90,
+        ge=1,
+        description="Snapshots and clips are deleted this long after they arrived, unless "
+        "their incident is held as evidence (each deletion audited).",
+    )
     host: str = Field("127.0.0.1", description="Address the hub listens on.")
     port: int = Field(8000, ge=1, le=65535)
     token_ttl_minutes: int = Field(8 * 60, ge=5, description="Lifetime of a person's login token.")

@@ -35,6 +35,7 @@ class CameraEventRecord(Base):
     clip_name: Mapped[str | None] = mapped_column(String(120))
     clip_received_at: Mapped[datetime | None]
     clip_error: Mapped[str | None] = mapped_column(Text)
+    media_purged_at: Mapped[datetime | None]  # snapshot and clip deleted under retention
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
 
 

@@ -48,6 +48,8 @@ class Incident(IdMixin, CreatedMixin, Base):
     on_scene_at: Mapped[datetime | None]
     police_requested_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Kept as evidence: its clips and snapshots outlive the retention period.
+    evidence_hold: Mapped[bool] = mapped_column(default=False)
 
     recipients: Mapped[list[IncidentRecipient]] = relationship(
         lazy="selectin", order_by="IncidentRecipient.notified_at"

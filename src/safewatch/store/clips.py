@@ -18,6 +18,8 @@ class ClipStore(Protocol):
 
     def path(self, name: str) -> Path: ...
 
+    def delete(self, name: str) -> None: ...
+
 
 class LocalClipStore:
     def __init__(self, root: Path) -> None:
@@ -28,6 +30,9 @@ class LocalClipStore:
 
     def put(self, name: str, data: bytes) -> None:
         atomic_write(self.path(name), data)
+
+    def delete(self, name: str) -> None:
+        self.path(name).unlink(missing_ok=True)
 
 
 def make_clip_store(settings: Settings) -> ClipStore:

@@ -32,6 +32,12 @@ class S3ClipStore:
         atomic_write(self.cache / key, data)  # the replica that took it serves it at once
         self._etags[key] = str(answer.get("ETag", ""))
 
+    def delete(self, name: str) -> None:
+        key = safe_name(name)
+        self.s3.delete_object(Bucket=self.bucket, Key=key)  # no error if it is gone already
+        (self.cache / key).unlink(missing_ok=True)
+        self._etags.pop(key, None)
+
     def path(self, name: str) -> Path:
         """A local copy of the object as it is now; a path that does not exist if the store
         has no such object."""

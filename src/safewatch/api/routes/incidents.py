@@ -499,6 +499,7 @@ def export_evidence(
     if not caller.stated_reason:
         raise Invalid("say why the evidence is exported (X-Safewatch-Reason header)")
     incident, case = incidents.visible(session, caller, incident_id)
+    incident.evidence_hold = True  # what went to court is not purged from under it
     package = evidence.build(
         session,
         store,
@@ -525,6 +526,28 @@ def export_evidence(
             "Cache-Control": "no-store",
         },
     )
+
+
+class HoldIn(Schema):
+    hold: bool = Field(description="Keep the media past the retention period (or stop).")
+
+
+@router.post("/incidents/{incident_id}/hold")
+def hold_as_evidence(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.admin, Role.officer)],
+    incident_id: uuid.UUID,
+    data: HoldIn,
+) -> dict[str, bool]:
+    """Hold an incident's snapshots and clips as evidence (they outlive the retention
+    period), or release them. The reason goes in the X-Safewatch-Reason header."""
+    if not caller.stated_reason:
+        raise Invalid("say why (X-Safewatch-Reason header)")
+    incident, case = incidents.visible(session, caller, incident_id)
+    incident.evidence_hold = data.hold
+    what = "held as evidence" if data.hold else "released from the evidence hold"
+    caller.record(session, "update", "incident", incident.id, what, case.id)
+    return {"evidence_hold": incident.evidence_hold}
 
 
 # --- Media by signed link -----------------------------------------------------------------------

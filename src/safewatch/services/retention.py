@@ -1,0 +1,164 @@
+"""Retention: video of people's homes and offenders' face templates are kept no longer than
+they are needed. Snapshots and clips go after the retention period unless their incident is
+held as evidence; an offender's templates go when the last protection order has ended. Each
+deletion is an audit entry; the files go only once the records saying so are committed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.models import CameraEventRecord, Incident
+from safewatch.services.context import system_record
+from safewatch.services.enrolment import FaceTemplates
+from safewatch.store.clips import ClipStore
+from safewatch.store.db import first_of_replicas, on_commit, transaction
+
+log = logging.getLogger(__name__)
+
+PURGE_JOB = 0x5AFE_9E7E  # the template purge's advisory lock (one replica at a time)
+FIRST_PASS_AFTER = 60.0  # s after the hub starts
+BATCH = 500  # events per transaction: a first purge of a year's video must not hold the lock
+
+
+@dataclass
+class Purged:
+    snapshots: int = 0
+    clips: int = 0
+    templates: int = 0
+
+
+def purge_media(session: Session, store: ClipStore, now: datetime, retention_days: int) -> Purged:
+    """One batch of snapshots and clips past the retention period (call until it returns
+    nothing)."""
+    cutoff = now - timedelta(days=retention_days)
+    e = CameraEventRecord
+    held = select(Incident.id).where(Incident.evidence_hold.is_(True))
+    rows = list(
+        session.scalars(
+            select(e)
+            .where(
+                e.received_at < cutoff,
+                e.media_purged_at.is_(None),
+                or_(e.snapshot_name.is_not(None), e.clip_name.is_not(None)),
+                or_(e.incident_id.is_(None), e.incident_id.not_in(held)),
+            )
+            .order_by(e.received_at)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    done = Purged()
+    names: list[str] = []
+    why = f"retention: older than {retention_days} days and not held as evidence"
+    for event in rows:
+        for kind, name in (("snapshot", event.snapshot_name), ("clip", event.clip_name)):
+            if name is None:
+                continue
+            names.append(name)
+            system_record(session, "delete", f"event_{kind}", event.id, why)
+            if kind == "snapshot":
+                done.snapshots += 1
+            else:
+                done.clips += 1
+        event.snapshot_name = event.clip_name = None
+        event.media_purged_at = now
+    session.flush()
+    on_commit(session, lambda: _delete_files(store, names))
+    return done
+
+
+def _delete_files(store: ClipStore, names: list[str]) -> None:
+    for name in names:
+        try:
+            store.delete(name)
+        except Exception:  # the record already says deleted; an operator must see this one
+            log.exception("retention: could not delete %s from the clip store", name)
+
+
+def purge_templates(session: Session, templates: FaceTemplates, now: datetime) -> int:
+    """Face templates whose protection order has ended (allowed people's have no end)."""
+    count = 0
+    today = now.date()
+    for t in templates.store.load_all():
+        if t.expires_on is None or t.expires_on >= today:
+            continue
+        system_record(
+            session,
+            "delete",
+            "face_template",
+            t.person,
+            f"retention: the protection order ended on {t.expires_on.isoformat()}",
+        )
+        on_commit(session, partial(templates.store.delete, t.person))
+        count += 1
+    return count
+
+
+def purge(
+    factory: sessionmaker[Session],
+    store: ClipStore,
+    templates: FaceTemplates,
+    retention_days: int,
+    now: datetime,
+) -> Purged:
+    """Everything due, batch by batch, each in its own transaction."""
+    total = Purged()
+    while True:
+        with transaction(factory) as session:
+            done = purge_media(session, store, now, retention_days)
+        total.snapshots += done.snapshots
+        total.clips += done.clips
+        if done.snapshots + done.clips == 0:
+            break
+    with transaction(factory) as session:
+        if first_of_replicas(session, PURGE_JOB):
+            total.templates = purge_templates(session, templates, now)
+    return total
+
+
+class RetentionJob:
+    """The hub's purge, every ``every`` (one replica at a time does the templates)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        store: ClipStore,
+        templates: FaceTemplates,
+        retention_days: int,
+        clock: Callable[[], datetime],
+        every: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.factory, self.store, self.templates = factory, store, templates
+        self.retention_days, self.clock, self.every = retention_days, clock, every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(FIRST_PASS_AFTER):  # not in the rush of a start
+            try:
+                done = purge(
+                    self.factory, self.store, self.templates, self.retention_days, self.clock()
+                )
+                if done.snapshots or done.clips or done.templates:
+                    log.info("retention: %s", done)
+            except Exception:  # an outage: the next round tries again
+                log.exception("retention pass failed; trying again later")
+            if self._stop.wait(self.every.total_seconds()):
+                return

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_VIDEO := var/testdata/vtest.avi
 export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
 
-.PHONY: run cluster test lint typecheck pytest pytest-sqlite pytest-postgres browser screenshots clean
+.PHONY: run cluster test test-long lint typecheck pytest pytest-sqlite pytest-postgres browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ pytest-sqlite: $(STAMP) $(TEST_VIDEO) browser
 pytest-postgres: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
 		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
+
+# The long suites (docs/reliability.md): 1,000 mutated videos through safewatch analyze.
+test-long: $(STAMP) $(TEST_VIDEO)
+	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_FUZZ_INPUTS=1000 \
+		$(BIN)/pytest -q -s tests/vision/test_video_fuzz.py
 
 # The README's screenshots, taken by the browser tests.
 screenshots: $(STAMP) browser

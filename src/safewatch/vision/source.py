@@ -20,6 +20,9 @@ from safewatch.vision.pipeline import CameraPipeline
 log = logging.getLogger(__name__)
 
 
+MAX_PIXELS = 7680 * 4320
+
+
 class SourceError(RuntimeError):
     pass
 
@@ -39,6 +42,13 @@ def open_video(source: str, timeout: float = 10.0) -> av.container.InputContaine
     if not container.streams.video:
         container.close()
         raise SourceError(f"{source} has no video stream")
+    ctx = container.streams.video[0].codec_context
+    if ctx.width * ctx.height > MAX_PIXELS:
+        container.close()  # a forged header must not make the decoder allocate gigabytes
+        raise SourceError(
+            f"{source}: a {ctx.width}×{ctx.height} picture is larger than a camera sends "
+            f"(at most {MAX_PIXELS:,} pixels, 8K)"
+        )
     return container
 
 

@@ -33,7 +33,46 @@ def _sentence(error: dict[str, Any]) -> str:
     return f"{_where(tuple(error.get('loc', ())))} {msg}".replace("Value error, ", "")
 
 
+# What a refused request gets (every 4xx): a sentence, and for a 422 one per field.
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "title": "What is wrong, as a sentence"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["detail"],
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """The published schema says what a 422 really looks like (FastAPI's default names a
+    list of pydantic errors, which this hub never sends)."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = default()
+            schemas = document.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = PROBLEM_SCHEMA
+                schemas.pop("ValidationError", None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    document_problems(app)
+
     @app.exception_handler(SafewatchError)
     async def domain_error(_request: Request, exc: SafewatchError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from safewatch.core.roles import Role
 from safewatch.models import Case
 from safewatch.schemas.cases import (
     CasePublic,
@@ -26,7 +27,20 @@ def case_summary(case: Case) -> CaseSummary:
     )
 
 
-def case_public(case: Case) -> CasePublic:
+# Who sees where the protected person lives, on the case itself. The security company is
+# given the address with each incident it must respond to (the incident packet), not the
+# standing record of where a victim lives.
+SEES_ADDRESS = frozenset({Role.admin, Role.officer, Role.caseworker, Role.protected_person})
+
+
+def _person(case: Case, role: Role) -> ProtectedPersonPublic:
+    person = ProtectedPersonPublic.model_validate(case.protected_person)
+    if role in SEES_ADDRESS:
+        return person
+    return person.model_copy(update={"address": None, "latitude": None, "longitude": None})
+
+
+def case_public(case: Case, role: Role) -> CasePublic:
     return CasePublic(
         id=case.id,
         reference=case.reference,
@@ -41,7 +55,7 @@ def case_public(case: Case) -> CasePublic:
         caseworker_id=case.caseworker_id,
         summary=case.summary,
         closed_at=case.closed_at,
-        protected_person=ProtectedPersonPublic.model_validate(case.protected_person),
+        protected_person=_person(case, role),
         offenders=[OffenderPublic.model_validate(o) for o in case.offenders],
         measures=[MeasurePublic.model_validate(m) for m in case.measures],
         missing_measures=missing_measures(case),

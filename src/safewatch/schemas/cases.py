@@ -54,7 +54,10 @@ class ProtectedPersonPublic(Schema):
     full_name: str
     phone: str
     email: str | None
-    address: str
+    address: str | None = Field(
+        description="Hidden (null) from the security company: it gets the address with each "
+        "incident it must respond to."
+    )
     latitude: float | None
     longitude: float | None
     language: str

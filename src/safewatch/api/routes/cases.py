@@ -73,12 +73,12 @@ def open_case(
     session: SessionDep, caller: Police, settings: SettingsDep, data: CaseCreate
 ) -> CasePublic:
     case = cases.create_case(session, caller, data, settings.case_reference_prefix)
-    return case_public(case)
+    return case_public(case, caller.role)
 
 
 @router.get("/{case_id}")
 def read_case(session: SessionDep, caller: Reader, case_id: uuid.UUID) -> CasePublic:
-    return case_public(cases.get_case(session, caller, case_id, "case viewed"))
+    return case_public(cases.get_case(session, caller, case_id, "case viewed"), caller.role)
 
 
 @router.patch("/{case_id}")
@@ -86,7 +86,7 @@ def update_case(
     session: SessionDep, caller: Manager, case_id: uuid.UUID, data: CaseUpdate
 ) -> CasePublic:
     case = cases.get_case(session, caller, case_id, "case changed", manage=True)
-    return case_public(cases.update_case(session, caller, case, data))
+    return case_public(cases.update_case(session, caller, case, data), caller.role)
 
 
 @router.patch("/{case_id}/person")

@@ -33,7 +33,7 @@
     $("c-level").textContent = level(c.risk_level);
     $("c-due").textContent = c.reassessment_due ? `${t.needs}: ${c.reassessment_due}` : `${t.review_due}: ${day(c.review_due_on)}`;
     const p = c.protected_person;
-    $("c-person").textContent = `${p.full_name} · ${p.phone} · ${p.address}`;
+    $("c-person").textContent = [p.full_name, p.phone, p.address].filter(Boolean).join(" · ");  // no address for the security company
     $("c-household").replaceChildren(...p.household.map((m) => item(`${m.full_name} (${m.relation})`)));
     $("c-offenders").replaceChildren(...c.offenders.map((o) =>
       item(`${o.full_name} — ${o.description} · ${o.orders.map((x) => `${x.kind} ${day(x.starts_on)}–${day(x.ends_on)}`).join(", ")}`)));

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -123,3 +124,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BodyTooLarge)
     async def too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 413)
+
+    @app.exception_handler(OSError)
+    async def storage(request: Request, exc: OSError) -> JSONResponse:
+        # A full or failing disk (clips, photos): nothing was saved; a camera's outbox keeps
+        # what it sent and tries again.
+        log.error("storage failed on %s: %s", request.url.path, exc)
+        if exc.errno == errno.ENOSPC:
+            return JSONResponse(
+                {"detail": "the hub's storage is full; nothing was saved, send it again later"},
+                507,
+                headers={"Retry-After": "30"},
+            )
+        return JSONResponse(
+            {"detail": f"the hub's storage failed ({exc.strerror or exc}); nothing was saved"},
+            503,
+            headers={"Retry-After": "10"},
+        )

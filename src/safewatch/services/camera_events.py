@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ from safewatch.services.signals import Applied, Routing, Signal
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
 from safewatch.store.clips import ClipStore
+
+log = logging.getLogger(__name__)
 
 MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
 MAX_CLIP_BYTES = 200 * 1024 * 1024
@@ -127,8 +130,19 @@ def ingest(
     rows = []
     for (item, case_id), (incident, _) in zip(accepted, applied.results, strict=True):
         event = item.event
-        if item.snapshot:
-            store.put(f"{event.id}.jpg", item.snapshot)
+        flags = list(event.flags)
+        snapshot = f"{event.id}.jpg" if item.snapshot else None
+        if snapshot is not None:
+            try:
+                store.put(snapshot, item.snapshot)
+            except OSError as exc:
+                # The alert matters more than its picture: a full or failing clip store must
+                # not hold the victim's alert back. The operators are told.
+                log.error(
+                    "snapshot of event %s not stored (%s); the alert goes without", event.id, exc
+                )
+                snapshot = None
+                flags.append("snapshot_not_stored")
         rows.append(
             {
                 "id": event.id,
@@ -146,8 +160,8 @@ def ingest(
                 "identity": event.identity,
                 "score": event.score,
                 "detail": event.detail,
-                "flags": list(event.flags),
-                "snapshot_name": f"{event.id}.jpg" if item.snapshot else None,
+                "flags": flags,
+                "snapshot_name": snapshot,
                 "clip_name": None,
                 "clip_received_at": None,
                 "clip_error": None,

@@ -123,56 +123,39 @@ class Outbox:
         self._insert("clip", event_id, camera, blob_path=str(path) if path else None, error=error)
 
     def next_due(self, now: float | None = None) -> tuple[OutboxItem | None, float]:
-        """The oldest pending item and 0, or None and how long until the head may be retried.
+        """What to send now (and 0), or None and how long until something may be retried.
 
-        Strictly in order: a clip never overtakes its event, nor a newer event an older one.
-        """
+        Events go in the order they happened, before any clip: a clip the hub cannot take
+        yet (its disk is full) must not hold back a newer alert. A clip goes only after its
+        own event."""
         now = time.time() if now is None else now
         with self._lock:
             if self._memory:
                 return self._memory[0], 0.0
-            row = self._db.execute(
-                "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, "
-                "attempts, next_attempt FROM item WHERE state = 'pending' ORDER BY seq LIMIT 1"
-            ).fetchone()
-        if row is None:
-            return None, 1.0
-        if row[9] > now:
-            return None, row[9] - now
-        item = OutboxItem(
-            row[0], row[1], uuid.UUID(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]
-        )
-        return item, 0.0
+            event = self._db.execute(OLDEST_EVENTS, (1,)).fetchone()
+            clip = self._db.execute(NEXT_CLIP).fetchone()
+        waits = []
+        for row in (event, clip):
+            if row is None:
+                continue
+            if row[9] <= now:
+                return _item(row), 0.0
+            waits.append(row[9] - now)
+        return None, min(waits, default=1.0)
 
     def next_due_events(self, limit: int, now: float | None = None) -> list[OutboxItem]:
-        """The head of the queue while it is events that are due (at most ``limit``), to send
-        together; stops at a clip, which must follow its own event."""
+        """The oldest pending events while they are due (at most ``limit``), to send
+        together, in the order they happened."""
         now = time.time() if now is None else now
         with self._lock:
             if self._memory:
                 return []
-            rows = self._db.execute(
-                "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, "
-                "attempts, next_attempt FROM item WHERE state = 'pending' ORDER BY seq LIMIT ?",
-                (limit,),
-            ).fetchall()
+            rows = self._db.execute(OLDEST_EVENTS, (limit,)).fetchall()
         out = []
         for row in rows:
-            if row[1] != "event" or row[9] > now:
+            if row[9] > now:
                 break
-            out.append(
-                OutboxItem(
-                    row[0],
-                    row[1],
-                    uuid.UUID(row[2]),
-                    row[3],
-                    row[4],
-                    row[5],
-                    row[6],
-                    row[7],
-                    row[8],
-                )
-            )
+            out.append(_item(row))
         return out
 
     def mark_sent(self, item: OutboxItem) -> None:
@@ -216,3 +199,22 @@ class Outbox:
         if memory:
             counts["pending"] = counts.get("pending", 0) + memory
         return counts
+
+
+OLDEST_EVENTS = (
+    "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
+    "next_attempt FROM item WHERE state = 'pending' AND kind = 'event' ORDER BY seq LIMIT ?"
+)
+# The clip due first whose own event has gone (sent, or refused for good).
+NEXT_CLIP = (
+    "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
+    "next_attempt FROM item AS c WHERE state = 'pending' AND kind = 'clip' "
+    "AND NOT EXISTS (SELECT 1 FROM item AS e WHERE e.kind = 'event' "
+    "AND e.event_id = c.event_id AND e.state = 'pending') ORDER BY next_attempt, seq LIMIT 1"
+)
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    return OutboxItem(
+        row[0], row[1], uuid.UUID(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]
+    )

@@ -54,10 +54,11 @@ pytest-postgres: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
 		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
 
-# The long suites (docs/reliability.md): 1,000 mutated videos through safewatch analyze.
+# The long suites (docs/reliability.md, ~25 min): 1,000 mutated videos through safewatch
+# analyze, and the camera↔hub link cut for ten minutes.
 test-long: $(STAMP) $(TEST_VIDEO)
-	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_FUZZ_INPUTS=1000 \
-		$(BIN)/pytest -q -s tests/vision/test_video_fuzz.py
+	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_FUZZ_INPUTS=1000 SAFEWATCH_LONG=1 \
+		$(BIN)/pytest -q -s tests/vision/test_video_fuzz.py tests/test_long_outage.py
 
 # The README's screenshots, taken by the browser tests.
 screenshots: $(STAMP) browser

@@ -30,3 +30,24 @@ def test_mutated_videos_are_analysed_or_refused_never_a_crash_or_a_hang(tmp_path
     assert all(detail for detail in refused)
     assert any("larger than a camera sends" in d for d in refused)  # the forged dimensions
     assert len(MUTATIONS) == 7
+
+
+def test_an_mp4_cut_anywhere_is_analysed_or_refused(tmp_path: Path) -> None:
+    """Found by the 1,000-input run: a header cut where the codec is named no more."""
+    from safewatch.vision.analyze import analyze
+    from safewatch.vision.source import SourceError
+    from tests.vision.fuzz import make_seeds
+    from tests.vision.sites import WHOLE_VIEW
+
+    data = make_seeds(tmp_path / "seeds")[0].read_bytes()
+    outcomes = set()
+    for cut in range(0, len(data), max(1, len(data) // 60)):
+        video = tmp_path / "cut.mp4"
+        video.write_bytes(data[:cut])
+        try:
+            analyze(video, WHOLE_VIEW)
+            outcomes.add("analysed")
+        except SourceError as exc:
+            assert str(exc)
+            outcomes.add("cannot be decoded" if "cannot be decoded" in str(exc) else "refused")
+    assert "cannot be decoded" in outcomes and "refused" in outcomes

@@ -43,6 +43,9 @@ def open_video(source: str, timeout: float = 10.0) -> av.container.InputContaine
         container.close()
         raise SourceError(f"{source} has no video stream")
     ctx = container.streams.video[0].codec_context
+    if ctx is None:  # a damaged header names no codec that can decode it
+        container.close()
+        raise SourceError(f"{source}: its video stream cannot be decoded (no known codec)")
     if ctx.width * ctx.height > MAX_PIXELS:
         container.close()  # a forged header must not make the decoder allocate gigabytes
         raise SourceError(

@@ -184,3 +184,15 @@ def _settings_env(settings: Settings) -> dict[str, Any]:
         "SAFEWATCH_DATABASE_URL": settings.sqlalchemy_url,
         "SAFEWATCH_ENVIRONMENT": "test",
     }
+
+
+def test_replicas_starting_together_end_with_one_key_ring(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "shared" / "data-keys.json"
+    with ThreadPoolExecutor(8) as pool:
+        rings = list(pool.map(lambda _: KeyRing.open_file(path), range(8)))
+    assert len({r.current for r in rings}) == 1  # what one seals, every other opens
+    assert rings[3].open(rings[5].seal(b"face", "a.jpg"), "a.jpg") == b"face"
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["data-keys.json"]  # no leftovers

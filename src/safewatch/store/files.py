@@ -26,3 +26,23 @@ def safe_name(name: str) -> str:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"bad file name {name!r}")
     return name
+
+
+def create_once(target: Path, data: bytes, mode: int = 0o600) -> bool:
+    """Write ``target`` only if nobody has: of two processes creating it at once (two hub
+    replicas' first start), one wins and both then read the same file. True if we won."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        try:
+            os.link(tmp, target)  # atomic, and refuses to replace what exists
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from safewatch.core.config import Settings
-from safewatch.store.files import atomic_write
+from safewatch.store.files import atomic_write, create_once
 
 MAGIC = b"SWS1"  # Safewatch sealed, format 1: MAGIC, key id length, key id, nonce, ciphertext
 NONCE_BYTES = 12
@@ -91,9 +91,8 @@ class KeyRing:
         if not path.exists():
             if not create:
                 raise FileNotFoundError(f"no data key file at {path}")
-            ring = cls({(k := new_key_id()): AESGCM.generate_key(256)}, k, path)
-            ring.save()
-            return ring
+            fresh = cls({(k := new_key_id()): AESGCM.generate_key(256)}, k)
+            create_once(path, fresh.to_json().encode())  # another replica may have won
         return cls.from_json(path.read_text(), path)
 
     def to_json(self) -> str:

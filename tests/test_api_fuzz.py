@@ -97,7 +97,9 @@ def _as_bytes(files: Any) -> Any:
 
 def _fuzz_as(role: str) -> Any:
     @schema.exclude(path_regex=SKIP).parametrize()
-    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     def test(case: Any, world_for_fuzz: World) -> None:
         headers = {"Authorization": f"Bearer {world_for_fuzz.tokens[TOKEN_OF[role]]}"}
         sent = case.as_transport_kwargs(base_url="http://testserver", headers=headers)

@@ -124,3 +124,11 @@ def test_unknown_ids_answer_404(world: World) -> None:
     assert r.status_code == 404 and r.json()["detail"] == "no such case"
     r = world.get("admin", f"{V1}/cases/not-a-uuid")
     assert r.status_code == 422
+
+
+def test_a_nul_character_is_refused_as_input_not_a_server_error(world: World) -> None:
+    """Found by the API fuzz on PostgreSQL, whose text columns cannot hold one."""
+    url = f"{V1}/cases/{world.cases['a']}/offenders"
+    r = world.post("officer_a", url, {"full_name": "Kim\x00 Offender"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "full_name may not contain a NUL character"

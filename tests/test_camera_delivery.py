@@ -30,7 +30,9 @@ def camera_secret(world: World) -> str:
 
 def _stored(world: World) -> list[CameraEventRecord]:
     with world.factory() as s:
-        return list(s.scalars(select(CameraEventRecord).order_by(CameraEventRecord.received_at)))
+        # A backlog arrives in batches (one received_at each): within one, the order raised.
+        order = (CameraEventRecord.received_at, CameraEventRecord.occurred_at)
+        return list(s.scalars(select(CameraEventRecord).order_by(*order)))
 
 
 def _wait(condition: Callable[[], bool], seconds: float = 30) -> None:

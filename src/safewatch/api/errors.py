@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from safewatch.api.edge import BodyTooLarge
 from safewatch.core.errors import SafewatchError, TooMany, Unauthorized
@@ -101,6 +101,17 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": "the change conflicts with a record that already exists; nothing was saved"},
             409,
+        )
+
+    @app.exception_handler(DataError)
+    async def unstorable(_request: Request, _exc: DataError) -> JSONResponse:
+        # A value no column can hold (a NUL character in a query or form field, say).
+        return JSONResponse(
+            {
+                "detail": "a value in the request cannot be stored (a NUL character?); nothing "
+                "was saved"
+            },
+            422,
         )
 
     @app.exception_handler(OperationalError)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +38,33 @@ def tiny_mp4(path: Path) -> Path:
             out.mux(s.encode(f))
         out.mux(s.encode(None))
     return path
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def send_with_media(
+    client: TestClient, camera_secret: str, e: CameraEvent, snapshot: bytes, clip: bytes
+) -> None:
+    """An event with its snapshot, then its clip, as a camera worker sends them."""
+    headers = {"Authorization": f"Bearer {camera_secret}"}
+    r = client.post(
+        "/api/v1/device/events",
+        headers=headers,
+        data={"event": e.model_dump_json()},
+        files={"snapshot": ("s.jpg", snapshot, "image/jpeg")},
+    )
+    assert r.status_code == 201, r.text
+    r = client.put(
+        f"/api/v1/device/events/{e.id}/clip",
+        content=clip,
+        headers={**headers, "Content-Type": "video/mp4"},
+    )
+    assert r.status_code == 200, r.text
 
 
 def event(camera: str = "front", type_: str = "intrusion", t: float = 1.0) -> CameraEvent:

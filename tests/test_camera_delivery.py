@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from safewatch.models import CameraEventRecord
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
-from tests.live import LiveHub, event, jpeg, tiny_mp4
+from tests.live import LiveHub, event, jpeg, send_with_media, tiny_mp4, wait_until
 from tests.world import World
 
 V1 = "/api/v1"
@@ -33,13 +32,6 @@ def _stored(world: World) -> list[CameraEventRecord]:
         # A backlog arrives in batches (one received_at each): within one, the order raised.
         order = (CameraEventRecord.received_at, CameraEventRecord.occurred_at)
         return list(s.scalars(select(CameraEventRecord).order_by(*order)))
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_hub_outage_during_a_burst_loses_nothing(
@@ -63,7 +55,7 @@ def test_hub_outage_during_a_burst_loses_nothing(
             if 10 <= i < 25:
                 assert outbox.counts().get("pending", 0) > 0  # queued on disk meanwhile
             time.sleep(0.02)
-        _wait(lambda: outbox.counts() == {"sent": 60})
+        wait_until(lambda: outbox.counts() == {"sent": 60})
     finally:
         sender.close()
         sender.client.close()
@@ -93,21 +85,8 @@ def test_events_are_shown_to_the_people_of_the_case(
     world: World, camera_secret: str, tmp_path: Path
 ) -> None:
     e = event(type_="offender_recognized")
-    headers = {"Authorization": f"Bearer {camera_secret}"}
-    r = world.client.post(
-        f"{V1}/device/events",
-        headers=headers,
-        data={"event": e.model_dump_json()},
-        files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
-    )
-    assert r.status_code == 201, r.text
     clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
-    r = world.client.put(
-        f"{V1}/device/events/{e.id}/clip",
-        content=clip,
-        headers={**headers, "Content-Type": "video/mp4"},
-    )
-    assert r.status_code == 200, r.text
+    send_with_media(world.client, camera_secret, e, jpeg(), clip)
     for user in ("victim_a", "security_a", "officer_a"):
         page = world.get(user, f"{V1}/cases/{world.cases['a']}/events").json()
         assert [i["type"] for i in page["items"]] == ["offender_recognized"], user

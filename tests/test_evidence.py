@@ -20,7 +20,7 @@ from safewatch.core.config import Settings, get_settings
 from safewatch.models import AuditEntry
 from safewatch.services import evidence
 from safewatch.store import signing
-from tests.live import event, jpeg, tiny_mp4
+from tests.live import event, jpeg, send_with_media, tiny_mp4
 from tests.world import World
 
 V1 = "/api/v1"
@@ -30,22 +30,11 @@ REASON = {"X-Safewatch-Reason": "prosecution file 2026-77"}
 @pytest.fixture
 def incident(world: World, tmp_path: Path) -> dict[str, Any]:
     """An intrusion with its snapshot and clip, as a camera sends them."""
-    camera = {"Authorization": f"Bearer {world.device('camera', 'CAM-EV')}"}
     e = event()
-    r = world.client.post(
-        f"{V1}/device/events",
-        data={"event": e.model_dump_json()},
-        files={"snapshot": ("s.jpg", jpeg(seed="at the gate"), "image/jpeg")},
-        headers=camera,
-    )
-    assert r.status_code == 201, r.text
     clip = tiny_mp4(tmp_path / "clip.mp4").read_bytes()
-    r = world.client.put(
-        f"{V1}/device/events/{e.id}/clip",
-        content=clip,
-        headers={**camera, "Content-Type": "video/mp4"},
+    send_with_media(
+        world.client, world.device("camera", "CAM-EV"), e, jpeg(seed="at the gate"), clip
     )
-    assert r.status_code == 200, r.text
     [found] = world.get("officer_a", f"{V1}/incidents").json()["items"]
     return {"incident": found, "event": str(e.id), "clip": clip}
 

@@ -5,9 +5,7 @@ when space is freed everything arrives: events sent = stored = alerted, 0 lost."
 from __future__ import annotations
 
 import errno
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +14,7 @@ from safewatch.models import CameraEventRecord, Delivery
 from safewatch.store.clips import ClipStore
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
-from tests.live import LiveHub, event, jpeg, tiny_mp4
+from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
 from tests.world import World
 
 
@@ -37,13 +35,6 @@ class FillingDisk:
 
     def delete(self, name: str) -> None:
         self.inner.delete(name)
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_a_full_clip_disk_delays_pictures_never_an_alert(
@@ -67,7 +58,7 @@ def test_a_full_clip_disk_delays_pictures_never_an_alert(
             outbox.put_clip(e.id, "front", clip, None)
             sent.append(e.id)
         # Every event is stored and alerted while the disk is full; the clips wait.
-        _wait(lambda: len(_stored(world)) == 12)
+        wait_until(lambda: len(_stored(world)) == 12)
         assert outbox.counts().get("pending", 0) > 0 and disk.refused > 0
         stored = _stored(world)
         assert all(r.snapshot_name is None and "snapshot_not_stored" in r.flags for r in stored)
@@ -77,7 +68,7 @@ def test_a_full_clip_disk_delays_pictures_never_an_alert(
         assert {r.incident_id for r in stored} <= incidents  # each one's alert went out
 
         disk.full = False  # an operator freed space
-        _wait(lambda: outbox.counts() == {"sent": 24})
+        wait_until(lambda: outbox.counts() == {"sent": 24})
     finally:
         sender.close()
         sender.client.close()

@@ -16,27 +16,16 @@ from safewatch.cli import app as cli
 from safewatch.core.config import Settings, get_settings
 from safewatch.models import AuditEntry, CameraEventRecord
 from safewatch.services.retention import purge
-from tests.live import event, jpeg, tiny_mp4
+from tests.live import event, jpeg, send_with_media, tiny_mp4
 from tests.world import World
 
 V1 = "/api/v1"
 
 
-def _event_with_media(world: World, camera: dict[str, str], track: int, tmp: Path) -> str:
+def _event_with_media(world: World, camera: str, track: int, tmp: Path) -> str:
     e = event().model_copy(update={"track": track})
-    r = world.client.post(
-        f"{V1}/device/events",
-        data={"event": e.model_dump_json()},
-        files={"snapshot": ("s.jpg", jpeg(seed=str(track)), "image/jpeg")},
-        headers=camera,
-    )
-    assert r.status_code == 201, r.text
-    r = world.client.put(
-        f"{V1}/device/events/{e.id}/clip",
-        content=tiny_mp4(tmp / f"{track}.mp4").read_bytes(),
-        headers={**camera, "Content-Type": "video/mp4"},
-    )
-    assert r.status_code == 200, r.text
+    clip = tiny_mp4(tmp / f"{track}.mp4").read_bytes()
+    send_with_media(world.client, camera, e, jpeg(seed=str(track)), clip)
     return str(e.id)
 
 
@@ -69,7 +58,7 @@ def _deletions(world: World) -> list[tuple[str, str | None]]:
 def test_media_past_retention_is_deleted_unless_held_as_evidence(
     world: World, settings: Settings, tmp_path: Path
 ) -> None:
-    camera = {"Authorization": f"Bearer {world.device('camera', 'CAM-R')}"}
+    camera = world.device("camera", "CAM-R")
     old = _event_with_media(world, camera, 1, tmp_path)
     held = _event_with_media(world, camera, 2, tmp_path)
     fresh = _event_with_media(world, camera, 3, tmp_path)
@@ -113,7 +102,7 @@ def test_media_past_retention_is_deleted_unless_held_as_evidence(
 
 
 def test_an_exported_incident_is_held(world: World, settings: Settings, tmp_path: Path) -> None:
-    camera = {"Authorization": f"Bearer {world.device('camera', 'CAM-X')}"}
+    camera = world.device("camera", "CAM-X")
     exported = _event_with_media(world, camera, 5, tmp_path)
     _age(world, exported, settings.clip_retention_days + 30)
     [incident] = world.get("officer_a", f"{V1}/incidents").json()["items"]
@@ -166,7 +155,7 @@ def test_templates_go_when_the_protection_order_has_ended(world: World, settings
 def test_the_command_line_purges_and_says_what_it_deleted(
     world: World, settings: Settings, tmp_path: Path
 ) -> None:
-    camera = {"Authorization": f"Bearer {world.device('camera', 'CAM-C')}"}
+    camera = world.device("camera", "CAM-C")
     old = _event_with_media(world, camera, 8, tmp_path)
     _age(world, old, 400)
     env = {

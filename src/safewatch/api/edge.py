@@ -6,6 +6,7 @@ streams pay nothing per event."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,7 +66,7 @@ class Edge:
                 ]
             await send(message)
 
-        await self.app(scope, self._bounded(receive, send), send_with_headers)
+        await self.app(scope, self._bounded(receive), send_with_headers)
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
         length = headers.get("content-length", "")
@@ -91,7 +92,7 @@ class Edge:
             out["strict-transport-security"] = "max-age=31536000; includeSubDomains"
         return [(k.encode(), v.encode()) for k, v in out.items()]
 
-    def _bounded(self, receive: Receive, send: Send) -> Receive:
+    def _bounded(self, receive: Receive) -> Receive:
         """A body sent without its length is counted as it comes."""
         seen = 0
 
@@ -113,8 +114,6 @@ class BodyTooLarge(Exception):
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
-    import json
-
     body = json.dumps({"detail": detail}).encode()
     headers: list[Any] = [
         (b"content-type", b"application/json"),

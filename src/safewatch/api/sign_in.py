@@ -40,7 +40,7 @@ async def sign_in(request: Request, username: str, password: str) -> tuple[str, 
         ttl = timedelta(minutes=settings.token_ttl_minutes)
         return await in_transaction(request, lambda s: accounts.issue_token(s, who, ttl, upgraded))
     lock = timedelta(minutes=settings.sign_in_lock_minutes)
-    locked = await in_transaction(
+    locked_until = await in_transaction(
         request,
         lambda s: accounts.record_failed_sign_in(
             s, who, address, now, settings.failed_sign_ins_before_lock, lock
@@ -49,9 +49,8 @@ async def sign_in(request: Request, username: str, password: str) -> tuple[str, 
     throttle.allows("failed_sign_in", address)  # counted; the next attempt is refused above
     if throttle.over("failed_sign_in", address):
         await _credential_stuffing(request, address)
-    if locked:
-        # The lock's own answer (429, with when): the same for a name that does not exist.
-        await in_transaction(request, lambda s: accounts.sign_in_candidate(s, username, now))
+    if locked_until is not None:  # the same answer for a name that does not exist
+        raise accounts.locked(locked_until, now)
     raise Unauthorized(accounts.LOGIN_FAILED)
 
 

@@ -5,7 +5,6 @@ senders; what must hold across replicas and restarts (a locked name) is in the d
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Literal
 
@@ -15,8 +14,6 @@ from limits.strategies import MovingWindowRateLimiter
 
 from safewatch.core.config import Settings
 from safewatch.core.errors import TooMany
-
-log = logging.getLogger(__name__)
 
 Kind = Literal["sign_in", "failed_sign_in", "sos", "camera_event"]
 

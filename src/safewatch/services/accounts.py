@@ -39,22 +39,27 @@ def sign_in_candidate(session: Session, username: str, now: datetime) -> Candida
     name = username.strip().lower()
     failures = session.get(SignInFailures, name)
     if failures is not None and failures.locked_until is not None and failures.locked_until > now:
-        raise TooMany(
-            f"too many failed sign-ins for this name: it is locked until "
-            f"{failures.locked_until:%H:%M} UTC; wait, or ask an administrator to unlock it",
-            int((failures.locked_until - now).total_seconds()) + 1,
-        )
+        raise locked(failures.locked_until, now)
     user = session.scalar(select(User).where(User.username == name))
     if user is None:
         return Candidate(name, None, None, False)
     return Candidate(name, user.id, user.password_hash, user.active)
 
 
+def locked(until: datetime, now: datetime) -> TooMany:
+    """The answer to a locked name (known or not)."""
+    return TooMany(
+        f"too many failed sign-ins for this name: it is locked until {until:%H:%M} UTC; wait, "
+        "or ask an administrator to unlock it",
+        int((until - now).total_seconds()) + 1,
+    )
+
+
 def record_failed_sign_in(
     session: Session, who: Candidate, address: str, now: datetime, lock_after: int, lock: timedelta
-) -> bool:
+) -> datetime | None:
     """Count a failed sign-in of the name (in its own transaction: the request's is rolled
-    back); True when this one locked it."""
+    back); when this one locked it, until when."""
     failures = session.get(SignInFailures, who.username, with_for_update=True)
     if failures is None:
         failures = SignInFailures(username=who.username, failures=0, first_failed_at=now)
@@ -73,8 +78,8 @@ def record_failed_sign_in(
             who.user_id,
             f"'{who.username}' locked for {lock} after {lock_after} failed sign-ins"[:300],
         )
-        return True
-    return False
+        return failures.locked_until
+    return None
 
 
 def unlock(session: Session, username: str) -> bool:

@@ -151,7 +151,9 @@ class RetentionJob:
             self._thread.join(10)
 
     def _run(self) -> None:
-        while not self._stop.wait(FIRST_PASS_AFTER):  # not in the rush of a start
+        if self._stop.wait(FIRST_PASS_AFTER):  # not in the rush of a start
+            return
+        while True:
             try:
                 done = purge(
                     self.factory, self.store, self.templates, self.retention_days, self.clock()

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(target: Path, data: bytes) -> None:
+def _written_aside(target: Path, data: bytes) -> str:
+    """``data`` in a synced temporary file beside ``target``; its path."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     try:
@@ -15,6 +16,15 @@ def atomic_write(target: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    tmp = _written_aside(target, data)
+    try:
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -31,18 +41,12 @@ def safe_name(name: str) -> str:
 def create_once(target: Path, data: bytes, mode: int = 0o600) -> bool:
     """Write ``target`` only if nobody has: of two processes creating it at once (two hub
     replicas' first start), one wins and both then read the same file. True if we won."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    tmp = _written_aside(target, data)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        try:
-            os.link(tmp, target)  # atomic, and refuses to replace what exists
-        except FileExistsError:
-            return False
-        return True
+        os.link(tmp, target)  # atomic, and refuses to replace what exists
+    except FileExistsError:
+        return False
     finally:
         Path(tmp).unlink(missing_ok=True)
+    return True

@@ -23,13 +23,12 @@ def test_mutated_videos_are_analysed_or_refused_never_a_crash_or_a_hang(tmp_path
     counts = report.count()
     print(f"\nvideo fuzzing: {inputs} inputs: {dict(counts)}")  # docs/reliability.md
     assert report.bad() == []
-    assert sum(counts.values()) == inputs
     # Both answers happen: damage the decoder skips, and files it cannot use at all.
     assert counts["analysed"] > 0 and counts["refused"] > 0
     refused = [o.detail for o in report.outcomes if o.kind == "refused"]
     assert all(detail for detail in refused)
     assert any("larger than a camera sends" in d for d in refused)  # the forged dimensions
-    assert len(MUTATIONS) == 7
+    assert {o.name.split("-", 1)[1].rsplit(".", 1)[0] for o in report.outcomes} == set(MUTATIONS)
 
 
 def test_an_mp4_cut_anywhere_is_analysed_or_refused(tmp_path: Path) -> None:

@@ -56,8 +56,12 @@ def test_the_clip_is_a_browser_playable_mp4_around_the_trigger(lawn_run: Analysi
 
 def test_snapshot_shows_the_trigger(lawn_run: AnalysisResult) -> None:
     assert lawn_run.sink.snapshots_dir is not None
-    snaps = sorted(lawn_run.sink.snapshots_dir.glob("*.jpg"))
+    snaps = sorted(
+        p for p in lawn_run.sink.snapshots_dir.glob("*.jpg") if ".original" not in p.suffixes
+    )
     assert len(snaps) == 3
+    # People are in view: their heads are blurred in what is shown, and the original is kept.
+    assert all(p.with_suffix(".original.jpg").is_file() for p in snaps)
     import cv2
 
     img = cv2.imread(str(snaps[0]))

@@ -132,8 +132,8 @@ def test_a_full_disk_still_lets_the_event_out_flagged(
     outbox._db = FullDisk()  # type: ignore[assignment]
     e = event()
     sink = OutboxSink(outbox, "front")
-    sink.event(e, jpeg())  # cannot be written: kept in memory
-    sink.clip(e.id, None, "clip not saved: [Errno 28] No space left on device")  # also lost
+    sink.event(e, jpeg(), None)  # cannot be written: kept in memory
+    sink.clip(e.id, None, "clip not saved: [Errno 28] No space left on device", None)
     outbox._db = real_db
     sender = Sender(outbox, HubClient(live_hub.url, lambda _c: camera_secret))
     assert sender.drain_once()

@@ -24,15 +24,22 @@ class CollectingSink:
     events: list[CameraEvent] = field(default_factory=list)
     clips: dict[uuid.UUID, str | None] = field(default_factory=dict)
     clip_errors: dict[uuid.UUID, str] = field(default_factory=dict)
+    originals: dict[uuid.UUID, str] = field(default_factory=dict)  # unblurred clips
 
-    def event(self, event: CameraEvent, snapshot: bytes) -> None:
+    def event(self, event: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
         self.events.append(event)
         if self.snapshots_dir is not None and snapshot:
             self.snapshots_dir.mkdir(parents=True, exist_ok=True)
             (self.snapshots_dir / f"{event.id}.jpg").write_bytes(snapshot)
+            if original is not None:
+                (self.snapshots_dir / f"{event.id}.original.jpg").write_bytes(original)
 
-    def clip(self, event_id: uuid.UUID, path: Path | None, error: str | None) -> None:
+    def clip(
+        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
+    ) -> None:
         self.clips[event_id] = str(path) if path else None
+        if original is not None:
+            self.originals[event_id] = str(original)
         if error:
             self.clip_errors[event_id] = error
 
@@ -45,6 +52,7 @@ class CollectingSink:
             "identity": event.identity,
             "score": event.score,
             "clip": self.clips.get(event.id),
+            "original_clip": self.originals.get(event.id),
             "severity": event.severity,
             "detail": event.detail,
             "id": str(event.id),

@@ -8,7 +8,7 @@ clips are transcoded to H.264 as a fallback, which costs CPU (~0.7 core-seconds 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,24 +18,29 @@ from av.video.stream import VideoStream
 from safewatch.vision.ring import TimedPacket
 
 REMUXABLE = {"h264", "hevc"}
+# Changes a decoded frame (its index in the clip) before it is encoded: the privacy blur.
+FrameEdit = Callable[[int, av.VideoFrame], av.VideoFrame]
 
 
 class ClipError(RuntimeError):
     pass
 
 
-def write_clip(stream: VideoStream, packets: list[TimedPacket], path: Path) -> str:
-    """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'."""
+def write_clip(
+    stream: VideoStream, packets: list[TimedPacket], path: Path, edit: FrameEdit | None = None
+) -> str:
+    """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'.
+    With ``edit`` every frame is decoded, changed and encoded again."""
     if not packets:
         raise ClipError("no video in the pre-roll for this clip")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     try:
-        if stream.codec_context.name in REMUXABLE:
+        if stream.codec_context.name in REMUXABLE and edit is None:
             _remux(stream, packets, tmp)
             how = "remux"
         else:
-            _transcode(stream, packets, tmp)
+            _transcode(stream, packets, tmp, edit)
             how = "transcode"
         os.replace(tmp, path)
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -44,6 +49,18 @@ def write_clip(stream: VideoStream, packets: list[TimedPacket], path: Path) -> s
             raise
         raise ClipError(f"could not write the clip: {exc}") from exc
     return how
+
+
+def decoded(stream: VideoStream, packets: Sequence[TimedPacket]) -> Iterator[av.VideoFrame]:
+    """The clip's frames, decoded on their own (the camera's decoder is busy with the live
+    stream); each keeps its time on the stream's clock."""
+    decoder = av.CodecContext.create(stream.codec_context.name, "r")
+    decoder.width, decoder.height = stream.codec_context.width, stream.codec_context.height  # type: ignore[attr-defined]
+    if stream.codec_context.extradata:
+        decoder.extradata = stream.codec_context.extradata
+    for item in packets:
+        yield from decoder.decode(item.packet)  # type: ignore[attr-defined]
+    yield from decoder.decode(None)  # type: ignore[attr-defined]
 
 
 def _remux(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
@@ -64,11 +81,9 @@ def _remux(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> N
             out.mux(copy)
 
 
-def _transcode(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
-    decoder = av.CodecContext.create(stream.codec_context.name, "r")
-    decoder.width, decoder.height = stream.codec_context.width, stream.codec_context.height  # type: ignore[attr-defined]
-    if stream.codec_context.extradata:
-        decoder.extradata = stream.codec_context.extradata
+def _transcode(
+    stream: VideoStream, packets: Sequence[TimedPacket], path: Path, edit: FrameEdit | None
+) -> None:
     rate = stream.average_rate or stream.guessed_rate or Fraction(10)
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         enc = out.add_stream("libx264", rate=rate)
@@ -76,11 +91,12 @@ def _transcode(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) 
         enc.pix_fmt = "yuv420p"
         enc.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(int(rate * 2))}
         n = 0
-        for item in packets:
-            for frame in decoder.decode(item.packet):  # type: ignore[attr-defined]
-                frame.pts, frame.time_base = n, 1 / rate
-                n += 1
-                out.mux(enc.encode(frame.reformat(format="yuv420p")))
+        for frame in decoded(stream, packets):
+            if edit is not None:
+                frame = edit(n, frame)
+            frame.pts, frame.time_base = n, 1 / rate
+            n += 1
+            out.mux(enc.encode(frame.reformat(format="yuv420p")))
         out.mux(enc.encode(None))
     if n == 0:
         raise ClipError("the pre-roll did not decode to any frame")

@@ -167,6 +167,15 @@ class HubClient:
             return
         self._send_http(item)
 
+    def _put(
+        self, item: OutboxItem, where: str, media_type: str, content: bytes | None
+    ) -> httpx.Response:
+        return self.http.put(
+            f"/device/events/{item.event_id}/{where}",
+            headers={**self._headers(item.camera), "Content-Type": media_type},
+            content=content or b"",
+        )
+
     def _send_http(self, item: OutboxItem) -> None:
         try:
             if item.kind == "event":
@@ -177,13 +186,12 @@ class HubClient:
                     data={"event": item.payload or ""},
                     files=files,
                 )
+            elif item.kind == "original_snapshot":
+                response = self._put(item, "original-snapshot", "image/jpeg", item.snapshot)
             elif item.blob_path:
                 content = Path(item.blob_path).read_bytes()
-                response = self.http.put(
-                    f"/device/events/{item.event_id}/clip",
-                    headers={**self._headers(item.camera), "Content-Type": "video/mp4"},
-                    content=content,
-                )
+                where = "clip" if item.kind == "clip" else "original-clip"
+                response = self._put(item, where, "video/mp4", content)
             else:
                 response = self.http.post(
                     f"/device/events/{item.event_id}/clip-missing",

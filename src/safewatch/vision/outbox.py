@@ -18,15 +18,19 @@ from typing import Any
 
 from safewatch.vision.events import CameraEvent
 
+# The unblurred originals of a snapshot and a clip travel as items of their own, after their
+# event: the alert does not wait for them, and they are not lost if the hub is away.
+KINDS = ("event", "clip", "original_snapshot", "original_clip")
+VERSION = 2  # PRAGMA user_version; 1 (no version) knew events and clips only
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('event', 'clip')),
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'clip', 'original_snapshot', 'original_clip')),
     event_id TEXT NOT NULL,
     camera TEXT NOT NULL,
     payload TEXT,
-    blob_path TEXT,
-    snapshot BLOB,
+    blob_path TEXT,  -- the clip file
+    snapshot BLOB,  -- the event's (shown) snapshot, or the original snapshot
     error TEXT,
     created REAL NOT NULL,
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
@@ -37,6 +41,16 @@ CREATE TABLE IF NOT EXISTS item (
 );
 CREATE INDEX IF NOT EXISTS item_pending ON item (state, seq);
 """
+UPGRADED = f"PRAGMA user_version = {VERSION};"
+UPGRADE_FROM_1 = "".join(
+    [
+        "BEGIN IMMEDIATE; ALTER TABLE item RENAME TO item_v1; DROP INDEX item_pending;",
+        SCHEMA,
+        "INSERT INTO item SELECT * FROM item_v1; DROP TABLE item_v1;",
+        UPGRADED,
+        "COMMIT;",
+    ]
+)
 MAX_BACKOFF = 60.0
 log = logging.getLogger(__name__)
 
@@ -44,7 +58,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class OutboxItem:
     seq: int
-    kind: str  # event or clip
+    kind: str  # one of KINDS
     event_id: uuid.UUID
     camera: str
     payload: str | None  # event JSON
@@ -61,29 +75,54 @@ class Outbox:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._upgrade()
         self._lock = threading.Lock()
         self.changed = threading.Event()
         # Events that could not be written (disk full): kept in memory and sent first, flagged.
         self._memory: list[OutboxItem] = []
         self._memory_seq = -1
 
+    def _upgrade(self) -> None:
+        """A worker updated in place keeps its outbox: the table is rebuilt with the new
+        kinds, every row kept, in one transaction."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        exists = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item'"
+        ).fetchone()
+        if exists and version < VERSION:
+            self._db.executescript(UPGRADE_FROM_1)
+            return
+        self._db.executescript(SCHEMA + UPGRADED)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def _insert(self, kind: str, event_id: uuid.UUID, camera: str, **values: Any) -> None:
-        cols = ["kind", "event_id", "camera", "created", *values]
-        params = [kind, str(event_id), camera, time.time(), *values.values()]
-        marks = ", ".join("?" for _ in cols)
+    def _insert(
+        self, event_id: uuid.UUID, camera: str, rows: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        """Rows of one event (an event and its original snapshot; a clip and its original)
+        in one transaction: both are there, or neither and both are held in memory."""
         try:
             with self._lock:
-                self._db.execute(
-                    f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
-                    params,
-                )
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for kind, values in rows:
+                        cols = ["kind", "event_id", "camera", "created", *values]
+                        params = [kind, str(event_id), camera, time.time(), *values.values()]
+                        marks = ", ".join("?" for _ in cols)
+                        self._db.execute(
+                            f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
+                            params,
+                        )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
         except (sqlite3.Error, OSError) as exc:
-            self._keep_in_memory(kind, event_id, camera, values, exc)
+            for kind, values in rows:
+                self._keep_in_memory(kind, event_id, camera, values, exc)
         self.changed.set()
 
     def _keep_in_memory(
@@ -112,15 +151,28 @@ class Outbox:
             )
             self._memory_seq -= 1
 
-    def put_event(self, event: CameraEvent, snapshot: bytes) -> None:
-        self._insert(
-            "event", event.id, event.camera, payload=event.model_dump_json(), snapshot=snapshot
-        )
+    def put_event(self, event: CameraEvent, snapshot: bytes, original: bytes | None = None) -> None:
+        rows: list[tuple[str, dict[str, Any]]] = [
+            ("event", {"payload": event.model_dump_json(), "snapshot": snapshot})
+        ]
+        if original is not None:
+            rows.append(("original_snapshot", {"snapshot": original}))
+        self._insert(event.id, event.camera, rows)
 
     def put_clip(
-        self, event_id: uuid.UUID, camera: str, path: Path | None, error: str | None
+        self,
+        event_id: uuid.UUID,
+        camera: str,
+        path: Path | None,
+        error: str | None,
+        original: Path | None = None,
     ) -> None:
-        self._insert("clip", event_id, camera, blob_path=str(path) if path else None, error=error)
+        rows: list[tuple[str, dict[str, Any]]] = [
+            ("clip", {"blob_path": str(path) if path else None, "error": error})
+        ]
+        if original is not None:
+            rows.append(("original_clip", {"blob_path": str(original)}))
+        self._insert(event_id, camera, rows)
 
     def next_due(self, now: float | None = None) -> tuple[OutboxItem | None, float]:
         """What to send now (and 0), or None and how long until something may be retried.
@@ -205,10 +257,10 @@ OLDEST_EVENTS = (
     "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
     "next_attempt FROM item WHERE state = 'pending' AND kind = 'event' ORDER BY seq LIMIT ?"
 )
-# The clip due first whose own event has gone (sent, or refused for good).
+# The clip or original due first whose own event has gone (sent, or refused for good).
 NEXT_CLIP = (
     "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
-    "next_attempt FROM item AS c WHERE state = 'pending' AND kind = 'clip' "
+    "next_attempt FROM item AS c WHERE state = 'pending' AND kind != 'event' "
     "AND NOT EXISTS (SELECT 1 FROM item AS e WHERE e.kind = 'event' "
     "AND e.event_id = c.event_id AND e.state = 'pending') ORDER BY next_attempt, seq LIMIT 1"
 )

@@ -1,11 +1,15 @@
 """One camera's pipeline: packets into the pre-roll, frames through gate → detect → track →
-face hook → rules, events out with a snapshot at once and a clip when the post-roll ends."""
+face hook → rules, events out with a snapshot at once and a clip when the post-roll ends.
+What the victim and guards see has bystanders' faces blurred (``privacy``); the originals go
+out beside it."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,11 +23,12 @@ import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
-from safewatch.vision.clips import REMUXABLE, ClipError, write_clip
+from safewatch.vision.clips import REMUXABLE, ClipError, FrameEdit, decoded, write_clip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
 from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
+from safewatch.vision.privacy import Redactor, Sighting, blurred, frame_edit, sighting
 from safewatch.vision.ring import Packet, PacketRing, TimedPacket
 from safewatch.vision.rules import BoundaryRule, IdentityRule, LoiterRule, RuleHit, zone_polygon
 from safewatch.vision.tracking import PersonLinker, make_tracker
@@ -38,9 +43,15 @@ GOP_MARGIN_SECONDS = 4.0
 class EventSink(Protocol):
     """Where events go: the worker's outbox, or the analyse command's output."""
 
-    def event(self, event: CameraEvent, snapshot: bytes) -> None: ...
+    def event(self, event: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
+        """``snapshot`` is what the victim and guards see; ``original`` its unblurred
+        picture (None when nothing was blurred)."""
 
-    def clip(self, event_id: uuid.UUID, path: Path | None, error: str | None) -> None: ...
+    def clip(
+        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
+    ) -> None:
+        """``path`` is the clip they see (None, with ``error``, when there is none);
+        ``original`` the unblurred clip (None when nothing was blurred)."""
 
 
 class FaceStage(Protocol):
@@ -48,9 +59,12 @@ class FaceStage(Protocol):
 
     def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections: ...
 
+    def faces_at(self, t: float) -> np.ndarray | None:
+        """The face boxes it found on the frame at ``t``; None if it did not look at it."""
+
 
 @dataclass
-class _PendingClip:
+class PendingClip:
     event_id: uuid.UUID
     start: float
     end: float
@@ -76,7 +90,10 @@ class CameraPipeline:
     clip_dir: Path | None
     face_stage: FaceStage | None = None
     clock: Callable[[float], datetime] = wall_clock
-    clip_writer: Callable[[VideoStream, list[TimedPacket], Path], str] = write_clip
+    clip_writer: Callable[[VideoStream, list[TimedPacket], Path, FrameEdit | None], str] = (
+        write_clip
+    )
+    redactor: Redactor | None = None  # None: from the camera's privacy settings
     stats: FrameStats = field(default_factory=FrameStats)
 
     def __post_init__(self) -> None:
@@ -94,8 +111,13 @@ class CameraPipeline:
         self._masks: list[sv.PolygonZone] = []
         self._next_t: float | None = None
         self._last_detect_t = -1e9
-        self._clips: list[_PendingClip] = []
+        self._clips: list[PendingClip] = []
         self.last_frame: np.ndarray | None = None
+        self.last_dets = sv.Detections.empty()
+        if self.redactor is None:
+            self.redactor = Redactor.from_config(c.privacy, c.analyse_fps)
+        self._sightings: deque[Sighting] = deque()
+        self._stream_no = 0  # frame times restart with each connection
         # Transcoded clips (old codecs) take ~1 s: cut them beside the analysis, not in its way.
         self._transcodes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
         self._pending: list[Future[None]] = []
@@ -112,6 +134,8 @@ class CameraPipeline:
         self._flush_clips()
         self.stream = stream
         self.ring.clear()
+        self._sightings.clear()
+        self._stream_no += 1
         # A new connection restarts the stream clock: tracks and timers start afresh with it
         # (the learnt view for tamper detection stays).
         self._next_t = None
@@ -156,9 +180,11 @@ class CameraPipeline:
     def view_jpeg(self) -> bytes | None:
         """The last analysed frame as a JPEG (what the camera sees), or None before any."""
         with self.lock:
-            frame = self.last_frame
+            frame, dets = self.last_frame, self.last_dets
         if frame is None:
             return None
+        if self.redactor is not None:  # the guards watch it live during an incident
+            frame = blurred(frame, self.redactor.picture(frame, dets))
         ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
         return data.tobytes() if ok else None
 
@@ -217,6 +243,14 @@ class CameraPipeline:
         dets = self.linker.update(dets, t, size)
         if self.face_stage is not None:
             dets = self.face_stage.attach(bgr, dets, t)
+        self.last_dets = dets
+        if self.redactor is not None:
+            self._sightings.append(sighting(t, dets))
+            faces = self.face_stage.faces_at(t) if self.face_stage is not None else None
+            if faces is not None:
+                self.redactor.remember(self._stream_no, t, faces)
+            while self._sightings and self._sightings[0].t < t - self.ring.seconds:
+                self._sightings.popleft()
         local = self.clock(t).astimezone(self.site.zone_info)
         hits: list[RuleHit] = []
         inside: dict[int, str] = {}
@@ -257,15 +291,22 @@ class CameraPipeline:
             clip_start_t=round(max(0.0, t - c.pre_roll_seconds), 3) if clip else None,
             clip_end_t=round(t + c.post_roll_seconds, 3) if clip else None,
         )
-        snapshot = b""
+        snapshot, original = b"", None
         if bgr is not None:
             caption = f"{self.site.site}/{c.name} {type_} {event.at:%Y-%m-%d %H:%M:%S}Z"
             zones = [r.polygon.polygon for r in self._rules()]
-            snapshot = snapshot_jpeg(bgr, dets, hit.index if hit else None, zones, caption)
-        self.sink.event(event, snapshot)
+            index = hit.index if hit else None
+            snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)
+            if self.redactor is not None:
+                faces = self.face_stage.faces_at(t) if self.face_stage is not None else None
+                redaction = self.redactor.picture(bgr, dets, faces)
+                if not redaction.empty:
+                    original = snapshot
+                    snapshot = snapshot_jpeg(blurred(bgr, redaction), dets, index, zones, caption)
+        self.sink.event(event, snapshot, original)
         if clip:
             assert event.clip_start_t is not None and event.clip_end_t is not None
-            self._clips.append(_PendingClip(event.id, event.clip_start_t, event.clip_end_t))
+            self._clips.append(PendingClip(event.id, event.clip_start_t, event.clip_end_t))
         return event
 
     # -- clips and outages --------------------------------------------------------------------
@@ -288,14 +329,30 @@ class CameraPipeline:
             future.result()
         self._pending.clear()
 
-    def _cut(self, clip: _PendingClip) -> None:
+    def _cut(self, clip: PendingClip) -> None:
         assert self.clip_dir is not None
         if self.stream is None:
-            self.sink.clip(clip.event_id, None, "the stream closed before the clip")
+            self.sink.clip(clip.event_id, None, "the stream closed before the clip", None)
             return
         path = self.clip_dir / self.site.site / self.camera.name / f"{clip.event_id}.mp4"
         packets = self.ring.window(clip.start, clip.end)
-        if self.stream.codec_context.name in REMUXABLE:
+        if self.redactor is not None:  # decoding, looking for faces, encoding: seconds
+            self._pending = [f for f in self._pending if not f.done()]
+            window = self.redactor.sighting_window
+            seen = [s for s in self._sightings if clip.start - window <= s.t <= clip.end + window]
+            self._pending.append(
+                self._transcodes.submit(
+                    self._write_private,
+                    self.redactor,
+                    self._stream_no,
+                    self.stream,
+                    packets,
+                    path,
+                    clip,
+                    seen,
+                )
+            )
+        elif self.stream.codec_context.name in REMUXABLE:
             self._write(self.stream, packets, path, clip.event_id)  # a few ms: inline
         else:
             self._pending = [f for f in self._pending if not f.done()]
@@ -307,12 +364,47 @@ class CameraPipeline:
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
     ) -> None:
         try:
-            self.clip_writer(stream, packets, path)
+            self.clip_writer(stream, packets, path, None)
         except (ClipError, OSError) as exc:
             log.warning("clip for event %s not saved: %s", event_id, exc)
-            self.sink.clip(event_id, None, f"clip not saved: {exc}")
+            self.sink.clip(event_id, None, f"clip not saved: {exc}", None)
             return
-        self.sink.clip(event_id, path, None)
+        self.sink.clip(event_id, path, None, None)
+
+    def _write_private(
+        self,
+        redactor: Redactor,
+        stream_no: int,
+        stream: VideoStream,
+        packets: list[TimedPacket],
+        path: Path,
+        clip: PendingClip,
+        sightings: list[Sighting],
+    ) -> None:
+        """The original clip first (it is the evidence), then the one shown, blurred."""
+        original = path.with_name(f"{clip.event_id}.original.mp4")
+        try:
+            self.clip_writer(stream, packets, original, None)
+        except (ClipError, OSError) as exc:
+            log.warning("clip for event %s not saved: %s", clip.event_id, exc)
+            self.sink.clip(clip.event_id, None, f"clip not saved: {exc}", None)
+            return
+        try:
+            try:
+                plan = redactor.clip(stream_no, decoded(stream, packets), sightings)
+            except (av.FFmpegError, ValueError) as exc:
+                raise ClipError(f"could not look for faces in the clip: {exc}") from exc
+            if all(r.empty for r in plan):  # nobody's face in it: the original is the clip
+                os.replace(original, path)
+                self.sink.clip(clip.event_id, path, None, None)
+                return
+            self.clip_writer(stream, packets, path, frame_edit(plan))
+        except (ClipError, OSError) as exc:
+            # Never the unblurred clip in its place: the police still get the original.
+            log.warning("clip for event %s not blurred: %s", clip.event_id, exc)
+            self.sink.clip(clip.event_id, None, f"clip not blurred: {exc}", original)
+            return
+        self.sink.clip(clip.event_id, path, None, original)
 
     def offline(self, t: float, reason: str) -> CameraEvent:
         """The camera stopped delivering frames; reported with the last picture seen."""

@@ -35,8 +35,8 @@ class OutboxSink:
         self.outbox, self.camera = outbox, camera
         self.last_event = -1e9  # monotonic time of the camera's latest event
 
-    def event(self, event: CameraEvent, snapshot: bytes) -> None:
-        self.outbox.put_event(event, snapshot)
+    def event(self, event: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
+        self.outbox.put_event(event, snapshot, original)
         self.last_event = time.monotonic()
         log.info(
             "%s %s at %.1f s (track %s, zone %s)",
@@ -47,8 +47,10 @@ class OutboxSink:
             event.zone,
         )
 
-    def clip(self, event_id: uuid.UUID, path: Path | None, error: str | None) -> None:
-        self.outbox.put_clip(event_id, self.camera, path, error)
+    def clip(
+        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
+    ) -> None:
+        self.outbox.put_clip(event_id, self.camera, path, error, original)
 
 
 class CameraWorker:

@@ -1,0 +1,252 @@
+"""Bystanders' faces blurred in what the victim and the guards see; the recognised offender's
+face stays clear, so the victim can tell who is at the door. The unblurred originals travel
+beside the blurred pictures, for police eyes only (the hub audits every opening).
+
+It fails towards privacy: every face the detector finds is blurred unless it lies on the
+recognised offender, and so is the head of every other person the person detector saw, in
+case the face detector missed a turned or distant face.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import av
+import cv2
+import numpy as np
+import supervision as sv
+
+from safewatch.vision.clips import FrameEdit
+from safewatch.vision.config import PrivacyConfig
+from safewatch.vision.faces.detector import FaceDetector
+from safewatch.vision.rules import IDENTITY_KIND
+
+PAD = 0.25  # a face box grows by this share on each side: hair, ears, a moving head
+MOSAIC_BLOCKS = 6  # a face becomes 6 × 6 flat blocks, then smoothed: nobody is recognisable
+HEAD_SHARE = 0.25  # the top quarter of a person's box holds the head
+OWN_FACE_SHARE = 0.6  # a face belongs to a person when its centre is in the box's upper 60 %
+Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
+
+
+def no_boxes() -> Boxes:
+    return np.zeros((0, 4), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What the analysis knew at one analysed frame, for blurring the frames of a clip."""
+
+    t: float
+    offenders: Boxes  # boxes of people recognised as the offender
+    heads: Boxes  # heads of everyone else
+
+
+def sighting(t: float, dets: sv.Detections) -> Sighting:
+    offender = offender_mask(dets)
+    return Sighting(t, dets.xyxy[offender].copy(), head_boxes(dets.xyxy[~offender]))
+
+
+def offender_mask(dets: sv.Detections) -> np.ndarray:
+    kinds = dets.data.get(IDENTITY_KIND)
+    if kinds is None:
+        return np.zeros(len(dets), dtype=bool)
+    return np.array([k == "offender" for k in kinds], dtype=bool)
+
+
+def head_boxes(people: Boxes) -> Boxes:
+    if not len(people):
+        return no_boxes()
+    x1, y1, x2, y2 = people[:, 0], people[:, 1], people[:, 2], people[:, 3]
+    w, h = x2 - x1, y2 - y1
+    return np.stack([x1 + 0.1 * w, y1, x2 - 0.1 * w, y1 + HEAD_SHARE * h], axis=1)
+
+
+def on_offender(faces: Boxes, offenders: Boxes) -> np.ndarray:
+    """Which faces lie on a recognised offender (centre in the upper part of his box)."""
+    if not len(faces) or not len(offenders):
+        return np.zeros(len(faces), dtype=bool)
+    cx = ((faces[:, 0] + faces[:, 2]) / 2)[:, None]
+    cy = ((faces[:, 1] + faces[:, 3]) / 2)[:, None]
+    x1, y1, x2, y2 = (offenders[:, k][None, :] for k in range(4))
+    inside = (cx >= x1) & (cx <= x2) & (cy >= y1) & (cy <= y1 + OWN_FACE_SHARE * (y2 - y1))
+    return np.asarray(inside.any(axis=1))
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """What to blur in one frame, and what to leave clear (the offender's face)."""
+
+    blur: Boxes
+    keep: Boxes
+
+    @property
+    def empty(self) -> bool:
+        return not len(self.blur)
+
+
+def redaction(faces: Boxes, offenders: Boxes, heads: Boxes) -> Redaction:
+    keep = on_offender(faces, offenders)
+    return Redaction(np.concatenate([faces[~keep], heads]), faces[keep])
+
+
+def blurred(bgr: np.ndarray, redaction: Redaction) -> np.ndarray:
+    """A copy of the frame with the redaction applied (the frame itself is not changed)."""
+    out = bgr.copy()
+    h, w = out.shape[:2]
+    for x1, y1, x2, y2 in _padded(redaction.blur, w, h):
+        region = out[y1:y2, x1:x2]
+        if region.size == 0:
+            continue
+        blocks = cv2.resize(region, (MOSAIC_BLOCKS, MOSAIC_BLOCKS), interpolation=cv2.INTER_AREA)
+        mosaic = cv2.resize(blocks, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR)
+        out[y1:y2, x1:x2] = mosaic
+    # The offender's own face is put back where a bystander's blur reached over it.
+    for x1, y1, x2, y2 in _padded(redaction.keep, w, h, pad=0.0):
+        out[y1:y2, x1:x2] = bgr[y1:y2, x1:x2]
+    return out
+
+
+def _padded(boxes: Boxes, w: int, h: int, pad: float = PAD) -> Iterable[tuple[int, int, int, int]]:
+    for x1, y1, x2, y2 in boxes:
+        dx, dy = (x2 - x1) * pad, (y2 - y1) * pad
+        yield (
+            max(0, int(x1 - dx)),
+            max(0, int(y1 - dy)),
+            min(w, int(np.ceil(x2 + dx))),
+            min(h, int(np.ceil(y2 + dy))),
+        )
+
+
+class FaceFinder:
+    """Faces for blurring, looked for on a frame scaled to at most ``max_side`` pixels: faces
+    smaller than that leaves findable are too small to recognise anyone by."""
+
+    def __init__(self, detector: FaceDetector, max_side: int) -> None:
+        self.detector = detector
+        self.max_side = max_side
+
+    def find(self, bgr: np.ndarray) -> Boxes:
+        h, w = bgr.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        small = bgr if scale == 1.0 else cv2.resize(bgr, None, fx=scale, fy=scale)
+        faces = self.detector.detect(small)
+        if not faces:
+            return no_boxes()
+        boxes: Boxes = np.array([f.box for f in faces], dtype=np.float32) / np.float32(scale)
+        return boxes
+
+
+def between(before: Boxes, after: Boxes) -> Boxes:
+    """Faces for a frame between two looked-at frames: where each face was, where it is
+    next, and the path between the two when they are the same face moving."""
+    parts = [before, after]
+    for a in before:
+        for b in after:
+            size = max(a[2] - a[0], b[2] - b[0], a[3] - a[1], b[3] - b[1])
+            ca, cb = (a[:2] + a[2:]) / 2, (b[:2] + b[2:]) / 2
+            if float(np.linalg.norm(ca - cb)) <= 2 * size:
+                parts.append(np.array([[*np.minimum(a[:2], b[:2]), *np.maximum(a[2:], b[2:])]]))
+    return np.concatenate(parts).astype(np.float32) if parts else no_boxes()
+
+
+def nearest(sightings: Sequence[Sighting], t: float, within: float) -> Sighting | None:
+    best = min(sightings, key=lambda s: abs(s.t - t), default=None)
+    return best if best is not None and abs(best.t - t) <= within else None
+
+
+class Redactor:
+    """Decides what to blur in a picture (at once, from what the analysis knows) or in a clip
+    (after its post-roll, looking at its frames ``detect_fps`` times a second)."""
+
+    def __init__(
+        self,
+        finder: FaceFinder,
+        detect_fps: float,
+        sighting_window: float,
+        memory_seconds: float = 60.0,
+    ) -> None:
+        self.finder = finder
+        self.detect_fps = detect_fps
+        self.sighting_window = sighting_window  # how far a sighting still tells who is who
+        # Faces found per frame (stream number, time): clips of events close together share
+        # their frames, and the face stage has looked at the analysed ones already.
+        self.memory_seconds = memory_seconds
+        self._memory: dict[tuple[int, float], Boxes] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: PrivacyConfig, analyse_fps: float) -> Redactor | None:
+        if not config.blur_faces:
+            return None
+        finder = FaceFinder(FaceDetector(), config.max_side)
+        return cls(finder, config.detect_fps, 1.5 / analyse_fps)
+
+    def picture(
+        self, bgr: np.ndarray, dets: sv.Detections, faces: Boxes | None = None
+    ) -> Redaction:
+        """For a frame the analysis has just seen (``faces``: what the face stage found)."""
+        faces = self.finder.find(bgr) if faces is None else faces
+        found = sighting(0.0, dets)
+        return redaction(faces, found.offenders, found.heads)
+
+    def remember(self, stream: int, t: float, faces: Boxes) -> None:
+        with self._lock:
+            self._memory[(stream, round(t, 3))] = faces
+            old = [k for k in self._memory if k[0] != stream or k[1] < t - self.memory_seconds]
+            for key in old:
+                del self._memory[key]
+
+    def _recall(self, stream: int, t: float) -> Boxes | None:
+        with self._lock:
+            return self._memory.get((stream, round(t, 3)))
+
+    def clip(
+        self, stream: int, frames: Iterable[av.VideoFrame], sightings: Sequence[Sighting]
+    ) -> list[Redaction]:
+        """One redaction per frame of the clip (of stream number ``stream``), in order."""
+        times: list[float] = []
+        looked: dict[int, Boxes] = {}
+        last = -1e9
+        for i, frame in enumerate(frames):
+            t = float(frame.time) if frame.time is not None else last
+            times.append(t)
+            known = self._recall(stream, t) if frame.time is not None else None
+            if known is not None:
+                looked[i], last = known, t
+            elif frame.time is None or t - last >= 1 / self.detect_fps - 1e-6:
+                looked[i] = self.finder.find(frame.to_ndarray(format="bgr24"))
+                last = t
+                if frame.time is not None:
+                    self.remember(stream, t, looked[i])
+        at = sorted(looked)
+        plan = []
+        for i, t in enumerate(times):
+            if i in looked:
+                faces = looked[i]
+            else:
+                k = bisect.bisect(at, i)
+                after = looked[at[k]] if k < len(at) else no_boxes()
+                faces = between(looked[at[k - 1]], after)
+            seen = nearest(sightings, t, self.sighting_window)
+            if seen is None:
+                plan.append(redaction(faces, no_boxes(), no_boxes()))
+            else:
+                plan.append(redaction(faces, seen.offenders, seen.heads))
+        return plan
+
+
+def frame_edit(plan: Sequence[Redaction]) -> FrameEdit:
+    """Applies a clip's plan frame by frame as the clip is encoded."""
+
+    def edit(i: int, frame: av.VideoFrame) -> av.VideoFrame:
+        if i >= len(plan):  # never let a frame through unlooked-at
+            raise ValueError("the clip decoded to more frames than were looked at for faces")
+        if plan[i].empty:
+            return frame
+        bgr = blurred(frame.to_ndarray(format="bgr24"), plan[i])
+        return av.VideoFrame.from_ndarray(bgr, format="bgr24")
+
+    return edit

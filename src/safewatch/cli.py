@@ -167,6 +167,9 @@ def evidence_export(
     reference: Annotated[str, typer.Argument(help="The incident's reference (INC-…).")],
     reason: Annotated[str, typer.Option(help="Why it is exported (audited).")],
     out: Annotated[Path, typer.Option(help="The zip to write.")] = Path("."),
+    originals: Annotated[
+        bool, typer.Option(help="With the unblurred snapshots and clips (for the police).")
+    ] = False,
 ) -> None:
     """An incident's evidence package, from the command line (audited as the system)."""
     from datetime import UTC, datetime
@@ -195,13 +198,15 @@ def evidence_export(
             "command line",
             reason,
             datetime.now(UTC),
+            originals,
         )
         system_record(
             session,
             "export",
             "incident",
             incident.id,
-            f"evidence exported (manifest sha256 {package.manifest_sha256}): {reason}"[:300],
+            f"evidence exported{' with unblurred originals' if originals else ''} "
+            f"(manifest sha256 {package.manifest_sha256}): {reason}"[:300],
         )
     target = out / package.name if out.is_dir() else out
     target.write_bytes(package.data)

@@ -14,8 +14,9 @@ from typing import Literal
 
 from safewatch.core.errors import Forbidden
 
-Media = Literal["snapshot", "clip"]
+Media = Literal["snapshot", "clip", "original_snapshot", "original_clip"]
 LINK_SECONDS = 15 * 60
+ORIGINAL_LINK_SECONDS = 5 * 60  # unblurred pictures: long enough to watch, not to pass on
 
 
 def _b64(data: bytes) -> str:

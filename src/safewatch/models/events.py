@@ -31,8 +31,12 @@ class CameraEventRecord(Base):
     score: Mapped[float | None] = mapped_column(Float)
     detail: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    snapshot_name: Mapped[str | None] = mapped_column(String(120))
+    snapshot_name: Mapped[str | None] = mapped_column(String(120))  # as shown: faces blurred
     clip_name: Mapped[str | None] = mapped_column(String(120))
+    # The unblurred pictures, for police with a stated reason; None when nothing was blurred
+    # (or the event is older than blurring): then the shown one is the original.
+    original_snapshot_name: Mapped[str | None] = mapped_column(String(120))
+    original_clip_name: Mapped[str | None] = mapped_column(String(120))
     clip_received_at: Mapped[datetime | None]
     clip_error: Mapped[str | None] = mapped_column(Text)
     media_purged_at: Mapped[datetime | None]  # snapshot and clip deleted under retention

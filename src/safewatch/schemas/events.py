@@ -32,6 +32,19 @@ class CameraEventPublic(Schema):
     has_snapshot: bool
     has_clip: bool
     clip_error: str | None
+    faces_blurred: bool = Field(
+        description="Bystanders' faces are blurred in the snapshot or clip; police may open "
+        "the unblurred originals (POST /events/{id}/originals, with a reason)."
+    )
+
+
+class OriginalsOut(Schema):
+    """Links to an event's unblurred snapshot and clip (the shown ones when nothing was
+    blurred), short-lived: each opening is audited."""
+
+    snapshot_url: str | None
+    clip_url: str | None
+    expires_in_seconds: int
 
 
 class EventReceipt(Schema):

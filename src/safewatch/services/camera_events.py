@@ -6,6 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from safewatch.bus.messages import CameraEvent
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, SafewatchError
+from safewatch.core.links import Media
 from safewatch.models import CameraEventRecord, Device
 from safewatch.models.resources import DeviceKind
 from safewatch.services import signals
@@ -163,6 +165,8 @@ def ingest(
                 "flags": flags,
                 "snapshot_name": snapshot,
                 "clip_name": None,
+                "original_snapshot_name": None,
+                "original_clip_name": None,
                 "clip_received_at": None,
                 "clip_error": None,
                 "incident_id": incident.id,
@@ -185,6 +189,13 @@ def _own_event(session: Session, device: Device, event_id: uuid.UUID) -> CameraE
     return record
 
 
+def _check_clip(clip: bytes) -> None:
+    if not clip or len(clip) > MAX_CLIP_BYTES:
+        raise Invalid(f"a clip is 1 to {MAX_CLIP_BYTES:,} bytes")
+    if clip[4:8] != MP4_BOX:
+        raise Invalid("the clip must be an MP4 file")
+
+
 def attach_clip(
     session: Session, store: ClipStore, device: Device, event_id: uuid.UUID, clip: bytes
 ) -> tuple[CameraEventRecord, bool]:
@@ -192,16 +203,56 @@ def attach_clip(
     record = _own_event(session, device, event_id)
     if record.clip_name is not None:
         return record, False
-    if not clip or len(clip) > MAX_CLIP_BYTES:
-        raise Invalid(f"a clip is 1 to {MAX_CLIP_BYTES:,} bytes")
-    if clip[4:8] != MP4_BOX:
-        raise Invalid("the clip must be an MP4 file")
+    _check_clip(clip)
     store.put(f"{event_id}.mp4", clip)
     record.clip_name = f"{event_id}.mp4"
     record.clip_received_at = datetime.now(UTC)
     record.clip_error = None
     session.flush()
     return record, True
+
+
+Original = Literal["snapshot", "clip"]
+
+
+def media_name(record: CameraEventRecord, media: Media) -> str | None:
+    """The stored file of an event's snapshot or clip: as shown (bystanders blurred), or
+    the original, which is the shown one when nothing was blurred."""
+    match media:
+        case "snapshot":
+            return record.snapshot_name
+        case "clip":
+            return record.clip_name
+        case "original_snapshot":
+            return record.original_snapshot_name or record.snapshot_name
+        case "original_clip":
+            return record.original_clip_name or record.clip_name
+
+
+def attach_original(
+    session: Session,
+    store: ClipStore,
+    device: Device,
+    event_id: uuid.UUID,
+    media: Original,
+    data: bytes,
+) -> CameraEventRecord:
+    """The unblurred snapshot or clip of an event (police eyes only); a retry is harmless."""
+    record = _own_event(session, device, event_id)
+    column = f"original_{media}_name"
+    if getattr(record, column) is not None:
+        return record
+    if media == "snapshot":
+        if not data:
+            raise Invalid("the original snapshot is empty")
+        _check_snapshot(data)
+    else:
+        _check_clip(data)
+    name = f"{event_id}.original.{'jpg' if media == 'snapshot' else 'mp4'}"
+    store.put(name, data)
+    setattr(record, column, name)
+    session.flush()
+    return record
 
 
 def clip_missing(

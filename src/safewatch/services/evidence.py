@@ -75,8 +75,10 @@ def build(
     exported_by: str,
     reason: str,
     now: datetime,
+    originals: bool,
 ) -> Package:
-    """The package as a zip, in memory (an incident's clips are a few tens of MB at most)."""
+    """The package as a zip, in memory (an incident's clips are a few tens of MB at most).
+    ``originals``: with the unblurred snapshots and clips too (a police exporter)."""
     events = list(
         session.scalars(
             select(CameraEventRecord)
@@ -118,7 +120,8 @@ def build(
         "events.json": _json([_row(e) for e in events]),
     }
     for e in events:
-        for name in (e.snapshot_name, e.clip_name):
+        shown = [e.snapshot_name, e.clip_name]
+        for name in shown + ([e.original_snapshot_name, e.original_clip_name] if originals else []):
             path = store.path(name) if name else None
             if path is not None and path.is_file():
                 files[f"media/{name}"] = path.read_bytes()
@@ -138,6 +141,7 @@ def build(
             "exported_at": now.isoformat(),
             "exported_by": exported_by,
             "reason": reason,
+            "unblurred_originals": originals,
             "hub_version": __version__,
             "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
             "public_key": base64.b64encode(signing.public_raw(key.public_key())).decode(),

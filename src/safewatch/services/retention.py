@@ -47,7 +47,12 @@ def purge_media(session: Session, store: ClipStore, now: datetime, retention_day
             .where(
                 e.received_at < cutoff,
                 e.media_purged_at.is_(None),
-                or_(e.snapshot_name.is_not(None), e.clip_name.is_not(None)),
+                or_(
+                    e.snapshot_name.is_not(None),
+                    e.clip_name.is_not(None),
+                    e.original_snapshot_name.is_not(None),
+                    e.original_clip_name.is_not(None),
+                ),
                 or_(e.incident_id.is_(None), e.incident_id.not_in(held)),
             )
             .order_by(e.received_at)
@@ -59,16 +64,22 @@ def purge_media(session: Session, store: ClipStore, now: datetime, retention_day
     names: list[str] = []
     why = f"retention: older than {retention_days} days and not held as evidence"
     for event in rows:
-        for kind, name in (("snapshot", event.snapshot_name), ("clip", event.clip_name)):
+        for kind, name in (
+            ("snapshot", event.snapshot_name),
+            ("clip", event.clip_name),
+            ("original_snapshot", event.original_snapshot_name),
+            ("original_clip", event.original_clip_name),
+        ):
             if name is None:
                 continue
             names.append(name)
             system_record(session, "delete", f"event_{kind}", event.id, why)
-            if kind == "snapshot":
+            if kind.endswith("snapshot"):
                 done.snapshots += 1
             else:
                 done.clips += 1
         event.snapshot_name = event.clip_name = None
+        event.original_snapshot_name = event.original_clip_name = None
         event.media_purged_at = now
     session.flush()
     on_commit(session, lambda: _delete_files(store, names))

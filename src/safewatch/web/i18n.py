@@ -133,6 +133,22 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "required_measures": {"ko": "필요한 조치 (미이행)", "en": "Required, not yet in place"},
     "in_place": {"ko": "이행 중인 조치", "en": "In place"},
     "incidents": {"ko": "사건 기록", "en": "Incidents"},
+    "camera_events": {"ko": "카메라 감지 기록", "en": "Camera events"},
+    "blur_note": {
+        "ko": "피해자와 경호원에게는 인식된 가해자 외 모든 사람의 얼굴이 가려져 보입니다. "
+        "원본은 경찰만 사유를 밝히고 볼 수 있으며, 열람은 기록됩니다.",
+        "en": "The victim and the guards see everyone's face blurred but the recognised "
+        "offender's. Only police may open the original, saying why; each opening is recorded.",
+    },
+    "faces_blurred": {"ko": "얼굴 가림", "en": "faces blurred"},
+    "show_snapshot": {"ko": "사진 보기", "en": "Show snapshot"},
+    "show_clip": {"ko": "영상 보기", "en": "Show clip"},
+    "original_reason": {"ko": "원본 열람 사유", "en": "Why the unblurred original is needed"},
+    "open_original": {"ko": "원본 보기 (경찰)", "en": "Open the unblurred original (police)"},
+    "original_opened": {
+        "ko": "원본 열람이 기록되었습니다. 링크는 5분간 유효합니다.",
+        "en": "Opening the original is recorded. The links last 5 minutes.",
+    },
     "audit": {"ko": "열람·변경 기록", "en": "Who viewed or changed it"},
     "yes": {"ko": "예", "en": "Yes"},
     "measure.emergency_line_registration": {

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from safewatch.alerts.intake import Sent
@@ -26,8 +26,9 @@ from safewatch.api.deps import (
     ThrottleDep,
     allow,
 )
-from safewatch.core import security
-from safewatch.core.errors import Invalid, NotFound, SafewatchError
+from safewatch.api.uploads import bounded_body
+from safewatch.core import links, security
+from safewatch.core.errors import NotFound, SafewatchError
 from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case
 from safewatch.schemas.common import Page, Schema
@@ -38,6 +39,7 @@ from safewatch.schemas.events import (
     ClipMissing,
     EventBatch,
     EventReceipt,
+    OriginalsOut,
 )
 from safewatch.services import camera_events, cases, face_feedback, incidents
 from safewatch.services.context import Caller, system_record
@@ -56,6 +58,8 @@ def _public(record: CameraEventRecord) -> CameraEventPublic:
             **{c: getattr(record, c) for c in CameraEventPublic.model_fields if hasattr(record, c)},
             "has_snapshot": record.snapshot_name is not None,
             "has_clip": record.clip_name is not None,
+            "faces_blurred": record.original_snapshot_name is not None
+            or record.original_clip_name is not None,
         }
     )
 
@@ -134,20 +138,48 @@ async def receive_clip(
     event_id: uuid.UUID,
 ) -> EventReceipt:
     """The clip, once its post-roll has ended: the alert already sent gains its link."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > camera_events.MAX_CLIP_BYTES:
-            raise Invalid(f"a clip is at most {camera_events.MAX_CLIP_BYTES:,} bytes")
+    body = await bounded_body(request, camera_events.MAX_CLIP_BYTES, "a clip")
 
     def attach() -> CameraEventRecord:
-        record, new = camera_events.attach_clip(session, store, device, event_id, bytes(body))
+        record, new = camera_events.attach_clip(session, store, device, event_id, body)
         if new:
             incidents.clip_arrived(session, alerting.routing, record, alerting.clock())
             on_commit(session, alerting.dispatcher.wake)
         return record
 
     record = await run_in_threadpool(attach)
+    return EventReceipt(id=record.id, created=True)
+
+
+@router.put("/device/events/{event_id}/original-snapshot")
+async def receive_original_snapshot(
+    request: Request,
+    session: SessionDep,
+    store: ClipStoreDep,
+    device: DeviceDep,
+    event_id: uuid.UUID,
+) -> EventReceipt:
+    """The event's snapshot before bystanders' faces were blurred (JPEG; police eyes only)."""
+    body = await bounded_body(request, camera_events.MAX_SNAPSHOT_BYTES, "a snapshot")
+    record = await run_in_threadpool(
+        camera_events.attach_original, session, store, device, event_id, "snapshot", body
+    )
+    return EventReceipt(id=record.id, created=True)
+
+
+@router.put("/device/events/{event_id}/original-clip")
+async def receive_original_clip(
+    request: Request,
+    session: SessionDep,
+    store: ClipStoreDep,
+    device: DeviceDep,
+    event_id: uuid.UUID,
+) -> EventReceipt:
+    """The event's clip before bystanders' faces were blurred (MP4; police eyes only)."""
+    body = await bounded_body(request, camera_events.MAX_CLIP_BYTES, "a clip")
+    record = await run_in_threadpool(
+        camera_events.attach_original, session, store, device, event_id, "clip", body
+    )
     return EventReceipt(id=record.id, created=True)
 
 
@@ -181,9 +213,11 @@ def _event(
     return record
 
 
-def _media(session: SessionDep, caller: Caller, event_id: uuid.UUID, what: str) -> str:
+def _media(
+    session: SessionDep, caller: Caller, event_id: uuid.UUID, what: Literal["snapshot", "clip"]
+) -> str:
     record = _event(session, caller, event_id, f"event {what} viewed")
-    name = record.snapshot_name if what == "snapshot" else record.clip_name
+    name = camera_events.media_name(record, what)
     if name is None:
         why = f": {record.clip_error}" if what == "clip" and record.clip_error else ""
         raise NotFound(f"this event has no {what}{why}")
@@ -216,6 +250,45 @@ def event_clip(
     name = _media(session, caller, event_id, "clip")
     return FileResponse(
         store.path(name), media_type="video/mp4", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+class OriginalsIn(Schema):
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=3, max_length=200),
+        Field(description="Why the unblurred faces must be seen (audited)."),
+    ]
+
+
+@router.post("/events/{event_id}/originals")
+def open_originals(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.officer)],
+    alerting: AlertingDep,
+    event_id: uuid.UUID,
+    data: OriginalsIn,
+) -> OriginalsOut:
+    """The event's snapshot and clip without the blur on bystanders' faces, by links that
+    last five minutes. Police of the case only, saying why; the request and each opening
+    are audited."""
+    record = _event(session, caller, event_id, "unblurred originals requested")
+    snapshot = camera_events.media_name(record, "original_snapshot")
+    clip = camera_events.media_name(record, "original_clip")
+    if snapshot is None and clip is None:
+        raise NotFound("this event has no snapshot or clip")
+    why = f"unblurred originals opened: {data.reason}"
+    caller.record(session, "read", "event_original", record.id, why, record.case_id)
+    audience = f"{caller.role.value} {caller.user_id}"
+    seconds = links.ORIGINAL_LINK_SECONDS
+
+    def link(media: links.Media, name: str | None) -> str | None:
+        return alerting.links.url(record.id, media, audience, seconds) if name else None
+
+    return OriginalsOut(
+        snapshot_url=link("original_snapshot", snapshot),
+        clip_url=link("original_clip", clip),
+        expires_in_seconds=seconds,
     )
 
 

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from safewatch.api.deps import STAFF, ClipStoreDep, DeviceDep, SessionDep, allow
-from safewatch.core.errors import Invalid
+from safewatch.api.uploads import bounded_body
 from safewatch.core.roles import Role
 from safewatch.models import CameraSetup
 from safewatch.schemas.common import Schema
@@ -85,12 +85,8 @@ async def receive_view(
 ) -> ViewReceipt:
     """From a camera: a JPEG of what it sees now, for drawing zones on and for the live view
     of an incident. ``live: true`` while someone watches."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > camera_setup.MAX_VIEW_BYTES:
-            raise Invalid(f"a view is at most {camera_setup.MAX_VIEW_BYTES:,} bytes")
-    setup = await run_in_threadpool(camera_setup.store_view, session, store, device, bytes(body))
+    body = await bounded_body(request, camera_setup.MAX_VIEW_BYTES, "a view")
+    setup = await run_in_threadpool(camera_setup.store_view, session, store, device, body)
     return ViewReceipt(live=camera_setup.is_watched(setup, utcnow()))
 
 

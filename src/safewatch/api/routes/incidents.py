@@ -32,6 +32,7 @@ from safewatch.models import CameraEventRecord, Case, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.common import Page, Schema
 from safewatch.services import cases, evidence, incidents
+from safewatch.services.camera_events import media_name
 from safewatch.services.context import Caller, system_record
 from safewatch.services.packets import incident_packet
 from safewatch.store import signing
@@ -509,6 +510,7 @@ def export_evidence(
         incidents.actor_of(session, caller),
         caller.stated_reason,
         alerting.clock(),
+        originals=caller.role is Role.officer,  # unblurred faces: police eyes only
     )
     caller.record(
         session,
@@ -566,11 +568,9 @@ def media(
     can open); every opening is audited."""
     grant = alerting.links.verify(token)
     record = session.get(CameraEventRecord, grant.event_id)
-    name = None
-    if record is not None:
-        name = record.snapshot_name if grant.media == "snapshot" else record.clip_name
+    name = None if record is None else media_name(record, grant.media)
     if record is None or name is None:
-        raise NotFound(f"this event has no {grant.media}")
+        raise NotFound(f"this event has no {grant.media.replace('_', ' ')}")
     system_record(
         session,
         "read",
@@ -578,7 +578,7 @@ def media(
         record.id,
         f"opened by signed link ({grant.audience})",
     )
-    media_type = "image/jpeg" if grant.media == "snapshot" else "video/mp4"
+    media_type = "image/jpeg" if grant.media.endswith("snapshot") else "video/mp4"
     return FileResponse(
         store.path(name), media_type=media_type, headers={"Cache-Control": "private, no-store"}
     )

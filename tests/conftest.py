@@ -149,6 +149,12 @@ def world(session_factory: sessionmaker[Session], client: TestClient) -> World:
 
 
 @pytest.fixture
+def camera_secret(world: World) -> str:
+    """The device credential of a camera installed for side a's case."""
+    return world.device("camera", "CAM-A1")
+
+
+@pytest.fixture
 def live_hub(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[LiveHub]:
     hub = LiveHub(settings, session_factory)
     hub.start()

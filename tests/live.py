@@ -28,12 +28,14 @@ def jpeg(size: tuple[int, int] = (64, 48), seed: str = "") -> bytes:
     return buf.getvalue()
 
 
-def tiny_mp4(path: Path) -> Path:
+def tiny_mp4(path: Path, shade: int = 0) -> Path:
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         s = out.add_stream("libx264", rate=10)
         s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
         for i in range(10):
-            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="bgr24")
+            f = av.VideoFrame.from_ndarray(
+                np.full((48, 64, 3), i * 20 + shade, np.uint8), format="bgr24"
+            )
             f.pts, f.time_base = i, Fraction(1, 10)
             out.mux(s.encode(f))
         out.mux(s.encode(None))
@@ -48,9 +50,15 @@ def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
 
 
 def send_with_media(
-    client: TestClient, camera_secret: str, e: CameraEvent, snapshot: bytes, clip: bytes
+    client: TestClient,
+    camera_secret: str,
+    e: CameraEvent,
+    snapshot: bytes,
+    clip: bytes,
+    originals: tuple[bytes, bytes] | None = None,
 ) -> None:
-    """An event with its snapshot, then its clip, as a camera worker sends them."""
+    """An event with its snapshot, then its clip, as a camera worker sends them; with
+    ``originals``, the unblurred snapshot and clip after them."""
     headers = {"Authorization": f"Bearer {camera_secret}"}
     r = client.post(
         "/api/v1/device/events",
@@ -65,6 +73,11 @@ def send_with_media(
         headers={**headers, "Content-Type": "video/mp4"},
     )
     assert r.status_code == 200, r.text
+    for media, data in zip(("snapshot", "clip"), originals, strict=True) if originals else ():
+        r = client.put(
+            f"/api/v1/device/events/{e.id}/original-{media}", content=data, headers=headers
+        )
+        assert r.status_code == 200, r.text
 
 
 def event(camera: str = "front", type_: str = "intrusion", t: float = 1.0) -> CameraEvent:

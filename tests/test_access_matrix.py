@@ -88,6 +88,9 @@ POST /api/v1/device/events/batch | device
 GET /api/v1/device/face-lists | device
 POST /api/v1/events/{{event_id}}/not-the-offender | admin officer security_operator
 PUT /api/v1/device/events/{{event_id}}/clip | device
+PUT /api/v1/device/events/{{event_id}}/original-snapshot | device
+PUT /api/v1/device/events/{{event_id}}/original-clip | device
+POST /api/v1/events/{{event_id}}/originals | officer
 POST /api/v1/device/events/{{event_id}}/clip-missing | device
 GET /api/v1/cases/{{case_id}}/events | {VIEW}
 GET /api/v1/events/{{event_id}}/snapshot | {VIEW}

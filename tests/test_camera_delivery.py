@@ -7,7 +7,6 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from safewatch.models import CameraEventRecord
@@ -17,14 +16,6 @@ from tests.live import LiveHub, event, jpeg, send_with_media, tiny_mp4, wait_unt
 from tests.world import World
 
 V1 = "/api/v1"
-
-
-@pytest.fixture
-def camera_secret(world: World) -> str:
-    dev = world.post("officer_a", f"{V1}/devices", {"kind": "camera", "serial": "CAM-A1"}).json()
-    world.post("officer_a", f"{V1}/devices/{dev['id']}/assign", {"case_id": str(world.cases["a"])})
-    secret: str = world.post("officer_a", f"{V1}/devices/{dev['id']}/credential").json()["secret"]
-    return secret
 
 
 def _stored(world: World) -> list[CameraEventRecord]:

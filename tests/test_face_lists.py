@@ -20,14 +20,6 @@ from tests.world import World
 V1 = "/api/v1"
 
 
-@pytest.fixture
-def camera_secret(world: World) -> str:
-    dev = world.post("officer_a", f"{V1}/devices", {"kind": "camera", "serial": "CAM-A1"}).json()
-    world.post("officer_a", f"{V1}/devices/{dev['id']}/assign", {"case_id": str(world.cases["a"])})
-    secret: str = world.post("officer_a", f"{V1}/devices/{dev['id']}/credential").json()["secret"]
-    return secret
-
-
 def _lists(world: World, secret: str) -> dict[str, Any]:
     r = world.client.get(f"{V1}/device/face-lists", headers={"Authorization": f"Bearer {secret}"})
     assert r.status_code == 200, r.text

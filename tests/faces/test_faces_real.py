@@ -91,17 +91,21 @@ def _stage(lists: list[TemplateSet], cohort: list[TemplateSet], enroller: Enroll
 
 
 def test_the_enrolled_performer_is_recognised_within_a_second(
-    enroller: Enroller, cohort: list[TemplateSet]
+    enroller: Enroller, cohort: list[TemplateSet], tmp_path: Path
 ) -> None:
     miranda, checks = enroller.enrol("lin_manuel_miranda", "watch", [MIRANDA])
     assert miranda is not None, checks
     stage = _stage([miranda], cohort, enroller)
-    lines = analyze(HAMILTON, WHOLE_VIEW, face_stage=stage).lines()
+    snapshots = tmp_path / "snapshots"
+    lines = analyze(HAMILTON, WHOLE_VIEW, face_stage=stage, snapshots_dir=snapshots).lines()
     named = [line for line in lines if line["type"] == "offender_recognized"]
     assert [line["identity"] for line in named] == ["lin_manuel_miranda"]
     track = next(tr for tr in stage._tracks if tr.identity.decision == "offender")
     first_large = min(s.t for s in track.identity.shots if s.size >= 80)
     assert 0 <= named[0]["t"] - first_large <= 1.0
+    # The victim is shown who it is: the recognised face is not blurred in the snapshot.
+    shown = cv2.imread(str(snapshots / f"{named[0]['id']}.jpg"))
+    assert enroller.detector.detect(shown), "the offender's face was blurred"
 
 
 @pytest.mark.parametrize(

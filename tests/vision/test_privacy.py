@@ -1,0 +1,347 @@
+"""Bystanders' faces blurred in what the victim and guards see, the recognised offender's
+left clear, and the unblurred originals kept for the police.
+
+The face is a real photograph that ships inside matplotlib (Grace Hopper, US Navy, public
+domain); whether a face can be seen is judged by the same RetinaFace detector the product
+uses, at a lower score threshold than the product's (0.5 instead of 0.8).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+import supervision as sv
+from matplotlib import cbook
+
+from safewatch.vision.analyze import CollectingSink
+from safewatch.vision.config import CameraConfig, SiteConfig
+from safewatch.vision.detectors.base import person_detections
+from safewatch.vision.faces.detector import FaceDetector
+from safewatch.vision.outbox import Outbox
+from safewatch.vision.pipeline import CameraPipeline
+from safewatch.vision.privacy import FaceFinder, Redactor, blurred
+from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
+from safewatch.vision.source import open_video, play
+from tests.live import event, jpeg
+
+W, H = 640, 480
+FACE_W = 100  # the photo's width in the scene; its face is ~35 px wide
+WHOLE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
+
+
+@cache
+def _photo() -> np.ndarray:
+    path = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    img = cv2.imread(str(path))
+    assert img is not None
+    return cv2.resize(img, (FACE_W, int(FACE_W * img.shape[0] / img.shape[1])))
+
+
+@cache
+def _judge() -> FaceDetector:
+    return FaceDetector(score_threshold=0.5)
+
+
+def faces_seen(bgr: np.ndarray) -> list[tuple[float, float]]:
+    """Centres of the faces a face detector can find in a picture."""
+    return [((f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2) for f in _judge().detect(bgr)]
+
+
+def _scene(people: list[tuple[int, int]]) -> np.ndarray:
+    """A street-grey picture with a person (photo above a dark body) at each top-left."""
+    img = np.full((H, W, 3), (90, 100, 105), np.uint8)
+    photo = _photo()
+    ph, pw = photo.shape[:2]
+    for x, y in people:
+        img[y + ph : y + 2 * ph, x : x + pw] = (40, 40, 50)
+        img[y : y + ph, x : x + pw] = photo
+    return img
+
+
+def _person_box(x: int, y: int) -> tuple[float, float, float, float]:
+    ph, pw = _photo().shape[:2]
+    return (float(x), float(y), float(x + pw), float(y + 2 * ph))
+
+
+def _redactor(detector: FaceDetector | None = None) -> Redactor:
+    return Redactor(FaceFinder(detector or FaceDetector(), 960), detect_fps=5, sighting_window=0.3)
+
+
+def _dets(boxes: list[tuple[float, float, float, float]], kinds: list[str | None]) -> sv.Detections:
+    dets = person_detections(np.array(boxes, dtype=np.float32), np.full(len(boxes), 0.9))
+    dets.data[IDENTITY_KIND] = np.array(kinds, dtype=object)
+    return dets
+
+
+def test_a_bystanders_face_cannot_be_found_in_what_is_shown() -> None:
+    frame = _scene([(80, 60), (400, 120)])
+    assert len(faces_seen(frame)) == 2  # the photo's face is findable to begin with
+    redaction = _redactor().picture(frame, sv.Detections.empty())
+    assert len(redaction.blur) == 2
+    assert faces_seen(blurred(frame, redaction)) == []
+
+
+def test_the_recognised_offenders_face_stays_clear_and_only_his() -> None:
+    offender, bystander = (80, 60), (400, 120)
+    frame = _scene([offender, bystander])
+    dets = _dets([_person_box(*offender), _person_box(*bystander)], ["offender", "unknown"])
+    shown = blurred(frame, _redactor().picture(frame, dets))
+    seen = faces_seen(shown)
+    assert len(seen) == 1
+    x1, y1, x2, y2 = _person_box(*offender)
+    assert x1 <= seen[0][0] <= x2 and y1 <= seen[0][1] <= y2  # his, not the bystander's
+
+
+class _Blind:
+    """A face detector that misses every face (a turned head, a poor view)."""
+
+    def detect(self, bgr: np.ndarray) -> list[object]:
+        return []
+
+
+def test_a_face_the_detector_missed_is_covered_by_its_persons_head() -> None:
+    frame = _scene([(400, 120)])
+    dets = _dets([_person_box(400, 120)], ["unknown"])
+    redaction = _redactor(_Blind()).picture(frame, dets)  # type: ignore[arg-type]
+    assert len(redaction.blur) == 1  # the head of the person box
+    assert faces_seen(frame) and faces_seen(blurred(frame, redaction)) == []
+
+
+def test_the_frame_itself_is_not_changed() -> None:
+    frame = _scene([(80, 60)])
+    before = frame.copy()
+    blurred(frame, _redactor().picture(frame, sv.Detections.empty()))
+    assert np.array_equal(frame, before)  # the original snapshot is cut from this frame
+
+
+# -- the pipeline: snapshot, clip and view ---------------------------------------------------
+
+
+def _walk(i: int) -> list[tuple[int, int]]:
+    """Frame i: one person walking right along the street, one standing by the door."""
+    return [(40 + 6 * i, 80), (470, 200)]
+
+
+class _ScriptedDetector:
+    """The person detector port, answering with where the scene put people (the shipped
+    detector does not take a photo on a block for a person)."""
+
+    name = "scripted"
+
+    def __init__(self, people: Callable[[float], list[tuple[int, int]]]) -> None:
+        self.people = people
+        self.t = 0.0
+
+    def detect(self, frame_bgr: np.ndarray) -> sv.Detections:
+        boxes = [_person_box(x, y) for x, y in self.people(self.t)]
+        return person_detections(np.array(boxes, dtype=np.float32), np.full(len(boxes), 0.9))
+
+
+class _ClockedPipeline(CameraPipeline):
+    def on_frame(self, frame: av.VideoFrame) -> list:  # type: ignore[type-arg]
+        assert isinstance(self.detector, _ScriptedDetector)
+        self.detector.t = float(frame.time or 0)
+        return super().on_frame(frame)
+
+
+class _Recognises:
+    """A face stage that has recognised the walker as the offender (the real one needs
+    enrolled photos of a real person; tests/vision/test_demo_chain.py runs it)."""
+
+    def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections:
+        walker = [bool(b[0] < 400) for b in dets.xyxy]
+        dets.data[IDENTITY_KIND] = np.array(
+            ["offender" if w else "unknown" for w in walker], dtype=object
+        )
+        dets.data[IDENTITY_NAME] = np.array(["Kim" if w else None for w in walker], dtype=object)
+        dets.data[IDENTITY_SCORE] = np.array([-6.0 if w else None for w in walker], dtype=object)
+        return dets
+
+    def faces_at(self, t: float) -> np.ndarray | None:
+        return None
+
+
+def _run(
+    tmp_path: Path, video: Path, face_stage: _Recognises | None = None, blur: bool = True
+) -> tuple[CollectingSink, CameraPipeline]:
+    camera = CameraConfig.model_validate(
+        {
+            "name": "door",
+            "source": str(video),
+            "pre_roll_seconds": 2,
+            "post_roll_seconds": 2,
+            "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
+            "privacy": {"blur_faces": blur},
+        }
+    )
+    site = SiteConfig(site="home-a", cameras=[camera])
+    sink = CollectingSink(tmp_path / "snapshots")
+    start = datetime.now(UTC)
+    fps = 10
+    pipeline = _ClockedPipeline(
+        site=site,
+        camera=camera,
+        detector=_ScriptedDetector(lambda t: _walk(round(t * fps))),
+        sink=sink,
+        clip_dir=tmp_path / "clips",
+        face_stage=face_stage,
+        clock=lambda t: start + timedelta(seconds=t),
+    )
+    with open_video(str(video)) as container:
+        play(container, pipeline)
+    return sink, pipeline
+
+
+@pytest.fixture
+def street(synthetic_video: Callable[..., Path]) -> Path:
+    return synthetic_video(60, lambda i: _scene(_walk(i)), name="street.mp4")
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
+
+
+def test_the_clip_shown_has_no_findable_face_and_the_original_has_them(
+    tmp_path: Path, street: Path
+) -> None:
+    sink, _ = _run(tmp_path, street)
+    [intrusion, *_] = [e for e in sink.events if e.type == "intrusion"]
+    shown = cv2.imread(str(tmp_path / "snapshots" / f"{intrusion.id}.jpg"))
+    original = cv2.imread(str(tmp_path / "snapshots" / f"{intrusion.id}.original.jpg"))
+    assert faces_seen(shown) == [] and len(faces_seen(original)) == 2
+
+    clip, kept = sink.clips[intrusion.id], sink.originals[intrusion.id]
+    assert clip is not None and Path(clip).name == f"{intrusion.id}.mp4"
+    shown_frames, original_frames = _frames(Path(clip)), _frames(Path(kept))
+    assert len(shown_frames) == len(original_frames) >= 20  # to the end of the post-roll
+    assert [k for k, f in enumerate(shown_frames) if faces_seen(f)] == []  # in no frame
+    assert sum(len(faces_seen(f)) == 2 for f in original_frames) >= 0.9 * len(original_frames)
+
+
+def test_the_offenders_face_stays_clear_in_snapshot_and_clip(tmp_path: Path, street: Path) -> None:
+    sink, _ = _run(tmp_path, street, _Recognises())
+    [recognised, *_] = [e for e in sink.events if e.type == "offender_recognized"]
+    assert recognised.identity == "Kim"
+    shown = cv2.imread(str(tmp_path / "snapshots" / f"{recognised.id}.jpg"))
+    [(x, _)] = faces_seen(shown)  # one face: the walker's (the bystander by the door is blurred)
+    assert x < 400
+    frames = _frames(Path(sink.clips[recognised.id] or ""))
+    clear = [faces_seen(f) for f in frames]
+    assert all(all(x < 400 for x, _ in seen) for seen in clear)  # never the bystander
+    assert sum(len(seen) == 1 for seen in clear) >= 0.8 * len(frames)  # the offender, mostly
+
+
+def test_the_cameras_view_is_blurred_too(tmp_path: Path, street: Path) -> None:
+    _, pipeline = _run(tmp_path, street)
+    jpeg_view = pipeline.view_jpeg()
+    assert jpeg_view is not None
+    view = cv2.imdecode(np.frombuffer(jpeg_view, np.uint8), cv2.IMREAD_COLOR)
+    assert faces_seen(view) == []
+
+
+def test_with_blurring_off_nothing_is_blurred_and_no_original_goes(
+    tmp_path: Path, street: Path
+) -> None:
+    sink, pipeline = _run(tmp_path, street, blur=False)
+    assert pipeline.redactor is None
+    [intrusion, *_] = [e for e in sink.events if e.type == "intrusion"]
+    shown = cv2.imread(str(tmp_path / "snapshots" / f"{intrusion.id}.jpg"))
+    assert len(faces_seen(shown)) == 2
+    assert not list((tmp_path / "snapshots").glob("*.original.jpg")) and sink.originals == {}
+
+
+def test_a_clip_that_cannot_be_blurred_is_not_shown_but_the_original_is_kept(
+    tmp_path: Path, street: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_faces_today(self: Redactor, *args: object) -> list[object]:
+        raise ValueError("the face model is broken")
+
+    monkeypatch.setattr(Redactor, "clip", no_faces_today)
+    sink, _ = _run(tmp_path, street)
+    [intrusion, *_] = [e for e in sink.events if e.type == "intrusion"]
+    assert sink.clips[intrusion.id] is None  # never the unblurred clip in its place
+    assert sink.clip_errors[intrusion.id].startswith("clip not blurred")
+    assert Path(sink.originals[intrusion.id]).is_file()
+
+
+def test_a_scene_without_faces_plans_no_blur(
+    tmp_path: Path, synthetic_video: Callable[..., Path]
+) -> None:
+    empty = synthetic_video(40, lambda i: _scene([]), name="empty.mp4")
+    redactor = _redactor()
+    frames = []
+    with open_video(str(empty)) as c:
+        frames = list(c.decode(video=0))
+    plan = redactor.clip(1, frames, [])
+    assert len(plan) == 40 and all(r.empty for r in plan)
+
+
+# -- the outbox carries the originals -------------------------------------------------------
+
+
+def test_originals_travel_after_their_event_as_items_of_their_own(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    e = event()
+    outbox.put_event(e, jpeg(seed="shown"), jpeg(seed="original"))
+    clip, original = tmp_path / "c.mp4", tmp_path / "c.original.mp4"
+    outbox.put_clip(e.id, "front", clip, None, original)
+    head, _ = outbox.next_due()
+    assert head is not None and head.kind == "event" and head.snapshot == jpeg(seed="shown")
+    assert outbox.next_due_events(10) == [head]  # originals never ride in an event batch
+    outbox.mark_sent(head)
+    kinds = []
+    while (item := outbox.next_due()[0]) is not None:
+        kinds.append((item.kind, item.snapshot or item.blob_path))
+        outbox.mark_sent(item)
+    assert kinds == [
+        ("original_snapshot", jpeg(seed="original")),
+        ("clip", str(clip)),
+        ("original_clip", str(original)),
+    ]
+    outbox.close()
+
+
+def test_an_outbox_from_before_blurring_is_upgraded_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE item (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('event', 'clip')),
+            event_id TEXT NOT NULL, camera TEXT NOT NULL, payload TEXT, blob_path TEXT,
+            snapshot BLOB, error TEXT, created REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL DEFAULT 0,
+            last_error TEXT, UNIQUE (kind, event_id)
+        );
+        CREATE INDEX item_pending ON item (state, seq);
+        """
+    )
+    waiting = event()
+    old.execute(
+        "INSERT INTO item (kind, event_id, camera, payload, snapshot, created) "
+        "VALUES ('event', ?, 'front', ?, ?, 1.0)",
+        (str(waiting.id), waiting.model_dump_json(), jpeg()),
+    )
+    old.commit()
+    old.close()
+    outbox = Outbox(path)
+    head, _ = outbox.next_due()
+    assert head is not None and head.event_id == waiting.id  # still waiting to go
+    later = event()
+    outbox.put_event(later, jpeg(), jpeg(seed="o"))  # the new kinds are taken
+    assert outbox.counts() == {"pending": 3}
+    outbox.close()
+    reopened = Outbox(path)  # and opening it again changes nothing
+    assert reopened.counts() == {"pending": 3}
+    reopened.close()

@@ -244,3 +244,46 @@ def test_the_polices_evidence_has_the_originals_an_admins_does_not(
     admin = _evidence(world, "admin")
     assert not [n for n in admin.namelist() if ".original." in n]
     assert json.loads(admin.read("manifest.json"))["unblurred_originals"] is False
+
+
+def test_an_original_that_overtakes_its_event_is_tried_again(
+    world: World, camera_secret: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    """Cluster mode: the event is on the stream, the hub has not taken it yet, and the
+    original (over HTTP) arrives first. The hub cannot join it yet; it is sent again."""
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
+    sender = Sender(outbox, HubClient(live_hub.url, lambda _camera: camera_secret))
+    e = event()
+    outbox.put_event(e, BLURRED, ORIGINAL)
+    head, _ = outbox.next_due()
+    assert head is not None and head.kind == "event"
+    outbox.mark_sent(head)  # published to the stream, not yet at the hub
+    try:
+        assert not sender.drain_once()
+        assert outbox.counts() == {"sent": 1, "pending": 1}  # kept, to be tried again
+        r = world.client.post(
+            f"{V1}/device/events",
+            headers={"Authorization": f"Bearer {camera_secret}"},
+            data={"event": e.model_dump_json()},
+            files={"snapshot": ("s.jpg", BLURRED, "image/jpeg")},
+        )
+        assert r.status_code == 201  # the hub takes the event from the stream
+        wait_until(lambda: sender.drain_once() or outbox.counts() == {"sent": 2}, 10)
+    finally:
+        sender.client.close()
+        outbox.close()
+    links = world.post("officer_a", f"{V1}/events/{e.id}/originals", WHY).json()
+    assert _opened(world, links["snapshot_url"]) == ORIGINAL
+
+
+def test_a_refused_events_originals_are_refused_with_it(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    e = event()
+    outbox.put_event(e, BLURRED, ORIGINAL)
+    outbox.put_clip(e.id, "front", tmp_path / "c.mp4", None, tmp_path / "o.mp4")
+    head, _ = outbox.next_due()
+    assert head is not None
+    outbox.mark_rejected(head, "hub answered 422: malformed")
+    assert outbox.next_due()[0] is None  # nothing left to send for it
+    assert outbox.counts() == {"rejected": 4}
+    outbox.close()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shoot
-from tests.live import LiveHub
+from tests.live import LiveHub, event, jpeg, send_with_media, tiny_mp4
 from tests.world import PASSWORD, World
 
 
@@ -82,3 +82,55 @@ def test_the_dashboard_draws_response_times_and_camera_health(world: World, desk
     assert desk.locator("#by-site svg text.lbl", has_text="TT-2026-0001").count() == 1
     desk.locator("#cameras tr[data-state='never seen']").get_by_text("CAM-A1").wait_for()
     shoot(desk, "dashboard")
+
+
+def _sign_in(desk: Any, user: str) -> None:
+    desk.goto("/login?lang=en")
+    desk.get_by_label("Username").fill(user)
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    desk.wait_for_url("**/cases")
+    desk.get_by_role("link", name="TT-2026-0001").click()
+    desk.wait_for_url("**/cases/*")
+
+
+def test_an_officer_opens_the_unblurred_original_saying_why(
+    world: World, desk: Any, camera_secret: str, tmp_path: Any
+) -> None:
+    e = event()
+    clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
+    originals = (jpeg((64, 48), "original"), tiny_mp4(tmp_path / "o.mp4", 5).read_bytes())
+    send_with_media(world.client, camera_secret, e, jpeg(), clip, originals)
+    _sign_in(desk, "officer_a")
+    row = desk.locator(f"#c-events li[data-event='{e.id}']")
+    row.get_by_text("faces blurred").wait_for()
+    row.get_by_role("button", name="Show snapshot").click()
+    desk.wait_for_function(
+        "id => document.querySelector(`li[data-event='${id}'] .media img`)?.naturalWidth > 0",
+        arg=str(e.id),
+    )
+    row.get_by_label("Why the unblurred original is needed").fill("identify the second man")
+    row.get_by_role("button", name="Open the unblurred original (police)").click()
+    row.get_by_text("Opening the original is recorded.").wait_for()
+    desk.wait_for_function(
+        "id => document.querySelector(`li[data-event='${id}'] img.original`)?.naturalWidth > 0",
+        arg=str(e.id),
+    )
+    assert row.locator("video.original").count() == 1
+    shoot(desk, "case-unblurred-original")
+    desk.reload()
+    desk.locator("#c-audit").get_by_text("identify the second man").first.wait_for()
+
+
+def test_a_caseworker_sees_the_blurred_pictures_and_no_way_to_the_original(
+    world: World, desk: Any, camera_secret: str, tmp_path: Any
+) -> None:
+    e = event()
+    clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
+    originals = (jpeg((64, 48), "original"), tiny_mp4(tmp_path / "o.mp4", 5).read_bytes())
+    send_with_media(world.client, camera_secret, e, jpeg(), clip, originals)
+    _sign_in(desk, "caseworker_a")
+    row = desk.locator(f"#c-events li[data-event='{e.id}']")
+    row.get_by_text("faces blurred").wait_for()
+    assert row.get_by_role("button", name="Show clip").count() == 1
+    assert row.locator("form.original").count() == 0

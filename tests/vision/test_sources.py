@@ -53,10 +53,12 @@ def test_h265_is_decoded_and_remuxed(vtest_short: Path, tmp_path: Path) -> None:
         out.mux(s.encode(None))
     result = analyze(hevc, SITE, clip_dir=tmp_path / "clips")
     assert result.sink.events
-    clip = next(iter(result.sink.clips.values()))
+    [(event_id, clip)] = list(result.sink.clips.items())[:1]
     assert clip is not None
-    with av.open(clip) as c:
+    with av.open(result.sink.originals[event_id]) as c:  # the original: the camera's packets
         assert c.streams.video[0].codec_context.name == "hevc"
+    with av.open(clip) as c:  # the one shown, blurred: encoded again, as H.264
+        assert c.streams.video[0].codec_context.name == "h264"
 
 
 def test_a_camera_blacked_out_is_reported_once(synthetic_video: Callable[..., Path]) -> None:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safewatch.api.deps import in_transaction
 from safewatch.api.throttle import Throttle
+from safewatch.bus.base import Notice
 from safewatch.core import security
 from safewatch.core.config import Settings
 from safewatch.core.errors import Unauthorized
@@ -67,4 +68,18 @@ async def _credential_stuffing(request: Request, address: str) -> None:
             f"too many failed sign-ins from {address}; its sign-ins are refused for a while",
         ),
     )
+    # The administrators' open screens show it at once (and the audit trail keeps it).
+    notice = Notice(
+        frozenset({"role:admin"}),
+        {
+            "kind": "security",
+            "what": "credential_stuffing",
+            "address": address,
+            "at": request.app.state.alerting.clock().isoformat(),
+        },
+    )
+    try:
+        await run_in_threadpool(request.app.state.alerting.bus.publish, notice)
+    except Exception:  # the bus is down: the refusal and the audit entry stand
+        log.exception("could not tell the administrators of the credential stuffing")
     raise request.app.state.throttle.refusal("failed_sign_in", address)

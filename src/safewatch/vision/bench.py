@@ -78,7 +78,7 @@ class TimedPipeline(CameraPipeline):
         super()._cut(clip)
 
 
-def bench_camera(video: Path, site: SiteConfig | None = None) -> dict[str, Any]:
+def bench_camera(video: Path, site: SiteConfig | None = None, blur: bool = True) -> dict[str, Any]:
     decode = decode_only(video)
     if site is None:  # the whole view is a boundary and a 2-second perimeter: many triggers
         whole = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
@@ -92,6 +92,8 @@ def bench_camera(video: Path, site: SiteConfig | None = None) -> dict[str, Any]:
         )
         site = SiteConfig(site="bench", cameras=[camera])
     camera = file_camera(site, video, None)
+    privacy = camera.privacy.model_copy(update={"blur_faces": blur})
+    camera = camera.model_copy(update={"privacy": privacy})
     with tempfile.TemporaryDirectory() as tmp:
         outbox = Outbox(Path(tmp) / "outbox.db")
         sink = TimingSink(outbox, camera.name)
@@ -131,5 +133,6 @@ def bench_camera(video: Path, site: SiteConfig | None = None) -> dict[str, Any]:
         "clip_ready_ms_p50": round(statistics.median(sink.clip_ms), 1) if sink.clip_ms else None,
         "clip_ready_ms_max": round(max(sink.clip_ms), 1) if sink.clip_ms else None,
         "clips": len(sink.clip_ms),
+        "blur_faces": blur,
         "run_id": str(uuid.uuid4()),
     }

@@ -105,11 +105,14 @@ def bench_camera_command(
     video: Annotated[Path, typer.Argument(help="A video to analyse.")],
     site: Annotated[Path | None, typer.Option(help="Site file; default: whole-view zones.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    blur: Annotated[
+        bool, typer.Option("--blur/--no-blur", help="Blur bystanders' faces (the default).")
+    ] = True,
 ) -> None:
     """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
     from safewatch.vision.bench import bench_camera
 
-    result = bench_camera(video, _site(site) if site else None)
+    result = bench_camera(video, _site(site) if site else None, blur)
     if as_json:
         typer.echo(json.dumps(result))
         return

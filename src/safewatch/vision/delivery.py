@@ -71,7 +71,10 @@ class HubClient:
     def _headers(self, camera: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credential(camera)}"}
 
-    def _check(self, response: httpx.Response) -> None:
+    def _check(self, response: httpx.Response, retry_missing: bool = False) -> None:
+        """Raises DeliveryError unless the hub took it. ``retry_missing``: a clip or original
+        whose event the hub does not have yet (in cluster mode the event is still on its way
+        through the stream) is tried again."""
         if response.status_code < 300:
             return
         try:
@@ -79,6 +82,7 @@ class HubClient:
         except ValueError:
             detail = response.text[:200]
         retry = response.status_code >= 500 or response.status_code in RETRY_STATUS
+        retry = retry or (retry_missing and response.status_code == 404)
         raise DeliveryError(f"hub answered {response.status_code}: {detail}", retry)
 
     def heartbeat(self, camera: str, note: str) -> None:
@@ -204,7 +208,7 @@ class HubClient:
             ) from exc
         except FileNotFoundError as exc:
             raise DeliveryError(f"clip file is gone: {exc.filename}", False) from exc
-        self._check(response)
+        self._check(response, retry_missing=item.kind != "event")
 
 
 class Sender:

@@ -185,6 +185,7 @@ class Outbox:
             if self._memory:
                 return self._memory[0], 0.0
             event = self._db.execute(OLDEST_EVENTS, (1,)).fetchone()
+            self._db.execute(ORPHANS_REFUSED)
             clip = self._db.execute(NEXT_CLIP).fetchone()
         waits = []
         for row in (event, clip):
@@ -258,6 +259,14 @@ OLDEST_EVENTS = (
     "next_attempt FROM item WHERE state = 'pending' AND kind = 'event' ORDER BY seq LIMIT ?"
 )
 # The clip or original due first whose own event has gone (sent, or refused for good).
+# A refused event's clip and originals have nothing to join at the hub: refused with it
+# (the hub's "no such event" is otherwise retried: in cluster mode the event may still be on
+# its way through the stream).
+ORPHANS_REFUSED = (
+    "UPDATE item SET state = 'rejected', last_error = 'its event was refused' "
+    "WHERE state = 'pending' AND kind != 'event' AND EXISTS (SELECT 1 FROM item AS e "
+    "WHERE e.kind = 'event' AND e.event_id = item.event_id AND e.state = 'rejected')"
+)
 NEXT_CLIP = (
     "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
     "next_attempt FROM item AS c WHERE state = 'pending' AND kind != 'event' "

@@ -185,6 +185,7 @@ class SiteWorker:
         self.sender = Sender(self.outbox, self.client) if self.client else None
         self.stop = threading.Event()
         self._next_heartbeat = 0.0
+        self._views_thread: threading.Thread | None = None
 
     def _face_stage(self, camera: CameraConfig) -> FaceStage | None:
         faces = self.site.faces
@@ -274,7 +275,10 @@ class SiteWorker:
 
     def start(self) -> None:
         if self.client is not None:
-            threading.Thread(target=self._views, name="camera-views", daemon=True).start()
+            self._views_thread = threading.Thread(
+                target=self._views, name="camera-views", daemon=True
+            )
+            self._views_thread.start()
         for camera in self.cameras:
             camera.start()
         if self.sender is not None:
@@ -321,6 +325,8 @@ class SiteWorker:
             camera.close()
         if self.sender is not None:
             self.sender.close()
+        if self._views_thread is not None:  # it may be sending a view: let it finish first
+            self._views_thread.join(5)
         if self.client is not None:
             self.client.close()
         self.outbox.close()

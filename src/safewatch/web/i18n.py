@@ -133,6 +133,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "required_measures": {"ko": "필요한 조치 (미이행)", "en": "Required, not yet in place"},
     "in_place": {"ko": "이행 중인 조치", "en": "In place"},
     "incidents": {"ko": "사건 기록", "en": "Incidents"},
+    "security.credential_stuffing": {
+        "ko": "{address}에서 로그인 실패가 너무 많습니다 (계정 대입 공격 의심). "
+        "이 주소의 로그인을 잠시 막았습니다.",
+        "en": "Too many failed sign-ins from {address} (credential stuffing suspected). "
+        "Sign-ins from that address are refused for a while.",
+    },
     "camera_events": {"ko": "카메라 감지 기록", "en": "Camera events"},
     "blur_note": {
         "ko": "피해자와 경호원에게는 인식된 가해자 외 모든 사람의 얼굴이 가려져 보입니다. "

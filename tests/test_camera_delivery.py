@@ -31,7 +31,6 @@ def test_hub_outage_during_a_burst_loses_nothing(
     outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
     sender = Sender(outbox, HubClient(live_hub.url, lambda _camera: camera_secret))
     sender.start()
-    clip = tiny_mp4(tmp_path / "clip.mp4")
     sent: list[uuid.UUID] = []
     try:
         for i in range(30):
@@ -41,7 +40,7 @@ def test_hub_outage_during_a_burst_loses_nothing(
                 live_hub.start()  # and comes back
             e = event(t=float(i))
             outbox.put_event(e, jpeg())
-            outbox.put_clip(e.id, "front", clip, None)
+            outbox.put_clip(e.id, "front", tiny_mp4(tmp_path / f"clip{i}.mp4"), None)
             sent.append(e.id)
             if 10 <= i < 25:
                 assert outbox.counts().get("pending", 0) > 0  # queued on disk meanwhile
@@ -54,6 +53,7 @@ def test_hub_outage_during_a_burst_loses_nothing(
     assert [r.id for r in stored] == sent  # every event, once, in the order it happened
     assert all(r.clip_name and r.snapshot_name for r in stored)
     assert all(r.case_id == world.cases["a"] for r in stored)
+    assert list(tmp_path.glob("clip*.mp4")) == []  # what the hub has is not kept on the camera
     outbox.close()
 
 

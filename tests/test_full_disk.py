@@ -48,14 +48,13 @@ def test_a_full_clip_disk_delays_pictures_never_an_alert(
     outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.3)
     sender = Sender(outbox, HubClient(live_hub.url, lambda _camera: camera))
     sender.start()
-    clip = tiny_mp4(tmp_path / "clip.mp4")
     sent: list[uuid.UUID] = []
     try:
         disk.full = True
         for i in range(12):
             e = event(t=float(i)).model_copy(update={"track": i})
             outbox.put_event(e, jpeg())
-            outbox.put_clip(e.id, "front", clip, None)
+            outbox.put_clip(e.id, "front", tiny_mp4(tmp_path / f"clip{i}.mp4"), None)
             sent.append(e.id)
         # Every event is stored and alerted while the disk is full; the clips wait.
         wait_until(lambda: len(_stored(world)) == 12)

@@ -182,6 +182,7 @@ def test_the_worker_delivers_the_originals_through_its_outbox(
     sender = Sender(outbox, HubClient(live_hub.url, lambda _camera: camera_secret))
     e = event()
     shown_clip, original_clip = tiny_mp4(tmp_path / "s.mp4"), tiny_mp4(tmp_path / "o.mp4", 9)
+    shown_bytes, original_bytes = shown_clip.read_bytes(), original_clip.read_bytes()
     outbox.put_event(e, BLURRED, ORIGINAL)
     outbox.put_clip(e.id, "front", shown_clip, None, original_clip)
     try:
@@ -192,10 +193,12 @@ def test_the_worker_delivers_the_originals_through_its_outbox(
     with world.factory() as s:
         record = s.get(CameraEventRecord, e.id)
         assert record is not None and record.original_snapshot_name and record.original_clip_name
+    # Delivered: not kept on the camera, where a stolen one would give them away.
+    assert not shown_clip.exists() and not original_clip.exists()
     links = world.post("officer_a", f"{V1}/events/{e.id}/originals", WHY).json()
     assert _opened(world, links["snapshot_url"]) == ORIGINAL
-    assert _opened(world, links["clip_url"]) == original_clip.read_bytes()
-    assert world.get("victim_a", f"{V1}/events/{e.id}/clip").content == shown_clip.read_bytes()
+    assert _opened(world, links["clip_url"]) == original_bytes
+    assert world.get("victim_a", f"{V1}/events/{e.id}/clip").content == shown_bytes
 
 
 def test_retention_deletes_the_originals_with_the_rest(

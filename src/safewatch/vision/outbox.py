@@ -212,13 +212,20 @@ class Outbox:
         return out
 
     def mark_sent(self, item: OutboxItem) -> None:
+        """The hub has it: its pictures are not kept on the camera (a stolen camera holds
+        only what has not gone yet)."""
         with self._lock:
             if item.seq < 0:
                 self._memory = [m for m in self._memory if m.seq != item.seq]
-                return
-            self._db.execute(
-                "UPDATE item SET state = 'sent', snapshot = NULL WHERE seq = ?", (item.seq,)
-            )
+            else:
+                self._db.execute(
+                    "UPDATE item SET state = 'sent', snapshot = NULL WHERE seq = ?", (item.seq,)
+                )
+        if item.blob_path:
+            try:
+                Path(item.blob_path).unlink(missing_ok=True)
+            except OSError as exc:  # sent all the same; an operator must see this one
+                log.error("sent clip %s not deleted: %s", item.blob_path, exc)
 
     def mark_failed(self, item: OutboxItem, error: str, now: float | None = None) -> float:
         """Back off exponentially (1 s … 60 s); returns the delay."""
@@ -235,10 +242,10 @@ class Outbox:
 
     def mark_rejected(self, item: OutboxItem, error: str) -> None:
         """The hub refuses it for good (malformed): kept here for inspection, never resent."""
-        if item.seq < 0:
-            self.mark_sent(item)
-            return
         with self._lock:
+            if item.seq < 0:
+                self._memory = [m for m in self._memory if m.seq != item.seq]
+                return
             self._db.execute(
                 "UPDATE item SET state = 'rejected', last_error = ? WHERE seq = ?",
                 (error[:500], item.seq),

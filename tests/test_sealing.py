@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from safewatch.cli import app as cli
 from safewatch.core.config import Settings, get_settings
-from safewatch.models import AuditEntry, OffenderPhoto
+from safewatch.models import AuditEntry, CameraEventRecord, OffenderPhoto
 from safewatch.store.base import Base
 from safewatch.store.sealing import KeyRing, SealError, is_sealed, key_id_of
-from tests.live import jpeg
+from tests.live import event, jpeg, send_with_media, tiny_mp4
 from tests.world import World
 
 V1 = "/api/v1"
@@ -196,3 +196,34 @@ def test_replicas_starting_together_end_with_one_key_ring(tmp_path: Path) -> Non
     assert rings[3].open(rings[5].seal(b"face", "a.jpg"), "a.jpg") == b"face"
     assert (path.stat().st_mode & 0o777) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["data-keys.json"]  # no leftovers
+
+
+def test_unblurred_camera_originals_are_sealed_and_rotate_with_the_keys(
+    world: World, settings: Settings, camera_secret: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    e = event()
+    original = jpeg(size=(160, 120), seed="bystanders as the camera saw them")
+    clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
+    send_with_media(world.client, camera_secret, e, jpeg(), clip, (original, clip))
+    store = world.client.app.state.clip_store  # type: ignore[attr-defined]
+    with world.factory() as s:
+        record = s.get(CameraEventRecord, e.id)
+        assert record is not None and record.original_snapshot_name
+        names = [record.original_snapshot_name, str(record.original_clip_name)]
+    stored = [store.path(n) for n in names]
+    middle = original[len(original) // 2 : len(original) // 2 + 64]
+    assert all(is_sealed(p.read_bytes()) for p in stored)
+    assert middle not in stored[0].read_bytes()  # a stolen disk does not show the faces
+    old = json.loads(settings.key_file.read_text())["current"]
+
+    for name, value in _settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    current = json.loads(settings.key_file.read_text())["current"]
+    assert current != old and all(key_id_of(p.read_bytes()) == current for p in stored)
+    links = world.post(
+        "officer_a", f"{V1}/events/{e.id}/originals", {"reason": "court order 2026-19"}
+    ).json()
+    opened = world.client.get(links["snapshot_url"])
+    assert opened.status_code == 200 and opened.content == original  # police still open it

@@ -179,6 +179,7 @@ def evidence_export(
     from safewatch.services.context import system_record
     from safewatch.store import signing
     from safewatch.store.clips import make_clip_store
+    from safewatch.store.sealing import key_ring_for
 
     settings = _settings()
     factory = make_session_factory(make_engine(settings.sqlalchemy_url))
@@ -198,7 +199,7 @@ def evidence_export(
             "command line",
             reason,
             datetime.now(UTC),
-            originals,
+            key_ring_for(settings, create=False) if originals else None,
         )
         system_record(
             session,

@@ -34,6 +34,7 @@ from safewatch.services.enrolment import Enrolment
 from safewatch.store.clips import ClipStore
 from safewatch.store.db import discard_after_commit, run_after_commit, transaction
 from safewatch.store.photos import PhotoStore
+from safewatch.store.sealing import KeyRing
 
 S = TypeVar("S", bound=BaseModel)
 T = TypeVar("T")
@@ -111,6 +112,7 @@ EnrolmentDep = Annotated[Enrolment, Depends(_app_state("enrolment"))]
 AlertingDep = Annotated[Alerting, Depends(_app_state("alerting"))]
 IntakeDep = Annotated[EventIntake, Depends(_app_state("intake"))]
 ThrottleDep = Annotated[Throttle, Depends(_app_state("throttle"))]
+KeysDep = Annotated[KeyRing, Depends(_app_state("keys"))]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

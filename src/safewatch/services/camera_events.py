@@ -23,6 +23,7 @@ from safewatch.services.signals import Applied, Routing, Signal
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
 from safewatch.store.clips import ClipStore
+from safewatch.store.sealing import KeyRing, open_or_legacy
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,11 @@ def attach_clip(
 Original = Literal["snapshot", "clip"]
 
 
+def read_media(store: ClipStore, keys: KeyRing, name: str) -> bytes:
+    """A stored snapshot or clip as it was taken (an original is opened from its seal)."""
+    return open_or_legacy(keys, store.path(name).read_bytes(), name)
+
+
 def media_name(record: CameraEventRecord, media: Media) -> str | None:
     """The stored file of an event's snapshot or clip: as shown (bystanders blurred), or
     the original, which is the shown one when nothing was blurred."""
@@ -232,12 +238,14 @@ def media_name(record: CameraEventRecord, media: Media) -> str | None:
 def attach_original(
     session: Session,
     store: ClipStore,
+    keys: KeyRing,
     device: Device,
     event_id: uuid.UUID,
     media: Original,
     data: bytes,
 ) -> CameraEventRecord:
-    """The unblurred snapshot or clip of an event (police eyes only); a retry is harmless."""
+    """The unblurred snapshot or clip of an event (police eyes only), sealed at rest like
+    face photos: a stolen disk or bucket does not show the faces; a retry is harmless."""
     record = _own_event(session, device, event_id)
     column = f"original_{media}_name"
     if getattr(record, column) is not None:
@@ -249,7 +257,7 @@ def attach_original(
     else:
         _check_clip(data)
     name = f"{event_id}.original.{'jpg' if media == 'snapshot' else 'mp4'}"
-    store.put(name, data)
+    store.put(name, keys.seal(data, name))
     setattr(record, column, name)
     session.flush()
     return record

@@ -35,6 +35,7 @@ from safewatch.models import (
 )
 from safewatch.store import signing
 from safewatch.store.clips import ClipStore
+from safewatch.store.sealing import KeyRing, open_or_legacy
 
 FORMAT = "safewatch-evidence/1"
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
@@ -75,10 +76,11 @@ def build(
     exported_by: str,
     reason: str,
     now: datetime,
-    originals: bool,
+    originals: KeyRing | None,
 ) -> Package:
     """The package as a zip, in memory (an incident's clips are a few tens of MB at most).
-    ``originals``: with the unblurred snapshots and clips too (a police exporter)."""
+    ``originals``: the keys to add the unblurred snapshots and clips with (a police
+    exporter), opened from their seal; None: the shown ones only."""
     events = list(
         session.scalars(
             select(CameraEventRecord)
@@ -120,11 +122,16 @@ def build(
         "events.json": _json([_row(e) for e in events]),
     }
     for e in events:
-        shown = [e.snapshot_name, e.clip_name]
-        for name in shown + ([e.original_snapshot_name, e.original_clip_name] if originals else []):
+        for name in (e.snapshot_name, e.clip_name):
             path = store.path(name) if name else None
             if path is not None and path.is_file():
                 files[f"media/{name}"] = path.read_bytes()
+        if originals is None:
+            continue
+        for name in (e.original_snapshot_name, e.original_clip_name):
+            path = store.path(name) if name else None
+            if name is not None and path is not None and path.is_file():
+                files[f"media/{name}"] = open_or_legacy(originals, path.read_bytes(), name)
     touched = [str(incident.id), *(str(e.id) for e in events)]
     audit = session.scalars(
         select(AuditEntry)
@@ -141,7 +148,7 @@ def build(
             "exported_at": now.isoformat(),
             "exported_by": exported_by,
             "reason": reason,
-            "unblurred_originals": originals,
+            "unblurred_originals": originals is not None,
             "hub_version": __version__,
             "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
             "public_key": base64.b64encode(signing.public_raw(key.public_key())).decode(),

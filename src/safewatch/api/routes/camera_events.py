@@ -21,6 +21,7 @@ from safewatch.api.deps import (
     DeviceSecretsDep,
     EnrolmentDep,
     IntakeDep,
+    KeysDep,
     PageDep,
     SessionDep,
     ThrottleDep,
@@ -157,12 +158,13 @@ async def receive_original_snapshot(
     session: SessionDep,
     store: ClipStoreDep,
     device: DeviceDep,
+    keys: KeysDep,
     event_id: uuid.UUID,
 ) -> EventReceipt:
     """The event's snapshot before bystanders' faces were blurred (JPEG; police eyes only)."""
     body = await bounded_body(request, camera_events.MAX_SNAPSHOT_BYTES, "a snapshot")
     record = await run_in_threadpool(
-        camera_events.attach_original, session, store, device, event_id, "snapshot", body
+        camera_events.attach_original, session, store, keys, device, event_id, "snapshot", body
     )
     return EventReceipt(id=record.id, created=True)
 
@@ -173,12 +175,13 @@ async def receive_original_clip(
     session: SessionDep,
     store: ClipStoreDep,
     device: DeviceDep,
+    keys: KeysDep,
     event_id: uuid.UUID,
 ) -> EventReceipt:
     """The event's clip before bystanders' faces were blurred (MP4; police eyes only)."""
     body = await bounded_body(request, camera_events.MAX_CLIP_BYTES, "a clip")
     record = await run_in_threadpool(
-        camera_events.attach_original, session, store, device, event_id, "clip", body
+        camera_events.attach_original, session, store, keys, device, event_id, "clip", body
     )
     return EventReceipt(id=record.id, created=True)
 

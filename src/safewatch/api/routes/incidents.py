@@ -19,6 +19,7 @@ from safewatch.api.deps import (
     AlertingDep,
     ClipStoreDep,
     DeviceDep,
+    KeysDep,
     PageDep,
     SessionDep,
     SettingsDep,
@@ -32,7 +33,7 @@ from safewatch.models import CameraEventRecord, Case, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.common import Page, Schema
 from safewatch.services import cases, evidence, incidents
-from safewatch.services.camera_events import media_name
+from safewatch.services.camera_events import media_name, read_media
 from safewatch.services.context import Caller, system_record
 from safewatch.services.packets import incident_packet
 from safewatch.store import signing
@@ -492,6 +493,7 @@ def export_evidence(
     store: ClipStoreDep,
     settings: SettingsDep,
     alerting: AlertingDep,
+    keys: KeysDep,
     incident_id: uuid.UUID,
 ) -> Response:
     """The incident's evidence package (zip): record, timeline, events with their snapshots
@@ -510,7 +512,7 @@ def export_evidence(
         incidents.actor_of(session, caller),
         caller.stated_reason,
         alerting.clock(),
-        originals=caller.role is Role.officer,  # unblurred faces: police eyes only
+        keys if caller.role is Role.officer else None,  # unblurred faces: police eyes only
     )
     caller.record(
         session,
@@ -562,8 +564,8 @@ def hold_as_evidence(
     dependencies=[public],
 )
 def media(
-    session: SessionDep, store: ClipStoreDep, alerting: AlertingDep, token: str
-) -> FileResponse:
+    session: SessionDep, store: ClipStoreDep, keys: KeysDep, alerting: AlertingDep, token: str
+) -> Response:
     """A snapshot or clip by a short-lived signed link (what a <video> tag or the 112 system
     can open); every opening is audited."""
     grant = alerting.links.verify(token)
@@ -579,6 +581,7 @@ def media(
         f"opened by signed link ({grant.audience})",
     )
     media_type = "image/jpeg" if grant.media.endswith("snapshot") else "video/mp4"
-    return FileResponse(
-        store.path(name), media_type=media_type, headers={"Cache-Control": "private, no-store"}
-    )
+    headers = {"Cache-Control": "private, no-store"}
+    if name in (record.original_snapshot_name, record.original_clip_name):  # sealed at rest
+        return Response(read_media(store, keys, name), media_type=media_type, headers=headers)
+    return FileResponse(store.path(name), media_type=media_type, headers=headers)

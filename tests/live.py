@@ -75,7 +75,7 @@ def send_with_media(
     assert r.status_code == 200, r.text
     for media, data in zip(("snapshot", "clip"), originals, strict=True) if originals else ():
         r = client.put(
-            f"/api/v1/device/events/{e.id}/original-{media}", content=data, headers=headers
+            f"/api/v1/device/events/{e.id}/original/{media}", content=data, headers=headers
         )
         assert r.status_code == 200, r.text
 

@@ -88,8 +88,7 @@ POST /api/v1/device/events/batch | device
 GET /api/v1/device/face-lists | device
 POST /api/v1/events/{{event_id}}/not-the-offender | admin officer security_operator
 PUT /api/v1/device/events/{{event_id}}/clip | device
-PUT /api/v1/device/events/{{event_id}}/original-snapshot | device
-PUT /api/v1/device/events/{{event_id}}/original-clip | device
+PUT /api/v1/device/events/{{event_id}}/original/{{media}} | device
 POST /api/v1/events/{{event_id}}/originals | officer
 POST /api/v1/device/events/{{event_id}}/clip-missing | device
 GET /api/v1/cases/{{case_id}}/events | {VIEW}
@@ -171,6 +170,7 @@ def _fill(world: World, path: str, side: str) -> str:
         "kind": "smartwatch",
         "user_id": world.users[f"victim_{side}"],
         "step": "accept",
+        "media": "snapshot",
     }
     url = re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), uuid.uuid4())), path)
     return url + "?follow=false" if path.endswith("/stream") else url  # the live stream never ends

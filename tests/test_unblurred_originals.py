@@ -146,7 +146,7 @@ def test_a_bad_original_is_refused_and_nothing_is_stored(
 ) -> None:
     headers = {"Authorization": f"Bearer {camera_secret}"}
     unknown = world.client.put(
-        f"{V1}/device/events/{uuid.uuid4()}/original-snapshot", content=ORIGINAL, headers=headers
+        f"{V1}/device/events/{uuid.uuid4()}/original/snapshot", content=ORIGINAL, headers=headers
     )
     assert unknown.status_code == 404  # before its event: the worker sends it after
     e = event()
@@ -159,12 +159,12 @@ def test_a_bad_original_is_refused_and_nothing_is_stored(
         ("clip", ORIGINAL, "the clip must be an MP4 file"),
     ]:
         r = world.client.put(
-            f"{V1}/device/events/{e.id}/original-{media}", content=body, headers=headers
+            f"{V1}/device/events/{e.id}/original/{media}", content=body, headers=headers
         )
         assert (r.status_code, r.json()["detail"]) == (422, why)
     other = world.device("camera", "CAM-B9", side="b")
     r = world.client.put(
-        f"{V1}/device/events/{e.id}/original-snapshot",
+        f"{V1}/device/events/{e.id}/original/snapshot",
         content=ORIGINAL,
         headers={"Authorization": f"Bearer {other}"},
     )

@@ -191,10 +191,10 @@ class HubClient:
                     files=files,
                 )
             elif item.kind == "original_snapshot":
-                response = self._put(item, "original-snapshot", "image/jpeg", item.snapshot)
+                response = self._put(item, "original/snapshot", "image/jpeg", item.snapshot)
             elif item.blob_path:
                 content = Path(item.blob_path).read_bytes()
-                where = "clip" if item.kind == "clip" else "original-clip"
+                where = "clip" if item.kind == "clip" else "original/clip"
                 response = self._put(item, where, "video/mp4", content)
             else:
                 response = self.http.post(

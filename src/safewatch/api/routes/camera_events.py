@@ -152,36 +152,23 @@ async def receive_clip(
     return EventReceipt(id=record.id, created=True)
 
 
-@router.put("/device/events/{event_id}/original-snapshot")
-async def receive_original_snapshot(
+@router.put("/device/events/{event_id}/original/{media}")
+async def receive_original(
     request: Request,
     session: SessionDep,
     store: ClipStoreDep,
     device: DeviceDep,
     keys: KeysDep,
     event_id: uuid.UUID,
+    media: camera_events.Original,
 ) -> EventReceipt:
-    """The event's snapshot before bystanders' faces were blurred (JPEG; police eyes only)."""
-    body = await bounded_body(request, camera_events.MAX_SNAPSHOT_BYTES, "a snapshot")
+    """The event's snapshot (JPEG) or clip (MP4) before bystanders' faces were blurred,
+    for police eyes only; sent after the event."""
+    snapshot = media == "snapshot"
+    limit = camera_events.MAX_SNAPSHOT_BYTES if snapshot else camera_events.MAX_CLIP_BYTES
+    body = await bounded_body(request, limit, f"a {media}")
     record = await run_in_threadpool(
-        camera_events.attach_original, session, store, keys, device, event_id, "snapshot", body
-    )
-    return EventReceipt(id=record.id, created=True)
-
-
-@router.put("/device/events/{event_id}/original-clip")
-async def receive_original_clip(
-    request: Request,
-    session: SessionDep,
-    store: ClipStoreDep,
-    device: DeviceDep,
-    keys: KeysDep,
-    event_id: uuid.UUID,
-) -> EventReceipt:
-    """The event's clip before bystanders' faces were blurred (MP4; police eyes only)."""
-    body = await bounded_body(request, camera_events.MAX_CLIP_BYTES, "a clip")
-    record = await run_in_threadpool(
-        camera_events.attach_original, session, store, keys, device, event_id, "clip", body
+        camera_events.attach_original, session, store, keys, device, event_id, media, body
     )
     return EventReceipt(id=record.id, created=True)
 

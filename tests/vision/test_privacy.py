@@ -345,3 +345,27 @@ def test_an_outbox_from_before_blurring_is_upgraded_with_its_rows(tmp_path: Path
     reopened = Outbox(path)  # and opening it again changes nothing
     assert reopened.counts() == {"pending": 3}
     reopened.close()
+
+
+class _Counting(FaceDetector):
+    calls = 0
+
+    def detect(self, bgr: np.ndarray) -> list:  # type: ignore[type-arg]
+        self.calls += 1
+        return super().detect(bgr)
+
+
+def test_a_still_scene_is_looked_at_once_and_its_face_blurred_in_every_frame(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    still = synthetic_video(40, lambda i: _scene([(200, 100)]), name="still.mp4")
+    counting = _Counting()
+    with open_video(str(still)) as c:
+        frames = list(c.decode(video=0))
+    plan = _redactor(counting).clip(1, frames, [])
+    assert counting.calls == 1  # nothing moved after the first look
+    assert all(len(r.blur) >= 1 for r in plan)
+    assert all(
+        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
+        for f, r in zip(frames, plan, strict=True)
+    )

@@ -22,12 +22,14 @@ import supervision as sv
 from safewatch.vision.clips import FrameEdit
 from safewatch.vision.config import PrivacyConfig
 from safewatch.vision.faces.detector import FaceDetector
+from safewatch.vision.motion import DIFF_LEVEL, small_luma
 from safewatch.vision.rules import IDENTITY_KIND
 
 PAD = 0.25  # a face box grows by this share on each side: hair, ears, a moving head
 MOSAIC_BLOCKS = 6  # a face becomes 6 × 6 flat blocks, then smoothed: nobody is recognisable
 HEAD_SHARE = 0.25  # the top quarter of a person's box holds the head
 OWN_FACE_SHARE = 0.6  # a face belongs to a person when its centre is in the box's upper 60 %
+STILL_SHARE = 0.001  # fewer changed pixels than this since the last look: the faces stay put
 Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
 
 
@@ -209,16 +211,21 @@ class Redactor:
         """One redaction per frame of the clip (of stream number ``stream``), in order."""
         times: list[float] = []
         looked: dict[int, Boxes] = {}
-        last = -1e9
+        last, last_luma, last_faces = -1e9, None, no_boxes()
         for i, frame in enumerate(frames):
             t = float(frame.time) if frame.time is not None else last
             times.append(t)
             known = self._recall(stream, t) if frame.time is not None else None
             if known is not None:
-                looked[i], last = known, t
+                looked[i], last, last_faces = known, t, known
+                last_luma = small_luma(frame)
             elif frame.time is None or t - last >= 1 / self.detect_fps - 1e-6:
-                looked[i] = self.finder.find(frame.to_ndarray(format="bgr24"))
-                last = t
+                luma = small_luma(frame)
+                if still(luma, last_luma):  # nothing moved: the faces are where they were
+                    looked[i], last = last_faces, t
+                    continue
+                looked[i] = last_faces = self.finder.find(frame.to_ndarray(format="bgr24"))
+                last, last_luma = t, luma
                 if frame.time is not None:
                     self.remember(stream, t, looked[i])
         at = sorted(looked)
@@ -236,6 +243,14 @@ class Redactor:
             else:
                 plan.append(redaction(faces, seen.offenders, seen.heads))
         return plan
+
+
+def still(luma: np.ndarray, reference: np.ndarray | None) -> bool:
+    """No face can have come or gone: hardly a pixel changed since the frame looked at last
+    (the empty pre-roll of most clips, a person standing still)."""
+    if reference is None or reference.shape != luma.shape:
+        return False
+    return float((cv2.absdiff(luma, reference) > DIFF_LEVEL).mean()) < STILL_SHARE
 
 
 def frame_edit(plan: Sequence[Redaction]) -> FrameEdit:

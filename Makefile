@@ -46,13 +46,13 @@ browser:
 # The video tests need no database: they run once, with the SQLite pass.
 pytest-sqlite: $(STAMP) $(TEST_VIDEO) browser
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 SAFEWATCH_REQUIRE_BROWSER=1 \
-		$(BIN)/pytest -q
+		$(BIN)/pytest -q --durations=25
 
 # The PostgreSQL pass is cluster mode: every hub the tests start sends its alerts over the
 # real NATS (127.0.0.1:4222), and tests/test_cluster.py runs replicas against it.
 pytest-postgres: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
-		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m "not video"
+		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q --durations=25 -m "not video"
 
 # The long suites (docs/reliability.md, ~25 min): 1,000 mutated videos through safewatch
 # analyze, and the camera↔hub link cut for ten minutes.

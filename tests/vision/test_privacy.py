@@ -369,3 +369,44 @@ def test_a_still_scene_is_looked_at_once_and_its_face_blurred_in_every_frame(
         faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
         for f, r in zip(frames, plan, strict=True)
     )
+
+
+def test_the_offender_stays_clear_in_a_clip_cut_later_in_the_stream(
+    tmp_path: Path, synthetic_video: Callable[..., Path]
+) -> None:
+    """The clip's own clock starts at its first keyframe (here 4 s into the stream): what the
+    analysis knew at each moment is matched to the clip's frames on the stream's clock."""
+    late = 45  # nobody in view for the first 4.5 s
+
+    def scene(i: int) -> np.ndarray:
+        return _scene(_walk(i - late) if i >= late else [])
+
+    video = synthetic_video(90, scene, name="late.mp4")
+    camera = CameraConfig.model_validate(
+        {
+            "name": "door",
+            "source": str(video),
+            "pre_roll_seconds": 0.3,
+            "post_roll_seconds": 2,
+            "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
+        }
+    )
+    sink = CollectingSink(tmp_path / "snapshots")
+    start = datetime.now(UTC)
+    pipeline = _ClockedPipeline(
+        site=SiteConfig(site="home-a", cameras=[camera]),
+        camera=camera,
+        detector=_ScriptedDetector(lambda t: _walk(round(t * 10) - late) if t * 10 >= late else []),
+        sink=sink,
+        clip_dir=tmp_path / "clips",
+        face_stage=_Recognises(),
+        clock=lambda t: start + timedelta(seconds=t),
+    )
+    with open_video(str(video)) as container:
+        play(container, pipeline)
+    [recognised, *_] = [e for e in sink.events if e.type == "offender_recognized"]
+    assert (recognised.clip_start_t or 0) >= 4.0  # the clip starts at the keyframe at 4 s
+    frames = _frames(Path(sink.clips[recognised.id] or ""))
+    with_people = [faces_seen(f) for f in frames[5:]]  # from 4.5 s: the walker and the bystander
+    assert all(all(x < 400 for x, _ in seen) for seen in with_people)
+    assert sum(len(seen) == 1 for seen in with_people) >= 0.8 * len(with_people)

@@ -85,13 +85,24 @@ def _transcode(
     stream: VideoStream, packets: Sequence[TimedPacket], path: Path, edit: FrameEdit | None
 ) -> None:
     rate = stream.average_rate or stream.guessed_rate or Fraction(10)
+    size = stream.codec_context.width, stream.codec_context.height
+    _encode(decoded(stream, packets), size, rate, path, edit)
+
+
+def _encode(
+    frames: Iterator[av.VideoFrame],
+    size: tuple[int, int],
+    rate: Fraction,
+    path: Path,
+    edit: FrameEdit | None,
+) -> None:
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         enc = out.add_stream("libx264", rate=rate)
-        enc.width, enc.height = stream.codec_context.width, stream.codec_context.height
+        enc.width, enc.height = size
         enc.pix_fmt = "yuv420p"
         enc.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(int(rate * 2))}
         n = 0
-        for frame in decoded(stream, packets):
+        for frame in frames:
             if edit is not None:
                 frame = edit(n, frame)
             frame.pts, frame.time_base = n, 1 / rate
@@ -100,3 +111,31 @@ def _transcode(
         out.mux(enc.encode(None))
     if n == 0:
         raise ClipError("the pre-roll did not decode to any frame")
+
+
+def write_edited(source: Path, path: Path, edit: FrameEdit) -> None:
+    """The clip at ``source`` decoded, changed frame by frame and encoded again as H.264 at
+    ``path`` (atomically)."""
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        with av.open(str(source)) as inp:
+            stream = inp.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate or Fraction(10)
+            size = stream.codec_context.width, stream.codec_context.height
+            _encode(inp.decode(stream), size, rate, tmp, edit)
+        os.replace(tmp, path)
+    except (av.FFmpegError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ClipError(f"could not write the clip: {exc}") from exc
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def clip_start(packets: Sequence[TimedPacket]) -> float:
+    """Where a clip's own clock starts on the stream's clock (its frames' times + this)."""
+    first = packets[0].packet
+    base = first.dts if first.dts is not None else first.pts
+    if base is None or first.time_base is None:
+        return packets[0].t
+    return float(base * first.time_base)

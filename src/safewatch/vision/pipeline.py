@@ -23,7 +23,14 @@ import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
-from safewatch.vision.clips import REMUXABLE, ClipError, FrameEdit, decoded, write_clip
+from safewatch.vision.clips import (
+    REMUXABLE,
+    ClipError,
+    FrameEdit,
+    clip_start,
+    write_clip,
+    write_edited,
+)
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
 from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
@@ -336,22 +343,8 @@ class CameraPipeline:
             return
         path = self.clip_dir / self.site.site / self.camera.name / f"{clip.event_id}.mp4"
         packets = self.ring.window(clip.start, clip.end)
-        if self.redactor is not None:  # decoding, looking for faces, encoding: seconds
-            self._pending = [f for f in self._pending if not f.done()]
-            window = self.redactor.sighting_window
-            seen = [s for s in self._sightings if clip.start - window <= s.t <= clip.end + window]
-            self._pending.append(
-                self._transcodes.submit(
-                    self._write_private,
-                    self.redactor,
-                    self._stream_no,
-                    self.stream,
-                    packets,
-                    path,
-                    clip,
-                    seen,
-                )
-            )
+        if self.redactor is not None:
+            self._cut_private(self.redactor, self.stream, packets, path, clip)
         elif self.stream.codec_context.name in REMUXABLE:
             self._write(self.stream, packets, path, clip.event_id)  # a few ms: inline
         else:
@@ -371,40 +364,71 @@ class CameraPipeline:
             return
         self.sink.clip(event_id, path, None, None)
 
-    def _write_private(
+    def _cut_private(
         self,
         redactor: Redactor,
-        stream_no: int,
         stream: VideoStream,
         packets: list[TimedPacket],
         path: Path,
         clip: PendingClip,
-        sightings: list[Sighting],
     ) -> None:
-        """The original clip first (it is the evidence), then the one shown, blurred."""
+        """The original first (it is the evidence): remuxed at once, so a queue of clips to
+        blur holds files on disk, not packets in memory. The one shown is blurred from it
+        beside the analysis: decoding, looking for faces and encoding take seconds."""
         original = path.with_name(f"{clip.event_id}.original.mp4")
+        window = redactor.sighting_window
+        seen = [s for s in self._sightings if clip.start - window <= s.t <= clip.end + window]
+        blur = (redactor, self._stream_no, original, path, clip.event_id, seen, clip_start(packets))
+        self._pending = [f for f in self._pending if not f.done()]
+        if stream.codec_context.name in REMUXABLE:
+            if self._write_original(stream, packets, original, clip.event_id):
+                self._pending.append(self._transcodes.submit(self._blur, *blur))
+            return
+
+        def transcode_then_blur() -> None:
+            if self._write_original(stream, packets, original, clip.event_id):
+                self._blur(*blur)
+
+        self._pending.append(self._transcodes.submit(transcode_then_blur))
+
+    def _write_original(
+        self, stream: VideoStream, packets: list[TimedPacket], original: Path, event_id: uuid.UUID
+    ) -> bool:
         try:
             self.clip_writer(stream, packets, original, None)
         except (ClipError, OSError) as exc:
-            log.warning("clip for event %s not saved: %s", clip.event_id, exc)
-            self.sink.clip(clip.event_id, None, f"clip not saved: {exc}", None)
-            return
+            log.warning("clip for event %s not saved: %s", event_id, exc)
+            self.sink.clip(event_id, None, f"clip not saved: {exc}", None)
+            return False
+        return True
+
+    def _blur(
+        self,
+        redactor: Redactor,
+        stream_no: int,
+        original: Path,
+        path: Path,
+        event_id: uuid.UUID,
+        sightings: list[Sighting],
+        offset: float,
+    ) -> None:
         try:
             try:
-                plan = redactor.clip(stream_no, decoded(stream, packets), sightings)
+                with av.open(str(original)) as source:
+                    plan = redactor.clip(stream_no, source.decode(video=0), sightings, offset)
             except (av.FFmpegError, ValueError) as exc:
                 raise ClipError(f"could not look for faces in the clip: {exc}") from exc
             if all(r.empty for r in plan):  # nobody's face in it: the original is the clip
                 os.replace(original, path)
-                self.sink.clip(clip.event_id, path, None, None)
+                self.sink.clip(event_id, path, None, None)
                 return
-            self.clip_writer(stream, packets, path, frame_edit(plan))
+            write_edited(original, path, frame_edit(plan))
         except (ClipError, OSError) as exc:
             # Never the unblurred clip in its place: the police still get the original.
-            log.warning("clip for event %s not blurred: %s", clip.event_id, exc)
-            self.sink.clip(clip.event_id, None, f"clip not blurred: {exc}", original)
+            log.warning("clip for event %s not blurred: %s", event_id, exc)
+            self.sink.clip(event_id, None, f"clip not blurred: {exc}", original)
             return
-        self.sink.clip(clip.event_id, path, None, original)
+        self.sink.clip(event_id, path, None, original)
 
     def offline(self, t: float, reason: str) -> CameraEvent:
         """The camera stopped delivering frames; reported with the last picture seen."""

@@ -206,14 +206,19 @@ class Redactor:
             return self._memory.get((stream, round(t, 3)))
 
     def clip(
-        self, stream: int, frames: Iterable[av.VideoFrame], sightings: Sequence[Sighting]
+        self,
+        stream: int,
+        frames: Iterable[av.VideoFrame],
+        sightings: Sequence[Sighting],
+        offset: float = 0.0,
     ) -> list[Redaction]:
-        """One redaction per frame of the clip (of stream number ``stream``), in order."""
+        """One redaction per frame of a clip of stream number ``stream``, in order; a frame's
+        time + ``offset`` is its time on the stream's clock."""
         times: list[float] = []
         looked: dict[int, Boxes] = {}
         last, last_luma, last_faces = -1e9, None, no_boxes()
         for i, frame in enumerate(frames):
-            t = float(frame.time) if frame.time is not None else last
+            t = float(frame.time) + offset if frame.time is not None else last
             times.append(t)
             known = self._recall(stream, t) if frame.time is not None else None
             if known is not None:

@@ -165,9 +165,6 @@ class _Recognises:
         dets.data[IDENTITY_SCORE] = np.array([-6.0 if w else None for w in walker], dtype=object)
         return dets
 
-    def faces_at(self, t: float) -> np.ndarray | None:
-        return None
-
 
 def _run(
     tmp_path: Path, video: Path, face_stage: _Recognises | None = None, blur: bool = True

@@ -66,9 +66,6 @@ class FaceStage(Protocol):
 
     def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections: ...
 
-    def faces_at(self, t: float) -> np.ndarray | None:
-        """The face boxes it found on the frame at ``t``; None if it did not look at it."""
-
 
 @dataclass
 class PendingClip:
@@ -253,9 +250,6 @@ class CameraPipeline:
         self.last_dets = dets
         if self.redactor is not None:
             self._sightings.append(sighting(t, dets))
-            faces = self.face_stage.faces_at(t) if self.face_stage is not None else None
-            if faces is not None:
-                self.redactor.remember(self._stream_no, t, faces)
             while self._sightings and self._sightings[0].t < t - self.ring.seconds:
                 self._sightings.popleft()
         local = self.clock(t).astimezone(self.site.zone_info)
@@ -305,8 +299,7 @@ class CameraPipeline:
             index = hit.index if hit else None
             snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)
             if self.redactor is not None:
-                faces = self.face_stage.faces_at(t) if self.face_stage is not None else None
-                redaction = self.redactor.picture(bgr, dets, faces)
+                redaction = self.redactor.picture(bgr, dets)
                 if not redaction.empty:
                     original = snapshot
                     snapshot = snapshot_jpeg(blurred(bgr, redaction), dets, index, zones, caption)

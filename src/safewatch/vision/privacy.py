@@ -29,6 +29,9 @@ PAD = 0.25  # a face box grows by this share on each side: hair, ears, a moving 
 MOSAIC_BLOCKS = 6  # a face becomes 6 × 6 flat blocks, then smoothed: nobody is recognisable
 HEAD_SHARE = 0.25  # the top quarter of a person's box holds the head
 OWN_FACE_SHARE = 0.6  # a face belongs to a person when its centre is in the box's upper 60 %
+# Less sure than recognition needs (0.8): a patch blurred for nothing costs little, a face
+# left clear does not.
+BLUR_SCORE = 0.5
 STILL_SHARE = 0.001  # fewer changed pixels than this since the last look: the faces stay put
 Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
 
@@ -174,7 +177,7 @@ class Redactor:
         self.detect_fps = detect_fps
         self.sighting_window = sighting_window  # how far a sighting still tells who is who
         # Faces found per frame (stream number, time): clips of events close together share
-        # their frames, and the face stage has looked at the analysed ones already.
+        # their frames.
         self.memory_seconds = memory_seconds
         self._memory: dict[tuple[int, float], Boxes] = {}
         self._lock = threading.Lock()
@@ -183,18 +186,15 @@ class Redactor:
     def from_config(cls, config: PrivacyConfig, analyse_fps: float) -> Redactor | None:
         if not config.blur_faces:
             return None
-        finder = FaceFinder(FaceDetector(), config.max_side)
+        finder = FaceFinder(FaceDetector(score_threshold=BLUR_SCORE), config.max_side)
         return cls(finder, config.detect_fps, 1.5 / analyse_fps)
 
-    def picture(
-        self, bgr: np.ndarray, dets: sv.Detections, faces: Boxes | None = None
-    ) -> Redaction:
-        """For a frame the analysis has just seen (``faces``: what the face stage found)."""
-        faces = self.finder.find(bgr) if faces is None else faces
+    def picture(self, bgr: np.ndarray, dets: sv.Detections) -> Redaction:
+        """For a frame the analysis has just seen (``dets``: its people, with who they are)."""
         found = sighting(0.0, dets)
-        return redaction(faces, found.offenders, found.heads)
+        return redaction(self.finder.find(bgr), found.offenders, found.heads)
 
-    def remember(self, stream: int, t: float, faces: Boxes) -> None:
+    def _remember(self, stream: int, t: float, faces: Boxes) -> None:
         with self._lock:
             self._memory[(stream, round(t, 3))] = faces
             old = [k for k in self._memory if k[0] != stream or k[1] < t - self.memory_seconds]
@@ -232,7 +232,7 @@ class Redactor:
                 looked[i] = last_faces = self.finder.find(frame.to_ndarray(format="bgr24"))
                 last, last_luma = t, luma
                 if frame.time is not None:
-                    self.remember(stream, t, looked[i])
+                    self._remember(stream, t, looked[i])
         at = sorted(looked)
         plan = []
         for i, t in enumerate(times):

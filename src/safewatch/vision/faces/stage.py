@@ -88,7 +88,6 @@ class FaceStage:
         self._tracks: list[_FaceTrack] = []
         self._tracks_lists = self.lists
         self._next = 1
-        self._seen: tuple[float, np.ndarray] | None = None  # the last frame's face boxes
 
     @property
     def threshold(self) -> float:
@@ -128,7 +127,6 @@ class FaceStage:
         if lists is not self._tracks_lists:  # person indices changed: decide afresh
             self._tracks, self._tracks_lists = [], lists
         faces = self.detector.detect(frame_bgr)
-        self._seen = (t, np.array([f.box for f in faces], dtype=np.float32).reshape(-1, 4))
         tracks = self._track(faces, t)
         rgb = None
         for face, track in zip(faces, tracks, strict=True):
@@ -155,12 +153,6 @@ class FaceStage:
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)
-
-    def faces_at(self, t: float) -> np.ndarray | None:
-        """The face boxes found on the frame at ``t`` (for blurring the others' faces)."""
-        if self._seen is None or self._seen[0] != t:
-            return None
-        return self._seen[1]
 
     def _annotate(
         self, dets: sv.Detections, faces: list[Face], tracks: list[_FaceTrack], lists: _Lists

@@ -49,10 +49,11 @@ pytest-sqlite: $(STAMP) $(TEST_VIDEO) browser
 		$(BIN)/pytest -q --durations=25
 
 # The PostgreSQL pass is cluster mode: every hub the tests start sends its alerts over the
-# real NATS (127.0.0.1:4222), and tests/test_cluster.py runs replicas against it.
+# real NATS (127.0.0.1:4222), and tests/test_cluster.py runs replicas against it. Camera and
+# face tests that need no database (marked db_free) ran in the SQLite pass.
 pytest-postgres: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
-		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q --durations=25 -m "not video"
+		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q --durations=25 -m "not video and not db_free"
 
 # The long suites (docs/reliability.md, ~25 min): 1,000 mutated videos through safewatch
 # analyze, and the camera↔hub link cut for ten minutes.

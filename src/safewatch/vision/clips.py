@@ -100,7 +100,14 @@ def _encode(
         enc = out.add_stream("libx264", rate=rate)
         enc.width, enc.height = size
         enc.pix_fmt = "yuv420p"
-        enc.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(int(rate * 2))}
+        # One thread: clips are cut beside the analysis, not instead of it (and x264 keeps
+        # frames per thread).
+        enc.options = {
+            "preset": "ultrafast",
+            "tune": "zerolatency",
+            "g": str(int(rate * 2)),
+            "threads": "1",
+        }
         n = 0
         for frame in frames:
             if edit is not None:

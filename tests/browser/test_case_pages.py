@@ -94,27 +94,33 @@ def _sign_in(desk: Any, user: str) -> None:
     desk.wait_for_url("**/cases/*")
 
 
-def test_an_officer_opens_the_unblurred_original_saying_why(
-    world: World, desk: Any, camera_secret: str, tmp_path: Any
-) -> None:
+@pytest.fixture
+def blurred_event_id(world: World, camera_secret: str, tmp_path: Any) -> str:
+    """A camera event whose snapshot and clip were blurred, with their originals."""
     e = event()
     clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
     originals = (jpeg((64, 48), "original"), tiny_mp4(tmp_path / "o.mp4", 5).read_bytes())
     send_with_media(world.client, camera_secret, e, jpeg(), clip, originals)
+    return str(e.id)
+
+
+def test_an_officer_opens_the_unblurred_original_saying_why(
+    desk: Any, blurred_event_id: str
+) -> None:
     _sign_in(desk, "officer_a")
-    row = desk.locator(f"#c-events li[data-event='{e.id}']")
+    row = desk.locator(f"#c-events li[data-event='{blurred_event_id}']")
     row.get_by_text("faces blurred").wait_for()
     row.get_by_role("button", name="Show snapshot").click()
     desk.wait_for_function(
         "id => document.querySelector(`li[data-event='${id}'] .media img`)?.naturalWidth > 0",
-        arg=str(e.id),
+        arg=blurred_event_id,
     )
     row.get_by_label("Why the unblurred original is needed").fill("identify the second man")
     row.get_by_role("button", name="Open the unblurred original (police)").click()
     row.get_by_text("Opening the original is recorded.").wait_for()
     desk.wait_for_function(
         "id => document.querySelector(`li[data-event='${id}'] img.original`)?.naturalWidth > 0",
-        arg=str(e.id),
+        arg=blurred_event_id,
     )
     assert row.locator("video.original").count() == 1
     shoot(desk, "case-unblurred-original")
@@ -123,14 +129,10 @@ def test_an_officer_opens_the_unblurred_original_saying_why(
 
 
 def test_a_caseworker_sees_the_blurred_pictures_and_no_way_to_the_original(
-    world: World, desk: Any, camera_secret: str, tmp_path: Any
+    desk: Any, blurred_event_id: str
 ) -> None:
-    e = event()
-    clip = tiny_mp4(tmp_path / "c.mp4").read_bytes()
-    originals = (jpeg((64, 48), "original"), tiny_mp4(tmp_path / "o.mp4", 5).read_bytes())
-    send_with_media(world.client, camera_secret, e, jpeg(), clip, originals)
     _sign_in(desk, "caseworker_a")
-    row = desk.locator(f"#c-events li[data-event='{e.id}']")
+    row = desk.locator(f"#c-events li[data-event='{blurred_event_id}']")
     row.get_by_text("faces blurred").wait_for()
     assert row.get_by_role("button", name="Show clip").count() == 1
     assert row.locator("form.original").count() == 0

@@ -167,13 +167,19 @@ class _Recognises:
 
 
 def _run(
-    tmp_path: Path, video: Path, face_stage: _Recognises | None = None, blur: bool = True
+    tmp_path: Path,
+    video: Path,
+    face_stage: _Recognises | None = None,
+    blur: bool = True,
+    people: Callable[[int], list[tuple[int, int]]] = _walk,
+    pre_roll: float = 2,
 ) -> tuple[CollectingSink, CameraPipeline]:
+    """The pipeline over ``video``; ``people(frame number)`` is where the scene put people."""
     camera = CameraConfig.model_validate(
         {
             "name": "door",
             "source": str(video),
-            "pre_roll_seconds": 2,
+            "pre_roll_seconds": pre_roll,
             "post_roll_seconds": 2,
             "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
             "privacy": {"blur_faces": blur},
@@ -186,7 +192,7 @@ def _run(
     pipeline = _ClockedPipeline(
         site=site,
         camera=camera,
-        detector=_ScriptedDetector(lambda t: _walk(round(t * fps))),
+        detector=_ScriptedDetector(lambda t: people(round(t * fps))),
         sink=sink,
         clip_dir=tmp_path / "clips",
         face_stage=face_stage,
@@ -375,32 +381,11 @@ def test_the_offender_stays_clear_in_a_clip_cut_later_in_the_stream(
     analysis knew at each moment is matched to the clip's frames on the stream's clock."""
     late = 45  # nobody in view for the first 4.5 s
 
-    def scene(i: int) -> np.ndarray:
-        return _scene(_walk(i - late) if i >= late else [])
+    def people(i: int) -> list[tuple[int, int]]:
+        return _walk(i - late) if i >= late else []
 
-    video = synthetic_video(90, scene, name="late.mp4")
-    camera = CameraConfig.model_validate(
-        {
-            "name": "door",
-            "source": str(video),
-            "pre_roll_seconds": 0.3,
-            "post_roll_seconds": 2,
-            "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
-        }
-    )
-    sink = CollectingSink(tmp_path / "snapshots")
-    start = datetime.now(UTC)
-    pipeline = _ClockedPipeline(
-        site=SiteConfig(site="home-a", cameras=[camera]),
-        camera=camera,
-        detector=_ScriptedDetector(lambda t: _walk(round(t * 10) - late) if t * 10 >= late else []),
-        sink=sink,
-        clip_dir=tmp_path / "clips",
-        face_stage=_Recognises(),
-        clock=lambda t: start + timedelta(seconds=t),
-    )
-    with open_video(str(video)) as container:
-        play(container, pipeline)
+    video = synthetic_video(90, lambda i: _scene(people(i)), name="late.mp4")
+    sink, _ = _run(tmp_path, video, _Recognises(), people=people, pre_roll=0.3)
     [recognised, *_] = [e for e in sink.events if e.type == "offender_recognized"]
     assert (recognised.clip_start_t or 0) >= 4.0  # the clip starts at the keyframe at 4 s
     frames = _frames(Path(sink.clips[recognised.id] or ""))

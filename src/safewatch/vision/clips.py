@@ -26,21 +26,18 @@ class ClipError(RuntimeError):
     pass
 
 
-def write_clip(
-    stream: VideoStream, packets: list[TimedPacket], path: Path, edit: FrameEdit | None = None
-) -> str:
-    """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'.
-    With ``edit`` every frame is decoded, changed and encoded again."""
+def write_clip(stream: VideoStream, packets: list[TimedPacket], path: Path) -> str:
+    """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'."""
     if not packets:
         raise ClipError("no video in the pre-roll for this clip")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     try:
-        if stream.codec_context.name in REMUXABLE and edit is None:
+        if stream.codec_context.name in REMUXABLE:
             _remux(stream, packets, tmp)
             how = "remux"
         else:
-            _transcode(stream, packets, tmp, edit)
+            _transcode(stream, packets, tmp)
             how = "transcode"
         os.replace(tmp, path)
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -81,12 +78,10 @@ def _remux(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> N
             out.mux(copy)
 
 
-def _transcode(
-    stream: VideoStream, packets: Sequence[TimedPacket], path: Path, edit: FrameEdit | None
-) -> None:
+def _transcode(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
     rate = stream.average_rate or stream.guessed_rate or Fraction(10)
     size = stream.codec_context.width, stream.codec_context.height
-    _encode(decoded(stream, packets), size, rate, path, edit)
+    _encode(decoded(stream, packets), size, rate, path, None)
 
 
 def _encode(

@@ -18,9 +18,9 @@ from typing import Any
 
 from safewatch.vision.events import CameraEvent
 
-# The unblurred originals of a snapshot and a clip travel as items of their own, after their
-# event: the alert does not wait for them, and they are not lost if the hub is away.
-KINDS = ("event", "clip", "original_snapshot", "original_clip")
+# The unblurred originals of a snapshot and a clip travel as items of their own (kinds
+# original_snapshot, original_clip) after their event: the alert does not wait for them, and
+# they are not lost if the hub is away.
 VERSION = 2  # PRAGMA user_version; 1 (no version) knew events and clips only
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (
@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class OutboxItem:
     seq: int
-    kind: str  # one of KINDS
+    kind: str  # event, clip, original_snapshot, original_clip
     event_id: uuid.UUID
     camera: str
     payload: str | None  # event JSON
@@ -115,6 +115,7 @@ class Outbox:
                             f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
                             params,
                         )
+                    self._db.execute(ORPHANS_REFUSED, (str(event_id),))  # its event was refused
                     self._db.execute("COMMIT")
                 except BaseException:
                     if self._db.in_transaction:
@@ -185,7 +186,6 @@ class Outbox:
             if self._memory:
                 return self._memory[0], 0.0
             event = self._db.execute(OLDEST_EVENTS, (1,)).fetchone()
-            self._db.execute(ORPHANS_REFUSED)
             clip = self._db.execute(NEXT_CLIP).fetchone()
         waits = []
         for row in (event, clip):
@@ -250,6 +250,7 @@ class Outbox:
                 "UPDATE item SET state = 'rejected', last_error = ? WHERE seq = ?",
                 (error[:500], item.seq),
             )
+            self._db.execute(ORPHANS_REFUSED, (str(item.event_id),))
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -269,10 +270,12 @@ OLDEST_EVENTS = (
 # A refused event's clip and originals have nothing to join at the hub: refused with it
 # (the hub's "no such event" is otherwise retried: in cluster mode the event may still be on
 # its way through the stream).
+# Run as an event is refused, and as its clip arrives later.
 ORPHANS_REFUSED = (
     "UPDATE item SET state = 'rejected', last_error = 'its event was refused' "
-    "WHERE state = 'pending' AND kind != 'event' AND EXISTS (SELECT 1 FROM item AS e "
-    "WHERE e.kind = 'event' AND e.event_id = item.event_id AND e.state = 'rejected')"
+    "WHERE event_id = ? AND state = 'pending' AND kind != 'event' AND EXISTS (SELECT 1 "
+    "FROM item AS e WHERE e.kind = 'event' AND e.event_id = item.event_id "
+    "AND e.state = 'rejected')"
 )
 NEXT_CLIP = (
     "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "

@@ -26,7 +26,6 @@ from av.video.stream import VideoStream
 from safewatch.vision.clips import (
     REMUXABLE,
     ClipError,
-    FrameEdit,
     clip_start,
     write_clip,
     write_edited,
@@ -94,9 +93,7 @@ class CameraPipeline:
     clip_dir: Path | None
     face_stage: FaceStage | None = None
     clock: Callable[[float], datetime] = wall_clock
-    clip_writer: Callable[[VideoStream, list[TimedPacket], Path, FrameEdit | None], str] = (
-        write_clip
-    )
+    clip_writer: Callable[[VideoStream, list[TimedPacket], Path], str] = write_clip
     redactor: Redactor | None = None  # None: from the camera's privacy settings
     stats: FrameStats = field(default_factory=FrameStats)
 
@@ -349,13 +346,8 @@ class CameraPipeline:
     def _write(
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
     ) -> None:
-        try:
-            self.clip_writer(stream, packets, path, None)
-        except (ClipError, OSError) as exc:
-            log.warning("clip for event %s not saved: %s", event_id, exc)
-            self.sink.clip(event_id, None, f"clip not saved: {exc}", None)
-            return
-        self.sink.clip(event_id, path, None, None)
+        if self._save(stream, packets, path, event_id):
+            self.sink.clip(event_id, path, None, None)
 
     def _cut_private(
         self,
@@ -374,21 +366,22 @@ class CameraPipeline:
         blur = (redactor, self._stream_no, original, path, clip.event_id, seen, clip_start(packets))
         self._pending = [f for f in self._pending if not f.done()]
         if stream.codec_context.name in REMUXABLE:
-            if self._write_original(stream, packets, original, clip.event_id):
+            if self._save(stream, packets, original, clip.event_id):
                 self._pending.append(self._transcodes.submit(self._blur, *blur))
             return
 
         def transcode_then_blur() -> None:
-            if self._write_original(stream, packets, original, clip.event_id):
+            if self._save(stream, packets, original, clip.event_id):
                 self._blur(*blur)
 
         self._pending.append(self._transcodes.submit(transcode_then_blur))
 
-    def _write_original(
-        self, stream: VideoStream, packets: list[TimedPacket], original: Path, event_id: uuid.UUID
+    def _save(
+        self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
     ) -> bool:
+        """The packets as an MP4 at ``path``; False (and the sink told why) if it failed."""
         try:
-            self.clip_writer(stream, packets, original, None)
+            self.clip_writer(stream, packets, path)
         except (ClipError, OSError) as exc:
             log.warning("clip for event %s not saved: %s", event_id, exc)
             self.sink.clip(event_id, None, f"clip not saved: {exc}", None)

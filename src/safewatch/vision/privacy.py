@@ -154,7 +154,7 @@ def between(before: Boxes, after: Boxes) -> Boxes:
             ca, cb = (a[:2] + a[2:]) / 2, (b[:2] + b[2:]) / 2
             if float(np.linalg.norm(ca - cb)) <= 2 * size:
                 parts.append(np.array([[*np.minimum(a[:2], b[:2]), *np.maximum(a[2:], b[2:])]]))
-    return np.concatenate(parts).astype(np.float32) if parts else no_boxes()
+    return np.concatenate(parts).astype(np.float32)
 
 
 def nearest(sightings: Sequence[Sighting], t: float, within: float) -> Sighting | None:

@@ -84,11 +84,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def _empty(engine: Engine) -> None:
-    # DELETE, children first: on PostgreSQL a tenth of TRUNCATE's time for a test's few rows.
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
-        for t in tables:
-            conn.execute(text(f'DELETE FROM "{t}"'))
+        if engine.dialect.name == "postgresql":
+            # TRUNCATE, not DELETE (a tenth of the time): rows written after a DELETE reuse
+            # freed space, so a query without ORDER BY comes back in another order.
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
 
 
 @pytest.fixture

@@ -28,7 +28,8 @@ def _login(world: World, username: str, password: str, **kw: Any) -> Any:
 
 def _audit(world: World, action: str) -> list[AuditEntry]:
     with world.factory() as s:
-        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        query = select(AuditEntry).where(AuditEntry.action == action)
+        return list(s.scalars(query.order_by(AuditEntry.seq)))
 
 
 def _limits(world: World, settings: Settings, **rates: str) -> None:

@@ -47,7 +47,8 @@ def _opened(world: World, url: str | None) -> bytes:
 
 def _audit(world: World, entity: str) -> list[AuditEntry]:
     with world.factory() as s:
-        return list(s.scalars(select(AuditEntry).where(AuditEntry.entity == entity)))
+        query = select(AuditEntry).where(AuditEntry.entity == entity)
+        return list(s.scalars(query.order_by(AuditEntry.seq)))
 
 
 def test_victim_and_guards_see_the_blurred_pictures(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,3 +42,33 @@ class CameraEvent(BaseModel):
     clip_start_t: float | None = None
     clip_end_t: float | None = None
     flags: list[str] = Field(default_factory=list, description="e.g. clip_not_saved: disk full")
+
+
+class CameraHealth(StrEnum):
+    """What a camera worker says of one camera in its heartbeat (and ``camera status``)."""
+
+    starting = "starting"  # models loading, stream not opened yet
+    ok = "ok"  # frames arrive and are analysed
+    degraded = "degraded"  # running, but something is wrong (the note says what)
+    restarting = "restarting"  # its reader failed and is being started again (backoff)
+
+
+class OutboxKind(StrEnum):
+    """What one outbox item carries to the hub."""
+
+    event = "event"
+    clip = "clip"
+    original_snapshot = "original_snapshot"
+    original_clip = "original_clip"
+
+
+class Undelivered(BaseModel):
+    """An item the hub refused for good: kept (quarantined) on the camera with its reason,
+    and reported in heartbeats so that a person can act on it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: uuid.UUID
+    kind: OutboxKind
+    reason: str = Field(max_length=300)
+    since: datetime = Field(description="When the hub refused it (UTC).")

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from safewatch.api.throttle import Throttle
+from safewatch.bus.messages import retry_later
 from safewatch.core.config import Settings
 from safewatch.models import AuditEntry, CameraEventRecord, Incident, OffenderPhoto
-from safewatch.vision.delivery import RETRY_STATUS
 from tests.conftest import Clock
 from tests.live import event, jpeg
 from tests.world import PASSWORD, World
@@ -139,7 +139,7 @@ def test_a_camera_over_its_rate_gets_429_per_event_and_keeps_them_for_later(
     results = r.json()["results"]
     assert [x["status"] for x in results] == [201, 201, 201, 429, 429, 201]
     assert "more events than the hub takes" in results[3]["error"]
-    assert 429 in RETRY_STATUS  # the worker's outbox keeps a refused event and sends it again
+    assert retry_later(429)  # the worker's outbox keeps a refused event and sends it again
     with world.factory() as s:
         stored = set(s.scalars(select(CameraEventRecord.id)))
     assert stored == {uuid.UUID(x["id"]) for x in results if x["status"] == 201}

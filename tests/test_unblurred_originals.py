@@ -287,15 +287,15 @@ def test_a_refused_events_originals_are_refused_with_it(tmp_path: Path) -> None:
     outbox.put_clip(e.id, "front", tmp_path / "c.mp4", None, tmp_path / "o.mp4")
     head, _ = outbox.next_due()
     assert head is not None
-    outbox.mark_rejected(head, "hub answered 422: malformed")
+    outbox.quarantine(head, "hub answered 422: malformed")
     assert outbox.next_due()[0] is None  # nothing left to send for it
-    assert outbox.counts() == {"rejected": 4}
+    assert outbox.counts() == {"quarantined": 4}
     # A clip cut after its event was refused is refused as it is stored.
     later = event()
     outbox.put_event(later, BLURRED)
     head, _ = outbox.next_due()
     assert head is not None and head.event_id == later.id
-    outbox.mark_rejected(head, "hub answered 422: malformed")
+    outbox.quarantine(head, "hub answered 422: malformed")
     outbox.put_clip(later.id, "front", tmp_path / "late.mp4", None, tmp_path / "late.o.mp4")
-    assert outbox.next_due()[0] is None and outbox.counts() == {"rejected": 7}
+    assert outbox.next_due()[0] is None and outbox.counts() == {"quarantined": 7}
     outbox.close()

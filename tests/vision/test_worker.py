@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.models import CameraEventRecord, Device
+from safewatch.vision.camera_reader import OutboxSink
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.worker import OutboxSink, SiteWorker
+from safewatch.vision.worker import SiteWorker
 from tests.live import LiveHub, event, jpeg
 from tests.world import World
 

@@ -13,6 +13,19 @@ EventType = Literal[
     "intrusion", "loitering", "stranger", "offender_recognized", "camera_offline", "camera_tampered"
 ]
 Severity = Literal["info", "warning", "high", "critical"]
+# What the hub takes from a camera; the worker fits its pictures to it before sending.
+MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
+MAX_CLIP_BYTES = 200 * 1024 * 1024
+# Answers a camera tries again later, over HTTP and over the event stream alike: each may
+# change (a credential fixed, a camera installed, a rate limit over, the hub back).
+RETRY_LATER = frozenset({401, 403, 408, 409, 423, 425, 429})
+
+
+def retry_later(status: int) -> bool:
+    """Whether an item the hub answered ``status`` for is kept and tried again."""
+    return status >= 500 or status in RETRY_LATER
+
+
 SEVERITY: dict[str, Severity] = {
     "offender_recognized": "critical",
     "intrusion": "high",

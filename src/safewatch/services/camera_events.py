@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from safewatch.bus.messages import CameraEvent
+from safewatch.bus.messages import MAX_CLIP_BYTES, MAX_SNAPSHOT_BYTES, CameraEvent
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, SafewatchError
 from safewatch.core.links import Media
 from safewatch.models import CameraEventRecord, Device
@@ -27,8 +27,6 @@ from safewatch.store.sealing import KeyRing, open_or_legacy
 
 log = logging.getLogger(__name__)
 
-MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024
-MAX_CLIP_BYTES = 200 * 1024 * 1024
 JPEG, MP4_BOX = b"\xff\xd8\xff", b"ftyp"
 
 

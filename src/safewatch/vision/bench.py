@@ -14,13 +14,13 @@ from typing import Any
 import av
 
 from safewatch.vision.analyze import file_camera
+from safewatch.vision.camera_reader import OutboxSink
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline, PendingClip
 from safewatch.vision.source import open_video, play
-from safewatch.vision.worker import OutboxSink
 
 
 def decode_only(video: Path) -> dict[str, float]:
@@ -67,10 +67,10 @@ class TimingSink(OutboxSink):
 
 
 class TimedPipeline(CameraPipeline):
-    def on_frame(self, frame: av.VideoFrame) -> list[CameraEvent]:
+    def on_frame(self, frame: av.VideoFrame, captured: datetime | None = None) -> list[CameraEvent]:
         assert isinstance(self.sink, TimingSink)
         self.sink.frame_started = time.perf_counter()
-        return super().on_frame(frame)
+        return super().on_frame(frame, captured)
 
     def _cut(self, clip: PendingClip) -> None:
         assert isinstance(self.sink, TimingSink)

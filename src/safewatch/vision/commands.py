@@ -47,6 +47,52 @@ def camera_run(site: SiteOption) -> None:
         typer.echo("stopping")
 
 
+@camera_app.command("status")
+def camera_status(
+    site: SiteOption,
+    as_json: Annotated[bool, typer.Option("--json", help="The worker's report as JSON.")] = False,
+) -> None:
+    """What the site's worker says of each camera, and what could not be delivered."""
+    from safewatch.vision import status
+    from safewatch.vision.outbox import Outbox
+
+    config = _site(site)
+    report = status.read(config.data_dir)
+    outbox = Outbox(config.data_dir / "outbox.db")
+    try:
+        quarantined, count = outbox.quarantined(limit=20), outbox.count_quarantined()
+    finally:
+        outbox.close()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "worker": report.model_dump(mode="json") if report else None,
+                    "quarantined": [u.model_dump(mode="json") for u in quarantined],
+                    "quarantined_count": count,
+                }
+            )
+        )
+        return
+    for line in status.render(report, quarantined, count):
+        typer.echo(line)
+
+
+@camera_app.command("retry")
+def camera_retry(site: SiteOption) -> None:
+    """Send again what could not be delivered, once its cause is mended (a camera put back
+    in the site file, a proxy's size limit raised). The running worker picks it up."""
+    from safewatch.vision.outbox import Outbox
+
+    config = _site(site)
+    outbox = Outbox(config.data_dir / "outbox.db")
+    try:
+        n = outbox.retry_quarantined()
+    finally:
+        outbox.close()
+    typer.echo(f"{n} item(s) queued again")
+
+
 def analyze_command(
     video: Annotated[str, typer.Argument(help="A recorded video file (or a stream URL).")],
     site: SiteOption,

@@ -14,20 +14,50 @@ import httpx
 
 from safewatch.bus import jetstream
 from safewatch.bus.jetstream import EventPublisher
+from safewatch.bus.messages import CameraHealth, OutboxKind, retry_later
 from safewatch.schemas.events import MAX_BATCH_CAMERAS
 from safewatch.vision.outbox import Outbox, OutboxItem
+from safewatch.vision.supervisor import Supervised
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RETRY_STATUS = {401, 403, 408, 409, 423, 425, 429}  # may change: credential fixed, camera installed
+# An item that fails in the worker itself (not at the hub) this often is set aside with its
+# reason, so that it does not hold back the alerts behind it.
+MAX_WORKER_ERRORS = 3
 BATCH = 100  # events per request when more than one is waiting (and at most
 # MAX_BATCH_CAMERAS cameras: the hub takes that many credentials in one request)
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, retry: bool) -> None:
+    """``status``: what the hub answered; None when it could not be reached."""
+
+    def __init__(self, message: str, retry: bool, status: int | None = None) -> None:
         super().__init__(message)
-        self.retry = retry
+        self.retry, self.status = retry, status
+
+
+class UnknownCamera(DeliveryError):
+    """An item of a camera no longer in the site file (renamed or removed): without its
+    credential it cannot be sent; it is kept, quarantined, until the camera is back."""
+
+    def __init__(self, camera: str) -> None:
+        super().__init__(
+            f"camera '{camera}' is no longer in the site file, so its credential is unknown "
+            "(put it back, or rename it back, and run `safewatch camera retry`)",
+            False,
+        )
+
+
+def credentials_of(secrets: dict[str, str]) -> Callable[[str], str]:
+    """Camera name → its device secret; an unknown name is an ``UnknownCamera``."""
+
+    def credential(camera: str) -> str:
+        try:
+            return secrets[camera]
+        except KeyError:
+            raise UnknownCamera(camera) from None
+
+    return credential
 
 
 class HubClient:
@@ -63,7 +93,11 @@ class HubClient:
                 return exc
             return None
         try:
-            self.events.publish(str(item.event_id), self.credential(item.camera), body)
+            secret = self.credential(item.camera)
+        except UnknownCamera as exc:
+            return exc
+        try:
+            self.events.publish(str(item.event_id), secret, body)
         except Exception as exc:  # the broker is down or slow: the outbox keeps the event
             return DeliveryError(f"event stream not reachable: {type(exc).__name__}: {exc}", True)
         return None
@@ -81,15 +115,13 @@ class HubClient:
             detail = str(response.json().get("detail"))
         except ValueError:
             detail = response.text[:200]
-        retry = response.status_code >= 500 or response.status_code in RETRY_STATUS
-        retry = retry or (retry_missing and response.status_code == 404)
-        raise DeliveryError(f"hub answered {response.status_code}: {detail}", retry)
+        status = response.status_code
+        retry = retry_later(status) or (retry_missing and status == 404)
+        raise DeliveryError(f"hub answered {response.status_code}: {detail}", retry, status)
 
-    def heartbeat(self, camera: str, note: str) -> None:
-        response = self.http.post(
-            "/device/heartbeat", json={"health_note": note[:300]}, headers=self._headers(camera)
-        )
-        self._check(response)
+    def heartbeat(self, camera: str, body: dict[str, Any]) -> None:
+        """Raises DeliveryError (the hub not reachable, or refusing)."""
+        self._request("POST", "/device/heartbeat", camera, json=body)
 
     def face_lists(self, camera: str) -> dict[str, Any]:
         """The camera's watch list and cohort from the hub (raises DeliveryError)."""
@@ -102,11 +134,19 @@ class HubClient:
         return result
 
     def _request(
-        self, method: str, path: str, camera: str, content: bytes | None = None, **headers: str
+        self,
+        method: str,
+        path: str,
+        camera: str,
+        content: bytes | None = None,
+        json: dict[str, Any] | None = None,
+        content_type: str | None = None,
     ) -> httpx.Response:
-        headers = {**headers, **self._headers(camera)}
+        headers = self._headers(camera)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
-            response = self.http.request(method, path, headers=headers, content=content)
+            response = self.http.request(method, path, headers=headers, content=content, json=json)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"hub not reachable: {exc}", True) from exc
         self._check(response)
@@ -115,9 +155,7 @@ class HubClient:
     def send_view(self, camera: str, jpeg: bytes) -> bool:
         """A picture of what the camera sees (for drawing its zones on, and the live view of
         an incident); True while someone watches it live."""
-        response = self._request(
-            "PUT", "/device/view", camera, jpeg, **{"Content-Type": "image/jpeg"}
-        )
+        response = self._request("PUT", "/device/view", camera, jpeg, content_type="image/jpeg")
         return bool(response.json().get("live"))
 
     def zones(self, camera: str) -> list[dict[str, Any]] | None:
@@ -133,6 +171,20 @@ class HubClient:
         cameras' credentials."""
         if self.events is not None:
             return [self._stream(item) for item in items]
+        answers: list[DeliveryError | None] = [None] * len(items)
+        sendable: list[tuple[int, OutboxItem]] = []
+        for k, item in enumerate(items):
+            try:
+                self.credential(item.camera)
+                sendable.append((k, item))
+            except UnknownCamera as exc:
+                answers[k] = exc
+        if sendable:
+            for (k, _), answer in zip(sendable, self._batch([i for _, i in sendable]), strict=True):
+                answers[k] = answer
+        return answers
+
+    def _batch(self, items: list[OutboxItem]) -> list[DeliveryError | None]:
         cameras = list(dict.fromkeys(item.camera for item in items))
         body = {
             "events": [
@@ -160,12 +212,14 @@ class HubClient:
             if status < 300:
                 answers.append(None)
             else:
-                retry = status >= 500 or status in RETRY_STATUS
-                answers.append(DeliveryError(f"hub answered {status}: {answer['error']}", retry))
+                retry = retry_later(status)
+                answers.append(
+                    DeliveryError(f"hub answered {status}: {answer['error']}", retry, status)
+                )
         return answers
 
     def send(self, item: OutboxItem) -> None:
-        if item.kind == "event" and self.events is not None:
+        if item.kind is OutboxKind.event and self.events is not None:
             if (error := self._stream(item)) is not None:
                 raise error
             return
@@ -182,7 +236,7 @@ class HubClient:
 
     def _send_http(self, item: OutboxItem) -> None:
         try:
-            if item.kind == "event":
+            if item.kind is OutboxKind.event:
                 files = {"snapshot": ("snapshot.jpg", item.snapshot or b"", "image/jpeg")}
                 response = self.http.post(
                     "/device/events",
@@ -190,11 +244,11 @@ class HubClient:
                     data={"event": item.payload or ""},
                     files=files,
                 )
-            elif item.kind == "original_snapshot":
+            elif item.kind is OutboxKind.original_snapshot:
                 response = self._put(item, "original/snapshot", "image/jpeg", item.snapshot)
             elif item.blob_path:
                 content = Path(item.blob_path).read_bytes()
-                where = "clip" if item.kind == "clip" else "original/clip"
+                where = "clip" if item.kind is OutboxKind.clip else "original/clip"
                 response = self._put(item, where, "video/mp4", content)
             else:
                 response = self.http.post(
@@ -208,25 +262,24 @@ class HubClient:
             ) from exc
         except FileNotFoundError as exc:
             raise DeliveryError(f"clip file is gone: {exc.filename}", False) from exc
-        self._check(response, retry_missing=item.kind != "event")
+        self._check(response, retry_missing=item.kind is not OutboxKind.event)
 
 
 class Sender:
-    """Drains the outbox in a thread until stopped."""
+    """Drains the outbox until stopped, in a supervised thread: whatever fails, it comes back."""
 
     def __init__(self, outbox: Outbox, client: HubClient) -> None:
         self.outbox, self.client = outbox, client
         self.stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self.part = Supervised("outbox sender", self._run, self.stop)
 
     def start(self) -> None:
-        self._thread.start()
+        self.part.start()
 
     def close(self, timeout: float = 5) -> None:
         self.stop.set()
         self.outbox.changed.set()
-        if self._thread.ident is not None:  # started
-            self._thread.join(timeout)
+        self.part.join(timeout)
 
     def drain_once(self) -> bool:
         """Try the head of the queue once; True if something was delivered. Events that
@@ -244,6 +297,10 @@ class Sender:
                 # send them one by one, each with its own answer.
                 log.error("batch of %d events refused (%s); sending each alone", len(events), exc)
                 return any([self._send_one(item) for item in events])
+            except Exception as exc:  # a fault of the worker's own: each alone, each judged
+                log.exception("batch of %d events failed in the worker", len(events))
+                self.part.report(CameraHealth.degraded, f"sending failed: {exc}")
+                return any([self._send_one(item) for item in events])
             for item, answer in zip(events, answers, strict=True):
                 if answer is None:
                     self.outbox.mark_sent(item)
@@ -259,6 +316,11 @@ class Sender:
         except DeliveryError as exc:
             self._failed(item, exc)
             return False
+        except Exception as exc:  # a bug or a local fault: retried, then set aside, never lost
+            log.exception("%s %s failed in the worker", item.kind, item.event_id)
+            retry = item.attempts + 1 < MAX_WORKER_ERRORS
+            self._failed(item, DeliveryError(f"worker error: {type(exc).__name__}: {exc}", retry))
+            return False
         self.outbox.mark_sent(item)
         return True
 
@@ -269,14 +331,17 @@ class Sender:
                 "%s %s not delivered (retry in %.0f s): %s", item.kind, item.event_id, delay, exc
             )
         else:
-            self.outbox.mark_rejected(item, str(exc))
-            log.error("%s %s refused by the hub: %s", item.kind, item.event_id, exc)
+            self.outbox.quarantine(item, str(exc))
+            log.error("%s %s quarantined: %s", item.kind, item.event_id, exc)
 
-    def _run(self) -> None:
-        while not self.stop.is_set():
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             if self.drain_once():
+                self.part.report(CameraHealth.ok)
                 continue
             _, wait = self.outbox.next_due()
+            if self.part.state.health is not CameraHealth.degraded:
+                self.part.report(CameraHealth.ok)
             self.outbox.changed.wait(timeout=min(max(wait, 0.05), 5.0))
             self.outbox.changed.clear()
 

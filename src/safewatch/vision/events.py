@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from safewatch.bus.messages import SEVERITY, CameraEvent, EventType
+from safewatch.bus.messages import MAX_SNAPSHOT_BYTES, SEVERITY, CameraEvent, EventType
 
 __all__ = ["SEVERITY", "CameraEvent", "EventType", "snapshot_jpeg"]
 
@@ -29,7 +29,24 @@ def snapshot_jpeg(
         cv2.rectangle(img, (x1, y1), (x2, y2), colour, 2 if k == trigger_index else 1)
     cv2.rectangle(img, (0, 0), (img.shape[1], 22), (0, 0, 0), -1)
     cv2.putText(img, caption, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, WHITE, 1, cv2.LINE_AA)
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return fitted_jpeg(img)
+
+
+def fitted_jpeg(img: np.ndarray, max_bytes: int = MAX_SNAPSHOT_BYTES) -> bytes:
+    """The picture as a JPEG the hub takes: at quality 80, else lower, else smaller (a 4K
+    or 8K camera's busy frame can pass 4 MiB, and a refused snapshot would hold its alert)."""
+    for quality in (80, 60):
+        data = _jpeg(img, quality)
+        if len(data) <= max_bytes:
+            return data
+    while len(data) > max_bytes:
+        img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        data = _jpeg(img, 60)
+    return data
+
+
+def _jpeg(img: np.ndarray, quality: int) -> bytes:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("could not encode the snapshot")
-    return buf.tobytes()
+    return bytes(buf.tobytes())

@@ -12,16 +12,20 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from safewatch.bus.messages import OutboxKind, Undelivered
 from safewatch.vision.events import CameraEvent
 
 # The unblurred originals of a snapshot and a clip travel as items of their own (kinds
 # original_snapshot, original_clip) after their event: the alert does not wait for them, and
 # they are not lost if the hub is away.
-VERSION = 2  # PRAGMA user_version; 1 (no version) knew events and clips only
+# 3: an item the hub refuses for good is 'quarantined' (was 'rejected'), with the time.
+VERSION = 3  # PRAGMA user_version; 1 (no version) knew events and clips only
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,20 +37,28 @@ CREATE TABLE IF NOT EXISTS item (
     snapshot BLOB,  -- the event's (shown) snapshot, or the original snapshot
     error TEXT,
     created REAL NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'sent', 'quarantined')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt REAL NOT NULL DEFAULT 0,
     last_error TEXT,
+    quarantined_at REAL,
     UNIQUE (kind, event_id)
 );
 CREATE INDEX IF NOT EXISTS item_pending ON item (state, seq);
 """
 UPGRADED = f"PRAGMA user_version = {VERSION};"
-UPGRADE_FROM_1 = "".join(
+OLD_COLUMNS = (
+    "seq, kind, event_id, camera, payload, blob_path, snapshot, error, created, state, "
+    "attempts, next_attempt, last_error"
+)
+UPGRADE = "".join(
     [
-        "BEGIN IMMEDIATE; ALTER TABLE item RENAME TO item_v1; DROP INDEX item_pending;",
+        "BEGIN IMMEDIATE; ALTER TABLE item RENAME TO item_old; DROP INDEX item_pending;",
         SCHEMA,
-        "INSERT INTO item SELECT * FROM item_v1; DROP TABLE item_v1;",
+        f"INSERT INTO item ({OLD_COLUMNS}) SELECT {OLD_COLUMNS} FROM item_old;",  # noqa: S608
+        "UPDATE item SET state = 'quarantined', quarantined_at = created ",
+        "WHERE state = 'rejected'; DROP TABLE item_old;",
         UPGRADED,
         "COMMIT;",
     ]
@@ -58,7 +70,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class OutboxItem:
     seq: int
-    kind: str  # event, clip, original_snapshot, original_clip
+    kind: OutboxKind
     event_id: uuid.UUID
     camera: str
     payload: str | None  # event JSON
@@ -81,6 +93,7 @@ class Outbox:
         # Events that could not be written (disk full): kept in memory and sent first, flagged.
         self._memory: list[OutboxItem] = []
         self._memory_seq = -1
+        self._set_aside: list[tuple[OutboxItem, str, float]] = []  # quarantined, in memory
 
     def _upgrade(self) -> None:
         """A worker updated in place keeps its outbox: the table is rebuilt with the new
@@ -90,7 +103,7 @@ class Outbox:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item'"
         ).fetchone()
         if exists and version < VERSION:
-            self._db.executescript(UPGRADE_FROM_1)
+            self._db.executescript(UPGRADE)
             return
         self._db.executescript(SCHEMA + UPGRADED)
 
@@ -99,7 +112,7 @@ class Outbox:
             self._db.close()
 
     def _insert(
-        self, event_id: uuid.UUID, camera: str, rows: list[tuple[str, dict[str, Any]]]
+        self, event_id: uuid.UUID, camera: str, rows: list[tuple[OutboxKind, dict[str, Any]]]
     ) -> None:
         """Rows of one event (an event and its original snapshot; a clip and its original)
         in one transaction: both are there, or neither and both are held in memory."""
@@ -115,7 +128,8 @@ class Outbox:
                             f"INSERT OR IGNORE INTO item ({', '.join(cols)}) VALUES ({marks})",  # noqa: S608
                             params,
                         )
-                    self._db.execute(ORPHANS_REFUSED, (str(event_id),))  # its event was refused
+                    # its event was refused
+                    self._db.execute(ORPHANS_REFUSED, (time.time(), str(event_id)))
                     self._db.execute("COMMIT")
                 except BaseException:
                     if self._db.in_transaction:
@@ -127,7 +141,12 @@ class Outbox:
         self.changed.set()
 
     def _keep_in_memory(
-        self, kind: str, event_id: uuid.UUID, camera: str, values: dict[str, Any], exc: Exception
+        self,
+        kind: OutboxKind,
+        event_id: uuid.UUID,
+        camera: str,
+        values: dict[str, Any],
+        exc: Exception,
     ) -> None:
         """The disk refused the row (full): hold it in memory, flagged, and send it first."""
         log.error("outbox cannot store %s %s (%s): holding it in memory", kind, event_id, exc)
@@ -153,11 +172,11 @@ class Outbox:
             self._memory_seq -= 1
 
     def put_event(self, event: CameraEvent, snapshot: bytes, original: bytes | None = None) -> None:
-        rows: list[tuple[str, dict[str, Any]]] = [
-            ("event", {"payload": event.model_dump_json(), "snapshot": snapshot})
+        rows: list[tuple[OutboxKind, dict[str, Any]]] = [
+            (OutboxKind.event, {"payload": event.model_dump_json(), "snapshot": snapshot})
         ]
         if original is not None:
-            rows.append(("original_snapshot", {"snapshot": original}))
+            rows.append((OutboxKind.original_snapshot, {"snapshot": original}))
         self._insert(event.id, event.camera, rows)
 
     def put_clip(
@@ -168,11 +187,11 @@ class Outbox:
         error: str | None,
         original: Path | None = None,
     ) -> None:
-        rows: list[tuple[str, dict[str, Any]]] = [
-            ("clip", {"blob_path": str(path) if path else None, "error": error})
+        rows: list[tuple[OutboxKind, dict[str, Any]]] = [
+            (OutboxKind.clip, {"blob_path": str(path) if path else None, "error": error})
         ]
         if original is not None:
-            rows.append(("original_clip", {"blob_path": str(original)}))
+            rows.append((OutboxKind.original_clip, {"blob_path": str(original)}))
         self._insert(event_id, camera, rows)
 
     def next_due(self, now: float | None = None) -> tuple[OutboxItem | None, float]:
@@ -240,25 +259,82 @@ class Outbox:
             )
         return delay
 
-    def mark_rejected(self, item: OutboxItem, error: str) -> None:
-        """The hub refuses it for good (malformed): kept here for inspection, never resent."""
+    def quarantine(self, item: OutboxItem, error: str) -> None:
+        """It cannot be delivered as it is (the hub refuses it for good, or its camera left
+        the site file): kept with the reason, shown by ``camera status`` and reported in the
+        heartbeats, never resent unless a person asks (``camera retry``)."""
         with self._lock:
-            if item.seq < 0:
+            if item.seq < 0:  # held in memory (the disk was full): kept there, set aside
                 self._memory = [m for m in self._memory if m.seq != item.seq]
+                self._set_aside.append((item, error, time.time()))
                 return
-            self._db.execute(
-                "UPDATE item SET state = 'rejected', last_error = ? WHERE seq = ?",
-                (error[:500], item.seq),
+            self._db.execute(QUARANTINE, (error[:500], time.time(), item.seq))
+            self._db.execute(ORPHANS_REFUSED, (time.time(), str(item.event_id)))
+
+    def quarantined(
+        self, cameras: Sequence[str] | None = None, limit: int = 50
+    ) -> list[Undelivered]:
+        """What could not be delivered, newest first (of these cameras, or all)."""
+        where, params = _of_cameras(cameras)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT event_id, kind, last_error, quarantined_at FROM item "  # noqa: S608
+                f"WHERE state = 'quarantined' {where} ORDER BY seq DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+            aside = [
+                (str(i.event_id), i.kind.value, reason, at)
+                for i, reason, at in self._set_aside
+                if cameras is None or i.camera in cameras
+            ]
+        return [
+            Undelivered(
+                event_id=uuid.UUID(e),
+                kind=OutboxKind(k),
+                reason=(reason or "refused")[:300],
+                since=datetime.fromtimestamp(at or 0, UTC),
             )
-            self._db.execute(ORPHANS_REFUSED, (str(item.event_id),))
+            for e, k, reason, at in [*aside, *rows][:limit]
+        ]
+
+    def count_quarantined(self, cameras: Sequence[str] | None = None) -> int:
+        where, params = _of_cameras(cameras)
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT count(*) FROM item WHERE state = 'quarantined' {where}",  # noqa: S608
+                params,
+            ).fetchone()
+            aside = sum(cameras is None or i.camera in cameras for i, _, _ in self._set_aside)
+        return int(row[0]) + aside
+
+    def quarantined_cameras(self) -> set[str]:
+        """The cameras that have items set aside (some may have left the site file)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT camera FROM item WHERE state = 'quarantined'"
+            ).fetchall()
+            return {r[0] for r in rows} | {i.camera for i, _, _ in self._set_aside}
+
+    def retry_quarantined(self) -> int:
+        """A person mended the cause (the camera back in the site file, a proxy's limit
+        raised): every quarantined item is pending again, due now. Returns how many."""
+        with self._lock:
+            n = self._db.execute(
+                "UPDATE item SET state = 'pending', attempts = 0, next_attempt = 0, "
+                "quarantined_at = NULL WHERE state = 'quarantined'"
+            ).rowcount
+        self.changed.set()
+        return int(n)
 
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT state, count(*) FROM item GROUP BY state").fetchall()
-            memory = len(self._memory)
+            memory, aside = len(self._memory), len(self._set_aside)
         counts = {state: n for state, n in rows}
         if memory:
             counts["pending"] = counts.get("pending", 0) + memory
+        if aside:
+            counts["quarantined"] = counts.get("quarantined", 0) + aside
         return counts
 
 
@@ -272,11 +348,15 @@ OLDEST_EVENTS = (
 # its way through the stream).
 # Run as an event is refused, and as its clip arrives later.
 ORPHANS_REFUSED = (
-    "UPDATE item SET state = 'rejected', last_error = 'its event was refused' "
-    "WHERE event_id = ? AND state = 'pending' AND kind != 'event' AND EXISTS (SELECT 1 "
-    "FROM item AS e WHERE e.kind = 'event' AND e.event_id = item.event_id "
-    "AND e.state = 'rejected')"
+    "UPDATE item SET state = 'quarantined', last_error = 'its event was refused', "
+    "quarantined_at = ? WHERE event_id = ? AND state = 'pending' AND kind != 'event' "
+    "AND EXISTS (SELECT 1 FROM item AS e WHERE e.kind = 'event' "
+    "AND e.event_id = item.event_id AND e.state = 'quarantined')"
 )
+QUARANTINE = (
+    "UPDATE item SET state = 'quarantined', last_error = ?, quarantined_at = ? WHERE seq = ?"
+)
+
 NEXT_CLIP = (
     "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
     "next_attempt FROM item AS c WHERE state = 'pending' AND kind != 'event' "
@@ -285,7 +365,21 @@ NEXT_CLIP = (
 )
 
 
+def _of_cameras(cameras: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+    if cameras is None:
+        return "", ()
+    return f"AND camera IN ({', '.join('?' for _ in cameras)})", tuple(cameras)
+
+
 def _item(row: tuple[Any, ...]) -> OutboxItem:
     return OutboxItem(
-        row[0], row[1], uuid.UUID(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]
+        row[0],
+        OutboxKind(row[1]),
+        uuid.UUID(row[2]),
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
     )

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 import av
-import cv2
 import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
@@ -32,7 +31,7 @@ from safewatch.vision.clips import (
 )
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
-from safewatch.vision.events import SEVERITY, CameraEvent, EventType, snapshot_jpeg
+from safewatch.vision.events import SEVERITY, CameraEvent, EventType, fitted_jpeg, snapshot_jpeg
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
 from safewatch.vision.privacy import Redactor, Sighting, blurred, frame_edit, sighting
 from safewatch.vision.ring import Packet, PacketRing, TimedPacket
@@ -78,6 +77,7 @@ class FrameStats:
     decoded: int = 0
     analysed: int = 0
     detected: int = 0
+    untimed: int = 0  # frames without a time (not analysed)
 
 
 def wall_clock(_t: float) -> datetime:
@@ -151,13 +151,16 @@ class CameraPipeline:
         with self.lock:
             self.ring.push(packet)
 
-    def on_frame(self, frame: av.VideoFrame) -> list[CameraEvent]:
+    def on_frame(self, frame: av.VideoFrame, captured: datetime | None = None) -> list[CameraEvent]:
+        """``captured``: the wall-clock time the frame was read from a live camera (its
+        capture time as the worker knows it); None for a file, timed by ``clock``."""
         with self.lock:
-            return self._on_frame(frame)
+            return self._on_frame(frame, captured)
 
-    def _on_frame(self, frame: av.VideoFrame) -> list[CameraEvent]:
+    def _on_frame(self, frame: av.VideoFrame, captured: datetime | None) -> list[CameraEvent]:
         self.stats.decoded += 1
-        if frame.time is None:
+        if frame.time is None:  # ``source.play`` times untimed streams; a frame it could not
+            self.stats.untimed += 1  # time is counted, not analysed at a made-up time
             return []
         t = float(frame.time)
         self._cut_due_clips(t)
@@ -165,7 +168,7 @@ class CameraPipeline:
         if self._next_t is not None and t + 1e-6 < self._next_t:
             return []
         self._next_t = max((self._next_t or t) + period, t)
-        return self._analyse(frame, t)
+        return self._analyse(frame, t, captured or self.clock(t))
 
     def replace_zones(self, zones: list[ZoneConfig]) -> bool:
         """New zones (drawn in the hub) from the next analysed frame; the rules start afresh.
@@ -186,8 +189,7 @@ class CameraPipeline:
             return None
         if self.redactor is not None:  # the guards watch it live during an incident
             frame = blurred(frame, self.redactor.picture(frame, dets))
-        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
-        return data.tobytes() if ok else None
+        return fitted_jpeg(frame)
 
     # -- analysis -----------------------------------------------------------------------------
     def _setup_zones(self, size: tuple[int, int]) -> None:
@@ -205,7 +207,9 @@ class CameraPipeline:
     def _rules(self) -> list[BoundaryRule | LoiterRule]:
         return [*self._boundaries, *self._loiters]
 
-    def _analyse(self, frame: av.VideoFrame, t: float) -> list[CameraEvent]:
+    def _analyse(self, frame: av.VideoFrame, t: float, at: datetime) -> list[CameraEvent]:
+        """``at``: the frame's capture time, which every event it raises carries (the
+        detector, the face stage and the blur that follow take time of their own)."""
         self.stats.analysed += 1
         size = (frame.width, frame.height)
         if self._frame_size != size:
@@ -221,6 +225,7 @@ class CameraPipeline:
                 self._emit(
                     "camera_tampered",
                     t,
+                    at,
                     bgr,
                     sv.Detections.empty(),
                     None,
@@ -249,7 +254,7 @@ class CameraPipeline:
             self._sightings.append(sighting(t, dets))
             while self._sightings and self._sightings[0].t < t - self.ring.seconds:
                 self._sightings.popleft()
-        local = self.clock(t).astimezone(self.site.zone_info)
+        local = at.astimezone(self.site.zone_info)
         hits: list[RuleHit] = []
         inside: dict[int, str] = {}
         for rule in self._boundaries:
@@ -259,13 +264,14 @@ class CameraPipeline:
             hits += loiter.update(dets, t, loiter.zone.armed_at(local))
         hits += self.identity.update(dets, inside, t)
         for hit in hits:
-            events.append(self._emit(hit.type, t, bgr, dets, hit))  # type: ignore[arg-type]
+            events.append(self._emit(hit.type, t, at, bgr, dets, hit))  # type: ignore[arg-type]
         return events
 
     def _emit(
         self,
         type_: EventType,
         t: float,
+        at: datetime,
         bgr: np.ndarray | None,
         dets: sv.Detections,
         hit: RuleHit | None,
@@ -279,7 +285,7 @@ class CameraPipeline:
             camera=c.name,
             type=type_,
             severity=SEVERITY[type_],
-            at=self.clock(t),
+            at=at,
             video_t=round(t, 3),
             track=hit.person if hit else None,
             zone=hit.zone if hit else None,
@@ -322,8 +328,9 @@ class CameraPipeline:
         for clip in list(self._clips):
             self._clips.remove(clip)
             self._cut(clip)
-        for future in self._pending:
-            future.result()
+        for future in self._pending:  # each job says what became of its clip; a job
+            if (exc := future.exception()) is not None:  # that failed anyway is logged
+                log.error("%s: a clip job failed: %r", self.camera.name, exc)
         self._pending.clear()
 
     def _cut(self, clip: PendingClip) -> None:
@@ -382,8 +389,8 @@ class CameraPipeline:
         """The packets as an MP4 at ``path``; False (and the sink told why) if it failed."""
         try:
             self.clip_writer(stream, packets, path)
-        except (ClipError, OSError) as exc:
-            log.warning("clip for event %s not saved: %s", event_id, exc)
+        except Exception as exc:  # any library's error: the event stands, the clip is missing
+            log.warning("%s: clip for event %s not saved: %s", self.camera.name, event_id, exc)
             self.sink.clip(event_id, None, f"clip not saved: {exc}", None)
             return False
         return True
@@ -402,16 +409,18 @@ class CameraPipeline:
             try:
                 with av.open(str(original)) as source:
                     plan = redactor.clip(stream_no, source.decode(video=0), sightings, offset)
-            except (av.FFmpegError, ValueError) as exc:
-                raise ClipError(f"could not look for faces in the clip: {exc}") from exc
+            except Exception as exc:  # PyAV, onnxruntime, OpenCV: each has its own errors
+                raise ClipError(
+                    f"could not look for faces in the clip: {type(exc).__name__}: {exc}"
+                ) from exc
             if all(r.empty for r in plan):  # nobody's face in it: the original is the clip
                 os.replace(original, path)
                 self.sink.clip(event_id, path, None, None)
                 return
             write_edited(original, path, frame_edit(plan))
-        except (ClipError, OSError) as exc:
+        except Exception as exc:
             # Never the unblurred clip in its place: the police still get the original.
-            log.warning("clip for event %s not blurred: %s", event_id, exc)
+            log.warning("%s: clip for event %s not blurred: %s", self.camera.name, event_id, exc)
             self.sink.clip(event_id, None, f"clip not blurred: {exc}", original)
             return
         self.sink.clip(event_id, path, None, original)
@@ -423,6 +432,7 @@ class CameraPipeline:
             return self._emit(
                 "camera_offline",
                 t,
+                self.clock(t),
                 self.last_frame,
                 sv.Detections.empty(),
                 None,

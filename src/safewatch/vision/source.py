@@ -11,11 +11,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 
 import av
 
 from safewatch.vision.pipeline import CameraPipeline
+from safewatch.vision.ring import Packet
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,27 @@ class PlayStats:
     frames: int = 0
     duration: float = 0.0
     ended_by: str | None = None  # why reading stopped early (a broken stream), else None
+    timed_by_arrival: int = 0  # packets that carried no time (a raw stream), timed here
+
+
+class PacketClock:
+    """Times the packets of a stream that carries none (a raw H.264 camera): by their
+    arrival on a live camera, by the frame rate in a file."""
+
+    def __init__(self, stream: av.video.stream.VideoStream, live: bool) -> None:
+        self.time_base = stream.time_base or Fraction(1, 90000)
+        self.rate = float(stream.guessed_rate or stream.average_rate or 25)
+        self.live, self.started, self.count = live, time.monotonic(), 0
+        self.stamped = 0
+
+    def stamp(self, packet: Packet) -> None:
+        if packet.pts is not None or packet.dts is not None or not packet.size:
+            return
+        t = time.monotonic() - self.started if self.live else self.count / self.rate
+        self.count += 1
+        self.stamped += 1
+        packet.pts = packet.dts = round(t / self.time_base)
+        packet.time_base = self.time_base
 
 
 def play(
@@ -70,12 +94,18 @@ def play(
     realtime: bool = False,
     stop: threading.Event | None = None,
     on_frame: Callable[[], None] | None = None,
+    live: bool = False,
 ) -> PlayStats:
-    """Feed one opened stream to the pipeline until it ends (or ``stop`` is set)."""
+    """Feed one opened stream to the pipeline until it ends (or ``stop`` is set).
+
+    ``realtime`` paces a file as a camera would send it; ``live`` is a camera (its frames'
+    wall-clock time is when they arrive). Either way each frame goes to the pipeline with
+    the time it was read, so that an event carries its trigger frame's time."""
     stream = container.streams.video[0]
     stream.thread_type = "NONE"  # one thread per stream; cameras are many
     pipeline.on_stream(stream)
     stats = PlayStats()
+    clock = PacketClock(stream, live)
     started, first_t = time.monotonic(), None
     packets = container.demux(stream)
     while True:
@@ -90,6 +120,7 @@ def play(
         if stop is not None and stop.is_set():
             break
         stats.packets += 1
+        clock.stamp(packet)
         pipeline.on_packet(packet)
         try:
             frames = packet.decode()
@@ -108,6 +139,7 @@ def play(
                         time.sleep(ahead)
             if on_frame is not None:
                 on_frame()
-            pipeline.on_frame(frame)
+            pipeline.on_frame(frame, datetime.now(UTC) if realtime or live else None)
     pipeline.flush_clips()
+    stats.timed_by_arrival = clock.stamped
     return stats

@@ -1,8 +1,8 @@
 """``safewatch camera run``: a live worker for one site's cameras.
 
-One thread per camera reads and analyses; events go to the on-disk outbox first, and a sender
-thread delivers them to the hub; a watchdog reports cameras that stop; heartbeats tell the hub
-each camera is alive.
+Each part runs supervised (``supervisor``): a reader per camera, the outbox sender, the views
+and the heartbeats. Events go to the on-disk outbox first; the hub being away for any length
+of time is normal, and each camera's true state goes out in its heartbeat and `status.json`.
 """
 
 from __future__ import annotations
@@ -11,131 +11,22 @@ import logging
 import os
 import threading
 import time
-import uuid
-from pathlib import Path
-
-import av
+from datetime import UTC, datetime
 
 from safewatch.bus.jetstream import EventPublisher
+from safewatch.bus.messages import CameraHealth
 from safewatch.bus.nats import NatsConnection
+from safewatch.vision import status
+from safewatch.vision.camera_reader import CameraWorker
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
-from safewatch.vision.delivery import DeliveryError, HubClient, Sender
-from safewatch.vision.detectors.base import make_detector
-from safewatch.vision.events import CameraEvent
+from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.pipeline import CameraPipeline, FaceStage
-from safewatch.vision.source import SourceError, is_network, open_video, play
+from safewatch.vision.pipeline import FaceStage
+from safewatch.vision.status import CameraStatus, WorkerStatus
+from safewatch.vision.supervisor import PartState, Supervised
 
 log = logging.getLogger(__name__)
-MAX_RECONNECT_WAIT = 30.0
-
-
-class OutboxSink:
-    def __init__(self, outbox: Outbox, camera: str) -> None:
-        self.outbox, self.camera = outbox, camera
-        self.last_event = -1e9  # monotonic time of the camera's latest event
-
-    def event(self, event: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
-        self.outbox.put_event(event, snapshot, original)
-        self.last_event = time.monotonic()
-        log.info(
-            "%s %s at %.1f s (track %s, zone %s)",
-            event.camera,
-            event.type,
-            event.video_t,
-            event.track,
-            event.zone,
-        )
-
-    def clip(
-        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
-    ) -> None:
-        self.outbox.put_clip(event_id, self.camera, path, error, original)
-
-
-class CameraWorker:
-    def __init__(
-        self,
-        site: SiteConfig,
-        camera: CameraConfig,
-        outbox: Outbox,
-        clip_dir: Path,
-        face_stage: FaceStage | None = None,
-    ) -> None:
-        self.camera = camera
-        self.sink = OutboxSink(outbox, camera.name)
-        self.live_until = 0.0  # monotonic: someone in the hub watches this camera until then
-        self.next_view = 0.0
-        self.pipeline = CameraPipeline(
-            site=site,
-            camera=camera,
-            detector=make_detector(camera.detector),
-            sink=self.sink,
-            clip_dir=clip_dir,
-            face_stage=face_stage,
-        )
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.last_frame = time.monotonic()
-        self.offline_reported = False
-        self.status = "starting"
-        self._threads = [
-            threading.Thread(target=self._read, name=f"camera-{camera.name}", daemon=True),
-            threading.Thread(target=self._watch, name=f"watch-{camera.name}", daemon=True),
-        ]
-
-    def start(self) -> None:
-        for t in self._threads:
-            t.start()
-
-    def close(self, timeout: float = 5) -> None:
-        self.stop.set()
-        for t in self._threads:
-            if t.ident is not None:  # started
-                t.join(timeout)
-
-    def _saw_frame(self) -> None:
-        self.last_frame = time.monotonic()
-        if self.offline_reported:
-            log.info("%s is back", self.camera.name)
-        self.offline_reported = False
-        self.status = "ok"
-
-    def _read(self) -> None:
-        wait = 1.0
-        while not self.stop.is_set():
-            try:
-                container = open_video(self.camera.source)
-            except SourceError as exc:
-                self.status = f"cannot open: {exc}"
-                log.warning("%s: %s (retry in %.0f s)", self.camera.name, exc, wait)
-                self.stop.wait(wait)
-                wait = min(wait * 2, MAX_RECONNECT_WAIT)
-                continue
-            wait = 1.0
-            try:
-                play(
-                    container,
-                    self.pipeline,
-                    realtime=not is_network(self.camera.source),
-                    stop=self.stop,
-                    on_frame=self._saw_frame,
-                )
-            except (av.FFmpegError, OSError) as exc:
-                log.warning("%s: the stream broke: %s", self.camera.name, exc)
-            finally:
-                container.close()
-            self.status = "reconnecting"
-            self.stop.wait(wait)
-
-    def _watch(self) -> None:
-        while not self.stop.wait(1.0):
-            silent = time.monotonic() - self.last_frame
-            if silent >= self.camera.offline_after_seconds and not self.offline_reported:
-                self.offline_reported = True
-                reason = f"no picture for {silent:.0f} s ({self.status})"
-                with self.lock:
-                    self.pipeline.offline(0.0, reason)
+STATUS_SECONDS = 2.0  # how often status.json is written for `camera status`
 
 
 def site_face_stage(site: SiteConfig) -> FaceStage | None:
@@ -175,7 +66,7 @@ class SiteWorker:
             events = None
             if site.hub.events_url:
                 events = EventPublisher(NatsConnection(site.hub.events_url, "camera-worker"))
-            self.client = HubClient(site.hub.url, secrets.__getitem__, events)
+            self.client = HubClient(site.hub.url, credentials_of(secrets), events)
         self.cameras = [
             CameraWorker(
                 site, c, self.outbox, site.data_dir / "clips", face_stage or self._face_stage(c)
@@ -184,8 +75,9 @@ class SiteWorker:
         ]
         self.sender = Sender(self.outbox, self.client) if self.client else None
         self.stop = threading.Event()
-        self._next_heartbeat = 0.0
-        self._views_thread: threading.Thread | None = None
+        self.hub_state = "not configured" if self.client is None else "not tried yet"
+        self.views = Supervised("camera views", self._views, self.stop)
+        self.housekeeping = Supervised("heartbeats", self._housekeeping, self.stop)
 
     def _face_stage(self, camera: CameraConfig) -> FaceStage | None:
         faces = self.site.faces
@@ -257,12 +149,13 @@ class SiteWorker:
         if view is not None and self.client.send_view(camera.camera.name, view):
             camera.live_until = time.monotonic() + 5.0
 
-    def _views(self) -> None:
+    def _views(self, stop: threading.Event) -> None:
         """Every second: the views of cameras someone watches or that just raised an event;
         the others every ``view_seconds``."""
         assert self.site.hub is not None
         after_event = self.site.hub.live_after_event_seconds
-        while not self.stop.wait(1.0):
+        self.views.report(CameraHealth.ok)
+        while not stop.wait(1.0):
             now = time.monotonic()
             for camera in self.cameras:
                 live = camera.live_until > now or now - camera.sink.last_event < after_event
@@ -275,47 +168,136 @@ class SiteWorker:
 
     def start(self) -> None:
         if self.client is not None:
-            self._views_thread = threading.Thread(
-                target=self._views, name="camera-views", daemon=True
-            )
-            self._views_thread.start()
+            self.views.start()
         for camera in self.cameras:
             camera.start()
         if self.sender is not None:
             self.sender.start()
+        self.housekeeping.start()
+
+    def camera_state(self, camera: CameraWorker) -> PartState:
+        """A camera's state as a person needs it: its reader's, made ``degraded`` by
+        anything of the site that keeps its alerts or recognition from working."""
+        state = camera.state()
+        name = camera.camera.name
+        problems = []
+        if self.sender is not None and (sending := self.sender.part.current()).health not in (
+            CameraHealth.ok,
+            CameraHealth.starting,
+        ):
+            problems.append(f"outbox sender {sending}")
+        if quarantined := self.outbox.count_quarantined(self._reported_by(name)):
+            problems.append(f"{quarantined} item(s) could not be delivered")
+        if name in self.face_errors:
+            problems.append(f"face recognition off: {self.face_errors[name]}")
+        if not problems or state.health is not CameraHealth.ok:
+            return PartState(state.health, "; ".join(filter(None, [state.note, *problems])))
+        return PartState(CameraHealth.degraded, "; ".join(problems))
+
+    def _reported_by(self, camera: str) -> list[str]:
+        """The cameras whose undelivered items this camera reports: its own, and for the
+        site's first camera those of cameras no longer in the site file."""
+        if camera != self.cameras[0].camera.name:
+            return [camera]
+        named = {c.camera.name for c in self.cameras}
+        return [camera, *sorted(self.outbox.quarantined_cameras() - named)]
 
     def heartbeat(self) -> None:
+        """Each camera's true state to the hub, with what could not be delivered. The hub
+        being away is normal (the outbox holds everything): said in the status, never fatal."""
         if self.client is None:
             return
         pending = self.outbox.counts().get("pending", 0)
         for camera in self.cameras:
-            note = f"{camera.status}; outbox {pending} pending"
-            if camera.camera.name in self.face_errors:
-                note += f"; face recognition off: {self.face_errors[camera.camera.name]}"
+            name = camera.camera.name
+            state = self.camera_state(camera)
+            body = {
+                "state": state.health.value,
+                "health_note": (f"{state.note}; " if state.note else "")
+                + f"outbox {pending} pending",
+                "undelivered": [
+                    u.model_dump(mode="json")
+                    for u in self.outbox.quarantined(self._reported_by(name), limit=20)
+                ],
+                "undelivered_count": self.outbox.count_quarantined(self._reported_by(name)),
+            }
             try:
-                self.client.heartbeat(camera.camera.name, note)
+                self.client.heartbeat(name, body)
+                self.hub_state = "reachable"
             except DeliveryError as exc:
-                log.debug("heartbeat for %s failed: %s", camera.camera.name, exc)
+                self.hub_state = f"{'not reachable' if exc.status is None else 'refusing'}: {exc}"
+                log.warning("heartbeat for %s not delivered: %s", name, exc)
 
-    def run_forever(self) -> None:
-        self.start()
+    def write_status(self, stopped: bool = False) -> None:
+        every = self.site.hub.heartbeat_seconds if self.site.hub else 60.0
+        now = time.monotonic()
+        status.write(
+            self.site.data_dir,
+            WorkerStatus(
+                site=self.site.site,
+                pid=os.getpid(),
+                written_at=datetime.now(UTC),
+                every_seconds=min(every, STATUS_SECONDS),
+                cameras=[
+                    CameraStatus(
+                        name=c.camera.name,
+                        health=(state := self.camera_state(c)).health,
+                        note=state.note,
+                        seconds_since_frame=round(now - c.last_frame, 1),
+                    )
+                    for c in self.cameras
+                ],
+                parts={
+                    part.name: str(part.current()) for part in self._parts() if part is not None
+                },
+                outbox=self.outbox.counts(),
+                hub=self.hub_state,
+                stopped=stopped,
+            ),
+        )
+
+    def _parts(self) -> list[Supervised | None]:
+        sender = self.sender.part if self.sender is not None else None
+        return [sender, self.views if self.client else None, self.housekeeping]
+
+    def _housekeeping(self, stop: threading.Event) -> None:
+        """Heartbeats, the status file, face lists and drawn zones from the hub. Each step
+        is guarded on its own: a failing one is logged and the others go on."""
         every = self.site.hub.heartbeat_seconds if self.site.hub else 60.0
         refresh = self.site.faces.refresh_seconds if self.site.faces else float("inf")
         setup = self.site.hub.setup_seconds if self.site.hub else float("inf")
-        next_refresh = time.monotonic() + refresh
-        next_setup = time.monotonic() + min(5.0, setup)  # drawn zones soon after start
+        start = time.monotonic()
+        due = {"heartbeat": start, "status": start, "faces": start + refresh}
+        due["zones"] = start + min(5.0, setup)  # drawn zones soon after start
+        period = {"heartbeat": every, "status": STATUS_SECONDS, "faces": refresh, "zones": setup}
+        steps = {
+            "heartbeat": self.heartbeat,
+            "status": self.write_status,
+            "faces": self.refresh_faces,
+            "zones": self.refresh_zones,
+        }
+        self.housekeeping.report(CameraHealth.ok)
+        while not stop.is_set():
+            failed = []
+            for name, step in steps.items():
+                if time.monotonic() < due[name]:
+                    continue
+                try:
+                    step()
+                except Exception as exc:
+                    log.exception("%s of site %s failed", name, self.site.site)
+                    failed.append(f"{name}: {type(exc).__name__}: {exc}")
+                due[name] = time.monotonic() + period[name]
+            if failed:
+                self.housekeeping.report(CameraHealth.degraded, "; ".join(failed))
+            stop.wait(max(0.05, min(min(due.values()) - time.monotonic(), 1.0)))
+
+    def run_forever(self) -> None:
+        """Until interrupted: no fault of the hub, the network or a camera ends it."""
+        self.start()
         try:
-            while not self.stop.wait(min(every, refresh, setup, 5.0)):
-                now = time.monotonic()
-                if now >= next_refresh:
-                    self.refresh_faces()
-                    next_refresh = time.monotonic() + refresh
-                if now >= next_setup:
-                    self.refresh_zones()
-                    next_setup = time.monotonic() + setup
-                if now >= self._next_heartbeat:
-                    self.heartbeat()
-                    self._next_heartbeat = time.monotonic() + every
+            while not self.stop.wait(1.0):
+                pass
         finally:
             self.close()
 
@@ -325,8 +307,12 @@ class SiteWorker:
             camera.close()
         if self.sender is not None:
             self.sender.close()
-        if self._views_thread is not None:  # it may be sending a view: let it finish first
-            self._views_thread.join(5)
+        self.views.join(5)  # it may be sending a view: let it finish first
+        self.housekeeping.join(5)
+        try:
+            self.write_status(stopped=True)
+        except Exception:  # a full disk: `camera status` then sees the report go stale
+            log.exception("the final status of site %s not written", self.site.site)
         if self.client is not None:
             self.client.close()
         self.outbox.close()

@@ -28,6 +28,7 @@ from safewatch.api.deps import (
     allow,
 )
 from safewatch.api.uploads import bounded_body
+from safewatch.bus.messages import MAX_CLIP_BYTES, MAX_SNAPSHOT_BYTES
 from safewatch.core import links, security
 from safewatch.core.errors import NotFound, SafewatchError
 from safewatch.core.roles import Role
@@ -83,7 +84,7 @@ async def receive_event(
     event opens (or joins) an incident in the same transaction, so an accepted event is
     never without its alert; open screens hear of it as the transaction commits."""
     throttle.hit("camera_event", _sender_key(sender.secrets[0]))
-    data = await snapshot.read(camera_events.MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
+    data = await snapshot.read(MAX_SNAPSHOT_BYTES + 1) if snapshot else b""
     parsed = camera_events.parse_event(event)
     [answer] = await intake.submit(sender.secrets[:1], [Sent(0, parsed, data)])
     if isinstance(answer, SafewatchError):
@@ -139,7 +140,7 @@ async def receive_clip(
     event_id: uuid.UUID,
 ) -> EventReceipt:
     """The clip, once its post-roll has ended: the alert already sent gains its link."""
-    body = await bounded_body(request, camera_events.MAX_CLIP_BYTES, "a clip")
+    body = await bounded_body(request, MAX_CLIP_BYTES, "a clip")
 
     def attach() -> CameraEventRecord:
         record, new = camera_events.attach_clip(session, store, device, event_id, body)
@@ -165,7 +166,7 @@ async def receive_original(
     """The event's snapshot (JPEG) or clip (MP4) before bystanders' faces were blurred,
     for police eyes only; sent after the event."""
     snapshot = media == "snapshot"
-    limit = camera_events.MAX_SNAPSHOT_BYTES if snapshot else camera_events.MAX_CLIP_BYTES
+    limit = MAX_SNAPSHOT_BYTES if snapshot else MAX_CLIP_BYTES
     body = await bounded_body(request, limit, f"a {media}")
     record = await run_in_threadpool(
         camera_events.attach_original, session, store, keys, device, event_id, media, body

@@ -1,0 +1,153 @@
+"""One camera of a live worker: a supervised reader (open, play, reconnect with backoff),
+a watchdog that reports a camera that stops, and the sink that puts its events in the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import av
+
+from safewatch.bus.messages import CameraHealth
+from safewatch.vision.config import CameraConfig, SiteConfig
+from safewatch.vision.detectors.base import make_detector
+from safewatch.vision.events import CameraEvent
+from safewatch.vision.outbox import Outbox
+from safewatch.vision.pipeline import CameraPipeline, FaceStage
+from safewatch.vision.source import SourceError, is_network, open_video, play
+from safewatch.vision.supervisor import PartState, Supervised
+
+log = logging.getLogger(__name__)
+MAX_RECONNECT_WAIT = 30.0
+
+
+class OutboxSink:
+    def __init__(self, outbox: Outbox, camera: str) -> None:
+        self.outbox, self.camera = outbox, camera
+        self.last_event = -1e9  # monotonic time of the camera's latest event
+
+    def event(self, event: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
+        self.outbox.put_event(event, snapshot, original)
+        self.last_event = time.monotonic()
+        log.info(
+            "%s %s at %.1f s (track %s, zone %s)",
+            event.camera,
+            event.type,
+            event.video_t,
+            event.track,
+            event.zone,
+        )
+
+    def clip(
+        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
+    ) -> None:
+        self.outbox.put_clip(event_id, self.camera, path, error, original)
+
+
+class CameraWorker:
+    """One camera: a supervised reader (open, play, reconnect) and a watchdog."""
+
+    def __init__(
+        self,
+        site: SiteConfig,
+        camera: CameraConfig,
+        outbox: Outbox,
+        clip_dir: Path,
+        face_stage: FaceStage | None = None,
+    ) -> None:
+        self.camera = camera
+        self.sink = OutboxSink(outbox, camera.name)
+        self.live_until = 0.0  # monotonic: someone in the hub watches this camera until then
+        self.next_view = 0.0
+        self.pipeline = CameraPipeline(
+            site=site,
+            camera=camera,
+            detector=make_detector(camera.detector),
+            sink=self.sink,
+            clip_dir=clip_dir,
+            face_stage=face_stage,
+        )
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.last_frame = time.monotonic()
+        self.offline_reported = False
+        self.reader = Supervised(f"camera {camera.name}", self._read, self.stop)
+        self.watchdog = Supervised(f"camera {camera.name} watchdog", self._watch, self.stop)
+
+    def start(self) -> None:
+        self.reader.start()
+        self.watchdog.start()
+
+    def close(self, timeout: float = 5) -> None:
+        self.stop.set()
+        self.reader.join(timeout)
+        self.watchdog.join(timeout)
+
+    def state(self) -> PartState:
+        """The reader's state; a watchdog that is not running makes it degraded."""
+        reader, watchdog = self.reader.current(), self.watchdog.current()
+        watchdog_down = watchdog.health not in (CameraHealth.ok, CameraHealth.starting)
+        if reader.health is CameraHealth.ok and watchdog_down:
+            return PartState(CameraHealth.degraded, f"watchdog {watchdog}")
+        return reader
+
+    @property
+    def status(self) -> str:
+        return str(self.state())
+
+    def _saw_frame(self) -> None:
+        self.last_frame = time.monotonic()
+        if self.offline_reported:
+            log.info("%s is back", self.camera.name)
+        self.offline_reported = False
+        if self.reader.state.health is not CameraHealth.ok:
+            self.reader.report(CameraHealth.ok)
+
+    def _read(self, stop: threading.Event) -> None:
+        """Open, play, reopen with backoff. A stream that cannot be opened or breaks is
+        tried again here; anything else (the detector, the face stage, a clip) ends this
+        run and the supervisor starts it again."""
+        source, name = self.camera.source, self.camera.name
+        wait = 1.0
+        while not stop.is_set():
+            try:
+                container = open_video(source)
+            except SourceError as exc:
+                self.reader.report(CameraHealth.degraded, f"cannot open the stream: {exc}")
+                log.warning("%s: %s (retry in %.0f s)", name, exc, wait)
+                stop.wait(wait)
+                wait = min(wait * 2, MAX_RECONNECT_WAIT)
+                continue
+            wait = 1.0
+            try:
+                played = play(
+                    container,
+                    self.pipeline,
+                    realtime=not is_network(source),
+                    live=is_network(source),
+                    stop=stop,
+                    on_frame=self._saw_frame,
+                )
+                reason = played.ended_by or "the stream ended"
+            except (av.FFmpegError, OSError) as exc:
+                reason = f"the stream broke: {exc}"
+                log.warning("%s: %s", name, reason)
+            finally:
+                container.close()
+            if not stop.is_set():
+                self.reader.report(CameraHealth.degraded, f"reconnecting ({reason})")
+            stop.wait(wait)
+
+    def _watch(self, stop: threading.Event) -> None:
+        self.watchdog.report(CameraHealth.ok)
+        while not stop.wait(1.0):
+            silent = time.monotonic() - self.last_frame
+            if silent >= self.camera.offline_after_seconds and not self.offline_reported:
+                self.offline_reported = True
+                reason = f"no picture for {silent:.0f} s ({self.status})"
+                with self.lock:
+                    self.pipeline.offline(0.0, reason)

@@ -1,0 +1,338 @@
+"""The camera edge never goes blind and never loses an alert silently (issue 17).
+
+Each test injects the fault as it really occurs — the library's own exception type, a hub
+that is not there, a camera taken out of the site file — into the real worker."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import supervision as sv
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from safewatch.bus.messages import MAX_SNAPSHOT_BYTES, CameraHealth
+from safewatch.cli import app
+from safewatch.demo.server import free_port
+from safewatch.models import CameraEventRecord
+from safewatch.vision import status
+from safewatch.vision.config import SiteConfig
+from safewatch.vision.events import snapshot_jpeg
+from safewatch.vision.outbox import Outbox
+from safewatch.vision.worker import SiteWorker
+from tests.live import LiveHub, event, jpeg, wait_until
+from tests.world import World
+
+WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
+
+
+def _site(tmp_path: Path, source: str, hub: str, cameras: tuple[str, ...] = ("front",)) -> Path:
+    """A site file, as an installer writes one."""
+    site = {
+        "site": "home-a",
+        "data_dir": str(tmp_path / "worker"),
+        "hub": {"url": hub, "heartbeat_seconds": 0.5},
+        "cameras": [
+            {
+                "name": name,
+                "source": source,
+                "credential_env": "SW_TEST_CAMERA",
+                "pre_roll_seconds": 2,
+                "post_roll_seconds": 2,
+                "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
+            }
+            for name in cameras
+        ],
+    }
+    path = tmp_path / "home.json"
+    path.write_text(json.dumps(site))
+    return path
+
+
+def _config(path: Path) -> SiteConfig:
+    from safewatch.vision.config import load_site
+
+    return load_site(path)
+
+
+def _stored(world: World) -> list[CameraEventRecord]:
+    with world.factory() as s:
+        return list(s.scalars(select(CameraEventRecord)))
+
+
+class Running:
+    """``SiteWorker.run_forever`` in a thread, as ``safewatch camera run`` runs it."""
+
+    def __init__(self, worker: SiteWorker) -> None:
+        self.worker = worker
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.worker.run_forever()
+        except BaseException as exc:  # what would end `camera run`
+            self.error = exc
+
+    def stop(self) -> None:
+        self.worker.stop.set()
+        self.thread.join(20)
+
+
+def test_a_worker_started_while_the_hub_is_away_keeps_analysing_then_delivers_everything(
+    world: World,
+    camera_secret: str,
+    live_hub: LiveHub,
+    vtest_short: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hub not started yet (or restarting, or the home's internet down): `camera run`
+    exited after ~5 s with httpx's ConnectError and lost the clips being cut."""
+    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
+    live_hub.stop()  # nothing listens on its port
+    site = _config(_site(tmp_path, str(vtest_short), live_hub.url))
+    running = Running(SiteWorker(site))
+    try:
+        outbox = running.worker.outbox
+        wait_until(lambda: outbox.counts().get("pending", 0) >= 2, 60)  # events and clips
+        wait_until(lambda: "not reachable" in running.worker.hub_state, 10)
+        time.sleep(3 * 0.5)  # several heartbeats against a hub that is not there
+        assert running.thread.is_alive(), f"the worker ended: {running.error!r}"
+        report = status.read(site.data_dir)
+        assert report is not None and report.hub.startswith("not reachable")
+        live_hub.start()
+        wait_until(lambda: outbox.counts().get("pending", 0) == 0, 60)
+    finally:
+        running.stop()
+    assert running.error is None
+    stored = _stored(world)
+    assert stored and all(r.camera == "front" for r in stored)
+    assert any(r.clip_name for r in stored), "the clips cut during the outage arrived"
+
+
+def test_a_camera_removed_from_the_site_file_does_not_stop_the_others(
+    world: World,
+    camera_secret: str,
+    live_hub: LiveHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An event of a camera that was renamed while it waited: a KeyError on its credential
+    ended the sender thread for good, and nothing of the site was delivered again."""
+    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
+    site = _config(_site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url))
+    waiting = Outbox(site.data_dir / "outbox.db")
+    old, new = event(camera="front-old"), event(camera="front")
+    waiting.put_event(old, jpeg())  # raised under the camera's old name, not sent yet
+    waiting.put_event(new, jpeg())
+    waiting.close()
+    running = Running(SiteWorker(site))
+    try:
+        wait_until(lambda: any(r.id == new.id for r in _stored(world)), 30)
+        wait_until(lambda: running.worker.outbox.count_quarantined() == 1, 10)
+        later = event(camera="front")
+        running.worker.outbox.put_event(later, jpeg())
+        wait_until(lambda: any(r.id == later.id for r in _stored(world)), 30)
+        [kept] = running.worker.outbox.quarantined()
+        state = running.worker.camera_state(running.worker.cameras[0])
+    finally:
+        running.stop()
+    assert kept.event_id == old.id and "front-old" in kept.reason
+    assert "no longer in the site file" in kept.reason
+    assert state.health is CameraHealth.degraded and "could not be delivered" in state.note
+    lines = CliRunner().invoke(app, ["camera", "status", "--site", str(tmp_path / "home.json")])
+    assert lines.exit_code == 0, lines.output
+    assert "could not be delivered (1, kept here)" in lines.output
+    assert str(old.id) in lines.output and "NOT RUNNING" in lines.output
+    assert "camera front: unknown, the worker is not running" in lines.output
+
+
+def test_a_quarantined_item_is_sent_again_once_its_cause_is_mended(
+    world: World,
+    camera_secret: str,
+    live_hub: LiveHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
+    site_file = _site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url, ("front-old",))
+    waiting = Outbox(_config(site_file).data_dir / "outbox.db")
+    old = event(camera="front-old")
+    waiting.put_event(old, jpeg())
+    waiting.close()
+    _site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url, ("front",))  # renamed
+    running = Running(SiteWorker(_config(site_file)))
+    try:
+        wait_until(lambda: running.worker.outbox.count_quarantined() == 1, 30)
+    finally:
+        running.stop()
+    _site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url, ("front-old",))  # named back
+    result = CliRunner().invoke(app, ["camera", "retry", "--site", str(site_file)])
+    assert result.exit_code == 0 and "1 item(s) queued again" in result.output
+    running = Running(SiteWorker(_config(site_file)))
+    try:
+        wait_until(lambda: any(r.id == old.id for r in _stored(world)), 30)
+    finally:
+        running.stop()
+
+
+def test_an_event_the_hub_refuses_for_good_is_kept_with_its_reason_and_said(
+    world: World,
+    camera_secret: str,
+    live_hub: LiveHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A message version the hub does not know (a worker newer than its hub): 422, which was
+    a log line only."""
+    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
+    site = _config(_site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url))
+    waiting = Outbox(site.data_dir / "outbox.db")
+    future = event()
+    waiting.put_event(future, jpeg())
+    waiting.close()
+    db = sqlite3.connect(site.data_dir / "outbox.db")
+    payload = {**json.loads(future.model_dump_json()), "schema_version": 2}
+    db.execute("UPDATE item SET payload = ?", (json.dumps(payload),))
+    db.commit()
+    db.close()
+    worker = SiteWorker(site)
+    worker.sender.start()  # type: ignore[union-attr]
+    try:
+        wait_until(lambda: worker.outbox.count_quarantined() == 1, 30)
+        [kept] = worker.outbox.quarantined()
+        worker.write_status()
+    finally:
+        worker.close()
+    assert kept.event_id == future.id and "422" in kept.reason
+    report = status.read(site.data_dir)
+    assert report is not None and report.outbox.get("quarantined") == 1
+    assert report.cameras[0].health is not CameraHealth.ok
+
+
+def test_a_snapshot_too_large_for_the_hub_is_made_to_fit() -> None:
+    """A busy 4K frame passes 4 MiB as a JPEG at quality 80: the hub answered 422 and the
+    alert was refused for good."""
+    noise = np.random.default_rng(7).integers(0, 256, (2160, 3840, 3), dtype=np.uint8)
+    picture = snapshot_jpeg(noise, sv.Detections.empty(), None, [], "home-a/front intrusion")
+    assert len(picture) <= MAX_SNAPSHOT_BYTES
+    decoded = cv2.imdecode(np.frombuffer(picture, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded is not None and decoded.shape[1] >= 1920  # still a useful picture
+
+
+def test_a_detector_that_throws_restarts_the_camera_which_says_so_and_sees_again(
+    world: World,
+    camera_secret: str,
+    live_hub: LiveHub,
+    vtest_short: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The detector's own error (OpenCV's cv2.error) ended the camera's thread for good,
+    and its status still said "ok"."""
+    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
+    site = _config(_site(tmp_path, str(vtest_short), live_hub.url))
+    worker = SiteWorker(site)
+    camera = worker.cameras[0]
+    detector = camera.pipeline.detector
+    real = detector.detect
+    failures = {"left": 3}
+    seen: list[str] = []
+
+    def detect(frame_bgr: np.ndarray) -> sv.Detections:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            cv2.resize(np.zeros((0, 0, 3), np.uint8), (8, 8))  # raises OpenCV's own error
+        return real(frame_bgr)
+
+    monkeypatch.setattr(detector, "detect", detect)
+    camera.reader.first_wait = 0.1  # the supervisor's backoff, shortened for the test
+    worker.start()
+    try:
+
+        def failed_three_times() -> bool:
+            seen.append(camera.status)
+            return failures["left"] == 0
+
+        wait_until(failed_three_times, 30)
+        wait_until(lambda: camera.state().health is CameraHealth.ok, 30)
+        # It sees again: intrusions arrive (not only the watchdog's "camera offline").
+        wait_until(lambda: any(r.type == "intrusion" for r in _stored(world)), 60)
+    finally:
+        worker.close()
+    restarting = [s for s in seen if s.startswith("restarting")]
+    assert restarting and "error" in restarting[0], seen
+
+
+def test_trigger_time_is_the_frames_capture_time_not_when_the_event_was_built(
+    tmp_path: Path, vtest_short: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detection, recognition and blurring take time after the frame was read: the event's
+    time was taken after all of them."""
+    site = _config(_site(tmp_path, str(vtest_short), f"http://127.0.0.1:{free_port()}"))
+    monkeypatch.setenv("SW_TEST_CAMERA", "swd_not_used")
+    worker = SiteWorker(site)
+    camera = worker.cameras[0]
+    real = camera.pipeline.detector.detect
+    built: list[tuple[datetime, datetime]] = []
+
+    def slow(frame_bgr: np.ndarray) -> sv.Detections:
+        time.sleep(0.3)  # a slow model on a busy node
+        return real(frame_bgr)
+
+    monkeypatch.setattr(camera.pipeline.detector, "detect", slow)
+    put = camera.sink.event
+
+    def event_put(e: object, snapshot: bytes, original: bytes | None) -> None:
+        built.append((e.at, datetime.now(UTC)))  # type: ignore[attr-defined]
+        put(e, snapshot, original)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(camera.sink, "event", event_put)
+    camera.start()
+    try:
+        wait_until(lambda: bool(built), 60)
+    finally:
+        worker.close()
+    at, out = built[0]
+    assert (out - at).total_seconds() >= 0.3, "the trigger time is after the detector ran"
+
+
+def _raw_h264(src: Path, dst: Path) -> Path:
+    """The video as a raw H.264 elementary stream: no container, no timestamps (what a
+    camera's raw TCP output or an `.h264` dump gives)."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="h264") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 768, 576, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": "20", "bf": "0"}
+        for frame in inp.decode(video=0):
+            frame.pts = None
+            out.mux(stream.encode(frame.reformat(format="yuv420p")))
+        out.mux(stream.encode(None))
+    return dst
+
+
+def test_a_raw_h264_stream_without_timestamps_is_analysed_and_its_clips_cut(
+    tmp_path: Path, vtest_short: Path
+) -> None:
+    from safewatch.vision.analyze import analyze
+
+    raw = _raw_h264(vtest_short, tmp_path / "camera.h264")
+    site = _config(_site(tmp_path, str(raw), "http://127.0.0.1:9"))
+    result = analyze(raw, site, clip_dir=tmp_path / "clips")
+    assert result.play.timed_by_arrival > 100  # every packet came without a time
+    assert result.frames.analysed > 0 and result.frames.untimed == 0
+    assert result.sink.events, "people walk through the whole-view zone"
+    clips = [result.sink.clips.get(e.id) for e in result.sink.events]
+    assert any(c is not None and Path(c).is_file() for c in clips)

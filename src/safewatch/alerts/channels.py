@@ -14,14 +14,20 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from safewatch.alerts.lifecycle import SendOutcome
 from safewatch.bus.base import EventBus, Notice
 from safewatch.store.files import atomic_write
 
-Outcome = Literal["delivered", "sent", "retry", "failed"]
+ACCEPTED, DELIVERED, RETRY, FAILED = (
+    SendOutcome.accepted,
+    SendOutcome.delivered,
+    SendOutcome.retry,
+    SendOutcome.failed,
+)
 # Channels that make no network round trip (a queue in memory, a file): the writer of an
 # incident sends on them the moment it commits; the alert loop sends on the others.
 LOCAL_CHANNELS = frozenset({"in_app", "sms"})
@@ -47,7 +53,7 @@ class Message:
 
 @dataclass(frozen=True)
 class Result:
-    outcome: Outcome
+    outcome: SendOutcome
     detail: str = ""
     gone: tuple[str, ...] = ()  # web push endpoints the browser has unsubscribed
 
@@ -80,7 +86,7 @@ class InAppChannel:
         notices = []
         for message in messages:
             if message.address is None:
-                results.append(Result("failed", f"no {message.recipient} account to reach"))
+                results.append(Result(FAILED, f"no {message.recipient} account to reach"))
                 continue
             payload = {
                 "kind": message.kind,
@@ -96,9 +102,11 @@ class InAppChannel:
 
 
 def _reached(screens: int) -> Result:
+    """Delivered means a connected screen's stream took it: a screen whose queue was full
+    does not count (it is dropped and reconnects; the alert is tried again)."""
     if screens == 0:
-        return Result("retry", "no screen connected")
-    return Result("delivered", f"{screens} screen(s)")
+        return Result(RETRY, "no screen connected (or its queue was full)")
+    return Result(DELIVERED, f"delivered to {screens} screen{'s' if screens > 1 else ''}")
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -128,15 +136,15 @@ class WebhookChannel:
         try:
             response = self.http.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return Result("retry", f"112 system not reachable: {exc}"[:300])
+            return Result(RETRY, f"112 system not reachable: {exc}"[:300])
         if 200 <= response.status_code < 300:
-            return Result("delivered", f"112 system answered {response.status_code}")
-        return Result("retry", f"112 system answered {response.status_code}")
+            return Result(ACCEPTED, f"accepted by the 112 system ({response.status_code})")
+        return Result(RETRY, f"112 system answered {response.status_code}")
 
 
 class SmsFileChannel:
     """Text messages in a folder a gateway drains: one file per batch, one JSON line per
-    message (``{"to", "text", "delivery_id"}``); written (and synced once) means sent."""
+    message (``{"to", "text", "delivery_id"}``); written (and synced once) means accepted."""
 
     name = "sms"
 
@@ -150,7 +158,7 @@ class SmsFileChannel:
         lines, results = [], []
         for message in messages:
             if not message.phone:
-                results.append(Result("failed", "no phone number"))
+                results.append(Result(FAILED, "no phone number"))
                 continue
             incident = message.packet["incident"]
             text = (
@@ -158,7 +166,9 @@ class SmsFileChannel:
             )
             record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
             lines.append(json.dumps(record, ensure_ascii=False))
-            results.append(Result("sent", f"queued for {message.phone}"))
+            results.append(
+                Result(ACCEPTED, f"accepted by the SMS gateway's outbox for {message.phone}")
+            )
         if lines:
             first = next(m for m in messages if m.phone)
             data = ("\n".join(lines) + "\n").encode()

@@ -22,17 +22,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.addresses import recipient_address
 from safewatch.alerts.channels import (
+    FAILED,
+    RETRY,
     BatchChannel,
     Channel,
     Message,
     PushTarget,
     Result,
 )
-from safewatch.alerts.lifecycle import IncidentStatus, Recipient
+from safewatch.alerts.lifecycle import (
+    RECEIPTED,
+    WAITING,
+    DeliveryStatus,
+    IncidentStatus,
+    Recipient,
+    after_send,
+)
 from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
 from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription, User
-from safewatch.services import incidents
+from safewatch.services import camera_watch, incidents
 from safewatch.services.packets import (
     CaseFacts,
     EventFacts,
@@ -50,6 +59,10 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 SWEEP = timedelta(seconds=60)
 SWEEP_JOB = 0x5AFE_5EE9  # the silent-watch sweep's advisory lock
+# Cameras are looked at every few seconds at most, and at the moment the next one would fall
+# silent: a camera_offline incident opens as its silence reaches camera_silent_seconds.
+CAMERA_SWEEP = timedelta(seconds=5)
+CAMERA_SWEEP_JOB = 0x5AFE_CA4E
 BATCH = 200
 CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
@@ -134,11 +147,14 @@ class AlertDispatcher:
         links: LinkSigner,
         clock: Callable[[], datetime] = utcnow,
         watch_silent_after: timedelta = timedelta(minutes=30),
+        camera_silent_after: timedelta = timedelta(seconds=60),
     ) -> None:
         self.factory, self.routing, self.channels = factory, routing, channels
         self.links, self.clock = links, clock
         self.watch_silent_after = watch_silent_after
+        self.camera_silent_after = camera_silent_after
         self._next_sweep: datetime | None = None
+        self._next_camera_sweep: datetime | None = None
         self._next_escalation: datetime | None = None
         self._receipts: list[tuple[_Claimed, Result]] = []
         self._receipts_lock = threading.Lock()
@@ -164,7 +180,7 @@ class AlertDispatcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(1.0)
+            self._wake.wait(self._idle_seconds())
             self._wake.clear()
             try:
                 while self.run_once() and not self._stop.is_set():
@@ -173,11 +189,18 @@ class AlertDispatcher:
                 log.exception("alert dispatcher pass failed; retrying")
                 self._stop.wait(1.0)
 
+    def _idle_seconds(self) -> float:
+        """A second at most; less when the camera sweep is due sooner."""
+        if self._next_camera_sweep is None:
+            return 1.0
+        return min(1.0, max(0.0, (self._next_camera_sweep - self.clock()).total_seconds()))
+
     def run_once(self) -> int:
-        """One pass: receipts of the fast path, silent watches (once a minute), escalations,
-        then a batch of due deliveries. Returns work done."""
+        """One pass: receipts of the fast path, silent watches (once a minute) and cameras
+        (every few seconds), escalations, then a batch of due deliveries. Returns work done."""
         done = self.record_receipts()
         done += self.sweep_watches()
+        done += self.sweep_cameras()
         done += self.escalate_due()
         results = self._send_all(self._claim())
         if results:
@@ -195,6 +218,21 @@ class AlertDispatcher:
             if not first_of_replicas(session, SWEEP_JOB):
                 return 0  # another replica is sweeping right now
             return incidents.silent_watches(session, self.routing, now, self.watch_silent_after)
+
+    def sweep_cameras(self) -> int:
+        now = self.clock()
+        if self._next_camera_sweep is not None and now < self._next_camera_sweep:
+            return 0
+        self._next_camera_sweep = now + CAMERA_SWEEP
+        with transaction(self.factory) as session:
+            if not first_of_replicas(session, CAMERA_SWEEP_JOB):
+                return 0  # another replica is sweeping right now
+            raised, next_due = camera_watch.silent_cameras(
+                session, self.routing, now, self.camera_silent_after
+            )
+        if next_due is not None:
+            self._next_camera_sweep = min(self._next_camera_sweep, next_due)
+        return raised
 
     def escalate_due(self) -> int:
         """Deadlines are whole seconds: look at most once a second, not on every wake (each
@@ -223,7 +261,7 @@ class AlertDispatcher:
         with transaction(self.factory) as session:
             due = session.execute(
                 select(table(Delivery))
-                .where(d.status.in_(("pending", "sending")), d.next_attempt_at <= now)
+                .where(d.status.in_(WAITING), d.next_attempt_at <= now)
                 .order_by(d.next_attempt_at, d.created_at)
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
@@ -242,7 +280,7 @@ class AlertDispatcher:
                 session.execute(
                     update(table(Delivery))
                     .where(d.id == bindparam("b_id"))
-                    .values(status="cancelled", last_error="the incident was closed"),
+                    .values(status=DeliveryStatus.cancelled, last_error="the incident was closed"),
                     cancelled,
                 )
             if claimed:
@@ -250,7 +288,7 @@ class AlertDispatcher:
                     update(table(Delivery))
                     .where(d.id == bindparam("b_id"))
                     .values(
-                        status="sending",
+                        status=DeliveryStatus.sending,
                         attempts=bindparam("attempts"),
                         next_attempt_at=now + LEASE,
                     ),
@@ -285,7 +323,7 @@ class AlertDispatcher:
             select(d.id, d.incident_id, d.recipient, d.channel, d.message, d.attempts).where(
                 d.incident_id == incident.id,
                 d.channel == "in_app",
-                d.status == "pending",
+                d.status == DeliveryStatus.pending,
             )
         ).all()
         if not pending:
@@ -294,7 +332,9 @@ class AlertDispatcher:
             update(table(Delivery))
             .where(d.id == bindparam("b_id"))
             .values(
-                status="sending", attempts=bindparam("attempts"), next_attempt_at=bindparam("at")
+                status=DeliveryStatus.sending,
+                attempts=bindparam("attempts"),
+                next_attempt_at=bindparam("at"),
             ),
             [
                 {"b_id": r.id, "attempts": r.attempts + 1, "at": self.clock() + LEASE}
@@ -319,7 +359,7 @@ class AlertDispatcher:
         leased = [
             _Leased(r["id"], r["incident_id"], r["recipient"], r["channel"], r["message"], 1)
             for r in applied.deliveries
-            if r["status"] == "sending"
+            if r["status"] is DeliveryStatus.sending
         ]
         if not leased:
             return
@@ -414,7 +454,7 @@ class AlertDispatcher:
         for name in sorted(by_channel, key=lambda n: CHANNEL_ORDER.get(n, 9)):
             group, channel = by_channel[name], self.channels.get(name)
             if channel is None:
-                missing = Result("failed", f"channel {name} is not configured on this hub")
+                missing = Result(FAILED, f"channel {name} is not configured on this hub")
                 out += [(c, missing) for c in group]
             elif isinstance(channel, BatchChannel):
                 out += zip(group, self._guarded(name, channel.send_batch, group), strict=True)
@@ -430,31 +470,32 @@ class AlertDispatcher:
             return send([c.message for c in group])
         except Exception as exc:  # a broken channel must not stop the others
             log.exception("channel %s failed", name)
-            return [Result("retry", f"{type(exc).__name__}: {exc}"[:300])] * len(group)
+            return [Result(RETRY, f"{type(exc).__name__}: {exc}"[:300])] * len(group)
 
     def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
         """Receipts of many sends in one transaction: one update per kind of outcome (most
         are "delivered" at the same moment) and one multi-row insert of timeline entries. A
-        delivery no longer being sent (its lease ran out and the loop took it back) is left
-        to whoever has it now."""
+        delivery no longer being sent (its lease ran out and the loop took it back, or the
+        person has seen it meanwhile) is left as it is."""
         now = self.clock()
-        groups: dict[tuple[str, str | None, datetime, datetime | None], list[_Claimed]] = (
-            defaultdict(list)
-        )
-        outcomes: dict[uuid.UUID, tuple[str, str]] = {}
+        groups: dict[
+            tuple[DeliveryStatus, str | None, datetime, datetime | None], list[_Claimed]
+        ] = defaultdict(list)
+        statuses: dict[uuid.UUID, tuple[DeliveryStatus, str]] = {}
         for claimed, result in results:
             outcome = result.outcome
-            if outcome == "retry" and claimed.attempts >= MAX_ATTEMPTS.get(claimed.channel, 5):
-                outcome = "failed"
-            ok = outcome in ("delivered", "sent")
+            if outcome is RETRY and claimed.attempts >= MAX_ATTEMPTS.get(claimed.channel, 5):
+                outcome = FAILED
+            status = after_send(outcome)
+            ok = status in RECEIPTED
             key = (
-                "pending" if outcome == "retry" else outcome,
+                status,
                 None if ok else result.detail[:300],
-                now + backoff(claimed.attempts) if outcome == "retry" else now,
+                now + backoff(claimed.attempts) if outcome is RETRY else now,
                 now if ok else None,
             )
             groups[key].append(claimed)
-            outcomes[claimed.delivery_id] = (outcome, result.detail)
+            statuses[claimed.delivery_id] = (status, result.detail)
         d = table(Delivery)
         with transaction(self.factory) as session:
             gone = [e for _, result in results for e in result.gone]
@@ -465,7 +506,10 @@ class AlertDispatcher:
                 recorded.update(
                     session.scalars(
                         update(d)
-                        .where(d.c.id.in_([c.delivery_id for c in group]), d.c.status == "sending")
+                        .where(
+                            d.c.id.in_([c.delivery_id for c in group]),
+                            d.c.status == DeliveryStatus.sending,
+                        )
                         .values(
                             status=status,
                             last_error=error,
@@ -477,10 +521,10 @@ class AlertDispatcher:
                 )
             entries = []
             for claimed, _ in results:
-                final, detail = outcomes[claimed.delivery_id]
+                final, detail = statuses[claimed.delivery_id]
                 if (
                     claimed.delivery_id not in recorded
-                    or final == "retry"
+                    or final is DeliveryStatus.pending
                     or claimed.message.kind == "update"
                 ):
                     continue  # screens refresh; the timeline records alerts, not refreshes
@@ -489,7 +533,10 @@ class AlertDispatcher:
                     {
                         "incident_id": claimed.incident_id,
                         "at": now,
-                        "kind": "delivery_failed" if final == "failed" else final,
+                        # accepted | delivered | delivery_failed
+                        "kind": "delivery_failed"
+                        if final is DeliveryStatus.failed
+                        else final.value,
                         "actor": "system",
                         "user_id": None,
                         "recipient": claimed.recipient,
@@ -516,7 +563,7 @@ def _one_by_one(channel: Channel) -> Callable[[list[Message]], list[Result]]:
                 results.append(channel.send(message))
             except Exception as exc:
                 log.exception("channel %s failed", channel.name)
-                results.append(Result("retry", f"{type(exc).__name__}: {exc}"[:300]))
+                results.append(Result(RETRY, f"{type(exc).__name__}: {exc}"[:300]))
         return results
 
     return send

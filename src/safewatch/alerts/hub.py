@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.channels import Channel, InAppChannel, SmsFileChannel, WebhookChannel
+from safewatch.alerts.device_health import Silence
 from safewatch.alerts.dispatcher import AlertDispatcher
 from safewatch.alerts.policy import load_policy
 from safewatch.alerts.web_push import (
@@ -33,6 +34,7 @@ class Alerting:
     dispatcher: AlertDispatcher
     clock: Callable[[], datetime]
     push_key: str | None  # the VAPID public key browsers subscribe with
+    silence: Silence = field(default_factory=Silence)  # when a device counts as offline
 
     def close(self) -> None:
         if isinstance(self.bus, NatsBus):
@@ -68,12 +70,11 @@ def build_alerting(
         )
     routing = Routing(load_policy(settings.alert_policy_file), frozenset(channels))
     links = LinkSigner(settings.secret_key)
-    dispatcher = AlertDispatcher(
-        factory,
-        routing,
-        channels,
-        links,
-        clock,
-        timedelta(minutes=settings.watch_silent_minutes),
+    silence = Silence(
+        camera=timedelta(seconds=settings.camera_silent_seconds),
+        other=timedelta(minutes=settings.watch_silent_minutes),
     )
-    return Alerting(routing, bus, links, dispatcher, clock, push_key)
+    dispatcher = AlertDispatcher(
+        factory, routing, channels, links, clock, silence.other, silence.camera
+    )
+    return Alerting(routing, bus, links, dispatcher, clock, push_key, silence)

@@ -41,6 +41,39 @@ class Recipient(StrEnum):
     officer = "officer"
 
 
+class SendOutcome(StrEnum):
+    """What a channel says of one message it was given."""
+
+    accepted = "accepted"  # a push service, the 112 system or the SMS gateway's folder took it
+    delivered = "delivered"  # written to a connected screen's stream
+    retry = "retry"  # not now (nobody reached, a service down): try again later
+    failed = "failed"  # never on this channel (no phone, no account)
+
+
+class DeliveryStatus(StrEnum):
+    """One message on one channel: pending → sending (leased) → accepted | delivered |
+    failed; seen once the person opened it; cancelled when the incident closed first."""
+
+    pending = "pending"
+    sending = "sending"
+    accepted = "accepted"
+    delivered = "delivered"
+    seen = "seen"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+WAITING = (DeliveryStatus.pending, DeliveryStatus.sending)
+RECEIPTED = frozenset({DeliveryStatus.accepted, DeliveryStatus.delivered, DeliveryStatus.seen})
+
+
+def after_send(outcome: SendOutcome) -> DeliveryStatus:
+    """The delivery's status after a send: a retry waits again (pending)."""
+    if outcome is SendOutcome.retry:
+        return DeliveryStatus.pending
+    return DeliveryStatus(outcome.value)
+
+
 ORDER = list(IncidentStatus)
 POLICE_ORDER = list(PoliceStatus)
 

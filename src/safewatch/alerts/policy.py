@@ -30,6 +30,9 @@ INCIDENT_TYPES = (
 )
 # When events of two types join one incident, it takes the more severe one (first here).
 SEVERITY_ORDER = INCIDENT_TYPES
+# An open incident of these types gathers every later signal of its key, however late: one
+# outage, one incident (the worker's own report and the hub's silence sweep included).
+JOINS_WHILE_OPEN = ("camera_offline",)
 
 V, S, P, OFF = Recipient.victim, Recipient.security, Recipient.police, Recipient.officer
 
@@ -45,7 +48,7 @@ def default_routes() -> Routes:
         "stranger": {"any": [V, S]},
         "loitering": {"any": [V, S]},
         "camera_tampered": {"any": [S]},
-        "camera_offline": {"high": [S], "very_high": [S], "any": [OFF]},
+        "camera_offline": {"high": [S, OFF], "very_high": [S, OFF], "any": [OFF]},
         "watch_silent": {"any": [S]},
         "manual": {"any": [S]},
     }

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from safewatch.alerts.channels import Message, Result
+from safewatch.alerts.channels import ACCEPTED, FAILED, RETRY, Message, Result
 
 log = logging.getLogger(__name__)
 GONE = (404, 410)  # the browser unsubscribed
@@ -57,9 +57,9 @@ class WebPushChannel:
 
     def send(self, message: Message) -> Result:
         if not message.push_targets:
-            return Result("failed", "no phone has enabled notifications")
+            return Result(FAILED, "no phone has enabled notifications")
         data = json.dumps(lock_screen_text(message))
-        delivered, errors, gone = 0, [], []
+        accepted, errors, gone = 0, [], []
         for target in message.push_targets:
             info = {
                 "endpoint": target.endpoint,
@@ -75,14 +75,15 @@ class WebPushChannel:
                     ttl=300,
                     headers={"Urgency": "high"},
                 )
-                delivered += 1
+                accepted += 1  # the push service took it; the phone may be off
             except WebPushException as exc:
                 status = exc.response.status_code if exc.response is not None else None
                 if status in GONE:
                     gone.append(target.endpoint)
                 errors.append("gone" if status in GONE else f"{status or 'no answer'}")
-        if delivered:
-            return Result("delivered", f"{delivered} phone(s)", tuple(gone))
+        if accepted:
+            phones = f"{accepted} phone{'s' if accepted > 1 else ''}"
+            return Result(ACCEPTED, f"accepted by web push for {phones}", tuple(gone))
         if len(gone) == len(message.push_targets):
-            return Result("failed", "every phone has turned notifications off", tuple(gone))
-        return Result("retry", "push service: " + ", ".join(errors), tuple(gone))
+            return Result(FAILED, "every phone has turned notifications off", tuple(gone))
+        return Result(RETRY, "push service: " + ", ".join(errors), tuple(gone))

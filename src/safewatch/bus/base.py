@@ -21,13 +21,19 @@ class Notice:
 class Subscription(Protocol):
     queue: asyncio.Queue[Notice]
 
+    @property
+    def overflowed(self) -> bool:
+        """A notice found the queue full: the stream ends, the screen reconnects and is
+        shown its backlog (the notice was not counted as delivered)."""
+        ...
+
     def close(self) -> None: ...
 
 
 class EventBus(Protocol):
     def publish(self, notice: Notice) -> int:
         """Hand the notice to every open stream it is addressed to (any thread); returns how
-        many streams took it."""
+        many streams took it (a stream whose queue is full did not)."""
         ...
 
     def publish_many(self, notices: list[Notice]) -> list[int]:

@@ -16,14 +16,24 @@ class MemorySubscription:
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[Notice] = asyncio.Queue(QUEUE_LIMIT)
         self.overflowed = False
+        self.closed = False
+        # Notices on their way to this stream's loop (call_soon_threadsafe): room is kept for
+        # them when they are counted, so that "this screen took it" is true when it arrives.
+        self._promised = 0
 
-    def offer(self, notice: Notice) -> None:
-        try:
-            self.queue.put_nowait(notice)
-        except asyncio.QueueFull:
-            self.overflowed = True
+    def make_room(self) -> bool:
+        """With the bus's lock held: whether the stream can take one more notice (the room
+        is kept for it). Only the stream takes notices out, so the room cannot vanish."""
+        if self.closed:
+            return False
+        if self.queue.qsize() + self._promised >= QUEUE_LIMIT:
+            self.overflowed = True  # the stream ends; the screen reconnects with its backlog
+            return False
+        self._promised += 1
+        return True
 
     def close(self) -> None:
+        self.closed = True
         self.bus.remove(self)
 
 
@@ -53,9 +63,17 @@ class MemoryBus:
         return self.publish_many([notice])[0]
 
     def publish_many(self, notices: list[Notice]) -> list[int]:
+        """Each notice to its streams; the count is of the streams that took it (a stream
+        whose queue is full does not count)."""
         with self._lock:
             targets = [
-                list({id(s): s for a in n.addresses for s in self._by_address.get(a, ())}.values())
+                [
+                    s
+                    for s in {
+                        id(s): s for a in n.addresses for s in self._by_address.get(a, ())
+                    }.values()
+                    if s.make_room()
+                ]
                 for n in notices
             ]
         try:
@@ -64,20 +82,27 @@ class MemoryBus:
             running = None
         # From another thread, one wake-up per event loop for the whole batch: each
         # call_soon_threadsafe writes to the loop's wake-up pipe.
+        here: list[tuple[MemorySubscription, Notice]] = []
         elsewhere: dict[
             int, tuple[asyncio.AbstractEventLoop, list[tuple[MemorySubscription, Notice]]]
         ] = {}
         for notice, subs in zip(notices, targets, strict=True):
             for sub in subs:
                 if running is sub.loop:
-                    sub.offer(notice)
+                    here.append((sub, notice))
                 else:
                     elsewhere.setdefault(id(sub.loop), (sub.loop, []))[1].append((sub, notice))
+        if here:
+            self._offer_all(here)
         for loop, offers in elsewhere.values():
-            loop.call_soon_threadsafe(_offer_all, offers)
+            loop.call_soon_threadsafe(self._offer_all, offers)
         return [len(subs) for subs in targets]
 
-
-def _offer_all(offers: list[tuple[MemorySubscription, Notice]]) -> None:
-    for sub, notice in offers:
-        sub.offer(notice)
+    def _offer_all(self, offers: list[tuple[MemorySubscription, Notice]]) -> None:
+        """On the streams' loop: into the queues, then the kept room is released (in that
+        order, so a publisher counting meanwhile never sees more room than there is)."""
+        for sub, notice in offers:
+            sub.queue.put_nowait(notice)
+        with self._lock:
+            for sub, _ in offers:
+                sub._promised -= 1

@@ -234,6 +234,10 @@ class _ClusterSubscription:
         self.bus, self.local = bus, local
         self.queue = local.queue
 
+    @property
+    def overflowed(self) -> bool:
+        return self.local.overflowed
+
     def close(self) -> None:
         self.local.close()
         self.bus._release(self.local.addresses)

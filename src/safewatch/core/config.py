@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     watch_silent_minutes: int = Field(
         30, ge=1, le=24 * 60, description="A very-high case's smartwatch silent this long alerts."
     )
+    camera_silent_seconds: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="An installed camera of a high or very-high case whose heartbeats stop "
+        "this long opens a camera_offline incident (the worker heartbeats every 15 s).",
+    )
     web_push: bool = Field(
         True, description="Ring locked phones by Web Push (VAPID keys in data_dir)."
     )

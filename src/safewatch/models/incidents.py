@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from safewatch.alerts.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
+from safewatch.alerts.lifecycle import (
+    DeliveryStatus,
+    IncidentStatus,
+    Outcome,
+    PoliceStatus,
+    Recipient,
+)
 from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
 
 
@@ -98,9 +104,9 @@ class Delivery(IdMixin, CreatedMixin, Base):
     recipient: Mapped[Recipient] = mapped_column(_enum(Recipient))
     channel: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(String(20))  # alert | escalation | update
-    status: Mapped[str] = mapped_column(
-        String(20), default="pending"
-    )  # → delivered | sent | failed
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=20), default=DeliveryStatus.pending
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from safewatch.bus.messages import CameraHealth
 from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
 
 
@@ -48,6 +49,14 @@ class Device(IdMixin, CreatedMixin, Base):
     last_seen_at: Mapped[datetime | None]
     battery_percent: Mapped[int | None]
     health_note: Mapped[str] = mapped_column(String(300), default="")
+    # A camera's heartbeat: what its worker says of it, and the items the hub refused for
+    # good that the camera keeps (quarantined), at most 50 of ``undelivered_count``.
+    camera_state: Mapped[CameraHealth | None] = mapped_column(_enum(CameraHealth))
+    undelivered: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    undelivered_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the hub raised (or joined) a camera_offline incident for the present silence;
+    # cleared by the next heartbeat, which the incident's timeline records.
+    silence_reported_at: Mapped[datetime | None]
 
     assignments: Mapped[list[DeviceAssignment]] = relationship(
         lazy="selectin", order_by="DeviceAssignment.assigned_at"

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from safewatch.alerts.device_health import DeviceCondition
+from safewatch.bus.messages import CameraHealth, Undelivered
 from safewatch.models.resources import DeviceKind, DeviceStatus, StepStatus
 from safewatch.schemas.common import Name, Schema, Text
 
@@ -52,7 +54,30 @@ class DevicePublic(Schema):
     last_seen_at: datetime | None
     battery_percent: int | None
     health_note: str
+    camera_state: CameraHealth | None = None
+    undelivered_count: int = 0
+    undelivered: list[Undelivered] = Field(default_factory=list)
+    condition: DeviceCondition | None = Field(
+        None, description="What to show: offline or late when its heartbeat is old, else its state."
+    )
+    problem: str | None = Field(None, description="e.g. 'door: 3 events could not be delivered: …'")
     assignments: list[DeviceAssignmentPublic]
+
+    @field_validator("undelivered", mode="before")
+    @classmethod
+    def none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
+
+
+class CameraStatus(Schema):
+    """One camera of a case, as the console shows it beside an incident."""
+
+    serial: str
+    condition: DeviceCondition
+    last_seen_at: datetime | None
+    note: str
+    undelivered_count: int
+    problem: str | None
 
 
 class DeviceCredentialPublic(Schema):
@@ -60,9 +85,21 @@ class DeviceCredentialPublic(Schema):
     secret: str = Field(description="Shown once; only its hash is stored.")
 
 
+MAX_UNDELIVERED = 50
+
+
 class DeviceHeartbeat(Schema):
+    """A device's sign of life. Watches, bells and old camera workers send the first two
+    fields only; a camera worker also says how the camera is and what it could not deliver
+    (the list may be cut short; ``undelivered_count`` is the total)."""
+
     battery_percent: int | None = Field(None, ge=0, le=100)
-    health_note: Annotated[str, StringConstraints(max_length=300)] = ""
+    # Kept to 300 characters; a longer note is cut, not refused (a refused heartbeat would
+    # make a working camera look silent).
+    health_note: Annotated[str, StringConstraints(max_length=4000)] = ""
+    state: CameraHealth | None = None
+    undelivered: list[Undelivered] = Field(default_factory=list, max_length=MAX_UNDELIVERED)
+    undelivered_count: int = Field(0, ge=0)
 
 
 class StockRow(Schema):

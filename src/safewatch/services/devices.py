@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.device_health import redact
 from safewatch.cases.access import can_manage_case
 from safewatch.core import security
 from safewatch.core.errors import (
@@ -100,6 +101,9 @@ def assign(
     session.add(assignment)
     device.assignments.append(assignment)
     device.status, device.case_id = DeviceStatus.assigned, case.id
+    # At a new home it has not been heard from yet (the camera watch starts once it is).
+    device.last_seen_at, device.camera_state, device.silence_reported_at = None, None, None
+    device.undelivered, device.undelivered_count = None, 0
     session.flush()
     caller.record(session, "update", "device", device.id, f"assigned {device.serial}", case.id)
     return assignment
@@ -210,12 +214,22 @@ def devices_for_secrets(session: Session, secrets: list[str]) -> list[DeviceRef 
     return out
 
 
-def heartbeat(session: Session, device: Device, data: DeviceHeartbeat) -> Device:
-    device.last_seen_at = datetime.now(UTC)
+def heartbeat(session: Session, device: Device, data: DeviceHeartbeat, now: datetime) -> Device:
+    """What the device says of itself, kept without stream addresses or credentials. The
+    camera fields are replaced only when sent (an old worker or a watch never sends them)."""
+    device.last_seen_at = now
     if data.battery_percent is not None:
         device.battery_percent = data.battery_percent
     if data.health_note:
-        device.health_note = data.health_note
+        device.health_note = redact(data.health_note.replace("\x00", ""))[:300]
+    if data.state is not None:
+        device.camera_state = data.state
+    if {"state", "undelivered", "undelivered_count"} & data.model_fields_set:
+        device.undelivered = [
+            {**item.model_dump(mode="json"), "reason": redact(item.reason.replace("\x00", ""))}
+            for item in data.undelivered
+        ]
+        device.undelivered_count = max(data.undelivered_count, len(data.undelivered))
     session.flush()
     return device
 

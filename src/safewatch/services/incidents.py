@@ -9,11 +9,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from safewatch.alerts.addresses import recipient_of
 from safewatch.alerts.lifecycle import (
+    DeliveryStatus,
     IncidentStatus,
     Outcome,
     PoliceStatus,
@@ -108,7 +109,7 @@ def notify(
         _entry(session, incident, "police_requested", now, detail=why)
 
 
-def _updated(session: Session, routing: Routing, incident: Incident, now: datetime) -> None:
+def tell_screens(session: Session, routing: Routing, incident: Incident, now: datetime) -> None:
     """Every screen that shows the incident hears of a change (in-app, best kept order)."""
     for row in incident.recipients:
         if "in_app" in routing.channels(row.recipient):
@@ -177,7 +178,7 @@ def clip_arrived(
     if incident is None:
         return
     _entry(session, incident, "clip_added", now, f"camera {record.camera}", str(record.id))
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
 
 
 def open_sos(
@@ -246,7 +247,7 @@ def update_location(
         f"device {device.serial}",
         f"{latitude:.5f}, {longitude:.5f}",
     )
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
     return incident
 
 
@@ -345,7 +346,9 @@ def acknowledge(
             incident.acknowledged_at = now
         incident.status = advance(incident.status, IncidentStatus.acknowledged)
     _act(session, caller, incident, "acknowledged", now, recipient.value if recipient else "")
-    _updated(session, routing, incident, now)
+    if recipient is not None:
+        _seen_by(session, incident, recipient, now)
+    tell_screens(session, routing, incident, now)
     return recipient
 
 
@@ -353,6 +356,29 @@ def seen(session: Session, caller: Caller, incident: Incident, case: Case, now: 
     """A screen showed the alert (a delivery receipt from the person's device)."""
     recipient = recipient_of(caller.actor, case.scope, case.officer_id)
     _entry(session, incident, "seen", now, actor_of(session, caller), "", recipient, caller.user_id)
+    if recipient is not None:
+        _seen_by(session, incident, recipient, now)
+
+
+def _seen_by(session: Session, incident: Incident, recipient: Recipient, now: datetime) -> None:
+    """The person opened the alert in the app: its in-app deliveries are seen (one statement;
+    what other channels' services accepted stays accepted — we do not know it was opened
+    there)."""
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.incident_id == incident.id,
+            Delivery.recipient == recipient,
+            Delivery.channel == "in_app",
+            Delivery.message != "update",
+            Delivery.status.not_in((DeliveryStatus.seen, DeliveryStatus.cancelled)),
+        )
+        .values(
+            status=DeliveryStatus.seen,
+            last_error=None,
+            delivered_at=func.coalesce(Delivery.delivered_at, now),
+        )
+    )
 
 
 def _security_only(caller: Caller, case: Case) -> None:
@@ -414,7 +440,7 @@ def dispatch_guards(
         now,
     )
     _act(session, caller, incident, "guards_dispatched", now, unit)
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
 
 
 def arrived(
@@ -429,7 +455,7 @@ def arrived(
     _transition(lambda: require(incident.status, {IncidentStatus.dispatched}, "mark on scene"))
     incident.status, incident.on_scene_at = IncidentStatus.on_scene, now
     _act(session, caller, incident, "on_scene", now, incident.guard_unit or "")
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
 
 
 def request_police(
@@ -460,7 +486,7 @@ def request_police(
             now,
             f"requested by {caller.role.value}: {note}",
         )
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
 
 
 def police_action(
@@ -479,7 +505,7 @@ def police_action(
         if incident.status is IncidentStatus.open:
             incident.status, incident.acknowledged_at = IncidentStatus.acknowledged, now
     _act(session, caller, incident, f"police_{to.value}", now, note)
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
 
 
 def resolve(
@@ -518,7 +544,7 @@ def resolve(
     incident.status, incident.outcome = IncidentStatus.closed, outcome
     incident.outcome_reason, incident.closed_at = reason[:500], now
     _act(session, caller, incident, outcome.value, now, reason)
-    _updated(session, routing, incident, now)
+    tell_screens(session, routing, incident, now)
 
 
 def _ack_group(incident: Incident, recipient: Recipient, caller: Caller, now: datetime) -> None:
@@ -587,11 +613,11 @@ def shown_on_connect(
             Delivery.recipient == recipient,
             Delivery.channel == "in_app",
             Delivery.message != "update",
-            Delivery.status.in_(("pending", "failed")),
+            Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.failed)),
         )
     ).all()
     for d in waiting:
-        d.status, d.delivered_at, d.last_error = "delivered", now, None
+        d.status, d.delivered_at, d.last_error = DeliveryStatus.delivered, now, None
     if waiting:
         detail = "in_app: shown when a screen connected"
         _entry(session, incident, "delivered", now, detail=detail, recipient=recipient)

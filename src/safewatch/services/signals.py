@@ -14,12 +14,18 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.channels import LOCAL_CHANNELS
-from safewatch.alerts.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
-from safewatch.alerts.policy import RoutingPolicy, severity_rank
+from safewatch.alerts.lifecycle import (
+    DeliveryStatus,
+    IncidentStatus,
+    Outcome,
+    PoliceStatus,
+    Recipient,
+)
+from safewatch.alerts.policy import JOINS_WHILE_OPEN, RoutingPolicy, severity_rank
 from safewatch.bus.messages import SEVERITY
 from safewatch.models import Case, Delivery, Incident, IncidentEntry, IncidentRecipient
 from safewatch.services.cases import next_references
@@ -176,7 +182,7 @@ def delivery_row(
         "recipient": recipient,
         "channel": channel,
         "message": message,
-        "status": "sending" if leased else "pending",
+        "status": DeliveryStatus.sending if leased else DeliveryStatus.pending,
         "attempts": 1 if leased else 0,
         "next_attempt_at": lease_until if lease_until is not None else now,
         "last_error": None,
@@ -244,7 +250,7 @@ def _open_incidents(
             t.case_id.in_({s.case_id for s in signals}),
             t.join_key.in_({s.join_key[:120] for s in signals}),
             t.status != IncidentStatus.closed,
-            t.last_signal_at >= now - timedelta(seconds=window),
+            or_(t.last_signal_at >= now - timedelta(seconds=window), t.type.in_(JOINS_WHILE_OPEN)),
         )
         .order_by(t.created_at)
     )

@@ -11,14 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.device_health import DeviceCondition, condition, problem
 from safewatch.alerts.lifecycle import IncidentStatus
 from safewatch.models import Case, Device, Incident
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services.cases import scope_filter
 from safewatch.services.context import Caller
-
-LATE_AFTER = timedelta(minutes=2)  # a camera heartbeats every 15 s
-OFFLINE_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -82,12 +80,16 @@ def response_times(
 class CameraHealth:
     serial: str
     case_reference: str | None
-    state: str  # ok | late | offline | never seen
+    state: DeviceCondition  # offline or late when its heartbeat is old, else what it said
     last_seen_at: datetime | None
     note: str
+    undelivered_count: int
+    problem: str | None  # "door: 3 events could not be delivered: …"
 
 
-def camera_health(session: Session, caller: Caller, now: datetime) -> list[CameraHealth]:
+def camera_health(
+    session: Session, caller: Caller, now: datetime, silent_after: timedelta
+) -> list[CameraHealth]:
     rows = session.execute(
         select(Device, Case.reference)
         .join(Case, Case.id == Device.case_id)
@@ -98,16 +100,15 @@ def camera_health(session: Session, caller: Caller, now: datetime) -> list[Camer
         )
         .order_by(Device.serial)
     ).all()
-    out = []
-    for device, reference in rows:
-        seen = device.last_seen_at
-        if seen is None:
-            state = "never seen"
-        elif now - seen > OFFLINE_AFTER:
-            state = "offline"
-        elif now - seen > LATE_AFTER:
-            state = "late"
-        else:
-            state = "ok"
-        out.append(CameraHealth(device.serial, reference, state, seen, device.health_note))
-    return out
+    return [
+        CameraHealth(
+            device.serial,
+            reference,
+            condition(device.last_seen_at, device.camera_state, now, silent_after),
+            device.last_seen_at,
+            device.health_note,
+            device.undelivered_count,
+            problem(device.serial, device.undelivered_count, device.undelivered),
+        )
+        for device, reference in rows
+    ]

@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 
-from safewatch.api.deps import STAFF, DeviceDep, PageDep, SessionDep, allow
+from safewatch.api.deps import STAFF, AlertingDep, DeviceDep, PageDep, SessionDep, allow
 from safewatch.core.roles import Role
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.common import Page
@@ -19,7 +19,7 @@ from safewatch.schemas.resources import (
     DeviceStatusChange,
     StockRow,
 )
-from safewatch.services import cases, devices
+from safewatch.services import camera_watch, cases, devices
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["devices"])
@@ -32,15 +32,19 @@ def list_devices(
     session: SessionDep,
     caller: Reader,
     paging: PageDep,
+    alerting: AlertingDep,
     kind: DeviceKind | None = None,
     status: DeviceStatus | None = None,
     case_id: uuid.UUID | None = None,
 ) -> Page[DevicePublic]:
-    """The devices your agency holds (all, for an admin), by kind, status or case."""
+    """The devices your agency holds (all, for an admin), by kind, status or case; each with
+    its condition (offline when its heartbeat is old, whatever it last said)."""
     items, total = devices.list_devices(
         session, caller, paging.page, paging.size, kind, status, case_id
     )
-    return paging.wrap(DevicePublic, items, total)
+    now = alerting.clock()
+    shown = [camera_watch.device_public(d, now, alerting.silence) for d in items]
+    return paging.wrap(DevicePublic, shown, total)
 
 
 @router.get("/devices/stock")
@@ -55,8 +59,11 @@ def register_device(session: SessionDep, caller: Keeper, data: DeviceCreate) -> 
 
 
 @router.get("/devices/{device_id}")
-def read_device(session: SessionDep, caller: Reader, device_id: uuid.UUID) -> DevicePublic:
-    return DevicePublic.model_validate(devices.get_device(session, caller, device_id, False))
+def read_device(
+    session: SessionDep, caller: Reader, alerting: AlertingDep, device_id: uuid.UUID
+) -> DevicePublic:
+    device = devices.get_device(session, caller, device_id, False)
+    return camera_watch.device_public(device, alerting.clock(), alerting.silence)
 
 
 @router.post("/devices/{device_id}/assign", status_code=201)
@@ -98,7 +105,15 @@ def revoke_credential(session: SessionDep, caller: Keeper, device_id: uuid.UUID)
 
 
 @router.post("/device/heartbeat")
-def heartbeat(session: SessionDep, device: DeviceDep, data: DeviceHeartbeat) -> dict[str, str]:
-    """Called by a camera, watch or bell with its own credential."""
-    devices.heartbeat(session, device, data)
+def heartbeat(
+    session: SessionDep,
+    device: DeviceDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    data: DeviceHeartbeat,
+) -> dict[str, str]:
+    """Called by a camera, watch or bell with its own credential; a camera worker also says
+    the camera's state and what the hub refused of it for good."""
+    if camera_watch.heartbeat(session, alerting.routing, device, data, alerting.clock()):
+        background.add_task(alerting.dispatcher.wake)
     return {"status": "ok", "device_id": str(device.id)}

@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from safewatch.alerts.addresses import recipient_of
-from safewatch.alerts.lifecycle import Outcome, PoliceStatus, Recipient
+from safewatch.alerts.lifecycle import DeliveryStatus, Outcome, PoliceStatus, Recipient
 from safewatch.api.deps import (
     STAFF,
     AlertingDep,
@@ -32,7 +32,8 @@ from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.common import Page, Schema
-from safewatch.services import cases, evidence, incidents
+from safewatch.schemas.resources import CameraStatus
+from safewatch.services import camera_watch, cases, evidence, incidents
 from safewatch.services.camera_events import media_name, read_media
 from safewatch.services.context import Caller, system_record
 from safewatch.services.packets import incident_packet
@@ -87,7 +88,7 @@ class DeliveryPublic(Schema):
     recipient: Recipient
     channel: str
     message: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     last_error: str | None
     delivered_at: datetime | None
@@ -99,6 +100,9 @@ class IncidentDetail(Schema):
     recipients: list[RecipientDuty]
     timeline: list[TimelineEntry]
     deliveries: list[DeliveryPublic]
+    cameras: list[CameraStatus] = Field(
+        default_factory=list, description="The case's cameras now (not for the 112 centre)."
+    )
 
 
 class SosIn(Schema):
@@ -156,6 +160,9 @@ def _detail(
         deliveries=[
             DeliveryPublic.model_validate(d) for d in incidents.deliveries(session, incident)
         ],
+        cameras=camera_watch.case_cameras(
+            session, caller, case, alerting.clock(), alerting.silence.camera
+        ),
     )
 
 

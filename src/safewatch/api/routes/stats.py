@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
+from safewatch.alerts.device_health import DeviceCondition
 from safewatch.api.deps import STAFF, AlertingDep, SessionDep, SettingsDep, allow
 from safewatch.core.roles import Role
 from safewatch.schemas.common import Schema
@@ -35,9 +36,11 @@ class ResponseTimes(Schema):
 class CameraHealthPublic(Schema):
     serial: str
     case_reference: str | None
-    state: str
+    state: DeviceCondition
     last_seen_at: datetime | None
     note: str
+    undelivered_count: int
+    problem: str | None
 
 
 @router.get("/response-times")
@@ -64,8 +67,7 @@ def response_times(
 
 @router.get("/cameras")
 def cameras(session: SessionDep, caller: Viewer, alerting: AlertingDep) -> list[CameraHealthPublic]:
-    """Every installed camera of the caller's cases: ok, late, offline or never seen."""
-    return [
-        CameraHealthPublic.model_validate(c)
-        for c in stats.camera_health(session, caller, alerting.clock())
-    ]
+    """Every installed camera of the caller's cases: ok, starting, degraded, restarting,
+    late, offline or never seen, and what each could not deliver."""
+    cameras = stats.camera_health(session, caller, alerting.clock(), alerting.silence.camera)
+    return [CameraHealthPublic.model_validate(c) for c in cameras]

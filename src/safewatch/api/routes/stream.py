@@ -67,7 +67,7 @@ def stream(
             for item in await in_transaction(request, backlog):
                 yield sse("backlog", item)
             yield ": live\n\n"  # a comment (EventSource ignores it): the backlog is done
-            while follow:
+            while follow and not sub.overflowed:
                 try:
                     # asyncio.timeout, not wait_for: no task made per notice (2,000 streams)
                     async with asyncio.timeout(KEEPALIVE_SECONDS):
@@ -78,6 +78,8 @@ def stream(
                     yield ": keep-alive\n\n"
                     continue
                 yield sse(str(notice.payload.get("kind", "update")), notice.payload)
+            # Overflowed: a screen this far behind ends its stream; EventSource reconnects
+            # and the backlog shows it what it missed (what it missed was not receipted).
         finally:
             sub.close()
 

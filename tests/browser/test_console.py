@@ -141,3 +141,39 @@ def test_a_guard_watches_the_home_camera_live_from_the_incident(
     shoot(console, "security-console-live")
     console.get_by_role("button", name="Stop watching").click()
     assert console.locator("#d-live").is_hidden()
+
+
+def test_the_console_shows_a_degraded_camera_and_what_it_could_not_deliver(
+    world: World, consoles: Any
+) -> None:
+    secret = world.device("camera", "CAM-DOOR")
+    undelivered = [
+        {
+            "event_id": "6f1c2a8e-0000-4000-8000-00000000000" + str(i),
+            "kind": "event",
+            "reason": "422: the snapshot is larger than the hub takes",
+            "since": "2026-12-01T10:00:00Z",
+        }
+        for i in range(3)
+    ]
+    beat = {
+        "state": "degraded",
+        "health_note": "degraded: detector failed, restarting it (rtsp://admin:pw@10.0.0.7/s)",
+        "undelivered": undelivered,
+        "undelivered_count": 3,
+    }
+    r = world.client.post(
+        f"{V1}/device/heartbeat", json=beat, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert r.status_code == 200, r.text
+    body = {"case_id": str(world.cases["a"]), "summary": "someone at the gate"}
+    assert world.post("officer_a", f"{V1}/incidents", body).status_code == 201
+
+    console = consoles("security_a")
+    console.locator("#queue button").first.click()
+    shown = console.locator("#d-cameras li[data-condition=degraded]")
+    shown.wait_for()
+    text = shown.inner_text()
+    assert text.startswith("CAM-DOOR · degraded: degraded: detector failed")
+    assert "CAM-DOOR: 3 events could not be delivered: 422: the snapshot is larger" in text
+    assert "admin:pw" not in text and "10.0.0.7" not in text

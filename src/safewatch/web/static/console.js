@@ -75,6 +75,15 @@
     $("d-location").textContent = loc.latitude != null ? `${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}` + (loc.battery_percent != null ? ` · 🔋${loc.battery_percent}%` : "") : "";
     if (p.snapshot_url) { $("d-snapshot").src = p.snapshot_url; $("d-snapshot").hidden = false; } else { $("d-snapshot").hidden = true; }
     if (p.clip_url) { if ($("d-clip").dataset.src !== p.clip_url) { $("d-clip").src = p.clip_url; $("d-clip").dataset.src = p.clip_url; } $("d-clip").hidden = false; } else { $("d-clip").hidden = true; }
+    // The case's cameras as they are now: a silent one is offline, whatever it last said.
+    $("d-cameras").replaceChildren(...(d.cameras || []).map((c) => {
+      const li = document.createElement("li");
+      li.dataset.condition = c.condition;
+      const said = ["degraded", "restarting", "starting"].includes(c.condition) && c.note ? `: ${c.note}` : "";
+      li.textContent = `${c.serial} · ${t[`state.${c.condition}`] || c.condition}${said}` + (c.problem ? ` · ${c.problem}` : "");
+      return li;
+    }));
+    $("d-cameras-box").hidden = !(d.cameras || []).length;
     $("d-timeline").replaceChildren(...d.timeline.map((e) => {
       const li = document.createElement("li");
       li.dataset.kind = e.kind;

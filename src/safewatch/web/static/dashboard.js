@@ -49,12 +49,14 @@
     const c = await api("/stats/cameras");
     if (c.ok) {
       const cameras = await c.json();
-      const states = ["ok", "late", "offline", "never seen"];
+      const states = ["ok", "starting", "degraded", "restarting", "late", "offline", "never seen"];
       const counts = states.map((s) => ({ group: t[`state.${s}`], incidents: cameras.filter((x) => x.state === s).length }));
       groupedBars($("camera-chart"), counts.map((x) => ({ ...x, count: x.incidents })), [["count", "ack", "", ""]]);
       $("cameras").tBodies[0].replaceChildren(...cameras.map((cam) => {
         const tr = document.createElement("tr");
-        for (const v of [cam.serial, cam.case_reference || "", t[`state.${cam.state}`], cam.note]) tr.append(Object.assign(document.createElement("td"), { textContent: v }));
+        // A silent camera's last word is not its state: its note is shown only while it is heard.
+        const note = ["offline", "late"].includes(cam.state) ? "" : cam.note;
+        for (const v of [cam.serial, cam.case_reference || "", t[`state.${cam.state}`] || cam.state, [note, cam.problem].filter(Boolean).join(" · ")]) tr.append(Object.assign(document.createElement("td"), { textContent: v }));
         tr.dataset.state = cam.state;
         return tr;
       }));

@@ -43,7 +43,8 @@
         : d.serial;
       return [serial, t[`device.${d.kind}`], t[`device_status.${d.status}`], where,
         d.last_seen_at ? moment(d.last_seen_at) : t.never,
-        d.battery_percent != null ? `${d.battery_percent}%` : "—", d.health_note];
+        d.battery_percent != null ? `${d.battery_percent}%` : "—",
+        [d.condition ? t[`state.${d.condition}`] || d.condition : "", d.health_note, d.problem].filter(Boolean).join(" · ")];
     }));
   }
 

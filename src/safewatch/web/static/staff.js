@@ -106,8 +106,10 @@
       api(`/cases/${caseId}/patrol-plans`), api(`/cases/${caseId}/relocation-steps`),
     ]);
     if (devices.ok) listOr("c-devices", (await devices.json()).items.map((d) =>
-      item(`${t[`device.${d.kind}`]} ${d.serial} · ${t.last_seen}: ${d.last_seen_at ? moment(d.last_seen_at) : t.never}` +
-        (d.battery_percent != null ? ` · ${t.battery} ${d.battery_percent}%` : ""))));
+      item(`${t[`device.${d.kind}`]} ${d.serial} · ${t[`state.${d.condition}`] || d.condition || ""} · ${t.last_seen}: ${d.last_seen_at ? moment(d.last_seen_at) : t.never}` +
+        (d.battery_percent != null ? ` · ${t.battery} ${d.battery_percent}%` : "") +
+        (["degraded", "restarting", "starting"].includes(d.condition) && d.health_note ? ` · ${d.health_note}` : "") +
+        (d.problem ? ` · ${d.problem}` : ""))));
     if (stays.ok) listOr("c-stays", (await stays.json()).map((s) =>
       item(`${s.place_name} · ${day(s.check_in)}–${day(s.check_out || s.planned_check_out)} · ` +
         (s.check_out ? `${s.nights} ${t.nights}, ${t.checked_out}` : `${s.planned_nights} ${t.nights}, ${t.staying}`))));

@@ -375,10 +375,12 @@ def test_replicas_escalate_each_missed_deadline_and_sweep_each_silence_once(
     reason = "threatened to kill her last week"
     assert world.assess("officer_a", "a", "very_high", reason=reason).status_code == 201
     watch = world.device("smartwatch", "W-CLUSTER")
-    beat = world.client.post(
-        f"{V1}/device/heartbeat", json={}, headers={"Authorization": f"Bearer {watch}"}
-    )
-    assert beat.status_code == 200, beat.text
+    installed = world.device("camera", "CAM-CLUSTER")
+    for device in (watch, installed):
+        beat = world.client.post(
+            f"{V1}/device/heartbeat", json={}, headers={"Authorization": f"Bearer {device}"}
+        )
+        assert beat.status_code == 200, beat.text
     r = world.client.post(
         f"{V1}/device/events",
         data={"event": event().model_dump_json()},
@@ -394,6 +396,7 @@ def test_replicas_escalate_each_missed_deadline_and_sweep_each_silence_once(
     def one_pass(loop: AlertDispatcher) -> None:
         start.wait()
         loop.sweep_watches()
+        loop.sweep_cameras()
         loop.escalate_due()
 
     threads = [threading.Thread(target=one_pass, args=(loop,)) for loop in loops]
@@ -404,12 +407,17 @@ def test_replicas_escalate_each_missed_deadline_and_sweep_each_silence_once(
     for app in replicas:
         app.state.engine.dispose()
     with world.factory() as s:
-        silent = s.scalars(select(Incident).where(Incident.type == "watch_silent")).all()
-        assert len(silent) == 1  # one incident for the silence, not one per replica...
-        kinds = s.scalars(
-            select(IncidentEntry.kind).where(IncidentEntry.incident_id == silent[0].id)
-        ).all()
-        assert "joined" not in kinds  # ...nor a second report of it joining the first
+        # (both cameras are silent: the one that sent the event was heard from then)
+        for kind, devices in (("watch_silent", 1), ("camera_offline", 2)):
+            silent = s.scalars(select(Incident).where(Incident.type == kind)).all()
+            # one incident per silence, not one per replica...
+            assert len({i.device_id for i in silent}) == len(silent) == devices, kind
+            kinds = s.scalars(
+                select(IncidentEntry.kind).where(
+                    IncidentEntry.incident_id.in_([i.id for i in silent])
+                )
+            ).all()
+            assert "joined" not in kinds, kind  # ...nor a second report of it joining the first
         escalated = s.scalars(
             select(IncidentEntry.recipient).where(IncidentEntry.kind == "escalated")
         ).all()

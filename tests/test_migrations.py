@@ -61,3 +61,71 @@ def test_downgrade_to_empty_and_back(empty_url: str) -> None:
         assert migrate.is_current(engine)
     finally:
         engine.dispose()
+
+
+def test_delivery_states_are_renamed_to_what_they_were(empty_url: str) -> None:
+    """0010: an SMS file written ("sent") and a push service's or the 112 system's 2xx
+    ("delivered") were accepted by a service; an in-app "delivered" stays delivered."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    migrate.upgrade(empty_url, "0009")
+    before = {
+        uuid.uuid4(): (channel, status)
+        for channel, status in [
+            ("sms", "sent"),
+            ("web_push", "delivered"),
+            ("webhook", "delivered"),
+            ("in_app", "delivered"),
+            ("in_app", "pending"),
+        ]
+    }
+    delivery = sa.table(
+        "delivery",
+        *(sa.column(n, sa.Uuid()) for n in ("id", "incident_id")),
+        *(sa.column(n, sa.String()) for n in ("recipient", "channel", "message", "status")),
+        sa.column("attempts", sa.Integer()),
+        *(sa.column(n, sa.DateTime(timezone=True)) for n in ("created_at", "next_attempt_at")),
+    )
+    engine = sa.create_engine(empty_url)  # SQLite: foreign keys not enforced on this engine
+    at = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":  # only the deliveries matter here
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            conn.execute(
+                delivery.insert(),
+                [
+                    {
+                        "id": i,
+                        "incident_id": uuid.uuid4(),
+                        "recipient": "victim",
+                        "channel": channel,
+                        "message": "alert",
+                        "status": status,
+                        "attempts": 1,
+                        "created_at": at,
+                        "next_attempt_at": at,
+                    }
+                    for i, (channel, status) in before.items()
+                ],
+            )
+
+        def statuses() -> set[str]:
+            with engine.connect() as conn:
+                rows = conn.execute(sa.select(delivery.c.channel, delivery.c.status))
+                return {f"{c}:{s}" for c, s in rows}
+
+        migrate.upgrade(empty_url)
+        assert statuses() == {
+            "sms:accepted",
+            "web_push:accepted",
+            "webhook:accepted",
+            "in_app:delivered",
+            "in_app:pending",
+        }
+        migrate.downgrade(empty_url, "0009")
+        assert statuses() == {f"{c}:{s}" for c, s in before.values()}
+    finally:
+        engine.dispose()

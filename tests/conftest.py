@@ -168,6 +168,18 @@ def camera_secret(world: World) -> str:
     return world.device("camera", "CAM-A1")
 
 
+@pytest.fixture(scope="session")
+def camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve seconds of real surveillance video (vtest.avi) as H.264, for tests of the
+    whole chain that need a database too (so they run in both passes, unlike tests/vision)."""
+    from tests.vision.conftest import transcode, vtest_path
+
+    source = vtest_path()
+    if source is None:
+        pytest.skip("vtest.avi is not here: run scripts/fetch-test-video.sh var/testdata/vtest.avi")
+    return transcode(source, tmp_path_factory.mktemp("video") / "camera.mp4", seconds=12)
+
+
 @pytest.fixture
 def live_hub(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[LiveHub]:
     hub = LiveHub(settings, session_factory)

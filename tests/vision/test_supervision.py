@@ -27,8 +27,9 @@ from safewatch.vision import status
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.events import snapshot_jpeg
 from safewatch.vision.outbox import Outbox
+from safewatch.vision.pipeline import clip_paths
 from safewatch.vision.worker import SiteWorker
-from tests.live import LiveHub, event, jpeg, wait_until
+from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
 from tests.world import World
 
 WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
@@ -336,3 +337,34 @@ def test_a_raw_h264_stream_without_timestamps_is_analysed_and_its_clips_cut(
     assert result.sink.events, "people walk through the whole-view zone"
     clips = [result.sink.clips.get(e.id) for e in result.sink.events]
     assert any(c is not None and Path(c).is_file() for c in clips)
+
+
+def test_a_clip_the_stopped_worker_never_cut_is_reported_missing_at_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed within an event's post-roll, the worker never cut its clip, and nothing said
+    so: the hub waited for a clip that would never come."""
+    monkeypatch.setenv("SW_TEST_CAMERA", "swd_not_used")
+    site = _config(_site(tmp_path, str(tmp_path / "none.mp4"), "http://127.0.0.1:9"))
+    outbox = Outbox(site.data_dir / "outbox.db")
+    cut, uncut, unblurred = event(), event(), event()
+    for e in (cut, uncut, unblurred):
+        outbox.put_event(e.model_copy(update={"clip_start_t": 0.0, "clip_end_t": 4.0}), jpeg())
+    outbox.put_clip(cut.id, "front", tmp_path / "c.mp4", None)
+    outbox.close()
+    _, original = clip_paths(site.data_dir / "clips", site.site, "front", unblurred.id)
+    tiny_mp4(original.parent.mkdir(parents=True) or original)  # remuxed, not yet blurred
+    worker = SiteWorker(site)  # the restart
+    try:
+        assert worker.outbox.clips_never_cut() == []
+        rows = dict(
+            worker.outbox._db.execute(
+                "SELECT event_id || kind, coalesce(error, blob_path) FROM item "
+                "WHERE kind IN ('clip', 'original_clip')"
+            ).fetchall()
+        )
+    finally:
+        worker.close()
+    assert rows[f"{uncut.id}clip"] == "the camera worker stopped before the clip was cut"
+    assert rows[f"{unblurred.id}clip"] == "the camera worker stopped before the clip was blurred"
+    assert rows[f"{unblurred.id}original_clip"] == str(original)  # the evidence still goes

@@ -21,8 +21,14 @@ class Received:
 
 
 class StreamListener:
-    def __init__(self, base_url: str, token: str, name: str = "listener") -> None:
+    def __init__(
+        self, base_url: str, token: str, name: str = "listener", reconnect: bool = False
+    ) -> None:
+        """``reconnect``: as a phone does, open the stream again whenever it ends (the hub
+        restarting, the link cut); the hub then sends the open incidents first."""
         self.base_url, self.token, self.name = base_url, token, name
+        self.reconnect = reconnect
+        self.connections = 0
         self.received: list[Received] = []
         self.connected = threading.Event()
         self._changed = threading.Condition()
@@ -40,6 +46,12 @@ class StreamListener:
         self._stop.set()
 
     def _run(self) -> None:
+        while not self._stop.is_set():
+            self._listen()
+            if not self.reconnect or self._stop.wait(0.5):
+                return
+
+    def _listen(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
             with (
@@ -50,6 +62,7 @@ class StreamListener:
                 kind = ""
                 for line in response.iter_lines():
                     if line.startswith("retry:"):
+                        self.connections += 1
                         self.connected.set()
                     elif line.startswith("event: "):
                         kind = line[7:]

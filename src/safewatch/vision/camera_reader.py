@@ -34,12 +34,13 @@ class OutboxSink:
         self.outbox.put_event(event, snapshot, original)
         self.last_event = time.monotonic()
         log.info(
-            "%s %s at %.1f s (track %s, zone %s)",
+            "%s %s at %.1f s (track %s, zone %s): event %s",
             event.camera,
             event.type,
             event.video_t,
             event.track,
             event.zone,
+            event.id,
         )
 
     def clip(

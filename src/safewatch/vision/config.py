@@ -80,10 +80,18 @@ class ZoneConfig(Strict):
 
 
 class DetectorConfig(Strict):
-    type: Literal["ssd", "onnx"] = Field(
-        "ssd", description="ssd: the shipped SSDLite pedestrian model; onnx: model_path."
+    type: Literal["ssd", "onnx", "plugin"] = Field(
+        "ssd",
+        description="ssd: the shipped SSDLite pedestrian model; onnx: model_path; plugin: "
+        "a detector of your own (plugin).",
     )
     model_path: Path | None = Field(None, description="ONNX model (YOLO-style output).")
+    plugin: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="module:function, called with this config, returning a detector "
+        "(a detect(frame_bgr) → supervision Detections of persons).",
+    )
     input_size: int = Field(300, ge=64, le=1920, description="Square network input, pixels.")
     confidence: float = Field(
         0.3,
@@ -97,6 +105,8 @@ class DetectorConfig(Strict):
     def verify_model_path(self) -> DetectorConfig:
         if self.type == "onnx" and self.model_path is None:
             raise ValueError("an onnx detector needs model_path")
+        if self.type == "plugin" and self.plugin is None:
+            raise ValueError("a plugin detector needs plugin: module:function")
         return self
 
 

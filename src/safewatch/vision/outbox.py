@@ -315,6 +315,13 @@ class Outbox:
             ).fetchall()
             return {r[0] for r in rows} | {i.camera for i, _, _ in self._set_aside}
 
+    def clips_never_cut(self) -> list[tuple[uuid.UUID, str]]:
+        """Events that wait for a clip which no running worker will cut: the process that
+        raised them stopped (killed, a power cut) within their post-roll. Asked at start."""
+        with self._lock:
+            rows = self._db.execute(CLIPS_NEVER_CUT).fetchall()
+        return [(uuid.UUID(e), camera) for e, camera in rows]
+
     def retry_quarantined(self) -> int:
         """A person mended the cause (the camera back in the site file, a proxy's limit
         raised): every quarantined item is pending again, due now. Returns how many."""
@@ -352,6 +359,11 @@ ORPHANS_REFUSED = (
     "quarantined_at = ? WHERE event_id = ? AND state = 'pending' AND kind != 'event' "
     "AND EXISTS (SELECT 1 FROM item AS e WHERE e.kind = 'event' "
     "AND e.event_id = item.event_id AND e.state = 'quarantined')"
+)
+CLIPS_NEVER_CUT = (
+    "SELECT event_id, camera FROM item AS e WHERE kind = 'event' "
+    "AND json_extract(payload, '$.clip_end_t') IS NOT NULL AND NOT EXISTS (SELECT 1 "
+    "FROM item AS c WHERE c.kind = 'clip' AND c.event_id = e.event_id) ORDER BY seq"
 )
 QUARANTINE = (
     "UPDATE item SET state = 'quarantined', last_error = ?, quarantined_at = ? WHERE seq = ?"

@@ -80,6 +80,12 @@ class FrameStats:
     untimed: int = 0  # frames without a time (not analysed)
 
 
+def clip_paths(clip_dir: Path, site: str, camera: str, event_id: uuid.UUID) -> tuple[Path, Path]:
+    """Where an event's clip (as shown) and its unblurred original are written."""
+    folder = clip_dir / site / camera
+    return folder / f"{event_id}.mp4", folder / f"{event_id}.original.mp4"
+
+
 def wall_clock(_t: float) -> datetime:
     return datetime.now(UTC)
 
@@ -338,7 +344,7 @@ class CameraPipeline:
         if self.stream is None:
             self.sink.clip(clip.event_id, None, "the stream closed before the clip", None)
             return
-        path = self.clip_dir / self.site.site / self.camera.name / f"{clip.event_id}.mp4"
+        path, _ = clip_paths(self.clip_dir, self.site.site, self.camera.name, clip.event_id)
         packets = self.ring.window(clip.start, clip.end)
         if self.redactor is not None:
             self._cut_private(self.redactor, self.stream, packets, path, clip)
@@ -367,7 +373,7 @@ class CameraPipeline:
         """The original first (it is the evidence): remuxed at once, so a queue of clips to
         blur holds files on disk, not packets in memory. The one shown is blurred from it
         beside the analysis: decoding, looking for faces and encoding take seconds."""
-        original = path.with_name(f"{clip.event_id}.original.mp4")
+        _, original = clip_paths(path.parents[2], self.site.site, self.camera.name, clip.event_id)
         window = redactor.sighting_window
         seen = [s for s in self._sightings if clip.start - window <= s.t <= clip.end + window]
         blur = (redactor, self._stream_no, original, path, clip.event_id, seen, clip_start(packets))

@@ -21,7 +21,7 @@ from safewatch.vision.camera_reader import CameraWorker
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.pipeline import FaceStage
+from safewatch.vision.pipeline import FaceStage, clip_paths
 from safewatch.vision.status import CameraStatus, WorkerStatus
 from safewatch.vision.supervisor import PartState, Supervised
 
@@ -73,11 +73,26 @@ class SiteWorker:
             )
             for c in site.cameras
         ]
+        self._settle_clips_never_cut()
         self.sender = Sender(self.outbox, self.client) if self.client else None
         self.stop = threading.Event()
         self.hub_state = "not configured" if self.client is None else "not tried yet"
         self.views = Supervised("camera views", self._views, self.stop)
         self.housekeeping = Supervised("heartbeats", self._housekeeping, self.stop)
+
+    def _settle_clips_never_cut(self) -> None:
+        """The last run stopped (killed, a power cut) within an event's post-roll or before
+        its clip was blurred: the hub is told the clip is missing, with the original when
+        it had been cut already (it is the evidence)."""
+        for event_id, camera in self.outbox.clips_never_cut():
+            _, original = clip_paths(self.site.data_dir / "clips", self.site.site, camera, event_id)
+            kept = original if original.is_file() else None
+            when = "blurred" if kept else "cut"
+            log.warning(
+                "%s: the clip of event %s was never %s (the worker stopped)", camera, event_id, when
+            )
+            reason = f"the camera worker stopped before the clip was {when}"
+            self.outbox.put_clip(event_id, camera, None, reason, kept)
 
     def _face_stage(self, camera: CameraConfig) -> FaceStage | None:
         faces = self.site.faces

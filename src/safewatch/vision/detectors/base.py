@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +22,11 @@ class PersonDetector(Protocol):
 
 
 def make_detector(config: DetectorConfig) -> PersonDetector:
+    if config.type == "plugin":
+        assert config.plugin is not None
+        module, function = config.plugin.split(":")
+        made: PersonDetector = getattr(importlib.import_module(module), function)(config)
+        return made
     if config.type == "onnx":
         from safewatch.vision.detectors.onnx_yolo import OnnxYoloDetector
 

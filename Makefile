@@ -55,11 +55,17 @@ pytest-postgres: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
 		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q --durations=25 -m "not video and not db_free"
 
-# The long suites (docs/reliability.md, ~25 min): 1,000 mutated videos through safewatch
-# analyze, and the camera↔hub link cut for ten minutes.
-test-long: $(STAMP) $(TEST_VIDEO)
+# The long suites (docs/reliability.md): 1,000 mutated videos through safewatch analyze, the
+# camera↔hub link cut for ten minutes, 100 random faults over the real chain (embedded and
+# cluster mode), and the API fuzzed as every role with 25 examples per operation.
+test-long: $(STAMP) $(TEST_VIDEO) browser
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_FUZZ_INPUTS=1000 SAFEWATCH_LONG=1 \
-		$(BIN)/pytest -q -s tests/vision/test_video_fuzz.py tests/test_long_outage.py
+		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 $(BIN)/pytest -q -s \
+		tests/vision/test_video_fuzz.py tests/test_long_outage.py tests/test_chaos.py \
+		tests/test_api_fuzz.py
+	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
+		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 $(BIN)/pytest -q -s \
+		tests/test_chaos.py tests/test_api_fuzz.py
 
 # The README's screenshots, taken by the browser tests.
 screenshots: $(STAMP) browser

@@ -30,7 +30,15 @@ from safewatch.core.config import Settings
 from safewatch.demo.cluster import ClusterDemo
 from safewatch.demo.listener import StreamListener
 from safewatch.demo.server import BackgroundHub, free_port
-from safewatch.models import CameraEventRecord, CameraSetup, Delivery, Incident, IncidentEntry
+from safewatch.models import (
+    AuditEntry,
+    CameraEventRecord,
+    CameraSetup,
+    Delivery,
+    Device,
+    Incident,
+    IncidentEntry,
+)
 from safewatch.store.db import make_engine
 from safewatch.vision.delivery import HubClient, Sender
 from safewatch.vision.outbox import Outbox
@@ -519,3 +527,42 @@ def test_an_event_too_large_for_nats_goes_to_the_hub_over_http(
         sender.client.close()
         outbox.close()
         hub.stop()
+
+
+def test_an_event_on_the_stream_outlives_a_credential_rotated_after_it_was_sent(
+    world: World, cluster: Settings, camera_secret: str
+) -> None:
+    """Over HTTP the camera sends again with its new credential; a message on the stream
+    carries the old one for ever. It was refused for good (terminated: the alert lost,
+    while the camera had it as delivered)."""
+    connection = NatsConnection(cluster.bus_url, "camera-worker")
+    rotated, forged_late = event(), event(t=2.0).model_copy(update={"track": 8})
+    try:
+        body = jetstream.encode(rotated.model_dump_json(), None)
+        EventPublisher(connection).publish(str(rotated.id), camera_secret, body)
+        with world.factory() as s:
+            device_id = s.scalar(select(Device.id).where(Device.serial == "CAM-CLUSTER-1"))
+        r = world.post("officer_a", f"/api/v1/devices/{device_id}/credential")  # rotated
+        assert r.status_code == 201, r.text
+        # The old credential, used after its revocation: refused, and said.
+        body = jetstream.encode(forged_late.model_dump_json(), None)
+        EventPublisher(connection).publish(str(forged_late.id), camera_secret, body)
+        hub = _replica(cluster)  # the replicas were away (a deploy): the stream kept it
+        try:
+            _wait(lambda: _count(world.factory, CameraEventRecord) == 1, 20, "the event")
+            _wait(
+                lambda: (
+                    _count(world.factory, AuditEntry, AuditEntry.action == "event_refused") == 1
+                ),
+                20,
+                "the refusal recorded",
+            )
+        finally:
+            hub.stop()
+    finally:
+        connection.close()
+    with world.factory() as s:
+        assert s.get(CameraEventRecord, rotated.id) is not None
+        assert s.get(CameraEventRecord, forged_late.id) is None
+        reason = s.scalar(select(AuditEntry.reason).where(AuditEntry.action == "event_refused"))
+    assert reason is not None and "revoked" in reason

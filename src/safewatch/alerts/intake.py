@@ -43,6 +43,9 @@ class Sent:
     camera: int
     event: CameraEvent
     snapshot: bytes = b""
+    # When the event stream stored it (cluster mode): a credential revoked since still
+    # speaks for it (``devices.valid_when_sent``).
+    sent_at: datetime | None = None
 
 
 Answer = Received | SafewatchError
@@ -150,7 +153,8 @@ class EventIntake:
             slots: list[tuple[list[Answer], int]] = []  # where each incoming's answer goes
             for request in group:
                 cameras = [found[s] for s in request.secrets]
-                if not any(isinstance(c, DeviceRef) for c in cameras):
+                stamped = any(sent.sent_at is not None for sent in request.events)
+                if not stamped and not any(isinstance(c, DeviceRef) for c in cameras):
                     refused = cameras[0]
                     assert isinstance(refused, SafewatchError)
                     out.append(refused)
@@ -158,6 +162,9 @@ class EventIntake:
                 answers: list[Answer] = [Invalid("not written")] * len(request.events)
                 for k, sent in enumerate(request.events):
                     camera = cameras[sent.camera] if sent.camera < len(cameras) else None
+                    if isinstance(camera, SafewatchError) and sent.sent_at is not None:
+                        secret = request.secrets[sent.camera]
+                        camera = devices.valid_when_sent(session, secret, sent.sent_at) or camera
                     if isinstance(camera, DeviceRef):
                         incoming.append(Incoming(camera, sent.event, sent.snapshot))
                         slots.append((answers, k))

@@ -3,8 +3,9 @@
 Every replica pulls from the one durable consumer, so each message goes to one of them. A
 batch of messages is written as one intake request (one transaction, as the HTTP batch
 route); each message is acknowledged only after that transaction committed. What the hub
-refuses for good (a revoked camera, a malformed message) is acknowledged as handled and
-logged; what may mend (a camera not installed yet) comes back later; a failure to write
+refuses for good (a camera revoked before it sent, a malformed message) is acknowledged as
+handled, audited and shown to the administrators; what may mend (a camera not installed
+yet, the hub busy) comes back later, as over HTTP; a failure to write
 (the database restarting) leaves the messages to be redelivered."""
 
 from __future__ import annotations
@@ -19,19 +20,25 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from safewatch.alerts.intake import Answer, EventIntake, Sent
 from safewatch.bus import jetstream
+from safewatch.bus.base import EventBus, Notice
+from safewatch.bus.messages import retry_later
 from safewatch.bus.nats import NatsConnection
 from safewatch.core.errors import SafewatchError
+from safewatch.services.context import system_record
 
 log = logging.getLogger(__name__)
 FETCH = 200  # messages per pull: one intake request
 RETRY_LATER_SECONDS = 30.0
-# A camera not installed yet may be soon; the message's credential cannot change.
-MENDABLE = {409, 423}
+# What the HTTP path tries again is tried again here (``retry_later``), but for what a
+# message cannot outgrow: its credential is fixed in it. A credential revoked after the
+# message was stored still speaks for it (``devices.valid_when_sent``); one that was not
+# valid when it was sent never will be.
+NEVER_MENDS = {401, 403}
 
 
 class StreamIntake:
-    def __init__(self, connection: NatsConnection, intake: EventIntake) -> None:
-        self.connection, self.intake = connection, intake
+    def __init__(self, connection: NatsConnection, intake: EventIntake, notices: EventBus) -> None:
+        self.connection, self.intake, self.notices = connection, intake, notices
         self._stopping = asyncio.Event()
         self._task: Future[None] | None = None
         self._waiting: asyncio.Future[list[Msg]] | None = None
@@ -105,7 +112,8 @@ class StreamIntake:
                 continue
             if item.credential not in secrets:
                 secrets.append(item.credential)
-            sent.append(Sent(secrets.index(item.credential), item.event, item.snapshot))
+            stored_at = msg.metadata.timestamp  # the stream's own clock, not the camera's
+            sent.append(Sent(secrets.index(item.credential), item.event, item.snapshot, stored_at))
             readable.append(msg)
         if not sent:
             return
@@ -118,12 +126,43 @@ class StreamIntake:
             for msg in readable:
                 await msg.nak(delay=1.0)
             return
+        refused: list[tuple[Sent, SafewatchError]] = []
         for msg, one, answer in zip(readable, sent, answers, strict=True):
             if not isinstance(answer, SafewatchError):
                 await msg.ack()
-            elif answer.status_code in MENDABLE:
+            elif retry_later(answer.status_code) and answer.status_code not in NEVER_MENDS:
                 log.warning("event %s refused for now: %s", one.event.id, answer.message)
                 await msg.nak(delay=RETRY_LATER_SECONDS)
             else:
                 log.error("event %s refused: %s", one.event.id, answer.message)
                 await msg.term()
+                refused.append((one, answer))
+        if refused:
+            await asyncio.get_running_loop().run_in_executor(None, self.report, refused)
+
+    def report(self, refused: list[tuple[Sent, SafewatchError]]) -> None:
+        """The camera took these as delivered (the stream had them): an audit entry each
+        and the administrators' open screens say so, so that a person can act."""
+        try:
+            with self.intake.factory() as session, session.begin():
+                for one, answer in refused:
+                    system_record(
+                        session,
+                        "event_refused",
+                        "camera_event",
+                        one.event.id,
+                        f"{one.event.site}/{one.event.camera} {one.event.type}: {answer.message}",
+                    )
+            reasons = sorted({a.message for _, a in refused})
+            notice = Notice(
+                frozenset({"role:admin"}),
+                {
+                    "kind": "security",
+                    "what": "events_refused",
+                    "count": len(refused),
+                    "reasons": reasons,
+                },
+            )
+            self.notices.publish(notice)
+        except Exception:  # the refusals stand (logged above); the report is what failed
+            log.exception("could not record %d refused events", len(refused))

@@ -90,7 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.retention.start()
     from_stream = None
     if isinstance(alerting.bus, NatsBus):  # cluster mode: camera events from JetStream too
-        from_stream = StreamIntake(alerting.bus.connection, app.state.intake)
+        from_stream = StreamIntake(alerting.bus.connection, app.state.intake, alerting.bus)
         from_stream.start()
     try:
         yield

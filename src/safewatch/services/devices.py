@@ -214,6 +214,38 @@ def devices_for_secrets(session: Session, secrets: list[str]) -> list[DeviceRef 
     return out
 
 
+def valid_when_sent(session: Session, secret: str, sent_at: datetime) -> DeviceRef | None:
+    """The device a credential spoke for when an event reached the event stream, though it
+    was revoked since (a credential rotated while the event waited on the stream's disk):
+    the stream stamps that time itself, so a camera cannot claim an earlier one. Only while
+    the device is still at the case it was at then; None otherwise."""
+    if not secret.startswith(security.DEVICE_TOKEN_PREFIX):
+        return None
+    c, d = table(DeviceCredential).c, table(Device).c
+    row = session.execute(
+        select(c.revoked_at, d.id, d.kind, d.case_id)
+        .join_from(table(DeviceCredential), table(Device), d.id == c.device_id)
+        .where(c.token_hash == security.secret_digest(secret))
+    ).first()
+    if row is None or row.revoked_at is None or row.case_id is None:
+        return None
+    if _utc(row.revoked_at) <= sent_at:
+        return None
+    a = table(DeviceAssignment).c
+    since = session.scalar(
+        select(a.assigned_at).where(
+            a.device_id == row.id, a.case_id == row.case_id, a.returned_at.is_(None)
+        )
+    )
+    if since is None or _utc(since) > sent_at:
+        return None  # it was at another case (or none) when the event was sent
+    return DeviceRef(row.id, row.kind, row.case_id)
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def heartbeat(session: Session, device: Device, data: DeviceHeartbeat, now: datetime) -> Device:
     """What the device says of itself, kept without stream addresses or credentials. The
     camera fields are replaced only when sent (an old worker or a watch never sends them)."""

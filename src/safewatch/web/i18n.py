@@ -141,6 +141,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Too many failed sign-ins from {address} (credential stuffing suspected). "
         "Sign-ins from that address are refused for a while.",
     },
+    "security.events_refused": {
+        "ko": "카메라 이벤트 {count}건이 거부되어 전달되지 않았습니다: {reasons}. 감사 기록을 "
+        "확인하세요 (event_refused).",
+        "en": "{count} camera event(s) were refused and not delivered: {reasons}. See the "
+        "audit trail (event_refused).",
+    },
     "camera_events": {"ko": "카메라 감지 기록", "en": "Camera events"},
     "blur_note": {
         "ko": "피해자와 경호원에게는 인식된 가해자 외 모든 사람의 얼굴이 가려져 보입니다. "

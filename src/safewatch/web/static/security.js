@@ -1,4 +1,4 @@
-// Administrators' screens: security notices (credential stuffing) as they happen.
+// Administrators' screens: security notices (credential stuffing, refused camera events) as they happen.
 "use strict";
 (() => {
   const { t } = window.SAFEWATCH;
@@ -7,7 +7,9 @@
   stream.addEventListener("security", (e) => {
     const notice = JSON.parse(e.data);
     const line = document.createElement("p");
-    line.textContent = (t[`security.${notice.what}`] || notice.what).replace("{address}", notice.address);
+    const words = { address: notice.address, count: notice.count, reasons: (notice.reasons || []).join("; ") };
+    line.textContent = (t[`security.${notice.what}`] || notice.what).replace(
+      /\{(\w+)\}/g, (whole, key) => (words[key] ?? whole));
     box.append(line);
     box.hidden = false;
   });

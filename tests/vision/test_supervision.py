@@ -368,3 +368,16 @@ def test_a_clip_the_stopped_worker_never_cut_is_reported_missing_at_restart(
     assert rows[f"{uncut.id}clip"] == "the camera worker stopped before the clip was cut"
     assert rows[f"{unblurred.id}clip"] == "the camera worker stopped before the clip was blurred"
     assert rows[f"{unblurred.id}original_clip"] == str(original)  # the evidence still goes
+
+
+def test_a_frame_read_late_keeps_the_time_it_was_taken() -> None:
+    """A worker that falls behind reads frames late: the delay belongs in trigger → phone."""
+    from safewatch.vision.source import FrameClock
+
+    clock = FrameClock()
+    wall = 1_800_000_000.0
+    assert clock.capture(0.0, wall).timestamp() == wall  # read as it came
+    assert clock.capture(0.2, wall + 0.2).timestamp() == pytest.approx(wall + 0.2)
+    late = clock.capture(0.4, wall + 1.4)  # the detector held the worker up for a second
+    assert late.timestamp() == pytest.approx(wall + 0.4, abs=1e-3)
+    # A camera that restarts its clock is a new stream, a new FrameClock (source.play).

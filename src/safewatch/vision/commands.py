@@ -183,3 +183,35 @@ def site_init(
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {out} and {snapshot}: draw zones as [x, y] fractions of the grid")
     sys.stdout.flush()
+
+
+SHARED = Path("../shared/data")
+
+
+@bench_app.command("chain")
+def bench_chain_command(
+    video: Annotated[Path, typer.Argument(help="Video the camera plays in real time.")] = Path(
+        "var/testdata/vtest.avi"
+    ),
+    enrol: Annotated[
+        Path | None,
+        typer.Option(help="The offender's photo (default: the shared enrolment photo)."),
+    ] = None,
+    cohort: Annotated[
+        Path | None, typer.Option(help="Other people's photo folders (default: shared faces).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Trigger frame → victim's phone for every alert of a video, recognition and blur on."""
+    from safewatch.demo.bench_chain import bench_chain
+
+    logging.basicConfig(level=logging.ERROR)
+    enrol = enrol or next((SHARED / "video").glob("*.enrol_*.png"), None)
+    if cohort is None and (SHARED / "faces").is_dir():
+        cohort = SHARED / "faces"
+    result = bench_chain(video, enrol, cohort)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        typer.echo(f"{key:<30} {value}")

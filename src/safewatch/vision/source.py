@@ -88,6 +88,29 @@ class PacketClock:
         packet.time_base = self.time_base
 
 
+class FrameClock:
+    """A frame's capture time on the wall clock: its timestamp plus the smallest offset seen
+    between the wall clock and the timestamps (that of a frame read as soon as it came). A
+    worker that falls behind reads frames late; their capture time is still when they were
+    taken, so the delay counts in trigger → phone. The offset may grow by ``DRIFT`` (a camera
+    whose clock runs slow against ours)."""
+
+    DRIFT = 0.001  # seconds per second
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+        self.last_t = 0.0
+
+    def capture(self, t: float, now: float) -> datetime:
+        seen = now - t
+        if self.offset is None:
+            self.offset = seen
+        else:
+            self.offset = min(self.offset + self.DRIFT * max(t - self.last_t, 0.0), seen)
+        self.last_t = t
+        return datetime.fromtimestamp(t + self.offset, UTC)
+
+
 def play(
     container: av.container.InputContainer,
     pipeline: CameraPipeline,
@@ -98,14 +121,14 @@ def play(
 ) -> PlayStats:
     """Feed one opened stream to the pipeline until it ends (or ``stop`` is set).
 
-    ``realtime`` paces a file as a camera would send it; ``live`` is a camera (its frames'
-    wall-clock time is when they arrive). Either way each frame goes to the pipeline with
-    the time it was read, so that an event carries its trigger frame's time."""
+    ``realtime`` paces a file as a camera would send it; ``live`` is a camera. Either way
+    each frame goes to the pipeline with its capture time on the wall clock (``FrameClock``),
+    so that an event carries its trigger frame's time."""
     stream = container.streams.video[0]
     stream.thread_type = "NONE"  # one thread per stream; cameras are many
     pipeline.on_stream(stream)
     stats = PlayStats()
-    clock = PacketClock(stream, live)
+    clock, captured = PacketClock(stream, live), FrameClock()
     started, first_t = time.monotonic(), None
     packets = container.demux(stream)
     while True:
@@ -139,7 +162,10 @@ def play(
                         time.sleep(ahead)
             if on_frame is not None:
                 on_frame()
-            pipeline.on_frame(frame, datetime.now(UTC) if realtime or live else None)
+            at = None
+            if (realtime or live) and frame.time is not None:
+                at = captured.capture(float(frame.time), time.time())
+            pipeline.on_frame(frame, at)
     pipeline.flush_clips()
     stats.timed_by_arrival = clock.stamped
     return stats

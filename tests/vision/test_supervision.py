@@ -64,6 +64,13 @@ def _config(path: Path) -> SiteConfig:
     return load_site(path)
 
 
+@pytest.fixture
+def installed_camera(camera_secret: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A camera installed at side a's case, its credential where the site file says."""
+    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
+    return camera_secret
+
+
 def _stored(world: World) -> list[CameraEventRecord]:
     with world.factory() as s:
         return list(s.scalars(select(CameraEventRecord)))
@@ -91,15 +98,13 @@ class Running:
 
 def test_a_worker_started_while_the_hub_is_away_keeps_analysing_then_delivers_everything(
     world: World,
-    camera_secret: str,
+    installed_camera: str,
     live_hub: LiveHub,
     vtest_short: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The hub not started yet (or restarting, or the home's internet down): `camera run`
     exited after ~5 s with httpx's ConnectError and lost the clips being cut."""
-    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
     live_hub.stop()  # nothing listens on its port
     site = _config(_site(tmp_path, str(vtest_short), live_hub.url))
     running = Running(SiteWorker(site))
@@ -123,14 +128,12 @@ def test_a_worker_started_while_the_hub_is_away_keeps_analysing_then_delivers_ev
 
 def test_a_camera_removed_from_the_site_file_does_not_stop_the_others(
     world: World,
-    camera_secret: str,
+    installed_camera: str,
     live_hub: LiveHub,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An event of a camera that was renamed while it waited: a KeyError on its credential
     ended the sender thread for good, and nothing of the site was delivered again."""
-    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
     site = _config(_site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url))
     waiting = Outbox(site.data_dir / "outbox.db")
     old, new = event(camera="front-old"), event(camera="front")
@@ -160,12 +163,10 @@ def test_a_camera_removed_from_the_site_file_does_not_stop_the_others(
 
 def test_a_quarantined_item_is_sent_again_once_its_cause_is_mended(
     world: World,
-    camera_secret: str,
+    installed_camera: str,
     live_hub: LiveHub,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
     site_file = _site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url, ("front-old",))
     waiting = Outbox(_config(site_file).data_dir / "outbox.db")
     old = event(camera="front-old")
@@ -189,14 +190,12 @@ def test_a_quarantined_item_is_sent_again_once_its_cause_is_mended(
 
 def test_an_event_the_hub_refuses_for_good_is_kept_with_its_reason_and_said(
     world: World,
-    camera_secret: str,
+    installed_camera: str,
     live_hub: LiveHub,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A message version the hub does not know (a worker newer than its hub): 422, which was
     a log line only."""
-    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
     site = _config(_site(tmp_path, str(tmp_path / "none.mp4"), live_hub.url))
     waiting = Outbox(site.data_dir / "outbox.db")
     future = event()
@@ -233,7 +232,7 @@ def test_a_snapshot_too_large_for_the_hub_is_made_to_fit() -> None:
 
 def test_a_detector_that_throws_restarts_the_camera_which_says_so_and_sees_again(
     world: World,
-    camera_secret: str,
+    installed_camera: str,
     live_hub: LiveHub,
     vtest_short: Path,
     tmp_path: Path,
@@ -241,7 +240,6 @@ def test_a_detector_that_throws_restarts_the_camera_which_says_so_and_sees_again
 ) -> None:
     """The detector's own error (OpenCV's cv2.error) ended the camera's thread for good,
     and its status still said "ok"."""
-    monkeypatch.setenv("SW_TEST_CAMERA", camera_secret)
     site = _config(_site(tmp_path, str(vtest_short), live_hub.url))
     worker = SiteWorker(site)
     camera = worker.cameras[0]
@@ -353,7 +351,8 @@ def test_a_clip_the_stopped_worker_never_cut_is_reported_missing_at_restart(
     outbox.put_clip(cut.id, "front", tmp_path / "c.mp4", None)
     outbox.close()
     _, original = clip_paths(site.data_dir / "clips", site.site, "front", unblurred.id)
-    tiny_mp4(original.parent.mkdir(parents=True) or original)  # remuxed, not yet blurred
+    original.parent.mkdir(parents=True)
+    tiny_mp4(original)  # remuxed, not yet blurred
     worker = SiteWorker(site)  # the restart
     try:
         assert worker.outbox.clips_never_cut() == []

@@ -21,41 +21,16 @@ from typing import Any
 
 import av
 import httpx
-import yaml
 from sqlalchemy import select
 
 from safewatch.core.config import Settings
 from safewatch.demo import camera as demo_camera
-from safewatch.demo.chain import _login
+from safewatch.demo.chain import _login, _write_site
 from safewatch.demo.listener import StreamListener
 from safewatch.demo.server import BackgroundHub
 from safewatch.models import CameraEventRecord
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
-
-WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
-
-
-def _site(folder: Path, video: Path, hub_url: str, watch: Path | None, cohort: Path | None) -> Path:
-    site: dict[str, Any] = {
-        "site": "bench-home",
-        "hub": {"url": hub_url, "heartbeat_seconds": 15},
-        "data_dir": str(folder / "worker"),
-        "cameras": [
-            {
-                "name": "front",
-                "source": str(video.resolve()),
-                "credential_env": demo_camera.SECRET_ENV,
-                "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
-            }
-        ],
-    }
-    if watch is not None:
-        site["faces"] = {"watchlist": str(watch), "cohort": str(cohort) if cohort else None}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "site.yaml"
-    path.write_text(yaml.safe_dump(site, sort_keys=False))
-    return path
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -96,7 +71,8 @@ def bench_chain(
             watch.mkdir(parents=True)
             shutil.copy(enrol_photo, watch / enrol_photo.name)
             watch = watch.parent
-        worker = SiteWorker(load_site(_site(root / "site", video, hub.url, watch, cohort)))
+        site = _write_site(root / "site", video, hub.url, watch, cohort, boundary=True)
+        worker = SiteWorker(load_site(site))
         with av.open(str(video)) as container:
             seconds = float(container.duration or 0) / av.time_base
         started, cpu0 = time.monotonic(), time.process_time()

@@ -82,8 +82,18 @@ class ChainReport:
 
 
 def _write_site(
-    folder: Path, video: Path, hub_url: str, watch: Path | None, cohort: Path | None
+    folder: Path,
+    video: Path,
+    hub_url: str,
+    watch: Path | None,
+    cohort: Path | None,
+    boundary: bool | None = None,
 ) -> Path:
+    """``boundary``: the whole view a boundary zone (default: only without recognition)."""
+    # With recognition the offender is named anywhere in view; without it, the whole view is
+    # the boundary, so the first person seen raises the alert.
+    whole_view = watch is None if boundary is None else boundary
+    yard = {"name": "yard", "kind": "boundary", "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]]}
     site: dict[str, Any] = {
         "site": "demo-home",
         "hub": {"url": hub_url, "heartbeat_seconds": 15},
@@ -93,17 +103,7 @@ def _write_site(
                 "name": "front",
                 "source": str(video.resolve()),
                 "credential_env": demo_camera.SECRET_ENV,
-                # With recognition the offender is named anywhere in view; without it, the
-                # whole view is the boundary, so the first person seen raises the alert.
-                "zones": []
-                if watch
-                else [
-                    {
-                        "name": "yard",
-                        "kind": "boundary",
-                        "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]],
-                    }
-                ],
+                "zones": [yard] if whole_view else [],
             }
         ],
     }

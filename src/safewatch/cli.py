@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.core.config import Settings, get_settings
 from safewatch.core.roles import Role
+from safewatch.demo.bench_commands import bench_alerts_command, bench_cluster_command
 from safewatch.models import Case, Device
 from safewatch.store import migrate
 from safewatch.store.db import make_engine, make_session_factory, transaction
@@ -372,95 +373,10 @@ def demo_chain(
         typer.echo(f"{key}: {value}")
 
 
-Clients = Annotated[int, typer.Option(help="Phones connected to the real-time stream.")]
-Rate = Annotated[float, typer.Option(help="Camera events per second.")]
-Seconds = Annotated[float, typer.Option(help="How long events are sent.")]
-Cases = Annotated[int, typer.Option(help="Protected persons (each with a camera).")]
-Workers = Annotated[
-    int, typer.Option(help="Camera workers the cameras are split among (each batches).")
-]
-JsonOut = Annotated[bool, typer.Option("--json", help="The figures as JSON.")]
-Cameras = Annotated[int, typer.Option(help="Cameras raising events (0: one per case).")]
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"  # this machine's, for the cluster tools
 NATS_LOCAL = "nats://127.0.0.1:4222"
-
-
-def _print(result: dict[str, object], json_out: bool) -> None:
-    if json_out:
-        typer.echo(json.dumps(result, indent=2))
-        return
-    for key, value in result.items():
-        typer.echo(f"{key}: {value}")
-
-
-@bench_app.command("alerts")
-def bench_alerts_command(
-    clients: Clients = 200,
-    rate: Rate = 20.0,
-    seconds: Seconds = 10.0,
-    cases: Cases = 20,
-    sos: Annotated[int, typer.Option(help="SOS presses timed after the events.")] = 50,
-    workers: Workers = 10,
-    replicas: Annotated[int, typer.Option(help="Hub replicas (cluster mode only).")] = 1,
-    postgres: Annotated[
-        str | None, typer.Option(help="Cluster mode: a PostgreSQL server (a fresh database).")
-    ] = None,
-    nats_url: Annotated[str | None, typer.Option("--nats", help="Cluster mode: NATS URL.")] = None,
-    cameras: Cameras = 0,
-    json_out: JsonOut = False,
-) -> None:
-    """Trigger → phone and hub-hop latency (p50/p99), events/s, and SOS → security console and
-    112 webhook, through real hub processes (embedded by default)."""
-    from safewatch.demo.bench_alerts import bench_alerts
-
-    result = bench_alerts(
-        clients, rate, seconds, cases, sos, workers, replicas, postgres, nats_url, cameras
-    )
-    _print(result.as_dict(), json_out)
-
-
-@bench_app.command("cluster")
-def bench_cluster_command(
-    clients: Clients = 2000,
-    rate: Rate = 1000.0,
-    seconds: Seconds = 15.0,
-    cases: Annotated[int, typer.Option(help="Protected persons, each with a phone.")] = 2000,
-    cameras: Cameras = 200,
-    replicas: Annotated[int, typer.Option(help="Hub replicas.")] = 2,
-    postgres: Annotated[str, typer.Option(help="PostgreSQL server.")] = PG_SERVER,
-    nats_url: Annotated[str, typer.Option("--nats", help="NATS URL.")] = NATS_LOCAL,
-    json_out: JsonOut = False,
-) -> None:
-    """200 cameras' events and 2,000 phones (one per person) on the embedded hub (one
-    process, SQLite, cameras over HTTP) and on a cluster (replicas on PostgreSQL, alerts
-    over NATS, cameras to JetStream), in one run: both figures and their ratio."""
-    from safewatch.demo.bench_alerts import bench_alerts
-
-    embedded = bench_alerts(clients, rate, seconds, cases, 0, cameras=cameras).as_dict()
-    cluster = bench_alerts(
-        clients, rate, seconds, cases, 0, 10, replicas, postgres, nats_url, cameras
-    )
-    clustered = cluster.as_dict()
-
-    def ratio(key: str) -> float | None:
-        a, b = embedded[key], clustered[key]
-        return (
-            round(b / a, 2)
-            if isinstance(a, int | float) and isinstance(b, int | float) and a
-            else None
-        )
-
-    _print(
-        {
-            "embedded": embedded,
-            "cluster": clustered,
-            "cluster_over_embedded": {
-                "alerts_per_s": ratio("alerts_per_s"),
-                "hub_cpu_s_per_event": ratio("hub_cpu_s_per_event"),
-            },
-        },
-        json_out,
-    )
+bench_app.command("alerts")(bench_alerts_command)
+bench_app.command("cluster")(bench_cluster_command)
 
 
 @app.command("cluster-demo")

@@ -24,10 +24,10 @@ from safewatch.cli import app
 from safewatch.demo.server import free_port
 from safewatch.models import CameraEventRecord
 from safewatch.vision import status
+from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.events import snapshot_jpeg
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.pipeline import clip_paths
 from safewatch.vision.worker import SiteWorker
 from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
 from tests.world import World

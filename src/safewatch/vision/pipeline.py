@@ -6,12 +6,10 @@ out beside it."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,20 +20,22 @@ import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
-from safewatch.vision.clips import (
-    REMUXABLE,
-    ClipError,
-    clip_start,
-    write_clip,
-    write_edited,
-)
+from safewatch.vision.clip_jobs import ClipJobs, ClipSource, ClipWriter, PendingClip
+from safewatch.vision.clips import write_clip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
 from safewatch.vision.events import SEVERITY, CameraEvent, EventType, fitted_jpeg, snapshot_jpeg
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
-from safewatch.vision.privacy import Redactor, Sighting, blurred, frame_edit, sighting
-from safewatch.vision.ring import Packet, PacketRing, TimedPacket
-from safewatch.vision.rules import BoundaryRule, IdentityRule, LoiterRule, RuleHit, zone_polygon
+from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
+from safewatch.vision.ring import Packet, PacketRing
+from safewatch.vision.rules import (
+    BoundaryRule,
+    IdentityRule,
+    LastIdentities,
+    LoiterRule,
+    RuleHit,
+    zone_polygon,
+)
 from safewatch.vision.tracking import PersonLinker, make_tracker
 
 log = logging.getLogger(__name__)
@@ -66,24 +66,11 @@ class FaceStage(Protocol):
 
 
 @dataclass
-class PendingClip:
-    event_id: uuid.UUID
-    start: float
-    end: float
-
-
-@dataclass
 class FrameStats:
     decoded: int = 0
     analysed: int = 0
     detected: int = 0
     untimed: int = 0  # frames without a time (not analysed)
-
-
-def clip_paths(clip_dir: Path, site: str, camera: str, event_id: uuid.UUID) -> tuple[Path, Path]:
-    """Where an event's clip (as shown) and its unblurred original are written."""
-    folder = clip_dir / site / camera
-    return folder / f"{event_id}.mp4", folder / f"{event_id}.original.mp4"
 
 
 def wall_clock(_t: float) -> datetime:
@@ -99,7 +86,7 @@ class CameraPipeline:
     clip_dir: Path | None
     face_stage: FaceStage | None = None
     clock: Callable[[float], datetime] = wall_clock
-    clip_writer: Callable[[VideoStream, list[TimedPacket], Path], str] = write_clip
+    clip_writer: ClipWriter = write_clip
     redactor: Redactor | None = None  # None: from the camera's privacy settings
     stats: FrameStats = field(default_factory=FrameStats)
 
@@ -111,6 +98,7 @@ class CameraPipeline:
         self.tracker = make_tracker(c.analyse_fps)
         self.linker = PersonLinker()
         self.identity = IdentityRule()
+        self.identities = LastIdentities()
         self.stream: VideoStream | None = None
         self._frame_size: tuple[int, int] | None = None
         self._boundaries: list[BoundaryRule] = []
@@ -125,9 +113,9 @@ class CameraPipeline:
             self.redactor = Redactor.from_config(c.privacy, c.analyse_fps)
         self._sightings: deque[Sighting] = deque()
         self._stream_no = 0  # frame times restart with each connection
-        # Transcoded clips (old codecs) take ~1 s: cut them beside the analysis, not in its way.
-        self._transcodes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
-        self._pending: list[Future[None]] = []
+        self.clip_jobs = ClipJobs(
+            self.sink, self.clip_dir, self.site.site, c.name, self.clip_writer, self.redactor
+        )
         # The camera thread feeds frames; the watchdog may report an outage at the same time.
         self.lock = threading.RLock()
 
@@ -150,6 +138,7 @@ class CameraPipeline:
         self.tracker = make_tracker(self.camera.analyse_fps)
         self.linker = PersonLinker()
         self.identity = IdentityRule()
+        self.identities = LastIdentities()
         self.gate = MotionGate(self.camera.motion_threshold)
         self._frame_size = None
 
@@ -253,13 +242,8 @@ class CameraPipeline:
                 dets = kept
         dets = self.tracker.update(dets, timestamp=t)
         dets = self.linker.update(dets, t, size)
-        if self.face_stage is not None:
-            dets = self.face_stage.attach(bgr, dets, t)
-        self.last_dets = dets
-        if self.redactor is not None:
-            self._sightings.append(sighting(t, dets))
-            while self._sightings and self._sightings[0].t < t - self.ring.seconds:
-                self._sightings.popleft()
+        # Zones first: an intrusion's alert does not wait for face recognition (hundreds of
+        # ms with several faces); its snapshot keeps the faces the stage last recognised.
         local = at.astimezone(self.site.zone_info)
         hits: list[RuleHit] = []
         inside: dict[int, str] = {}
@@ -268,8 +252,18 @@ class CameraPipeline:
             inside.update({p: rule.zone.name for p in rule.inside})
         for loiter in self._loiters:
             hits += loiter.update(dets, t, loiter.zone.armed_at(local))
-        hits += self.identity.update(dets, inside, t)
+        shown = self.identities.recalled(dets) if hits else dets
         for hit in hits:
+            events.append(self._emit(hit.type, t, at, bgr, shown, hit))  # type: ignore[arg-type]
+        if self.face_stage is not None:
+            dets = self.face_stage.attach(bgr, dets, t)
+            self.identities.remember(dets)
+        self.last_dets = dets
+        if self.redactor is not None:
+            self._sightings.append(sighting(t, dets))
+            while self._sightings and self._sightings[0].t < t - self.ring.seconds:
+                self._sightings.popleft()
+        for hit in self.identity.update(dets, inside, t):
             events.append(self._emit(hit.type, t, at, bgr, dets, hit))  # type: ignore[arg-type]
         return events
 
@@ -334,102 +328,13 @@ class CameraPipeline:
         for clip in list(self._clips):
             self._clips.remove(clip)
             self._cut(clip)
-        for future in self._pending:  # each job says what became of its clip; a job
-            if (exc := future.exception()) is not None:  # that failed anyway is logged
-                log.error("%s: a clip job failed: %r", self.camera.name, exc)
-        self._pending.clear()
+        self.clip_jobs.wait()
 
     def _cut(self, clip: PendingClip) -> None:
-        assert self.clip_dir is not None
-        if self.stream is None:
-            self.sink.clip(clip.event_id, None, "the stream closed before the clip", None)
-            return
-        path, _ = clip_paths(self.clip_dir, self.site.site, self.camera.name, clip.event_id)
-        packets = self.ring.window(clip.start, clip.end)
-        if self.redactor is not None:
-            self._cut_private(self.redactor, self.stream, packets, path, clip)
-        elif self.stream.codec_context.name in REMUXABLE:
-            self._write(self.stream, packets, path, clip.event_id)  # a few ms: inline
-        else:
-            self._pending = [f for f in self._pending if not f.done()]
-            self._pending.append(
-                self._transcodes.submit(self._write, self.stream, packets, path, clip.event_id)
-            )
+        self.clip_jobs.cut(clip, self._clip_source())
 
-    def _write(
-        self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
-    ) -> None:
-        if self._save(stream, packets, path, event_id):
-            self.sink.clip(event_id, path, None, None)
-
-    def _cut_private(
-        self,
-        redactor: Redactor,
-        stream: VideoStream,
-        packets: list[TimedPacket],
-        path: Path,
-        clip: PendingClip,
-    ) -> None:
-        """The original first (it is the evidence): remuxed at once, so a queue of clips to
-        blur holds files on disk, not packets in memory. The one shown is blurred from it
-        beside the analysis: decoding, looking for faces and encoding take seconds."""
-        _, original = clip_paths(path.parents[2], self.site.site, self.camera.name, clip.event_id)
-        window = redactor.sighting_window
-        seen = [s for s in self._sightings if clip.start - window <= s.t <= clip.end + window]
-        blur = (redactor, self._stream_no, original, path, clip.event_id, seen, clip_start(packets))
-        self._pending = [f for f in self._pending if not f.done()]
-        if stream.codec_context.name in REMUXABLE:
-            if self._save(stream, packets, original, clip.event_id):
-                self._pending.append(self._transcodes.submit(self._blur, *blur))
-            return
-
-        def transcode_then_blur() -> None:
-            if self._save(stream, packets, original, clip.event_id):
-                self._blur(*blur)
-
-        self._pending.append(self._transcodes.submit(transcode_then_blur))
-
-    def _save(
-        self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
-    ) -> bool:
-        """The packets as an MP4 at ``path``; False (and the sink told why) if it failed."""
-        try:
-            self.clip_writer(stream, packets, path)
-        except Exception as exc:  # any library's error: the event stands, the clip is missing
-            log.warning("%s: clip for event %s not saved: %s", self.camera.name, event_id, exc)
-            self.sink.clip(event_id, None, f"clip not saved: {exc}", None)
-            return False
-        return True
-
-    def _blur(
-        self,
-        redactor: Redactor,
-        stream_no: int,
-        original: Path,
-        path: Path,
-        event_id: uuid.UUID,
-        sightings: list[Sighting],
-        offset: float,
-    ) -> None:
-        try:
-            try:
-                with av.open(str(original)) as source:
-                    plan = redactor.clip(stream_no, source.decode(video=0), sightings, offset)
-            except Exception as exc:  # PyAV, onnxruntime, OpenCV: each has its own errors
-                raise ClipError(
-                    f"could not look for faces in the clip: {type(exc).__name__}: {exc}"
-                ) from exc
-            if all(r.empty for r in plan):  # nobody's face in it: the original is the clip
-                os.replace(original, path)
-                self.sink.clip(event_id, path, None, None)
-                return
-            write_edited(original, path, frame_edit(plan))
-        except Exception as exc:
-            # Never the unblurred clip in its place: the police still get the original.
-            log.warning("%s: clip for event %s not blurred: %s", self.camera.name, event_id, exc)
-            self.sink.clip(event_id, None, f"clip not blurred: {exc}", original)
-            return
-        self.sink.clip(event_id, path, None, original)
+    def _clip_source(self) -> ClipSource:
+        return ClipSource(self.stream, self.ring, list(self._sightings), self._stream_no)
 
     def offline(self, t: float, reason: str) -> CameraEvent:
         """The camera stopped delivering frames; reported with the last picture seen."""

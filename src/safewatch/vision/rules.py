@@ -4,7 +4,7 @@ per-person state fed by its masks: inertia against flicker, loiter timers tolera
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import supervision as sv
@@ -147,3 +147,36 @@ class IdentityRule:
                 self._strangers.add(person)
                 hits.append(RuleHit("stranger", inside[person], person, k, None, score))
         return hits
+
+
+@dataclass
+class LastIdentities:
+    """Each person as the face stage last decided, by person id: a frame's zone rules run
+    before the stage looks at it (an intrusion's alert does not wait for recognition), and
+    its snapshot must still keep a recognised offender's face clear."""
+
+    limit: int = 500
+    _known: dict[int, tuple[object, object, object]] = field(default_factory=dict)
+
+    def remember(self, dets: sv.Detections) -> None:
+        kinds = dets.data.get(IDENTITY_KIND)
+        if kinds is None:
+            return
+        names = dets.data.get(IDENTITY_NAME, [None] * len(dets))
+        scores = dets.data.get(IDENTITY_SCORE, [None] * len(dets))
+        people = [int(p) for p in persons(dets)]
+        if len(self._known) > self.limit:  # only those in view are worth keeping
+            self._known = {p: v for p, v in self._known.items() if p in people}
+        for k, person in enumerate(people):
+            if person >= 0 and kinds[k] is not None:
+                self._known[person] = (kinds[k], names[k], scores[k])
+
+    def recalled(self, dets: sv.Detections) -> sv.Detections:
+        """``dets`` with the identities last decided for its people (none for the others)."""
+        if not self._known or not len(dets) or IDENTITY_KIND in dets.data:
+            return dets
+        last = [self._known.get(int(p), (None, None, None)) for p in persons(dets)]
+        data = dict(dets.data)  # a copy: the face stage gets this frame's detections as they are
+        for key, k in ((IDENTITY_KIND, 0), (IDENTITY_NAME, 1), (IDENTITY_SCORE, 2)):
+            data[key] = np.array([v[k] for v in last], dtype=object)
+        return replace(dets, data=data)

@@ -18,10 +18,11 @@ from safewatch.bus.messages import CameraHealth
 from safewatch.bus.nats import NatsConnection
 from safewatch.vision import status
 from safewatch.vision.camera_reader import CameraWorker
+from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.pipeline import FaceStage, clip_paths
+from safewatch.vision.pipeline import FaceStage
 from safewatch.vision.status import CameraStatus, WorkerStatus
 from safewatch.vision.supervisor import PartState, Supervised
 

@@ -1,0 +1,176 @@
+"""An event's clip, cut once its post-roll has passed: the packets of the pre-roll remuxed to
+MP4 (a few ms), or — when they must be transcoded (old codecs) or blurred (bystanders'
+faces) — beside the analysis, on a thread of its own, since that takes seconds. Every job
+tells the sink what became of its clip: the clip, or why there is none."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import av
+from av.video.stream import VideoStream
+
+from safewatch.vision.clips import REMUXABLE, ClipError, clip_start, write_edited
+from safewatch.vision.privacy import Redactor, Sighting, frame_edit
+from safewatch.vision.ring import PacketRing, TimedPacket
+
+log = logging.getLogger(__name__)
+ClipWriter = Callable[[VideoStream, list[TimedPacket], Path], str]
+
+
+class ClipSink(Protocol):
+    def clip(
+        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
+    ) -> None:
+        """``path`` is the clip they see (None, with ``error``, when there is none);
+        ``original`` the unblurred clip (None when nothing was blurred)."""
+
+
+@dataclass
+class PendingClip:
+    event_id: uuid.UUID
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class ClipSource:
+    """What a clip is cut from: the stream, its pre-roll, where people were (for the blur)."""
+
+    stream: VideoStream | None
+    ring: PacketRing
+    sightings: Sequence[Sighting]
+    stream_no: int  # frame times restart with each connection
+
+
+def clip_paths(clip_dir: Path, site: str, camera: str, event_id: uuid.UUID) -> tuple[Path, Path]:
+    """Where an event's clip (as shown) and its unblurred original are written."""
+    folder = clip_dir / site / camera
+    return folder / f"{event_id}.mp4", folder / f"{event_id}.original.mp4"
+
+
+class ClipJobs:
+    def __init__(
+        self,
+        sink: ClipSink,
+        clip_dir: Path | None,
+        site: str,
+        camera: str,
+        clip_writer: ClipWriter,
+        redactor: Redactor | None,
+    ) -> None:
+        self.sink, self.clip_dir, self.site, self.camera = sink, clip_dir, site, camera
+        self.clip_writer, self.redactor = clip_writer, redactor
+        # One thread: the clip jobs of a camera queue behind each other, on disk (files, not
+        # packets in memory), beside the analysis, not in its way.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
+        self._pending: list[Future[None]] = []
+
+    def cut(self, clip: PendingClip, source: ClipSource) -> None:
+        assert self.clip_dir is not None
+        stream = source.stream
+        if stream is None:
+            self.sink.clip(clip.event_id, None, "the stream closed before the clip", None)
+            return
+        path, _ = clip_paths(self.clip_dir, self.site, self.camera, clip.event_id)
+        packets = source.ring.window(clip.start, clip.end)
+        if self.redactor is not None:
+            self._cut_private(self.redactor, stream, packets, path, clip, source)
+        elif stream.codec_context.name in REMUXABLE:
+            self._write(stream, packets, path, clip.event_id)  # a few ms: inline
+        else:
+            self._submit(self._write, stream, packets, path, clip.event_id)
+
+    def _submit(self, job: Callable[..., None], *args: Any) -> None:
+        self._pending = [f for f in self._pending if not f.done()]
+        self._pending.append(self._executor.submit(job, *args))
+
+    def wait(self) -> None:
+        """Until every clip job has ended (each says what became of its clip)."""
+        for future in self._pending:
+            if (exc := future.exception()) is not None:  # a job that failed anyway is logged
+                log.error("%s: a clip job failed: %r", self.camera, exc)
+        self._pending.clear()
+
+    def _write(
+        self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
+    ) -> None:
+        if self._save(stream, packets, path, event_id):
+            self.sink.clip(event_id, path, None, None)
+
+    def _cut_private(
+        self,
+        redactor: Redactor,
+        stream: VideoStream,
+        packets: list[TimedPacket],
+        path: Path,
+        clip: PendingClip,
+        source: ClipSource,
+    ) -> None:
+        """The original first (it is the evidence): remuxed at once, so a queue of clips to
+        blur holds files on disk, not packets in memory. The one shown is blurred from it
+        beside the analysis: decoding, looking for faces and encoding take seconds."""
+        _, original = clip_paths(path.parents[2], self.site, self.camera, clip.event_id)
+        window = redactor.sighting_window
+        seen = [s for s in source.sightings if clip.start - window <= s.t <= clip.end + window]
+        start = clip_start(packets)
+        blur = (redactor, source.stream_no, original, path, clip.event_id, seen, start)
+        if stream.codec_context.name in REMUXABLE:
+            if self._save(stream, packets, original, clip.event_id):
+                self._submit(self._blur, *blur)
+            return
+
+        def transcode_then_blur() -> None:
+            if self._save(stream, packets, original, clip.event_id):
+                self._blur(*blur)
+
+        self._submit(transcode_then_blur)
+
+    def _save(
+        self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
+    ) -> bool:
+        """The packets as an MP4 at ``path``; False (and the sink told why) if it failed."""
+        try:
+            self.clip_writer(stream, packets, path)
+        except Exception as exc:  # any library's error: the event stands, the clip is missing
+            log.warning("%s: clip for event %s not saved: %s", self.camera, event_id, exc)
+            self.sink.clip(event_id, None, f"clip not saved: {exc}", None)
+            return False
+        return True
+
+    def _blur(
+        self,
+        redactor: Redactor,
+        stream_no: int,
+        original: Path,
+        path: Path,
+        event_id: uuid.UUID,
+        sightings: list[Sighting],
+        offset: float,
+    ) -> None:
+        try:
+            try:
+                with av.open(str(original)) as source:
+                    plan = redactor.clip(stream_no, source.decode(video=0), sightings, offset)
+            except Exception as exc:  # PyAV, onnxruntime, OpenCV: each has its own errors
+                raise ClipError(
+                    f"could not look for faces in the clip: {type(exc).__name__}: {exc}"
+                ) from exc
+            if all(r.empty for r in plan):  # nobody's face in it: the original is the clip
+                os.replace(original, path)
+                self.sink.clip(event_id, path, None, None)
+                return
+            write_edited(original, path, frame_edit(plan))
+        except Exception as exc:
+            # Never the unblurred clip in its place: the police still get the original.
+            log.warning("%s: clip for event %s not blurred: %s", self.camera, event_id, exc)
+            self.sink.clip(event_id, None, f"clip not blurred: {exc}", original)
+            return
+        self.sink.clip(event_id, path, None, original)

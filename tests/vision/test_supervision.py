@@ -345,14 +345,16 @@ def test_a_clip_the_stopped_worker_never_cut_is_reported_missing_at_restart(
     monkeypatch.setenv("SW_TEST_CAMERA", "swd_not_used")
     site = _config(_site(tmp_path, str(tmp_path / "none.mp4"), "http://127.0.0.1:9"))
     outbox = Outbox(site.data_dir / "outbox.db")
-    cut, uncut, unblurred = event(), event(), event()
-    for e in (cut, uncut, unblurred):
+    cut, uncut, unblurred, finished = event(), event(), event(), event()
+    for e in (cut, uncut, unblurred, finished):
         outbox.put_event(e.model_copy(update={"clip_start_t": 0.0, "clip_end_t": 4.0}), jpeg())
     outbox.put_clip(cut.id, "front", tmp_path / "c.mp4", None)
     outbox.close()
     _, original = clip_paths(site.data_dir / "clips", site.site, "front", unblurred.id)
     original.parent.mkdir(parents=True)
     tiny_mp4(original)  # remuxed, not yet blurred
+    done, _ = clip_paths(site.data_dir / "clips", site.site, "front", finished.id)
+    tiny_mp4(done)  # blurred (or nobody's face in it), stopped before its row was written
     worker = SiteWorker(site)  # the restart
     try:
         assert worker.outbox.clips_never_cut() == []
@@ -367,6 +369,7 @@ def test_a_clip_the_stopped_worker_never_cut_is_reported_missing_at_restart(
     assert rows[f"{uncut.id}clip"] == "the camera worker stopped before the clip was cut"
     assert rows[f"{unblurred.id}clip"] == "the camera worker stopped before the clip was blurred"
     assert rows[f"{unblurred.id}original_clip"] == str(original)  # the evidence still goes
+    assert rows[f"{finished.id}clip"] == str(done)  # a finished clip goes as it is
 
 
 def test_a_frame_read_late_keeps_the_time_it_was_taken() -> None:
@@ -380,3 +383,74 @@ def test_a_frame_read_late_keeps_the_time_it_was_taken() -> None:
     late = clock.capture(0.4, wall + 1.4)  # the detector held the worker up for a second
     assert late.timestamp() == pytest.approx(wall + 0.4, abs=1e-3)
     # A camera that restarts its clock is a new stream, a new FrameClock (source.play).
+
+
+def test_a_detector_that_hangs_makes_the_camera_degraded_and_raises_camera_offline(
+    tmp_path: Path, vtest_short: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model that never returns held the pipeline's lock: the watchdog waited on it for
+    ever, no camera_offline went out, and the camera said "ok" (frames kept arriving)."""
+    monkeypatch.setenv("SW_TEST_CAMERA", "swd_not_used")
+    raw = json.loads(_site(tmp_path, str(vtest_short), "http://127.0.0.1:9").read_text())
+    raw["cameras"][0]["offline_after_seconds"] = 2
+    site = SiteConfig.model_validate(raw)
+    worker = SiteWorker(site)
+    camera = worker.cameras[0]
+    hung, release = threading.Event(), threading.Event()
+
+    def hangs(frame_bgr: np.ndarray) -> sv.Detections:
+        hung.set()
+        release.wait(60)  # a model stuck in a native call
+        return sv.Detections.empty()
+
+    monkeypatch.setattr(camera.pipeline.detector, "detect", hangs)
+    camera.start()
+    try:
+        assert hung.wait(30)
+        wait_until(lambda: camera.state().health is CameraHealth.degraded, 15)
+        assert "the analysis is stuck" in camera.state().note
+        db = worker.outbox._db
+        wait_until(
+            lambda: bool(
+                db.execute("SELECT 1 FROM item WHERE payload LIKE '%camera_offline%'").fetchall()
+            ),
+            15,
+        )
+    finally:
+        release.set()
+        worker.close()
+
+
+def test_a_clip_held_in_memory_does_not_hold_back_its_event_on_the_disk(
+    world: World, installed_camera: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    """The event was written while the hub was away; then the disk filled and its clip was
+    held in memory. The memory item always went first: the hub answered "no such event"
+    (retried every 0.5 s), and the event on the disk was never sent."""
+    from safewatch.vision.delivery import HubClient, Sender
+
+    outbox = Outbox(tmp_path / "outbox.db", max_backoff=0.2)
+    e = event()
+    outbox.put_event(e, jpeg())
+    real_db = outbox._db
+
+    class FullDisk:
+        def execute(self, *args: object) -> object:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    outbox._db = FullDisk()  # type: ignore[assignment]
+    clip = tiny_mp4(tmp_path / "clip.mp4")
+    outbox.put_clip(e.id, "front", clip, None)  # held in memory
+    outbox._db = real_db
+    sender = Sender(outbox, HubClient(live_hub.url, lambda _c: installed_camera))
+    try:
+        for _ in range(6):
+            sender.drain_once()
+            time.sleep(0.25)
+    finally:
+        sender.client.close()
+        outbox.close()
+    with world.factory() as s:
+        record = s.get(CameraEventRecord, e.id)
+    assert record is not None, "the event on the disk was sent"
+    assert record.clip_name is not None, "and then its clip from memory"

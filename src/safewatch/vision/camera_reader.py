@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
@@ -73,8 +74,8 @@ class CameraWorker:
             face_stage=face_stage,
         )
         self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.last_frame = time.monotonic()
+        self.last_frame = time.monotonic()  # the last frame the pipeline handled
+        self.analysing_since: float | None = None  # a frame is in the pipeline since then
         self.offline_reported = False
         self.reader = Supervised(f"camera {camera.name}", self._read, self.stop)
         self.watchdog = Supervised(f"camera {camera.name} watchdog", self._watch, self.stop)
@@ -84,24 +85,41 @@ class CameraWorker:
         self.watchdog.start()
 
     def close(self, timeout: float = 5) -> None:
+        """Stops reading (the clips in their post-roll are cut), then lets the clip job
+        under way finish, before the worker closes the outbox it writes to."""
         self.stop.set()
         self.reader.join(timeout)
         self.watchdog.join(timeout)
+        self.pipeline.clip_jobs.close()
 
     def state(self) -> PartState:
-        """The reader's state; a watchdog that is not running makes it degraded."""
+        """The reader's state; "ok" only while frames are analysed: a watchdog that is not
+        running, or an analysis stuck (a model that hangs), makes it degraded."""
         reader, watchdog = self.reader.current(), self.watchdog.current()
-        watchdog_down = watchdog.health not in (CameraHealth.ok, CameraHealth.starting)
-        if reader.health is CameraHealth.ok and watchdog_down:
+        if not reader.healthy:
+            return reader
+        if not watchdog.healthy:
             return PartState(CameraHealth.degraded, f"watchdog {watchdog}")
+        if (silent := time.monotonic() - self.last_frame) >= self.camera.offline_after_seconds:
+            return PartState(CameraHealth.degraded, self._silence(silent))
         return reader
+
+    def _silence(self, seconds: float) -> str:
+        if (since := self.analysing_since) is not None:
+            stuck = time.monotonic() - since
+            return f"one frame in analysis for {stuck:.0f} s (the analysis is stuck)"
+        return f"no picture for {seconds:.0f} s"
 
     @property
     def status(self) -> str:
         return str(self.state())
 
+    def _frame_came(self) -> None:
+        self.analysing_since = time.monotonic()
+
     def _saw_frame(self) -> None:
-        self.last_frame = time.monotonic()
+        """A frame was analysed: the camera sees."""
+        self.last_frame, self.analysing_since = time.monotonic(), None
         if self.offline_reported:
             log.info("%s is back", self.camera.name)
         self.offline_reported = False
@@ -131,7 +149,8 @@ class CameraWorker:
                     realtime=not is_network(source),
                     live=is_network(source),
                     stop=stop,
-                    on_frame=self._saw_frame,
+                    on_frame=self._frame_came,
+                    after_frame=self._saw_frame,
                 )
                 reason = played.ended_by or "the stream ended"
             except (av.FFmpegError, OSError) as exc:
@@ -149,6 +168,6 @@ class CameraWorker:
             silent = time.monotonic() - self.last_frame
             if silent >= self.camera.offline_after_seconds and not self.offline_reported:
                 self.offline_reported = True
-                reason = f"no picture for {silent:.0f} s ({self.status})"
-                with self.lock:
-                    self.pipeline.offline(0.0, reason)
+                reason = f"{self._silence(silent)} ({self.reader.current()})"
+                since = datetime.now(UTC) - timedelta(seconds=silent)  # when the picture stopped
+                self.pipeline.offline(reason, since)

@@ -89,12 +89,22 @@ class ClipJobs:
             self._submit(self._write, stream, packets, path, clip.event_id)
 
     def _submit(self, job: Callable[..., None], *args: Any) -> None:
-        self._pending = [f for f in self._pending if not f.done()]
+        for done in [f for f in self._pending if f.done()]:
+            self._pending.remove(done)
+            if not done.cancelled() and (exc := done.exception()) is not None:
+                log.error("%s: a clip job failed: %r", self.camera, exc)
         self._pending.append(self._executor.submit(job, *args))
+
+    def close(self) -> None:
+        """At a stop: the job under way finishes; those not started are dropped (their
+        originals are on disk, and the next start reports them, ``worker``)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     def wait(self) -> None:
         """Until every clip job has ended (each says what became of its clip)."""
         for future in self._pending:
+            if future.cancelled():
+                continue
             if (exc := future.exception()) is not None:  # a job that failed anyway is logged
                 log.error("%s: a clip job failed: %r", self.camera, exc)
         self._pending.clear()

@@ -13,56 +13,26 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from safewatch.bus.messages import OutboxKind, Undelivered
 from safewatch.vision.events import CameraEvent
+from safewatch.vision.outbox_sql import (
+    CLIPS_NEVER_CUT,
+    EVENT_WAITING,
+    NEXT_CLIP,
+    OLDEST_EVENTS,
+    ORPHANS_REFUSED,
+    QUARANTINE,
+    SCHEMA,
+    UPGRADE,
+    UPGRADED,
+    VERSION,
+)
 
-# The unblurred originals of a snapshot and a clip travel as items of their own (kinds
-# original_snapshot, original_clip) after their event: the alert does not wait for them, and
-# they are not lost if the hub is away.
-# 3: an item the hub refuses for good is 'quarantined' (was 'rejected'), with the time.
-VERSION = 3  # PRAGMA user_version; 1 (no version) knew events and clips only
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS item (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('event', 'clip', 'original_snapshot', 'original_clip')),
-    event_id TEXT NOT NULL,
-    camera TEXT NOT NULL,
-    payload TEXT,
-    blob_path TEXT,  -- the clip file
-    snapshot BLOB,  -- the event's (shown) snapshot, or the original snapshot
-    error TEXT,
-    created REAL NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending'
-        CHECK (state IN ('pending', 'sent', 'quarantined')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL DEFAULT 0,
-    last_error TEXT,
-    quarantined_at REAL,
-    UNIQUE (kind, event_id)
-);
-CREATE INDEX IF NOT EXISTS item_pending ON item (state, seq);
-"""
-UPGRADED = f"PRAGMA user_version = {VERSION};"
-OLD_COLUMNS = (
-    "seq, kind, event_id, camera, payload, blob_path, snapshot, error, created, state, "
-    "attempts, next_attempt, last_error"
-)
-UPGRADE = "".join(
-    [
-        "BEGIN IMMEDIATE; ALTER TABLE item RENAME TO item_old; DROP INDEX item_pending;",
-        SCHEMA,
-        f"INSERT INTO item ({OLD_COLUMNS}) SELECT {OLD_COLUMNS} FROM item_old;",  # noqa: S608
-        "UPDATE item SET state = 'quarantined', quarantined_at = created ",
-        "WHERE state = 'rejected'; DROP TABLE item_old;",
-        UPGRADED,
-        "COMMIT;",
-    ]
-)
 MAX_BACKOFF = 60.0
 log = logging.getLogger(__name__)
 
@@ -92,6 +62,7 @@ class Outbox:
         self.changed = threading.Event()
         # Events that could not be written (disk full): kept in memory and sent first, flagged.
         self._memory: list[OutboxItem] = []
+        self._memory_due: dict[int, float] = {}  # seq → when it may be tried again
         self._memory_seq = -1
         self._set_aside: list[tuple[OutboxItem, str, float]] = []  # quarantined, in memory
 
@@ -202,26 +173,47 @@ class Outbox:
         own event."""
         now = time.time() if now is None else now
         with self._lock:
-            if self._memory:
-                return self._memory[0], 0.0
             event = self._db.execute(OLDEST_EVENTS, (1,)).fetchone()
             clip = self._db.execute(NEXT_CLIP).fetchone()
+            held = self._held_in_order(event is not None)
         waits = []
-        for row in (event, clip):
-            if row is None:
-                continue
-            if row[9] <= now:
-                return _item(row), 0.0
-            waits.append(row[9] - now)
+        candidates = [(i, self._memory_due.get(i.seq, 0.0)) for i in held]
+        candidates += [(_item(row), row[9]) for row in (event, clip) if row is not None]
+        for item, due in candidates:
+            if due <= now:
+                return item, 0.0
+            waits.append(due - now)
         return None, min(waits, default=1.0)
+
+    def _held_in_order(self, event_on_disk: bool) -> list[OutboxItem]:
+        """What is held in memory (the disk was full), in the order it may go: its events
+        first (flagged alerts must not wait), a clip only once its event is not waiting —
+        in memory or on the disk. Never the only thing that can go: each keeps its backoff,
+        so the disk's queue drains beside it."""
+        events = [m for m in self._memory if m.kind is OutboxKind.event]
+        waiting = {m.event_id for m in events}
+        rest = []
+        for m in self._memory:
+            if m.kind is OutboxKind.event or m.event_id in waiting:
+                continue
+            on_disk = (
+                event_on_disk
+                and self._db.execute(
+                    EVENT_WAITING,
+                    (str(m.event_id),),
+                ).fetchone()
+            )
+            if not on_disk:
+                rest.append(m)
+        return [*events, *rest]
 
     def next_due_events(self, limit: int, now: float | None = None) -> list[OutboxItem]:
         """The oldest pending events while they are due (at most ``limit``), to send
         together, in the order they happened."""
         now = time.time() if now is None else now
         with self._lock:
-            if self._memory:
-                return []
+            if any(m.kind is OutboxKind.event for m in self._memory):
+                return []  # a flagged alert held in memory goes first, alone (next_due)
             rows = self._db.execute(OLDEST_EVENTS, (limit,)).fetchall()
         out = []
         for row in rows:
@@ -249,13 +241,20 @@ class Outbox:
     def mark_failed(self, item: OutboxItem, error: str, now: float | None = None) -> float:
         """Back off exponentially (1 s … 60 s); returns the delay."""
         delay = min(self.max_backoff, 2.0 ** min(item.attempts, 6))
-        if item.seq < 0:
-            return 0.5  # in memory only: keep trying, there is nowhere else to keep it
+        at = (time.time() if now is None else now) + delay
+        if item.seq < 0:  # in memory only: its attempts and backoff are kept there
+            with self._lock:
+                self._memory = [
+                    replace(m, attempts=m.attempts + 1) if m.seq == item.seq else m
+                    for m in self._memory
+                ]
+                self._memory_due[item.seq] = at
+            return delay
         with self._lock:
             self._db.execute(
                 "UPDATE item SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
                 "WHERE seq = ?",
-                ((time.time() if now is None else now) + delay, error[:500], item.seq),
+                (at, error[:500], item.seq),
             )
         return delay
 
@@ -343,38 +342,6 @@ class Outbox:
         if aside:
             counts["quarantined"] = counts.get("quarantined", 0) + aside
         return counts
-
-
-OLDEST_EVENTS = (
-    "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
-    "next_attempt FROM item WHERE state = 'pending' AND kind = 'event' ORDER BY seq LIMIT ?"
-)
-# The clip or original due first whose own event has gone (sent, or refused for good).
-# A refused event's clip and originals have nothing to join at the hub: refused with it
-# (the hub's "no such event" is otherwise retried: in cluster mode the event may still be on
-# its way through the stream).
-# Run as an event is refused, and as its clip arrives later.
-ORPHANS_REFUSED = (
-    "UPDATE item SET state = 'quarantined', last_error = 'its event was refused', "
-    "quarantined_at = ? WHERE event_id = ? AND state = 'pending' AND kind != 'event' "
-    "AND EXISTS (SELECT 1 FROM item AS e WHERE e.kind = 'event' "
-    "AND e.event_id = item.event_id AND e.state = 'quarantined')"
-)
-CLIPS_NEVER_CUT = (
-    "SELECT event_id, camera FROM item AS e WHERE kind = 'event' "
-    "AND json_extract(payload, '$.clip_end_t') IS NOT NULL AND NOT EXISTS (SELECT 1 "
-    "FROM item AS c WHERE c.kind = 'clip' AND c.event_id = e.event_id) ORDER BY seq"
-)
-QUARANTINE = (
-    "UPDATE item SET state = 'quarantined', last_error = ?, quarantined_at = ? WHERE seq = ?"
-)
-
-NEXT_CLIP = (
-    "SELECT seq, kind, event_id, camera, payload, blob_path, snapshot, error, attempts, "
-    "next_attempt FROM item AS c WHERE state = 'pending' AND kind != 'event' "
-    "AND NOT EXISTS (SELECT 1 FROM item AS e WHERE e.kind = 'event' "
-    "AND e.event_id = c.event_id AND e.state = 'pending') ORDER BY next_attempt, seq LIMIT 1"
-)
 
 
 def _of_cameras(cameras: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:

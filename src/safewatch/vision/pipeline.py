@@ -336,17 +336,32 @@ class CameraPipeline:
     def _clip_source(self) -> ClipSource:
         return ClipSource(self.stream, self.ring, list(self._sightings), self._stream_no)
 
-    def offline(self, t: float, reason: str) -> CameraEvent:
-        """The camera stopped delivering frames; reported with the last picture seen."""
-        with self.lock:
+    def offline(self, reason: str, since: datetime, wait: float = 2.0) -> CameraEvent:
+        """The camera stopped delivering analysed frames since ``since``; reported with the
+        last picture seen. If the analysis holds the pipeline (a model that hangs), the
+        report goes all the same, without a picture, rather than wait for it."""
+        if not self.lock.acquire(timeout=wait):
+            return self._emit(
+                "camera_offline",
+                0.0,
+                since,
+                None,
+                sv.Detections.empty(),
+                None,
+                detail=reason,
+                with_clip=False,
+            )
+        try:
             self._flush_clips()
             return self._emit(
                 "camera_offline",
-                t,
-                self.clock(t),
+                0.0,
+                since,
                 self.last_frame,
                 sv.Detections.empty(),
                 None,
                 detail=reason,
                 with_clip=False,
             )
+        finally:
+            self.lock.release()

@@ -118,12 +118,14 @@ def play(
     stop: threading.Event | None = None,
     on_frame: Callable[[], None] | None = None,
     live: bool = False,
+    after_frame: Callable[[], None] | None = None,
 ) -> PlayStats:
     """Feed one opened stream to the pipeline until it ends (or ``stop`` is set).
 
-    ``realtime`` paces a file as a camera would send it; ``live`` is a camera. Either way
-    each frame goes to the pipeline with its capture time on the wall clock (``FrameClock``),
-    so that an event carries its trigger frame's time."""
+    ``on_frame`` is called as each frame arrives, ``after_frame`` once the pipeline has
+    handled it. ``realtime`` paces a file as a camera would send it; ``live`` is a camera.
+    Either way each frame goes to the pipeline with its capture time on the wall clock
+    (``FrameClock``), so that an event carries its trigger frame's time."""
     stream = container.streams.video[0]
     stream.thread_type = "NONE"  # one thread per stream; cameras are many
     pipeline.on_stream(stream)
@@ -166,6 +168,8 @@ def play(
             if (realtime or live) and frame.time is not None:
                 at = captured.capture(float(frame.time), time.time())
             pipeline.on_frame(frame, at)
+            if after_frame is not None:  # analysed (or skipped by the analysis rate)
+                after_frame()
     pipeline.flush_clips()
     stats.timed_by_arrival = clock.stamped
     return stats

@@ -29,6 +29,11 @@ class PartState:
     note: str = ""  # why it is not ok, in words
     failures: int = 0  # restarts since it was last healthy
 
+    @property
+    def healthy(self) -> bool:
+        """Running as it should (or still starting)."""
+        return self.health in (CameraHealth.ok, CameraHealth.starting)
+
     def __str__(self) -> str:
         return f"{self.health.value}: {self.note}" if self.note else self.health.value
 

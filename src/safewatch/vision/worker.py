@@ -82,12 +82,18 @@ class SiteWorker:
         self.housekeeping = Supervised("heartbeats", self._housekeeping, self.stop)
 
     def _settle_clips_never_cut(self) -> None:
-        """The last run stopped (killed, a power cut) within an event's post-roll or before
-        its clip was blurred: the hub is told the clip is missing, with the original when
-        it had been cut already (it is the evidence)."""
+        """The last run stopped (killed, a power cut) within an event's post-roll, or before
+        its clip's outbox row was written: a clip finished on disk goes as it is; otherwise
+        the hub is told the clip is missing, with the original when it had been cut (it is
+        the evidence)."""
         for event_id, camera in self.outbox.clips_never_cut():
-            _, original = clip_paths(self.site.data_dir / "clips", self.site.site, camera, event_id)
+            shown, original = clip_paths(
+                self.site.data_dir / "clips", self.site.site, camera, event_id
+            )
             kept = original if original.is_file() else None
+            if shown.is_file():
+                self.outbox.put_clip(event_id, camera, shown, None, kept)
+                continue
             when = "blurred" if kept else "cut"
             log.warning(
                 "%s: the clip of event %s was never %s (the worker stopped)", camera, event_id, when
@@ -197,10 +203,7 @@ class SiteWorker:
         state = camera.state()
         name = camera.camera.name
         problems = []
-        if self.sender is not None and (sending := self.sender.part.current()).health not in (
-            CameraHealth.ok,
-            CameraHealth.starting,
-        ):
+        if self.sender is not None and not (sending := self.sender.part.current()).healthy:
             problems.append(f"outbox sender {sending}")
         if quarantined := self.outbox.count_quarantined(self._reported_by(name)):
             problems.append(f"{quarantined} item(s) could not be delivered")

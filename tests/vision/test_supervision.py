@@ -26,7 +26,7 @@ from safewatch.models import CameraEventRecord
 from safewatch.vision import status
 from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import SiteConfig
-from safewatch.vision.events import snapshot_jpeg
+from safewatch.vision.events import CameraEvent, snapshot_jpeg
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.worker import SiteWorker
 from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
@@ -217,7 +217,8 @@ def test_an_event_the_hub_refuses_for_good_is_kept_with_its_reason_and_said(
     assert kept.event_id == future.id and "422" in kept.reason
     report = status.read(site.data_dir)
     assert report is not None and report.outbox.get("quarantined") == 1
-    assert report.cameras[0].health is not CameraHealth.ok
+    assert report.cameras[0].health is CameraHealth.degraded
+    assert "1 item(s) could not be delivered" in report.cameras[0].note
 
 
 def test_a_snapshot_too_large_for_the_hub_is_made_to_fit() -> None:
@@ -283,7 +284,7 @@ def test_trigger_time_is_the_frames_capture_time_not_when_the_event_was_built(
     worker = SiteWorker(site)
     camera = worker.cameras[0]
     real = camera.pipeline.detector.detect
-    built: list[tuple[datetime, datetime]] = []
+    built: list[tuple[CameraEvent, datetime]] = []
 
     def slow(frame_bgr: np.ndarray) -> sv.Detections:
         time.sleep(0.3)  # a slow model on a busy node
@@ -292,18 +293,25 @@ def test_trigger_time_is_the_frames_capture_time_not_when_the_event_was_built(
     monkeypatch.setattr(camera.pipeline.detector, "detect", slow)
     put = camera.sink.event
 
-    def event_put(e: object, snapshot: bytes, original: bytes | None) -> None:
-        built.append((e.at, datetime.now(UTC)))  # type: ignore[attr-defined]
-        put(e, snapshot, original)  # type: ignore[arg-type]
+    def event_put(e: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
+        built.append((e, datetime.now(UTC)))
+        put(e, snapshot, original)
 
     monkeypatch.setattr(camera.sink, "event", event_put)
+    started = datetime.now(UTC)
     camera.start()
     try:
-        wait_until(lambda: bool(built), 60)
+        wait_until(lambda: len({e.video_t for e, _ in built}) >= 2, 60)
     finally:
         worker.close()
-    at, out = built[0]
-    assert (out - at).total_seconds() >= 0.3, "the trigger time is after the detector ran"
+    first, out = built[0]
+    assert started <= first.at, "not before the camera started"
+    assert (out - first.at).total_seconds() >= 0.3, "the trigger time is before the detector ran"
+    # The worker falls behind (0.3 s a look at 5 looks a second): a later event's time is
+    # still when its frame was taken, as far into the stream as its frame is.
+    later = next(e for e, _ in built if e.video_t > first.video_t)
+    taken = (later.at - first.at).total_seconds()
+    assert taken == pytest.approx(later.video_t - first.video_t, abs=0.15)
 
 
 def _raw_h264(src: Path, dst: Path) -> Path:
@@ -382,7 +390,9 @@ def test_a_frame_read_late_keeps_the_time_it_was_taken() -> None:
     assert clock.capture(0.2, wall + 0.2).timestamp() == pytest.approx(wall + 0.2)
     late = clock.capture(0.4, wall + 1.4)  # the detector held the worker up for a second
     assert late.timestamp() == pytest.approx(wall + 0.4, abs=1e-3)
-    # A camera that restarts its clock is a new stream, a new FrameClock (source.play).
+    # A camera whose clock jumps back without a new connection (a reboot behind a proxy):
+    later = clock.capture(0.1, wall + 5.0)
+    assert later.timestamp() == pytest.approx(wall + 5.0)  # not five seconds in the past
 
 
 def test_a_detector_that_hangs_makes_the_camera_degraded_and_raises_camera_offline(

@@ -330,6 +330,7 @@ class Sender:
             log.warning(
                 "%s %s not delivered (retry in %.0f s): %s", item.kind, item.event_id, delay, exc
             )
+            self.part.report(CameraHealth.degraded, f"not delivering, trying again: {exc}")
         else:
             self.outbox.quarantine(item, str(exc))
             log.error("%s %s quarantined: %s", item.kind, item.event_id, exc)
@@ -339,9 +340,9 @@ class Sender:
             if self.drain_once():
                 self.part.report(CameraHealth.ok)
                 continue
-            _, wait = self.outbox.next_due()
-            if self.part.state.health is not CameraHealth.degraded:
-                self.part.report(CameraHealth.ok)
+            head, wait = self.outbox.next_due()
+            if head is None and self.outbox.counts().get("pending", 0) == 0:
+                self.part.report(CameraHealth.ok)  # nothing waits: nothing is failing
             self.outbox.changed.wait(timeout=min(max(wait, 0.05), 5.0))
             self.outbox.changed.clear()
 

@@ -103,7 +103,7 @@ class FrameClock:
 
     def capture(self, t: float, now: float) -> datetime:
         seen = now - t
-        if self.offset is None:
+        if self.offset is None or t < self.last_t - 1.0:  # first, or the clock jumped back
             self.offset = seen
         else:
             self.offset = min(self.offset + self.DRIFT * max(t - self.last_t, 0.0), seen)

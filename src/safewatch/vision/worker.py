@@ -209,9 +209,10 @@ class SiteWorker:
             problems.append(f"{quarantined} item(s) could not be delivered")
         if name in self.face_errors:
             problems.append(f"face recognition off: {self.face_errors[name]}")
-        if not problems or state.health is not CameraHealth.ok:
-            return PartState(state.health, "; ".join(filter(None, [state.note, *problems])))
-        return PartState(CameraHealth.degraded, "; ".join(problems))
+        note = "; ".join(filter(None, [state.note, *problems]))
+        if problems and state.healthy:
+            return PartState(CameraHealth.degraded, note)
+        return PartState(state.health, note)
 
     def _reported_by(self, camera: str) -> list[str]:
         """The cameras whose undelivered items this camera reports: its own, and for the
@@ -297,10 +298,11 @@ class SiteWorker:
         }
         self.housekeeping.report(CameraHealth.ok)
         while not stop.is_set():
-            failed = []
+            failed, ran = [], False
             for name, step in steps.items():
                 if time.monotonic() < due[name]:
                     continue
+                ran = True
                 try:
                     step()
                 except Exception as exc:
@@ -309,6 +311,8 @@ class SiteWorker:
                 due[name] = time.monotonic() + period[name]
             if failed:
                 self.housekeeping.report(CameraHealth.degraded, "; ".join(failed))
+            elif ran:
+                self.housekeeping.report(CameraHealth.ok)
             stop.wait(max(0.05, min(min(due.values()) - time.monotonic(), 1.0)))
 
     def run_forever(self) -> None:

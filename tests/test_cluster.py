@@ -240,6 +240,12 @@ def test_a_refused_event_on_the_stream_is_not_redelivered_for_ever(
         _wait(lambda: connection.call(pending()) == 0, 15, "the stream to be handled")
         with world.factory() as s:
             assert s.get(CameraEventRecord, forged.id) is None  # the forgery is not stored
+        # ...and a person can see it was refused (the sender thinks it was delivered).
+        _wait(
+            lambda: _count(world.factory, AuditEntry, AuditEntry.action == "event_refused") == 1,
+            15,
+            "the refusal recorded",
+        )
     finally:
         connection.close()
         hub.stop()
@@ -542,6 +548,7 @@ def test_an_event_on_the_stream_outlives_a_credential_rotated_after_it_was_sent(
         EventPublisher(connection).publish(str(rotated.id), camera_secret, body)
         with world.factory() as s:
             device_id = s.scalar(select(Device.id).where(Device.serial == "CAM-CLUSTER-1"))
+        time.sleep(1.5)  # beyond the margin allowed between the stream's clock and the hub's
         r = world.post("officer_a", f"/api/v1/devices/{device_id}/credential")  # rotated
         assert r.status_code == 201, r.text
         # The old credential, used after its revocation: refused, and said.

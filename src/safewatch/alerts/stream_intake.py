@@ -103,18 +103,24 @@ class StreamIntake:
         secrets: list[str] = []
         sent: list[Sent] = []
         readable: list[Msg] = []
+        unreadable: list[str] = []
         for msg in messages:
             try:
                 item = jetstream.decode(msg.data, msg.headers)
             except ValueError as exc:
                 log.error("event stream: message refused: %s", exc)
                 await msg.term()  # no retry can mend it
+                unreadable.append(str(exc))
                 continue
             if item.credential not in secrets:
                 secrets.append(item.credential)
             stored_at = msg.metadata.timestamp  # the stream's own clock, not the camera's
             sent.append(Sent(secrets.index(item.credential), item.event, item.snapshot, stored_at))
             readable.append(msg)
+        if unreadable:
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.report_unreadable, unreadable
+            )
         if not sent:
             return
         try:
@@ -140,6 +146,21 @@ class StreamIntake:
         if refused:
             await asyncio.get_running_loop().run_in_executor(None, self.report, refused)
 
+    def report_unreadable(self, reasons: list[str]) -> None:
+        """Messages that are not a camera event at all (damaged, or not ours): audited and
+        said, since whoever sent them thinks they were delivered."""
+        try:
+            with self.intake.factory() as session, session.begin():
+                for reason in reasons:
+                    system_record(session, "event_refused", "stream_message", None, reason[:500])
+            self._tell_admins(len(reasons), sorted(set(reasons)))
+        except Exception:
+            log.exception("could not record %d unreadable stream messages", len(reasons))
+
+    def _tell_admins(self, count: int, reasons: list[str]) -> None:
+        payload = {"kind": "security", "what": "events_refused", "count": count, "reasons": reasons}
+        self.notices.publish(Notice(frozenset({"role:admin"}), payload))
+
     def report(self, refused: list[tuple[Sent, SafewatchError]]) -> None:
         """The camera took these as delivered (the stream had them): an audit entry each
         and the administrators' open screens say so, so that a person can act."""
@@ -153,16 +174,6 @@ class StreamIntake:
                         one.event.id,
                         f"{one.event.site}/{one.event.camera} {one.event.type}: {answer.message}",
                     )
-            reasons = sorted({a.message for _, a in refused})
-            notice = Notice(
-                frozenset({"role:admin"}),
-                {
-                    "kind": "security",
-                    "what": "events_refused",
-                    "count": len(refused),
-                    "reasons": reasons,
-                },
-            )
-            self.notices.publish(notice)
+            self._tell_admins(len(refused), sorted({a.message for _, a in refused}))
         except Exception:  # the refusals stand (logged above); the report is what failed
             log.exception("could not record %d refused events", len(refused))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, func, or_, select, true
@@ -214,6 +214,11 @@ def devices_for_secrets(session: Session, secrets: list[str]) -> list[DeviceRef 
     return out
 
 
+# The event stream stamps with its server's clock, the revocation with the hub's: an event
+# counts as sent before a revocation only by more than this.
+CLOCK_MARGIN = timedelta(seconds=1)
+
+
 def valid_when_sent(session: Session, secret: str, sent_at: datetime) -> DeviceRef | None:
     """The device a credential spoke for when an event reached the event stream, though it
     was revoked since (a credential rotated while the event waited on the stream's disk):
@@ -229,7 +234,7 @@ def valid_when_sent(session: Session, secret: str, sent_at: datetime) -> DeviceR
     ).first()
     if row is None or row.revoked_at is None or row.case_id is None:
         return None
-    if _utc(row.revoked_at) <= sent_at:
+    if _utc(row.revoked_at) - CLOCK_MARGIN <= sent_at:  # the stream's clock is another's
         return None
     a = table(DeviceAssignment).c
     since = session.scalar(

@@ -163,7 +163,7 @@ class WorkerProcess:
 class SmallDisk:
     """The worker's data folder on a small tmpfs, which ``fill`` fills to the last byte."""
 
-    def __init__(self, folder: Path, megabytes: int = 64) -> None:
+    def __init__(self, folder: Path, megabytes: int = 128) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(  # noqa: S603

@@ -177,7 +177,8 @@ class Chaos:
         assert self.worker.alive, f"the worker ended by itself: {self._log_tail()}"
 
     def _log_tail(self) -> str:
-        return self.worker.log.read_text()[-3000:]
+        code = self.worker.proc.returncode if self.worker.proc is not None else None
+        return f"exit code {code}; its log ends: {self.worker.log.read_text()[-1500:]}"
 
     # -- the end ----------------------------------------------------------------------------
     def settle(self) -> None:
@@ -202,6 +203,20 @@ class Chaos:
         with sqlite3.connect(self.tmp / "worker" / "outbox.db") as db:
             rows = db.execute("SELECT event_id FROM item WHERE kind = 'event'").fetchall()
         return logged | {uuid.UUID(r[0]) for r in rows}
+
+    def explain(self, events: set[uuid.UUID]) -> list[str]:
+        """What the worker's outbox and log say of these events."""
+        out = []
+        log = self.worker.log.read_text().splitlines()
+        with sqlite3.connect(self.tmp / "worker" / "outbox.db") as db:
+            for e in events:
+                rows = db.execute(
+                    "SELECT kind, state, attempts, last_error FROM item WHERE event_id = ?",
+                    (str(e),),
+                ).fetchall()
+                lines = [line[:300] for line in log if str(e) in line or "WARNING" in line]
+                out.append(f"{e}: outbox {rows}; log {lines}")
+        return out
 
     def close(self) -> None:
         self.phone.close()
@@ -244,11 +259,12 @@ def test_the_chain_loses_nothing_under_random_faults(
             "every incident's alert on the phone",
         )
         quarantined = chaos.outbox_counts().get("quarantined", 0)
+        missing = chaos.explain(raised - {r.id for r in stored})
     finally:
         chaos.close()
     by_id = {r.id: r for r in stored}
     lost = raised - set(by_id)
-    assert not lost, f"{len(lost)} of {len(raised)} events lost"
+    assert not lost, f"{len(lost)} of {len(raised)} events lost: {missing}"
     # Each event is in an incident, and no camera incident stands without its event (an
     # event sent again after a kill is a repeat: it opens nothing).
     camera_incidents = {i.id for i in incidents.values() if i.source == "camera"}

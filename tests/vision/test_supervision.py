@@ -464,3 +464,56 @@ def test_a_clip_held_in_memory_does_not_hold_back_its_event_on_the_disk(
         record = s.get(CameraEventRecord, e.id)
     assert record is not None, "the event on the disk was sent"
     assert record.clip_name is not None, "and then its clip from memory"
+
+
+def test_a_detector_error_with_a_clip_pending_does_not_crash_the_worker(
+    tmp_path: Path, vtest_short: Path
+) -> None:
+    """The chaos suite found it: the reader's stream closed on the detector's exception, and
+    at its restart the pending clip was cut from the closed container's packets — a
+    segmentation fault that ended the whole worker (every camera of the site)."""
+    from tests.chaos import FAULT_FLAG, WorkerProcess, write_site
+
+    flag = tmp_path / "detector-fails"
+    site = tmp_path / "site.json"
+    write_site(site, tmp_path / "worker", "http://127.0.0.1:9", vtest_short, ["front"])
+    worker = WorkerProcess(site, {"SW_CHAOS_FRONT": "swd_x", FAULT_FLAG: str(flag)}, tmp_path)
+    worker.start()
+    try:
+        wait_until(lambda: " intrusion at " in worker.log.read_text(), 60)  # a clip pending
+        flag.touch()  # the detector throws within the event's post-roll
+        wait_until(lambda: "failed (error: OpenCV" in worker.log.read_text(), 30)
+        flag.unlink()
+        time.sleep(4)  # the reader starts again and reads on
+        assert worker.alive, f"exit code {worker.proc.returncode if worker.proc else None}"
+    finally:
+        worker.stop()
+    assert "the stream broke before the clip" not in worker.log.read_text()
+
+
+def test_a_full_disk_still_writes_the_alert_to_disk_from_the_reserve(tmp_path: Path) -> None:
+    """Held in memory on a full disk, an event was lost with the process (the chaos suite:
+    the disk filled, then the worker was killed)."""
+    from tests.chaos import SmallDisk
+
+    disk = SmallDisk(tmp_path / "card", megabytes=40)
+    if not disk.mounted:
+        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
+    try:
+        outbox = Outbox(disk.folder / "outbox.db")
+        assert outbox.reserve.path.stat().st_size == 16 * 1024 * 1024
+        disk.fill()
+        e = event()
+        outbox.put_event(e, jpeg(), jpeg(seed="original"))
+        outbox.close()
+        kept = Outbox(disk.folder / "outbox.db")  # the process killed and started again
+        head, _ = kept.next_due()
+        assert head is not None and head.event_id == e.id  # on the disk, not in memory
+        assert "not_persisted" not in (head.payload or "")
+        kept.close()
+        disk.free()
+        again = Outbox(disk.folder / "outbox.db")
+        assert again.reserve.path.is_file()  # room again: the reserve is made again
+        again.close()
+    finally:
+        disk.close()

@@ -19,6 +19,7 @@ from av.video.stream import VideoStream
 
 from safewatch.vision.clips import REMUXABLE, ClipError, clip_start, write_edited
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit
+from safewatch.vision.reserve import room_for_clips
 from safewatch.vision.ring import PacketRing, TimedPacket
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,8 @@ class ClipJobs:
     ) -> bool:
         """The packets as an MP4 at ``path``; False (and the sink told why) if it failed."""
         try:
+            if (no_room := room_for_clips(path.parents[2])) is not None:
+                raise ClipError(no_room)
             self.clip_writer(stream, packets, path)
         except Exception as exc:  # any library's error: the event stands, the clip is missing
             log.warning("%s: clip for event %s not saved: %s", self.camera, event_id, exc)

@@ -32,6 +32,7 @@ from safewatch.vision.outbox_sql import (
     UPGRADED,
     VERSION,
 )
+from safewatch.vision.reserve import DiskReserve
 
 MAX_BACKOFF = 60.0
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._upgrade()
+        self.reserve = DiskReserve(path.parent)
+        self.reserve.keep()
         self._lock = threading.Lock()
         self.changed = threading.Event()
         # Events that could not be written (disk full): kept in memory and sent first, flagged.
@@ -83,10 +86,15 @@ class Outbox:
             self._db.close()
 
     def _insert(
-        self, event_id: uuid.UUID, camera: str, rows: list[tuple[OutboxKind, dict[str, Any]]]
+        self,
+        event_id: uuid.UUID,
+        camera: str,
+        rows: list[tuple[OutboxKind, dict[str, Any]]],
+        retried: bool = False,
     ) -> None:
         """Rows of one event (an event and its original snapshot; a clip and its original)
-        in one transaction: both are there, or neither and both are held in memory."""
+        in one transaction: both are there, or neither. A full disk releases the reserve
+        and tries again; only then are they held in memory."""
         try:
             with self._lock:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -107,6 +115,9 @@ class Outbox:
                         self._db.execute("ROLLBACK")
                     raise
         except (sqlite3.Error, OSError) as exc:
+            if not retried and self.reserve.release():  # the room kept for this
+                self._insert(event_id, camera, rows, retried=True)
+                return
             for kind, values in rows:
                 self._keep_in_memory(kind, event_id, camera, values, exc)
         self.changed.set()
@@ -237,6 +248,7 @@ class Outbox:
                 Path(item.blob_path).unlink(missing_ok=True)
             except OSError as exc:  # sent all the same; an operator must see this one
                 log.error("sent clip %s not deleted: %s", item.blob_path, exc)
+        self.reserve.keep()  # room again after a full disk: the reserve is made again
 
     def mark_failed(self, item: OutboxItem, error: str, now: float | None = None) -> float:
         """Back off exponentially (1 s … 60 s); returns the delay."""

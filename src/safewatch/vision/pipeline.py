@@ -126,7 +126,10 @@ class CameraPipeline:
             self._start_stream(stream)
 
     def _start_stream(self, stream: VideoStream) -> None:
-        self._flush_clips()
+        for clip in self._clips:  # the last stream ended without end_stream (never expected)
+            self.sink.clip(clip.event_id, None, "the stream broke before the clip was cut", None)
+        self._clips.clear()
+        self.clip_jobs.wait()
         self.stream = stream
         self.ring.clear()
         self._sightings.clear()
@@ -323,6 +326,17 @@ class CameraPipeline:
         """Cut every pending clip with what the pre-roll holds (stream ended or reconnecting)."""
         with self.lock:
             self._flush_clips()
+
+    def end_stream(self) -> None:
+        """Before its container closes, however the stream ended: the pending clips are cut
+        from it while its packets are still valid, and nothing refers to it afterwards (a
+        closed container's packets crash the muxer: a segmentation fault, not an error)."""
+        with self.lock:
+            try:
+                self._flush_clips()
+            finally:
+                self.stream = None
+                self.ring.clear()
 
     def _flush_clips(self) -> None:
         for clip in list(self._clips):

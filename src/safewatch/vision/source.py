@@ -133,43 +133,45 @@ def play(
     clock, captured = PacketClock(stream, live), FrameClock()
     started, first_t = time.monotonic(), None
     packets = container.demux(stream)
-    while True:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            break
-        except av.FFmpegError as exc:  # the camera vanished, the file is cut short
-            stats.ended_by = f"the stream broke: {exc}"
-            log.warning("%s", stats.ended_by)
-            break
-        if stop is not None and stop.is_set():
-            break
-        stats.packets += 1
-        clock.stamp(packet)
-        pipeline.on_packet(packet)
-        try:
-            frames = packet.decode()
-        except av.FFmpegError as exc:
-            stats.bad_packets += 1
-            log.debug("skipped a packet that does not decode: %s", exc)
-            continue
-        for frame in frames:
-            stats.frames += 1
-            if frame.time is not None:
-                stats.duration = max(stats.duration, float(frame.time))
-                if realtime:
-                    first_t = float(frame.time) if first_t is None else first_t
-                    ahead = (float(frame.time) - first_t) - (time.monotonic() - started)
-                    if ahead > 0:
-                        time.sleep(ahead)
-            if on_frame is not None:
-                on_frame()
-            at = None
-            if (realtime or live) and frame.time is not None:
-                at = captured.capture(float(frame.time), time.time())
-            pipeline.on_frame(frame, at)
-            if after_frame is not None:  # analysed (or skipped by the analysis rate)
-                after_frame()
-    pipeline.flush_clips()
+    try:
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.FFmpegError as exc:  # the camera vanished, the file is cut short
+                stats.ended_by = f"the stream broke: {exc}"
+                log.warning("%s", stats.ended_by)
+                break
+            if stop is not None and stop.is_set():
+                break
+            stats.packets += 1
+            clock.stamp(packet)
+            pipeline.on_packet(packet)
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as exc:
+                stats.bad_packets += 1
+                log.debug("skipped a packet that does not decode: %s", exc)
+                continue
+            for frame in frames:
+                stats.frames += 1
+                at = None
+                if frame.time is not None:
+                    stats.duration = max(stats.duration, float(frame.time))
+                    if realtime:
+                        first_t = float(frame.time) if first_t is None else first_t
+                        ahead = (float(frame.time) - first_t) - (time.monotonic() - started)
+                        if ahead > 0:
+                            time.sleep(ahead)
+                    if realtime or live:
+                        at = captured.capture(float(frame.time), time.time())
+                if on_frame is not None:
+                    on_frame()
+                pipeline.on_frame(frame, at)
+                if after_frame is not None:  # analysed (or skipped by the analysis rate)
+                    after_frame()
+    finally:  # however it ended — an exception from the analysis too — before the close
+        pipeline.end_stream()
     stats.timed_by_arrival = clock.stamped
     return stats

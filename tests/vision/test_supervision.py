@@ -28,6 +28,7 @@ from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.events import CameraEvent, snapshot_jpeg
 from safewatch.vision.outbox import Outbox
+from safewatch.vision.status import HubReach
 from safewatch.vision.worker import SiteWorker
 from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
 from tests.world import World
@@ -111,11 +112,11 @@ def test_a_worker_started_while_the_hub_is_away_keeps_analysing_then_delivers_ev
     try:
         outbox = running.worker.outbox
         wait_until(lambda: outbox.counts().get("pending", 0) >= 2, 60)  # events and clips
-        wait_until(lambda: "not reachable" in running.worker.hub_state, 10)
+        wait_until(lambda: running.worker.hub.reach is HubReach.unreachable, 10)
         time.sleep(3 * 0.5)  # several heartbeats against a hub that is not there
         assert running.thread.is_alive(), f"the worker ended: {running.error!r}"
         report = status.read(site.data_dir)
-        assert report is not None and report.hub.startswith("not reachable")
+        assert report is not None and report.hub.reach is HubReach.unreachable
         live_hub.start()
         wait_until(lambda: outbox.counts().get("pending", 0) == 0, 60)
     finally:

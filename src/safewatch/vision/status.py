@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -28,6 +29,36 @@ class CameraStatus(BaseModel):
     seconds_since_frame: float | None = None
 
 
+class HubReach(StrEnum):
+    not_configured = "not configured"  # a site without a hub (analysis only)
+    not_tried = "not tried yet"
+    reachable = "reachable"
+    unreachable = "not reachable"  # no answer: the network, or the hub is down
+    refusing = "refusing"  # it answers, but refuses the worker's heartbeats
+
+
+class PartStatus(BaseModel):
+    """One supervised part of the worker (the sender, the views, the heartbeats)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    health: CameraHealth
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.health.value}: {self.note}" if self.note else self.health.value
+
+
+class HubStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reach: HubReach
+    note: str = ""  # why not, in words
+
+    def __str__(self) -> str:
+        return f"{self.reach.value}: {self.note}" if self.note else self.reach.value
+
+
 class WorkerStatus(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,9 +67,9 @@ class WorkerStatus(BaseModel):
     written_at: datetime
     every_seconds: float
     cameras: list[CameraStatus]
-    parts: dict[str, str]  # sender, views, heartbeats: their state in words
+    parts: dict[str, PartStatus]  # by name: the outbox sender, the views, the heartbeats
     outbox: dict[str, int]  # items by state
-    hub: str  # "reachable", "not reachable: …", "not configured"
+    hub: HubStatus
     stopped: bool = False  # written as the worker stopped
 
 
@@ -71,7 +102,11 @@ def render(
         age = (now - status.written_at).total_seconds()
         running = not status.stopped and age <= STALE_AFTER_PERIODS * status.every_seconds
         when = f"{status.written_at:%Y-%m-%d %H:%M:%S}Z"
-        gone = f"stopped at {when}" if status.stopped else f"last report {when}"
+        gone = (
+            f"stopped at {when}"
+            if status.stopped
+            else f"last report {when}; or it cannot write here (a full disk?)"
+        )
         lines = [
             f"worker: site {status.site}, pid {status.pid}, last report {age:.0f} s ago"
             + ("" if running else f" — NOT RUNNING ({gone})"),

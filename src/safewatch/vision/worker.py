@@ -23,7 +23,7 @@ from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import FaceStage
-from safewatch.vision.status import CameraStatus, WorkerStatus
+from safewatch.vision.status import CameraStatus, HubReach, HubStatus, PartStatus, WorkerStatus
 from safewatch.vision.supervisor import PartState, Supervised
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,9 @@ class SiteWorker:
         self._settle_clips_never_cut()
         self.sender = Sender(self.outbox, self.client) if self.client else None
         self.stop = threading.Event()
-        self.hub_state = "not configured" if self.client is None else "not tried yet"
+        self.hub = HubStatus(
+            reach=HubReach.not_configured if self.client is None else HubReach.not_tried
+        )
         self.views = Supervised("camera views", self._views, self.stop)
         self.housekeeping = Supervised("heartbeats", self._housekeeping, self.stop)
 
@@ -243,9 +245,10 @@ class SiteWorker:
             }
             try:
                 self.client.heartbeat(name, body)
-                self.hub_state = "reachable"
+                self.hub = HubStatus(reach=HubReach.reachable)
             except DeliveryError as exc:
-                self.hub_state = f"{'not reachable' if exc.status is None else 'refusing'}: {exc}"
+                reach = HubReach.unreachable if exc.status is None else HubReach.refusing
+                self.hub = HubStatus(reach=reach, note=str(exc)[:300])
                 log.warning("heartbeat for %s not delivered: %s", name, exc)
 
     def write_status(self, stopped: bool = False) -> None:
@@ -268,10 +271,12 @@ class SiteWorker:
                     for c in self.cameras
                 ],
                 parts={
-                    part.name: str(part.current()) for part in self._parts() if part is not None
+                    part.name: PartStatus(health=state.health, note=state.note)
+                    for part in self._parts()
+                    if part is not None and (state := part.current())
                 },
                 outbox=self.outbox.counts(),
-                hub=self.hub_state,
+                hub=self.hub,
                 stopped=stopped,
             ),
         )

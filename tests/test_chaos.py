@@ -172,8 +172,8 @@ class Chaos:
             assert self.worker.alive, f"the worker ended by itself: {self._log_tail()}"
             name = names[k % len(names)] if k < len(names) else self.rng.choice(names)
             self.injected[name] += 1
-            table[name](self.rng.uniform(1.0, 4.0))
-            time.sleep(self.rng.uniform(0.5, 3.0))  # the chain runs between faults
+            table[name](self.rng.uniform(0.5, 3.0))
+            time.sleep(self.rng.uniform(0.3, 2.0))  # the chain runs between faults
         assert self.worker.alive, f"the worker ended by itself: {self._log_tail()}"
 
     def _log_tail(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from safewatch.cli import app
 from safewatch.vision.analyze import analyze
-from safewatch.vision.faces.enrol import Enroller
+from safewatch.vision.faces.enrol import Enroller, PhotoCheck
 from safewatch.vision.faces.evaluate import evaluate_folders, photos_of
 from safewatch.vision.faces.lists import enrol_folder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
@@ -31,9 +32,18 @@ pytestmark = [
 ]
 
 
+class _OncePerPhoto(Enroller):
+    """The shared photos are checked once for the whole module: the cohort and the
+    evaluation read the same 299 (a minute each, embedding them again)."""
+
+    @functools.cache  # noqa: B019 — one instance for the module, on purpose
+    def check_file(self, path: Path) -> PhotoCheck:
+        return super().check_file(path)
+
+
 @pytest.fixture(scope="module")
 def enroller() -> Enroller:
-    return Enroller()
+    return _OncePerPhoto()
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import time
 from pathlib import Path
 
@@ -101,7 +102,11 @@ def test_the_original_mpeg4_file_gives_the_same_events(vtest_avi: Path, tmp_path
         assert c.streams.video[0].codec_context.name == "h264"
 
 
-@pytest.mark.parametrize("analyse_fps", [2.5, 10.0])  # the default is 5
+LONG = pytest.mark.skipif(not os.environ.get("SAFEWATCH_LONG"), reason="make test-long")
+
+
+# The default is 5; 10 (30 s of analysis) runs in make test-long.
+@pytest.mark.parametrize("analyse_fps", [2.5, pytest.param(10.0, marks=LONG)])
 def test_other_analysis_rates_still_count_each_person(vtest: Path, analyse_fps: float) -> None:
     raw = yaml.safe_load(LAWN.read_text())
     raw["cameras"][0]["analyse_fps"] = analyse_fps

@@ -518,3 +518,24 @@ def test_a_full_disk_still_writes_the_alert_to_disk_from_the_reserve(tmp_path: P
         again.close()
     finally:
         disk.close()
+
+
+def test_a_worker_starts_on_a_full_disk(tmp_path: Path) -> None:
+    """Killed and started again while the disk was full, the worker died opening its outbox
+    (a schema write: "database or disk is full") — under systemd, a crash loop, blind."""
+    from tests.chaos import SmallDisk
+
+    disk = SmallDisk(tmp_path / "card", megabytes=40)
+    if not disk.mounted:
+        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
+    try:
+        Outbox(disk.folder / "outbox.db").close()
+        disk.fill()
+        again = Outbox(disk.folder / "outbox.db")  # the restart, the disk full
+        e = event()
+        again.put_event(e, jpeg())  # from the reserve
+        again.close()
+        (disk.folder / "outbox.db").rename(disk.folder / "old.db")  # a first start, full too
+        Outbox(disk.folder / "fresh.db").close()
+    finally:
+        disk.close()

@@ -55,11 +55,13 @@ class Outbox:
     def __init__(self, path: Path, max_backoff: float = MAX_BACKOFF) -> None:
         self.max_backoff = max_backoff
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._upgrade()
         self.reserve = DiskReserve(path.parent)
+        try:
+            self._db = self._open(path)
+        except sqlite3.OperationalError:  # a full disk: a worker must start all the same
+            if not self.reserve.release():
+                raise
+            self._db = self._open(path)
         self.reserve.keep()
         self._lock = threading.Lock()
         self.changed = threading.Event()
@@ -69,17 +71,30 @@ class Outbox:
         self._memory_seq = -1
         self._set_aside: list[tuple[OutboxItem, str, float]] = []  # quarantined, in memory
 
-    def _upgrade(self) -> None:
+    def _open(self, path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # makes its -wal and -shm files
+            db.execute("PRAGMA synchronous=FULL")
+            self._upgrade(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _upgrade(self, db: sqlite3.Connection) -> None:
         """A worker updated in place keeps its outbox: the table is rebuilt with the new
         kinds, every row kept, in one transaction."""
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        exists = self._db.execute(
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        exists = db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item'"
         ).fetchone()
+        if exists and version == VERSION:
+            return  # nothing to write: it opens on a full disk too
         if exists and version < VERSION:
-            self._db.executescript(UPGRADE)
+            db.executescript(UPGRADE)
             return
-        self._db.executescript(SCHEMA + UPGRADED)
+        db.executescript(SCHEMA + UPGRADED)
 
     def close(self) -> None:
         with self._lock:

@@ -25,12 +25,9 @@ from sqlalchemy import select
 
 from safewatch.core.config import Settings
 from safewatch.demo import camera as demo_camera
-from safewatch.demo.chain import _login, _write_site
+from safewatch.demo.chain import _login, _write_site, start_demo_hub
 from safewatch.demo.listener import StreamListener
-from safewatch.demo.server import BackgroundHub
 from safewatch.models import CameraEventRecord
-from safewatch.store import migrate
-from safewatch.store.db import make_engine, make_session_factory, transaction
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -44,20 +41,11 @@ def bench_chain(
     video: Path, enrol_photo: Path | None, cohort: Path | None, settle: float = 15.0
 ) -> dict[str, Any]:
     """Plays the video once; returns the latencies (ms) of every incident's alert."""
-    from safewatch.api.app import create_app
-    from safewatch.demo import seed as demo_seed
     from safewatch.vision.config import load_site
     from safewatch.vision.worker import SiteWorker
 
     root = Path(tempfile.mkdtemp(prefix="safewatch-bench-chain-"))
-    settings = Settings(data_dir=root / "var", web_push=False)
-    settings.data_dir.mkdir(parents=True)
-    migrate.upgrade(settings.sqlalchemy_url)
-    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
-    with transaction(factory) as session:
-        demo_seed.seed(session)
-    hub = BackgroundHub(lambda: create_app(settings, factory))
-    hub.start()
+    factory, hub = start_demo_hub(Settings(data_dir=root / "var", web_push=False))
     phone, worker = None, None
     try:
         with httpx.Client(base_url=hub.url, timeout=30) as http:

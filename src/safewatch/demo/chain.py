@@ -24,6 +24,7 @@ from typing import Any
 import av
 import httpx
 import yaml
+from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.core.config import Settings
 from safewatch.demo import camera as demo_camera
@@ -135,6 +136,21 @@ def _need(item: Received | None, what: str) -> Received:
     return item
 
 
+def start_demo_hub(settings: Settings) -> tuple[sessionmaker[Session], BackgroundHub]:
+    """A fresh hub of the demo region in ``settings.data_dir``: migrated, seeded, serving."""
+    from safewatch.api.app import create_app
+    from safewatch.demo import seed as demo_seed
+
+    settings.data_dir.mkdir(parents=True)
+    migrate.upgrade(settings.sqlalchemy_url)
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with transaction(factory) as session:
+        demo_seed.seed(session)
+    hub = BackgroundHub(lambda: create_app(settings, factory))
+    hub.start()
+    return factory, hub
+
+
 def run_chain(
     video: Path,
     enrol_photo: Path | None = None,
@@ -153,16 +169,7 @@ def run_chain(
         emergency_webhook_url=receiver.url,
         emergency_webhook_secret=WEBHOOK_SECRET,
     )
-    settings.data_dir.mkdir(parents=True)
-    migrate.upgrade(settings.sqlalchemy_url)
-    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
-    from safewatch.api.app import create_app
-    from safewatch.demo import seed as demo_seed
-
-    with transaction(factory) as session:
-        demo_seed.seed(session)
-    hub = BackgroundHub(lambda: create_app(settings, factory))
-    hub.start()
+    factory, hub = start_demo_hub(settings)
     listeners: list[StreamListener] = []
     worker = None
     try:

@@ -322,11 +322,6 @@ class CameraPipeline:
             self._clips.remove(clip)
             self._cut(clip)
 
-    def flush_clips(self) -> None:
-        """Cut every pending clip with what the pre-roll holds (stream ended or reconnecting)."""
-        with self.lock:
-            self._flush_clips()
-
     def end_stream(self) -> None:
         """Before its container closes, however the stream ended: the pending clips are cut
         from it while its packets are still valid, and nothing refers to it afterwards (a

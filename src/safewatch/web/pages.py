@@ -20,7 +20,8 @@ from safewatch.core.errors import TooMany, Unauthorized
 from safewatch.core.roles import Role
 from safewatch.models import User
 from safewatch.services import accounts
-from safewatch.web.i18n import LANGS, Lang, pick, texts
+from safewatch.web.i18n import LANGS, pick, texts
+from safewatch.web.words import Lang
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"

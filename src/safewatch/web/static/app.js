@@ -29,7 +29,7 @@
     $("alert-type").textContent = t[`type.${incident.type}`] || incident.type;
     $("alert-time").textContent = when(incident.opened_at);
     $("alert-time").dateTime = incident.opened_at;
-    $("alert-summary").textContent = incident.summary;
+    $("alert-summary").textContent = window.sw.describe(t, incident);
     if (packet.snapshot_url) { $("alert-snapshot").src = packet.snapshot_url; $("alert-snapshot").hidden = false; }
     const clip = $("alert-clip");
     if (packet.clip_url) {

@@ -33,4 +33,10 @@ window.sw = {
       return tr;
     })),
   item: (text) => Object.assign(document.createElement("li"), { textContent: text }),
+  // What an incident is and what a timeline entry says, in the page's words: every screen
+  // words them here, so a sentence is translated once for all.
+  describe: (t, incident) => incident.summary,
+  entryText: (t, entry) =>
+    `${t[`kind.${entry.kind}`] || entry.kind}${entry.recipient ? ` → ${entry.recipient}` : ""} · ${entry.actor}` +
+    `${entry.detail ? ` · ${entry.detail}` : ""}`,
 };

@@ -68,7 +68,7 @@
     $("incident").hidden = false;
     $("d-ref").textContent = d.summary.reference;
     $("d-type").textContent = label(d.summary.type);
-    $("d-summary").textContent = d.summary.summary;
+    $("d-summary").textContent = window.sw.describe(t, d.summary);
     $("d-person").textContent = p.protected_person ? `${p.protected_person.name} · ${p.protected_person.phone} · ${p.protected_person.address}` : "";
     $("d-offender").textContent = (p.offenders || []).map((o) => `${o.name} (${o.description})`).join(", ");
     const loc = p.location;
@@ -87,7 +87,7 @@
     $("d-timeline").replaceChildren(...d.timeline.map((e) => {
       const li = document.createElement("li");
       li.dataset.kind = e.kind;
-      li.textContent = `${when(e.at)} ${t[`kind.${e.kind}`] || e.kind}${e.recipient ? ` → ${e.recipient}` : ""} · ${e.actor}${e.detail ? ` · ${e.detail}` : ""}`;
+      li.textContent = `${when(e.at)} ${window.sw.entryText(t, e)}`;
       return li;
     }));
     upsert(d.summary);

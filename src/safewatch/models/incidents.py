@@ -6,8 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text
+from pydantic import BaseModel
+from sqlalchemy import JSON, Dialect, Enum, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from safewatch.alerts.facts import EntryFacts, IncidentFacts
 
 from safewatch.alerts.lifecycle import (
     DeliveryStatus,
@@ -21,6 +25,25 @@ from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
 
 def _enum(cls: type[Any]) -> Enum:
     return Enum(cls, native_enum=False, length=40)
+
+
+class FactsColumn(TypeDecorator[Any]):
+    """A typed Pydantic model stored as JSON (``None`` for rows written before facts)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return self.model.model_validate(value).model_dump(mode="json", exclude_none=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.model.model_validate(value)
 
 
 class Incident(IdMixin, CreatedMixin, Base):
@@ -41,7 +64,9 @@ class Incident(IdMixin, CreatedMixin, Base):
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
     outcome_reason: Mapped[str | None] = mapped_column(String(500))
     join_key: Mapped[str] = mapped_column(String(120))
-    summary: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")  # English, for logs
+    # What the screens word in their own language.
+    facts: Mapped[IncidentFacts | None] = mapped_column(FactsColumn(IncidentFacts))
     device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("device.id"))
     last_signal_at: Mapped[datetime] = mapped_column(default=utcnow)
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -75,7 +100,8 @@ class IncidentEntry(Base):
     actor: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     recipient: Mapped[Recipient | None] = mapped_column(_enum(Recipient))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # English, or a person's words
+    facts: Mapped[EntryFacts | None] = mapped_column(FactsColumn(EntryFacts))
 
 
 class IncidentRecipient(Base):

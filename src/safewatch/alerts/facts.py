@@ -1,0 +1,108 @@
+"""What an incident is and what a timeline line says, as typed facts that each screen words in
+its own language. The English ``summary`` and ``detail`` stay beside them for logs, exports and
+the API's older clients; a screen never shows them when facts are there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from safewatch.alerts.lifecycle import Recipient
+
+
+class SignalSource(StrEnum):
+    """Where the signal came from."""
+
+    camera = "camera"
+    phone = "phone"
+    watch = "watch"
+    bell = "bell"
+    officer = "officer"
+
+
+class IncidentKind(StrEnum):
+    offender_recognized = "offender_recognized"
+    intrusion = "intrusion"
+    loitering = "loitering"
+    stranger = "stranger"
+    camera_offline = "camera_offline"
+    camera_tampered = "camera_tampered"
+    sos = "sos"
+    watch_silent = "watch_silent"
+    manual = "manual"
+
+
+class IncidentFacts(BaseModel):
+    """The facts an incident's one-line description is made of."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: IncidentKind
+    source: SignalSource
+    camera: str | None = None  # the camera's name at its site (a name people gave it)
+    zone: str | None = None  # the zone's name (typed by people, in the region's language)
+    identity: str | None = None  # whom a camera recognised
+    serial: str | None = None  # a device's serial number
+    minutes: int | None = None  # how long a watch has been silent
+    seconds: int | None = None  # how long a camera has been silent
+    battery: int | None = None  # percent
+    latitude: float | None = None
+    longitude: float | None = None
+    text: str | None = None  # a person's own words (an officer's notice)
+
+
+class EntryReason(StrEnum):
+    """Why a timeline line was written, for the lines the system writes itself."""
+
+    signal = "signal"  # created / joined: the signal's own facts
+    incident_type = "incident_type"  # told because of the incident's type
+    upgraded = "upgraded"  # the type became more severe
+    requested_by = "requested_by"  # a person asked for the police
+    deadline_missed = "deadline_missed"  # a group did not acknowledge in time
+    clip_added = "clip_added"
+    location = "location"
+    camera_back = "camera_back"
+    shown_on_connect = "shown_on_connect"
+    # Delivery receipts, per channel.
+    screens_reached = "screens_reached"
+    no_screen = "no_screen"
+    no_account = "no_account"
+    push_accepted = "push_accepted"
+    no_push_phone = "no_push_phone"
+    push_turned_off = "push_turned_off"
+    push_failed = "push_failed"
+    police_system_accepted = "police_system_accepted"
+    police_system_unreachable = "police_system_unreachable"
+    police_system_refused = "police_system_refused"
+    sms_accepted = "sms_accepted"
+    no_phone_number = "no_phone_number"
+    channel_missing = "channel_missing"
+    channel_error = "channel_error"
+
+
+class EntryFacts(BaseModel):
+    """What a system-written timeline line says, as facts (its parameters by reason)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: EntryReason
+    channel: str | None = None  # in_app | web_push | webhook | sms | …
+    count: int | None = None  # screens or phones reached
+    attempt: int | None = None
+    code: int | None = None  # the 112 system's HTTP answer
+    kind: IncidentKind | None = None  # told because of / upgraded to
+    before: IncidentKind | None = None  # upgraded from
+    role: str | None = None  # who asked (a role's value)
+    missed: Recipient | None = None  # the group that did not acknowledge
+    to: Recipient | None = None  # the group told next
+    by: datetime | None = None  # the deadline missed
+    camera: str | None = None
+    serial: str | None = None
+    seconds: int | None = None
+    state: str | None = None  # a camera's state when heard again
+    latitude: float | None = None
+    longitude: float | None = None
+    note: str | None = None  # a person's own words
+    signal: IncidentFacts | None = None

@@ -193,7 +193,9 @@ def test_heartbeats_carry_the_cameras_state_and_what_it_could_not_deliver(
     _offline_event(world, camera)
     [incident] = _incidents(world, "security_a")
     [shown] = _detail(world, incident["id"], "security_a")["cameras"]
-    assert shown["serial"] == "CAM-A1" and shown["condition"] == "degraded"
+    # Its outage is open: offline beside the incident, as everywhere (issue 18, point 10).
+    assert shown["serial"] == "CAM-A1" and shown["condition"] == "offline"
+    assert shown["offline_incident"] == incident["reference"]
     assert "3 events could not be delivered" in shown["problem"]
     assert "hunter2" not in str(shown)
     # Another company sees none of it.

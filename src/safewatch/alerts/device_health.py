@@ -44,14 +44,21 @@ def condition(
     state: CameraHealth | None,
     now: datetime,
     silent_after: timedelta,
+    outage_open: bool = False,
 ) -> DeviceCondition:
-    """What a screen shows for a device: its age first, then what it said.
+    """What a screen shows for a device: an open ``camera_offline`` incident first (the
+    worker may heartbeat while its camera gives no picture: the screens must not say "ok"
+    beside an open outage), then its age, then what it said.
 
     >>> from datetime import UTC
     >>> t = datetime(2026, 12, 1, tzinfo=UTC)
     >>> condition(t, CameraHealth.ok, t + timedelta(seconds=61), timedelta(seconds=60))
     <DeviceCondition.offline: 'offline'>
+    >>> condition(t, CameraHealth.ok, t, timedelta(seconds=60), outage_open=True)
+    <DeviceCondition.offline: 'offline'>
     """
+    if outage_open:
+        return DeviceCondition.offline
     if last_seen_at is None:
         return DeviceCondition.never_seen
     age = now - last_seen_at

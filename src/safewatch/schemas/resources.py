@@ -60,6 +60,9 @@ class DevicePublic(Schema):
     condition: DeviceCondition | None = Field(
         None, description="What to show: offline or late when its heartbeat is old, else its state."
     )
+    offline_incident: str | None = Field(
+        None, description="The open camera_offline incident that makes it offline (its reference)."
+    )
     problem: str | None = Field(None, description="e.g. 'door: 3 events could not be delivered: …'")
     assignments: list[DeviceAssignmentPublic]
 
@@ -74,6 +77,7 @@ class CameraStatus(Schema):
 
     serial: str
     condition: DeviceCondition
+    offline_incident: str | None = None  # the open camera_offline incident, if any
     last_seen_at: datetime | None
     note: str
     undelivered_count: int

@@ -12,10 +12,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from collections.abc import Iterable
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.facts import (
+    EntryFacts,
+    EntryReason,
+    IncidentFacts,
+    IncidentKind,
+    SignalSource,
+)
 from safewatch.alerts.device_health import Silence, condition, problem
+from safewatch.alerts.lifecycle import IncidentStatus
 from safewatch.cases.access import can_see_case
 from safewatch.cases.risk import RiskLevel
 from safewatch.models import Case, Device, Incident, IncidentEntry
@@ -73,6 +83,12 @@ def silent_cameras(
                 actor=SYSTEM,
                 summary=f"camera {row.serial} silent: no heartbeat for {seconds} s{said}"[:300],
                 device_id=row.id,
+                facts=IncidentFacts(
+                    kind=IncidentKind.camera_offline,
+                    source=SignalSource.camera,
+                    serial=row.serial,
+                    seconds=seconds,
+                ),
             )
         )
     if silent:
@@ -106,13 +122,42 @@ def heartbeat(
     gap = f" after {int((now - silent_since).total_seconds())} s" if silent_since else ""
     state = device.camera_state.value if device.camera_state else "no state given"
     detail = f"camera {device.serial} heard again{gap} ({state})"
-    session.add(IncidentEntry(**entry_row(incident.id, now, "camera_back", SYSTEM, detail)))
+    back = EntryFacts(
+        reason=EntryReason.camera_back,
+        serial=device.serial,
+        seconds=int((now - silent_since).total_seconds()) if silent_since else None,
+        state=device.camera_state.value if device.camera_state else None,
+    )
+    session.add(
+        IncidentEntry(**entry_row(incident.id, now, "camera_back", SYSTEM, detail, facts=back))
+    )
     tell_screens(session, routing, incident, now)
     return True
 
 
-def device_public(device: Device, now: datetime, silence: Silence) -> DevicePublic:
-    """A device with what the screens show of it (computed on reading: age counts)."""
+def open_outages(session: Session, device_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The open ``camera_offline`` incident of each of these cameras that has one (its
+    reference): while it is open, every screen shows the camera offline."""
+    wanted = set(device_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Incident.device_id, Incident.reference)
+        .where(
+            Incident.type == "camera_offline",
+            Incident.status != IncidentStatus.closed,
+            Incident.device_id.in_(wanted),
+        )
+        .order_by(Incident.created_at)
+    )
+    return {row.device_id: row.reference for row in rows if row.device_id is not None}
+
+
+def device_public(
+    device: Device, now: datetime, silence: Silence, outage: str | None = None
+) -> DevicePublic:
+    """A device with what the screens show of it (computed on reading: age counts);
+    ``outage`` is the reference of its open camera_offline incident, if any."""
     shown = DevicePublic.model_validate(device)
     return shown.model_copy(
         update={
@@ -121,10 +166,19 @@ def device_public(device: Device, now: datetime, silence: Silence) -> DevicePubl
                 device.camera_state,
                 now,
                 silence.after(device.kind is DeviceKind.camera),
+                outage is not None,
             ),
+            "offline_incident": outage,
             "problem": problem(device.serial, device.undelivered_count, device.undelivered),
         }
     )
+
+
+def devices_public(
+    session: Session, devices: list[Device], now: datetime, silence: Silence
+) -> list[DevicePublic]:
+    outages = open_outages(session, (d.id for d in devices if d.kind is DeviceKind.camera))
+    return [device_public(d, now, silence, outages.get(d.id)) for d in devices]
 
 
 def case_cameras(
@@ -134,19 +188,25 @@ def case_cameras(
     which sees an incident's packet, never the case file)."""
     if not can_see_case(caller.actor, case.scope):
         return []
-    cameras = session.scalars(
-        select(Device)
-        .where(
-            Device.case_id == case.id,
-            Device.kind == DeviceKind.camera,
-            Device.status == DeviceStatus.assigned,
+    cameras = list(
+        session.scalars(
+            select(Device)
+            .where(
+                Device.case_id == case.id,
+                Device.kind == DeviceKind.camera,
+                Device.status == DeviceStatus.assigned,
+            )
+            .order_by(Device.serial)
         )
-        .order_by(Device.serial)
     )
+    outages = open_outages(session, (c.id for c in cameras))
     return [
         CameraStatus(
             serial=c.serial,
-            condition=condition(c.last_seen_at, c.camera_state, now, silent_after),
+            condition=condition(
+                c.last_seen_at, c.camera_state, now, silent_after, c.id in outages
+            ),
+            offline_incident=outages.get(c.id),
             last_seen_at=c.last_seen_at,
             note=c.health_note,
             undelivered_count=c.undelivered_count,

@@ -15,6 +15,7 @@ from safewatch.alerts.device_health import DeviceCondition, condition, problem
 from safewatch.alerts.lifecycle import IncidentStatus
 from safewatch.models import Case, Device, Incident
 from safewatch.models.resources import DeviceKind, DeviceStatus
+from safewatch.services import camera_watch
 from safewatch.services.cases import scope_filter
 from safewatch.services.context import Caller
 
@@ -80,11 +81,12 @@ def response_times(
 class CameraHealth:
     serial: str
     case_reference: str | None
-    state: DeviceCondition  # offline or late when its heartbeat is old, else what it said
+    state: DeviceCondition  # offline while an outage is open or its heartbeat is old, …
     last_seen_at: datetime | None
     note: str
     undelivered_count: int
     problem: str | None  # "door: 3 events could not be delivered: …"
+    offline_incident: str | None = None  # the open camera_offline incident, if any
 
 
 def camera_health(
@@ -100,15 +102,19 @@ def camera_health(
         )
         .order_by(Device.serial)
     ).all()
+    outages = camera_watch.open_outages(session, (device.id for device, _ in rows))
     return [
         CameraHealth(
             device.serial,
             reference,
-            condition(device.last_seen_at, device.camera_state, now, silent_after),
+            condition(
+                device.last_seen_at, device.camera_state, now, silent_after, device.id in outages
+            ),
             device.last_seen_at,
             device.health_note,
             device.undelivered_count,
             problem(device.serial, device.undelivered_count, device.undelivered),
+            outages.get(device.id),
         )
         for device, reference in rows
     ]

@@ -38,12 +38,13 @@ def list_devices(
     case_id: uuid.UUID | None = None,
 ) -> Page[DevicePublic]:
     """The devices your agency holds (all, for an admin), by kind, status or case; each with
-    its condition (offline when its heartbeat is old, whatever it last said)."""
+    its condition (offline while a camera_offline incident is open or its heartbeat is old,
+    whatever it last said)."""
     items, total = devices.list_devices(
         session, caller, paging.page, paging.size, kind, status, case_id
     )
     now = alerting.clock()
-    shown = [camera_watch.device_public(d, now, alerting.silence) for d in items]
+    shown = camera_watch.devices_public(session, items, now, alerting.silence)
     return paging.wrap(DevicePublic, shown, total)
 
 
@@ -63,7 +64,8 @@ def read_device(
     session: SessionDep, caller: Reader, alerting: AlertingDep, device_id: uuid.UUID
 ) -> DevicePublic:
     device = devices.get_device(session, caller, device_id, False)
-    return camera_watch.device_public(device, alerting.clock(), alerting.silence)
+    [shown] = camera_watch.devices_public(session, [device], alerting.clock(), alerting.silence)
+    return shown
 
 
 @router.post("/devices/{device_id}/assign", status_code=201)

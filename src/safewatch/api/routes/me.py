@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from safewatch.api.deps import ALL_ROLES, SessionDep, allow
+from safewatch.alerts.device_health import DeviceCondition
+from safewatch.api.deps import ALL_ROLES, AlertingDep, SessionDep, allow
 from safewatch.cases.guidance import Language, guidance_for
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
@@ -19,7 +20,7 @@ from safewatch.models.resources import DeviceKind
 from safewatch.schemas.cases import GuidancePublic, MeasurePublic
 from safewatch.schemas.common import Schema
 from safewatch.schemas.resources import PatrolWindow
-from safewatch.services import cases, support
+from safewatch.services import camera_watch, cases, support
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["protected person"])
@@ -28,6 +29,9 @@ router = APIRouter(tags=["protected person"])
 class MyDevice(Schema):
     kind: DeviceKind
     serial: str
+    # What the app may say of it: "never seen" is issued but never connected (she must not
+    # rely on it; staff check it with her), "offline"/"late" not working now, "ok" working.
+    condition: DeviceCondition
 
 
 class MyStay(Schema):
@@ -61,6 +65,7 @@ def guidance(
 def my_case(
     session: SessionDep,
     caller: Annotated[Caller, allow(Role.protected_person)],
+    alerting: AlertingDep,
     language: Language | None = None,
 ) -> MyCase:
     found, _ = cases.list_cases(session, caller, 1, 1)
@@ -71,6 +76,12 @@ def my_case(
     stay = next((s for s in support.list_stays(session, case) if s.check_out is None), None)
     plans = [p for p in support.list_patrol_plans(session, case) if p.active]
     station = session.get(Agency, case.police_station_id)
+    issued = list(
+        session.scalars(
+            select(Device).where(Device.case_id == case.id).order_by(Device.kind, Device.serial)
+        )
+    )
+    shown = camera_watch.devices_public(session, issued, alerting.clock(), alerting.silence)
     return MyCase(
         reference=case.reference,
         risk_level=case.risk_level,
@@ -84,10 +95,5 @@ def my_case(
         current_stay=MyStay.model_validate(stay) if stay else None,
         patrol_windows=[PatrolWindow.model_validate(w) for p in plans for w in p.windows],
         officer_station_phone=station.phone if station else None,
-        devices=[
-            MyDevice.model_validate(d)
-            for d in session.scalars(
-                select(Device).where(Device.case_id == case.id).order_by(Device.kind, Device.serial)
-            )
-        ],
+        devices=[MyDevice.model_validate(d) for d in shown],
     )

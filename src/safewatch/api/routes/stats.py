@@ -41,6 +41,7 @@ class CameraHealthPublic(Schema):
     note: str
     undelivered_count: int
     problem: str | None
+    offline_incident: str | None  # the open camera_offline incident that makes it offline
 
 
 @router.get("/response-times")

@@ -51,6 +51,7 @@ PATCH /api/v1/cases/{{case_id}}/measures/{{kind}} | admin caseworker officer
 GET /api/v1/cases/{{case_id}}/stays | admin caseworker officer
 POST /api/v1/cases/{{case_id}}/stays | admin caseworker officer
 POST /api/v1/cases/{{case_id}}/stays/{{stay_id}}/check-out | admin caseworker officer
+POST /api/v1/cases/{{case_id}}/stays/{{stay_id}}/extend | admin caseworker officer
 GET /api/v1/cases/{{case_id}}/patrol-plans | admin caseworker officer
 POST /api/v1/cases/{{case_id}}/patrol-plans | admin officer
 POST /api/v1/cases/{{case_id}}/patrol-plans/{{plan_id}}/end | admin officer

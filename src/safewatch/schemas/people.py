@@ -56,6 +56,8 @@ class UserUpdate(Schema):
     full_name: Name | None = None
     active: bool | None = None
     language: Annotated[str, StringConstraints(pattern="^(ko|en)$")] | None = None
+    role: Role | None = None  # with the agency the new role needs (none for an admin)
+    agency_id: uuid.UUID | None = None
 
 
 class UserPublic(Schema):

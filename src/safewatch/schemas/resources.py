@@ -128,6 +128,11 @@ class StayCreate(Schema):
         return self
 
 
+class StayExtend(Schema):
+    planned_check_out: date
+    note: Text = ""
+
+
 class StayCheckOut(Schema):
     check_out: date
     note: Text = ""

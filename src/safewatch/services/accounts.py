@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from safewatch.cases.access import Actor
 from safewatch.core import security
 from safewatch.core.errors import Conflict, Invalid, NotFound, TooMany, Unauthorized
-from safewatch.core.roles import ROLE_AGENCY
+from safewatch.core.roles import ROLE_AGENCY, Role
 from safewatch.models import Agency, LoginToken, SignInFailures, User
 from safewatch.schemas.people import UserCreate, UserUpdate
 from safewatch.services.context import system_record
@@ -144,13 +144,7 @@ def actor_of(user: User) -> Actor:
 
 
 def create_user(session: Session, data: UserCreate) -> User:
-    needed = ROLE_AGENCY[data.role]
-    if needed is None and data.agency_id is not None:
-        raise Invalid(f"a {data.role.value} does not belong to an agency")
-    if needed is not None:
-        agency = session.get(Agency, data.agency_id) if data.agency_id else None
-        if agency is None or agency.kind is not needed:
-            raise Invalid(f"a {data.role.value} must belong to a {needed.value.replace('_', ' ')}")
+    _check_agency(session, data.role, data.agency_id)
     username = data.username.lower()
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"the username '{username}' is taken")
@@ -171,27 +165,56 @@ def create_user(session: Session, data: UserCreate) -> User:
     return user
 
 
-def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate) -> User:
+def _check_agency(session: Session, role: Role, agency_id: uuid.UUID | None) -> None:
+    needed = ROLE_AGENCY[role]
+    if needed is None and agency_id is not None:
+        raise Invalid(f"a {role.value} does not belong to an agency")
+    if needed is not None:
+        agency = session.get(Agency, agency_id) if agency_id else None
+        if agency is None or agency.kind is not needed:
+            raise Invalid(f"a {role.value} must belong to a {needed.value.replace('_', ' ')}")
+
+
+def update_user(
+    session: Session, user_id: uuid.UUID, data: UserUpdate, by: uuid.UUID | None = None
+) -> tuple[User, list[str]]:
+    """The account changed as asked; returns it with what changed, in words for the trail.
+    An administrator cannot disable or demote their own account (no one would be left to
+    undo it)."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("no such user")
-    if data.full_name is not None:
+    changed: list[str] = []
+    if user.id == by and (data.active is False or (data.role and data.role is not user.role)):
+        raise Conflict("you cannot disable or change the role of your own account")
+    if data.role is not None or "agency_id" in data.model_fields_set:
+        role = data.role or user.role
+        agency_id = data.agency_id if "agency_id" in data.model_fields_set else user.agency_id
+        if ROLE_AGENCY[role] is None and "agency_id" not in data.model_fields_set:
+            agency_id = None  # an admin or a protected person belongs to no agency
+        _check_agency(session, role, agency_id)
+        if role is not user.role:
+            changed.append(f"role {user.role.value} → {role.value}")
+        if agency_id != user.agency_id:
+            changed.append("agency changed")
+        user.role, user.agency_id = role, agency_id
+    if data.full_name is not None and data.full_name != user.full_name:
         user.full_name = data.full_name
+        changed.append("name changed")
     if data.language is not None:
         user.language = data.language
-    if data.active is not None:
+    if data.active is not None and data.active != user.active:
+        changed.append("enabled" if data.active else "disabled")
         user.active = data.active
-        if not data.active:
-            # A disabled account's open sessions end at once.
-            now = datetime.now(UTC)
-            for token in session.scalars(
-                select(LoginToken).where(
-                    LoginToken.user_id == user.id, LoginToken.revoked_at.is_(None)
-                )
-            ):
-                token.revoked_at = now
+    if "disabled" in changed or any(c.startswith("role ") for c in changed):
+        # A disabled account's open sessions end at once; a new role signs in afresh.
+        now = datetime.now(UTC)
+        for token in session.scalars(
+            select(LoginToken).where(LoginToken.user_id == user.id, LoginToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
     session.flush()
-    return user
+    return user, changed
 
 
 def names_of(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:

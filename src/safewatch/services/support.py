@@ -19,6 +19,7 @@ from safewatch.schemas.resources import (
     RelocationStepCreate,
     StayCheckOut,
     StayCreate,
+    StayExtend,
 )
 from safewatch.services.context import Caller
 
@@ -57,6 +58,25 @@ def open_stay(session: Session, caller: Caller, case: Case, data: StayCreate) ->
     session.add(stay)
     session.flush()
     caller.record(session, "create", "stay", stay.id, "safe accommodation booked", case.id)
+    return stay
+
+
+def extend_stay(
+    session: Session, caller: Caller, case: Case, stay_id: uuid.UUID, data: StayExtend
+) -> Stay:
+    """A later planned check-out for a stay under way (the person cannot go home yet)."""
+    stay = _in_case(session, Stay, case, stay_id)
+    if stay.check_out is not None:
+        raise Conflict("this stay has already ended")
+    if data.planned_check_out <= stay.planned_check_out:
+        raise Invalid("an extension ends after the planned check-out")
+    before = stay.planned_check_out
+    stay.planned_check_out = data.planned_check_out
+    if data.note:
+        stay.note = data.note
+    session.flush()
+    said = f"stay extended from {before} to {data.planned_check_out}"
+    caller.record(session, "update", "stay", stay.id, said, case.id)
     return stay
 
 

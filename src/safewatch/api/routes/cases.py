@@ -255,10 +255,14 @@ def case_audit(
     case_id: uuid.UUID,
     paging: PageDep,
     action: Annotated[str | None, Query(max_length=40)] = None,
+    changes: bool = False,
 ) -> Page[AuditEntryPublic]:
-    """Who viewed or changed this case, newest first."""
+    """Who viewed or changed this case, newest first; ``changes=true``: only what changed it
+    (every action but reading)."""
     case = cases.get_case(session, caller, case_id, "case audit trail viewed")
     where = [AuditEntry.case_id == case.id]
+    if changes:
+        where.append(AuditEntry.action != "read")
     if action:
         if not action.isidentifier():
             raise Invalid("action is a word such as read or update")

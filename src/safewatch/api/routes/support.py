@@ -19,6 +19,7 @@ from safewatch.schemas.resources import (
     RelocationStepPublic,
     StayCheckOut,
     StayCreate,
+    StayExtend,
     StayPublic,
 )
 from safewatch.services import cases, support
@@ -41,6 +42,15 @@ def open_stay(
 ) -> StayPublic:
     case = cases.get_case(session, caller, case_id, "stay booked", manage=True)
     return StayPublic.model_validate(support.open_stay(session, caller, case, data))
+
+
+@router.post("/stays/{stay_id}/extend")
+def extend_stay(
+    session: SessionDep, caller: Manager, case_id: uuid.UUID, stay_id: uuid.UUID, data: StayExtend
+) -> StayPublic:
+    """A later planned check-out for a stay under way."""
+    case = cases.get_case(session, caller, case_id, "stay extended", manage=True)
+    return StayPublic.model_validate(support.extend_stay(session, caller, case, stay_id, data))
 
 
 @router.post("/stays/{stay_id}/check-out")

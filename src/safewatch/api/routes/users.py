@@ -45,6 +45,6 @@ def create_user(session: SessionDep, caller: Admin, data: UserCreate) -> UserPub
 def update_user(
     session: SessionDep, caller: Admin, user_id: uuid.UUID, data: UserUpdate
 ) -> UserPublic:
-    user = accounts.update_user(session, user_id, data)
-    caller.record(session, "update", "user", user.id, "account changed")
+    user, changed = accounts.update_user(session, user_id, data, caller.user_id)
+    caller.record(session, "update", "user", user.id, "; ".join(changed) or "account changed")
     return UserPublic.model_validate(user)

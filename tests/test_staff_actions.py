@@ -61,3 +61,14 @@ def test_an_admin_changes_a_role_disables_and_enables_an_account(world: World) -
     me = world.users["admin"]
     r = world.client.patch(f"{V1}/users/{me}", json={"active": False}, headers=world.h("admin"))
     assert r.status_code == 409
+
+
+def test_the_ledger_lists_a_periods_entries_for_the_export(world: World) -> None:
+    for day, amount in (("2026-10-31", 1000), ("2026-11-01", 2000), ("2026-11-30", 3000)):
+        body = {"donor": "Jeju citizen", "amount_krw": amount, "on_date": day}
+        assert world.post("caseworker_a", f"{V1}/fund/donations", body).status_code == 201
+    r = world.get(
+        "caseworker_a", f"{V1}/fund/entries?period_from=2026-11-01&period_to=2026-11-30"
+    )
+    assert r.status_code == 200, r.text
+    assert [e["amount_krw"] for e in r.json()["items"]] == [3000, 2000]

@@ -92,9 +92,22 @@ def spend(session: Session, caller: Caller, fund: Fund, data: ExpenditureIn) -> 
     return entry
 
 
-def list_entries(session: Session, fund: Fund, page: int, size: int) -> tuple[list[FundEntry], int]:
+def list_entries(
+    session: Session,
+    fund: Fund,
+    page: int,
+    size: int,
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> tuple[list[FundEntry], int]:
+    """The ledger, newest first; within a period (both days included) when one is given."""
+    where: list[ColumnElement[bool]] = [FundEntry.fund_id == fund.id]
+    if period_from:
+        where.append(FundEntry.on_date >= period_from)
+    if period_to:
+        where.append(FundEntry.on_date <= period_to)
     order = [FundEntry.on_date.desc(), FundEntry.created_at.desc()]
-    return page_of(session, FundEntry, [FundEntry.fund_id == fund.id], order, page, size)
+    return page_of(session, FundEntry, where, order, page, size)
 
 
 def report(

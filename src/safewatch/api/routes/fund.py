@@ -49,10 +49,18 @@ def record_expenditure(
 
 @router.get("/entries")
 def list_entries(
-    session: SessionDep, caller: Centre, paging: PageDep, centre_id: uuid.UUID | None = None
+    session: SessionDep,
+    caller: Centre,
+    paging: PageDep,
+    centre_id: uuid.UUID | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
 ) -> Page[FundEntryPublic]:
+    """The ledger, newest first, for a period when one is given (the report's CSV export)."""
     fund = funds.fund_of(session, caller, centre_id)
-    items, total = funds.list_entries(session, fund, paging.page, paging.size)
+    items, total = funds.list_entries(
+        session, fund, paging.page, paging.size, period_from, period_to
+    )
     return paging.wrap(FundEntryPublic, items, total)
 
 

@@ -77,7 +77,7 @@ def test_an_alert_arrives_on_the_open_app_and_its_clip_plays(
     )
     shoot(page, "victim-app-alert")
     page.get_by_role("button", name="I've seen it / I'm safe").click()
-    page.get_by_text("Thank you. Guards and police are informed.").wait_for()
+    page.locator("#acked").get_by_text("You answered at").wait_for()
     incidents = world.get("admin", f"{V1}/incidents").json()["items"]
     detail = world.get("admin", f"{V1}/incidents/{incidents[0]['id']}").json()
     victim = next(r for r in detail["recipients"] if r["recipient"] == "victim")

@@ -9,10 +9,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from safewatch.alerts.addresses import recipient_of
+from safewatch.alerts.facts import (
+    EntryFacts,
+    EntryReason,
+    IncidentFacts,
+    IncidentKind,
+    SignalSource,
+)
 from safewatch.alerts.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
@@ -63,9 +70,10 @@ def _entry(
     detail: str = "",
     recipient: Recipient | None = None,
     user_id: uuid.UUID | None = None,
+    facts: EntryFacts | None = None,
 ) -> None:
     session.add(
-        IncidentEntry(**entry_row(incident.id, at, kind, actor, detail, recipient, user_id))
+        IncidentEntry(**entry_row(incident.id, at, kind, actor, detail, recipient, user_id, facts))
     )
 
 
@@ -94,6 +102,7 @@ def notify(
     now: datetime,
     why: str,
     message: str = "alert",
+    facts: EntryFacts | None = None,
 ) -> None:
     """Tell a recipient group; the first time, start its acknowledgement deadline."""
     row = _recipient_row(incident, recipient)
@@ -102,11 +111,11 @@ def notify(
         session.add(row)
         incident.recipients.append(row)
     _deliver(session, routing, incident, recipient, message, now)
-    _entry(session, incident, "notified", now, detail=why, recipient=recipient)
+    _entry(session, incident, "notified", now, detail=why, recipient=recipient, facts=facts)
     if recipient is Recipient.police and incident.police_status is PoliceStatus.none:
         incident.police_status = PoliceStatus.requested
         incident.police_requested_at = now
-        _entry(session, incident, "police_requested", now, detail=why)
+        _entry(session, incident, "police_requested", now, detail=why, facts=facts)
 
 
 def tell_screens(session: Session, routing: Routing, incident: Incident, now: datetime) -> None:
@@ -127,6 +136,7 @@ def open_or_join(
     now: datetime,
     actor: str,
     summary: str,
+    facts: IncidentFacts,
     device: Device | None = None,
     user_id: uuid.UUID | None = None,
     latitude: float | None = None,
@@ -146,6 +156,7 @@ def open_or_join(
         latitude=latitude,
         longitude=longitude,
         battery=battery,
+        facts=facts,
     )
     applied = signals.apply(session, routing, [signal], now)
     state, created = applied.results[0]
@@ -177,7 +188,16 @@ def clip_arrived(
     incident = session.get(Incident, record.incident_id)
     if incident is None:
         return
-    _entry(session, incident, "clip_added", now, f"camera {record.camera}", str(record.id))
+    added = EntryFacts(reason=EntryReason.clip_added, camera=record.camera)
+    _entry(
+        session,
+        incident,
+        "clip_added",
+        now,
+        f"camera {record.camera}",
+        str(record.id),
+        facts=added,
+    )
     tell_screens(session, routing, incident, now)
 
 
@@ -210,6 +230,14 @@ def open_sos(
         now=now,
         actor=actor,
         summary=f"SOS from the {source}{where}",
+        facts=IncidentFacts(
+            kind=IncidentKind.sos,
+            source=SignalSource(source),
+            serial=device.serial if device else None,
+            battery=battery,
+            latitude=latitude if longitude is not None else None,
+            longitude=longitude if latitude is not None else None,
+        ),
         device=device,
         user_id=user_id,
         latitude=latitude,
@@ -246,6 +274,12 @@ def update_location(
         now,
         f"device {device.serial}",
         f"{latitude:.5f}, {longitude:.5f}",
+        facts=EntryFacts(
+            reason=EntryReason.location,
+            serial=device.serial,
+            latitude=latitude,
+            longitude=longitude,
+        ),
     )
     tell_screens(session, routing, incident, now)
     return incident
@@ -291,6 +325,13 @@ def silent_watches(
             now=now,
             actor=SYSTEM,
             summary=f"smartwatch {watch.serial} silent for {minutes} min{battery}",
+            facts=IncidentFacts(
+                kind=IncidentKind.watch_silent,
+                source=SignalSource.watch,
+                serial=watch.serial,
+                minutes=minutes,
+                battery=watch.battery_percent,
+            ),
             device=watch,
         )
         opened += 1
@@ -321,9 +362,16 @@ def actor_of(session: Session, caller: Caller) -> str:
 
 
 def _act(
-    session: Session, caller: Caller, incident: Incident, kind: str, now: datetime, detail: str = ""
+    session: Session,
+    caller: Caller,
+    incident: Incident,
+    kind: str,
+    now: datetime,
+    detail: str = "",
+    facts: EntryFacts | None = None,
 ) -> None:
-    _entry(session, incident, kind, now, actor_of(session, caller), detail, user_id=caller.user_id)
+    actor = actor_of(session, caller)
+    _entry(session, incident, kind, now, actor, detail, user_id=caller.user_id, facts=facts)
     caller.record(session, "update", "incident", incident.id, f"incident {kind}", incident.case_id)
 
 
@@ -345,7 +393,9 @@ def acknowledge(
         if incident.status is IncidentStatus.open:
             incident.acknowledged_at = now
         incident.status = advance(incident.status, IncidentStatus.acknowledged)
-    _act(session, caller, incident, "acknowledged", now, recipient.value if recipient else "")
+    group = EntryFacts(reason=EntryReason.for_group, to=recipient) if recipient else None
+    said = recipient.value if recipient else ""
+    _act(session, caller, incident, "acknowledged", now, said, group)
     if recipient is not None:
         _seen_by(session, incident, recipient, now)
     tell_screens(session, routing, incident, now)
@@ -485,6 +535,9 @@ def request_police(
             Recipient.police,
             now,
             f"requested by {caller.role.value}: {note}",
+            facts=EntryFacts(
+                reason=EntryReason.requested_by, role=caller.role.value, note=note or None
+            ),
         )
     tell_screens(session, routing, incident, now)
 
@@ -564,6 +617,13 @@ def _transition(check: Callable[[], T]) -> T:
 
 
 def due_deadlines(now: datetime) -> Select[IncidentRecipient]:
+    """Missed deadlines: of open incidents, and of police requests 112 has not accepted
+    whatever the guards have done (someone claiming an SOS does not make 112 answer)."""
+    unanswered_police = and_(
+        IncidentRecipient.recipient == Recipient.police,
+        Incident.status != IncidentStatus.closed,
+        Incident.police_status == PoliceStatus.requested,
+    )
     return (
         select(IncidentRecipient)
         .join(Incident, Incident.id == IncidentRecipient.incident_id)
@@ -571,7 +631,7 @@ def due_deadlines(now: datetime) -> Select[IncidentRecipient]:
             IncidentRecipient.deadline_at <= now,
             IncidentRecipient.acknowledged_at.is_(None),
             IncidentRecipient.escalated_at.is_(None),
-            Incident.status == IncidentStatus.open,
+            or_(Incident.status == IncidentStatus.open, unanswered_police),
         )
         .order_by(IncidentRecipient.deadline_at)
         .limit(100)
@@ -585,15 +645,32 @@ def escalate(session: Session, routing: Routing, row: IncidentRecipient, now: da
     incident = session.get(Incident, row.incident_id)
     assert incident is not None
     row.escalated_at = now
-    target = routing.policy.escalates_to(row.recipient)
+    target = routing.policy.escalates_to(row.recipient, incident.type)
     late = f"{row.recipient.value} did not acknowledge by {row.deadline_at:%H:%M:%S}"
+    missed = EntryFacts(
+        reason=EntryReason.deadline_missed, missed=row.recipient, by=row.deadline_at, to=target
+    )
     if target is None:
-        _entry(session, incident, "deadline_missed", now, detail=late, recipient=row.recipient)
+        _entry(
+            session,
+            incident,
+            "deadline_missed",
+            now,
+            detail=late,
+            recipient=row.recipient,
+            facts=missed,
+        )
         return
     _entry(
-        session, incident, "escalated", now, detail=f"{late}; → {target.value}", recipient=target
+        session,
+        incident,
+        "escalated",
+        now,
+        detail=f"{late}; → {target.value}",
+        recipient=target,
+        facts=missed,
     )
-    notify(session, routing, incident, target, now, late, message="escalation")
+    notify(session, routing, incident, target, now, late, message="escalation", facts=missed)
 
 
 def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> list[Incident]:
@@ -620,7 +697,8 @@ def shown_on_connect(
         d.status, d.delivered_at, d.last_error = DeliveryStatus.delivered, now, None
     if waiting:
         detail = "in_app: shown when a screen connected"
-        _entry(session, incident, "delivered", now, detail=detail, recipient=recipient)
+        shown = EntryFacts(reason=EntryReason.shown_on_connect, channel="in_app")
+        _entry(session, incident, "delivered", now, detail=detail, recipient=recipient, facts=shown)
 
 
 def timeline(session: Session, incident: Incident) -> list[IncidentEntry]:
@@ -648,4 +726,14 @@ def queue_filter(caller: Caller) -> list[ColumnElement[bool]]:
     with police requested; everyone else's are those of the cases they may list."""
     if caller.role is Role.dispatcher:
         return [Incident.police_status != PoliceStatus.none]
-    return [Incident.case_id.in_(select(Case.id).where(scope_filter(caller)))]
+    mine: list[ColumnElement[bool]] = [
+        Incident.case_id.in_(select(Case.id).where(scope_filter(caller)))
+    ]
+    if caller.role is Role.protected_person:
+        # Only what she was told: a covered camera or a silent one is the staff's to handle.
+        told = select(IncidentRecipient.incident_id).where(
+            IncidentRecipient.incident_id == Incident.id,
+            IncidentRecipient.recipient == Recipient.victim,
+        )
+        mine.append(told.exists())
+    return mine

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from safewatch.alerts.policy import SEVERITY_ORDER
 from safewatch.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from safewatch.api.sign_in import sign_in
 from safewatch.core.config import Environment
@@ -66,6 +67,8 @@ def _page(request: Request, name: str, lang: Lang, **context: object) -> HTMLRes
             "lang": lang,
             "langs": LANGS,
             "texts_json": json.dumps(texts(lang)),
+            # Incident types, most severe first: every screen orders what is open by it.
+            "severity_json": json.dumps(SEVERITY_ORDER),
             **context,
         },
         headers={"Cache-Control": "no-store"},

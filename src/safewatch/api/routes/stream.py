@@ -16,7 +16,7 @@ from safewatch.alerts.addresses import listener_addresses, recipient_of
 from safewatch.alerts.lifecycle import Recipient
 from safewatch.api.deps import STAFF, AlertingDep, allow, in_transaction
 from safewatch.core.roles import Role
-from safewatch.services import incidents
+from safewatch.services import incidents, police
 from safewatch.services.context import Caller
 from safewatch.services.packets import build_packet, case_facts, events_by_incident
 
@@ -42,8 +42,9 @@ def stream(
     request: Request, caller: Listener, alerting: AlertingDep, follow: bool = True
 ) -> StreamingResponse:
     """``event: alert|escalation|update`` with the incident packet as ``data``; ``backlog``
-    first for incidents already open. Send the sign-in token as a bearer header.
-    ``follow=false`` sends the backlog and ends (a polling fallback)."""
+    first for incidents already open, then ``live`` (empty) once the backlog is complete.
+    Send the sign-in token as a bearer header. ``follow=false`` sends the backlog and ends
+    (a polling fallback)."""
 
     def backlog(session: Session) -> list[dict[str, Any]]:
         # Up to 200 incidents: their cases and events in one query each, not per incident
@@ -51,13 +52,22 @@ def stream(
         open_now = incidents.open_incidents_for(session, caller)
         cases = case_facts(session, {i.case_id for i in open_now})
         events = events_by_incident(session, {i.id for i in open_now})
+        requests = police.requests_by_incident(session, open_now)
         items = []
         for incident in open_now:
             case = cases[incident.case_id]
             who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
-            packet = build_packet(incident, case, events[incident.id], who, alerting.links)
+            packet = build_packet(
+                incident, case, events[incident.id], who, alerting.links, requests[incident.id]
+            )
             incidents.shown_on_connect(session, incident, who, alerting.clock())
-            items.append({"kind": "backlog", "recipient": who.value, **packet})
+            # When this person answered "I've seen it" (the screen shows it after a reload).
+            answered = next(
+                (r.acknowledged_at for r in incident.recipients if r.recipient is who), None
+            )
+            items.append(
+                {"kind": "backlog", "recipient": who.value, "answered_at": answered, **packet}
+            )
         return items
 
     async def events() -> AsyncIterator[str]:
@@ -67,6 +77,9 @@ def stream(
             for item in await in_transaction(request, backlog):
                 yield sse("backlog", item)
             yield ": live\n\n"  # a comment (EventSource ignores it): the backlog is done
+            # ...and the same as an event, for a screen that must drop what closed while it
+            # was away (the backlog holds only what is open now)
+            yield sse("live", {})
             while follow and not sub.overflowed:
                 try:
                     # asyncio.timeout, not wait_for: no task made per notice (2,000 streams)

@@ -8,65 +8,166 @@
       dateStyle: "medium", timeStyle: "medium", timeZone: "Asia/Seoul",
     }).format(new Date(iso));
 
-  // Quick exit: leave at once, and leave nothing to go "back" to.
+  // Quick exit: leave at once, signed out, with nothing to go "back" to. Someone who takes the
+  // phone and opens the site again finds the sign-in page, not the alert and its footage.
+  let stream = null;
   $("quick-exit").addEventListener("click", () => {
+    if (stream) stream.close();
     document.body.innerHTML = "";
+    // keepalive: the sign-out is sent even as the page goes away
+    fetch("/logout", { method: "POST", credentials: "same-origin", keepalive: true, redirect: "manual" }).catch(() => {});
     window.location.replace("https://www.weather.go.kr/");
   });
 
   // --- Alerts ---------------------------------------------------------------------------
-  let current = null; // the incident on screen
-  function show(packet) {
-    const incident = packet.incident;
-    if (incident.status === "closed") {
-      if (current && current.id === incident.id) { $("alert").hidden = true; $("quiet").hidden = false; current = null; }
-      return;
+  // Every open alert is kept; the one shown in full is the person's choice, else the most
+  // severe (offender at the door and SOS before a lawn intrusion), newest first within a kind.
+  const SEVERITY = window.SAFEWATCH.severity;
+  const open = new Map(); // incident id → { packet, answeredAt }
+  let chosen = null; // an incident the person opened from the list
+  const rank = (a, b) =>
+    SEVERITY.indexOf(a.packet.incident.type) - SEVERITY.indexOf(b.packet.incident.type) ||
+    b.packet.incident.opened_at.localeCompare(a.packet.incident.opened_at);
+  const ordered = () => [...open.values()].sort(rank);
+  const typeName = (incident) => t[`type.${incident.type}`] || incident.type;
+  const fill = (text, words) => text.replace(/\{(\w+)\}/g, (whole, key) => words[key] ?? whole);
+  const clock = (iso) =>
+    new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { timeStyle: "short", timeZone: "Asia/Seoul" }).format(new Date(iso));
+
+  // What has happened, and only that: each step is a fact the hub has recorded.
+  function steps(incident) {
+    const out = [t["step.open"]];
+    if (incident.claimed) out.push(t["step.claimed"]);
+    if (incident.guard_unit) out.push(`${t["step.dispatched"]}: ${incident.guard_unit}`);
+    if (incident.status === "on_scene") out.push(t["step.on_scene"]);
+    if (incident.police_status === "requested") {
+      out.push(incident.police_reach === "not_reached" ? t["step.police_not_reached"] : t["step.police_waiting"]);
+    } else if (incident.police_status !== "none") {
+      out.push(t[`police.${incident.police_status}`]);
     }
-    const isNew = !current || current.id !== incident.id;
-    current = incident;
-    $("quiet").hidden = true;
-    $("alert").hidden = false;
-    $("alert-type").textContent = t[`type.${incident.type}`] || incident.type;
+    return out;
+  }
+
+  // The media of the incident on screen, and never another's: what it lacks is hidden.
+  function media(packet) {
+    const snapshot = $("alert-snapshot");
+    if (packet.snapshot_url) {
+      if (snapshot.getAttribute("src") !== packet.snapshot_url) snapshot.src = packet.snapshot_url;
+      snapshot.hidden = false;
+    } else {
+      snapshot.removeAttribute("src");
+      snapshot.hidden = true;
+    }
+    const clip = $("alert-clip");
+    if (packet.clip_url) {
+      if (clip.dataset.src !== packet.clip_url) {
+        clip.dataset.src = packet.clip_url;
+        clip.src = packet.clip_url;
+        clip.play().catch(() => {}); // muted autoplay; the person can unmute
+      }
+      clip.hidden = false;
+    } else if (clip.dataset.src) {
+      clip.pause();
+      clip.removeAttribute("src");
+      delete clip.dataset.src;
+      clip.load(); // drops the last incident's frames
+      clip.hidden = true;
+    }
+    $("alert-clip-coming").hidden = Boolean(packet.clip_url) || !packet.clip_pending;
+  }
+
+  function render() {
+    const all = ordered();
+    $("quiet").hidden = all.length > 0;
+    $("alert").hidden = all.length === 0;
+    $("others-box").hidden = all.length < 2;
+    if (!all.length) { chosen = null; return; }
+    if (chosen && !open.has(chosen)) chosen = null;
+    const top = chosen ? open.get(chosen) : all[0];
+    const incident = top.packet.incident;
+    $("alert").dataset.incident = incident.id;
+    $("open-count").hidden = all.length < 2;
+    $("open-count").textContent = fill(t.open_count, { n: all.length });
+    $("alert-type").textContent = typeName(incident);
     $("alert-time").textContent = when(incident.opened_at);
     $("alert-time").dateTime = incident.opened_at;
     $("alert-summary").textContent = window.sw.describe(t, incident);
-    if (packet.snapshot_url) { $("alert-snapshot").src = packet.snapshot_url; $("alert-snapshot").hidden = false; }
-    const clip = $("alert-clip");
-    if (packet.clip_url) {
-      if (clip.dataset.incident !== incident.id) {
-        clip.dataset.incident = incident.id;
-        clip.src = packet.clip_url;
-        clip.hidden = false;
-        clip.play().catch(() => {}); // muted autoplay; the person can unmute
-      }
-      $("alert-clip-coming").hidden = true;
-    } else {
-      $("alert-clip-coming").hidden = !packet.clip_pending;
+    media(top.packet);
+    $("steps").replaceChildren(...steps(incident).map(window.sw.item));
+    const unanswered = all.filter((a) => !a.answeredAt);
+    $("ack").hidden = unanswered.length === 0;
+    $("ack").textContent = unanswered.length > 1 ? fill(t.ack_all, { n: unanswered.length }) : t.ack;
+    $("acked").hidden = !top.answeredAt;
+    if (top.answeredAt) $("acked").textContent = fill(t.acked, { time: clock(top.answeredAt) });
+    $("others").replaceChildren(...all.filter((a) => a !== top).map((a) => {
+      const li = document.createElement("li");
+      const button = Object.assign(document.createElement("button"), { type: "button", className: "row" });
+      button.dataset.incident = a.packet.incident.id;
+      button.textContent = `${typeName(a.packet.incident)} · ${clock(a.packet.incident.opened_at)} · ` +
+        (a.answeredAt ? t.answered : t.not_answered);
+      button.addEventListener("click", () => {
+        chosen = a.packet.incident.id;
+        render();
+        $("alert").scrollIntoView({ behavior: "smooth" });
+      });
+      li.append(button);
+      return li;
+    }));
+  }
+
+  // A (re)connection sends the open alerts again, then "live": what closed while the phone was
+  // away is not in it, so the list is built afresh from that backlog.
+  let backlog = null;
+  function receive(kind, packet) {
+    const incident = packet.incident;
+    if (kind === "backlog" && backlog) {
+      const known = open.get(incident.id);
+      backlog.set(incident.id, { packet, answeredAt: packet.answered_at || (known && known.answeredAt) || null });
+      return;
     }
-    const steps = [t["step.open"]];
-    if (incident.guard_unit) steps.push(`${t["step.dispatched"]}: ${incident.guard_unit}`);
-    if (incident.status === "on_scene") steps.push(t["step.on_scene"]);
-    if (incident.police_status !== "none") steps.push(t[`police.${incident.police_status}`]);
-    $("steps").replaceChildren(...steps.map((s) => Object.assign(document.createElement("li"), { textContent: s })));
-    if (isNew) {
-      $("ack").hidden = false; $("acked").hidden = true;
+    const known = open.get(incident.id);
+    if (incident.status === "closed") {
+      if (!known) return;
+      open.delete(incident.id);
+      $("closed-note").textContent = fill(t.closed_note, { time: clock(incident.opened_at), type: typeName(incident) });
+      $("closed-note").hidden = false;
+      return render();
+    }
+    open.set(incident.id, { packet, answeredAt: packet.answered_at || (known && known.answeredAt) || null });
+    if (kind === "alert" || kind === "escalation") {
+      // A new alert: shown at once if it is the most severe, and told to the hub as seen.
+      if (!known) chosen = null;
+      api(`/incidents/${incident.id}/seen`, { method: "POST" });
       $("alert").scrollIntoView({ behavior: "smooth" });
       if (navigator.vibrate) navigator.vibrate([400, 200, 400]);
-      api(`/incidents/${incident.id}/seen`, { method: "POST" });
     }
+    render();
   }
+
+  // "I'm safe" answers every open alert the person has in front of her, not only the top one.
   $("ack").addEventListener("click", async () => {
-    if (!current) return;
-    const r = await api(`/incidents/${current.id}/acknowledge`, { method: "POST" });
-    if (r.ok) { $("ack").hidden = true; $("acked").hidden = false; }
+    const waiting = ordered().filter((a) => !a.answeredAt);
+    const answers = await Promise.all(waiting.map((a) =>
+      api(`/incidents/${a.packet.incident.id}/acknowledge`, { method: "POST" }).then((r) => [a, r.ok])));
+    const now = new Date().toISOString();
+    for (const [a, ok] of answers) if (ok) a.answeredAt = now;
+    const failed = answers.some(([, ok]) => !ok);
+    render();
+    if (failed) { $("acked").hidden = false; $("acked").textContent = t.ack_failed; }
   });
 
   function listen() {
-    const stream = new EventSource("/api/v1/stream", { withCredentials: true });
+    stream = new EventSource("/api/v1/stream", { withCredentials: true });
     for (const kind of ["backlog", "alert", "escalation", "update"]) {
-      stream.addEventListener(kind, (e) => show(JSON.parse(e.data)));
+      stream.addEventListener(kind, (e) => receive(kind, JSON.parse(e.data)));
     }
-    stream.onopen = () => { $("offline").hidden = true; };
+    stream.addEventListener("live", () => {
+      open.clear();
+      for (const [id, item] of backlog || []) open.set(id, item);
+      backlog = null;
+      render();
+    });
+    stream.onopen = () => { $("offline").hidden = true; backlog = new Map(); };
     stream.onerror = () => { $("offline").hidden = false; }; // EventSource reconnects by itself
   }
 

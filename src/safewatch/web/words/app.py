@@ -10,10 +10,28 @@ WORDS: Words = {
     "alert_heading": {"ko": "긴급 알림", "en": "Emergency alert"},
     "clip_coming": {"ko": "영상을 받는 중…", "en": "The video is on its way…"},
     "ack": {"ko": "확인했어요 / 안전해요", "en": "I've seen it / I'm safe"},
-    "acked": {
-        "ko": "확인 완료. 보안요원과 경찰에게 전달됩니다.",
-        "en": "Thank you. Guards and police are informed.",
+    "ack_all": {
+        "ko": "알림 {n}건 모두 확인했어요 / 안전해요",
+        "en": "I've seen these {n} alerts / I'm safe",
     },
+    # Only what has happened: the answer is recorded; what others did is in the steps above.
+    "acked": {
+        "ko": "{time}에 확인하셨습니다. 진행 상황은 위에 표시됩니다.",
+        "en": "You answered at {time}. What is happening is shown above.",
+    },
+    "ack_failed": {
+        "ko": "확인을 보내지 못했습니다. 다시 눌러 주세요.",
+        "en": "Your answer could not be sent. Press again.",
+    },
+    "open_count": {"ko": "진행 중인 알림 {n}건", "en": "{n} open alerts"},
+    "other_alerts": {"ko": "다른 진행 중인 알림", "en": "Other open alerts"},
+    "answered": {"ko": "확인함", "en": "answered"},
+    "not_answered": {"ko": "확인 안 함", "en": "not answered"},
+    "closed_note": {
+        "ko": "{time}의 알림({type})이 종료되었습니다.",
+        "en": "The alert of {time} ({type}) is closed.",
+    },
+    "snapshot_alt": {"ko": "알림 순간의 사진", "en": "Picture at the moment of the alert"},
     "sos_hold": {"ko": "길게 눌러 긴급 신고 (SOS)", "en": "Hold for SOS"},
     "sos_sent": {
         "ko": "신고 완료. 도움이 오고 있습니다. 112에 연결합니다…",
@@ -31,11 +49,18 @@ WORDS: Words = {
     "offline": {"ko": "연결이 끊겼습니다. 다시 연결 중…", "en": "Connection lost. Reconnecting…"},
     "your_timeline": {"ko": "진행 상황", "en": "What is happening"},
     "step.open": {"ko": "알림이 전달되었습니다", "en": "The alert went out"},
-    "step.acknowledged": {
-        "ko": "보안업체가 확인했습니다",
-        "en": "The security company has seen it",
+    "step.claimed": {
+        "ko": "보안업체 상황요원이 맡았습니다",
+        "en": "A security operator has taken it on",
     },
     "step.dispatched": {"ko": "보안요원 출동", "en": "Guards dispatched"},
     "step.on_scene": {"ko": "보안요원 도착", "en": "Guards on scene"},
-    "step.closed": {"ko": "상황 종료", "en": "Closed"},
+    "step.police_waiting": {
+        "ko": "경찰에 출동 요청함 — 112가 아직 접수하지 않았습니다",
+        "en": "Police requested — 112 has not taken it yet",
+    },
+    "step.police_not_reached": {
+        "ko": "경찰에 아직 연결되지 않았습니다 — 가능하면 112에 직접 전화하세요",
+        "en": "Police not reached yet — call 112 yourself if you can",
+    },
 }

@@ -1,0 +1,264 @@
+"""The protected person's app in a real region: many alerts open at once, of several kinds,
+some hours old. She sees every one, the most serious in full; each shows its own pictures;
+an alert closed under her eyes gives way to the next, not to "no alerts"; "I'm safe" answers
+them all and says only what has happened; quick exit leaves nothing behind."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from safewatch.models import Incident
+from tests.browser.test_victim_app import _sign_in
+from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
+from tests.world import World
+
+V1 = "/api/v1"
+
+
+@dataclass
+class Home:
+    """Case A's home with its camera, talking to the running hub as a worker and the staff
+    would: events with their pictures, and the consoles' actions."""
+
+    world: World
+    http: httpx.Client
+    camera: str
+
+    def alert(
+        self, type_: str, track: int, zone: str = "마당", picture: tuple[int, int] | None = None
+    ) -> str:
+        """A camera event; returns its incident's id."""
+        e = event(type_=type_).model_copy(update={"track": track, "zone": zone})
+        files = {"snapshot": ("s.jpg", jpeg(size=picture), "image/jpeg")} if picture else None
+        r = self.http.post(
+            f"{V1}/device/events",
+            data={"event": e.model_dump_json()},
+            files=files,
+            headers={"Authorization": f"Bearer {self.camera}"},
+        )
+        assert r.status_code == 201, r.text
+        self.last_event = e.id
+        items = self.as_("security_a", "GET", "/incidents?size=100")["items"]
+        return str(max(items, key=lambda i: i["created_at"])["id"])
+
+    def clip(self, path: Path) -> None:
+        r = self.http.put(
+            f"{V1}/device/events/{self.last_event}/clip",
+            content=tiny_mp4(path).read_bytes(),
+            headers={"Authorization": f"Bearer {self.camera}", "Content-Type": "video/mp4"},
+        )
+        assert r.status_code == 200, r.text
+
+    def as_(self, user: str, method: str, path: str, body: Any = None) -> Any:
+        r = self.http.request(method, f"{V1}{path}", json=body, headers=self.world.h(user))
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def backdate(self, incident_id: str, hours: float) -> None:
+        at = datetime.now(UTC) - timedelta(hours=hours)
+        with self.world.factory() as s, s.begin():
+            s.execute(
+                update(Incident)
+                .where(Incident.id == uuid.UUID(incident_id))
+                .values(created_at=at, last_signal_at=at)
+            )
+
+
+@pytest.fixture
+def home(world: World, live_hub: LiveHub) -> Iterator[Home]:
+    with httpx.Client(base_url=live_hub.url) as http:
+        yield Home(world, http, world.device("camera", "CAM-A1"))
+
+
+@pytest.fixture
+def page(chromium: Any, live_hub: LiveHub) -> Iterator[Any]:
+    context = chromium.new_context(
+        base_url=live_hub.url,
+        geolocation={"latitude": 33.4996, "longitude": 126.5312},
+        permissions=["geolocation"],
+        viewport={"width": 412, "height": 915},
+    )
+    yield context.new_page()
+    context.close()
+
+
+def _shown(page: Any) -> str:
+    """The incident shown in full."""
+    return str(page.locator("#alert").get_attribute("data-incident"))
+
+
+def _wait_shown(page: Any, incident_id: str) -> None:
+    page.wait_for_function(
+        "(id) => document.getElementById('alert').dataset.incident === id", arg=incident_id
+    )
+
+
+def test_every_open_alert_is_there_the_most_serious_in_full_after_a_reload(
+    home: Home, page: Any
+) -> None:
+    lawn = home.alert("intrusion", track=1, zone="잔디밭", picture=(320, 240))
+    home.backdate(lawn, hours=5)  # the morning's intrusion, never closed
+    older_offender = home.alert("offender_recognized", track=2, picture=(200, 150))
+    home.backdate(older_offender, hours=1)
+    loiter = home.alert("loitering", track=3)
+    newer_offender = home.alert("offender_recognized", track=4, picture=(240, 180))
+    stranger = home.alert("stranger", track=5)
+    home.alert("camera_tampered", track=6)  # the security company's, not hers
+
+    _sign_in(page, "victim_a")
+    page.reload()  # what the issue saw: after a reload, the oldest open one
+    _wait_shown(page, newer_offender)
+    assert page.locator("#alert-type").inner_text() == "Offender recognised"
+    assert page.locator("#open-count").inner_text() == "5 open alerts"
+    rows = page.locator("#others button")
+    assert [rows.nth(k).get_attribute("data-incident") for k in range(rows.count())] == [
+        older_offender,
+        lawn,  # the policy's severity order: an intrusion before a stranger at the door
+        stranger,
+        loiter,
+    ]
+    assert "Offender recognised" in rows.nth(0).inner_text()
+
+    # The person opens the morning's intrusion from the list: its own picture, nothing else.
+    rows.nth(1).click()
+    _wait_shown(page, lawn)
+    page.wait_for_function("() => document.getElementById('alert-snapshot').naturalWidth === 320")
+
+    # The offender alert on screen is closed by the guards under her eyes: the other offender
+    # alert takes its place; "no alerts" is never said while alerts are open.
+    page.locator("#others button").first.click()
+    _wait_shown(page, newer_offender)
+    home.as_("security_a", "POST", f"/incidents/{newer_offender}/resolve", {"outcome": "resolved"})
+    _wait_shown(page, older_offender)
+    assert page.locator("#quiet").is_hidden()
+    assert "is closed" in page.locator("#closed-note").inner_text()
+    assert page.locator("#open-count").inner_text() == "4 open alerts"
+    page.wait_for_function("() => document.getElementById('alert-snapshot').naturalWidth === 200")
+
+    # "I'm safe" answers every open alert she has in front of her.
+    page.get_by_role("button", name="I've seen these 4 alerts / I'm safe").click()
+    page.locator("#acked").get_by_text("You answered at").wait_for()
+    for incident in (older_offender, stranger, loiter, lawn):
+        detail = home.as_("officer_a", "GET", f"/incidents/{incident}")
+        victim = next(r for r in detail["recipients"] if r["recipient"] == "victim")
+        assert victim["acknowledged_at"] is not None, incident
+    page.reload()  # still answered after a reload, and still every alert
+    _wait_shown(page, older_offender)
+    page.locator("#acked").get_by_text("You answered at").wait_for()
+    assert page.locator("#ack").is_hidden()
+    assert page.locator("#others button").count() == 3
+
+    for incident in (older_offender, stranger, loiter, lawn):
+        home.as_("security_a", "POST", f"/incidents/{incident}/resolve", {"outcome": "resolved"})
+    page.get_by_text("No alerts right now.").wait_for()
+    assert page.locator("#alert").is_hidden()
+
+
+def test_each_alert_shows_its_own_pictures_and_never_another_ones(
+    home: Home, page: Any, tmp_path: Path
+) -> None:
+    _sign_in(page, "victim_a")
+    intrusion = home.alert("intrusion", track=1, picture=(320, 240))
+    home.clip(tmp_path / "clip.mp4")
+    _wait_shown(page, intrusion)
+    page.wait_for_function(
+        "() => { const v = document.getElementById('alert-clip');"
+        " return !v.hidden && v.readyState >= 2; }",
+        timeout=10_000,
+    )
+
+    # Her own SOS: no camera picture, no clip — not the intrusion's.
+    sos = page.get_by_role("button", name="Hold for SOS")
+    sos.scroll_into_view_if_needed()
+    box = sos.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_timeout(1700)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => document.getElementById('alert-type').textContent === 'SOS'", timeout=5000
+    )
+    assert page.locator("#alert-snapshot").is_hidden()
+    assert page.locator("#alert-clip").is_hidden()
+    assert page.locator("#alert-clip").get_attribute("src") is None
+    assert page.locator("#alert-clip-coming").is_hidden()
+
+    # A new intrusion whose clip is still being cut: its own picture, "on its way", no old clip.
+    second = home.alert("intrusion", track=7, picture=(160, 120))
+    page.locator(f"#others button[data-incident='{second}']").click()
+    _wait_shown(page, second)
+    page.wait_for_function("() => document.getElementById('alert-snapshot').naturalWidth === 160")
+    assert page.locator("#alert-clip-coming").is_visible()
+    assert page.locator("#alert-clip").is_hidden()
+
+    # Back to the first: its own clip again.
+    page.locator(f"#others button[data-incident='{intrusion}']").click()
+    _wait_shown(page, intrusion)
+    page.wait_for_function(
+        "() => { const v = document.getElementById('alert-clip');"
+        " return !v.hidden && v.readyState >= 2; }",
+        timeout=10_000,
+    )
+    assert page.locator("#alert-clip-coming").is_hidden()
+
+
+def test_the_steps_say_only_what_has_happened(home: Home, page: Any) -> None:
+    _sign_in(page, "victim_a")
+    incident = home.alert("offender_recognized", track=1, picture=(320, 240))
+    _wait_shown(page, incident)
+    steps = page.locator("#steps")
+    page.get_by_role("button", name="I've seen it / I'm safe").click()
+    page.locator("#acked").get_by_text("You answered at").wait_for()
+    assert "informed" not in page.locator("#alert").inner_text()
+    assert steps.locator("li").all_inner_texts()[:2] == [
+        "The alert went out",
+        "Police requested — 112 has not taken it yet",
+    ]
+    assert "security operator" not in steps.inner_text()
+
+    home.as_("security_a", "POST", f"/incidents/{incident}/claim")
+    steps.get_by_text("A security operator has taken it on").wait_for()
+    home.as_("security_a", "POST", f"/incidents/{incident}/dispatch", {"unit": "G-7"})
+    steps.get_by_text("Guards dispatched: G-7").wait_for()
+    assert "on scene" not in steps.inner_text()
+    home.as_("dispatcher", "POST", f"/incidents/{incident}/police/accept", {"note": ""})
+    steps.get_by_text("112 has taken it").wait_for()
+    assert "has not taken it" not in steps.inner_text()
+    home.as_("security_a", "POST", f"/incidents/{incident}/arrive")
+    steps.get_by_text("Guards on scene").wait_for()
+
+
+def test_quick_exit_signs_out_and_a_return_finds_nothing(
+    home: Home, page: Any, live_hub: LiveHub
+) -> None:
+    _sign_in(page, "victim_a")
+    incident = home.alert("offender_recognized", track=1, picture=(320, 240))
+    _wait_shown(page, incident)
+    [cookie] = [c for c in page.context.cookies() if c["httpOnly"]]
+
+    def my_case() -> int:
+        r = httpx.get(
+            f"{live_hub.url}{V1}/me/case",
+            cookies={cookie["name"]: cookie["value"]},
+            headers={"X-Safewatch-App": "1"},
+            timeout=5,
+        )
+        return r.status_code
+
+    assert my_case() == 200
+    page.get_by_role("button", name="Quick exit").click()
+    # The session itself is ended at the hub, not only forgotten by this browser.
+    wait_until(lambda: my_case() == 401, seconds=10)
+
+    page.goto(f"{live_hub.url}/app")  # someone who takes the phone opens the site again
+    assert page.url.endswith("/login")
+    assert "Offender" not in page.content()

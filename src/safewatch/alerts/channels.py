@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from safewatch.alerts.facts import EntryReason
 from safewatch.alerts.lifecycle import SendOutcome
 from safewatch.bus.base import EventBus, Notice
 from safewatch.store.files import atomic_write
@@ -56,6 +57,10 @@ class Result:
     outcome: SendOutcome
     detail: str = ""
     gone: tuple[str, ...] = ()  # web push endpoints the browser has unsubscribed
+    # The detail as facts, for the timeline the screens word themselves.
+    reason: EntryReason | None = None
+    count: int | None = None  # screens or phones reached
+    code: int | None = None  # an HTTP answer
 
 
 class Channel(Protocol):
@@ -86,7 +91,13 @@ class InAppChannel:
         notices = []
         for message in messages:
             if message.address is None:
-                results.append(Result(FAILED, f"no {message.recipient} account to reach"))
+                results.append(
+                    Result(
+                        FAILED,
+                        f"no {message.recipient} account to reach",
+                        reason=EntryReason.no_account,
+                    )
+                )
                 continue
             payload = {
                 "kind": message.kind,
@@ -105,8 +116,15 @@ def _reached(screens: int) -> Result:
     """Delivered means a connected screen's stream took it: a screen whose queue was full
     does not count (it is dropped and reconnects; the alert is tried again)."""
     if screens == 0:
-        return Result(RETRY, "no screen connected (or its queue was full)")
-    return Result(DELIVERED, f"delivered to {screens} screen{'s' if screens > 1 else ''}")
+        return Result(
+            RETRY, "no screen connected (or its queue was full)", reason=EntryReason.no_screen
+        )
+    return Result(
+        DELIVERED,
+        f"delivered to {screens} screen{'s' if screens > 1 else ''}",
+        reason=EntryReason.screens_reached,
+        count=screens,
+    )
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -136,10 +154,25 @@ class WebhookChannel:
         try:
             response = self.http.post(self.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return Result(RETRY, f"112 system not reachable: {exc}"[:300])
-        if 200 <= response.status_code < 300:
-            return Result(ACCEPTED, f"accepted by the 112 system ({response.status_code})")
-        return Result(RETRY, f"112 system answered {response.status_code}")
+            return Result(
+                RETRY,
+                f"112 system not reachable: {exc}"[:300],
+                reason=EntryReason.police_system_unreachable,
+            )
+        code = response.status_code
+        if 200 <= code < 300:
+            return Result(
+                ACCEPTED,
+                f"accepted by the 112 system ({code})",
+                reason=EntryReason.police_system_accepted,
+                code=code,
+            )
+        return Result(
+            RETRY,
+            f"112 system answered {code}",
+            reason=EntryReason.police_system_refused,
+            code=code,
+        )
 
 
 class SmsFileChannel:
@@ -158,7 +191,9 @@ class SmsFileChannel:
         lines, results = [], []
         for message in messages:
             if not message.phone:
-                results.append(Result(FAILED, "no phone number"))
+                results.append(
+                    Result(FAILED, "no phone number", reason=EntryReason.no_phone_number)
+                )
                 continue
             incident = message.packet["incident"]
             text = (
@@ -167,7 +202,11 @@ class SmsFileChannel:
             record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
             lines.append(json.dumps(record, ensure_ascii=False))
             results.append(
-                Result(ACCEPTED, f"accepted by the SMS gateway's outbox for {message.phone}")
+                Result(
+                    ACCEPTED,
+                    f"accepted by the SMS gateway's outbox for {message.phone}",
+                    reason=EntryReason.sms_accepted,
+                )
             )
         if lines:
             first = next(m for m in messages if m.phone)

@@ -30,6 +30,7 @@ from safewatch.alerts.channels import (
     PushTarget,
     Result,
 )
+from safewatch.alerts.facts import EntryFacts, EntryReason
 from safewatch.alerts.lifecycle import (
     RECEIPTED,
     WAITING,
@@ -454,7 +455,11 @@ class AlertDispatcher:
         for name in sorted(by_channel, key=lambda n: CHANNEL_ORDER.get(n, 9)):
             group, channel = by_channel[name], self.channels.get(name)
             if channel is None:
-                missing = Result(FAILED, f"channel {name} is not configured on this hub")
+                missing = Result(
+                    FAILED,
+                    f"channel {name} is not configured on this hub",
+                    reason=EntryReason.channel_missing,
+                )
                 out += [(c, missing) for c in group]
             elif isinstance(channel, BatchChannel):
                 out += zip(group, self._guarded(name, channel.send_batch, group), strict=True)
@@ -470,7 +475,10 @@ class AlertDispatcher:
             return send([c.message for c in group])
         except Exception as exc:  # a broken channel must not stop the others
             log.exception("channel %s failed", name)
-            return [Result(RETRY, f"{type(exc).__name__}: {exc}"[:300])] * len(group)
+            error = Result(
+                RETRY, f"{type(exc).__name__}: {exc}"[:300], reason=EntryReason.channel_error
+            )
+            return [error] * len(group)
 
     def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
         """Receipts of many sends in one transaction: one update per kind of outcome (most
@@ -481,7 +489,7 @@ class AlertDispatcher:
         groups: dict[
             tuple[DeliveryStatus, str | None, datetime, datetime | None], list[_Claimed]
         ] = defaultdict(list)
-        statuses: dict[uuid.UUID, tuple[DeliveryStatus, str]] = {}
+        statuses: dict[uuid.UUID, tuple[DeliveryStatus, Result]] = {}
         for claimed, result in results:
             outcome = result.outcome
             if outcome is RETRY and claimed.attempts >= MAX_ATTEMPTS.get(claimed.channel, 5):
@@ -495,7 +503,7 @@ class AlertDispatcher:
                 now if ok else None,
             )
             groups[key].append(claimed)
-            statuses[claimed.delivery_id] = (status, result.detail)
+            statuses[claimed.delivery_id] = (status, result)
         d = table(Delivery)
         with transaction(self.factory) as session:
             gone = [e for _, result in results for e in result.gone]
@@ -521,7 +529,7 @@ class AlertDispatcher:
                 )
             entries = []
             for claimed, _ in results:
-                final, detail = statuses[claimed.delivery_id]
+                final, result = statuses[claimed.delivery_id]
                 if (
                     claimed.delivery_id not in recorded
                     or final is DeliveryStatus.pending
@@ -540,11 +548,26 @@ class AlertDispatcher:
                         "actor": "system",
                         "user_id": None,
                         "recipient": claimed.recipient,
-                        "detail": f"{claimed.channel}: {detail}{attempt}",
+                        "detail": f"{claimed.channel}: {result.detail}{attempt}",
+                        "facts": _receipt(claimed, result),
                     }
                 )
             if entries:
                 insert_rows(session, table(IncidentEntry), entries)
+
+
+def _receipt(claimed: _Claimed, result: Result) -> EntryFacts | None:
+    """A delivery's timeline line as facts (the screens word them; a channel that gives no
+    reason has its detail shown as it is)."""
+    if result.reason is None:
+        return None
+    return EntryFacts(
+        reason=result.reason,
+        channel=claimed.channel,
+        count=result.count,
+        code=result.code,
+        attempt=claimed.attempts if claimed.attempts > 1 else None,
+    )
 
 
 def _incidents(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:
@@ -563,7 +586,13 @@ def _one_by_one(channel: Channel) -> Callable[[list[Message]], list[Result]]:
                 results.append(channel.send(message))
             except Exception as exc:
                 log.exception("channel %s failed", channel.name)
-                results.append(Result(RETRY, f"{type(exc).__name__}: {exc}"[:300]))
+                results.append(
+                    Result(
+                        RETRY,
+                        f"{type(exc).__name__}: {exc}"[:300],
+                        reason=EntryReason.channel_error,
+                    )
+                )
         return results
 
     return send

@@ -65,6 +65,7 @@ class EntryReason(StrEnum):
     location = "location"
     camera_back = "camera_back"
     shown_on_connect = "shown_on_connect"
+    for_group = "for_group"  # a person acknowledged for their group
     # Delivery receipts, per channel.
     screens_reached = "screens_reached"
     no_screen = "no_screen"

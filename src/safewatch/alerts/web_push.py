@@ -14,6 +14,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from safewatch.alerts.channels import ACCEPTED, FAILED, RETRY, Message, Result
+from safewatch.alerts.facts import EntryReason
 
 log = logging.getLogger(__name__)
 GONE = (404, 410)  # the browser unsubscribed
@@ -57,7 +58,9 @@ class WebPushChannel:
 
     def send(self, message: Message) -> Result:
         if not message.push_targets:
-            return Result(FAILED, "no phone has enabled notifications")
+            return Result(
+                FAILED, "no phone has enabled notifications", reason=EntryReason.no_push_phone
+            )
         data = json.dumps(lock_screen_text(message))
         accepted, errors, gone = 0, [], []
         for target in message.push_targets:
@@ -83,7 +86,23 @@ class WebPushChannel:
                 errors.append("gone" if status in GONE else f"{status or 'no answer'}")
         if accepted:
             phones = f"{accepted} phone{'s' if accepted > 1 else ''}"
-            return Result(ACCEPTED, f"accepted by web push for {phones}", tuple(gone))
+            return Result(
+                ACCEPTED,
+                f"accepted by web push for {phones}",
+                tuple(gone),
+                reason=EntryReason.push_accepted,
+                count=accepted,
+            )
         if len(gone) == len(message.push_targets):
-            return Result(FAILED, "every phone has turned notifications off", tuple(gone))
-        return Result(RETRY, "push service: " + ", ".join(errors), tuple(gone))
+            return Result(
+                FAILED,
+                "every phone has turned notifications off",
+                tuple(gone),
+                reason=EntryReason.push_turned_off,
+            )
+        return Result(
+            RETRY,
+            "push service: " + ", ".join(errors),
+            tuple(gone),
+            reason=EntryReason.push_failed,
+        )

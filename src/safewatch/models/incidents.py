@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from safewatch.alerts.facts import EntryFacts, IncidentFacts
-
 from safewatch.alerts.lifecycle import (
     DeliveryStatus,
     IncidentStatus,

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.bus.messages import MAX_CLIP_BYTES, MAX_SNAPSHOT_BYTES, CameraEvent
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, SafewatchError
 from safewatch.core.links import Media
@@ -77,6 +78,13 @@ def camera_signal(event: CameraEvent, device: DeviceRef, case_id: uuid.UUID) -> 
         actor=f"camera {event.camera}",
         summary=f"{what}{where} ({event.camera}){who}",
         device_id=device.id,
+        facts=IncidentFacts(
+            kind=IncidentKind(event.type),
+            source=SignalSource.camera,
+            camera=event.camera,
+            zone=event.zone,
+            identity=event.identity if event.type == "offender_recognized" else None,
+        ),
     )
 
 

@@ -10,13 +10,13 @@ outage make one incident, whichever comes first."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.device_health import Silence, condition, problem
 from safewatch.alerts.facts import (
     EntryFacts,
     EntryReason,
@@ -24,7 +24,6 @@ from safewatch.alerts.facts import (
     IncidentKind,
     SignalSource,
 )
-from safewatch.alerts.device_health import Silence, condition, problem
 from safewatch.alerts.lifecycle import IncidentStatus
 from safewatch.cases.access import can_see_case
 from safewatch.cases.risk import RiskLevel

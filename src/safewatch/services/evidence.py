@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,8 @@ def _value(v: Any) -> Any:
         return v.isoformat()
     if isinstance(v, Enum):
         return v.value
+    if isinstance(v, BaseModel):  # an incident's or a timeline line's facts
+        return v.model_dump(mode="json", exclude_none=True)
     return v
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.channels import LOCAL_CHANNELS
+from safewatch.alerts.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
 from safewatch.alerts.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
@@ -60,6 +61,7 @@ class Signal(NamedTuple):
     latitude: float | None = None
     longitude: float | None = None
     battery: int | None = None
+    facts: IncidentFacts | None = None  # what the screens word (``summary`` is for logs)
 
 
 @dataclass
@@ -91,6 +93,7 @@ class IncidentState:
     on_scene_at: datetime | None = None
     police_requested_at: datetime | None = None
     closed_at: datetime | None = None
+    facts: IncidentFacts | None = None
     # Not columns: what the batch knows and did.
     recipients: set[Recipient] = field(default_factory=set)
     new: bool = False
@@ -105,6 +108,7 @@ CHANGEABLE = (
     "type",
     "severity",
     "summary",
+    "facts",
     "last_signal_at",
     "latitude",
     "longitude",
@@ -136,8 +140,10 @@ def entry_row(
     detail: str = "",
     recipient: Recipient | None = None,
     user_id: uuid.UUID | None = None,
+    facts: EntryFacts | None = None,
 ) -> dict[str, Any]:
-    """One line of an incident's timeline (``incident_entry``)."""
+    """One line of an incident's timeline (``incident_entry``); ``facts`` for the lines the
+    system words (a person's own words in ``detail`` have none)."""
     return {
         "incident_id": incident_id,
         "at": at,
@@ -146,6 +152,7 @@ def entry_row(
         "user_id": user_id,
         "recipient": recipient,
         "detail": detail,
+        "facts": facts,
     }
 
 
@@ -207,9 +214,10 @@ class _Rows:
         detail: str = "",
         recipient: Recipient | None = None,
         user_id: uuid.UUID | None = None,
+        facts: EntryFacts | None = None,
     ) -> None:
         self.entries.append(
-            entry_row(incident.id, self.now, kind, actor, detail, recipient, user_id)
+            entry_row(incident.id, self.now, kind, actor, detail, recipient, user_id, facts)
         )
 
     def deliver(
@@ -221,17 +229,19 @@ class _Rows:
                 delivery_row(incident.id, recipient, channel, message, self.now, lease)
             )
 
-    def notify(self, incident: IncidentState, recipient: Recipient, why: str) -> None:
+    def notify(
+        self, incident: IncidentState, recipient: Recipient, why: str, facts: EntryFacts
+    ) -> None:
         """Tell a recipient group; the first time, start its acknowledgement deadline."""
         if recipient not in incident.recipients:
             self.recipients.append(recipient_row(self.routing, incident.id, recipient, self.now))
             incident.recipients.add(recipient)
         self.deliver(incident, recipient, "alert", self.routing.channels(recipient))
-        self.entry(incident, "notified", detail=why, recipient=recipient)
+        self.entry(incident, "notified", detail=why, recipient=recipient, facts=facts)
         if recipient is Recipient.police and incident.police_status is PoliceStatus.none:
             incident.police_status = PoliceStatus.requested
             incident.police_requested_at = self.now
-            self.entry(incident, "police_requested", detail=why)
+            self.entry(incident, "police_requested", detail=why, facts=facts)
 
     def updated(self, incident: IncidentState) -> None:
         """Every screen that shows the incident hears of a change."""
@@ -309,11 +319,13 @@ def apply(
             latitude=s.latitude if s.longitude is not None else None,
             longitude=s.longitude if s.latitude is not None else None,
             battery_percent=s.battery,
+            facts=s.facts,
             new=True,
         )
-        rows.entry(incident, "created", s.actor, s.summary, user_id=s.user_id)
+        rows.entry(incident, "created", s.actor, s.summary, user_id=s.user_id, facts=_said(s))
+        because = EntryFacts(reason=EntryReason.incident_type, kind=IncidentKind(s.type))
         for recipient in routing.policy.recipients(s.type, facts[s.case_id].risk_level):
-            rows.notify(incident, recipient, s.type)
+            rows.notify(incident, recipient, s.type, because)
         open_now[key] = incident
         opened.append(incident)
         results.append((incident, True))
@@ -325,21 +337,29 @@ def apply(
     return Applied(results, rows.deliveries, facts)
 
 
+def _said(s: Signal) -> EntryFacts | None:
+    """A created or joined line: what the signal said, as facts."""
+    return EntryFacts(reason=EntryReason.signal, signal=s.facts) if s.facts else None
+
+
 def _join(rows: _Rows, incident: IncidentState, s: Signal, case: CaseFacts) -> None:
     incident.last_signal_at, incident.changed = rows.now, True
     if s.latitude is not None and s.longitude is not None:
         incident.latitude, incident.longitude = s.latitude, s.longitude
     if s.battery is not None:
         incident.battery_percent = s.battery
-    rows.entry(incident, "joined", s.actor, s.summary, user_id=s.user_id)
+    rows.entry(incident, "joined", s.actor, s.summary, user_id=s.user_id, facts=_said(s))
     if severity_rank(s.type) < severity_rank(incident.type):
         before = incident.type
         incident.type, incident.severity = s.type, INCIDENT_SEVERITY[s.type]
-        incident.summary = s.summary[:300]
-        rows.entry(incident, "upgraded", s.actor, f"{before} → {s.type}")
+        incident.summary, incident.facts = s.summary[:300], s.facts
+        upgraded = EntryFacts(
+            reason=EntryReason.upgraded, before=IncidentKind(before), kind=IncidentKind(s.type)
+        )
+        rows.entry(incident, "upgraded", s.actor, f"{before} → {s.type}", facts=upgraded)
         for recipient in rows.routing.policy.recipients(s.type, case.risk_level):
             if recipient not in incident.recipients:
-                rows.notify(incident, recipient, f"now {s.type}")
+                rows.notify(incident, recipient, f"now {s.type}", upgraded)
     rows.updated(incident)
 
 

@@ -13,7 +13,19 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from safewatch.alerts.addresses import recipient_of
-from safewatch.alerts.lifecycle import DeliveryStatus, Outcome, PoliceStatus, Recipient
+from safewatch.alerts.facts import EntryFacts, IncidentFacts, IncidentKind, SignalSource
+from safewatch.alerts.lifecycle import (
+    Action,
+    Asked,
+    Claim,
+    DeliveryStatus,
+    Outcome,
+    PoliceReach,
+    PoliceRequest,
+    PoliceStatus,
+    Recipient,
+    allowed_actions,
+)
 from safewatch.api.deps import (
     STAFF,
     AlertingDep,
@@ -33,7 +45,7 @@ from safewatch.models import CameraEventRecord, Case, Incident
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.resources import CameraStatus
-from safewatch.services import camera_watch, cases, evidence, incidents
+from safewatch.services import camera_watch, cases, evidence, incidents, queue
 from safewatch.services.camera_events import media_name, read_media
 from safewatch.services.context import Caller, system_record
 from safewatch.services.packets import incident_packet
@@ -59,7 +71,8 @@ class IncidentSummary(Schema):
     source: str
     type: str
     severity: str
-    summary: str
+    summary: str = Field(description="In English, for logs; screens word `facts`.")
+    facts: IncidentFacts | None
     status: str
     police_status: str
     outcome: str | None
@@ -68,12 +81,36 @@ class IncidentSummary(Schema):
     guard_unit: str | None
 
 
+class PoliceRequestOut(Schema):
+    """What a police request asks and how far it got (``lifecycle.PoliceReach``)."""
+
+    reach: PoliceReach
+    asked: Asked | None = Field(description="Why the police were asked; None if they were not.")
+    by: str = Field(description="Who asked, or which group did not answer in time.")
+    note: str
+
+    @classmethod
+    def of(cls, request: PoliceRequest) -> PoliceRequestOut:
+        return cls(reach=request.reach, asked=request.asked, by=request.by, note=request.note)
+
+
+class QueueItem(IncidentSummary):
+    """A queue row: the incident, and who, where and how far its police request got."""
+
+    case_reference: str
+    person_name: str
+    area: str = Field(description="The home's district and street, without the house number.")
+    claimed_by_name: str | None
+    police: PoliceRequestOut
+
+
 class TimelineEntry(Schema):
     at: datetime
     kind: str
     actor: str
     recipient: Recipient | None
-    detail: str
+    detail: str = Field(description="In English (or a person's own words, without facts).")
+    facts: EntryFacts | None
 
 
 class RecipientDuty(Schema):
@@ -103,6 +140,11 @@ class IncidentDetail(Schema):
     cameras: list[CameraStatus] = Field(
         default_factory=list, description="The case's cameras now (not for the 112 centre)."
     )
+    actions: list[Action] = Field(
+        default_factory=list, description="What the caller may do now (the screen's buttons)."
+    )
+    claim: Claim = Claim.nobody
+    claimed_by_name: str | None = None
 
 
 class SosIn(Schema):
@@ -152,6 +194,14 @@ def _detail(
     session: SessionDep, alerting: AlertingDep, caller: Caller, incident: Incident, case: Case
 ) -> IncidentDetail:
     recipient = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
+    claim = (
+        Claim.nobody
+        if incident.claimed_by is None
+        else Claim.you
+        if incident.claimed_by == caller.user_id
+        else Claim.someone_else
+    )
+    [row] = queue.queue_facts(session, [incident]).values()
     return IncidentDetail(
         summary=_summary(incident),
         packet=incident_packet(session, incident, case, recipient, alerting.links),
@@ -163,6 +213,9 @@ def _detail(
         cameras=camera_watch.case_cameras(
             session, caller, case, alerting.clock(), alerting.silence.camera
         ),
+        actions=allowed_actions(incident.status, incident.police_status, caller.role, claim),
+        claim=claim,
+        claimed_by_name=row.claimed_by_name,
     )
 
 
@@ -176,18 +229,32 @@ def list_incidents(
     paging: PageDep,
     open_only: bool = True,
     case_id: uuid.UUID | None = None,
-) -> Page[IncidentSummary]:
-    """The caller's queue, newest first: the security company's cases, the 112 centre's police
-    requests, an officer's or caseworker's agency, the protected person's own."""
+    order: Literal["newest", "triage"] = "newest",
+) -> Page[QueueItem]:
+    """The caller's queue, newest first (or ``triage``: the most severe first, then new
+    before handled): the security company's cases, the 112 centre's police requests, an
+    officer's or caseworker's agency, the protected person's own. Each row says who, the
+    home's area, its case, who claimed it and how far its police request got."""
     where: list[Any] = list(incidents.queue_filter(caller))
     if open_only:
         where.append(Incident.closed_at.is_(None))
     if case_id is not None:
         where.append(Incident.case_id == case_id)
-    order = [Incident.created_at.desc()]
-    rows, total = page_of(session, Incident, where, order, paging.page, paging.size)
+    by = queue.triage_order() if order == "triage" else [Incident.created_at.desc()]
+    rows, total = page_of(session, Incident, where, by, paging.page, paging.size)
     caller.record(session, "read", "incident", None, "incident queue viewed")
-    return paging.wrap(IncidentSummary, rows, total)
+    facts = queue.queue_facts(session, rows)
+    items = [
+        QueueItem.model_validate(
+            {
+                **IncidentSummary.model_validate(i).model_dump(),
+                **facts[i.id]._asdict(),
+                "police": PoliceRequestOut.of(facts[i.id].police),
+            }
+        )
+        for i in rows
+    ]
+    return Page(items=items, total=total, page=paging.page, size=paging.size)
 
 
 @router.get("/incidents/{incident_id}")
@@ -218,6 +285,9 @@ def report_incident(
         now=alerting.clock(),
         actor=incidents.actor_of(session, caller),
         summary=data.summary,
+        facts=IncidentFacts(
+            kind=IncidentKind.manual, source=SignalSource.officer, text=data.summary
+        ),
         user_id=caller.user_id,
     )
     background.add_task(alerting.dispatcher.wake)

@@ -33,10 +33,82 @@ window.sw = {
       return tr;
     })),
   item: (text) => Object.assign(document.createElement("li"), { textContent: text }),
+  // A word with its {placeholders} filled.
+  fill: (text, params) => String(text).replace(/\{(\w+)\}/g, (_, k) => params[k] ?? ""),
   // What an incident is and what a timeline entry says, in the page's words: every screen
-  // words them here, so a sentence is translated once for all.
-  describe: (t, incident) => incident.summary,
-  entryText: (t, entry) =>
-    `${t[`kind.${entry.kind}`] || entry.kind}${entry.recipient ? ` → ${entry.recipient}` : ""} · ${entry.actor}` +
-    `${entry.detail ? ` · ${entry.detail}` : ""}`,
+  // words them here from the incident's facts (the stored summary is English, for logs).
+  describe: (t, incident) => {
+    const f = incident && incident.facts;
+    if (!f) return incident ? incident.summary : "";
+    return window.sw.said(t, f);
+  },
+  said: (t, f) => {
+    const { fill } = window.sw;
+    const what = t[`type.${f.kind}`] || f.kind;
+    const parts = [];
+    if (f.kind === "sos") {
+      parts.push(t[`describe.sos.${f.source}`] || what);
+      parts.push(f.latitude != null && f.longitude != null
+        ? fill(t["describe.at"], { latitude: f.latitude.toFixed(5), longitude: f.longitude.toFixed(5) })
+        : t["describe.no_location"]);
+    } else if (f.kind === "watch_silent") {
+      parts.push(fill(t["describe.watch_silent"], { serial: f.serial || "", minutes: f.minutes ?? "" }));
+    } else if (f.kind === "manual") {
+      parts.push(f.text ? `${what}: ${f.text}` : what);
+    } else if (f.kind === "camera_offline" && f.serial) {
+      parts.push(fill(t["describe.camera_silent"], { serial: f.serial, minutes: Math.max(1, Math.round((f.seconds || 0) / 60)) }));
+    } else if (f.zone) {
+      parts.push(fill(t["describe.in_zone"], { zone: f.zone, what }));
+    } else {
+      parts.push(f.camera ? fill(t["describe.by_camera"], { camera: f.camera, what }) : what);
+    }
+    if (f.battery != null) parts.push(fill(t["describe.battery"], { battery: f.battery }));
+    return parts.join(" · ");
+  },
+  // Who did it: the system, a camera, a device, or a person "Name (role)".
+  actorText: (t, actor) => {
+    const { fill } = window.sw;
+    if (!actor || actor === "system") return t["actor.system"];
+    let m = /^camera (.+)$/.exec(actor);
+    if (m) return fill(t["actor.camera"], { camera: m[1] });
+    m = /^device (.+)$/.exec(actor);
+    if (m) return fill(t["actor.device"], { serial: m[1] });
+    m = /^(.*) \((admin|officer|caseworker|security operator|dispatcher|protected person)\)$/.exec(actor);
+    if (m) return `${m[1]} (${t[`role.${m[2].replace(" ", "_")}`]})`;
+    return actor;
+  },
+  // A timeline line's detail from its facts (without facts, the detail is a person's words).
+  reasonText: (t, f) => {
+    const { fill, said } = window.sw;
+    const type = (k) => t[`type.${k}`] || k;
+    const group = (r) => t[`recipient.${r}`] || r;
+    const at = (iso) => window.sw.format(document.documentElement.lang).moment(iso);
+    const minutes = (s) => Math.max(1, Math.round((s || 0) / 60));
+    const text = {
+      signal: () => (f.signal ? said(t, f.signal) : ""),
+      incident_type: () => type(f.kind),
+      upgraded: () => `${type(f.before)} → ${type(f.kind)}`,
+      requested_by: () => fill(t["reason.requested_by"], { role: t[`role.${f.role}`] || f.role }) + (f.note ? `: ${f.note}` : ""),
+      deadline_missed: () => fill(t["reason.deadline_missed"], { group: group(f.missed), by: at(f.by) }) + (f.to ? ` → ${group(f.to)}` : ""),
+      for_group: () => group(f.to),
+      clip_added: () => fill(t["reason.clip_added"], { camera: f.camera || "" }),
+      location: () => fill(t["describe.at"], { latitude: f.latitude, longitude: f.longitude }),
+      camera_back: () => fill(t["reason.camera_back"], { serial: f.serial || "", minutes: minutes(f.seconds) }) +
+        (f.state ? ` (${t[`state.${f.state}`] || f.state})` : ""),
+    }[f.reason];
+    const line = text ? text() : fill(t[`reason.${f.reason}`] || f.reason, { count: f.count ?? "", code: f.code ?? "" });
+    const channel = f.channel ? `${t[`channel.${f.channel}`] || f.channel}: ` : "";
+    const attempt = f.attempt ? ` (${fill(t["reason.attempt"], { attempt: f.attempt })})` : "";
+    return `${channel}${line}${attempt}`;
+  },
+  entryText: (t, entry) => {
+    const { actorText, reasonText } = window.sw;
+    const detail = entry.facts ? reasonText(t, entry.facts) : entry.detail;
+    return `${t[`kind.${entry.kind}`] || entry.kind}` +
+      `${entry.recipient ? ` → ${t[`recipient.${entry.recipient}`] || entry.recipient}` : ""}` +
+      ` · ${actorText(t, entry.actor)}${detail ? ` · ${detail}` : ""}`;
+  },
+  // Relationships and protection orders as typed on a case: known values in the page's words.
+  relation: (t, value) => (value ? t[`relation.${value.trim().toLowerCase()}`] || value : ""),
+  orderKind: (t, value) => (value ? t[`order.${value.trim().toLowerCase()}`] || value : ""),
 };

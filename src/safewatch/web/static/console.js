@@ -70,7 +70,7 @@
     $("d-type").textContent = label(d.summary.type);
     $("d-summary").textContent = window.sw.describe(t, d.summary);
     $("d-person").textContent = p.protected_person ? `${p.protected_person.name} · ${p.protected_person.phone} · ${p.protected_person.address}` : "";
-    $("d-offender").textContent = (p.offenders || []).map((o) => `${o.name} (${o.description})`).join(", ");
+    $("d-offender").textContent = (p.offenders || []).map((o) => `${o.name}${o.relation ? ` · ${window.sw.relation(t, o.relation)}` : ""} (${o.description})`).join(", ");
     const loc = p.location;
     $("d-location").textContent = loc.latitude != null ? `${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}` + (loc.battery_percent != null ? ` · 🔋${loc.battery_percent}%` : "") : "";
     if (p.snapshot_url) { $("d-snapshot").src = p.snapshot_url; $("d-snapshot").hidden = false; } else { $("d-snapshot").hidden = true; }

@@ -34,9 +34,9 @@
     $("c-due").textContent = c.reassessment_due ? `${t.needs}: ${c.reassessment_due}` : `${t.review_due}: ${day(c.review_due_on)}`;
     const p = c.protected_person;
     $("c-person").textContent = [p.full_name, p.phone, p.address].filter(Boolean).join(" · ");  // no address for the security company
-    $("c-household").replaceChildren(...p.household.map((m) => item(`${m.full_name} (${m.relation})`)));
+    $("c-household").replaceChildren(...p.household.map((m) => item(`${m.full_name} (${window.sw.relation(t, m.relation)})`)));
     $("c-offenders").replaceChildren(...c.offenders.map((o) =>
-      item(`${o.full_name} — ${o.description} · ${o.orders.map((x) => `${x.kind} ${day(x.starts_on)}–${day(x.ends_on)}`).join(", ")}`)));
+      item(`${o.full_name}${o.relation_to_victim ? ` (${window.sw.relation(t, o.relation_to_victim)})` : ""} — ${o.description} · ${o.orders.map((x) => `${window.sw.orderKind(t, x.kind)} ${day(x.starts_on)}–${day(x.ends_on)}`).join(", ")}`)));
     $("m-required").replaceChildren(...c.missing_measures.map((k) => {
       const li = item(t[`measure.${k}`] || k);
       li.dataset.kind = k;

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from safewatch.alerts.addresses import recipient_of
@@ -617,6 +617,13 @@ def _transition(check: Callable[[], T]) -> T:
 
 
 def due_deadlines(now: datetime) -> Select[IncidentRecipient]:
+    """Missed deadlines: of open incidents, and of police requests 112 has not accepted
+    whatever the guards have done (someone claiming an SOS does not make 112 answer)."""
+    unanswered_police = and_(
+        IncidentRecipient.recipient == Recipient.police,
+        Incident.status != IncidentStatus.closed,
+        Incident.police_status == PoliceStatus.requested,
+    )
     return (
         select(IncidentRecipient)
         .join(Incident, Incident.id == IncidentRecipient.incident_id)
@@ -624,7 +631,7 @@ def due_deadlines(now: datetime) -> Select[IncidentRecipient]:
             IncidentRecipient.deadline_at <= now,
             IncidentRecipient.acknowledged_at.is_(None),
             IncidentRecipient.escalated_at.is_(None),
-            Incident.status == IncidentStatus.open,
+            or_(Incident.status == IncidentStatus.open, unanswered_police),
         )
         .order_by(IncidentRecipient.deadline_at)
         .limit(100)
@@ -638,7 +645,7 @@ def escalate(session: Session, routing: Routing, row: IncidentRecipient, now: da
     incident = session.get(Incident, row.incident_id)
     assert incident is not None
     row.escalated_at = now
-    target = routing.policy.escalates_to(row.recipient)
+    target = routing.policy.escalates_to(row.recipient, incident.type)
     late = f"{row.recipient.value} did not acknowledge by {row.deadline_at:%H:%M:%S}"
     missed = EntryFacts(
         reason=EntryReason.deadline_missed, missed=row.recipient, by=row.deadline_at, to=target
@@ -719,4 +726,14 @@ def queue_filter(caller: Caller) -> list[ColumnElement[bool]]:
     with police requested; everyone else's are those of the cases they may list."""
     if caller.role is Role.dispatcher:
         return [Incident.police_status != PoliceStatus.none]
-    return [Incident.case_id.in_(select(Case.id).where(scope_filter(caller)))]
+    mine: list[ColumnElement[bool]] = [
+        Incident.case_id.in_(select(Case.id).where(scope_filter(caller)))
+    ]
+    if caller.role is Role.protected_person:
+        # Only what she was told: a covered camera or a silent one is the staff's to handle.
+        told = select(IncidentRecipient.incident_id).where(
+            IncidentRecipient.incident_id == Incident.id,
+            IncidentRecipient.recipient == Recipient.victim,
+        )
+        mine.append(told.exists())
+    return mine

@@ -17,11 +17,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safewatch.alerts import facts as said
-from safewatch.alerts.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
+from safewatch.alerts.lifecycle import (
+    IncidentStatus,
+    Outcome,
+    PoliceRequest,
+    PoliceStatus,
+    Recipient,
+)
 from safewatch.cases.access import CaseScope
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.links import LinkSigner
-from safewatch.models import CameraEventRecord, Case, Incident, Offender, ProtectedPerson
+from safewatch.models import (
+    Agency,
+    CameraEventRecord,
+    Case,
+    Incident,
+    Offender,
+    ProtectedPerson,
+)
 from safewatch.store.base import table
 
 
@@ -52,6 +65,8 @@ class IncidentFacts(Protocol):
     def last_signal_at(self) -> datetime: ...
     @property
     def guard_unit(self) -> str | None: ...
+    @property
+    def claimed_by(self) -> uuid.UUID | None: ...
     @property
     def latitude(self) -> float | None: ...
     @property
@@ -97,6 +112,7 @@ class CaseFacts(NamedTuple):
     scope: CaseScope
     protected_person: PersonFacts
     offenders: tuple[OffenderFacts, ...]
+    station_phone: str | None = None  # the case's police station (a police request's fallback)
 
 
 def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CaseFacts]:
@@ -106,6 +122,7 @@ def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
         return {}
     session.flush()  # Core queries do not flush the session's pending changes themselves
     c, p, o = table(Case).c, table(ProtectedPerson).c, table(Offender).c
+    station = table(Agency).c
     offenders: dict[uuid.UUID, list[OffenderFacts]] = defaultdict(list)
     query = select(o.case_id, o.full_name, o.description, o.relation_to_victim, o.birth_year).where(
         o.case_id.in_(ids)
@@ -129,8 +146,10 @@ def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
             p.address,
             p.latitude,
             p.longitude,
+            station.phone.label("station_phone"),
         )
         .join_from(table(Case), table(ProtectedPerson), p.id == c.protected_person_id)
+        .outerjoin(table(Agency), station.id == c.police_station_id)
         .where(c.id.in_(ids))
     )
     return {
@@ -149,6 +168,7 @@ def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
                 row.full_name, row.phone, row.address, row.latitude, row.longitude
             ),
             offenders=tuple(offenders[row.id]),
+            station_phone=row.station_phone,
         )
         for row in rows
     }
@@ -180,7 +200,12 @@ def build_packet(
     events: Sequence[EventFacts],
     recipient: Recipient,
     links: LinkSigner,
+    police: PoliceRequest,
 ) -> dict[str, Any]:
+    """``incident.police_reach`` says how far the police request got (``PoliceReach``: its
+    values and their meaning are in alerts/lifecycle.py); ``incident.police_request`` what
+    it asks of the police (``asked``: by_policy | escalated | by_person, ``by``, ``note``;
+    None when the police were not asked; not sent to the protected person)."""
     snap = clip = None
     clip_pending = False
     for e in events:  # the latest snapshot and clip
@@ -204,10 +229,16 @@ def build_packet(
             else None,
             "status": incident.status.value,
             "police_status": incident.police_status.value,
+            "police_reach": police.reach.value,
+            "police_request": None
+            if police.asked is None or recipient is Recipient.victim
+            else {"asked": police.asked.value, "by": police.by, "note": police.note},
             "outcome": incident.outcome.value if incident.outcome else None,
             "opened_at": incident.created_at.isoformat(),
             "last_signal_at": incident.last_signal_at.isoformat(),
             "guard_unit": incident.guard_unit,
+            # A security operator has taken it on (the victim's "what is happening").
+            "claimed": incident.claimed_by is not None,
         },
         "case": {"reference": case.reference, "risk_level": case.risk_level},
         "location": {
@@ -240,6 +271,9 @@ def build_packet(
 def incident_packet(
     session: Session, incident: Incident, case: Case, recipient: Recipient, links: LinkSigner
 ) -> dict[str, Any]:
+    from safewatch.services.police import requests_by_incident  # it builds on signals
+
     facts = case_facts(session, [case.id])[case.id]
     events = events_by_incident(session, [incident.id])[incident.id]
-    return build_packet(incident, facts, events, recipient, links)
+    police = requests_by_incident(session, [incident])[incident.id]
+    return build_packet(incident, facts, events, recipient, links, police)

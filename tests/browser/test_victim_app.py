@@ -144,7 +144,7 @@ def test_the_app_shows_the_persons_patrol_times_stay_and_devices(
     world: World, live_hub: LiveHub, page: Any
 ) -> None:
 
-    world.device("smartwatch", "W-MINE")
+    watch = world.device("smartwatch", "W-MINE")
     case = world.cases["a"]
     plan = {
         "place": "A street 1, Jeju",
@@ -156,5 +156,21 @@ def test_the_app_shows_the_persons_patrol_times_stay_and_devices(
     _sign_in(page, "victim_a")
     page.locator("#patrol-times").get_by_text("Mon·Tue 21:00–23:00").wait_for()
     assert "Shelter Halla" in page.locator("#my-stay").inner_text()
-    assert "Smartwatch W-MINE" in page.locator("#my-devices").inner_text()
+    # Issued but never connected: she is told not to rely on it, not to wear it and trust it.
+    devices = page.locator("#my-devices")
+    assert "Smartwatch W-MINE — never connected yet — do not rely on it" in devices.inner_text()
+    assert (
+        page.locator("#guidance li")
+        .first.inner_text()
+        .startswith("Your smartwatch is not connected.")
+    )
+    r = world.client.post(
+        "/api/v1/device/heartbeat",
+        json={"battery_percent": 80},
+        headers={"Authorization": f"Bearer {watch}"},
+    )
+    assert r.status_code == 200, r.text
+    page.reload()
+    devices.get_by_text("Smartwatch W-MINE — working").wait_for()
+    assert "not connected" not in page.locator("#guidance").inner_text()
     assert page.locator("#station-phone").get_attribute("href") == "tel:064-000-0000"

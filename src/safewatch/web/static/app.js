@@ -225,8 +225,20 @@
     $("my-stay").textContent = mine.current_stay
       ? `${mine.current_stay.place_name} · ${day(mine.current_stay.check_in)}–${day(mine.current_stay.planned_check_out)}`
       : t.none_yet;
-    const devices = mine.devices.map((d) => li(`${t[`device.${d.kind}`]} ${d.serial}`));
+    // A device that does not work is said so: she must not trust a watch that never connected.
+    const working = (d) => d.condition === "ok";
+    const devices = mine.devices.map((d) => {
+      const item = li(`${t[`device.${d.kind}`]} ${d.serial} — ${t[`mine.${d.condition}`] || t["mine.problem"]}`);
+      item.dataset.condition = d.condition;
+      return item;
+    });
     $("my-devices").replaceChildren(...(devices.length ? devices : [li(t.none_yet)]));
+    const watch = mine.devices.find((d) => d.kind === "smartwatch" && !working(d));
+    if (watch) {
+      const warning = li(t.watch_not_working);
+      warning.className = "warning";
+      $("guidance").prepend(warning);
+    }
     if (mine.officer_station_phone) {
       Object.assign($("station-phone"), { href: `tel:${mine.officer_station_phone}`, textContent: mine.officer_station_phone });
       $("station").hidden = false;

@@ -63,4 +63,28 @@ WORDS: Words = {
         "ko": "경찰에 아직 연결되지 않았습니다 — 가능하면 112에 직접 전화하세요",
         "en": "Police not reached yet — call 112 yourself if you can",
     },
+    # A device of hers as she should understand it (its condition at the hub).
+    "mine.ok": {"ko": "정상 작동", "en": "working"},
+    "mine.never seen": {
+        "ko": "아직 연결된 적 없음 — 믿지 마시고 담당 경찰관과 함께 확인하세요",
+        "en": "never connected yet — do not rely on it; check it with your officer",
+    },
+    "mine.offline": {
+        "ko": "지금 연결되지 않음 — 도움이 필요하면 휴대폰으로 112에 전화하세요",
+        "en": "not connected now — if you need help, call 112 from your phone",
+    },
+    "mine.late": {
+        "ko": "연결이 늦어지고 있음 — 담당자에게 알렸습니다",
+        "en": "late to report — staff can see it",
+    },
+    "mine.problem": {
+        "ko": "문제가 있음 — 담당자에게 알렸습니다",
+        "en": "has a problem — staff can see it",
+    },
+    "watch_not_working": {
+        "ko": "스마트워치가 연결되어 있지 않습니다. 확인될 때까지는 이 휴대폰의 긴급 신고 버튼이나 "
+        "112 전화를 쓰세요.",
+        "en": "Your smartwatch is not connected. Until it is checked, use this phone's SOS "
+        "button or call 112.",
+    },
 }

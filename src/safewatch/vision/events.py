@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 import cv2
 import numpy as np
 import supervision as sv
 
 from safewatch.bus.messages import MAX_SNAPSHOT_BYTES, SEVERITY, CameraEvent, EventType
 
-__all__ = ["SEVERITY", "CameraEvent", "EventType", "snapshot_jpeg"]
+__all__ = ["SEVERITY", "CameraEvent", "EventType", "snapshot_caption", "snapshot_jpeg"]
 
 RED, YELLOW, WHITE = (40, 40, 230), (0, 200, 255), (255, 255, 255)
+
+
+def snapshot_caption(site: str, camera: str, what: str, at: datetime, zone: tzinfo) -> str:
+    """The line drawn on a snapshot: the time in the region's zone, named (e.g. KST), as
+    every screen shows times — never UTC beside a screen in local time."""
+    return f"{site}/{camera} {what} {at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}"
 
 
 def snapshot_jpeg(

@@ -24,7 +24,14 @@ from safewatch.vision.clip_jobs import ClipJobs, ClipSource, ClipWriter, Pending
 from safewatch.vision.clips import write_clip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
-from safewatch.vision.events import SEVERITY, CameraEvent, EventType, fitted_jpeg, snapshot_jpeg
+from safewatch.vision.events import (
+    SEVERITY,
+    CameraEvent,
+    EventType,
+    fitted_jpeg,
+    snapshot_caption,
+    snapshot_jpeg,
+)
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
 from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
 from safewatch.vision.ring import Packet, PacketRing
@@ -300,7 +307,7 @@ class CameraPipeline:
         )
         snapshot, original = b"", None
         if bgr is not None:
-            caption = f"{self.site.site}/{c.name} {type_} {event.at:%Y-%m-%d %H:%M:%S}Z"
+            caption = snapshot_caption(self.site.site, c.name, type_, event.at, self.site.zone_info)
             zones = [r.polygon.polygon for r in self._rules()]
             index = hit.index if hit else None
             snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)

@@ -29,4 +29,5 @@ def test_the_garden_camera_has_the_lawn_as_boundary_and_perimeter(tmp_path: Path
     video.write_bytes(b"")
     site = load_site(camera.write_site(tmp_path / "garden", video, "http://127.0.0.1:8000"))
     kinds = {z.name: z.kind for z in site.cameras[0].zones}
-    assert kinds == {"lawn": "boundary", "lawn-stay": "perimeter"}
+    # Zones are named in the region's language: the screens show them as they are.
+    assert kinds == {"앞마당": "boundary", "앞마당 서성임": "perimeter"}

@@ -49,7 +49,7 @@ def _check_chain(report: dict[str, object]) -> dict[str, float]:
     assert isinstance(figures, dict)
     assert figures["sos_incident_status"] == "closed"
     timeline = " | ".join(str(t) for t in report["timeline"])  # type: ignore[union-attr]
-    assert "resolved (박보안 Operator Park (security operator))" in timeline
+    assert "resolved (박성훈 (security operator))" in timeline
     return figures
 
 

@@ -24,6 +24,7 @@ DEMO_CAMERA_SERIAL = "CAM-JJ-0001"
 DOOR_CAMERA_SERIAL = "CAM-JJ-0002"
 SECRET_ENV = "SAFEWATCH_DEMO_CAMERA_SECRET"
 DOOR_SECRET_ENV = "SAFEWATCH_DEMO_DOOR_CAMERA_SECRET"
+YARD, YARD_STAY = "앞마당", "앞마당 서성임"
 # vtest.avi's lawn, drawn a little inside its edge with the path (see tests/data/vtest_lawn.yaml).
 LAWN = [
     [0.0, 0.455], [0.2, 0.485], [0.3, 0.52], [0.4, 0.58], [0.5, 0.64], [0.6, 0.7],
@@ -55,24 +56,25 @@ def write_site(
     folder: Path, video: Path, hub_url: str, events_url: str | None = None, camera: str = "front"
 ) -> Path:
     site = {
-        "site": "demo-home",
+        "site": "yeondong-home",
         "hub": _hub(hub_url, events_url, setup_seconds=15),
         "data_dir": str(folder / "worker"),
         "cameras": [{
             "name": camera,
             "source": str(video.resolve()),
             "credential_env": SECRET_ENV,
-            # The lawn below stands until an officer redraws it in the hub's site editor.
+            # The yard below stands until an officer redraws it in the hub's site editor. Zones
+            # are named by the people who draw them, in the region's language.
             "zones_from_hub": True,
             "zones": [
-                {"name": "lawn", "kind": "boundary", "polygon": LAWN},
-                {"name": "lawn-stay", "kind": "perimeter", "loiter_seconds": 12, "polygon": LAWN},
+                {"name": YARD, "kind": "boundary", "polygon": LAWN},
+                {"name": YARD_STAY, "kind": "perimeter", "loiter_seconds": 12, "polygon": LAWN},
             ],
         }],
     }  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "site.yaml"
-    path.write_text(yaml.safe_dump(site, sort_keys=False))
+    path.write_text(yaml.safe_dump(site, sort_keys=False, allow_unicode=True))
     return path
 
 
@@ -91,7 +93,7 @@ def write_door_site(
     watch.mkdir(parents=True, exist_ok=True)
     (watch / enrol_photo.name).write_bytes(enrol_photo.read_bytes())
     site = {
-        "site": "demo-home-door",
+        "site": "yeondong-home-door",
         "hub": _hub(hub_url, events_url),
         "data_dir": str(folder / "worker"),
         "faces": {"watchlist": str(watch.parent), "cohort": str(cohort) if cohort else None},

@@ -1,4 +1,6 @@
 """The demo region: Jeju, with one agency of each kind, one user per role and a few cases.
+Fictional throughout — the people, their addresses and phone numbers do not exist — but worded
+as a real region's records would be, in Korean.
 
 Built through the same use cases as the API, so the demo data obeys every rule (and is audited).
 """
@@ -41,13 +43,14 @@ class DemoLogin:
     role: Role
 
 
+# The usernames are what the demo's guide and its tests sign in with.
 DEMO_USERS = (
-    ("admin", "관리자 Admin", Role.admin, None),
-    ("officer", "김경찰 Officer Kim", Role.officer, AgencyKind.police_station),
-    ("caseworker", "이상담 Caseworker Lee", Role.caseworker, AgencyKind.support_centre),
-    ("security", "박보안 Operator Park", Role.security_operator, AgencyKind.security_company),
-    ("dispatcher", "최접수 Dispatcher Choi", Role.dispatcher, AgencyKind.emergency_centre),
-    ("victim", "한지민 Protected person", Role.protected_person, None),
+    ("admin", "문재현", Role.admin, None),
+    ("officer", "김도현", Role.officer, AgencyKind.police_station),
+    ("caseworker", "이은정", Role.caseworker, AgencyKind.support_centre),
+    ("security", "박성훈", Role.security_operator, AgencyKind.security_company),
+    ("dispatcher", "최유진", Role.dispatcher, AgencyKind.emergency_centre),
+    ("victim", "한민정", Role.protected_person, None),
 )
 
 
@@ -66,18 +69,10 @@ def seed(session: Session) -> list[DemoLogin]:
     agencies = {
         kind: Agency(name=name, kind=kind, region="Jeju", phone=phone)
         for kind, name, phone in (
-            (
-                AgencyKind.police_station,
-                "제주동부경찰서 Jeju Dongbu Police Station",
-                "064-750-1234",
-            ),
-            (
-                AgencyKind.support_centre,
-                "제주피해자지원센터 Jeju Victim Support Centre",
-                "064-723-5678",
-            ),
-            (AgencyKind.security_company, "한라시큐리티 Halla Security", "1588-0000"),
-            (AgencyKind.emergency_centre, "제주경찰청 112종합상황실 Jeju 112 Centre", "112"),
+            (AgencyKind.police_station, "제주동부경찰서 여성청소년과", "064-750-1234"),
+            (AgencyKind.support_centre, "제주해바라기피해자지원센터", "064-723-5678"),
+            (AgencyKind.security_company, "한라에스엔씨 민간경호", "064-711-0000"),
+            (AgencyKind.emergency_centre, "제주경찰청 112치안종합상황실", "112"),
         )
     }
     session.add_all(agencies.values())
@@ -94,8 +89,8 @@ def seed(session: Session) -> list[DemoLogin]:
                 agency_id=agencies[kind].id if kind else None,
             ),
         )
-    officer = Caller(accounts.actor_of(users[Role.officer]), "demo set-up")
-    caseworker = Caller(accounts.actor_of(users[Role.caseworker]), "demo set-up")
+    officer = Caller(accounts.actor_of(users[Role.officer]), "신변보호 사건 접수")
+    caseworker = Caller(accounts.actor_of(users[Role.caseworker]), "피해자 지원 계획 수립")
     centre = agencies[AgencyKind.support_centre].id
     company = agencies[AgencyKind.security_company].id
     today = datetime.now(UTC).date()
@@ -108,6 +103,8 @@ def seed(session: Session) -> list[DemoLogin]:
         lon: float,
         offender: str,
         desc: str,
+        relation: str,
+        household: list[HouseholdMemberIn],
         user: User | None = None,
     ) -> Case:
         return cases.create_case(
@@ -120,7 +117,7 @@ def seed(session: Session) -> list[DemoLogin]:
                     address=address,
                     latitude=lat,
                     longitude=lon,
-                    household=[HouseholdMemberIn(full_name="한서윤", relation="daughter")],
+                    household=household,
                 ),
                 support_centre_id=centre,
                 security_company_id=company,
@@ -128,10 +125,10 @@ def seed(session: Session) -> list[DemoLogin]:
                 offender=OffenderIn(
                     full_name=offender,
                     description=desc,
-                    relation_to_victim="former partner",
+                    relation_to_victim=relation,
                     order=ProtectionOrderIn(
-                        kind="접근금지 restraining order",
-                        issued_by="제주지방법원 Jeju District Court",
+                        kind="restraining order",
+                        issued_by="제주지방법원 가정보호사건 담당 재판부",
                         starts_on=today - timedelta(days=7),
                         ends_on=today + timedelta(days=180),
                         keep_away_metres=100,
@@ -142,32 +139,38 @@ def seed(session: Session) -> list[DemoLogin]:
         )
 
     very_high = open_case(
-        "한지민",
+        "한민정",
         "010-2345-6789",
-        "제주시 연동 123-4",
+        "제주시 연동 7길 23-4, 2층",
         33.4890,
         126.4983,
         "오태석",
-        "180 cm, short black hair, often a grey hoodie; drives a white van",
+        "키 180cm, 짧은 검은 머리, 회색 후드티를 자주 입음. 흰색 승합차 운행",
+        "former partner",
+        [HouseholdMemberIn(full_name="한서윤", relation="daughter")],
         users[Role.protected_person],
     )
     high = open_case(
         "정수아",
         "010-3456-7890",
-        "제주시 일도이동 45-6",
+        "제주시 일도이동 광양9길 45-6, 301호",
         33.5097,
         126.5369,
         "서민호",
-        "175 cm, glasses, thin build",
+        "키 175cm, 안경 착용, 마른 체형",
+        "former spouse",
+        [HouseholdMemberIn(full_name="서지우", relation="son")],
     )
     normal = open_case(
         "윤하늘",
         "010-4567-8901",
-        "서귀포시 중앙로 78",
+        "서귀포시 중앙로 78번길 12",
         33.2496,
         126.5601,
         "강도윤",
-        "170 cm, shaved head",
+        "키 170cm, 삭발, 오른팔에 문신",
+        "former boyfriend",
+        [HouseholdMemberIn(full_name="윤미경", relation="mother")],
     )
     for case, yes, level in (
         (
@@ -188,7 +191,7 @@ def seed(session: Session) -> list[DemoLogin]:
             case,
             MeasureKind.emergency_line_registration,
             MeasureStatus.in_place,
-            "registered with 112",
+            "112 긴급신고 대상자로 등록 (전화번호 사전 등록)",
         )
         support.create_patrol_plan(
             session,
@@ -218,7 +221,11 @@ def seed(session: Session) -> list[DemoLogin]:
                 DeviceCreate(
                     kind=device_kind,
                     serial=f"{device_kind.value[:3].upper()}-JJ-{i:04d}",
-                    model="demo",
+                    model={
+                        DeviceKind.camera: "AI CCTV 실외형",
+                        DeviceKind.smartwatch: "신변보호용 스마트워치",
+                        DeviceKind.bell: "비상벨",
+                    }[device_kind],
                 ),
             )
             for i in range(1, count + 1)
@@ -230,7 +237,7 @@ def seed(session: Session) -> list[DemoLogin]:
         (high, DeviceKind.smartwatch),
     ):
         device = next(d for d in stock[wanted] if d.case_id is None)
-        devices.assign(session, officer, device, case, "demo")
+        devices.assign(session, officer, device, case, "신변보호 조치로 설치·지급")
     for case, measure in (
         (very_high, MeasureKind.ai_cctv),
         (very_high, MeasureKind.smartwatch),
@@ -242,8 +249,8 @@ def seed(session: Session) -> list[DemoLogin]:
         caseworker,
         very_high,
         StayCreate(
-            place_name="해바라기 쉼터 Safe house A",
-            address="(confidential) 제주시 ...",
+            place_name="제주 여성긴급피난처 (임시숙소)",
+            address="비공개 (지원센터 보관)",
             check_in=today - timedelta(days=2),
             planned_check_out=today + timedelta(days=12),
         ),
@@ -257,7 +264,7 @@ def seed(session: Session) -> list[DemoLogin]:
         caseworker,
         fund,
         DonationIn(
-            donor="제주 지역사회 후원 Jeju community sponsor",
+            donor="제주사회복지공동모금회 지정기탁",
             amount_krw=100_000_000,
             on_date=today - timedelta(days=30),
         ),
@@ -271,7 +278,7 @@ def seed(session: Session) -> list[DemoLogin]:
             amount_krw=1_400_000,
             on_date=today - timedelta(days=2),
             case_id=very_high.id,
-            description="14 nights, safe house A",
+            description="임시숙소 14박 (긴급피난처)",
         ),
     )
     return [DemoLogin(u, r) for u, _, r, _ in DEMO_USERS]

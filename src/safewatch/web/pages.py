@@ -209,6 +209,12 @@ def fund(request: Request, session: SessionDep) -> Response:
     return _staff_page(request, session, "fund.html", (Role.caseworker,))
 
 
+@router.get("/users")
+def users(request: Request, session: SessionDep) -> Response:
+    """The administrator's accounts: list, add, disable or enable, change role."""
+    return _staff_page(request, session, "users.html", (Role.admin,))
+
+
 @router.get("/dashboard")
 def dashboard(request: Request, session: SessionDep) -> Response:
     """Open incidents, response times per week and per site as charts, camera health."""

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy import or_
 
 from safewatch.api.deps import (
     STAFF,
@@ -47,6 +48,7 @@ from safewatch.store.paging import page_of
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 CASE_READERS = (*STAFF, Role.security_operator, Role.protected_person)
+NOTED_READS = ("event_original",)  # readings a case's history lists among its changes
 Reader = Annotated[Caller, allow(*CASE_READERS)]
 Manager = Annotated[Caller, allow(*STAFF)]
 Police = Annotated[Caller, allow(Role.admin, Role.officer)]
@@ -257,12 +259,12 @@ def case_audit(
     action: Annotated[str | None, Query(max_length=40)] = None,
     changes: bool = False,
 ) -> Page[AuditEntryPublic]:
-    """Who viewed or changed this case, newest first; ``changes=true``: only what changed it
-    (every action but reading)."""
+    """Who viewed or changed this case, newest first; ``changes=true``: what changed it, and
+    each opening of an unblurred original (a reading that must never go unnoticed)."""
     case = cases.get_case(session, caller, case_id, "case audit trail viewed")
     where = [AuditEntry.case_id == case.id]
     if changes:
-        where.append(AuditEntry.action != "read")
+        where.append(or_(AuditEntry.action != "read", AuditEntry.entity.in_(NOTED_READS)))
     if action:
         if not action.isidentifier():
             raise Invalid("action is a word such as read or update")

@@ -4,6 +4,7 @@
   const { lang, t } = window.SAFEWATCH;
   const { $, api, rows } = window.sw;
   const { moment } = window.sw.format(lang);
+  const { condition, every } = window.swStaff;
   const STATUSES = ["in_stock", "assigned", "faulty", "retired"];
 
   async function stock() {
@@ -44,13 +45,16 @@
       return [serial, t[`device.${d.kind}`], t[`device_status.${d.status}`], where,
         d.last_seen_at ? moment(d.last_seen_at) : t.never,
         d.battery_percent != null ? `${d.battery_percent}%` : "—",
-        [d.condition ? t[`state.${d.condition}`] || d.condition : "", d.health_note, d.problem].filter(Boolean).join(" · ")];
+        // A silent or reported-offline camera's last word is not its state.
+        [condition(t, d), d.condition === "offline" ? "" : d.health_note, d.problem].filter(Boolean).join(" · ")];
     }));
+    for (const [i, tr] of [...$("devices").tBodies[0].rows].entries()) tr.dataset.condition = all[i].condition || "";
   }
 
   stock();
   caseReferences().then((cases) => {
     devices(cases);
     $("kind-filter").addEventListener("change", () => devices(cases));
+    every(10, () => devices(cases));  // a camera falling silent shows while the list is open
   });
 })();

@@ -175,6 +175,20 @@ class WebhookChannel:
         )
 
 
+def _text(message: Message) -> str:
+    """The protected person is sent what happened; the duty phone, a police request that no
+    112 screen or system took, with who and where."""
+    incident = message.packet["incident"]
+    if message.recipient != "police":
+        return f"[Safewatch] {incident['summary']} — {incident['reference']}. Open the app; 112."
+    person = message.packet.get("protected_person") or {}
+    return (
+        f"[Safewatch] POLICE REQUEST not taken on the 112 console: {incident['summary']} — "
+        f"{incident['reference']}. {person.get('name', '')}, {person.get('address', '')}, "
+        f"{person.get('phone', '')}. Accept it on the 112 console."
+    )
+
+
 class SmsFileChannel:
     """Text messages in a folder a gateway drains: one file per batch, one JSON line per
     message (``{"to", "text", "delivery_id"}``); written (and synced once) means accepted."""
@@ -195,10 +209,7 @@ class SmsFileChannel:
                     Result(FAILED, "no phone number", reason=EntryReason.no_phone_number)
                 )
                 continue
-            incident = message.packet["incident"]
-            text = (
-                f"[Safewatch] {incident['summary']} — {incident['reference']}. Open the app; 112."
-            )
+            text = _text(message)
             record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
             lines.append(json.dumps(record, ensure_ascii=False))
             results.append(

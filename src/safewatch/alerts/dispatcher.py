@@ -32,17 +32,20 @@ from safewatch.alerts.channels import (
 )
 from safewatch.alerts.facts import EntryFacts, EntryReason
 from safewatch.alerts.lifecycle import (
+    FALLBACK_CHANNEL,
     RECEIPTED,
     WAITING,
     DeliveryStatus,
     IncidentStatus,
+    PoliceRequest,
     Recipient,
     after_send,
 )
+from safewatch.bus.base import Notice
 from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
 from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription, User
-from safewatch.services import camera_watch, incidents
+from safewatch.services import camera_watch, incidents, police
 from safewatch.services.packets import (
     CaseFacts,
     EventFacts,
@@ -149,11 +152,13 @@ class AlertDispatcher:
         clock: Callable[[], datetime] = utcnow,
         watch_silent_after: timedelta = timedelta(minutes=30),
         camera_silent_after: timedelta = timedelta(seconds=60),
+        notices: Callable[[Notice], object] | None = None,
     ) -> None:
         self.factory, self.routing, self.channels = factory, routing, channels
         self.links, self.clock = links, clock
         self.watch_silent_after = watch_silent_after
         self.camera_silent_after = camera_silent_after
+        self.notices = notices  # the administrators' live notices (a request reached nobody)
         self._next_sweep: datetime | None = None
         self._next_camera_sweep: datetime | None = None
         self._next_escalation: datetime | None = None
@@ -252,9 +257,25 @@ class AlertDispatcher:
                     chain.index(r.recipient) if r.recipient in chain else len(chain),
                 )
             )
+            unanswered = []
             for row in rows:
                 incidents.escalate(session, self.routing, row, now)
+                if row.recipient is Recipient.police:
+                    unanswered.append(row.incident_id)
+            self._tell_admins(
+                session, police.fall_back(session, self.routing, unanswered, now, True)
+            )
         return len(rows)
+
+    def _tell_admins(self, session: Session, notices: list[Notice]) -> None:
+        if notices and self.notices is not None:
+            tell = self.notices
+
+            def publish() -> None:
+                for notice in notices:
+                    tell(notice)
+
+            on_commit(session, publish)
 
     def _claim(self) -> list[_Claimed]:
         now = self.clock()
@@ -403,16 +424,22 @@ class AlertDispatcher:
         leased: list[_Leased],
         incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
         cases: dict[uuid.UUID, CaseFacts],
-    ) -> tuple[dict[uuid.UUID, list[EventFacts]], dict[tuple[Recipient, uuid.UUID], Targets]]:
-        """What the messages need from the database: the incidents' events and the phones
-        web push rings, one query each."""
-        events = events_by_incident(session, {d.incident_id for d in leased})
+    ) -> tuple[
+        dict[uuid.UUID, list[EventFacts]],
+        dict[tuple[Recipient, uuid.UUID], Targets],
+        dict[uuid.UUID, PoliceRequest],
+    ]:
+        """What the messages need from the database: the incidents' events, the phones
+        web push rings and their police requests, a query or two each."""
+        ids = {d.incident_id for d in leased}
+        events = events_by_incident(session, ids)
+        requests = police.requests_by_incident(session, [incidents_by_id[i] for i in ids])
         wanted = {
             (d.recipient, incidents_by_id[d.incident_id].case_id)
             for d in leased
             if d.channel == "web_push"
         }
-        return events, push_targets(session, wanted, cases) if wanted else {}
+        return events, push_targets(session, wanted, cases) if wanted else {}, requests
 
     def _build(
         self,
@@ -421,6 +448,7 @@ class AlertDispatcher:
         cases: dict[uuid.UUID, CaseFacts],
         events: dict[uuid.UUID, list[EventFacts]],
         targets: dict[tuple[Recipient, uuid.UUID], Targets],
+        requests: dict[uuid.UUID, PoliceRequest],
     ) -> list[_Claimed]:
         """One packet per (incident, recipient), shared by its channels."""
         case_of = {d.incident_id: incidents_by_id[d.incident_id].case_id for d in leased}
@@ -431,19 +459,33 @@ class AlertDispatcher:
             key = (d.incident_id, d.recipient)
             if key not in packets:
                 packets[key] = build_packet(
-                    incident, case, events[d.incident_id], d.recipient, self.links
+                    incident,
+                    case,
+                    events[d.incident_id],
+                    d.recipient,
+                    self.links,
+                    requests[d.incident_id],
                 )
             message = Message(
                 delivery_id=d.id,
                 kind=d.message,
                 recipient=d.recipient.value,
                 address=recipient_address(d.recipient, case.scope, case.officer_id),
-                phone=case.protected_person.phone if d.recipient is Recipient.victim else None,
+                phone=self._phone(d.recipient, case),
                 push_targets=targets.get((d.recipient, case.id), ()),
                 packet=packets[key],
             )
             out.append(_Claimed(d.id, d.incident_id, d.recipient, d.channel, d.attempts, message))
         return out
+
+    def _phone(self, recipient: Recipient, case: CaseFacts) -> str | None:
+        """The number a text goes to: the protected person's, or the duty phone for a police
+        request that reached no 112 screen or system."""
+        if recipient is Recipient.victim:
+            return case.protected_person.phone
+        if recipient is Recipient.police:
+            return self.routing.police_duty_phone or case.station_phone
+        return None
 
     def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, Result]]:
         """Channel by channel, open screens first (a publish costs microseconds, a webhook or
@@ -554,6 +596,36 @@ class AlertDispatcher:
                 )
             if entries:
                 insert_rows(session, table(IncidentEntry), entries)
+            moved = [
+                c
+                for c, _ in results
+                if c.recipient is Recipient.police
+                and c.message.kind != "update"
+                and c.delivery_id in recorded
+                and statuses[c.delivery_id][0] is not DeliveryStatus.pending
+            ]
+            if moved:
+                self._police_moved(session, moved, statuses, now)
+
+    def _police_moved(
+        self,
+        session: Session,
+        moved: list[_Claimed],
+        statuses: Mapping[uuid.UUID, tuple[DeliveryStatus, Any]],
+        now: datetime,
+    ) -> None:
+        """A police request was taken, or a channel gave up on it: one that reached nobody
+        goes on to the duty phone; either way every screen showing it hears how far it got."""
+        gave_up = {
+            c.incident_id
+            for c in moved
+            if statuses[c.delivery_id][0] is DeliveryStatus.failed and c.channel != FALLBACK_CHANNEL
+        }
+        self._tell_admins(session, police.fall_back(session, self.routing, gave_up, now))
+        for incident_id in sorted({c.incident_id for c in moved} - gave_up):
+            incident = session.get(Incident, incident_id)
+            if incident is not None:
+                incidents.tell_screens(session, self.routing, incident, now)
 
 
 def _receipt(claimed: _Claimed, result: Result) -> EntryFacts | None:

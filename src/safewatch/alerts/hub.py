@@ -68,13 +68,15 @@ def build_alerting(
         channels["webhook"] = WebhookChannel(
             settings.emergency_webhook_url, settings.emergency_webhook_secret
         )
-    routing = Routing(load_policy(settings.alert_policy_file), frozenset(channels))
+    routing = Routing(
+        load_policy(settings.alert_policy_file), frozenset(channels), settings.police_duty_phone
+    )
     links = LinkSigner(settings.secret_key)
     silence = Silence(
         camera=timedelta(seconds=settings.camera_silent_seconds),
         other=timedelta(minutes=settings.watch_silent_minutes),
     )
     dispatcher = AlertDispatcher(
-        factory, routing, channels, links, clock, silence.other, silence.camera
+        factory, routing, channels, links, clock, silence.other, silence.camera, bus.publish
     )
     return Alerting(routing, bus, links, dispatcher, clock, push_key, silence)

@@ -9,6 +9,9 @@ reason a console can show.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
+
+from safewatch.core.roles import Role
 
 
 class IncidentStatus(StrEnum):
@@ -108,3 +111,150 @@ def police_step(current: PoliceStatus, to: PoliceStatus) -> PoliceStatus:
             f"the police request is {current.value}; it cannot become {to.value} now"
         )
     return to
+
+
+# --- How far a police request got ------------------------------------------------------------
+
+
+class PoliceReach(StrEnum):
+    """How far the police request got, as the screens say it (``incident.police_reach``):
+
+    - ``not_requested``: the police were not asked.
+    - ``waiting``: being sent to the 112 centre; no 112 screen or system has it yet.
+    - ``reached``: on a 112 screen or taken by the 112 dispatch system; nobody at 112 has
+      accepted it yet.
+    - ``duty_phone_texted``: no 112 screen or system took it; it was texted to the duty
+      phone instead (the SMS gateway took it); nobody at 112 has accepted it yet.
+    - ``not_reached``: no 112 screen, system or duty phone took it (or none is set):
+      someone must call 112.
+    - ``accepted``: someone at 112 accepted it (and may have sent a patrol or closed it).
+    """
+
+    not_requested = "not_requested"
+    waiting = "waiting"
+    reached = "reached"
+    duty_phone_texted = "duty_phone_texted"
+    not_reached = "not_reached"
+    accepted = "accepted"
+
+
+class Asked(StrEnum):
+    """Why the police were asked: the incident's type calls for them (an SOS, the offender
+    recognised at the home), the chain took it there (nobody answered in time), or a person
+    (the security company, an officer) asked."""
+
+    by_policy = "by_policy"
+    escalated = "escalated"
+    by_person = "by_person"
+
+
+class PoliceRequest(NamedTuple):
+    """The police side of an incident as the screens show it."""
+
+    reach: PoliceReach
+    asked: Asked | None = None  # None: not requested
+    by: str = ""  # who asked, or who did not answer in time
+    note: str = ""
+
+
+NOT_REQUESTED = PoliceRequest(PoliceReach.not_requested)
+
+# The channel that carries a police request nobody else took (the duty phone).
+FALLBACK_CHANNEL = "sms"
+
+
+def police_reach(
+    police_status: PoliceStatus, alerts: list[tuple[str, DeliveryStatus]]
+) -> PoliceReach:
+    """From the police track and the police group's alerts (channel, status), updates
+    left out."""
+    if police_status is PoliceStatus.none:
+        return PoliceReach.not_requested
+    if police_status is not PoliceStatus.requested:
+        return PoliceReach.accepted
+    first = [s for c, s in alerts if c != FALLBACK_CHANNEL]
+    fallback = [s for c, s in alerts if c == FALLBACK_CHANNEL]
+    if any(s in RECEIPTED for s in first):
+        return PoliceReach.reached
+    if any(s in RECEIPTED for s in fallback):
+        return PoliceReach.duty_phone_texted
+    if DeliveryStatus.failed in first:
+        return PoliceReach.not_reached
+    return PoliceReach.waiting
+
+
+def needs_fallback(
+    police_status: PoliceStatus, alerts: list[tuple[str, DeliveryStatus]], deadline_missed: bool
+) -> bool:
+    """A request still waiting for 112 goes to the duty phone once: when one of its channels
+    gave up with none of them having taken it, or when 112 let its deadline pass."""
+    if police_status is not PoliceStatus.requested:
+        return False
+    if any(c == FALLBACK_CHANNEL for c, _ in alerts):
+        return False  # texted already (or being texted)
+    if deadline_missed:
+        return True
+    first = [s for c, s in alerts if c != FALLBACK_CHANNEL]
+    return DeliveryStatus.failed in first and not any(s in RECEIPTED for s in first)
+
+
+# --- What a person may do now ----------------------------------------------------------------
+
+
+class Action(StrEnum):
+    """An action on an incident, as the console's buttons (and the API's routes) name it."""
+
+    claim = "claim"
+    dispatch = "dispatch"  # guards
+    arrive = "arrive"
+    request_police = "request_police"
+    resolve = "resolve"  # close the incident (destructive: the console keeps it apart)
+    police_accept = "police_accept"
+    police_dispatch = "police_dispatch"
+    police_close = "police_close"
+
+
+class Claim(StrEnum):
+    """Who has claimed the incident, seen from the person asking."""
+
+    nobody = "nobody"
+    you = "you"
+    someone_else = "someone_else"
+
+
+SECURITY_ROLES = frozenset({Role.security_operator, Role.admin})
+POLICE_ROLES = frozenset({Role.dispatcher, Role.admin})
+REQUESTERS = frozenset({Role.security_operator, Role.officer, Role.admin})
+
+
+def allowed_actions(
+    status: IncidentStatus,
+    police_status: PoliceStatus,
+    role: Role,
+    claim: Claim = Claim.nobody,
+) -> list[Action]:
+    """What a person of ``role`` may do to the incident now (the buttons a screen shows),
+    by the rules the actions themselves enforce, so a screen need not guess. (Whether the
+    incident is this person's to act on — their company's case — is the caller's check.)"""
+    out: list[Action] = []
+    closed = status is IncidentStatus.closed
+    if role in SECURITY_ROLES and not closed:
+        early = status in (IncidentStatus.open, IncidentStatus.acknowledged)
+        if early and claim is Claim.nobody:
+            out.append(Action.claim)
+        if early:
+            out.append(Action.dispatch)
+        if status is IncidentStatus.dispatched:
+            out.append(Action.arrive)
+    if role in REQUESTERS and not closed and police_status is PoliceStatus.none:
+        out.append(Action.request_police)
+    if role in POLICE_ROLES:
+        if police_status is PoliceStatus.requested and not closed:
+            out.append(Action.police_accept)
+        if police_status is PoliceStatus.accepted:
+            out.append(Action.police_dispatch)
+        if police_status in (PoliceStatus.accepted, PoliceStatus.dispatched):
+            out.append(Action.police_close)
+    if role in REQUESTERS and not closed:
+        out.append(Action.resolve)
+    return out

@@ -88,6 +88,11 @@ class RoutingPolicy(Strict):
         default_factory=lambda: [V, S, P, OFF],
         description="A missed deadline tells the next one in this chain.",
     )
+    not_for_police: list[str] = Field(
+        default_factory=lambda: ["camera_offline"],
+        description="Incident types a missed deadline never takes to the 112 centre (a fault "
+        "to mend, not a police matter): the chain skips the police for them.",
+    )
     join_seconds: float = Field(
         120, gt=0, le=3600, description="Repeats of the same track or SOS join the open incident."
     )
@@ -99,9 +104,9 @@ class RoutingPolicy(Strict):
                 raise ValueError(f"routes: no entry for incident type '{kind}'")
             if "any" not in self.routes[kind]:
                 raise ValueError(f"routes.{kind}: an 'any' level is needed as the fallback")
-        unknown = set(self.routes) - set(INCIDENT_TYPES)
+        unknown = (set(self.routes) | set(self.not_for_police)) - set(INCIDENT_TYPES)
         if unknown:
-            raise ValueError(f"routes: unknown incident type(s) {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown incident type(s) {', '.join(sorted(unknown))}")
         return self
 
     def recipients(self, incident_type: str, level: RiskLevel | None) -> list[Recipient]:
@@ -112,11 +117,16 @@ class RoutingPolicy(Strict):
     def deadline_seconds(self, recipient: Recipient) -> float | None:
         return self.ack_seconds.get(recipient)
 
-    def escalates_to(self, recipient: Recipient) -> Recipient | None:
-        if recipient not in self.escalation:
+    def escalates_to(
+        self, recipient: Recipient, incident_type: str | None = None
+    ) -> Recipient | None:
+        chain = self.escalation
+        if incident_type in self.not_for_police:
+            chain = [r for r in chain if r is not Recipient.police or r is recipient]
+        if recipient not in chain:
             return None
-        k = self.escalation.index(recipient)
-        return self.escalation[k + 1] if k + 1 < len(self.escalation) else None
+        k = chain.index(recipient)
+        return chain[k + 1] if k + 1 < len(chain) else None
 
 
 def severity_rank(incident_type: str) -> int:

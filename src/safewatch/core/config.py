@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     emergency_webhook_url: str = Field(
         "", description="The 112 dispatch system's webhook; empty means 112 uses the console only."
     )
+    police_duty_phone: str = Field(
+        "",
+        max_length=40,
+        description="The 112 centre's duty phone: a police request no 112 screen or system "
+        "took (or that 112 left unanswered past its deadline) is texted here. Empty means the "
+        "case's police station's phone; with neither, the administrators are told.",
+    )
     emergency_webhook_secret: str = Field(
         "", description="Shared secret that signs webhook packets (HMAC-SHA256)."
     )

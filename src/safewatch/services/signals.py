@@ -44,6 +44,7 @@ class Routing:
 
     policy: RoutingPolicy
     available: frozenset[str]
+    police_duty_phone: str = ""  # a police request that reaches nobody is texted here
 
     def channels(self, recipient: Recipient) -> list[str]:
         return [c for c in self.policy.channels.get(recipient, []) if c in self.available]

@@ -101,6 +101,7 @@ class QueueItem(IncidentSummary):
     person_name: str
     area: str = Field(description="The home's district and street, without the house number.")
     claimed_by_name: str | None
+    claim: Claim = Field(description="Whether the caller, someone else or nobody claimed it.")
     police: PoliceRequestOut
 
 
@@ -190,17 +191,17 @@ def _summary(incident: Incident) -> IncidentSummary:
     return IncidentSummary.model_validate(incident)
 
 
+def _claim(incident: Incident, caller: Caller) -> Claim:
+    if incident.claimed_by is None:
+        return Claim.nobody
+    return Claim.you if incident.claimed_by == caller.user_id else Claim.someone_else
+
+
 def _detail(
     session: SessionDep, alerting: AlertingDep, caller: Caller, incident: Incident, case: Case
 ) -> IncidentDetail:
     recipient = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
-    claim = (
-        Claim.nobody
-        if incident.claimed_by is None
-        else Claim.you
-        if incident.claimed_by == caller.user_id
-        else Claim.someone_else
-    )
+    claim = _claim(incident, caller)
     [row] = queue.queue_facts(session, [incident]).values()
     return IncidentDetail(
         summary=_summary(incident),
@@ -250,6 +251,7 @@ def list_incidents(
                 **IncidentSummary.model_validate(i).model_dump(),
                 **facts[i.id]._asdict(),
                 "police": PoliceRequestOut.of(facts[i.id].police),
+                "claim": _claim(i, caller),
             }
         )
         for i in rows

@@ -1,36 +1,128 @@
-// The security company's and the 112 centre's console: a live queue and one incident's page.
+// The security company's and the 112 centre's console: a queue to triage (the most severe
+// first, one row per home, who / where / state / police / age) and one incident's page with
+// its state and only the actions that state allows (the hub says which).
 "use strict";
 (() => {
-  const { lang, t } = window.SAFEWATCH;
-  const { $, api } = window.sw;
+  const { lang, role, t } = window.SAFEWATCH;
+  const { $, api, fill } = window.sw;
+  const dispatcher = role === "dispatcher";
   const when = (iso) =>
     new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { timeStyle: "medium", timeZone: "Asia/Seoul" })
       .format(new Date(iso));
+  const relative = new Intl.RelativeTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { style: "short" });
+  const age = (iso) => {
+    const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+    if (s < 60) return relative.format(-Math.round(s), "second");
+    if (s < 3600) return relative.format(-Math.floor(s / 60), "minute");
+    if (s < 86400) return relative.format(-Math.floor(s / 3600), "hour");
+    return relative.format(-Math.floor(s / 86400), "day");
+  };
   const label = (type) => t[`type.${type}`] || type;
-  const rows = new Map(); // incident id → summary
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  };
+  // An SOS and the offender at the door stand out.
+  const CRITICAL = new Set(["sos", "offender_recognized"]);
+  const ROUTES = {
+    claim: "claim", dispatch: "dispatch", arrive: "arrive", request_police: "request-police", resolve: "resolve",
+    police_accept: "police/accept", police_dispatch: "police/dispatch", police_close: "police/close",
+  };
+
+  // What state the response is in: new, claimed (by whom), guards dispatched, on scene.
+  function stateText(i, claim, claimer) {
+    if (i.status === "closed") return t["istate.closed"] + (i.outcome ? ` · ${t[i.outcome] || i.outcome}` : "");
+    if (i.status === "dispatched") return t["istate.dispatched"] + (i.guard_unit ? ` · ${i.guard_unit}` : "");
+    if (i.status === "on_scene") return t["istate.on_scene"] + (i.guard_unit ? ` · ${i.guard_unit}` : "");
+    if (claim === "you") return t["istate.claimed_by_you"];
+    if (claimer) return fill(t["istate.claimed"], { name: claimer });
+    return t[`istate.${i.status}`] || i.status;
+  }
+  // How far the police request got; once 112 took it, what 112 did.
+  const policeText = (reach, policeStatus) =>
+    reach === "accepted" ? t[`police.${policeStatus}`] || policeStatus : t[`reach.${reach}`] || reach;
+  // What a police request asks of the police, and why the police were asked.
+  function askText(i, request) {
+    if (!request || !request.asked) return "";
+    if (request.asked === "escalated") {
+      return `${fill(t["ask.escalated"], { group: t[`recipient.${request.by}`] || request.by })} · ${window.sw.describe(t, i)}`;
+    }
+    if (request.asked === "by_person") {
+      return `${fill(t["ask.by_person"], { who: window.sw.actorText(t, request.by) })}` +
+        `${request.note ? `: “${request.note}”` : ""} · ${window.sw.describe(t, i)}`;
+    }
+    return [t[`ask.${i.type}`], window.sw.describe(t, i)].filter(Boolean).join(" · ");
+  }
+
+  // --- The queue: the hub's triage order, one row per home ----------------------------------
+  let items = [];
   let selected = null;
 
+  function rowButton(i, count, sub) {
+    const b = el("button", `row${sub ? " sub" : ""}${selected === i.id ? " selected" : ""}`);
+    b.type = "button";
+    b.dataset.id = i.id;
+    b.dataset.type = i.type;
+    if (selected === i.id) b.setAttribute("aria-current", "true");
+    const head = el("span", "row-head");
+    head.append(el("strong", "row-type", dispatcher ? `${t.queue_police_request}: ${label(i.type)}` : label(i.type)));
+    if (!sub) head.append(` · ${i.person_name} · ${i.area} · ${i.case_reference}`);
+    if (count > 1) head.append(" ", el("span", "count", fill(t.queue_count, { count })));
+    b.append(head);
+    if (dispatcher) b.append(el("span", "row-ask", askText(i, i.police)));
+    const line = el("span", "row-line");
+    const police = i.police.reach === "not_requested" ? "" : policeText(i.police.reach, i.police_status);
+    const stateSpan = el("span", `row-state state-${i.status}`, stateText(i, i.claim, i.claimed_by_name));
+    line.append(stateSpan);
+    if (police) line.append(" · ", el("span", `row-police reach-${i.police.reach}`, police));
+    const time = el("time", "age", age(i.created_at));
+    time.dateTime = i.created_at;
+    line.append(" · ", time);
+    b.append(line);
+    b.addEventListener("click", () => select(i.id));
+    return b;
+  }
+
   function renderQueue() {
-    const open = [...rows.values()].filter((i) => i.status !== "closed")
-      .sort((a, b) => (b.opened_at || b.created_at).localeCompare(a.opened_at || a.created_at));
+    const open = items.filter((i) => i.status !== "closed");
     $("queue-empty").hidden = open.length > 0;
-    $("queue").replaceChildren(...open.map((i) => {
-      const li = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = `row sev-${i.severity}` + (selected === i.id ? " selected" : "");
-      button.textContent = `${when(i.opened_at || i.created_at)} · ${label(i.type)} · ${i.reference}`;
-      button.addEventListener("click", () => select(i.id));
-      li.append(button);
+    const homes = new Map(); // case → its incidents, in the hub's order (the most severe first)
+    for (const i of open) {
+      if (!homes.has(i.case_id)) homes.set(i.case_id, []);
+      homes.get(i.case_id).push(i);
+    }
+    $("queue").replaceChildren(...[...homes.values()].map(([top, ...rest]) => {
+      const li = el("li", `home sev-${top.severity}${CRITICAL.has(top.type) ? " critical" : ""}`);
+      li.append(rowButton(top, rest.length + 1, false));
+      if (rest.length) {
+        const more = el("details", "more");
+        more.open = rest.some((i) => i.id === selected);
+        const list = el("ul");
+        list.append(...rest.map((i) => {
+          const item = el("li");
+          item.append(rowButton(i, 0, true));
+          return item;
+        }));
+        more.append(el("summary", "", fill(t.queue_more, { count: rest.length })), list);
+        li.append(more);
+      }
       return li;
     }));
   }
+  setInterval(() => document.querySelectorAll("#queue time.age").forEach((node) => {
+    node.textContent = age(node.dateTime);
+  }), 15000);
 
-  function upsert(incident) {
-    rows.set(incident.id, { ...(rows.get(incident.id) || {}), ...incident });
+  async function loadQueue() {
+    const r = await api("/incidents?order=triage&size=200");
+    if (!r.ok) return;
+    items = (await r.json()).items;
     renderQueue();
   }
 
+  // --- One incident -----------------------------------------------------------------------
   // Watching a home is a deliberate act (and audited): the live view starts on request. The
   // picture is asked for again each time the last one has arrived, about once a second.
   let liveTimer = null;
@@ -56,18 +148,60 @@
     nextPicture();
   });
 
+  let shown = null; // the detail on screen: what changed under the person's eyes is said
+  let acting = false;
+
+  function changedText(before, d) {
+    if (!before || before.summary.id !== d.summary.id || acting) return "";
+    const last = (kinds) => [...d.timeline].reverse().find((e) => kinds.includes(e.kind));
+    if (before.summary.status !== "closed" && d.summary.status === "closed") {
+      const e = last(["resolved", "false_alarm"]);
+      return fill(t.closed_meanwhile, { who: e ? window.sw.actorText(t, e.actor) : "" });
+    }
+    if (before.claim !== "someone_else" && d.claim === "someone_else") {
+      return fill(t.claimed_meanwhile, { who: d.claimed_by_name || "" });
+    }
+    return "";
+  }
+
+  function showActions(allowed) {
+    const can = new Set(allowed);
+    document.querySelectorAll("#incident [data-action]").forEach((b) => {
+      if (!b.closest("[data-for]")) b.hidden = !can.has(b.dataset.action);
+    });
+    document.querySelectorAll("#incident [data-for]").forEach((box) => {
+      box.hidden = !box.dataset.for.split(" ").some((a) => can.has(a));
+    });
+  }
+
   async function select(id) {
-    if (id !== selected) stopLive();
+    if (id !== selected) {
+      stopLive();
+      $("action-error").hidden = true;
+      $("d-changed").hidden = true;
+    }
     selected = id;
     renderQueue();
     const r = await api(`/incidents/${id}`);
-    if (!r.ok) return;
+    if (!r.ok || selected !== id) return;
     const d = await r.json();
     const p = d.packet;
+    const changed = changedText(shown, d);
+    if (changed) {
+      $("d-changed").textContent = changed;
+      $("d-changed").hidden = false;
+    }
+    shown = d;
     $("choose").hidden = true;
     $("incident").hidden = false;
     $("d-ref").textContent = d.summary.reference;
     $("d-type").textContent = label(d.summary.type);
+    $("d-state").textContent = stateText(d.summary, d.claim, d.claimed_by_name);
+    $("d-state").dataset.status = d.summary.status;
+    $("d-police").textContent = policeText(p.incident.police_reach, d.summary.police_status);
+    $("d-police").dataset.reach = p.incident.police_reach;
+    $("d-ask").textContent = askText(d.summary, p.incident.police_request);
+    $("d-ask-box").hidden = !(dispatcher && p.incident.police_request);
     $("d-summary").textContent = window.sw.describe(t, d.summary);
     $("d-person").textContent = p.protected_person ? `${p.protected_person.name} · ${p.protected_person.phone} · ${p.protected_person.address}` : "";
     $("d-offender").textContent = (p.offenders || []).map((o) => `${o.name}${o.relation ? ` · ${window.sw.relation(t, o.relation)}` : ""} (${o.description})`).join(", ");
@@ -75,6 +209,8 @@
     $("d-location").textContent = loc.latitude != null ? `${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}` + (loc.battery_percent != null ? ` · 🔋${loc.battery_percent}%` : "") : "";
     if (p.snapshot_url) { $("d-snapshot").src = p.snapshot_url; $("d-snapshot").hidden = false; } else { $("d-snapshot").hidden = true; }
     if (p.clip_url) { if ($("d-clip").dataset.src !== p.clip_url) { $("d-clip").src = p.clip_url; $("d-clip").dataset.src = p.clip_url; } $("d-clip").hidden = false; } else { $("d-clip").hidden = true; }
+    $("live-toggle").hidden = d.summary.status === "closed";
+    if (d.summary.status === "closed") stopLive();
     // The case's cameras as they are now: a silent one is offline, whatever it last said.
     $("d-cameras").replaceChildren(...(d.cameras || []).map((c) => {
       const li = document.createElement("li");
@@ -90,42 +226,51 @@
       li.textContent = `${when(e.at)} ${window.sw.entryText(t, e)}`;
       return li;
     }));
-    upsert(d.summary);
+    showActions(d.actions);
   }
 
   async function act(action) {
     if (!selected) return;
     const body = {};
     if (action === "dispatch") body.unit = $("unit").value || "guard team";
-    if (action === "request-police") body.note = $("reason").value || "";
-    if (action.startsWith("police/")) body.note = $("note").value || "";
+    if (action === "request_police") body.note = $("police-note").value || "";
+    if (action.startsWith("police_")) body.note = $("note").value || "";
     if (action === "resolve") {
       body.outcome = document.querySelector("input[name=outcome]:checked").value;
       body.reason = $("reason").value;
       body.not_the_offender = $("not-offender").checked;
     }
-    const r = await api(`/incidents/${selected}/${action}`, { method: "POST", body: JSON.stringify(body) });
+    const r = await api(`/incidents/${selected}/${ROUTES[action]}`, { method: "POST", body: JSON.stringify(body) });
     $("action-error").hidden = r.ok;
     if (!r.ok) {
       const problem = await r.json().catch(() => ({}));
       $("action-error").textContent = `${t.action_failed}: ${problem.detail || r.status}`;
+      await select(selected);  // show what the incident has become meanwhile
       return;
     }
-    await select(selected);
+    $("d-changed").hidden = true;
+    acting = true;
+    try {
+      await select(selected);
+    } finally {
+      acting = false;
+    }
+    if (action === "resolve") $("incident").querySelector(".close-box").open = false;
+    loadQueue();
   }
-  document.querySelectorAll("[data-action]").forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));
+  document.querySelectorAll("#incident [data-action]").forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));
 
-  async function load() {
-    const r = await api("/incidents?size=100");
-    if (r.ok) (await r.json()).items.forEach(upsert);
-  }
+  // Every alert and change reloads the queue (its order and rows are the hub's) and, if it is
+  // the incident on screen, its page.
+  let pending = null;
   const stream = new EventSource("/api/v1/stream", { withCredentials: true });
   for (const kind of ["backlog", "alert", "escalation", "update"]) {
     stream.addEventListener(kind, (e) => {
       const packet = JSON.parse(e.data);
-      upsert({ ...packet.incident, created_at: packet.incident.opened_at });
-      if (selected === packet.incident.id) select(selected);
+      if (selected === packet.incident.id && kind !== "backlog") select(selected);
+      clearTimeout(pending);
+      pending = setTimeout(loadQueue, 150);
     });
   }
-  load();
+  loadQueue();
 })();

@@ -7,7 +7,7 @@
   stream.addEventListener("security", (e) => {
     const notice = JSON.parse(e.data);
     const line = document.createElement("p");
-    const words = { address: notice.address, count: notice.count, reasons: (notice.reasons || []).join("; ") };
+    const words = { address: notice.address, count: notice.count, reference: notice.reference, reasons: (notice.reasons || []).join("; ") };
     line.textContent = (t[`security.${notice.what}`] || notice.what).replace(
       /\{(\w+)\}/g, (whole, key) => (words[key] ?? whole));
     box.append(line);

@@ -57,4 +57,69 @@ WORDS: Words = {
     "kind.deadline_missed": {"ko": "응답 시한 경과", "en": "deadline missed"},
     "kind.clip_added": {"ko": "영상 도착", "en": "clip added"},
     "kind.location": {"ko": "위치 갱신", "en": "location"},
+    # The queue (issue 18, points 7–8).
+    "police_queue": {"ko": "경찰 출동 요청", "en": "Police requests"},
+    "police_queue_empty": {"ko": "들어온 경찰 요청이 없습니다.", "en": "No police requests."},
+    "queue_count": {"ko": "{count}건", "en": "{count} incidents"},
+    "queue_more": {"ko": "이 집의 다른 사건 {count}건", "en": "{count} more at this home"},
+    "queue_police_request": {"ko": "경찰 요청", "en": "Police request"},
+    "state_label": {"ko": "상태", "en": "State"},
+    "police_label": {"ko": "경찰", "en": "Police"},
+    "ask_label": {"ko": "경찰에 요청하는 내용", "en": "What the police are asked"},
+    "actions_label": {"ko": "지금 할 수 있는 조치", "en": "What you can do now"},
+    "istate.open": {"ko": "신규 · 아직 아무도 맡지 않음", "en": "New · nobody has taken it"},
+    "istate.acknowledged": {"ko": "확인됨 · 담당자 없음", "en": "Acknowledged · not claimed"},
+    "istate.claimed": {"ko": "{name} 담당", "en": "Claimed by {name}"},
+    "istate.claimed_by_you": {"ko": "내가 담당", "en": "Claimed by you"},
+    "istate.dispatched": {"ko": "보안요원 출동 중", "en": "Guards dispatched"},
+    "istate.on_scene": {"ko": "보안요원 현장 도착", "en": "Guards on scene"},
+    "istate.closed": {"ko": "종료됨", "en": "Closed"},
+    "reach.not_requested": {"ko": "경찰 요청 없음", "en": "Police not requested"},
+    "reach.waiting": {
+        "ko": "경찰 미접수: 112로 보내는 중",
+        "en": "Police not reached yet: sending to 112",
+    },
+    "reach.reached": {
+        "ko": "경찰 미접수: 112 화면에 표시됨, 아직 접수 안 됨",
+        "en": "Police not reached yet: on the 112 screen, not accepted",
+    },
+    "reach.duty_phone_texted": {
+        "ko": "경찰 미접수: 112 화면에 닿지 않아 당직 전화로 문자 발송",
+        "en": "Police not reached yet: no 112 screen took it; the duty phone was texted",
+    },
+    "reach.not_reached": {
+        "ko": "경찰에 닿지 않음: 112에 직접 전화하세요",
+        "en": "Police not reached: no 112 screen or duty phone took it. Call 112",
+    },
+    "ask.sos": {"ko": "보호대상자의 긴급 신고", "en": "SOS from the protected person"},
+    "ask.offender_recognized": {
+        "ko": "집에서 가해자 얼굴이 인식됨",
+        "en": "Offender recognised at the home",
+    },
+    "ask.escalated": {
+        "ko": "{group} 응답이 없어 경찰로 넘어옴",
+        "en": "Sent to the police: the {group} did not answer in time",
+    },
+    "ask.by_person": {"ko": "{who} 요청", "en": "Requested by {who}"},
+    "police_request_note": {"ko": "경찰 요청 사유", "en": "Why the police are needed"},
+    "close_box": {"ko": "사건 종료하기…", "en": "Close this incident…"},
+    "close_warning": {
+        "ko": "종료하면 이 사건의 알림과 대응이 모두 멈춥니다.",
+        "en": "Closing stops every alert and response for this incident.",
+    },
+    "closed_meanwhile": {
+        "ko": "이 사건은 방금 종료되었습니다 ({who}).",
+        "en": "This incident has just been closed ({who}).",
+    },
+    "claimed_meanwhile": {
+        "ko": "{who} 님이 이 사건을 맡았습니다.",
+        "en": "{who} has claimed this incident.",
+    },
+    "kind.police_unreached": {"ko": "경찰 미접수 → 다음 수단", "en": "police not reached"},
+    "security.police_unreached": {
+        "ko": "{reference}: 경찰 요청이 112 화면·시스템에 닿지 않았고 당직 전화도 설정되어 있지 "
+        "않습니다. 112에 직접 전화하고, 당직 전화(SAFEWATCH_POLICE_DUTY_PHONE)를 설정하세요.",
+        "en": "{reference}: a police request reached no 112 screen or system and no duty phone "
+        "is set. Call 112 now, and set the duty phone (SAFEWATCH_POLICE_DUTY_PHONE).",
+    },
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -39,6 +40,7 @@ from safewatch.api.routes import (
     support,
     users,
 )
+from safewatch.api.stream_guard import StreamGuard
 from safewatch.api.throttle import Throttle
 from safewatch.bus.nats import NatsBus
 from safewatch.core.config import Environment, Settings
@@ -88,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     alerting = app.state.alerting
     alerting.dispatcher.start()
     app.state.retention.start()
+    guard = asyncio.create_task(app.state.stream_guard.run(), name="stream guard")
     from_stream = None
     if isinstance(alerting.bus, NatsBus):  # cluster mode: camera events from JetStream too
         from_stream = StreamIntake(alerting.bus.connection, app.state.intake, alerting.bus)
@@ -95,6 +98,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        guard.cancel()
         if from_stream is not None:
             from_stream.close()
         app.state.retention.close()
@@ -122,6 +126,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.alerting = build_alerting(settings, session_factory, clock)
     app.state.throttle = Throttle(settings)
+    app.state.stream_guard = StreamGuard(session_factory)
     app.state.keys = keys = key_ring_for(settings)
     app.state.photo_store = SealedPhotoStore(LocalPhotoStore(settings.photo_dir), keys)
     app.state.clip_store = make_clip_store(settings)

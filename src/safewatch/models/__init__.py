@@ -1,5 +1,6 @@
 """ORM tables. Import every module so the metadata is complete for migrations."""
 
+from safewatch.models.access import AccessEnded
 from safewatch.models.audit import AuditEntry, AuditHead
 from safewatch.models.cases import (
     AllowedPerson,
@@ -36,6 +37,7 @@ from safewatch.models.resources import (
 )
 
 __all__ = [
+    "AccessEnded",
     "Agency",
     "AllowedPerson",
     "AllowedPersonPhoto",

@@ -16,6 +16,7 @@ from safewatch.core.errors import Conflict, Invalid, NotFound, TooMany, Unauthor
 from safewatch.core.roles import ROLE_AGENCY, Role
 from safewatch.models import Agency, LoginToken, SignInFailures, User
 from safewatch.schemas.people import UserCreate, UserUpdate
+from safewatch.services.access import end_access, sign_in_address, user_address
 from safewatch.services.context import system_record
 
 LOGIN_FAILED = "wrong username or password"
@@ -131,12 +132,23 @@ def user_for_token(session: Session, secret: str) -> User:
     return token.user
 
 
+def expiry_of(session: Session, secret: str) -> datetime:
+    """When a sign-in ends by itself (an open stream ends then too)."""
+    expires_at = session.scalar(
+        select(LoginToken.expires_at).where(LoginToken.token_hash == security.secret_digest(secret))
+    )
+    if expires_at is None:
+        raise Unauthorized("the sign-in has expired or was revoked; sign in again")
+    return expires_at
+
+
 def logout(session: Session, secret: str) -> None:
     token = session.scalar(
         select(LoginToken).where(LoginToken.token_hash == security.secret_digest(secret))
     )
     if token is not None and token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
+        end_access(session, [sign_in_address(token.token_hash)], "signed out")
 
 
 def actor_of(user: User) -> Actor:
@@ -206,13 +218,18 @@ def update_user(
     if data.active is not None and data.active != user.active:
         changed.append("enabled" if data.active else "disabled")
         user.active = data.active
-    if "disabled" in changed or any(c.startswith("role ") for c in changed):
-        # A disabled account's open sessions end at once; a new role signs in afresh.
+    ended = [
+        c for c in changed if c == "disabled" or c.startswith("role ") or c.startswith("agency")
+    ]
+    if ended:
+        # A disabled account's open sessions end at once, its open screens too; a new role or
+        # agency signs in afresh (a screen must not keep listening for the old company).
         now = datetime.now(UTC)
         for token in session.scalars(
             select(LoginToken).where(LoginToken.user_id == user.id, LoginToken.revoked_at.is_(None))
         ):
             token.revoked_at = now
+        end_access(session, [user_address(user.id)], "account " + ", ".join(ended))
     session.flush()
     return user, changed
 

@@ -32,6 +32,7 @@ from safewatch.schemas.cases import (
     ProtectedPersonUpdate,
     ProtectionOrderIn,
 )
+from safewatch.services.access import agency_address, end_access, user_address
 from safewatch.services.context import Caller
 from safewatch.services.measures import active_measures
 from safewatch.store.base import table
@@ -201,6 +202,7 @@ def _protected_login(session: Session, user_id: uuid.UUID | None) -> uuid.UUID |
 
 def update_case(session: Session, caller: Caller, case: Case, data: CaseUpdate) -> Case:
     fields = data.model_fields_set
+    before = (case.security_company_id, case.officer_id, case.closed_at)
     if "support_centre_id" in fields:
         case.support_centre_id = _agency(session, data.support_centre_id, AgencyKind.support_centre)
     if "security_company_id" in fields:
@@ -219,8 +221,31 @@ def update_case(session: Session, caller: Caller, case: Case, data: CaseUpdate) 
             case.closed_at = datetime.now(UTC)
         elif not data.closed:
             case.closed_at = None
+    _end_access_taken(session, case, *before)
     session.flush()
     return case
+
+
+def _end_access_taken(
+    session: Session,
+    case: Case,
+    company: uuid.UUID | None,
+    officer: uuid.UUID | None,
+    closed_at: datetime | None,
+) -> None:
+    """Whoever the case was taken from has their open screens end (they reconnect to what is
+    theirs now): a security company or officer replaced, everyone at its close."""
+    closing = case.closed_at is not None and closed_at is None
+    taken = []
+    if company and (closing or company != case.security_company_id):
+        taken.append(agency_address(company))
+    if officer and (closing or officer != case.officer_id):
+        taken.append(user_address(officer))
+    person = case.protected_person.user_id
+    if person and closing:
+        taken.append(user_address(person))
+    what = "closed" if closing else "given to someone else"
+    end_access(session, taken, f"case {case.reference} {what}")
 
 
 def update_person(

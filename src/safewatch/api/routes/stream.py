@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -14,9 +15,19 @@ from sqlalchemy.orm import Session
 
 from safewatch.alerts.addresses import listener_addresses, recipient_of
 from safewatch.alerts.lifecycle import Recipient
-from safewatch.api.deps import STAFF, AlertingDep, allow, in_transaction
+from safewatch.api.deps import (
+    STAFF,
+    AlertingDep,
+    Credentials,
+    allow,
+    in_transaction,
+    request_secret,
+)
+from safewatch.api.stream_guard import ENDED, StreamGuard
+from safewatch.core import security
 from safewatch.core.roles import Role
-from safewatch.services import incidents, police
+from safewatch.services import accounts, incidents, police
+from safewatch.services.access import sign_in_address
 from safewatch.services.context import Caller
 from safewatch.services.packets import build_packet, case_facts, events_by_incident
 
@@ -39,14 +50,21 @@ def sse(event: str, data: dict[str, Any]) -> str:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def stream(
-    request: Request, caller: Listener, alerting: AlertingDep, follow: bool = True
+    request: Request,
+    caller: Listener,
+    credentials: Credentials,
+    alerting: AlertingDep,
+    follow: bool = True,
 ) -> StreamingResponse:
     """``event: alert|escalation|update`` with the incident packet as ``data``; ``backlog``
     first for incidents already open, then ``live`` (empty) once the backlog is complete.
     Send the sign-in token as a bearer header. ``follow=false`` sends the backlog and ends
-    (a polling fallback)."""
+    (a polling fallback). ``ended`` (with its reason) is the last event of a stream whose
+    access ended: signed out, the account disabled or changed, the sign-in expired, or a case
+    taken from this person or company — the screen checks its sign-in and reconnects."""
+    secret = request_secret(request, credentials)
 
-    def backlog(session: Session) -> list[dict[str, Any]]:
+    def backlog(session: Session) -> tuple[datetime, list[dict[str, Any]]]:
         # Up to 200 incidents: their cases and events in one query each, not per incident
         # (a hub restart reconnects every phone at once).
         open_now = incidents.open_incidents_for(session, caller)
@@ -68,32 +86,47 @@ def stream(
             items.append(
                 {"kind": "backlog", "recipient": who.value, "answered_at": answered, **packet}
             )
-        return items
+        return accounts.expiry_of(session, secret), items
 
     async def events() -> AsyncIterator[str]:
-        sub = alerting.bus.subscribe(listener_addresses(caller.actor))
+        addresses = listener_addresses(caller.actor)
+        sub = alerting.bus.subscribe(addresses)
+        guard: StreamGuard = request.app.state.stream_guard
+        watched = guard.watch(
+            addresses | {sign_in_address(security.secret_digest(secret))},
+            datetime.max.replace(tzinfo=UTC),
+            sub.queue,
+        )
         try:
             yield "retry: 2000\n\n"
-            for item in await in_transaction(request, backlog):
+            watched.expires_at, items = await in_transaction(request, backlog)
+            for item in items:
                 yield sse("backlog", item)
             yield ": live\n\n"  # a comment (EventSource ignores it): the backlog is done
             # ...and the same as an event, for a screen that must drop what closed while it
             # was away (the backlog holds only what is open now)
             yield sse("live", {})
             while follow and not sub.overflowed:
+                left = (watched.expires_at - alerting.clock()).total_seconds()
+                if left <= 0:
+                    watched.end("the sign-in expired")
                 try:
                     # asyncio.timeout, not wait_for: no task made per notice (2,000 streams)
-                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                    async with asyncio.timeout(max(0.0, min(KEEPALIVE_SECONDS, left))):
                         notice = await sub.queue.get()
                 except TimeoutError:
                     if await request.is_disconnected():
                         return
                     yield ": keep-alive\n\n"
                     continue
+                if watched.reason:  # its access ended: nothing more goes out on it
+                    yield sse(ENDED, {"reason": watched.reason})
+                    return
                 yield sse(str(notice.payload.get("kind", "update")), notice.payload)
             # Overflowed: a screen this far behind ends its stream; EventSource reconnects
             # and the backlog shows it what it missed (what it missed was not receipted).
         finally:
+            guard.forget(watched)
             sub.close()
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

@@ -158,6 +158,7 @@
 
   function listen() {
     stream = new EventSource("/api/v1/stream", { withCredentials: true });
+    window.sw.onEnded(stream);
     for (const kind of ["backlog", "alert", "escalation", "update"]) {
       stream.addEventListener(kind, (e) => receive(kind, JSON.parse(e.data)));
     }

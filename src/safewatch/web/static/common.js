@@ -21,6 +21,18 @@ window.sw = {
       krw: (amount) => won.format(amount),
     };
   },
+  // A stream whose access ended (signed out elsewhere, account disabled or changed, a case
+  // taken away) ends with "ended": if this screen's own sign-in is gone, leave for the sign-in
+  // page at once (nothing stays on screen); otherwise the stream reconnects by itself.
+  onEnded: (stream) =>
+    stream.addEventListener("ended", async () => {
+      const me = await window.sw.api("/users/me").catch(() => null);
+      if (!me || me.status === 401) {
+        stream.close();
+        document.body.innerHTML = "";
+        window.location.replace("/login");
+      }
+    }),
   // A table body from rows of cell values (text or nodes).
   rows: (body, rows) =>
     body.replaceChildren(...rows.map((cells) => {
@@ -84,6 +96,8 @@ window.sw = {
     const group = (r) => t[`recipient.${r}`] || r;
     const at = (iso) => window.sw.format(document.documentElement.lang).moment(iso);
     const minutes = (s) => Math.max(1, Math.round((s || 0) / 60));
+    const police = (key) => `${t[key]} · ` +
+      (f.phone ? fill(t["reason.duty_phone_texted"], { phone: f.phone }) : t["reason.no_duty_phone"]);
     const text = {
       signal: () => (f.signal ? said(t, f.signal) : ""),
       incident_type: () => type(f.kind),
@@ -93,6 +107,8 @@ window.sw = {
       for_group: () => group(f.to),
       clip_added: () => fill(t["reason.clip_added"], { camera: f.camera || "" }),
       location: () => fill(t["describe.at"], { latitude: f.latitude, longitude: f.longitude }),
+      police_reached_nobody: () => police("reason.police_reached_nobody"),
+      police_not_in_time: () => police("reason.police_not_in_time"),
       camera_back: () => fill(t["reason.camera_back"], { serial: f.serial || "", minutes: minutes(f.seconds) }) +
         (f.state ? ` (${t[`state.${f.state}`] || f.state})` : ""),
     }[f.reason];

@@ -264,6 +264,7 @@
   // the incident on screen, its page.
   let pending = null;
   const stream = new EventSource("/api/v1/stream", { withCredentials: true });
+  window.sw.onEnded(stream);
   for (const kind of ["backlog", "alert", "escalation", "update"]) {
     stream.addEventListener(kind, (e) => {
       const packet = JSON.parse(e.data);

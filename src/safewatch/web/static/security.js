@@ -4,6 +4,7 @@
   const { t } = window.SAFEWATCH;
   const box = document.getElementById("security-alerts");
   const stream = new EventSource("/api/v1/stream", { withCredentials: true });
+  window.sw.onEnded(stream);
   stream.addEventListener("security", (e) => {
     const notice = JSON.parse(e.data);
     const line = document.createElement("p");

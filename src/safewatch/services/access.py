@@ -1,0 +1,34 @@
+"""Access that ends: recorded in the transaction that ends it, so that every replica's stream
+guard (``api/stream_guard.py``) ends the open streams that listened with it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from safewatch.models import AccessEnded
+
+
+def sign_in_address(token_hash: str) -> str:
+    """One sign-in's own address (its stream listens at it beside the person's)."""
+    return f"token:{token_hash}"
+
+
+def user_address(user_id: uuid.UUID) -> str:
+    return f"user:{user_id}"
+
+
+def agency_address(agency_id: uuid.UUID) -> str:
+    return f"agency:{agency_id}"
+
+
+def end_access(session: Session, addresses: Iterable[str | None], reason: str) -> None:
+    now = datetime.now(UTC)
+    session.add_all(
+        AccessEnded(at=now, address=address, reason=reason[:200])
+        for address in addresses
+        if address
+    )

@@ -1,0 +1,161 @@
+"""Access that ends when it should (issue 19): an open alert stream ends within a few seconds
+of its sign-in's revocation or expiry, the account's disabling or change, or the case being
+taken from that company or person — the stolen-phone case of docs/security.md."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from safewatch.core import security
+from safewatch.models import LoginToken
+from tests.live import LiveHub
+from tests.world import PASSWORD, World
+
+V1 = "/api/v1"
+ENDS_WITHIN = 8.0  # the guard looks every 2 s; the test's machine may be busy
+
+
+@dataclass
+class OpenStream:
+    """A screen's stream read on a thread, as its events arrive."""
+
+    events: list[tuple[str, str]] = field(default_factory=list)  # (event, data)
+    live: threading.Event = field(default_factory=threading.Event)
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def read(self, url: str, token: str) -> None:
+        kind = ""
+        try:
+            with httpx.stream(
+                "GET", url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as r:
+                assert r.status_code == 200, r.read()
+                for line in r.iter_lines():
+                    if line.startswith("event: "):
+                        kind = line.removeprefix("event: ")
+                    elif line.startswith("data: "):
+                        self.events.append((kind, line.removeprefix("data: ")))
+                        if kind == "live":
+                            self.live.set()
+        except httpx.HTTPError:
+            pass  # the hub stopped under it (the test is over)
+        finally:
+            self.closed.set()
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _ in self.events]
+
+
+@pytest.fixture
+def open_stream(live_hub: LiveHub) -> Iterator[Callable[[str], OpenStream]]:
+    threads: list[threading.Thread] = []
+
+    def start(token: str) -> OpenStream:
+        s = OpenStream()
+        t = threading.Thread(target=s.read, args=(f"{live_hub.url}{V1}/stream", token), daemon=True)
+        t.start()
+        threads.append(t)
+        assert s.live.wait(10), "the stream did not start"
+        return s
+
+    yield start
+    for t in threads:
+        t.join(timeout=1)
+
+
+def _ended(stream: OpenStream, why: str) -> None:
+    assert stream.closed.wait(ENDS_WITHIN), f"the stream is still open after {why}"
+    kind, data = stream.events[-1]
+    assert kind == "ended", stream.kinds()
+    assert why in data
+
+
+def _api(live_hub: LiveHub, world: World, user: str, method: str, path: str, body: object) -> None:
+    r = httpx.request(
+        method, f"{live_hub.url}{V1}{path}", json=body, headers=world.h(user), timeout=10
+    )
+    assert r.status_code in (200, 201, 204), r.text
+
+
+def test_a_stream_ends_when_its_account_is_disabled(
+    world: World, live_hub: LiveHub, open_stream: Callable[[str], OpenStream]
+) -> None:
+    stream = open_stream(world.tokens["security_a"])
+    other = open_stream(world.tokens["security_b"])
+    _api(
+        live_hub, world, "admin", "PATCH", f"/users/{world.users['security_a']}", {"active": False}
+    )
+    _ended(stream, "account disabled")
+    # An alert raised now reaches the company's other screens, not the disabled one.
+    assert not other.closed.is_set()
+
+
+def test_a_stream_ends_at_sign_out_and_the_persons_other_sign_ins_go_on(
+    world: World, live_hub: LiveHub, open_stream: Callable[[str], OpenStream]
+) -> None:
+    stream = open_stream(world.tokens["security_a"])
+    other = open_stream(_sign_in(live_hub, "security_a"))  # the same person on another screen
+    _api(live_hub, world, "security_a", "POST", "/auth/logout", None)
+    _ended(stream, "signed out")
+    time.sleep(3)  # the guard has looked again: the other sign-in's stream is still open
+    assert not other.closed.is_set()
+
+
+def test_a_stream_ends_when_the_role_changes(
+    world: World, live_hub: LiveHub, open_stream: Callable[[str], OpenStream]
+) -> None:
+    stream = open_stream(world.tokens["officer_a"])
+    body = {"role": "caseworker", "agency_id": str(world.agencies["centre_a"])}
+    _api(live_hub, world, "admin", "PATCH", f"/users/{world.users['officer_a']}", body)
+    _ended(stream, "role officer → caseworker")
+
+
+def test_a_stream_ends_when_its_sign_in_expires(
+    world: World, live_hub: LiveHub, open_stream: Callable[[str], OpenStream]
+) -> None:
+    token = world.tokens["dispatcher"]
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    with world.factory() as s, s.begin():
+        digest = security.secret_digest(token)
+        s.execute(update(LoginToken).where(LoginToken.token_hash == digest).values(expires_at=soon))
+    stream = open_stream(token)
+    _ended(stream, "expired")
+
+
+def test_a_companys_streams_end_when_a_case_is_taken_from_it(
+    world: World, live_hub: LiveHub, open_stream: Callable[[str], OpenStream]
+) -> None:
+    old_company = open_stream(world.tokens["security_a"])
+    new_company = open_stream(world.tokens["security_b"])
+    body = {"security_company_id": str(world.agencies["company_b"])}
+    _api(live_hub, world, "officer_a", "PATCH", f"/cases/{world.cases['a']}", body)
+    _ended(old_company, "given to someone else")
+    time.sleep(3)
+    assert not new_company.closed.is_set()
+
+
+def test_every_stream_of_a_case_ends_when_it_closes(
+    world: World, live_hub: LiveHub, open_stream: Callable[[str], OpenStream]
+) -> None:
+    victim = open_stream(world.tokens["victim_a"])
+    company = open_stream(world.tokens["security_a"])
+    _api(live_hub, world, "officer_a", "PATCH", f"/cases/{world.cases['a']}", {"closed": True})
+    _ended(victim, "closed")
+    _ended(company, "closed")
+
+
+def _sign_in(live_hub: LiveHub, user: str) -> str:
+    r = httpx.post(
+        f"{live_hub.url}{V1}/auth/login", json={"username": user, "password": PASSWORD}, timeout=10
+    )
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    return token

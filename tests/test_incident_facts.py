@@ -80,9 +80,7 @@ def test_an_sos_from_the_phone_says_where_as_numbers(world: World, located: bool
     [incident] = _incidents(world)
     facts = _facts(incident)
     assert (facts.kind, facts.source) == (IncidentKind.sos, "phone")
-    assert (facts.latitude, facts.longitude) == (
-        (33.51234, 126.52987) if located else (None, None)
-    )
+    assert (facts.latitude, facts.longitude) == ((33.51234, 126.52987) if located else (None, None))
     _settle(world)
     police = _entries(_detail(world, incident["id"]), "police_requested")
     assert police and police[0] is not None and police[0].kind is IncidentKind.sos
@@ -113,13 +111,12 @@ def test_a_silent_watch_says_its_serial_minutes_and_battery(world: World, clock:
 
 
 def test_an_officers_notice_keeps_the_officers_words(world: World) -> None:
-    case_id = world.cases["a"]
-    r = world.post(
-        "officer_a", f"{V1}/incidents", json={"case_id": str(case_id), "summary": "가해자 목격 신고"}
-    )
+    words = "가해자 목격 신고"
+    body = {"case_id": str(world.cases["a"]), "summary": words}
+    r = world.post("officer_a", f"{V1}/incidents", json=body)
     assert r.status_code == 201, r.text
     facts = _facts(r.json())
-    assert (facts.kind, facts.source, facts.text) == (IncidentKind.manual, "officer", "가해자 목격 신고")
+    assert (facts.kind, facts.source, facts.text) == (IncidentKind.manual, "officer", words)
 
 
 def test_facts_are_typed_and_refuse_unknown_fields() -> None:

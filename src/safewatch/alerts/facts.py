@@ -65,6 +65,8 @@ class EntryReason(StrEnum):
     location = "location"
     camera_back = "camera_back"
     shown_on_connect = "shown_on_connect"
+    police_reached_nobody = "police_reached_nobody"  # no 112 screen or system took it
+    police_not_in_time = "police_not_in_time"  # 112 did not accept it by its deadline
     for_group = "for_group"  # a person acknowledged for their group
     # Delivery receipts, per channel.
     screens_reached = "screens_reached"
@@ -106,4 +108,5 @@ class EntryFacts(BaseModel):
     latitude: float | None = None
     longitude: float | None = None
     note: str | None = None  # a person's own words
+    phone: str | None = None  # the duty phone a police request was texted to
     signal: IncidentFacts | None = None

@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.facts import EntryFacts, EntryReason
 from safewatch.alerts.lifecycle import (
     FALLBACK_CHANNEL,
     NOT_REQUESTED,
@@ -160,6 +161,13 @@ def fall_back(
                 "incident_id": str(incident.id),
             }
             notices.append(Notice(frozenset({ADMINS}), payload))
-        session.add(IncidentEntry(**entry_row(incident.id, now, UNREACHED, detail=detail)))
+        said = EntryFacts(
+            reason=EntryReason.police_not_in_time
+            if deadline_missed
+            else EntryReason.police_reached_nobody,
+            phone=phone or None,
+        )
+        row = entry_row(incident.id, now, UNREACHED, detail=detail, facts=said)
+        session.add(IncidentEntry(**row))
         incidents.tell_screens(session, routing, incident, now)
     return notices

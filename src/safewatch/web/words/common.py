@@ -157,6 +157,22 @@ WORDS: Words = {
         "en": "channel not set up on this hub",
     },
     "reason.channel_error": {"ko": "발송 오류", "en": "sending error"},
+    "reason.police_reached_nobody": {
+        "ko": "112 상황실 화면과 112 시스템 어디에도 전달되지 않음",
+        "en": "no 112 screen or 112 system took the police request",
+    },
+    "reason.police_not_in_time": {
+        "ko": "112가 제시간에 접수하지 않음",
+        "en": "112 did not accept the police request in time",
+    },
+    "reason.duty_phone_texted": {
+        "ko": "당직 전화 {phone}로 문자 발송",
+        "en": "texted to the duty phone {phone}",
+    },
+    "reason.no_duty_phone": {
+        "ko": "당직 전화가 설정되지 않음: 112에 직접 전화하세요",
+        "en": "no duty phone is set: call 112",
+    },
     "reason.attempt": {"ko": "{attempt}번째 시도", "en": "attempt {attempt}"},
     # Relationships and protection orders typed on a case (sw.relation, sw.orderKind).
     "relation.former partner": {"ko": "전 연인", "en": "former partner"},

@@ -262,3 +262,17 @@ def test_quick_exit_signs_out_and_a_return_finds_nothing(
     page.goto(f"{live_hub.url}/app")  # someone who takes the phone opens the site again
     assert page.url.endswith("/login")
     assert "Offender" not in page.content()
+
+
+def test_a_police_request_nobody_at_112_took_is_said_so(home: Home, page: Any) -> None:
+    """No 112 screen is open and no 112 system is set: the request is texted to the station's
+    duty phone, and she is told the police have not taken it — not that they are informed."""
+    _sign_in(page, "victim_a")
+    incident = home.alert("offender_recognized", track=1, picture=(320, 240))
+    _wait_shown(page, incident)
+    steps = page.locator("#steps")
+    steps.get_by_text("Police requested — 112 has not taken it yet").wait_for()
+    steps.get_by_text("the police duty phone was texted — not taken yet").wait_for(timeout=30_000)
+    home.as_("dispatcher", "POST", f"/incidents/{incident}/police/accept", {"note": ""})
+    steps.get_by_text("112 has taken it").wait_for()
+    assert "not taken" not in steps.inner_text()

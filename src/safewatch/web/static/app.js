@@ -41,7 +41,8 @@
     if (incident.guard_unit) out.push(`${t["step.dispatched"]}: ${incident.guard_unit}`);
     if (incident.status === "on_scene") out.push(t["step.on_scene"]);
     if (incident.police_status === "requested") {
-      out.push(incident.police_reach === "not_reached" ? t["step.police_not_reached"] : t["step.police_waiting"]);
+      // Not reached is said as it is: nobody at 112 has it, so she may call herself.
+      out.push(t[`step.police_${incident.police_reach}`] || t["step.police_waiting"]);
     } else if (incident.police_status !== "none") {
       out.push(t[`police.${incident.police_status}`]);
     }

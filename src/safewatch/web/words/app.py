@@ -59,6 +59,12 @@ WORDS: Words = {
         "ko": "경찰에 출동 요청함 — 112가 아직 접수하지 않았습니다",
         "en": "Police requested — 112 has not taken it yet",
     },
+    "step.police_duty_phone_texted": {
+        "ko": "112 화면에 닿지 않아 경찰 당직 전화로 문자를 보냈습니다 — 아직 접수되지 않았습니다. "
+        "가능하면 112에 직접 전화하세요",
+        "en": "112's screens did not take it; the police duty phone was texted — not taken yet. "
+        "Call 112 yourself if you can",
+    },
     "step.police_not_reached": {
         "ko": "경찰에 아직 연결되지 않았습니다 — 가능하면 112에 직접 전화하세요",
         "en": "Police not reached yet — call 112 yourself if you can",

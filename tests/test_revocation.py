@@ -159,3 +159,22 @@ def _sign_in(live_hub: LiveHub, user: str) -> str:
     assert r.status_code == 200, r.text
     token: str = r.json()["access_token"]
     return token
+
+
+def test_the_streams_backlog_is_an_audited_read_of_the_victims_address(world: World) -> None:
+    body = {"case_id": str(world.cases["a"]), "summary": "a man at the gate"}
+    r = world.post("officer_a", f"{V1}/incidents", body)
+    assert r.status_code == 201, r.text
+    reference = r.json()["reference"]
+
+    def reads() -> list[dict[str, object]]:
+        trail = world.get("officer_a", f"{V1}/cases/{world.cases['a']}/audit?size=100").json()
+        return [e for e in trail["items"] if "screen connected" in str(e["reason"])]
+
+    assert reads() == []
+    r = world.get("security_a", f"{V1}/stream?follow=false")
+    assert r.status_code == 200 and "A street 1" in r.text  # the address went out...
+    [entry] = reads()  # ...and the trail says who read it
+    assert entry["actor_role"] == "security_operator" and reference in str(entry["reason"])
+    r = world.get("victim_a", f"{V1}/stream?follow=false")  # her own: no one else's data
+    assert r.status_code == 200 and len(reads()) == 1

@@ -4,6 +4,8 @@ change addressed to its person, starting with the open incidents it should alrea
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -72,6 +74,7 @@ def stream(
         events = events_by_incident(session, {i.id for i in open_now})
         requests = police.requests_by_incident(session, open_now)
         items = []
+        shown_with_person: dict[uuid.UUID, list[str]] = defaultdict(list)
         for incident in open_now:
             case = cases[incident.case_id]
             who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
@@ -86,6 +89,11 @@ def stream(
             items.append(
                 {"kind": "backlog", "recipient": who.value, "answered_at": answered, **packet}
             )
+            if "protected_person" in packet:  # her name, phone and address were read
+                shown_with_person[incident.case_id].append(incident.reference)
+        for case_id, references in shown_with_person.items():
+            what = f"open incident(s) shown when a screen connected: {', '.join(references)}"
+            caller.record(session, "read", "incident", None, what[:300], case_id)
         return accounts.expiry_of(session, secret), items
 
     async def events() -> AsyncIterator[str]:

@@ -87,14 +87,62 @@ def test_the_staff_screens_pass_the_wcag_audit(world: World, browser_page: Any, 
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_officers_case_page_and_the_admins_users_pass_the_wcag_audit(
+    world: World, browser_page: Any, lang: str
+) -> None:
+    """The officer's case page with its checklist, measures to start and a device to issue
+    from stock; the administrator's users screen with its forms."""
+    assert world.assess("officer_a", "a", "very_high", "threats_to_kill").status_code == 201
+    world.post("officer_a", "/api/v1/devices", {"kind": "smartwatch", "serial": "W-A11Y"})
+    world.stay("a", "Halla shelter", nights=12)
+    page = browser_page
+    _sign_in(page, "officer_a", lang)
+    page.goto(f"/cases/{world.cases['a']}")
+    page.locator("#m-required li[data-kind='smartwatch'] select option").first.wait_for(
+        state="attached"
+    )
+    page.locator("#c-stays form.extend").wait_for()
+    page.locator("#last-assessment[data-level]").wait_for()
+    _filled(page)
+    assert _violations(page) == [], "case page (officer)"
+    page.context.clear_cookies()
+    _sign_in(page, "admin", lang)
+    page.goto("/users")
+    page.locator("#users tbody tr").first.wait_for()
+    _filled(page)
+    assert _violations(page) == [], "/users"
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_console_passes_the_wcag_audit(world: World, browser_page: Any, lang: str) -> None:
     body = {"case_id": str(world.cases["a"]), "summary": "someone at the gate"}
     assert world.post("officer_a", "/api/v1/incidents", body).status_code == 201
+    # A busy queue: the offender at the door (marked), repeats under their home's row, an SOS.
+    camera = world.device("camera", "CAM-A11Y")
+    for track, type_ in ((1, "offender_recognized"), (2, "intrusion"), (3, "intrusion")):
+        e = event(type_=type_).model_copy(update={"track": track})
+        r = world.client.post(
+            "/api/v1/device/events",
+            data={"event": e.model_dump_json()},
+            files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
+            headers={"Authorization": f"Bearer {camera}"},
+        )
+        assert r.status_code == 201, r.text
+    assert world.post("victim_a", "/api/v1/me/sos", {}).status_code == 201
     page = browser_page
     _sign_in(page, "security_a", lang)
+    page.locator("#queue details summary").first.click()  # the home's other incidents
     page.locator("#queue button").first.click()
-    page.locator("#incident").wait_for()
+    page.locator("#incident[data-id]").wait_for()
     page.locator("#d-timeline li").first.wait_for()  # the incident's detail has arrived
+    page.locator(".close-box summary").click()  # "close the incident" unfolded
+    assert _violations(page) == []
+    # The 112 centre's console: police requests, what each asks, its own actions.
+    page.locator("button.exit").click()
+    _sign_in(page, "dispatcher", lang)
+    page.locator("#queue button").first.click()
+    page.locator("#incident[data-id]").wait_for()
+    page.locator("#d-ask").wait_for()
     assert _violations(page) == []
 
 

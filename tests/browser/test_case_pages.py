@@ -136,3 +136,108 @@ def test_a_caseworker_sees_the_blurred_pictures_and_no_way_to_the_original(
     row.get_by_text("faces blurred").wait_for()
     assert row.get_by_role("button", name="Show clip").count() == 1
     assert row.locator("form.original").count() == 0
+
+
+def _busy_region(world: World) -> None:
+    """Case A with open incidents of several kinds, as a real region has: an SOS from the
+    watch, an intrusion, a camera gone offline, an officer's report."""
+    watch = world.device("smartwatch", "W-A")
+    camera = world.device("camera", "CAM-FRONT")
+    headers = {"Authorization": f"Bearer {watch}"}
+    assert world.client.post("/api/v1/device/sos", json={}, headers=headers).status_code == 201
+    for e in (event(), event(type_="camera_offline").model_copy(update={"track": None})):
+        r = world.client.post(
+            "/api/v1/device/events",
+            data={"event": e.model_dump_json()},
+            files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
+            headers={"Authorization": f"Bearer {camera}"},
+        )
+        assert r.status_code == 201, r.text
+    body = {"case_id": str(world.cases["a"]), "summary": "offender seen at the bus stop"}
+    assert world.post("officer_a", "/api/v1/incidents", body).status_code == 201
+
+
+def test_the_saved_checklist_is_shown_again_after_a_reload(world: World, desk: Any) -> None:
+    """Issue 18, point 11: the form opens on the last saved answers and their suggestion,
+    never blank with 'Suggested: normal (score 0)' beside a 'Very high' case."""
+    _busy_region(world)
+    _sign_in(desk, "officer_a")
+    desk.locator("#last-assessment").get_by_text("No assessment saved yet.").wait_for()
+    desk.get_by_label("Has the offender threatened to kill?").check()
+    desk.locator("#suggested").get_by_text("Very high").wait_for()
+    desk.get_by_role("button", name="Save assessment").click()
+    desk.get_by_text("Saved.").wait_for()
+
+    desk.reload()
+    last = desk.locator("#last-assessment")
+    last.get_by_text("Last saved assessment").wait_for()
+    assert "suggested Very high" in last.inner_text()
+    assert "decided Very high" in last.inner_text()
+    assert "Has the offender threatened to kill?" in last.inner_text()
+    desk.locator("#suggested").get_by_text("Very high").wait_for()
+    assert "score 0" not in desk.locator("#suggested").inner_text()
+    assert desk.get_by_label("Has the offender threatened to kill?").is_checked()
+    assert desk.get_by_label("Decided level").input_value() == "very_high"
+
+    # Decided otherwise, with a reason: the reason and the decision come back too.
+    desk.get_by_label("Has the offender threatened to kill?").uncheck()
+    desk.locator("#suggested").get_by_text("Normal").wait_for()
+    desk.get_by_label("Decided level").select_option("high")
+    desk.get_by_label("Reason for deciding otherwise").fill("he followed her twice this week")
+    desk.get_by_role("button", name="Save assessment").click()
+    desk.locator("#c-level").get_by_text("High").wait_for()
+    desk.reload()
+    desk.locator("#last-assessment").get_by_text("decided High").wait_for()
+    assert "suggested Normal" in desk.locator("#last-assessment").inner_text()
+    assert desk.get_by_label("Decided level").input_value() == "high"
+    assert desk.get_by_label("Reason for deciding otherwise").input_value() == (
+        "he followed her twice this week"
+    )
+    # The open incidents, worded, each with its state.
+    incidents = desk.locator("#c-incidents")
+    incidents.get_by_text("offender seen at the bus stop").wait_for()
+    assert incidents.locator("li").count() == 4
+
+
+def test_an_officer_starts_measures_and_issues_a_watch_from_stock(world: World, desk: Any) -> None:
+    """Issue 18, point 11: required measures started from the case page, a device issued
+    from stock; the history lists the changes in words, viewings summarised."""
+    assert world.assess("officer_a", "a", "high", reason="stalking at night").status_code == 201
+    for serial in ("W-STOCK-1", "W-STOCK-2"):
+        r = world.post("officer_a", "/api/v1/devices", {"kind": "smartwatch", "serial": serial})
+        assert r.status_code == 201, r.text
+    world.post("officer_b", "/api/v1/devices", {"kind": "smartwatch", "serial": "W-OTHER"})
+    _sign_in(desk, "officer_a")
+    required = desk.locator("#m-required")
+    patrol = required.locator("li[data-kind='patrol_plan']")
+    patrol.get_by_role("button", name="Mark in place").click()
+    patrol.get_by_text("Make a patrol plan first.").wait_for()  # its evidence is missing
+
+    line = required.locator("li[data-kind='emergency_line_registration']")
+    line.get_by_role("button", name="Mark in place").click()
+    in_place = desk.locator("#m-in-place")
+    in_place.get_by_text("Phone registered with 112").wait_for()
+
+    watch = required.locator("li[data-kind='smartwatch']")
+    options = watch.get_by_label("Device to issue").locator("option").all_inner_texts()
+    assert options == ["W-STOCK-1", "W-STOCK-2"]  # this station's stock only
+    watch.get_by_label("Device to issue").select_option(label="W-STOCK-2")
+    watch.get_by_role("button", name="Issue from stock").click()
+    in_place.get_by_text("Smartwatch").wait_for()
+    devices = desk.locator("#c-devices")
+    devices.get_by_text("W-STOCK-2").wait_for()
+    assert "issued, never connected — check it with the person" in devices.inner_text()
+    shoot(desk, "case-measures")
+
+    desk.reload()
+    in_place.get_by_text("Smartwatch").wait_for()
+    assert required.locator("li[data-kind='smartwatch']").count() == 0
+    history = desk.locator("#c-audit")
+    history.get_by_text("Smartwatch → in place").wait_for()
+    assert "W-STOCK-2 Issued" in history.inner_text()
+    assert "viewed" not in history.inner_text()
+    views = desk.locator("#c-views")
+    views.get_by_text("Viewed").wait_for()
+    assert "Officer A (officer)" in views.inner_text()
+    desk.get_by_label("Show viewings too").check()
+    history.locator("li[data-action='read']").first.wait_for()

@@ -67,8 +67,6 @@ def test_the_ledger_lists_a_periods_entries_for_the_export(world: World) -> None
     for day, amount in (("2026-10-31", 1000), ("2026-11-01", 2000), ("2026-11-30", 3000)):
         body = {"donor": "Jeju citizen", "amount_krw": amount, "on_date": day}
         assert world.post("caseworker_a", f"{V1}/fund/donations", body).status_code == 201
-    r = world.get(
-        "caseworker_a", f"{V1}/fund/entries?period_from=2026-11-01&period_to=2026-11-30"
-    )
+    r = world.get("caseworker_a", f"{V1}/fund/entries?period_from=2026-11-01&period_to=2026-11-30")
     assert r.status_code == 200, r.text
     assert [e["amount_krw"] for e in r.json()["items"]] == [3000, 2000]

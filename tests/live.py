@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.api.app import create_app
 from safewatch.bus.messages import CameraEvent
-from safewatch.core.config import Settings
+from safewatch.core.config import Settings, proxy_options
 from safewatch.demo.server import BackgroundHub
 
 
@@ -97,4 +97,4 @@ class LiveHub(BackgroundHub):
     """The real app on a local port, which a test can stop and start again."""
 
     def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
-        super().__init__(lambda: create_app(settings, factory))
+        super().__init__(lambda: create_app(settings, factory), proxy=proxy_options(settings))

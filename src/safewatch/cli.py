@@ -492,6 +492,7 @@ def serve(
     import uvicorn
 
     from safewatch.api.app import create_app
+    from safewatch.core.config import proxy_options
     from safewatch.core.runtime import tune_for_alerts
     from safewatch.demo.server import SHUTDOWN_GRACE
 
@@ -518,4 +519,5 @@ def serve(
         port=port,
         log_level="info",
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        **proxy_options(settings)._asdict(),
     )

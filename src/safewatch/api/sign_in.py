@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def client_address(request: Request) -> str:
-    # Behind a proxy, uvicorn's --proxy-headers (with --forwarded-allow-ips) puts the real one here.
+    # Behind a configured proxy (SAFEWATCH_TRUSTED_PROXIES) uvicorn puts the real one here.
     return request.client.host if request.client else "unknown"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
         "",
         description="The data keys as JSON (the key file's content), from a secret store; "
         "when set, the key file is not used and rotation is done there.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses (or CIDR ranges) of the load balancers whose X-Forwarded-For "
+        "and X-Forwarded-Proto the hub believes. Empty (the default): none, the connection's "
+        "own address counts, for the sign-in limits and the audit trail alike.",
     )
     sign_in_rate: str = Field(
         "30/minute", description="Sign-in attempts per client address (limits' notation)."
@@ -214,3 +221,15 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class ProxyOptions(NamedTuple):
+    proxy_headers: bool
+    forwarded_allow_ips: str | None
+
+
+def proxy_options(settings: Settings) -> ProxyOptions:
+    """uvicorn's options for forwarded headers: believed only from the configured proxies
+    (uvicorn's own default believes 127.0.0.1, where a load balancer often sits)."""
+    trusted = settings.trusted_proxies
+    return ProxyOptions(bool(trusted), ",".join(trusted) or None)

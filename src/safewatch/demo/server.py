@@ -13,6 +13,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from safewatch.core.config import ProxyOptions
+
 # Open real-time streams never end by themselves: on shutdown they get this long, then are
 # closed (their clients reconnect, to another replica in a cluster).
 SHUTDOWN_GRACE = 3
@@ -45,8 +47,14 @@ def wait_until_up(
 
 
 class BackgroundHub:
-    def __init__(self, app_factory: object, port: int | None = None) -> None:
+    def __init__(
+        self,
+        app_factory: object,
+        port: int | None = None,
+        proxy: ProxyOptions = ProxyOptions(proxy_headers=False, forwarded_allow_ips=None),
+    ) -> None:
         self.app_factory = app_factory  # () -> FastAPI, called at each start
+        self.proxy = proxy
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app: FastAPI | None = None
@@ -61,6 +69,7 @@ class BackgroundHub:
             port=self.port,
             log_level="warning",
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
+            **self.proxy._asdict(),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="hub", daemon=True)

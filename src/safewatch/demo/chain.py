@@ -237,7 +237,9 @@ def run_chain(
         clip_note = _need(
             phone.wait_for(
                 lambda r: (
-                    r.data["incident"]["id"] == incident["id"] and bool(r.data.get("clip_url"))
+                    # (the stream's "live" marker after its backlog carries no incident)
+                    r.data.get("incident", {}).get("id") == incident["id"]
+                    and bool(r.data.get("clip_url"))
                 ),
                 timeout,
             ),

@@ -4,11 +4,14 @@ delivery failed — the English summary and detail stay beside them for logs."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from safewatch.alerts import wording
 from safewatch.alerts.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
+from safewatch.core.config import Settings
 from tests.conftest import Clock
 from tests.test_incidents import _detail, _device, _incidents, _send, _settle
 from tests.world import World
@@ -124,3 +127,23 @@ def test_facts_are_typed_and_refuse_unknown_fields() -> None:
         IncidentFacts.model_validate({"kind": "intrusion", "source": "camera", "colour": "red"})
     with pytest.raises(ValueError):
         EntryFacts.model_validate({"reason": "something new"})
+
+
+def test_texts_and_lock_screens_leave_in_the_regions_language(
+    world: World, settings: Settings
+) -> None:
+    """The protected person's text message is worded from the facts in Korean, as her app is."""
+    assert world.assess("officer_a", "a", "normal").status_code == 201
+    camera = _device(world, "camera", "CAM-F3")
+    _send(world.client, camera, type_="intrusion", track=5)
+    [incident] = _incidents(world)
+    _settle(world)
+    [outbox] = list((settings.data_dir / "sms-outbox").glob("*.jsonl"))
+    [message] = [json.loads(line) for line in outbox.read_text().splitlines()]
+    assert message["text"] == (
+        f"[세이프워치] yard에서 경계 구역 침입 ({incident['reference']}). "
+        "앱에서 확인하세요. 위급하면 112."
+    )
+    packet = {"incident": {"severity": "critical", "id": "x", "summary": ""}}
+    assert wording.lock_screen(packet, "ko") == ("세이프워치", "긴급: 지금 앱을 열어 주세요")
+    assert wording.lock_screen(packet, "en") == ("Safewatch", "Urgent: open the app now")

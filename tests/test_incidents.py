@@ -567,7 +567,7 @@ def test_web_push_rings_the_victims_phone_without_case_detail(world: World, came
         )
         assert headers["urgency"] == "high" and headers["content-encoding"] == "aes128gcm"
         shown = json.loads(http_ece.decrypt(body, private_key=phone_key, auth_secret=auth))
-        assert shown["body"] == "Urgent: open the app now"
+        assert shown["body"] == "긴급: 지금 앱을 열어 주세요"  # the region's language
         assert "Offender" not in json.dumps(shown) and "street" not in json.dumps(shown)
         [incident] = _incidents(world)
         d = _detail(world, incident["id"])

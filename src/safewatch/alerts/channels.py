@@ -20,8 +20,10 @@ import httpx
 
 from safewatch.alerts.facts import EntryReason
 from safewatch.alerts.lifecycle import SendOutcome
+from safewatch.alerts.wording import sms_text
 from safewatch.bus.base import EventBus, Notice
 from safewatch.store.files import atomic_write
+from safewatch.web.words import Lang
 
 ACCEPTED, DELIVERED, RETRY, FAILED = (
     SendOutcome.accepted,
@@ -175,28 +177,14 @@ class WebhookChannel:
         )
 
 
-def _text(message: Message) -> str:
-    """The protected person is sent what happened; the duty phone, a police request that no
-    112 screen or system took, with who and where."""
-    incident = message.packet["incident"]
-    if message.recipient != "police":
-        return f"[Safewatch] {incident['summary']} — {incident['reference']}. Open the app; 112."
-    person = message.packet.get("protected_person") or {}
-    return (
-        f"[Safewatch] POLICE REQUEST not taken on the 112 console: {incident['summary']} — "
-        f"{incident['reference']}. {person.get('name', '')}, {person.get('address', '')}, "
-        f"{person.get('phone', '')}. Accept it on the 112 console."
-    )
-
-
 class SmsFileChannel:
     """Text messages in a folder a gateway drains: one file per batch, one JSON line per
     message (``{"to", "text", "delivery_id"}``); written (and synced once) means accepted."""
 
     name = "sms"
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, lang: Lang = "ko") -> None:
+        self.folder, self.lang = folder, lang  # texts in the region's language
 
     def send(self, message: Message) -> Result:
         return self.send_batch([message])[0]
@@ -209,7 +197,7 @@ class SmsFileChannel:
                     Result(FAILED, "no phone number", reason=EntryReason.no_phone_number)
                 )
                 continue
-            text = _text(message)
+            text = sms_text(message.packet, message.recipient, self.lang)
             record = {"to": message.phone, "text": text, "delivery_id": str(message.delivery_id)}
             lines.append(json.dumps(record, ensure_ascii=False))
             results.append(

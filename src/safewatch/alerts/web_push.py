@@ -15,6 +15,8 @@ from pywebpush import WebPushException, webpush
 
 from safewatch.alerts.channels import ACCEPTED, FAILED, RETRY, Message, Result
 from safewatch.alerts.facts import EntryReason
+from safewatch.alerts.wording import lock_screen
+from safewatch.web.words import Lang
 
 log = logging.getLogger(__name__)
 GONE = (404, 410)  # the browser unsubscribed
@@ -39,13 +41,12 @@ def application_server_key(vapid: Vapid) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def lock_screen_text(message: Message) -> dict[str, str]:
-    incident = message.packet["incident"]
-    urgent = incident["severity"] == "critical"
+def lock_screen_text(message: Message, lang: Lang = "ko") -> dict[str, str]:
+    title, body = lock_screen(message.packet, lang)
     return {
-        "title": "Safewatch",
-        "body": "Urgent: open the app now" if urgent else "Open the app: something needs you",
-        "incident_id": incident["id"],
+        "title": title,
+        "body": body,
+        "incident_id": message.packet["incident"]["id"],
         "kind": message.kind,
     }
 

@@ -174,6 +174,22 @@ WORDS: Words = {
         "en": "no duty phone is set: call 112",
     },
     "reason.attempt": {"ko": "{attempt}번째 시도", "en": "attempt {attempt}"},
+    # What leaves the hub for a phone (alerts/wording.py): texts and lock-screen notices.
+    "sms.alert": {
+        "ko": "[세이프워치] {what} ({reference}). 앱에서 확인하세요. 위급하면 112.",
+        "en": "[Safewatch] {what} — {reference}. Open the app; 112.",
+    },
+    "sms.police_request": {
+        "ko": "[세이프워치] 112 상황실이 아직 접수하지 않은 경찰 출동 요청: {what} ({reference}). "
+        "{name}, {address}, {phone}. 112 상황실 화면에서 접수하세요.",
+        "en": "[Safewatch] POLICE REQUEST not taken on the 112 console: {what} — {reference}. "
+        "{name}, {address}, {phone}. Accept it on the 112 console.",
+    },
+    "push.urgent": {"ko": "긴급: 지금 앱을 열어 주세요", "en": "Urgent: open the app now"},
+    "push.attention": {
+        "ko": "확인이 필요한 알림이 있습니다. 앱을 열어 주세요",
+        "en": "Open the app: something needs you",
+    },
     # Relationships and protection orders typed on a case (sw.relation, sw.orderKind).
     "relation.former partner": {"ko": "전 연인", "en": "former partner"},
     "relation.partner": {"ko": "연인", "en": "partner"},

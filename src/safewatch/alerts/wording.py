@@ -1,0 +1,76 @@
+"""What leaves the hub for a person's phone — a text message, a lock-screen notification — in
+the region's language, worded from the incident's facts with the screens' own words
+(``web/words``: one place for every word a person reads). Mirrors ``sw.said`` in common.js."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safewatch.alerts.facts import IncidentFacts, IncidentKind
+from safewatch.web.words import Lang
+from safewatch.web.words.common import WORDS
+
+
+def word(key: str, lang: Lang, **params: object) -> str:
+    return WORDS[key][lang].format(**params)
+
+
+def describe(facts: IncidentFacts, lang: Lang) -> str:
+    """One line: what happened and where (the zone people named), from its facts."""
+    what = word(f"type.{facts.kind.value}", lang)
+    if facts.kind is IncidentKind.sos:
+        parts = [word(f"describe.sos.{facts.source.value}", lang)]
+        if facts.latitude is not None and facts.longitude is not None:
+            where = {"latitude": f"{facts.latitude:.5f}", "longitude": f"{facts.longitude:.5f}"}
+            parts.append(word("describe.at", lang, **where))
+        else:
+            parts.append(word("describe.no_location", lang))
+    elif facts.kind is IncidentKind.watch_silent:
+        parts = [word("describe.watch_silent", lang, serial=facts.serial, minutes=facts.minutes)]
+    elif facts.kind is IncidentKind.manual:
+        parts = [f"{what}: {facts.text}" if facts.text else what]
+    elif facts.kind is IncidentKind.camera_offline and facts.serial:
+        minutes = max(1, round((facts.seconds or 0) / 60))
+        parts = [word("describe.camera_silent", lang, serial=facts.serial, minutes=minutes)]
+    elif facts.zone:
+        parts = [word("describe.in_zone", lang, zone=facts.zone, what=what)]
+    elif facts.camera:
+        parts = [word("describe.by_camera", lang, camera=facts.camera, what=what)]
+    else:
+        parts = [what]
+    if facts.battery is not None:
+        parts.append(word("describe.battery", lang, battery=facts.battery))
+    return " · ".join(parts)
+
+
+def incident_line(incident: dict[str, Any], lang: Lang) -> str:
+    """A packet's incident in words (its English summary when it has no facts: older rows)."""
+    facts = incident.get("facts")
+    if not facts:
+        return str(incident["summary"])
+    return describe(IncidentFacts.model_validate(facts), lang)
+
+
+def sms_text(packet: dict[str, Any], recipient: str, lang: Lang) -> str:
+    """The protected person is told what happened; the duty phone, a police request that no
+    112 screen or system took, with who and where."""
+    incident = packet["incident"]
+    what, reference = incident_line(incident, lang), incident["reference"]
+    if recipient != "police":
+        return word("sms.alert", lang, what=what, reference=reference)
+    person = packet.get("protected_person") or {}
+    return word(
+        "sms.police_request",
+        lang,
+        what=what,
+        reference=reference,
+        name=person.get("name", ""),
+        address=person.get("address", ""),
+        phone=person.get("phone", ""),
+    )
+
+
+def lock_screen(packet: dict[str, Any], lang: Lang) -> tuple[str, str]:
+    """Title and body: no names, no place (anyone may see a lock screen)."""
+    urgent = packet["incident"]["severity"] == "critical"
+    return word("title", lang), word("push.urgent" if urgent else "push.attention", lang)

@@ -721,11 +721,14 @@ def deliveries(session: Session, incident: Incident) -> list[Delivery]:
     )
 
 
+POLICE_OPEN = (PoliceStatus.requested, PoliceStatus.accepted, PoliceStatus.dispatched)
+
+
 def queue_filter(caller: Caller) -> list[ColumnElement[bool]]:
-    """Which incidents a person's queue holds (SQL conditions): the 112 centre's are those
-    with police requested; everyone else's are those of the cases they may list."""
-    if caller.role is Role.dispatcher:
-        return [Incident.police_status != PoliceStatus.none]
+    """Which incidents a person's queue holds (SQL conditions): the 112 centre's are the
+    police requests it has not closed; everyone else's are those of the cases they may list."""
+    if caller.role is Role.dispatcher:  # a request 112 has closed leaves its queue
+        return [Incident.police_status.in_(POLICE_OPEN)]
     mine: list[ColumnElement[bool]] = [
         Incident.case_id.in_(select(Case.id).where(scope_filter(caller)))
     ]

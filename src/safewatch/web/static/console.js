@@ -59,6 +59,7 @@
   // --- The queue: the hub's triage order, one row per home ----------------------------------
   let items = [];
   let selected = null;
+  const unfolded = new Set(); // the homes whose other incidents the person opened
 
   function rowButton(i, count, sub) {
     const b = el("button", `row${sub ? " sub" : ""}${selected === i.id ? " selected" : ""}`);
@@ -98,7 +99,10 @@
       li.append(rowButton(top, rest.length + 1, false));
       if (rest.length) {
         const more = el("details", "more");
-        more.open = rest.some((i) => i.id === selected);
+        more.open = unfolded.has(top.case_id) || rest.some((i) => i.id === selected);
+        more.addEventListener("toggle", () => {
+          if (more.open) unfolded.add(top.case_id); else unfolded.delete(top.case_id);
+        });
         const list = el("ul");
         list.append(...rest.map((i) => {
           const item = el("li");
@@ -227,6 +231,8 @@
       return li;
     }));
     showActions(d.actions);
+    $("incident").dataset.id = d.summary.id;
+    $("incident").dataset.status = d.summary.status;
   }
 
   async function act(action) {

@@ -45,7 +45,7 @@
       say(ok, ok ? `${t.user_changed}: ${u.username} · ${t[`role.${out.role}`]}` : out);
       if (ok) load();
     });
-    return element("div", { className: "actions" }, toggle, " ", f);
+    return element("div", { className: "user-actions" }, toggle, " ", f);
   }
 
   async function load() {

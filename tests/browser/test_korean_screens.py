@@ -91,6 +91,23 @@ class Region:
                 .values(last_seen_at=datetime.now(UTC) - timedelta(minutes=minutes))
             )
 
+    def undelivered(self, count: int) -> None:
+        """The home camera kept items the hub refused (the hub's reasons are technical)."""
+        items = [
+            {
+                "event_id": f"6f1c2a8e-0000-4000-8000-00000000000{i}",
+                "kind": "event",
+                "reason": "422: the snapshot is larger than the hub takes",
+                "since": "2026-12-01T10:00:00Z",
+            }
+            for i in range(count)
+        ]
+        beat = {"state": "ok", "undelivered": items, "undelivered_count": count}
+        r = self.http.post(
+            f"{V1}/device/heartbeat", json=beat, headers={"Authorization": f"Bearer {self.camera}"}
+        )
+        assert r.status_code == 200, r.text
+
     def incidents(self) -> list[dict[str, Any]]:
         r = self.http.get(f"{V1}/incidents?size=100", headers=self.world.h("security_a"))
         assert r.status_code == 200, r.text
@@ -111,6 +128,7 @@ def region(world: World, live_hub: LiveHub) -> Iterator[Region]:
         )
         assert sos.status_code == 201, sos.text
         r.falls_silent(r.silent_camera, "CAM-K2", minutes=5)
+        r.undelivered(2)
         r.falls_silent(r.watch, "W-K1", minutes=45)
         dispatcher = live_hub.app.state.alerting.dispatcher  # type: ignore[attr-defined]
         dispatcher._next_sweep = None  # the once-a-minute watch sweep: now
@@ -181,6 +199,9 @@ def test_the_console_words_every_incident_and_timeline_line_in_korean(
         created = datetime.fromisoformat(incident["created_at"]).astimezone(KST)
         assert f"{created.hour % 12 or 12}:{created.minute:02d}" in first, (first, created)
     assert failed_seen, "a failed delivery says why, in Korean"
+    cameras = console.locator("#d-cameras").inner_text()
+    _korean(cameras, "the home's cameras")
+    assert "전달되지 못한 항목 2건" in cameras
     _korean(console.locator("#queue").inner_text(), "queue")
     # What the sentences say: the zone people named, the phone, the silent devices.
     said = " | ".join(seen)

@@ -24,7 +24,7 @@
       const li = item(`${t[`device.${d.kind}`]} ${d.serial} · ${condition(t, d)} · ${t.last_seen}: ${d.last_seen_at ? moment(d.last_seen_at) : t.never}` +
         (d.battery_percent != null ? ` · ${t.battery} ${d.battery_percent}%` : "") +
         (["degraded", "restarting", "starting"].includes(d.condition) && d.health_note ? ` · ${d.health_note}` : "") +
-        (d.problem ? ` · ${d.problem}` : ""));
+        (d.problem ? ` · ${window.sw.undelivered(t, d)}` : ""));
       li.dataset.condition = d.condition || "";
       return li;
     }));

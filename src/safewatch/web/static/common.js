@@ -124,6 +124,12 @@ window.sw = {
       `${entry.recipient ? ` → ${t[`recipient.${entry.recipient}`] || entry.recipient}` : ""}` +
       ` · ${actorText(t, entry.actor)}${detail ? ` · ${detail}` : ""}`;
   },
+  // What a camera could not deliver: in English the hub's own line with its technical
+  // reasons; in other languages the count in words (the reasons stay in English and the API).
+  undelivered: (t, d) =>
+    document.documentElement.lang !== "en" && d.undelivered_count
+      ? window.sw.fill(t["camera.undelivered"], { count: d.undelivered_count })
+      : d.problem || "",
   // Relationships and protection orders as typed on a case: known values in the page's words.
   relation: (t, value) => (value ? t[`relation.${value.trim().toLowerCase()}`] || value : ""),
   orderKind: (t, value) => (value ? t[`order.${value.trim().toLowerCase()}`] || value : ""),

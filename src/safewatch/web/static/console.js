@@ -220,7 +220,7 @@
       const li = document.createElement("li");
       li.dataset.condition = c.condition;
       const said = ["degraded", "restarting", "starting"].includes(c.condition) && c.note ? `: ${c.note}` : "";
-      li.textContent = `${c.serial} · ${t[`state.${c.condition}`] || c.condition}${said}` + (c.problem ? ` · ${c.problem}` : "");
+      li.textContent = `${c.serial} · ${t[`state.${c.condition}`] || c.condition}${said}` + (c.problem ? ` · ${window.sw.undelivered(t, c)}` : "");
       return li;
     }));
     $("d-cameras-box").hidden = !(d.cameras || []).length;

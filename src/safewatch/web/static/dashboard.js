@@ -56,7 +56,7 @@
         const tr = document.createElement("tr");
         // A silent camera's last word is not its state: its note is shown only while it is heard.
         const note = ["offline", "late"].includes(cam.state) ? "" : cam.note;
-        for (const v of [cam.serial, cam.case_reference || "", window.swStaff.condition(t, cam), [note, cam.problem].filter(Boolean).join(" · ")]) tr.append(Object.assign(document.createElement("td"), { textContent: v }));
+        for (const v of [cam.serial, cam.case_reference || "", window.swStaff.condition(t, cam), [note, cam.problem && window.sw.undelivered(t, cam)].filter(Boolean).join(" · ")]) tr.append(Object.assign(document.createElement("td"), { textContent: v }));
         tr.dataset.state = cam.state;
         return tr;
       }));

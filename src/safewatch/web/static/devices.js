@@ -46,7 +46,7 @@
         d.last_seen_at ? moment(d.last_seen_at) : t.never,
         d.battery_percent != null ? `${d.battery_percent}%` : "—",
         // A silent or reported-offline camera's last word is not its state.
-        [condition(t, d), d.condition === "offline" ? "" : d.health_note, d.problem].filter(Boolean).join(" · ")];
+        [condition(t, d), d.condition === "offline" ? "" : d.health_note, d.problem && window.sw.undelivered(t, d)].filter(Boolean).join(" · ")];
     }));
     for (const [i, tr] of [...$("devices").tBodies[0].rows].entries()) tr.dataset.condition = all[i].condition || "";
   }

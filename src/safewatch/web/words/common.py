@@ -174,6 +174,10 @@ WORDS: Words = {
         "en": "no duty phone is set: call 112",
     },
     "reason.attempt": {"ko": "{attempt}번째 시도", "en": "attempt {attempt}"},
+    "camera.undelivered": {
+        "ko": "전달되지 못한 항목 {count}건 (카메라 점검 필요)",
+        "en": "{count} item(s) could not be delivered (check the camera)",
+    },
     # What leaves the hub for a phone (alerts/wording.py): texts and lock-screen notices.
     "sms.alert": {
         "ko": "[세이프워치] {what} ({reference}). 앱에서 확인하세요. 위급하면 112.",

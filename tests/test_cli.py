@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from safewatch.cli import app
-from safewatch.core.config import get_settings
+from safewatch.core.config import get_settings, new_secret, strong_secret
 from safewatch.models import Agency, AuditEntry, User
 from tests.world import World
 
@@ -108,3 +108,32 @@ def test_demo_seed_builds_a_working_region(env: dict[str, str], session_factory:
     assert "already there" in r.output
     r = runner.invoke(app, ["audit", "verify"])
     assert r.exit_code == 0, r.output
+
+
+def test_serve_refuses_the_development_key_on_a_reachable_address(env: dict[str, str]) -> None:
+    r = runner.invoke(app, ["serve", "--host", "0.0.0.0"])  # noqa: S104 - refused
+    assert r.exit_code == 2
+    assert "refusing to serve on 0.0.0.0" in r.output
+
+
+def test_serve_refuses_the_demo_in_production(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAFEWATCH_ENVIRONMENT", "production")
+    monkeypatch.setenv("SAFEWATCH_SECRET_KEY", new_secret())
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["serve", "--demo"])
+    assert r.exit_code == 2
+    assert "refusing --demo in production" in r.output
+    monkeypatch.setenv("SAFEWATCH_SEED_DEMO", "true")
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["serve"])
+    assert r.exit_code == 2
+    assert "SAFEWATCH_SEED_DEMO" in r.output
+
+
+def test_keys_secret_makes_a_secret_production_accepts(env: dict[str, str]) -> None:
+    r = runner.invoke(app, ["keys", "secret"])
+    assert r.exit_code == 0
+    secret = r.output.strip()
+    assert strong_secret(secret) and secret != runner.invoke(app, ["keys", "secret"]).output.strip()

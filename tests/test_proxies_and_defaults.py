@@ -3,13 +3,16 @@ proxies; production refuses keys, demo accounts and API docs it must not have.""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.core.config import Settings
+from safewatch.api.app import create_app
+from safewatch.core.config import Environment, Settings, new_secret
 from tests.live import LiveHub
 from tests.world import World
 
@@ -63,3 +66,36 @@ def test_a_configured_proxy_is_believed(
     assert 429 not in _failed_sign_ins(hub, [f"203.0.113.{k}" for k in range(1, 7)])
     # ...and one of them who keeps trying is.
     assert 429 in _failed_sign_ins(hub, ["198.51.100.9"] * 6)
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "aaaaaaaaaaaaaaaa",  # accepted before
+        "a" * 64,
+        "my hub's secret key, which is quite long really",
+        "0123456789abcdef0123456789abcdef",  # 16 bytes in hex: too short
+    ],
+)
+def test_production_refuses_a_weak_secret_key(weak: str) -> None:
+    with pytest.raises(ValueError, match="too weak for production"):
+        Settings(environment="production", secret_key=weak)  # type: ignore[arg-type]
+
+
+def test_production_takes_32_random_bytes_however_written() -> None:
+    for secret in (secrets.token_hex(32), secrets.token_urlsafe(32), new_secret()):
+        Settings(environment="production", secret_key=secret)  # type: ignore[arg-type]
+
+
+def test_the_api_docs_are_off_in_production_unless_asked_for(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    production = {"environment": Environment.production, "secret_key": new_secret()}
+    for changes, served in (
+        ({}, True),
+        (production, False),
+        ({**production, "api_docs": True}, True),
+    ):
+        client = TestClient(create_app(settings.model_copy(update=changes), session_factory))
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert (client.get(path).status_code == 200) is served, (changes, path)

@@ -272,6 +272,15 @@ def keys_rotate() -> None:
     typer.echo(f"retired: {retired}")
 
 
+@keys_app.command("secret")
+def keys_secret() -> None:
+    """A new SAFEWATCH_SECRET_KEY (48 random bytes): it signs sign-ins' media links, so it
+    must be secret and the same on every hub replica."""
+    from safewatch.core.config import new_secret
+
+    typer.echo(new_secret())
+
+
 @keys_app.command("status")
 def keys_status() -> None:
     """The key ring and how many files each key sealed (plain: written before sealing)."""
@@ -492,12 +501,42 @@ def serve(
     import uvicorn
 
     from safewatch.api.app import create_app
-    from safewatch.core.config import proxy_options
+    from safewatch.core.config import (
+        DEFAULT_SECRET_KEY,
+        Environment,
+        api_docs,
+        development_key_exposed,
+        proxy_options,
+    )
     from safewatch.core.runtime import tune_for_alerts
     from safewatch.demo.server import SHUTDOWN_GRACE
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
+    if development_key_exposed(settings, host):
+        typer.secho(
+            f"refusing to serve on {host}: SAFEWATCH_SECRET_KEY is the published development "
+            "key, with which anyone can sign a link to any clip (police-only originals too). "
+            "Set a secret ('safewatch keys secret') or listen on 127.0.0.1.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        typer.secho(
+            "WARNING: the development secret key is in use — media links can be forged by "
+            "anyone who can reach this hub. Never use this configuration with real people's "
+            "data.",
+            fg="yellow",
+            err=True,
+        )
+    if demo and settings.environment is Environment.production:
+        typer.secho(
+            "refusing --demo in production: the demo accounts have a published password",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
     if demo or settings.seed_demo:
         migrate.upgrade(settings.sqlalchemy_url)
         if not _seed_demo(settings, quiet=True):
@@ -509,7 +548,8 @@ def serve(
         folder.mkdir(parents=True, exist_ok=True)
     if demo or settings.seed_demo:
         _start_demo_camera(settings, demo_video, f"http://{host}:{port}")
-    typer.echo(f"Safewatch hub on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    docs = f"  (API docs: http://{host}:{port}/docs)" if api_docs(settings) else ""
+    typer.echo(f"Safewatch hub on http://{host}:{port}{docs}")
     sys.stdout.flush()
     app = create_app(settings)
     tune_for_alerts()

@@ -43,7 +43,7 @@ from safewatch.api.routes import (
 from safewatch.api.stream_guard import StreamGuard
 from safewatch.api.throttle import Throttle
 from safewatch.bus.nats import NatsBus
-from safewatch.core.config import Environment, Settings
+from safewatch.core.config import Environment, Settings, api_docs
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.services.retention import RetentionJob
 from safewatch.store.base import utcnow
@@ -113,11 +113,15 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """The hub; tests hand in their own session factory and a clock they control."""
+    docs = api_docs(settings)
     app = FastAPI(
         title="Safewatch hub",
         version=__version__,
         description="Case management, alerts and dispatch for the protection of crime victims.",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.sqlalchemy_url))

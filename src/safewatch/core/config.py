@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -125,7 +128,13 @@ class Settings(BaseSettings):
     case_reference_prefix: str = Field(
         "JJ", pattern=r"^[A-Z]{2,6}$", description="Region code at the start of case numbers."
     )
-    seed_demo: bool = Field(False, description="Seed the demo region on first start.")
+    seed_demo: bool = Field(
+        False, description="Seed the demo region on first start (refused in production)."
+    )
+    api_docs: bool | None = Field(
+        None,
+        description="Serve /docs, /redoc and /openapi.json; unset: yes, except in production.",
+    )
     alert_policy_file: Path | None = Field(
         None, description="YAML routing policy; empty means the programme's default."
     )
@@ -179,10 +188,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def verify_secret_key(self) -> Settings:
-        if self.environment is Environment.production and self.secret_key == DEFAULT_SECRET_KEY:
+        production = self.environment is Environment.production
+        if production and self.secret_key == DEFAULT_SECRET_KEY:
             raise ValueError(
                 "SAFEWATCH_SECRET_KEY is the development default; set a long random secret "
-                "before running in production"
+                "before running in production ('safewatch keys secret' makes one)"
+            )
+        if production and not strong_secret(self.secret_key):
+            raise ValueError(
+                "SAFEWATCH_SECRET_KEY is too weak for production: it signs every media link "
+                "and must be at least 32 random bytes ('safewatch keys secret' makes one)"
+            )
+        if production and self.seed_demo:
+            raise ValueError(
+                "SAFEWATCH_SEED_DEMO: the demo accounts have a published password; never in "
+                "production"
             )
         if self.emergency_webhook_url and len(self.emergency_webhook_secret) < 16:
             raise ValueError(
@@ -221,6 +241,47 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def strong_secret(secret: str) -> bool:
+    """At least 32 random bytes, written in hex or base64 (as 'safewatch keys secret' and
+    every key tool write them): a phrase a person made up is refused, and so are bytes as
+    repetitive as 'aaaa…' (random bytes are nearly all different)."""
+    try:
+        raw = bytes.fromhex(secret)
+    except ValueError:
+        try:
+            padded = secret + "=" * (-len(secret) % 4)
+            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        except ValueError:
+            return False
+    return len(raw) >= 32 and len(set(raw)) >= 0.6 * len(raw)
+
+
+def new_secret() -> str:
+    """A secret key for production: 48 random bytes, URL-safe base64."""
+    return secrets.token_urlsafe(48)
+
+
+def development_key_exposed(settings: Settings, host: str) -> bool:
+    """The published development key on an address others can reach: anyone could sign a
+    link to a police-only original. Only loopback may serve with it."""
+    if settings.secret_key != DEFAULT_SECRET_KEY:
+        return False
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve anywhere
+        return True
+
+
+def api_docs(settings: Settings) -> bool:
+    """The API's own pages (/docs, /redoc, /openapi.json): a map of every route for whoever
+    asks, so off in production unless asked for."""
+    if settings.api_docs is not None:
+        return settings.api_docs
+    return settings.environment is not Environment.production
 
 
 class ProxyOptions(NamedTuple):

@@ -324,7 +324,8 @@ def test_the_112_console_lists_police_requests_and_what_each_asks(
     assert "Offender recognised at the home" in homes[0]
     assert "1 incidents" not in homes[0] and "2 incidents" not in homes[0]  # not its camera
     assert homes[1].startswith("Police request: SOS · Person A")
-    assert "SOS from the protected person · " in homes[1] and "33.49960, 126.53120" in homes[1]
+    assert "The protected person asks for help · " in homes[1]
+    assert "33.49960, 126.53120" in homes[1] and "Not accepted yet" in homes[1]
     assert "Requested by Security A (security operator): “a man is trying the door”" in text
     assert "Sent to the police: the security company did not answer in time" in text
     assert "Camera offline" not in text
@@ -334,7 +335,7 @@ def test_the_112_console_lists_police_requests_and_what_each_asks(
 
     _open(page, "SOS")
     ask = page.locator("#d-ask")
-    assert ask.inner_text().startswith("SOS from the protected person")
+    assert ask.inner_text().startswith("The protected person asks for help")
     assert _buttons(page) == {"Accept"}
     page.get_by_role("button", name="Accept", exact=True).click()
     page.locator("#d-police", has_text="112 has taken it").wait_for()

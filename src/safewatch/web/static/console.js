@@ -40,9 +40,12 @@
     if (claimer) return fill(t["istate.claimed"], { name: claimer });
     return t[`istate.${i.status}`] || i.status;
   }
-  // How far the police request got; once 112 took it, what 112 did.
-  const policeText = (reach, policeStatus) =>
-    reach === "accepted" ? t[`police.${policeStatus}`] || policeStatus : t[`reach.${reach}`] || reach;
+  // How far the police request got (112 itself: whether it has accepted); once 112 took it,
+  // what 112 did.
+  const policeText = (reach, policeStatus) => {
+    if (reach === "accepted") return t[`police.${policeStatus}`] || policeStatus;
+    return dispatcher && reach !== "not_requested" ? t.police_waiting_112 : t[`reach.${reach}`] || reach;
+  };
   // What a police request asks of the police, and why the police were asked.
   function askText(i, request) {
     if (!request || !request.asked) return "";

@@ -91,7 +91,7 @@ WORDS: Words = {
         "ko": "경찰에 닿지 않음: 112에 직접 전화하세요",
         "en": "Police not reached: no 112 screen or duty phone took it. Call 112",
     },
-    "ask.sos": {"ko": "보호대상자의 긴급 신고", "en": "SOS from the protected person"},
+    "ask.sos": {"ko": "보호대상자가 도움을 요청함", "en": "The protected person asks for help"},
     "ask.offender_recognized": {
         "ko": "집에서 가해자 얼굴이 인식됨",
         "en": "Offender recognised at the home",
@@ -116,6 +116,7 @@ WORDS: Words = {
         "en": "{who} has claimed this incident.",
     },
     "kind.police_unreached": {"ko": "경찰 미접수 → 다음 수단", "en": "police not reached"},
+    "police_waiting_112": {"ko": "아직 접수하지 않음", "en": "Not accepted yet"},
     "security.police_unreached": {
         "ko": "{reference}: 경찰 요청이 112 화면·시스템에 닿지 않았고 당직 전화도 설정되어 있지 "
         "않습니다. 112에 직접 전화하고, 당직 전화(SAFEWATCH_POLICE_DUTY_PHONE)를 설정하세요.",

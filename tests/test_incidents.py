@@ -547,6 +547,11 @@ def test_web_push_rings_the_victims_phone_without_case_detail(world: World, came
     def b64(raw: bytes) -> str:
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
+    app = world.client.app
+    allowed = app.state.settings.model_copy(  # type: ignore[attr-defined]
+        update={"web_push_services": [f"http://127.0.0.1:{server.server_port}"]}
+    )
+    app.state.settings = allowed  # type: ignore[attr-defined]
     try:
         key = world.get("victim_a", f"{V1}/push/key").json()["application_server_key"]
         subscription = {

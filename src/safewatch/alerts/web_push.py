@@ -8,6 +8,7 @@ import base64
 import json
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
@@ -20,6 +21,27 @@ from safewatch.web.words import Lang
 
 log = logging.getLogger(__name__)
 GONE = (404, 410)  # the browser unsubscribed
+
+
+def known_push_service(endpoint: str, services: list[str]) -> bool:
+    """The endpoint is on one of the allowed push services (scheme, host and port as listed;
+    '*.' allows subdomains). Anything else would make the hub POST wherever a subscriber
+    says — its own loopback, the intranet."""
+    try:
+        url = urlsplit(endpoint)
+        port = url.port
+    except ValueError:
+        return False
+    if url.username is not None or url.password is not None or not url.hostname:
+        return False
+    for service in services:
+        allowed = urlsplit(service)
+        host = allowed.hostname or ""
+        wildcard = host.startswith("*.")
+        same_host = url.hostname.endswith(host[1:]) if wildcard else url.hostname == host
+        if url.scheme == allowed.scheme and same_host and port == allowed.port:
+            return True
+    return False
 
 
 def load_or_create_vapid(path: Path) -> Vapid:

@@ -152,6 +152,18 @@ class Settings(BaseSettings):
     web_push: bool = Field(
         True, description="Ring locked phones by Web Push (VAPID keys in data_dir)."
     )
+    web_push_services: list[str] = Field(
+        default_factory=lambda: [
+            "https://fcm.googleapis.com",  # Chrome, Android
+            "https://*.push.services.mozilla.com",  # Firefox
+            "https://*.notify.windows.com",  # Edge
+            "https://web.push.apple.com",  # Safari, iOS
+            "https://*.push.apple.com",
+        ],
+        description="Push services a phone's subscription may point at (scheme://host, '*.' "
+        "for any subdomain): the hub POSTs to the endpoint, which must not be any address "
+        "a subscriber names.",
+    )
     web_push_contact: str = Field(
         "mailto:safewatch-operations@example.org",
         description="VAPID contact the push services may write to.",

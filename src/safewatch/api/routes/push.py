@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from safewatch.api.deps import ALL_ROLES, AlertingDep, SessionDep, allow
-from safewatch.core.errors import Conflict
+from safewatch.alerts.web_push import known_push_service
+from safewatch.api.deps import ALL_ROLES, AlertingDep, SessionDep, SettingsDep, allow
+from safewatch.core.errors import Conflict, Invalid
 from safewatch.models import PushSubscription
 from safewatch.schemas.common import Schema
 from safewatch.services.context import Caller
@@ -30,7 +31,7 @@ class PushKeys(Schema):
 class PushSubscriptionIn(Schema):
     """What the browser's ``PushManager.subscribe()`` returns (its ``toJSON()``)."""
 
-    endpoint: str = Field(pattern=r"^https?://", max_length=1000)
+    endpoint: str = Field(pattern=r"^https?://", max_length=1000)  # and a known service
     keys: PushKeys
     expirationTime: float | None = None
 
@@ -47,8 +48,13 @@ def push_key(_caller: Anyone, alerting: AlertingDep) -> PushKey:
 
 
 @router.post("/me/push-subscriptions", status_code=201)
-def subscribe(session: SessionDep, caller: Anyone, data: PushSubscriptionIn) -> dict[str, str]:
-    """This phone rings for the caller's alerts (the same endpoint again just updates it)."""
+def subscribe(
+    session: SessionDep, settings: SettingsDep, caller: Anyone, data: PushSubscriptionIn
+) -> dict[str, str]:
+    """This phone rings for the caller's alerts (the same endpoint again just updates it).
+    The endpoint must be on a known push service (``SAFEWATCH_WEB_PUSH_SERVICES``)."""
+    if not known_push_service(data.endpoint, settings.web_push_services):
+        raise Invalid("the endpoint is not on a known push service")
     found = session.scalar(
         select(PushSubscription).where(PushSubscription.endpoint == data.endpoint)
     )

@@ -1,5 +1,6 @@
 """The hub's edges and defaults (issue 19): forwarded headers believed only from configured
-proxies; production refuses keys, demo accounts and API docs it must not have."""
+proxies; production refuses keys, demo accounts and API docs it must not have; the hub posts
+Web Push only to known push services."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.alerts.web_push import known_push_service
 from safewatch.api.app import create_app
 from safewatch.core.config import Environment, Settings, new_secret
 from tests.live import LiveHub
@@ -99,3 +101,37 @@ def test_the_api_docs_are_off_in_production_unless_asked_for(
         client = TestClient(create_app(settings.model_copy(update=changes), session_factory))
         for path in ("/docs", "/redoc", "/openapi.json"):
             assert (client.get(path).status_code == 200) is served, (changes, path)
+
+
+DEFAULT_SERVICES = Settings().web_push_services
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "known"),
+    [
+        ("https://fcm.googleapis.com/fcm/send/abc:APA91", True),
+        ("https://updates.push.services.mozilla.com/wpush/v2/gAAA", True),
+        ("https://wns2-par02p.notify.windows.com/w/?token=BQYA", True),
+        ("https://web.push.apple.com/QGuQyavXutnMH", True),
+        ("http://fcm.googleapis.com/fcm/send/abc", False),  # not https
+        ("https://fcm.googleapis.com:8443/fcm/send/abc", False),  # another port
+        ("https://fcm.googleapis.com.evil.example/send", False),
+        ("https://evilpush.services.mozilla.com/wpush", False),
+        ("https://user:pw@fcm.googleapis.com/fcm/send/abc", False),
+        ("http://127.0.0.1:8000/api/v1/me/sos", False),  # the hub itself
+        ("https://10.0.0.5/", False),  # the intranet
+    ],
+)
+def test_push_endpoints_only_on_known_push_services(endpoint: str, known: bool) -> None:
+    assert known_push_service(endpoint, DEFAULT_SERVICES) is known
+
+
+def test_a_push_subscription_to_a_loopback_address_is_refused(world: World) -> None:
+    subscription = {
+        "endpoint": "http://127.0.0.1:9/push/abc",
+        "keys": {"p256dh": "B" * 87, "auth": "a" * 22},
+    }
+    r = world.post("victim_a", f"{V1}/me/push-subscriptions", subscription)
+    assert r.status_code == 422 and "known push service" in r.text
+    real = {**subscription, "endpoint": "https://fcm.googleapis.com/fcm/send/abc:APA91"}
+    assert world.post("victim_a", f"{V1}/me/push-subscriptions", real).status_code == 201

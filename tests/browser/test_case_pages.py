@@ -241,3 +241,11 @@ def test_an_officer_starts_measures_and_issues_a_watch_from_stock(world: World, 
     assert "Officer A (officer)" in views.inner_text()
     desk.get_by_label("Show viewings too").check()
     history.locator("li[data-action='read']").first.wait_for()
+    # In Korean, the same history in Korean words.
+    desk.goto(f"/cases/{world.cases['a']}?lang=ko")
+    history.get_by_text("스마트워치 지급 → 이행 중").wait_for()
+    assert "W-STOCK-2 지급되었습니다" in history.inner_text()
+    assert "measure" not in history.inner_text() and "in_place" not in history.inner_text()
+    assert desk.locator("#c-views").inner_text().startswith("열람")
+    devices_ko = desk.locator("#c-devices").inner_text()
+    assert "지급했으나 연결된 적 없음 — 당사자와 함께 확인하세요" in devices_ko

@@ -202,9 +202,7 @@ def case_cameras(
     return [
         CameraStatus(
             serial=c.serial,
-            condition=condition(
-                c.last_seen_at, c.camera_state, now, silent_after, c.id in outages
-            ),
+            condition=condition(c.last_seen_at, c.camera_state, now, silent_after, c.id in outages),
             offline_incident=outages.get(c.id),
             last_seen_at=c.last_seen_at,
             note=c.health_note,

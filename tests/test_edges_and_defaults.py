@@ -10,11 +10,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.web_push import known_push_service
 from safewatch.api.app import create_app
 from safewatch.core.config import Environment, Settings, new_secret
+from safewatch.models import SignInFailures
 from tests.live import LiveHub
 from tests.world import World
 
@@ -135,3 +137,12 @@ def test_a_push_subscription_to_a_loopback_address_is_refused(world: World) -> N
     assert r.status_code == 422 and "known push service" in r.text
     real = {**subscription, "endpoint": "https://fcm.googleapis.com/fcm/send/abc:APA91"}
     assert world.post("victim_a", f"{V1}/me/push-subscriptions", real).status_code == 201
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_sign_in_fields_are_bounded(world: World, field: str) -> None:
+    body = {"username": "nobody", "password": "wrong-password", field: "x" * 1_000_000}
+    r = world.client.post(f"{V1}/auth/login", json=body)
+    assert r.status_code == 422, r.text
+    with world.factory() as s:
+        assert s.scalar(select(func.max(func.length(SignInFailures.username)))) in (None, 6)

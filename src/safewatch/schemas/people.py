@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from safewatch.core.roles import AgencyKind, Role
 from safewatch.schemas.common import Name, Schema
@@ -17,8 +17,9 @@ Username = Annotated[
 
 
 class LoginRequest(Schema):
-    username: str
-    password: str
+    # Bounded as the sign-in page's form is: a name is stored with each failed sign-in.
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
 
 
 class TokenPublic(Schema):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -18,6 +20,15 @@ def _image(fmt: str, size: tuple[int, int] = (200, 240)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (120, 90, 60)).save(buf, fmt)
     return buf.getvalue()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A real 100×100 PNG whose header says it is width×height (a decompression bomb's
+    header: nothing is decoded to refuse it)."""
+    png = bytearray(_image("PNG", (100, 100)))
+    png[16:24] = struct.pack(">II", width, height)  # IHDR's width and height
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))  # and its CRC
+    return bytes(png)
 
 
 def _photo_url(world: World) -> str:
@@ -100,6 +111,8 @@ def test_enrolment_photo_is_stored_and_served(world: World) -> None:
         ("gif", "photos must be JPEG or PNG, not GIF"),
         ("tiny", "at least 80 on each side"),
         ("huge", "the limit is"),
+        (_png_claiming(65535, 65535), "the photo is too large"),  # was a 500
+        (_png_claiming(6000, 6000), "6000×6000 pixels; that is too large"),  # 9 s, 1.8 GB
     ],
 )
 def test_wrong_photos_are_refused(world: World, payload: object, message: str) -> None:

@@ -212,11 +212,18 @@ def test_an_officer_starts_measures_and_issues_a_watch_from_stock(world: World, 
     patrol = required.locator("li[data-kind='patrol_plan']")
     patrol.get_by_role("button", name="Mark in place").click()
     patrol.get_by_text("Make a patrol plan first.").wait_for()  # its evidence is missing
+    plan = desk.locator("#patrol-new form")
+    plan.get_by_label("Where to patrol").fill("her street, Nohyeong-dong")
+    plan.get_by_label("Sat").check()
+    plan.get_by_role("button", name="Make a patrol plan").click()
+    desk.locator("#c-patrols").get_by_text("Mon·Tue·Wed·Thu·Fri·Sat 21:00–23:00").wait_for()
+    patrol.get_by_role("button", name="Mark in place").click()
 
     line = required.locator("li[data-kind='emergency_line_registration']")
     line.get_by_role("button", name="Mark in place").click()
     in_place = desk.locator("#m-in-place")
     in_place.get_by_text("Phone registered with 112").wait_for()
+    in_place.get_by_text("Tailored patrols").wait_for()
 
     watch = required.locator("li[data-kind='smartwatch']")
     options = watch.get_by_label("Device to issue").locator("option").all_inner_texts()

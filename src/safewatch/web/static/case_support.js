@@ -1,8 +1,9 @@
 // What the case has been given: devices (their condition in the hub's one wording), safe
-// accommodation stays (book, extend, check out), patrols, relocation steps (add, complete).
+// accommodation stays (book, extend, check out), patrols (a plan made by the police),
+// relocation steps (add, complete).
 "use strict";
 (() => {
-  const { lang, t, caseId } = window.SAFEWATCH;
+  const { lang, t, caseId, role } = window.SAFEWATCH;
   const { $, api, item } = window.sw;
   const { element, condition, form, send, every } = window.swStaff;
   const { day, moment } = window.sw.format(lang);
@@ -40,10 +41,10 @@
       if (s.check_out) return li;
       const base = `/cases/${caseId}/stays/${s.id}`;
       li.append(
-        form("extend", [{ name: "planned_check_out", label: t.new_check_out, props: { type: "date", required: true, value: plusDays(s.planned_check_out, 7) } }],
+        form("extend", [{ name: "planned_check_out", label: t.new_check_out, props: { type: "date", required: true, defaultValue: plusDays(s.planned_check_out, 7) } }],
           t.extend, act(`${base}/extend`, "POST")),
         form("check-out", [
-          { name: "check_out", label: t.check_out, props: { type: "date", required: true, value: today() } },
+          { name: "check_out", label: t.check_out, props: { type: "date", required: true, defaultValue: today() } },
           { name: "note", label: t.note, props: { maxLength: 1000 } },
         ], t.do_check_out, act(`${base}/check-out`, "POST")));
       return li;
@@ -52,8 +53,8 @@
     $("stay-new").replaceChildren(...(all.some((s) => !s.check_out) ? [] : [form("book", [
       { name: "place_name", label: t.place_name, props: { required: true, maxLength: 200 } },
       { name: "address", label: t.address, props: { required: true, minLength: 3, maxLength: 400 } },
-      { name: "check_in", label: t.check_in, props: { type: "date", required: true, value: today() } },
-      { name: "planned_check_out", label: t.planned_check_out, props: { type: "date", required: true, value: plusDays(today(), 14) } },
+      { name: "check_in", label: t.check_in, props: { type: "date", required: true, defaultValue: today() } },
+      { name: "planned_check_out", label: t.planned_check_out, props: { type: "date", required: true, defaultValue: plusDays(today(), 14) } },
     ], t.add_stay, act(`/cases/${caseId}/stays`, "POST"))]));
   }
 
@@ -85,6 +86,30 @@
       return li;
     }));
   }
+
+  // A patrol plan (police only): a place and one window of days and hours to begin with.
+  function patrolForm() {
+    const names = t.weekdays.split(",");
+    const days = element("fieldset", { className: "days" }, element("legend", { textContent: t.patrol_days }),
+      ...names.map((n, i) => element("label", {}, element("input", { type: "checkbox", name: "day", value: String(i), defaultChecked: i < 5 }), ` ${n}`)));
+    const field = (name, label, props) => element("label", {}, `${label} `, element("input", { name, required: true, ...props }));
+    const status = element("p", { role: "status" });
+    const f = element("form", { className: "inline patrol" },
+      field("place", t.patrol_place, { minLength: 3, maxLength: 300 }), days,
+      field("start", t.patrol_from, { type: "time", defaultValue: "21:00" }), field("end", t.patrol_to, { type: "time", defaultValue: "23:00" }),
+      element("button", { type: "submit", textContent: t.make_patrol_plan }), status);
+    f.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(f);
+      const window_ = { weekdays: data.getAll("day").map(Number), start: data.get("start"), end: data.get("end") };
+      const [ok, out] = await send(`/cases/${caseId}/patrol-plans`, "POST", { place: data.get("place"), windows: [window_] });
+      status.className = ok ? "" : "error";
+      status.textContent = ok ? t.saved : out;
+      if (ok) { f.reset(); changed(); }
+    });
+    return f;
+  }
+  if (role === "officer" || role === "admin") $("patrol-new").replaceChildren(patrolForm());
 
   $("step-new").replaceChildren(form("step", [
     { name: "title", label: t.step_title, props: { required: true, maxLength: 200 } },

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from sqlalchemy import delete, func, select, update
 
 from safewatch.models import AuditEntry, AuditHead
 from safewatch.store import audit
+from tests.live import event, jpeg, send_with_media, tiny_mp4
 from tests.world import World
 
 V1 = "/api/v1"
@@ -112,3 +116,19 @@ def test_admin_can_verify_through_the_api(world: World) -> None:
     assert r.status_code == 200 and r.json()["ok"] is True
     page = world.get("admin", f"{V1}/audit", params={"size": 5}).json()
     assert len(page["items"]) == 5 and page["items"][0]["seq"] > page["items"][1]["seq"]
+
+
+def test_opening_a_signed_link_names_whom_it_was_made_for(world: World, tmp_path: Path) -> None:
+    """A link to a snapshot goes to a browser or the 112 system, which send no sign-in: the
+    trail records the person whose screen asked for it (issue 19 point 13), not "system"."""
+    camera = world.device("camera", "CAM-LINK")
+    send_with_media(
+        world.client, camera, event(), jpeg(), tiny_mp4(tmp_path / "c.mp4").read_bytes()
+    )
+    [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
+    packet = world.get("security_a", f"{V1}/incidents/{incident['id']}").json()["packet"]
+    before = len(_entries(world))
+    assert world.client.get(urlsplit(packet["snapshot_url"]).path).status_code == 200
+    [opened] = _entries(world)[before:]
+    assert (opened.actor_id, opened.actor_role) == (world.users["security_a"], "signed_link")
+    assert "made for security" in opened.reason and opened.case_id == world.cases["a"]

@@ -84,7 +84,12 @@ def test_police_open_the_originals_saying_why_and_it_is_audited(
     assert request.entity_id == event_id and request.actor_role == "officer"
     assert WHY["reason"] in request.reason
     opened = _audit(world, "event_original_snapshot") + _audit(world, "event_original_clip")
-    assert len(opened) == 2 and all("opened by signed link (officer" in a.reason for a in opened)
+    # Each opening names whom the link was made for, and who asked for it (not "system").
+    assert len(opened) == 2
+    for entry in opened:
+        assert entry.actor_id == world.users["officer_a"], entry
+        assert "made for officer" in entry.reason and entry.actor_role == "signed_link"
+        assert entry.case_id == world.cases["a"]
 
 
 def test_the_original_links_expire_after_five_minutes(

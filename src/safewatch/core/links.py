@@ -33,6 +33,7 @@ class Grant:
     media: Media
     audience: str  # who the link was made for (for the audit trail)
     expires: int
+    by: uuid.UUID | None = None  # the person whose request made it (none: an alert's delivery)
 
 
 class LinkSigner:
@@ -44,9 +45,16 @@ class LinkSigner:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
 
     def url(
-        self, event_id: uuid.UUID, media: Media, audience: str, seconds: int = LINK_SECONDS
+        self,
+        event_id: uuid.UUID,
+        media: Media,
+        audience: str,
+        seconds: int = LINK_SECONDS,
+        by: uuid.UUID | None = None,
     ) -> str:
         grant = {"e": str(event_id), "m": media, "a": audience, "x": int(time.time()) + seconds}
+        if by is not None:
+            grant["b"] = str(by)
         body = _b64(json.dumps(grant, separators=(",", ":")).encode())
         return f"{self.prefix}{body}.{self._mac(body)}"
 
@@ -56,7 +64,8 @@ class LinkSigner:
             raise Forbidden("this link is not valid")
         try:
             raw = json.loads(_unb64(body))
-            grant = Grant(uuid.UUID(raw["e"]), raw["m"], str(raw["a"]), int(raw["x"]))
+            by = uuid.UUID(raw["b"]) if "b" in raw else None
+            grant = Grant(uuid.UUID(raw["e"]), raw["m"], str(raw["a"]), int(raw["x"]), by)
         except (ValueError, KeyError, TypeError) as exc:
             raise Forbidden("this link is not valid") from exc
         if grant.expires < (now if now is not None else time.time()):

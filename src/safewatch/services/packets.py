@@ -201,6 +201,7 @@ def build_packet(
     recipient: Recipient,
     links: LinkSigner,
     police: PoliceRequest,
+    for_user: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """``incident.police_reach`` says how far the police request got (``PoliceReach``: its
     values and their meaning are in alerts/lifecycle.py); ``incident.police_request`` what
@@ -246,8 +247,9 @@ def build_packet(
             "longitude": incident.longitude if incident.longitude is not None else person.longitude,
             "battery_percent": incident.battery_percent,
         },
-        "snapshot_url": links.url(snap.id, "snapshot", audience) if snap else None,
-        "clip_url": links.url(clip.id, "clip", audience) if clip else None,
+        # Made for the recipient group, and the person when one asked (the audit names them)
+        "snapshot_url": links.url(snap.id, "snapshot", audience, by=for_user) if snap else None,
+        "clip_url": links.url(clip.id, "clip", audience, by=for_user) if clip else None,
         "clip_pending": clip is None and clip_pending,
     }
     if recipient is not Recipient.victim:
@@ -269,11 +271,16 @@ def build_packet(
 
 
 def incident_packet(
-    session: Session, incident: Incident, case: Case, recipient: Recipient, links: LinkSigner
+    session: Session,
+    incident: Incident,
+    case: Case,
+    recipient: Recipient,
+    links: LinkSigner,
+    for_user: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     from safewatch.services.police import requests_by_incident  # it builds on signals
 
     facts = case_facts(session, [case.id])[case.id]
     events = events_by_incident(session, [incident.id])[incident.id]
     police = requests_by_incident(session, [incident])[incident.id]
-    return build_packet(incident, facts, events, recipient, links, police)
+    return build_packet(incident, facts, events, recipient, links, police, for_user)

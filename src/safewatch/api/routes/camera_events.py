@@ -270,11 +270,15 @@ def open_originals(
         raise NotFound("this event has no snapshot or clip")
     why = f"unblurred originals opened: {data.reason}"
     caller.record(session, "read", "event_original", record.id, why, record.case_id)
-    audience = f"{caller.role.value} {caller.user_id}"
+    audience = caller.role.value
     seconds = links.ORIGINAL_LINK_SECONDS
 
     def link(media: links.Media, name: str | None) -> str | None:
-        return alerting.links.url(record.id, media, audience, seconds) if name else None
+        return (
+            alerting.links.url(record.id, media, audience, seconds, caller.user_id)
+            if name
+            else None
+        )
 
     return OriginalsOut(
         snapshot_url=link("original_snapshot", snapshot),

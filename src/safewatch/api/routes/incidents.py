@@ -47,9 +47,9 @@ from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.resources import CameraStatus
 from safewatch.services import camera_watch, cases, evidence, incidents, queue
 from safewatch.services.camera_events import media_name, read_media
-from safewatch.services.context import Caller, system_record
+from safewatch.services.context import Caller
 from safewatch.services.packets import incident_packet
-from safewatch.store import signing
+from safewatch.store import audit, signing
 from safewatch.store.paging import page_of
 
 router = APIRouter(tags=["incidents"])
@@ -205,7 +205,7 @@ def _detail(
     [row] = queue.queue_facts(session, [incident]).values()
     return IncidentDetail(
         summary=_summary(incident),
-        packet=incident_packet(session, incident, case, recipient, alerting.links),
+        packet=incident_packet(session, incident, case, recipient, alerting.links, caller.user_id),
         recipients=[RecipientDuty.model_validate(r) for r in incident.recipients],
         timeline=[TimelineEntry.model_validate(e) for e in incidents.timeline(session, incident)],
         deliveries=[
@@ -451,7 +451,7 @@ def police_step(
 
 
 def _latest_clip(
-    session: SessionDep, alerting: AlertingDep, case: Case, audience: str
+    session: SessionDep, alerting: AlertingDep, case: Case, caller: Caller
 ) -> str | None:
     record = session.scalar(
         select(CameraEventRecord)
@@ -459,7 +459,7 @@ def _latest_clip(
         .order_by(CameraEventRecord.occurred_at.desc())
         .limit(1)
     )
-    return alerting.links.url(record.id, "clip", audience) if record else None
+    return alerting.links.url(record.id, "clip", "victim", by=caller.user_id) if record else None
 
 
 @router.post("/me/sos", status_code=201)
@@ -493,7 +493,7 @@ def my_sos(
     return SosReceipt(
         incident=_summary(incident),
         call="tel:112",
-        latest_clip_url=_latest_clip(session, alerting, case, "victim"),
+        latest_clip_url=_latest_clip(session, alerting, case, caller),
     )
 
 
@@ -652,12 +652,19 @@ def media(
     name = None if record is None else media_name(record, grant.media)
     if record is None or name is None:
         raise NotFound(f"this event has no {grant.media.replace('_', ' ')}")
-    system_record(
+    # Who opened it is whoever holds the link: the trail names whom it was made for.
+    made = f"made for {grant.audience}" + ("" if grant.by else " by an alert's delivery")
+    audit.append(
         session,
-        "read",
-        f"event_{grant.media}",
-        record.id,
-        f"opened by signed link ({grant.audience})",
+        audit.AuditRecord(
+            actor_id=grant.by,
+            actor_role="signed_link",
+            action="read",
+            entity=f"event_{grant.media}",
+            entity_id=str(record.id),
+            reason=f"opened by a signed link {made}",
+            case_id=record.case_id,
+        ),
     )
     media_type = "image/jpeg" if grant.media.endswith("snapshot") else "video/mp4"
     headers = {"Cache-Control": "private, no-store"}

@@ -79,7 +79,13 @@ def stream(
             case = cases[incident.case_id]
             who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
             packet = build_packet(
-                incident, case, events[incident.id], who, alerting.links, requests[incident.id]
+                incident,
+                case,
+                events[incident.id],
+                who,
+                alerting.links,
+                requests[incident.id],
+                caller.user_id,
             )
             incidents.shown_on_connect(session, incident, who, alerting.clock())
             # When this person answered "I've seen it" (the screen shows it after a reload).

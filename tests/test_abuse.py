@@ -212,3 +212,18 @@ def test_the_sign_in_screen_says_when_a_name_is_locked(world: World) -> None:
         assert world.client.post("/login", data=form).status_code == 401
     r = world.client.post("/login?lang=en", data=form)
     assert r.status_code == 429 and "Too many failed sign-ins" in r.text
+
+
+def test_only_someone_the_incident_was_sent_to_can_acknowledge_it(world: World) -> None:
+    """A caseworker of the case sees the incident but was not sent it: acknowledging would
+    stop the deadline of people who have not answered (issue 19 point 12)."""
+    body = {"case_id": str(world.cases["a"]), "summary": "a man at the gate"}
+    incident = world.post("officer_a", f"{V1}/incidents", body).json()
+    for who in ("caseworker_a", "admin"):
+        r = world.post(who, f"{V1}/incidents/{incident['id']}/acknowledge")
+        assert r.status_code == 403 and "sent to" in r.json()["detail"], who
+    detail = world.get("officer_a", f"{V1}/incidents/{incident['id']}").json()
+    assert detail["summary"]["status"] == "open"
+    assert "acknowledged" not in [e["kind"] for e in detail["timeline"]]
+    r = world.post("security_a", f"{V1}/incidents/{incident['id']}/acknowledge")
+    assert r.status_code == 200 and r.json()["summary"]["status"] == "acknowledged"

@@ -386,7 +386,9 @@ def acknowledge(
     """“I've seen it”: stops the caller's group's deadline; the first answer moves the incident
     from open to acknowledged."""
     recipient = recipient_of(caller.actor, case.scope, case.officer_id)
-    row = _recipient_row(incident, recipient) if recipient else None
+    if recipient is None:  # a caseworker or an administrator was not sent the alert
+        raise Forbidden("only someone this incident was sent to can acknowledge it")
+    row = _recipient_row(incident, recipient)
     if row is not None and row.acknowledged_at is None:
         row.acknowledged_at, row.acknowledged_by = now, caller.user_id
     if incident.status is not IncidentStatus.closed:

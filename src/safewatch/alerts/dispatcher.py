@@ -3,7 +3,8 @@ receipts and failures on the timeline, and escalates missed deadlines.
 
 Everything it works from is in the database (deliveries, deadlines), so a restart picks up
 where the last process stopped. A delivery is leased while it is being sent; if the process
-dies mid-send, the lease runs out and the delivery is sent again.
+dies mid-send, the lease runs out and the delivery is sent again. What each message carries
+is built in ``messages.py``; receipts are recorded by ``receipts.py``.
 """
 
 from __future__ import annotations
@@ -13,50 +14,39 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts.addresses import recipient_address
+from safewatch.alerts import messages, receipts
 from safewatch.alerts.channels import (
     FAILED,
     RETRY,
     BatchChannel,
     Channel,
     Message,
-    PushTarget,
     Result,
 )
-from safewatch.alerts.facts import EntryFacts, EntryReason
+from safewatch.alerts.facts import EntryReason
 from safewatch.alerts.lifecycle import (
-    FALLBACK_CHANNEL,
-    RECEIPTED,
     WAITING,
     DeliveryStatus,
     IncidentStatus,
-    PoliceRequest,
     Recipient,
-    after_send,
 )
+from safewatch.alerts.messages import Claimed, Leased
 from safewatch.bus.base import Notice
 from safewatch.core.links import LinkSigner
-from safewatch.core.roles import Role
-from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription, User
+from safewatch.models import Delivery, Incident
 from safewatch.services import camera_watch, incidents, police
 from safewatch.services.packets import (
     CaseFacts,
-    EventFacts,
     IncidentFacts,
-    build_packet,
     case_facts,
-    events_by_incident,
 )
 from safewatch.services.signals import COLUMNS, Applied, IncidentState, Routing
 from safewatch.store.base import table, utcnow
-from safewatch.store.bulk import insert_rows
 from safewatch.store.db import first_of_replicas, on_commit, transaction
 
 log = logging.getLogger(__name__)
@@ -69,77 +59,6 @@ CAMERA_SWEEP = timedelta(seconds=5)
 CAMERA_SWEEP_JOB = 0x5AFE_CA4E
 BATCH = 200
 CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
-MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
-
-
-Targets = tuple[PushTarget, ...]
-
-
-def push_targets(
-    session: Session, wanted: set[tuple[Recipient, uuid.UUID]], cases: dict[uuid.UUID, CaseFacts]
-) -> dict[tuple[Recipient, uuid.UUID], Targets]:
-    """The phones web push rings, per (recipient group, case), in three queries at most."""
-    users: dict[tuple[Recipient, uuid.UUID], list[uuid.UUID]] = {}
-    companies = {
-        cases[case_id].scope.security_company_id
-        for recipient, case_id in wanted
-        if recipient is Recipient.security
-    } - {None}
-    staff: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
-    if companies:
-        members = select(User.id, User.agency_id).where(
-            User.agency_id.in_(companies), User.active.is_(True)
-        )
-        for user_id, agency_id in session.execute(members):
-            staff[agency_id].append(user_id)
-    dispatchers: list[uuid.UUID] = []
-    if any(recipient is Recipient.police for recipient, _ in wanted):
-        on_duty = select(User.id).where(User.role == Role.dispatcher, User.active.is_(True))
-        dispatchers = list(session.scalars(on_duty))
-    for recipient, case_id in wanted:
-        case = cases[case_id]
-        match recipient:
-            case Recipient.victim:
-                users[(recipient, case_id)] = [u for u in [case.scope.protected_user_id] if u]
-            case Recipient.officer:
-                users[(recipient, case_id)] = [u for u in [case.officer_id] if u]
-            case Recipient.security:
-                users[(recipient, case_id)] = staff[case.scope.security_company_id]
-            case Recipient.police:
-                users[(recipient, case_id)] = dispatchers
-    everyone = {u for ids in users.values() for u in ids}
-    by_user: dict[uuid.UUID, list[PushTarget]] = defaultdict(list)
-    if everyone:
-        subscribed = select(PushSubscription).where(PushSubscription.user_id.in_(everyone))
-        for s in session.scalars(subscribed):
-            by_user[s.user_id].append(PushTarget(s.endpoint, s.p256dh, s.auth))
-    return {key: tuple(t for u in ids for t in by_user[u]) for key, ids in users.items()}
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(2 ** (attempts - 1), 60))
-
-
-@dataclass(frozen=True)
-class _Leased:
-    """A delivery taken for sending (before its message is built)."""
-
-    id: uuid.UUID
-    incident_id: uuid.UUID
-    recipient: Recipient
-    channel: str
-    message: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    delivery_id: uuid.UUID
-    incident_id: uuid.UUID
-    recipient: Recipient
-    channel: str
-    attempts: int
-    message: Message
 
 
 class AlertDispatcher:
@@ -162,7 +81,7 @@ class AlertDispatcher:
         self._next_sweep: datetime | None = None
         self._next_camera_sweep: datetime | None = None
         self._next_escalation: datetime | None = None
-        self._receipts: list[tuple[_Claimed, Result]] = []
+        self._receipts: list[tuple[Claimed, Result]] = []
         self._receipts_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -277,7 +196,7 @@ class AlertDispatcher:
 
             on_commit(session, publish)
 
-    def _claim(self) -> list[_Claimed]:
+    def _claim(self) -> list[Claimed]:
         now = self.clock()
         d = table(Delivery).c
         with transaction(self.factory) as session:
@@ -317,7 +236,7 @@ class AlertDispatcher:
                     [{"b_id": row.id, "attempts": row.attempts + 1} for row in claimed],
                 )
             leased = [
-                _Leased(
+                Leased(
                     row.id,
                     row.incident_id,
                     row.recipient,
@@ -364,7 +283,7 @@ class AlertDispatcher:
             ],
         )
         leased = [
-            _Leased(r.id, r.incident_id, r.recipient, r.channel, r.message, r.attempts + 1)
+            Leased(r.id, r.incident_id, r.recipient, r.channel, r.message, r.attempts + 1)
             for r in pending
         ]
         cases = case_facts(session, [incident.case_id])
@@ -379,22 +298,22 @@ class AlertDispatcher:
     def publish_applied_after_commit(self, session: Session, applied: Applied) -> None:
         """The fast path for a batch of signals applied with local deliveries leased."""
         leased = [
-            _Leased(r["id"], r["incident_id"], r["recipient"], r["channel"], r["message"], 1)
+            Leased(r["id"], r["incident_id"], r["recipient"], r["channel"], r["message"], 1)
             for r in applied.deliveries
             if r["status"] is DeliveryStatus.sending
         ]
         if not leased:
             return
         incidents_by_id: dict[uuid.UUID, IncidentFacts] = dict(applied.incidents())
-        found = self._lookups(session, leased, incidents_by_id, applied.cases)
+        found = messages.lookups(session, leased, incidents_by_id, applied.cases)
 
         def publish() -> None:
             # Built after the commit: the database's write lock is not held for it.
-            self.publish(self._build(leased, incidents_by_id, applied.cases, *found))
+            self.publish(self._build(leased, incidents_by_id, applied.cases, found))
 
         on_commit(session, publish)
 
-    def publish(self, leased: list[_Claimed]) -> None:
+    def publish(self, leased: list[Claimed]) -> None:
         results = self._send_all(leased)
         with self._receipts_lock:
             self._receipts.extend(results)
@@ -407,90 +326,34 @@ class AlertDispatcher:
             self._record(results)
         return len(results)
 
+    def _record(self, results: list[tuple[Claimed, Result]]) -> None:
+        receipts.record(self.factory, self.routing, results, self.clock(), self._tell_admins)
+
     def _messages(
         self,
         session: Session,
-        leased: list[_Leased],
+        leased: list[Leased],
         incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
         cases: dict[uuid.UUID, CaseFacts],
-    ) -> list[_Claimed]:
+    ) -> list[Claimed]:
         """The messages for many deliveries."""
-        found = self._lookups(session, leased, incidents_by_id, cases)
-        return self._build(leased, incidents_by_id, cases, *found)
-
-    @staticmethod
-    def _lookups(
-        session: Session,
-        leased: list[_Leased],
-        incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
-        cases: dict[uuid.UUID, CaseFacts],
-    ) -> tuple[
-        dict[uuid.UUID, list[EventFacts]],
-        dict[tuple[Recipient, uuid.UUID], Targets],
-        dict[uuid.UUID, PoliceRequest],
-    ]:
-        """What the messages need from the database: the incidents' events, the phones
-        web push rings and their police requests, a query or two each."""
-        ids = {d.incident_id for d in leased}
-        events = events_by_incident(session, ids)
-        requests = police.requests_by_incident(session, [incidents_by_id[i] for i in ids])
-        wanted = {
-            (d.recipient, incidents_by_id[d.incident_id].case_id)
-            for d in leased
-            if d.channel == "web_push"
-        }
-        return events, push_targets(session, wanted, cases) if wanted else {}, requests
+        found = messages.lookups(session, leased, incidents_by_id, cases)
+        return self._build(leased, incidents_by_id, cases, found)
 
     def _build(
         self,
-        leased: list[_Leased],
+        leased: list[Leased],
         incidents_by_id: Mapping[uuid.UUID, IncidentFacts],
         cases: dict[uuid.UUID, CaseFacts],
-        events: dict[uuid.UUID, list[EventFacts]],
-        targets: dict[tuple[Recipient, uuid.UUID], Targets],
-        requests: dict[uuid.UUID, PoliceRequest],
-    ) -> list[_Claimed]:
-        """One packet per (incident, recipient), shared by its channels."""
-        case_of = {d.incident_id: incidents_by_id[d.incident_id].case_id for d in leased}
-        packets: dict[tuple[uuid.UUID, Recipient], dict[str, Any]] = {}
-        out = []
-        for d in leased:
-            incident, case = incidents_by_id[d.incident_id], cases[case_of[d.incident_id]]
-            key = (d.incident_id, d.recipient)
-            if key not in packets:
-                packets[key] = build_packet(
-                    incident,
-                    case,
-                    events[d.incident_id],
-                    d.recipient,
-                    self.links,
-                    requests[d.incident_id],
-                )
-            message = Message(
-                delivery_id=d.id,
-                kind=d.message,
-                recipient=d.recipient.value,
-                address=recipient_address(d.recipient, case.scope, case.officer_id),
-                phone=self._phone(d.recipient, case),
-                push_targets=targets.get((d.recipient, case.id), ()),
-                packet=packets[key],
-            )
-            out.append(_Claimed(d.id, d.incident_id, d.recipient, d.channel, d.attempts, message))
-        return out
+        found: messages.Lookups,
+    ) -> list[Claimed]:
+        duty = self.routing.police_duty_phone
+        return messages.build(leased, incidents_by_id, cases, found, self.links, duty)
 
-    def _phone(self, recipient: Recipient, case: CaseFacts) -> str | None:
-        """The number a text goes to: the protected person's, or the duty phone for a police
-        request that reached no 112 screen or system."""
-        if recipient is Recipient.victim:
-            return case.protected_person.phone
-        if recipient is Recipient.police:
-            return self.routing.police_duty_phone or case.station_phone
-        return None
-
-    def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, Result]]:
+    def _send_all(self, claimed: list[Claimed]) -> list[tuple[Claimed, Result]]:
         """Channel by channel, open screens first (a publish costs microseconds, a webhook or
         a push a round trip); a channel that can send a batch at once gets it whole."""
-        by_channel: dict[str, list[_Claimed]] = defaultdict(list)
+        by_channel: dict[str, list[Claimed]] = defaultdict(list)
         for c in claimed:
             by_channel[c.channel].append(c)
         out = []
@@ -511,7 +374,7 @@ class AlertDispatcher:
 
     @staticmethod
     def _guarded(
-        name: str, send: Callable[[list[Message]], list[Result]], group: list[_Claimed]
+        name: str, send: Callable[[list[Message]], list[Result]], group: list[Claimed]
     ) -> list[Result]:
         try:
             return send([c.message for c in group])
@@ -521,125 +384,6 @@ class AlertDispatcher:
                 RETRY, f"{type(exc).__name__}: {exc}"[:300], reason=EntryReason.channel_error
             )
             return [error] * len(group)
-
-    def _record(self, results: list[tuple[_Claimed, Result]]) -> None:
-        """Receipts of many sends in one transaction: one update per kind of outcome (most
-        are "delivered" at the same moment) and one multi-row insert of timeline entries. A
-        delivery no longer being sent (its lease ran out and the loop took it back, or the
-        person has seen it meanwhile) is left as it is."""
-        now = self.clock()
-        groups: dict[
-            tuple[DeliveryStatus, str | None, datetime, datetime | None], list[_Claimed]
-        ] = defaultdict(list)
-        statuses: dict[uuid.UUID, tuple[DeliveryStatus, Result]] = {}
-        for claimed, result in results:
-            outcome = result.outcome
-            if outcome is RETRY and claimed.attempts >= MAX_ATTEMPTS.get(claimed.channel, 5):
-                outcome = FAILED
-            status = after_send(outcome)
-            ok = status in RECEIPTED
-            key = (
-                status,
-                None if ok else result.detail[:300],
-                now + backoff(claimed.attempts) if outcome is RETRY else now,
-                now if ok else None,
-            )
-            groups[key].append(claimed)
-            statuses[claimed.delivery_id] = (status, result)
-        d = table(Delivery)
-        with transaction(self.factory) as session:
-            gone = [e for _, result in results for e in result.gone]
-            if gone:  # the browser unsubscribed: stop ringing a phone that will not ring
-                session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(gone)))
-            recorded: set[uuid.UUID] = set()
-            for (status, error, next_at, delivered_at), group in groups.items():
-                recorded.update(
-                    session.scalars(
-                        update(d)
-                        .where(
-                            d.c.id.in_([c.delivery_id for c in group]),
-                            d.c.status == DeliveryStatus.sending,
-                        )
-                        .values(
-                            status=status,
-                            last_error=error,
-                            next_attempt_at=next_at,
-                            delivered_at=delivered_at,
-                        )
-                        .returning(d.c.id)
-                    )
-                )
-            entries = []
-            for claimed, _ in results:
-                final, result = statuses[claimed.delivery_id]
-                if (
-                    claimed.delivery_id not in recorded
-                    or final is DeliveryStatus.pending
-                    or claimed.message.kind == "update"
-                ):
-                    continue  # screens refresh; the timeline records alerts, not refreshes
-                attempt = f" (attempt {claimed.attempts})" if claimed.attempts > 1 else ""
-                entries.append(
-                    {
-                        "incident_id": claimed.incident_id,
-                        "at": now,
-                        # accepted | delivered | delivery_failed
-                        "kind": "delivery_failed"
-                        if final is DeliveryStatus.failed
-                        else final.value,
-                        "actor": "system",
-                        "user_id": None,
-                        "recipient": claimed.recipient,
-                        "detail": f"{claimed.channel}: {result.detail}{attempt}",
-                        "facts": _receipt(claimed, result),
-                    }
-                )
-            if entries:
-                insert_rows(session, table(IncidentEntry), entries)
-            moved = [
-                c
-                for c, _ in results
-                if c.recipient is Recipient.police
-                and c.message.kind != "update"
-                and c.delivery_id in recorded
-                and statuses[c.delivery_id][0] is not DeliveryStatus.pending
-            ]
-            if moved:
-                self._police_moved(session, moved, statuses, now)
-
-    def _police_moved(
-        self,
-        session: Session,
-        moved: list[_Claimed],
-        statuses: Mapping[uuid.UUID, tuple[DeliveryStatus, Any]],
-        now: datetime,
-    ) -> None:
-        """A police request was taken, or a channel gave up on it: one that reached nobody
-        goes on to the duty phone; either way every screen showing it hears how far it got."""
-        gave_up = {
-            c.incident_id
-            for c in moved
-            if statuses[c.delivery_id][0] is DeliveryStatus.failed and c.channel != FALLBACK_CHANNEL
-        }
-        self._tell_admins(session, police.fall_back(session, self.routing, gave_up, now))
-        for incident_id in sorted({c.incident_id for c in moved} - gave_up):
-            incident = session.get(Incident, incident_id)
-            if incident is not None:
-                incidents.tell_screens(session, self.routing, incident, now)
-
-
-def _receipt(claimed: _Claimed, result: Result) -> EntryFacts | None:
-    """A delivery's timeline line as facts (the screens word them; a channel that gives no
-    reason has its detail shown as it is)."""
-    if result.reason is None:
-        return None
-    return EntryFacts(
-        reason=result.reason,
-        channel=claimed.channel,
-        count=result.count,
-        code=result.code,
-        attempt=claimed.attempts if claimed.attempts > 1 else None,
-    )
 
 
 def _incidents(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:

@@ -1,0 +1,162 @@
+"""The receipts of the alert loop's sends: each delivery's new status, its timeline line, and
+what a police request's receipts mean (one that reached nobody goes on to the duty phone;
+screens hear how far it got). Many receipts in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from safewatch.alerts.channels import FAILED, RETRY, Result
+from safewatch.alerts.facts import EntryFacts
+from safewatch.alerts.lifecycle import (
+    FALLBACK_CHANNEL,
+    RECEIPTED,
+    DeliveryStatus,
+    Recipient,
+    after_send,
+)
+from safewatch.alerts.messages import Claimed
+from safewatch.bus.base import Notice
+from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription
+from safewatch.services import incidents, police
+from safewatch.services.signals import Routing
+from safewatch.store.base import table
+from safewatch.store.bulk import insert_rows
+from safewatch.store.db import transaction
+
+MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** (attempts - 1), 60))
+
+
+def record(
+    factory: sessionmaker[Session],
+    routing: Routing,
+    results: list[tuple[Claimed, Result]],
+    now: datetime,
+    tell_admins: Callable[[Session, list[Notice]], None],
+) -> None:
+    """Receipts of many sends in one transaction: one update per kind of outcome (most
+    are "delivered" at the same moment) and one multi-row insert of timeline entries. A
+    delivery no longer being sent (its lease ran out and the loop took it back, or the
+    person has seen it meanwhile) is left as it is."""
+    groups: dict[tuple[DeliveryStatus, str | None, datetime, datetime | None], list[Claimed]] = (
+        defaultdict(list)
+    )
+    statuses: dict[uuid.UUID, tuple[DeliveryStatus, Result]] = {}
+    for claimed, result in results:
+        outcome = result.outcome
+        if outcome is RETRY and claimed.attempts >= MAX_ATTEMPTS.get(claimed.channel, 5):
+            outcome = FAILED
+        status = after_send(outcome)
+        ok = status in RECEIPTED
+        key = (
+            status,
+            None if ok else result.detail[:300],
+            now + backoff(claimed.attempts) if outcome is RETRY else now,
+            now if ok else None,
+        )
+        groups[key].append(claimed)
+        statuses[claimed.delivery_id] = (status, result)
+    d = table(Delivery)
+    with transaction(factory) as session:
+        gone = [e for _, result in results for e in result.gone]
+        if gone:  # the browser unsubscribed: stop ringing a phone that will not ring
+            session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(gone)))
+        recorded: set[uuid.UUID] = set()
+        for (status, error, next_at, delivered_at), group in groups.items():
+            recorded.update(
+                session.scalars(
+                    update(d)
+                    .where(
+                        d.c.id.in_([c.delivery_id for c in group]),
+                        d.c.status == DeliveryStatus.sending,
+                    )
+                    .values(
+                        status=status,
+                        last_error=error,
+                        next_attempt_at=next_at,
+                        delivered_at=delivered_at,
+                    )
+                    .returning(d.c.id)
+                )
+            )
+        entries = []
+        for claimed, _ in results:
+            final, result = statuses[claimed.delivery_id]
+            if (
+                claimed.delivery_id not in recorded
+                or final is DeliveryStatus.pending
+                or claimed.message.kind == "update"
+            ):
+                continue  # screens refresh; the timeline records alerts, not refreshes
+            attempt = f" (attempt {claimed.attempts})" if claimed.attempts > 1 else ""
+            entries.append(
+                {
+                    "incident_id": claimed.incident_id,
+                    "at": now,
+                    # accepted | delivered | delivery_failed
+                    "kind": "delivery_failed" if final is DeliveryStatus.failed else final.value,
+                    "actor": "system",
+                    "user_id": None,
+                    "recipient": claimed.recipient,
+                    "detail": f"{claimed.channel}: {result.detail}{attempt}",
+                    "facts": _receipt(claimed, result),
+                }
+            )
+        if entries:
+            insert_rows(session, table(IncidentEntry), entries)
+        moved = [
+            c
+            for c, _ in results
+            if c.recipient is Recipient.police
+            and c.message.kind != "update"
+            and c.delivery_id in recorded
+            and statuses[c.delivery_id][0] is not DeliveryStatus.pending
+        ]
+        if moved:
+            _police_moved(session, routing, moved, statuses, now, tell_admins)
+
+
+def _police_moved(
+    session: Session,
+    routing: Routing,
+    moved: list[Claimed],
+    statuses: Mapping[uuid.UUID, tuple[DeliveryStatus, Result]],
+    now: datetime,
+    tell_admins: Callable[[Session, list[Notice]], None],
+) -> None:
+    """A police request was taken, or a channel gave up on it: one that reached nobody
+    goes on to the duty phone; either way every screen showing it hears how far it got."""
+    gave_up = {
+        c.incident_id
+        for c in moved
+        if statuses[c.delivery_id][0] is DeliveryStatus.failed and c.channel != FALLBACK_CHANNEL
+    }
+    tell_admins(session, police.fall_back(session, routing, gave_up, now))
+    for incident_id in sorted({c.incident_id for c in moved} - gave_up):
+        incident = session.get(Incident, incident_id)
+        if incident is not None:
+            incidents.tell_screens(session, routing, incident, now)
+
+
+def _receipt(claimed: Claimed, result: Result) -> EntryFacts | None:
+    """A delivery's timeline line as facts (the screens word them; a channel that gives no
+    reason has its detail shown as it is)."""
+    if result.reason is None:
+        return None
+    return EntryFacts(
+        reason=result.reason,
+        channel=claimed.channel,
+        count=result.count,
+        code=result.code,
+        attempt=claimed.attempts if claimed.attempts > 1 else None,
+    )

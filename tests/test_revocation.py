@@ -9,14 +9,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import update
 
 from safewatch.core import security
-from safewatch.models import LoginToken
-from tests.live import LiveHub
+from safewatch.models import DeviceAssignment, LoginToken
+from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
+from tests.live import LiveHub, event, jpeg
 from tests.world import PASSWORD, World
 
 V1 = "/api/v1"
@@ -178,3 +180,76 @@ def test_the_streams_backlog_is_an_audited_read_of_the_victims_address(world: Wo
     assert entry["actor_role"] == "security_operator" and reference in str(entry["reason"])
     r = world.get("victim_a", f"{V1}/stream?follow=false")  # her own: no one else's data
     assert r.status_code == 200 and len(reads()) == 1
+
+
+def _camera_event(world: World, secret: str, **fields: object) -> Any:
+    e = event(type_="offender_recognized").model_copy(update=fields)
+    return world.client.post(
+        f"{V1}/device/events",
+        data={"event": e.model_dump_json()},
+        files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+def test_a_camera_moved_to_another_home_is_out_of_its_old_cases_reach(world: World) -> None:
+    """Camera X of case A (company A) is taken back, installed at case B (company B) with a
+    new credential: nothing reached through A's incident or event touches X any more."""
+    old_secret = world.device("camera", "CAM-X")
+    with world.factory() as s, s.begin():  # installed at A an hour ago
+        s.execute(
+            update(DeviceAssignment).values(assigned_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    seen_at_a = datetime.now(UTC) - timedelta(minutes=10)  # while it was at A
+    r = _camera_event(world, old_secret, score=-4.2, identity="Offender A", at=seen_at_a)
+    assert r.status_code == 201, r.text
+    [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
+    event_id = world.get("security_a", f"{V1}/cases/{world.cases['a']}/events").json()["items"][0][
+        "id"
+    ]
+    camera = world.get("admin", f"{V1}/devices?kind=camera").json()["items"][0]["id"]
+    live = f"{V1}/incidents/{incident['id']}/live.jpg"
+    assert world.get("security_a", live).status_code == 404  # asked: no picture sent yet
+    assert (
+        world.post(
+            "security_a", f"{V1}/incidents/{incident['id']}/resolve", {"outcome": "resolved"}
+        ).status_code
+        == 200
+    )
+
+    # Moved: back to stock, installed at B, a new credential.
+    r = world.post(
+        "admin", f"{V1}/devices/{camera}/status", {"status": "in_stock", "note": "moved"}
+    )
+    assert r.status_code == 200, r.text
+    r = world.post("admin", f"{V1}/devices/{camera}/assign", {"case_id": str(world.cases["b"])})
+    assert r.status_code == 201, r.text
+    new_secret = world.post("admin", f"{V1}/devices/{camera}/credential").json()["secret"]
+    view = world.client.put(
+        f"{V1}/device/view", content=jpeg(), headers={"Authorization": f"Bearer {new_secret}"}
+    )
+    assert view.status_code == 200 and view.json()["live"] is False  # nobody made it stream
+
+    # Company A: home B's picture is not reachable through A's old incident...
+    r = world.get("security_a", live)
+    assert r.status_code == 404 and "no camera" in r.json()["detail"], r.text
+    view = world.client.put(
+        f"{V1}/device/view", content=jpeg(), headers={"Authorization": f"Bearer {new_secret}"}
+    )
+    assert view.json()["live"] is False  # ...nor can it make X stream live
+    # ...and its feedback on A's recognition does not move X's threshold at B.
+    r = world.post(
+        "security_a", f"{V1}/events/{event_id}/not-the-offender", {"reason": "neighbour"}
+    )
+    assert r.status_code == 409 and "moved" in r.json()["detail"], r.text
+    lists = world.client.get(
+        f"{V1}/device/face-lists", headers={"Authorization": f"Bearer {new_secret}"}
+    ).json()
+    assert lists["threshold"] == DEFAULT_THRESHOLD
+
+    # What the worker saw at A, still in its outbox, is not B's alarm.
+    r = _camera_event(world, new_secret, score=-1.0, identity="Offender A", at=seen_at_a)
+    assert r.status_code == 409 and "before the camera was installed" in r.json()["detail"]
+    assert world.get("security_b", f"{V1}/incidents").json()["items"] == []
+    r = _camera_event(world, new_secret, type="intrusion", at=datetime.now(UTC))
+    assert r.status_code == 201, r.text  # what it sees at B now is B's

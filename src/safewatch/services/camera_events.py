@@ -19,7 +19,7 @@ from safewatch.core.links import Media
 from safewatch.models import CameraEventRecord, Device
 from safewatch.models.resources import DeviceKind
 from safewatch.services import signals
-from safewatch.services.devices import DeviceRef
+from safewatch.services.devices import CLOCK_MARGIN, DeviceRef, installed_since
 from safewatch.services.signals import Applied, Routing, Signal
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
@@ -88,6 +88,18 @@ def camera_signal(event: CameraEvent, device: DeviceRef, case_id: uuid.UUID) -> 
     )
 
 
+def _check_raised_here(event: CameraEvent, since: datetime | None) -> None:
+    """An event the camera raised before it was installed at its case is another home's (a
+    worker moved with its outbox kept): it must not alarm this one."""
+    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
+    if since is not None and at < since - CLOCK_MARGIN:
+        raise Conflict(
+            f"this event was raised at {at:%Y-%m-%d %H:%M:%S} UTC, before the camera was "
+            f"installed at its case ({since:%Y-%m-%d %H:%M:%S} UTC): it belongs to where the "
+            "camera was then"
+        )
+
+
 def _check_snapshot(snapshot: bytes) -> None:
     if len(snapshot) > MAX_SNAPSHOT_BYTES:
         raise Invalid(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} bytes")
@@ -114,9 +126,11 @@ def ingest(
     }
     accepted: list[tuple[Incoming, uuid.UUID]] = []
     received = []
+    installed = installed_since(session, {item.device.id for item in items})
     for item in items:
         try:
             case_id = camera_case(item.device)
+            _check_raised_here(item.event, installed.get(item.device.id))
             if item.event.id in owner:
                 if owner[item.event.id] != item.device.id:
                     raise Conflict("an event with this id came from another device")

@@ -87,13 +87,19 @@ def is_watched(setup: CameraSetup, now: datetime) -> bool:
 
 def incident_camera(session: Session, incident: Incident) -> Device:
     """The camera that saw the incident, else the first camera installed at its case (an SOS
-    from a home with a camera)."""
+    from a home with a camera). Only a camera at the incident's home now: one moved to
+    another home since is that home's, and no longer reached through this incident."""
     device_id = session.scalar(
         select(CameraEventRecord.device_id)
         .where(CameraEventRecord.incident_id == incident.id)
         .order_by(CameraEventRecord.occurred_at.desc())
         .limit(1)
     )
+    if (
+        device_id is not None
+        and session.scalar(select(Device.case_id).where(Device.id == device_id)) != incident.case_id
+    ):
+        device_id = None
     if device_id is None:
         device_id = session.scalar(
             select(Device.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -21,7 +22,14 @@ from safewatch.core.errors import (
     Unauthorized,
 )
 from safewatch.core.roles import Role
-from safewatch.models import Agency, Case, Device, DeviceAssignment, DeviceCredential
+from safewatch.models import (
+    Agency,
+    CameraSetup,
+    Case,
+    Device,
+    DeviceAssignment,
+    DeviceCredential,
+)
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.resources import DeviceCreate, DeviceHeartbeat, StockRow
 from safewatch.services.context import Caller
@@ -123,8 +131,13 @@ def set_status(
             a.note = (a.note + " " + note).strip()
     device.status, device.case_id = status, None
     device.health_note = note or device.health_note
-    # A device leaving a person's hands must not keep speaking for them.
+    # A device leaving a person's hands must not keep speaking for them; a camera leaving a
+    # home keeps nothing of it: no zones drawn on its view, no picture of it, no live watch.
     revoke_credentials(session, device)
+    setup = session.get(CameraSetup, device.id)
+    if setup is not None:
+        setup.zones = setup.zones_updated_at = setup.zones_updated_by = None
+        setup.view_name = setup.view_at = setup.live_until = None
     session.flush()
     caller.record(session, "update", "device", device.id, f"{device.serial} → {status}", case_id)
     return device
@@ -282,3 +295,28 @@ def stock(session: Session, caller: Caller) -> list[StockRow]:
     return [
         StockRow(agency_id=a, agency_name=n, kind=k, status=s, count=c) for a, n, k, s, c in rows
     ]
+
+
+def installed_since(session: Session, device_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each device was installed where it is now (its assignment not yet returned)."""
+    a = table(DeviceAssignment).c
+    ids = set(device_ids)
+    if not ids:
+        return {}
+    query = select(a.device_id, a.assigned_at).where(a.device_id.in_(ids), a.returned_at.is_(None))
+    return {row.device_id: _utc(row.assigned_at) for row in session.execute(query)}
+
+
+def raised_where_it_is(
+    session: Session, device_id: uuid.UUID | None, case_id: uuid.UUID, at: datetime
+) -> bool:
+    """The device is at this case now, and was already there at ``at``: what it saw then is
+    this case's. A camera moved to another home since answers False — its old case's
+    incidents and events reach it no more."""
+    if device_id is None:
+        return False
+    device = session.get(Device, device_id)
+    if device is None or device.case_id != case_id:
+        return False
+    since = installed_since(session, [device_id]).get(device_id)
+    return since is not None and since - CLOCK_MARGIN <= _utc(at)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from safewatch.core.errors import Conflict, Invalid
 from safewatch.models import CameraEventRecord, FaceThresholdChange
 from safewatch.services.context import Caller
+from safewatch.services.devices import raised_where_it_is
 from safewatch.vision.faces.thresholds import SiteThreshold
 
 
@@ -33,6 +34,11 @@ def not_the_offender(
     audited; the stranger's face goes into no model."""
     if event.type != "offender_recognized" or event.score is None:
         raise Invalid("only an offender recognition can be marked as not the offender")
+    if not raised_where_it_is(session, event.device_id, event.case_id, event.occurred_at):
+        raise Conflict(
+            "the camera has been moved since this recognition: its threshold is now another "
+            "home's, and this case's feedback no longer changes it"
+        )
     if session.scalar(
         select(FaceThresholdChange.id).where(FaceThresholdChange.event_id == event.id)
     ):

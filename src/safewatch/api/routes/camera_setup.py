@@ -112,7 +112,8 @@ def live_view(
     camera_setup.watch_live(session, caller, device, why, utcnow())
     path = store.path(camera_setup.view_file(device.id))
     headers = {"Cache-Control": "private, no-store"}
-    if not path.is_file():  # a response, not an error: the watch above must be committed
+    sent = camera_setup.setup_of(session, device).view_name is not None  # at this home
+    if not sent or not path.is_file():  # a response, not an error: the watch must be committed
         detail = {"detail": "the camera has not sent a picture yet; it is asked to now"}
         return JSONResponse(detail, status_code=404, headers=headers)
     return Response(path.read_bytes(), media_type="image/jpeg", headers=headers)

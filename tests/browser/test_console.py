@@ -73,7 +73,7 @@ def test_sos_appears_on_the_console_without_reload_and_the_dispatch_reaches_the_
     console.get_by_role("button", name="Dispatch guards").click()
     console.locator("#d-timeline li[data-kind=guards_dispatched]").wait_for()
     assert "guards dispatched" in console.locator("#d-timeline").inner_text()
-    assert not console.get_by_role("button", name="Accept").is_visible()  # 112's, not theirs
+    assert not console.get_by_role("button", name="Accept", exact=True).is_visible()  # 112's, not theirs
     shoot(console, "security-console")
 
     # The victim's app shows the dispatch, pushed over the stream.
@@ -85,7 +85,7 @@ def test_sos_appears_on_the_console_without_reload_and_the_dispatch_reaches_the_
     # The 112 console sees the police request and takes it.
     dispatch = consoles("dispatcher")
     dispatch.locator("#queue button").first.click()
-    dispatch.get_by_role("button", name="Accept").click()
+    dispatch.get_by_role("button", name="Accept", exact=True).click()
     dispatch.locator("#d-timeline li[data-kind=police_accepted]").wait_for()
     assert not dispatch.get_by_role("button", name="Dispatch guards").is_visible()
     phone.locator("#steps").get_by_text("112 has taken it").wait_for(timeout=5000)

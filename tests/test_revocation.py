@@ -18,6 +18,7 @@ from sqlalchemy import update
 from safewatch.core import security
 from safewatch.models import DeviceAssignment, LoginToken
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
+from tests.conftest import Clock
 from tests.live import LiveHub, event, jpeg
 from tests.world import PASSWORD, World
 
@@ -253,3 +254,38 @@ def test_a_camera_moved_to_another_home_is_out_of_its_old_cases_reach(world: Wor
     assert world.get("security_b", f"{V1}/incidents").json()["items"] == []
     r = _camera_event(world, new_secret, type="intrusion", at=datetime.now(UTC))
     assert r.status_code == 201, r.text  # what it sees at B now is B's
+
+
+def test_a_closed_incident_is_no_standing_record_for_the_security_company(
+    world: World, clock: Clock
+) -> None:
+    camera = world.device("camera", "CAM-C")
+    assert _camera_event(world, camera, type="intrusion", at=clock()).status_code == 201
+    [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
+    url = f"{V1}/incidents/{incident['id']}"
+    [e] = world.get("security_a", f"{V1}/cases/{world.cases['a']}/events").json()["items"]
+    done = {"outcome": "resolved"}
+    assert world.post("security_a", f"{url}/resolve", done).status_code == 200
+
+    def security_sees() -> tuple[dict[str, Any], dict[str, Any], list[int]]:
+        packet = world.get("security_a", url).json()["packet"]
+        [row] = world.get("security_a", f"{V1}/incidents?open_only=false").json()["items"]
+        codes = [
+            world.get("security_a", f"{url}/live.jpg").status_code,
+            world.get("security_a", f"{V1}/events/{e['id']}/snapshot").status_code,
+        ]
+        return packet, row, codes
+
+    clock.advance(23 * 3600)  # while it responds, and a day after: what it needs
+    packet, row, codes = security_sees()
+    assert packet["protected_person"]["address"] == "A street 1, Jeju"
+    assert packet["snapshot_url"] and row["person_name"] == "Person A"
+    assert 403 not in codes
+    clock.advance(2 * 3600)  # past the day: the incident without the person
+    packet, row, codes = security_sees()
+    assert "protected_person" not in packet and "offenders" not in packet
+    assert packet["location"]["latitude"] is None and packet["snapshot_url"] is None
+    assert row["person_name"] == "" and row["area"] == ""
+    assert codes == [403, 403]
+    officer = world.get("officer_a", url).json()["packet"]  # the police keep the file
+    assert officer["protected_person"]["address"] == "A street 1, Jeju"

@@ -35,6 +35,8 @@ class Alerting:
     clock: Callable[[], datetime]
     push_key: str | None  # the VAPID public key browsers subscribe with
     silence: Silence = field(default_factory=Silence)  # when a device counts as offline
+    # How long the security company keeps a closed incident's personal data and live view
+    security_keeps_closed: timedelta = timedelta(hours=24)
 
     def close(self) -> None:
         if isinstance(self.bus, NatsBus):
@@ -79,4 +81,5 @@ def build_alerting(
     dispatcher = AlertDispatcher(
         factory, routing, channels, links, clock, silence.other, silence.camera, bus.publish
     )
-    return Alerting(routing, bus, links, dispatcher, clock, push_key, silence)
+    keep = timedelta(hours=settings.security_keeps_closed_hours)
+    return Alerting(routing, bus, links, dispatcher, clock, push_key, silence, keep)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from safewatch.core.roles import Role
 
@@ -54,3 +55,15 @@ def can_see_incident(actor: Actor, case: CaseScope, police_requested: bool) -> b
     if actor.role is Role.dispatcher:
         return police_requested
     return can_see_case(actor, case)
+
+
+def keeps_personal_data(
+    role: Role, closed_at: datetime | None, now: datetime, keep: timedelta
+) -> bool:
+    """The security company holds the protected person's name, phone and address, the
+    offender's description and the home's pictures and live view of an incident while it
+    responds and for ``keep`` after it closes; after that the incident is a record without
+    them (not a standing file of where a victim lives)."""
+    if role is not Role.security_operator or closed_at is None:
+        return True
+    return now - closed_at <= keep

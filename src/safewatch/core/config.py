@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         description="The data keys as JSON (the key file's content), from a secret store; "
         "when set, the key file is not used and rotation is done there.",
     )
+    security_keeps_closed_hours: float = Field(
+        24,
+        ge=0,
+        le=24 * 90,
+        description="How long after an incident closes the security company still sees the "
+        "person's name, phone and address, the pictures and the live view; then the incident "
+        "without them.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses (or CIDR ranges) of the load balancers whose X-Forwarded-For "

@@ -270,6 +270,19 @@ def build_packet(
     return packet
 
 
+PERSONAL = ("protected_person", "offenders")
+
+
+def without_personal_data(packet: dict[str, Any]) -> dict[str, Any]:
+    """The packet of an incident its reader no longer holds personal data for: no names,
+    phone, address, position or pictures (``cases.access.keeps_personal_data``)."""
+    out = {k: v for k, v in packet.items() if k not in PERSONAL}
+    out["location"] = {"latitude": None, "longitude": None, "battery_percent": None}
+    out["snapshot_url"] = out["clip_url"] = None
+    out["clip_pending"] = False
+    return out
+
+
 def incident_packet(
     session: Session,
     incident: Incident,

@@ -29,10 +29,11 @@ from safewatch.api.deps import (
 )
 from safewatch.api.uploads import bounded_body
 from safewatch.bus.messages import MAX_CLIP_BYTES, MAX_SNAPSHOT_BYTES
+from safewatch.cases.access import keeps_personal_data
 from safewatch.core import links, security
-from safewatch.core.errors import NotFound, SafewatchError
+from safewatch.core.errors import Forbidden, NotFound, SafewatchError
 from safewatch.core.roles import Role
-from safewatch.models import CameraEventRecord, Case
+from safewatch.models import CameraEventRecord, Case, Incident
 from safewatch.schemas.common import Page, Schema
 from safewatch.schemas.events import (
     BatchedReceipt,
@@ -205,9 +206,17 @@ def _event(
 
 
 def _media(
-    session: SessionDep, caller: Caller, event_id: uuid.UUID, what: Literal["snapshot", "clip"]
+    session: SessionDep,
+    caller: Caller,
+    alerting: AlertingDep,
+    event_id: uuid.UUID,
+    what: Literal["snapshot", "clip"],
 ) -> str:
     record = _event(session, caller, event_id, f"event {what} viewed")
+    closed = session.scalar(select(Incident.closed_at).where(Incident.id == record.incident_id))
+    now, keep = alerting.clock(), alerting.security_keeps_closed
+    if not keeps_personal_data(caller.role, closed, now, keep):
+        raise Forbidden("this incident closed long ago: its pictures are no longer shared")
     name = camera_events.media_name(record, what)
     if name is None:
         why = f": {record.clip_error}" if what == "clip" and record.clip_error else ""
@@ -221,9 +230,13 @@ def _media(
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def event_snapshot(
-    session: SessionDep, caller: Viewer, store: ClipStoreDep, event_id: uuid.UUID
+    session: SessionDep,
+    caller: Viewer,
+    store: ClipStoreDep,
+    alerting: AlertingDep,
+    event_id: uuid.UUID,
 ) -> FileResponse:
-    name = _media(session, caller, event_id, "snapshot")
+    name = _media(session, caller, alerting, event_id, "snapshot")
     return FileResponse(
         store.path(name), media_type="image/jpeg", headers={"Cache-Control": "private, no-store"}
     )
@@ -235,10 +248,14 @@ def event_snapshot(
     responses={200: {"content": {"video/mp4": {}}}},
 )
 def event_clip(
-    session: SessionDep, caller: Viewer, store: ClipStoreDep, event_id: uuid.UUID
+    session: SessionDep,
+    caller: Viewer,
+    store: ClipStoreDep,
+    alerting: AlertingDep,
+    event_id: uuid.UUID,
 ) -> FileResponse:
     """The clip as MP4 (faststart; range requests let a browser play and seek at once)."""
-    name = _media(session, caller, event_id, "clip")
+    name = _media(session, caller, alerting, event_id, "clip")
     return FileResponse(
         store.path(name), media_type="video/mp4", headers={"Cache-Control": "private, no-store"}
     )

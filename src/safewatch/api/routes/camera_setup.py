@@ -11,8 +11,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from safewatch.api.deps import STAFF, ClipStoreDep, DeviceDep, SessionDep, allow
+from safewatch.api.deps import STAFF, AlertingDep, ClipStoreDep, DeviceDep, SessionDep, allow
 from safewatch.api.uploads import bounded_body
+from safewatch.cases.access import keeps_personal_data
+from safewatch.core.errors import Forbidden
 from safewatch.core.roles import Role
 from safewatch.models import CameraSetup
 from safewatch.schemas.common import Schema
@@ -101,12 +103,16 @@ def live_view(
         Caller, allow(Role.admin, Role.officer, Role.security_operator, Role.dispatcher)
     ],
     store: ClipStoreDep,
+    alerting: AlertingDep,
     incident_id: uuid.UUID,
 ) -> Response:
     """The incident's camera as it is now. A screen asks again every second: while it does,
     the camera sends a picture every second. Each watcher is audited (once a minute, not
     per picture)."""
     incident, _ = incidents.visible(session, caller, incident_id)
+    now, keep = alerting.clock(), alerting.security_keeps_closed
+    if not keeps_personal_data(caller.role, incident.closed_at, now, keep):
+        raise Forbidden("this incident closed long ago: its live view is over")
     device = camera_setup.incident_camera(session, incident)
     why = f"live view during incident {incident.reference}"
     camera_setup.watch_live(session, caller, device, why, utcnow())

@@ -39,6 +39,7 @@ from safewatch.api.deps import (
     allow,
     public,
 )
+from safewatch.cases.access import keeps_personal_data
 from safewatch.core.errors import Forbidden, Invalid, NotFound
 from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case, Incident
@@ -48,7 +49,7 @@ from safewatch.schemas.resources import CameraStatus
 from safewatch.services import camera_watch, cases, evidence, incidents, queue
 from safewatch.services.camera_events import media_name, read_media
 from safewatch.services.context import Caller
-from safewatch.services.packets import incident_packet
+from safewatch.services.packets import incident_packet, without_personal_data
 from safewatch.store import audit, signing
 from safewatch.store.paging import page_of
 
@@ -197,15 +198,23 @@ def _claim(incident: Incident, caller: Caller) -> Claim:
     return Claim.you if incident.claimed_by == caller.user_id else Claim.someone_else
 
 
+def _keeps(caller: Caller, incident: Incident, alerting: AlertingDep) -> bool:
+    keep = alerting.security_keeps_closed
+    return keeps_personal_data(caller.role, incident.closed_at, alerting.clock(), keep)
+
+
 def _detail(
     session: SessionDep, alerting: AlertingDep, caller: Caller, incident: Incident, case: Case
 ) -> IncidentDetail:
     recipient = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
     claim = _claim(incident, caller)
     [row] = queue.queue_facts(session, [incident]).values()
+    packet = incident_packet(session, incident, case, recipient, alerting.links, caller.user_id)
+    if not _keeps(caller, incident, alerting):
+        packet = without_personal_data(packet)
     return IncidentDetail(
         summary=_summary(incident),
-        packet=incident_packet(session, incident, case, recipient, alerting.links, caller.user_id),
+        packet=packet,
         recipients=[RecipientDuty.model_validate(r) for r in incident.recipients],
         timeline=[TimelineEntry.model_validate(e) for e in incidents.timeline(session, incident)],
         deliveries=[
@@ -227,6 +236,7 @@ def _detail(
 def list_incidents(
     session: SessionDep,
     caller: Everyone,
+    alerting: AlertingDep,
     paging: PageDep,
     open_only: bool = True,
     case_id: uuid.UUID | None = None,
@@ -245,6 +255,9 @@ def list_incidents(
     rows, total = page_of(session, Incident, where, by, paging.page, paging.size)
     caller.record(session, "read", "incident", None, "incident queue viewed")
     facts = queue.queue_facts(session, rows)
+    for i in rows:  # long closed: a record without the person (the security company)
+        if not _keeps(caller, i, alerting):
+            facts[i.id] = facts[i.id]._replace(person_name="", area="")
     items = [
         QueueItem.model_validate(
             {

@@ -169,6 +169,26 @@ def test_a_112_screen_that_shows_it_reaches_the_police_and_a_missed_deadline_sti
     assert any(e["kind"] == "police_unreached" for e in d["timeline"])
 
 
+def test_a_112_screen_opened_later_shows_the_request_and_the_others_hear_of_it(
+    world: World, clock: Clock
+) -> None:
+    incident_id = _sos(world)
+    _settle(world, clock)
+
+    def security_updates() -> int:
+        d = _detail(world, incident_id)
+        return sum(
+            x["message"] == "update" and x["recipient"] == "security" for x in d["deliveries"]
+        )
+
+    before = security_updates()
+    assert _detail(world, incident_id)["packet"]["incident"]["police_reach"] == "duty_phone_texted"
+    r = world.client.get(f"{V1}/stream?follow=false", headers=world.h("dispatcher"))
+    assert r.status_code == 200 and incident_id in r.text  # the 112 console's backlog
+    assert _detail(world, incident_id)["packet"]["incident"]["police_reach"] == "reached"
+    assert security_updates() == before + 1  # the security console shows it without a reload
+
+
 def test_a_camera_offline_nobody_answers_goes_to_the_officer_not_to_112(
     world: World, clock: Clock
 ) -> None:

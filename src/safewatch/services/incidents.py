@@ -683,9 +683,10 @@ def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> li
 
 def shown_on_connect(
     session: Session, incident: Incident, recipient: Recipient, now: datetime
-) -> None:
+) -> bool:
     """A screen that connects shows the open incident first thing (its backlog): in-app
-    alerts that earlier found no screen open are delivered now, and the timeline says so."""
+    alerts that earlier found no screen open are delivered now, and the timeline says so.
+    True if there were any."""
     waiting = session.scalars(
         select(Delivery).where(
             Delivery.incident_id == incident.id,
@@ -701,6 +702,7 @@ def shown_on_connect(
         detail = "in_app: shown when a screen connected"
         shown = EntryFacts(reason=EntryReason.shown_on_connect, channel="in_app")
         _entry(session, incident, "delivered", now, detail=detail, recipient=recipient, facts=shown)
+    return bool(waiting)
 
 
 def timeline(session: Session, incident: Incident) -> list[IncidentEntry]:

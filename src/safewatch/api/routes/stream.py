@@ -87,7 +87,9 @@ def stream(
                 requests[incident.id],
                 caller.user_id,
             )
-            incidents.shown_on_connect(session, incident, who, alerting.clock())
+            shown = incidents.shown_on_connect(session, incident, who, alerting.clock())
+            if shown and who is Recipient.police:  # now on a 112 screen: the others hear it
+                incidents.tell_screens(session, alerting.routing, incident, alerting.clock())
             # When this person answered "I've seen it" (the screen shows it after a reload).
             answered = next(
                 (r.acknowledged_at for r in incident.recipients if r.recipient is who), None

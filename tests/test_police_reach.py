@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.lifecycle import (
@@ -20,9 +20,12 @@ from safewatch.alerts.lifecycle import (
     needs_fallback,
     police_reach,
 )
+from safewatch.alerts.policy import RoutingPolicy
 from safewatch.api.app import create_app
 from safewatch.core.config import Settings
-from safewatch.models import Agency
+from safewatch.models import Agency, Case
+from safewatch.services import police
+from safewatch.services.signals import Routing
 from tests.conftest import Clock
 from tests.live import event, jpeg
 from tests.test_delivery_states import Screens
@@ -242,3 +245,15 @@ def test_the_duty_phone_is_texted_once_and_only_for_a_request_still_waiting() ->
     assert needs_fallback(requested, [("in_app", D)], True)  # shown, but nobody answered
     assert not needs_fallback(requested, [("in_app", F), ("sms", F)], True)  # texted already
     assert not needs_fallback(PoliceStatus.accepted, [("in_app", F)], True)
+
+
+def test_every_demo_case_has_a_duty_phone_to_fall_back_on(
+    session_factory: sessionmaker[Session],
+) -> None:
+    from safewatch.demo.seed import seed
+
+    routing = Routing(RoutingPolicy(), frozenset({"in_app", "sms"}))
+    with session_factory() as s, s.begin():
+        seed(s)
+        cases = s.scalars(select(Case.id)).all()
+        assert cases and all(police.duty_phone(s, routing, c) for c in cases)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 
 from safewatch.api.app import api_routes
 from safewatch.api.deps import route_policy
 from safewatch.core.roles import Role
+from tests.live import event, jpeg
 from tests.world import World
 
 ALL = "admin caseworker dispatcher officer protected_person security_operator"
@@ -265,3 +267,83 @@ def test_security_operator_sees_only_company_cases(world: World) -> None:
 def test_dispatcher_reads_no_case_file(world: World) -> None:
     r = world.get("dispatcher", f"/api/v1/cases/{world.cases['a']}")
     assert r.status_code == 403
+
+
+# --- Access that ended (issue 19): every route and every device path, generated as above ---
+
+
+def _end_every_sign_in(world: World, how: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from safewatch.models import LoginToken, User
+
+    now = datetime.now(UTC)
+    with world.factory() as s, s.begin():
+        if how == "signed out":
+            s.execute(update(LoginToken).values(revoked_at=now))
+        elif how == "expired":
+            s.execute(update(LoginToken).values(expires_at=now - timedelta(seconds=1)))
+        else:  # the accounts disabled
+            s.execute(update(User).values(active=False))
+
+
+@pytest.mark.parametrize("how", ["signed out", "expired", "disabled"])
+def test_no_route_answers_a_sign_in_that_ended(world: World, how: str) -> None:
+    _end_every_sign_in(world, how)
+    for method, path, _ in ROUTES:
+        if _expected()[(method, path)] in ("public", "device"):
+            continue
+        for user in SIDE_A_USER.values():
+            r = world.client.request(method, _fill(world, path, "a"), headers=world.h(user))
+            assert r.status_code == 401, (how, method, path, user, r.text)
+
+
+@pytest.mark.parametrize("how", ["credential revoked", "returned to stock", "moved to case B"])
+def test_no_device_path_answers_a_credential_that_ended(world: World, how: str) -> None:
+    secret = world.device("camera", "CAM-ENDED")
+    [camera] = world.get("admin", "/api/v1/devices?kind=camera").json()["items"]
+    base = f"/api/v1/devices/{camera['id']}"
+    if how == "credential revoked":
+        assert (
+            world.client.delete(f"{base}/credential", headers=world.h("admin")).status_code == 204
+        )
+    else:
+        back = {"status": "in_stock", "note": how}
+        assert world.post("admin", f"{base}/status", back).status_code == 200
+        if how == "moved to case B":
+            r = world.post("admin", f"{base}/assign", {"case_id": str(world.cases["b"])})
+            assert r.status_code == 201, r.text
+    device_paths = [(m, p) for m, p, _ in ROUTES if _expected()[(m, p)] == "device"]
+    assert set(device_paths) == set(DEVICE_BODIES), "a new device path needs a body here"
+    for (method, path), body in DEVICE_BODIES.items():
+        headers = {"Authorization": f"Bearer {secret}", **body.get("headers", {})}
+        sent = {k: v for k, v in body.items() if k != "headers"}
+        # A valid request: refused for the credential, not for its body.
+        r = world.client.request(method, _fill(world, path, "a"), headers=headers, **sent)
+        assert r.status_code == 401, (how, method, path, r.text)
+
+
+def _device_bodies() -> dict[tuple[str, str], dict[str, Any]]:
+    e = event()
+    item = {"camera": 0, "event": e.model_dump(mode="json"), "snapshot": None}
+    return {
+        ("POST", "/api/v1/device/heartbeat"): {"json": {}},
+        ("PUT", "/api/v1/device/view"): {"content": jpeg()},
+        ("GET", "/api/v1/device/zones"): {},
+        ("POST", "/api/v1/device/events"): {"data": {"event": e.model_dump_json()}},
+        ("POST", "/api/v1/device/events/batch"): {"json": {"events": [item]}},
+        ("GET", "/api/v1/device/face-lists"): {},
+        ("PUT", "/api/v1/device/events/{event_id}/clip"): {
+            "content": b"\x00\x00\x00\x18ftypmp42",
+            "headers": {"Content-Type": "video/mp4"},
+        },
+        ("PUT", "/api/v1/device/events/{event_id}/original/{media}"): {"content": jpeg()},
+        ("POST", "/api/v1/device/events/{event_id}/clip-missing"): {"json": {"reason": "disk"}},
+        ("POST", "/api/v1/device/sos"): {"json": {"latitude": 33.5, "longitude": 126.5}},
+        ("POST", "/api/v1/device/location"): {"json": {"latitude": 33.5, "longitude": 126.5}},
+    }
+
+
+DEVICE_BODIES = _device_bodies()

@@ -347,3 +347,31 @@ def _device_bodies() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 DEVICE_BODIES = _device_bodies()
+
+
+PHOTO_UPLOADS = [p for m, p, _ in ROUTES if m == "POST" and p.endswith("/photos")]
+
+
+@pytest.mark.parametrize("path", PHOTO_UPLOADS)
+def test_every_photo_upload_refuses_a_bomb_from_its_header(world: World, path: str) -> None:
+    """Uploads (issue 19): each photo route, present and future, refuses a decompression
+    bomb's header with 422 and stores nothing."""
+    from tests.test_bad_input import _png_claiming
+
+    url = _fill(world, path.replace("{person_id}", _allowed_person(world)), "a")
+    r = world.client.post(
+        url,
+        headers=world.h("officer_a"),
+        files={"file": ("x.png", _png_claiming(65535, 65535), "image/png")},
+    )
+    assert r.status_code == 422 and "too large" in r.json()["detail"], r.text
+
+
+def _allowed_person(world: World) -> str:
+    r = world.post(
+        "caseworker_a",
+        f"/api/v1/cases/{world.cases['a']}/allowed-people",
+        {"full_name": "Mother", "relation": "mother"},
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])

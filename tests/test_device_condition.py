@@ -85,3 +85,12 @@ def test_the_protected_persons_case_says_a_watch_never_heard_from(world: World) 
     _beat(world, watch, battery_percent=80)
     mine = world.get("victim_a", f"{V1}/me/case").json()["devices"]
     assert {d["serial"]: d["condition"] for d in mine}["W-NEW"] == "ok"
+
+
+def test_the_examples_in_device_health_hold() -> None:
+    """Its docstrings show what a console reads (a stream address hidden, the reason kept)."""
+    import doctest
+
+    from safewatch.alerts import device_health
+
+    assert doctest.testmod(device_health).failed == 0

@@ -71,7 +71,7 @@ def condition(
     return DeviceCondition(state.value)
 
 
-_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://\S*[^\s:;,.)]")  # not its trailing ":"
 _SECRET = re.compile(r"\bsw[ud]_\S+")
 
 

@@ -16,6 +16,16 @@ from tests.world import World
 V1 = "/api/v1"
 
 
+def _disable(world: World, live_hub: LiveHub, user: str) -> None:
+    """An administrator disables the account (its sign-ins end at once)."""
+    r = httpx.patch(
+        f"{live_hub.url}{V1}/users/{world.users[user]}",
+        json={"active": False},
+        headers=world.h("admin"),
+    )
+    assert r.status_code == 200, r.text
+
+
 def test_the_app_leaves_when_the_persons_sign_in_is_ended_elsewhere(
     world: World, live_hub: LiveHub, chromium: Any
 ) -> None:
@@ -24,12 +34,7 @@ def test_the_app_leaves_when_the_persons_sign_in_is_ended_elsewhere(
         page = context.new_page()
         _sign_in(page, "victim_a")
         page.get_by_text("No alerts right now.").wait_for()
-        r = httpx.patch(
-            f"{live_hub.url}{V1}/users/{world.users['victim_a']}",
-            json={"active": False},
-            headers=world.h("admin"),
-        )
-        assert r.status_code == 200, r.text
+        _disable(world, live_hub, "victim_a")
         page.wait_for_url("**/login", timeout=10_000)
         assert page.locator("#sos").count() == 0
     finally:
@@ -48,12 +53,7 @@ def test_the_console_leaves_when_the_operator_is_disabled_and_another_stays(
         colleague = _console(contexts[1].new_page(), "security_b")
         for page in (disabled, colleague):
             page.get_by_text("No open incidents.").wait_for()
-        r = httpx.patch(
-            f"{live_hub.url}{V1}/users/{world.users['security_a']}",
-            json={"active": False},
-            headers=world.h("admin"),
-        )
-        assert r.status_code == 200, r.text
+        _disable(world, live_hub, "security_a")
         disabled.wait_for_url("**/login", timeout=10_000)
         colleague.wait_for_timeout(3000)
         assert colleague.url.endswith("/console")

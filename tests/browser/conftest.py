@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+
+from tests.browser.busy_region import Region
+from tests.live import LiveHub
+from tests.world import PASSWORD, World
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -50,3 +56,44 @@ def shoot(page: object, name: str) -> None:
     if os.environ.get("SAFEWATCH_SCREENSHOTS"):
         SCREENS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+# The console tests' busy region and consoles (tests/browser/busy_region.py).
+
+
+@pytest.fixture
+def region(world: World, live_hub: LiveHub) -> Iterator[Region]:
+    with httpx.Client(base_url=live_hub.url) as http:
+        r = Region(world, http)
+        second = {
+            "username": "security_a2",
+            "full_name": "Guard Desk Two",
+            "password": PASSWORD,
+            "role": "security_operator",
+            "agency_id": str(world.agencies["company_a"]),
+        }
+        r.as_("admin", "POST", "/users", second)
+        yield r
+
+
+@pytest.fixture
+def console(chromium: Any, live_hub: LiveHub) -> Iterator[Any]:
+    """Signs a person in (English) in a browser of their own; their first screen."""
+    contexts: list[Any] = []
+
+    def open_console(user: str, home: str = "**/console") -> Any:
+        context = chromium.new_context(
+            base_url=live_hub.url, viewport={"width": 1280, "height": 1000}
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login?lang=en")
+        page.get_by_label("Username").fill(user)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(home)
+        return page
+
+    yield open_console
+    for context in contexts:
+        context.close()

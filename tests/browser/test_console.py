@@ -73,7 +73,8 @@ def test_sos_appears_on_the_console_without_reload_and_the_dispatch_reaches_the_
     console.get_by_role("button", name="Dispatch guards").click()
     console.locator("#d-timeline li[data-kind=guards_dispatched]").wait_for()
     assert "guards dispatched" in console.locator("#d-timeline").inner_text()
-    assert not console.get_by_role("button", name="Accept", exact=True).is_visible()  # 112's, not theirs
+    accept = console.get_by_role("button", name="Accept", exact=True)
+    assert not accept.is_visible()  # 112's, not theirs
     shoot(console, "security-console")
 
     # The victim's app shows the dispatch, pushed over the stream.

@@ -4,7 +4,8 @@
   const { t } = window.SAFEWATCH;
   const box = document.getElementById("security-alerts");
   const stream = new EventSource("/api/v1/stream", { withCredentials: true });
-  window.sw.onEnded(stream);
+  // common.js loads after this script on the staff pages: sw is there once the page is.
+  document.addEventListener("DOMContentLoaded", () => window.sw.onEnded(stream));
   stream.addEventListener("security", (e) => {
     const notice = JSON.parse(e.data);
     const line = document.createElement("p");

@@ -157,6 +157,7 @@
 
   let shown = null; // the detail on screen: what changed under the person's eyes is said
   let acting = false;
+  let asked = 0; // only the latest answer is drawn (a stream update and an action may cross)
 
   function changedText(before, d) {
     if (!before || before.summary.id !== d.summary.id || acting) return "";
@@ -189,9 +190,11 @@
     }
     selected = id;
     renderQueue();
+    const mine = ++asked;
     const r = await api(`/incidents/${id}`);
     if (!r.ok || selected !== id) return;
     const d = await r.json();
+    if (mine !== asked) return;
     const p = d.packet;
     const changed = changedText(shown, d);
     if (changed) {
@@ -249,17 +252,18 @@
       body.reason = $("reason").value;
       body.not_the_offender = $("not-offender").checked;
     }
-    const r = await api(`/incidents/${selected}/${ROUTES[action]}`, { method: "POST", body: JSON.stringify(body) });
-    $("action-error").hidden = r.ok;
-    if (!r.ok) {
-      const problem = await r.json().catch(() => ({}));
-      $("action-error").textContent = `${t.action_failed}: ${problem.detail || r.status}`;
-      await select(selected);  // show what the incident has become meanwhile
-      return;
-    }
-    $("d-changed").hidden = true;
-    acting = true;
+    acting = true; // what this person does is not news to them (the stream echoes it too)
     try {
+      const r = await api(`/incidents/${selected}/${ROUTES[action]}`, { method: "POST", body: JSON.stringify(body) });
+      $("action-error").hidden = r.ok;
+      if (!r.ok) {
+        const problem = await r.json().catch(() => ({}));
+        $("action-error").textContent = `${t.action_failed}: ${problem.detail || r.status}`;
+        acting = false;
+        await select(selected);  // show what the incident has become meanwhile
+        return;
+      }
+      $("d-changed").hidden = true;
       await select(selected);
     } finally {
       acting = false;

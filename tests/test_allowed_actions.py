@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from safewatch.alerts.lifecycle import (
     Action,
@@ -128,3 +130,47 @@ def test_the_detail_offers_exactly_what_the_hub_accepts(world: World, user: str)
             ["police_close"],
             [],
         ]
+
+
+# --- What is offered is what the hub accepts, in any order of actions ----------------------------
+
+# (who, action, body): what the consoles and an officer can do to an open incident.
+PLAYS: dict[str, tuple[str, Action, dict[str, Any]]] = {
+    "security claims": ("security_a", Action.claim, {}),
+    "guards dispatched": ("security_a", Action.dispatch, {"unit": "G-7"}),
+    "guards arrive": ("security_a", Action.arrive, {}),
+    "security requests police": ("security_a", Action.request_police, {"note": "seen"}),
+    "security closes": ("security_a", Action.resolve, {"outcome": "resolved"}),
+    "officer requests police": ("officer_a", Action.request_police, {"note": "call"}),
+    "officer closes": ("officer_a", Action.resolve, {"outcome": "false_alarm", "reason": "cat"}),
+    "112 accepts": ("dispatcher", Action.police_accept, {"note": ""}),
+    "112 dispatches": ("dispatcher", Action.police_dispatch, {"note": "unit 3"}),
+    "112 closes": ("dispatcher", Action.police_close, {"note": ""}),
+}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(plays=st.lists(st.sampled_from(sorted(PLAYS)), min_size=1, max_size=10))
+def test_an_offered_action_is_accepted_and_one_not_offered_is_refused(
+    world: World, plays: list[str]
+) -> None:
+    body = {"case_id": str(world.cases["a"]), "summary": "a man at the gate"}
+    r = world.post("officer_a", "/api/v1/incidents", body)
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/incidents/{r.json()['id']}"
+    for play in plays:
+        who, action, data = PLAYS[play]
+        seen = world.get(who, url)
+        offered = action.value in seen.json()["actions"] if seen.status_code == 200 else False
+        r = world.post(who, f"{url}/{ROUTES[action]}", data)
+        if offered:
+            assert r.status_code == 200, (play, r.text)
+        elif action is Action.request_police and r.status_code == 200:
+            # Asking again once the police are asked only adds a line: not offered, harmless.
+            assert world.get(who, url).json()["summary"]["police_status"] != "none"
+        else:
+            assert r.status_code in (403, 409), (play, r.status_code, r.text)

@@ -554,6 +554,9 @@ def police_action(
     now: datetime,
 ) -> None:
     _police_only(caller)
+    if incident.status is IncidentStatus.closed and to is not PoliceStatus.closed:
+        # Closed on the ground: 112 may still close its own request, nothing else.
+        raise Conflict("the incident is closed")
     incident.police_status = _transition(lambda: police_step(incident.police_status, to))
     if to is PoliceStatus.accepted:
         _ack_group(incident, Recipient.police, caller, now)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from safewatch.api.throttle import Throttle
 from safewatch.bus.messages import retry_later
 from safewatch.core.config import Settings
+from safewatch.core.roles import Role
 from safewatch.models import AuditEntry, CameraEventRecord, Incident, OffenderPhoto
 from tests.conftest import Clock
 from tests.live import event, jpeg
@@ -227,3 +228,36 @@ def test_only_someone_the_incident_was_sent_to_can_acknowledge_it(world: World) 
     assert "acknowledged" not in [e["kind"] for e in detail["timeline"]]
     r = world.post("security_a", f"{V1}/incidents/{incident['id']}/acknowledge")
     assert r.status_code == 200 and r.json()["summary"]["status"] == "acknowledged"
+
+
+def test_an_officer_who_was_not_sent_an_incident_cannot_stop_its_escalation(
+    world: World,
+) -> None:
+    """Found by the attack run: another officer of the station answered for an incident sent
+    only to the security company, and its escalation to the police never came."""
+    from safewatch.models import User
+    from tests.world import password_hash
+
+    with world.factory() as s, s.begin():
+        colleague = User(
+            username="officer_a2",
+            full_name="Officer A2",
+            password_hash=password_hash(),
+            role=Role.officer,
+            agency_id=world.agencies["station_a"],
+        )
+        s.add(colleague)
+    r = _login(world, "officer_a2", PASSWORD)
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]
+    body = {"case_id": str(world.cases["a"]), "summary": "a man at the gate"}
+    incident = world.post("officer_a", f"{V1}/incidents", body).json()  # sent to security
+    r = world.client.post(
+        f"{V1}/incidents/{incident['id']}/acknowledge",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 403 and "sent to" in r.json()["detail"], r.text
+    assert (
+        world.get("officer_a", f"{V1}/incidents/{incident['id']}").json()["summary"]["status"]
+        == "open"
+    )

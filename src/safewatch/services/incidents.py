@@ -382,13 +382,19 @@ def acknowledge(
     incident: Incident,
     case: Case,
     now: datetime,
+    claiming: bool = False,
 ) -> Recipient | None:
     """“I've seen it”: stops the caller's group's deadline; the first answer moves the incident
-    from open to acknowledged."""
+    from open to acknowledged. Only a group the incident was sent to may answer for it (an
+    officer of the station who was not sent it would stop its escalation) — or the security
+    company taking it on (``claiming``). A closed incident's answer changes nothing and tells
+    no screen."""
     recipient = recipient_of(caller.actor, case.scope, case.officer_id)
-    if recipient is None:  # a caseworker or an administrator was not sent the alert
+    row = _recipient_row(incident, recipient) if recipient is not None else None
+    if recipient is None or (row is None and not claiming):
         raise Forbidden("only someone this incident was sent to can acknowledge it")
-    row = _recipient_row(incident, recipient)
+    if incident.status is IncidentStatus.closed:
+        return recipient
     if row is not None and row.acknowledged_at is None:
         row.acknowledged_at, row.acknowledged_by = now, caller.user_id
     if incident.status is not IncidentStatus.closed:
@@ -462,7 +468,7 @@ def claim(
     if incident.claimed_by is not None and incident.claimed_by != caller.user_id:
         raise Conflict("another operator has claimed this incident")
     incident.claimed_by = caller.user_id
-    acknowledge(session, routing, caller, incident, case, now)
+    acknowledge(session, routing, caller, incident, case, now, claiming=True)
     _act(session, caller, incident, "claimed", now)
 
 

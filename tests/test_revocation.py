@@ -14,12 +14,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.core import security
+from safewatch.core.config import Settings
 from safewatch.models import DeviceAssignment, LoginToken
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
 from tests.conftest import Clock
-from tests.live import LiveHub, event, jpeg
+from tests.live import LiveHub, event, jpeg, wait_until
 from tests.world import PASSWORD, World
 
 V1 = "/api/v1"
@@ -289,3 +291,41 @@ def test_a_closed_incident_is_no_standing_record_for_the_security_company(
     assert codes == [403, 403]
     officer = world.get("officer_a", url).json()["packet"]  # the police keep the file
     assert officer["protected_person"]["address"] == "A street 1, Jeju"
+
+
+def test_a_long_closed_incidents_updates_reach_the_company_without_the_person(
+    world: World, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    """Found by the attack run: a change to an incident after it closed (112 closing its
+    request) sent the security company's screens the whole packet (address, phone, picture
+    links), past the day it keeps them for."""
+    hub = LiveHub(settings.model_copy(update={"security_keeps_closed_hours": 0}), session_factory)
+    hub.start()
+    try:
+        body = {"case_id": str(world.cases["a"]), "summary": "a man at the gate"}
+        incident = world.post("officer_a", f"{V1}/incidents", body).json()
+        url = f"{V1}/incidents/{incident['id']}"
+        assert world.post("officer_a", f"{url}/request-police", {"note": "x"}).status_code == 200
+        assert world.post("dispatcher", f"{url}/police/accept", {"note": ""}).status_code == 200
+        done = {"outcome": "resolved"}
+        assert world.post("security_a", f"{url}/resolve", done).status_code == 200
+        stream = OpenStream()
+        reader = threading.Thread(
+            target=stream.read,
+            args=(f"{hub.url}{V1}/stream", world.tokens["security_a"]),
+            daemon=True,
+        )
+        reader.start()
+        assert stream.live.wait(10)
+        r = httpx.post(  # 112 closes its side after the incident closed
+            f"{hub.url}{url}/police/close", json={"note": ""}, headers=world.h("dispatcher")
+        )
+        assert r.status_code == 200, r.text
+        wait_until(lambda: any(kind == "update" for kind, _ in stream.events), seconds=10)
+        time.sleep(1)  # every update the change sends
+        for kind, data in stream.events:
+            if kind == "update":
+                assert "A street 1" not in data and "010-1111" not in data, data
+                assert '"snapshot_url":null' in data
+    finally:
+        hub.stop()

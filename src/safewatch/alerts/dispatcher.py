@@ -347,8 +347,10 @@ class AlertDispatcher:
         cases: dict[uuid.UUID, CaseFacts],
         found: messages.Lookups,
     ) -> list[Claimed]:
-        duty = self.routing.police_duty_phone
-        return messages.build(leased, incidents_by_id, cases, found, self.links, duty)
+        duty, keep = self.routing.police_duty_phone, self.routing.security_keeps_closed
+        return messages.build(
+            leased, incidents_by_id, cases, found, self.links, duty, self.clock(), keep
+        )
 
     def _send_all(self, claimed: list[Claimed]) -> list[tuple[Claimed, Result]]:
         """Channel by channel, open screens first (a publish costs microseconds, a webhook or

@@ -35,8 +35,6 @@ class Alerting:
     clock: Callable[[], datetime]
     push_key: str | None  # the VAPID public key browsers subscribe with
     silence: Silence = field(default_factory=Silence)  # when a device counts as offline
-    # How long the security company keeps a closed incident's personal data and live view
-    security_keeps_closed: timedelta = timedelta(hours=24)
 
     def close(self) -> None:
         if isinstance(self.bus, NatsBus):
@@ -71,7 +69,10 @@ def build_alerting(
             settings.emergency_webhook_url, settings.emergency_webhook_secret
         )
     routing = Routing(
-        load_policy(settings.alert_policy_file), frozenset(channels), settings.police_duty_phone
+        load_policy(settings.alert_policy_file),
+        frozenset(channels),
+        settings.police_duty_phone,
+        timedelta(hours=settings.security_keeps_closed_hours),
     )
     links = LinkSigner(settings.secret_key)
     silence = Silence(
@@ -81,5 +82,4 @@ def build_alerting(
     dispatcher = AlertDispatcher(
         factory, routing, channels, links, clock, silence.other, silence.camera, bus.publish
     )
-    keep = timedelta(hours=settings.security_keeps_closed_hours)
-    return Alerting(routing, bus, links, dispatcher, clock, push_key, silence, keep)
+    return Alerting(routing, bus, links, dispatcher, clock, push_key, silence)

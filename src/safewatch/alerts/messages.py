@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from safewatch.alerts.addresses import recipient_address
 from safewatch.alerts.channels import Message, PushTarget
 from safewatch.alerts.lifecycle import PoliceRequest, Recipient
+from safewatch.cases.access import keeps_personal_data
 from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
 from safewatch.models import PushSubscription, User
@@ -26,6 +28,7 @@ from safewatch.services.packets import (
     IncidentFacts,
     build_packet,
     events_by_incident,
+    without_personal_data,
 )
 
 Targets = tuple[PushTarget, ...]
@@ -128,8 +131,12 @@ def build(
     found: Lookups,
     links: LinkSigner,
     duty_phone: str = "",
+    now: datetime | None = None,
+    keep: timedelta = timedelta(hours=24),
 ) -> list[Claimed]:
-    """One packet per (incident, recipient), shared by its channels."""
+    """One packet per (incident, recipient), shared by its channels. A change to an incident
+    closed longer ago than ``keep`` reaches the security company without personal data (as
+    its incident page shows it then)."""
     events, targets, requests = found
     case_of = {d.incident_id: incidents_by_id[d.incident_id].case_id for d in leased}
     packets: dict[tuple[uuid.UUID, Recipient], dict[str, Any]] = {}
@@ -146,6 +153,10 @@ def build(
                 links,
                 requests[d.incident_id],
             )
+            company = d.recipient is Recipient.security
+            role = Role.security_operator
+            if company and now and not keeps_personal_data(role, incident.closed_at, now, keep):
+                packets[key] = without_personal_data(packets[key])
         message = Message(
             delivery_id=d.id,
             kind=d.message,

@@ -397,15 +397,12 @@ def acknowledge(
         return recipient
     if row is not None and row.acknowledged_at is None:
         row.acknowledged_at, row.acknowledged_by = now, caller.user_id
-    if incident.status is not IncidentStatus.closed:
-        if incident.status is IncidentStatus.open:
-            incident.acknowledged_at = now
-        incident.status = advance(incident.status, IncidentStatus.acknowledged)
-    group = EntryFacts(reason=EntryReason.for_group, to=recipient) if recipient else None
-    said = recipient.value if recipient else ""
-    _act(session, caller, incident, "acknowledged", now, said, group)
-    if recipient is not None:
-        _seen_by(session, incident, recipient, now)
+    if incident.status is IncidentStatus.open:
+        incident.acknowledged_at = now
+    incident.status = advance(incident.status, IncidentStatus.acknowledged)
+    group = EntryFacts(reason=EntryReason.for_group, to=recipient)
+    _act(session, caller, incident, "acknowledged", now, recipient.value, group)
+    _seen_by(session, incident, recipient, now)
     tell_screens(session, routing, incident, now)
     return recipient
 

@@ -45,6 +45,8 @@ class Routing:
     policy: RoutingPolicy
     available: frozenset[str]
     police_duty_phone: str = ""  # a police request that reaches nobody is texted here
+    # How long the security company keeps a closed incident's personal data and live view
+    security_keeps_closed: timedelta = timedelta(hours=24)
 
     def channels(self, recipient: Recipient) -> list[str]:
         return [c for c in self.policy.channels.get(recipient, []) if c in self.available]

@@ -214,7 +214,7 @@ def _media(
 ) -> str:
     record = _event(session, caller, event_id, f"event {what} viewed")
     closed = session.scalar(select(Incident.closed_at).where(Incident.id == record.incident_id))
-    now, keep = alerting.clock(), alerting.security_keeps_closed
+    now, keep = alerting.clock(), alerting.routing.security_keeps_closed
     if not keeps_personal_data(caller.role, closed, now, keep):
         raise Forbidden("this incident closed long ago: its pictures are no longer shared")
     name = camera_events.media_name(record, what)

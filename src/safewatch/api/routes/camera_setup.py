@@ -110,7 +110,7 @@ def live_view(
     the camera sends a picture every second. Each watcher is audited (once a minute, not
     per picture)."""
     incident, _ = incidents.visible(session, caller, incident_id)
-    now, keep = alerting.clock(), alerting.security_keeps_closed
+    now, keep = alerting.clock(), alerting.routing.security_keeps_closed
     if not keeps_personal_data(caller.role, incident.closed_at, now, keep):
         raise Forbidden("this incident closed long ago: its live view is over")
     device = camera_setup.incident_camera(session, incident)

@@ -199,7 +199,7 @@ def _claim(incident: Incident, caller: Caller) -> Claim:
 
 
 def _keeps(caller: Caller, incident: Incident, alerting: AlertingDep) -> bool:
-    keep = alerting.security_keeps_closed
+    keep = alerting.routing.security_keeps_closed
     return keeps_personal_data(caller.role, incident.closed_at, alerting.clock(), keep)
 
 

@@ -5,7 +5,11 @@ Web Push only to known push services."""
 from __future__ import annotations
 
 import secrets
+import threading
+import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts.web_push import known_push_service
+from safewatch.alerts.channels import Message, PushTarget
+from safewatch.alerts.lifecycle import SendOutcome
+from safewatch.alerts.web_push import WebPushChannel, known_push_service, load_or_create_vapid
 from safewatch.api.app import create_app
 from safewatch.core.config import Environment, Settings, new_secret
 from safewatch.models import SignInFailures
@@ -146,3 +152,85 @@ def test_sign_in_fields_are_bounded(world: World, field: str) -> None:
     assert r.status_code == 422, r.text
     with world.factory() as s:
         assert s.scalar(select(func.max(func.length(SignInFailures.username)))) in (None, 6)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://127.0.0.1\\.notify.windows.com/w/?token=attack",  # found by the attack run
+        "https://localhost\\.push.apple.com/x",
+        "https://fcm.googleapis.com/fcm/send/a\\b",
+        "https://fcm.googleapis.com%2e127.0.0.1/x",
+        "https://fcm.googleapis.com",  # no path
+        "https://fcm.googleapis.com/a b",
+    ],
+)
+def test_push_endpoints_two_parsers_could_read_differently_are_refused(endpoint: str) -> None:
+    assert not known_push_service(endpoint, DEFAULT_SERVICES)
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    target = ""
+    hits: list[str] = []  # noqa: RUF012 - shared by the handler instances of one test
+
+    def do_POST(self) -> None:
+        _Redirector.hits.append(self.path)
+        if self.path.startswith("/redirect"):
+            self.send_response(307)
+            self.send_header("Location", _Redirector.target)
+            self.end_headers()
+        else:
+            self.send_response(201)
+            self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_web_push_follows_no_redirect_and_one_failing_phone_silences_no_other(
+    tmp_path: Path,
+) -> None:
+    """A push service answers, it does not redirect: an allowed endpoint must not send the
+    hub's POST elsewhere. A phone whose service fails in TLS (not a WebPushException) must
+    not keep the person's other phones from ringing."""
+    import base64 as b64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    server = HTTPServer(("127.0.0.1", 0), _Redirector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    _Redirector.target, _Redirector.hits = f"{base}/inside", []
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    p256dh = key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+
+    def phone(endpoint: str) -> PushTarget:
+        raw = b64.urlsafe_b64encode
+        return PushTarget(endpoint, raw(p256dh).decode(), raw(os.urandom(16)).decode())
+
+    channel = WebPushChannel(load_or_create_vapid(tmp_path / "vapid.pem"), "mailto:x@example.org")
+    packet = {"incident": {"id": str(uuid.uuid4()), "severity": "critical"}}
+    try:
+        redirected = Message(
+            uuid.uuid4(), "alert", "victim", None, None, packet, (phone(f"{base}/redirect"),)
+        )
+        result = channel.send(redirected)
+        assert result.outcome is SendOutcome.retry and "/inside" not in _Redirector.hits
+        broken_tls = f"https://127.0.0.1:{server.server_port}/tls"  # a plain server: TLS fails
+        both = Message(
+            uuid.uuid4(),
+            "alert",
+            "victim",
+            None,
+            None,
+            packet,
+            (phone(broken_tls), phone(f"{base}/ok")),
+        )
+        result = channel.send(both)
+        assert result.outcome is SendOutcome.accepted and "/ok" in _Redirector.hits
+    finally:
+        server.shutdown()

@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
@@ -23,23 +25,28 @@ log = logging.getLogger(__name__)
 GONE = (404, 410)  # the browser unsubscribed
 
 
+# What a push service's endpoint looks like: a plain host name (no user, no backslash, no
+# escapes that two URL parsers could read differently), an optional port, a printable path.
+_ENDPOINT = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?/[!-\[\]-~]*"
+)
+
+
 def known_push_service(endpoint: str, services: list[str]) -> bool:
     """The endpoint is on one of the allowed push services (scheme, host and port as listed;
     '*.' allows subdomains). Anything else would make the hub POST wherever a subscriber
-    says — its own loopback, the intranet."""
-    try:
-        url = urlsplit(endpoint)
-        port = url.port
-    except ValueError:
+    says — its own loopback, the intranet. Checked on a strict form of the URL: the checker
+    and the HTTP library must not read two different hosts from it."""
+    url = _ENDPOINT.fullmatch(endpoint)
+    if url is None:
         return False
-    if url.username is not None or url.password is not None or not url.hostname:
-        return False
+    host, port = url["host"].lower(), int(url["port"]) if url["port"] else None
     for service in services:
         allowed = urlsplit(service)
-        host = allowed.hostname or ""
-        wildcard = host.startswith("*.")
-        same_host = url.hostname.endswith(host[1:]) if wildcard else url.hostname == host
-        if url.scheme == allowed.scheme and same_host and port == allowed.port:
+        listed = allowed.hostname or ""
+        wildcard = listed.startswith("*.")
+        same_host = host.endswith(listed[1:]) if wildcard else host == listed
+        if url["scheme"] == allowed.scheme and same_host and port == allowed.port:
             return True
     return False
 
@@ -78,6 +85,10 @@ class WebPushChannel:
 
     def __init__(self, vapid: Vapid, contact: str, timeout: float = 5.0) -> None:
         self.vapid, self.contact, self.timeout = vapid, contact, timeout
+        # A push service answers; it does not redirect. Following one would let an endpoint
+        # on an allowed host send the hub's POST anywhere.
+        self.session = requests.Session()
+        self.session.max_redirects = 0
 
     def send(self, message: Message) -> Result:
         if not message.push_targets:
@@ -100,6 +111,7 @@ class WebPushChannel:
                     timeout=self.timeout,
                     ttl=300,
                     headers={"Urgency": "high"},
+                    requests_session=self.session,
                 )
                 accepted += 1  # the push service took it; the phone may be off
             except WebPushException as exc:
@@ -107,6 +119,9 @@ class WebPushChannel:
                 if status in GONE:
                     gone.append(target.endpoint)
                 errors.append("gone" if status in GONE else f"{status or 'no answer'}")
+            except requests.RequestException as exc:  # TLS, connection, a redirect refused
+                # one phone's service failing must not keep the person's other phones silent
+                errors.append(type(exc).__name__)
         if accepted:
             phones = f"{accepted} phone{'s' if accepted > 1 else ''}"
             return Result(

@@ -137,3 +137,19 @@ def test_keys_secret_makes_a_secret_production_accepts(env: dict[str, str]) -> N
     assert r.exit_code == 0
     secret = r.output.strip()
     assert strong_secret(secret) and secret != runner.invoke(app, ["keys", "secret"]).output.strip()
+
+
+def test_production_refuses_the_demo_region_and_its_published_password(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the attack run: 'demo seed' made the demo accounts in production, and the
+    production hub served them."""
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "seed"]).exit_code == 0  # a development database
+    monkeypatch.setenv("SAFEWATCH_ENVIRONMENT", "production")
+    monkeypatch.setenv("SAFEWATCH_SECRET_KEY", new_secret())
+    get_settings.cache_clear()
+    r = runner.invoke(app, ["demo", "seed"])
+    assert r.exit_code == 2 and "refusing to seed the demo region in production" in r.output
+    r = runner.invoke(app, ["serve"])  # it is production now: the old demo accounts stop it
+    assert r.exit_code == 2 and "admin" in r.output and "published" in r.output

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.core.config import Settings, get_settings
+from safewatch.core.config import Environment, Settings, get_settings
 from safewatch.core.roles import Role
 from safewatch.demo.bench_commands import bench_alerts_command, bench_cluster_command
 from safewatch.models import Case, Device
@@ -422,9 +422,36 @@ def demo_seed() -> None:
     _seed_demo(_settings(), quiet=False)
 
 
+def _refuse_published_passwords(settings: Settings) -> None:
+    """A production hub does not start while any account still has the demo's published
+    password (seeded before the environment was set, or copied from a test database)."""
+    from safewatch.demo.seed import published_password_accounts
+
+    factory = make_session_factory(make_engine(settings.sqlalchemy_url))
+    with transaction(factory) as session:
+        exposed = published_password_accounts(session)
+    if exposed:
+        typer.secho(
+            "refusing to serve in production: these active accounts have the demo's published "
+            f"password: {', '.join(exposed)}. Disable them or change their passwords "
+            "('safewatch user …').",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
 def _seed_demo(settings: Settings, quiet: bool) -> bool:
     from safewatch.demo import seed as demo
 
+    if settings.environment is Environment.production:
+        typer.secho(
+            "refusing to seed the demo region in production: its accounts have a published "
+            "password",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
     factory = make_session_factory(make_engine(settings.sqlalchemy_url))
     with transaction(factory) as session:
         if demo.is_seeded(session):
@@ -503,7 +530,6 @@ def serve(
     from safewatch.api.app import create_app
     from safewatch.core.config import (
         DEFAULT_SECRET_KEY,
-        Environment,
         api_docs,
         development_key_exposed,
         proxy_options,
@@ -546,6 +572,8 @@ def serve(
             typer.echo(f"demo logins: {users} (password: {DEMO_PASSWORD})")
     for folder in (settings.photo_dir, settings.clip_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    if settings.environment is Environment.production:
+        _refuse_published_passwords(settings)
     if demo or settings.seed_demo:
         _start_demo_camera(settings, demo_video, f"http://{host}:{port}")
     docs = f"  (API docs: http://{host}:{port}/docs)" if api_docs(settings) else ""

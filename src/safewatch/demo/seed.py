@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import CHECKLIST, RiskLevel
 from safewatch.core.roles import AgencyKind, Role
+from safewatch.core.security import verify_password
 from safewatch.models import Agency, Case, Device, User
 from safewatch.models.fund import ExpenseCategory
 from safewatch.models.resources import DeviceKind
@@ -52,6 +53,17 @@ DEMO_USERS = (
     ("dispatcher", "최유진", Role.dispatcher, AgencyKind.emergency_centre),
     ("victim", "한민정", Role.protected_person, None),
 )
+
+
+def published_password_accounts(session: Session) -> list[str]:
+    """The demo's accounts, still active, whose password is still the published one."""
+    names = [u for u, *_ in DEMO_USERS]
+    rows = session.execute(
+        select(User.username, User.password_hash).where(
+            User.username.in_(names), User.active.is_(True)
+        )
+    )
+    return sorted(name for name, hashed in rows if verify_password(DEMO_PASSWORD, hashed)[0])
 
 
 def is_seeded(session: Session) -> bool:

@@ -262,7 +262,8 @@ def test_a_closed_incident_is_no_standing_record_for_the_security_company(
     world: World, clock: Clock
 ) -> None:
     camera = world.device("camera", "CAM-C")
-    assert _camera_event(world, camera, type="intrusion", at=clock()).status_code == 201
+    seen = {"identity": "Offender A", "score": -1.0, "at": clock()}
+    assert _camera_event(world, camera, **seen).status_code == 201
     [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
     url = f"{V1}/incidents/{incident['id']}"
     [e] = world.get("security_a", f"{V1}/cases/{world.cases['a']}/events").json()["items"]
@@ -289,6 +290,12 @@ def test_a_closed_incident_is_no_standing_record_for_the_security_company(
     assert packet["location"]["latitude"] is None and packet["snapshot_url"] is None
     assert row["person_name"] == "" and row["area"] == ""
     assert codes == [403, 403]
+    detail = world.get("security_a", url).json()  # nor in its lines (a phone, a name)
+    assert all(e["detail"] == "" and e["facts"] is None for e in detail["timeline"])
+    assert all(d["last_error"] is None for d in detail["deliveries"])
+    assert detail["summary"]["facts"]["identity"] is None
+    [listed] = world.get("security_a", f"{V1}/cases/{world.cases['a']}/events").json()["items"]
+    assert listed["has_snapshot"] is False and listed["identity"] is None
     officer = world.get("officer_a", url).json()["packet"]  # the police keep the file
     assert officer["protected_person"]["address"] == "A street 1, Jeju"
 

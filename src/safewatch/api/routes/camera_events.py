@@ -186,13 +186,30 @@ def clip_missing(
 
 @router.get("/cases/{case_id}/events")
 def case_events(
-    session: SessionDep, caller: Viewer, case_id: uuid.UUID, paging: PageDep
+    session: SessionDep,
+    caller: Viewer,
+    alerting: AlertingDep,
+    case_id: uuid.UUID,
+    paging: PageDep,
 ) -> Page[CameraEventPublic]:
     case = cases.get_case(session, caller, case_id, "camera events viewed")
     order = [CameraEventRecord.occurred_at.desc()]
     where = [CameraEventRecord.case_id == case.id]
     rows, total = page_of(session, CameraEventRecord, where, order, paging.page, paging.size)
-    return Page(items=[_public(r) for r in rows], total=total, page=paging.page, size=paging.size)
+    query = select(Incident.id, Incident.closed_at).where(
+        Incident.id.in_({r.incident_id for r in rows})
+    )
+    closed = {incident_id: at for incident_id, at in session.execute(query)}
+    now, keep = alerting.clock(), alerting.routing.security_keeps_closed
+    items = []
+    for r in rows:  # long-closed incidents' events: no one's name, no pictures (security)
+        event = _public(r)
+        closed_at = closed.get(r.incident_id) if r.incident_id else None
+        if not keeps_personal_data(caller.role, closed_at, now, keep):
+            gone = {"identity": None, "has_snapshot": False, "has_clip": False}
+            event = event.model_copy(update=gone)
+        items.append(event)
+    return Page(items=items, total=total, page=paging.page, size=paging.size)
 
 
 def _event(

@@ -188,8 +188,15 @@ class ResolveIn(Schema):
     )
 
 
-def _summary(incident: Incident) -> IncidentSummary:
-    return IncidentSummary.model_validate(incident)
+def _summary(incident: Incident, keeps: bool = True) -> IncidentSummary:
+    """The incident; for a reader whose time with its personal data is over, without whom a
+    camera recognised, a position, or a person's own words (``keeps_personal_data``)."""
+    summary = IncidentSummary.model_validate(incident)
+    if keeps:
+        return summary
+    personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
+    facts = summary.facts.model_copy(update=personal) if summary.facts else None
+    return summary.model_copy(update={"summary": incident.type.replace("_", " "), "facts": facts})
 
 
 def _claim(incident: Incident, caller: Caller) -> Claim:
@@ -210,16 +217,19 @@ def _detail(
     claim = _claim(incident, caller)
     [row] = queue.queue_facts(session, [incident]).values()
     packet = incident_packet(session, incident, case, recipient, alerting.links, caller.user_id)
-    if not _keeps(caller, incident, alerting):
+    keeps = _keeps(caller, incident, alerting)
+    timeline = [TimelineEntry.model_validate(e) for e in incidents.timeline(session, incident)]
+    deliveries = [DeliveryPublic.model_validate(d) for d in incidents.deliveries(session, incident)]
+    if not keeps:  # the lines stay; what they said of people (a phone, a name) goes
         packet = without_personal_data(packet)
+        timeline = [e.model_copy(update={"detail": "", "facts": None}) for e in timeline]
+        deliveries = [d.model_copy(update={"last_error": None}) for d in deliveries]
     return IncidentDetail(
-        summary=_summary(incident),
+        summary=_summary(incident, keeps),
         packet=packet,
         recipients=[RecipientDuty.model_validate(r) for r in incident.recipients],
-        timeline=[TimelineEntry.model_validate(e) for e in incidents.timeline(session, incident)],
-        deliveries=[
-            DeliveryPublic.model_validate(d) for d in incidents.deliveries(session, incident)
-        ],
+        timeline=timeline,
+        deliveries=deliveries,
         cameras=camera_watch.case_cameras(
             session, caller, case, alerting.clock(), alerting.silence.camera
         ),
@@ -261,7 +271,7 @@ def list_incidents(
     items = [
         QueueItem.model_validate(
             {
-                **IncidentSummary.model_validate(i).model_dump(),
+                **_summary(i, _keeps(caller, i, alerting)).model_dump(),
                 **facts[i.id]._asdict(),
                 "police": PoliceRequestOut.of(facts[i.id].police),
                 "claim": _claim(i, caller),

@@ -4,6 +4,7 @@ taken from that company or person — the stolen-phone case of docs/security.md.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,9 +17,11 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.api.stream_guard import StreamGuard
+from safewatch.bus.base import Notice
 from safewatch.core import security
 from safewatch.core.config import Settings
-from safewatch.models import DeviceAssignment, LoginToken
+from safewatch.models import AccessEnded, DeviceAssignment, LoginToken
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
 from tests.conftest import Clock
 from tests.live import LiveHub, event, jpeg, wait_until
@@ -336,3 +339,26 @@ def test_a_long_closed_incidents_updates_reach_the_company_without_the_person(
                 assert '"snapshot_url":null' in data
     finally:
         hub.stop()
+
+
+def test_the_guard_sees_a_revocation_committed_after_a_later_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """On PostgreSQL an id drawn first can commit last: reading 'ids after the last seen'
+    would skip that revocation for good (found by the attack run's reading of the code)."""
+    guard = StreamGuard(session_factory)
+
+    async def run() -> list[str]:
+        queue: asyncio.Queue[Notice] = asyncio.Queue()
+        watched = guard.watch({"user:late"}, datetime.max.replace(tzinfo=UTC), queue)
+        await guard.check()  # the first look
+        now = datetime.now(UTC)
+        with session_factory() as s, s.begin():
+            s.add(AccessEnded(id=1000, at=now, address="user:other", reason="disabled"))
+        await guard.check()
+        with session_factory() as s, s.begin():  # drawn before 1000, committed after it
+            s.add(AccessEnded(id=999, at=now, address="user:late", reason="account disabled"))
+        await guard.check()
+        return [watched.reason]
+
+    assert asyncio.run(run()) == ["account disabled"]

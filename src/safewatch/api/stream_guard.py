@@ -11,9 +11,9 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -45,12 +45,18 @@ class Watched:
             self.queue.put_nowait(Notice(self.addresses, {"kind": ENDED, "reason": reason}))
 
 
+# Rows are read by time, some seconds back, not by id: on PostgreSQL an id drawn earlier can
+# be committed later than a bigger one, and reading "ids after the last" would skip it.
+LOOK_BACK = timedelta(seconds=30)
+
+
 class StreamGuard:
     def __init__(self, factory: sessionmaker[Session], interval: float = INTERVAL_SECONDS) -> None:
         self.factory = factory
         self.interval = interval
         self.watched: set[Watched] = set()
-        self.last_id: int | None = None
+        self.since: datetime | None = None  # the last look
+        self.handled: dict[int, datetime] = {}  # rows acted on within the look-back
 
     def watch(
         self, addresses: Iterable[str], expires_at: datetime, queue: asyncio.Queue[Notice]
@@ -62,24 +68,30 @@ class StreamGuard:
     def forget(self, watched: Watched) -> None:
         self.watched.discard(watched)
 
-    def _read(self) -> list[tuple[int, str, str]]:
+    def _read(self) -> list[tuple[int, str, str, datetime]]:
+        now = datetime.now(UTC)
+        since = self.since or now
+        t = AccessEnded
         with transaction(self.factory) as session:
-            t = AccessEnded
-            if self.last_id is None:  # from now on: what ended before has no stream left
-                self.last_id = session.scalar(select(func.max(t.id))) or 0
-                return []
             rows = session.execute(
-                select(t.id, t.address, t.reason).where(t.id > self.last_id).order_by(t.id)
+                select(t.id, t.address, t.reason, t.at).where(t.at >= since - LOOK_BACK)
             ).all()
-            return [(row.id, row.address, row.reason) for row in rows]
+        if self.since is None:  # the first look: what ended before has no stream here
+            self.handled.update({row.id: row.at for row in rows})
+        self.since = now
+        return [(row.id, row.address, row.reason, row.at) for row in rows]
 
     async def check(self) -> int:
         """Ends the streams whose access ended since the last look; returns how many."""
         rows = await run_in_threadpool(self._read)
-        if rows:
-            self.last_id = rows[-1][0]
+        fresh = [r for r in rows if r[0] not in self.handled]
+        for row_id, *_, at in fresh:
+            self.handled[row_id] = at
+        if self.since is not None:
+            oldest = self.since - 2 * LOOK_BACK
+            self.handled = {k: at for k, at in self.handled.items() if at >= oldest}
         ended = 0
-        for _, address, reason in rows:
+        for _, address, reason, _ in fresh:
             for watched in list(self.watched):
                 if address in watched.addresses and not watched.reason:
                     watched.end(reason)

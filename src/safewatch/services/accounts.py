@@ -133,12 +133,13 @@ def user_for_token(session: Session, secret: str) -> User:
 
 
 def expiry_of(session: Session, secret: str) -> datetime:
-    """When a sign-in ends by itself (an open stream ends then too)."""
+    """When a sign-in still valid now ends by itself (an open stream ends then too);
+    Unauthorized if it has ended already (revoked, expired, its account disabled)."""
+    user_for_token(session, secret)
     expires_at = session.scalar(
         select(LoginToken.expires_at).where(LoginToken.token_hash == security.secret_digest(secret))
     )
-    if expires_at is None:
-        raise Unauthorized("the sign-in has expired or was revoked; sign in again")
+    assert expires_at is not None  # user_for_token found it
     return expires_at
 
 

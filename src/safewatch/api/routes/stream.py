@@ -27,6 +27,7 @@ from safewatch.api.deps import (
 )
 from safewatch.api.stream_guard import ENDED, StreamGuard
 from safewatch.core import security
+from safewatch.core.errors import Unauthorized
 from safewatch.core.roles import Role
 from safewatch.services import accounts, incidents, police
 from safewatch.services.access import sign_in_address
@@ -115,7 +116,11 @@ def stream(
         )
         try:
             yield "retry: 2000\n\n"
-            watched.expires_at, items = await in_transaction(request, backlog)
+            try:  # checked again now that the guard watches: nothing ends unseen in between
+                watched.expires_at, items = await in_transaction(request, backlog)
+            except Unauthorized as exc:
+                yield sse(ENDED, {"reason": str(exc)})
+                return
             for item in items:
                 yield sse("backlog", item)
             yield ": live\n\n"  # a comment (EventSource ignores it): the backlog is done

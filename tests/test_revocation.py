@@ -14,14 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.api.stream_guard import StreamGuard
 from safewatch.bus.base import Notice
 from safewatch.core import security
 from safewatch.core.config import Settings
-from safewatch.models import AccessEnded, DeviceAssignment, LoginToken
+from safewatch.models import AccessEnded, DeviceAssignment, LoginToken, PushSubscription
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
 from tests.conftest import Clock
 from tests.live import LiveHub, event, jpeg, wait_until
@@ -362,3 +362,21 @@ def test_the_guard_sees_a_revocation_committed_after_a_later_one(
         return [watched.reason]
 
     assert asyncio.run(run()) == ["account disabled"]
+
+
+def test_a_disabled_accounts_phones_ring_no_more(world: World) -> None:
+    """Found by the attack run: a disabled person's phones kept getting lock-screen pushes."""
+    phone = {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/abc:APA91",
+        "keys": {"p256dh": "B" * 87, "auth": "a" * 22},
+    }
+    assert world.post("officer_a", f"{V1}/me/push-subscriptions", phone).status_code == 201
+    r = world.patch("admin", f"{V1}/users/{world.users['officer_a']}", {"active": False})
+    assert r.status_code == 200, r.text
+    with world.factory() as s:
+        left = s.scalar(
+            select(func.count())
+            .select_from(PushSubscription)
+            .where(PushSubscription.user_id == world.users["officer_a"])
+        )
+    assert left == 0

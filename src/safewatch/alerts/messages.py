@@ -91,7 +91,12 @@ def push_targets(
     everyone = {u for ids in users.values() for u in ids}
     by_user: dict[uuid.UUID, list[PushTarget]] = defaultdict(list)
     if everyone:
-        subscribed = select(PushSubscription).where(PushSubscription.user_id.in_(everyone))
+        # Only an account still active rings its phones (a disabled victim's or officer's too)
+        subscribed = (
+            select(PushSubscription)
+            .join(User, User.id == PushSubscription.user_id)
+            .where(PushSubscription.user_id.in_(everyone), User.active.is_(True))
+        )
         for s in session.scalars(subscribed):
             by_user[s.user_id].append(PushTarget(s.endpoint, s.p256dh, s.auth))
     return {key: tuple(t for u in ids for t in by_user[u]) for key, ids in users.items()}

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from safewatch.cases.access import Actor
 from safewatch.core import security
 from safewatch.core.errors import Conflict, Invalid, NotFound, TooMany, Unauthorized
 from safewatch.core.roles import ROLE_AGENCY, Role
-from safewatch.models import Agency, LoginToken, SignInFailures, User
+from safewatch.models import Agency, LoginToken, PushSubscription, SignInFailures, User
 from safewatch.schemas.people import UserCreate, UserUpdate
 from safewatch.services.access import end_access, sign_in_address, user_address
 from safewatch.services.context import system_record
@@ -231,6 +231,8 @@ def update_user(
         ):
             token.revoked_at = now
         end_access(session, [user_address(user.id)], "account " + ", ".join(ended))
+        if "disabled" in changed:  # its phones ring no more for anyone's alerts
+            session.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))
     session.flush()
     return user, changed
 

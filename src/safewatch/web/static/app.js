@@ -14,6 +14,12 @@
   $("quick-exit").addEventListener("click", () => {
     if (stream) stream.close();
     document.body.innerHTML = "";
+    // Nor does the lock screen keep saying that alerts come: this phone stops ringing for her
+    // until she signs in and turns lock-screen alerts on again.
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.getRegistration("/app").then((r) => r && r.pushManager.getSubscription())
+        .then((s) => s && s.unsubscribe()).catch(() => {});
+    }
     // keepalive: the sign-out is sent even as the page goes away
     fetch("/logout", { method: "POST", credentials: "same-origin", keepalive: true, redirect: "manual" }).catch(() => {});
     window.location.replace("https://www.weather.go.kr/");

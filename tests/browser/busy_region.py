@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from sqlalchemy import update
 
 from safewatch.alerts.lifecycle import Recipient
 from safewatch.models import Incident, IncidentRecipient
-from tests.live import event, jpeg
+from tests.live import event, jpeg, tiny_mp4
 from tests.world import PASSWORD, World
 
 V1 = "/api/v1"
@@ -28,6 +29,7 @@ class Region:
     world: World
     http: httpx.Client
     cameras: dict[str, str] = field(default_factory=dict)  # case id → camera credential
+    last_event: dict[str, uuid.UUID] = field(default_factory=dict)  # case id → its last event
 
     def as_(self, user: str, method: str, path: str, body: Any = None) -> Any:
         headers = self.world.h(user) if user in self.world.tokens else self.login(user)
@@ -70,18 +72,40 @@ class Region:
         self.cameras[case_id] = secret
         return case_id
 
-    def alert(self, case_id: str, type_: str, track: int, **extra: Any) -> str:
-        """A camera event at the home; returns its incident's id."""
+    def alert(
+        self,
+        case_id: str,
+        type_: str,
+        track: int,
+        picture: tuple[int, int] | None = (64, 48),
+        **extra: Any,
+    ) -> str:
+        """A camera event at the home, with a snapshot of ``picture``'s size (a test tells
+        pictures apart by it) or none; returns its incident's id."""
         e = event(type_=type_).model_copy(update={"track": track, "zone": "마당", **extra})
+        snapshot = jpeg(size=picture, seed=str(track)) if picture else None
         r = self.http.post(
             f"{V1}/device/events",
             data={"event": e.model_dump_json()},
-            files={"snapshot": ("s.jpg", jpeg(seed=str(track)), "image/jpeg")},
+            files={"snapshot": ("s.jpg", snapshot, "image/jpeg")} if snapshot else None,
             headers={"Authorization": f"Bearer {self.cameras[case_id]}"},
         )
         assert r.status_code == 201, r.text
+        self.last_event[case_id] = e.id
         items = self.as_("admin", "GET", f"/incidents?size=200&case_id={case_id}")["items"]
         return str(max(items, key=lambda i: i["created_at"])["id"])
+
+    def clip(self, case_id: str, path: Path) -> None:
+        """The clip of the home's last event arrives."""
+        r = self.http.put(
+            f"{V1}/device/events/{self.last_event[case_id]}/clip",
+            content=tiny_mp4(path).read_bytes(),
+            headers={
+                "Authorization": f"Bearer {self.cameras[case_id]}",
+                "Content-Type": "video/mp4",
+            },
+        )
+        assert r.status_code == 200, r.text
 
     def sos(self) -> str:
         body = {"latitude": 33.4996, "longitude": 126.5312}

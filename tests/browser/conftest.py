@@ -58,6 +58,19 @@ def shoot(page: object, name: str) -> None:
         page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def phone(chromium: Any, live_hub: LiveHub) -> Iterator[Any]:
+    """The protected person's phone: a phone-sized browser that may tell where it is."""
+    context = chromium.new_context(
+        base_url=live_hub.url,
+        geolocation={"latitude": 33.4996, "longitude": 126.5312},
+        permissions=["geolocation"],
+        viewport={"width": 412, "height": 915},
+    )
+    yield context.new_page()
+    context.close()
+
+
 # The console tests' busy region and consoles (tests/browser/busy_region.py).
 
 

@@ -40,18 +40,6 @@ def _console(page: Any, user: str) -> Any:
     return page
 
 
-@pytest.fixture
-def phone(chromium: Any, live_hub: LiveHub) -> Any:
-    context = chromium.new_context(
-        base_url=live_hub.url,
-        geolocation={"latitude": 33.4996, "longitude": 126.5312},
-        permissions=["geolocation"],
-        viewport={"width": 412, "height": 915},
-    )
-    yield context.new_page()
-    context.close()
-
-
 def test_sos_appears_on_the_console_without_reload_and_the_dispatch_reaches_the_victim(
     world: World, consoles: Any, phone: Any
 ) -> None:

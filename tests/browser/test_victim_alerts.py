@@ -5,90 +5,51 @@ them all and says only what has happened; quick exit leaves nothing behind."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
-from safewatch.models import Incident
+from tests.browser.busy_region import Region
 from tests.browser.test_victim_app import _sign_in
-from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
+from tests.live import LiveHub, wait_until
 from tests.world import World
 
 V1 = "/api/v1"
 
 
-@dataclass
 class Home:
-    """Case A's home with its camera, talking to the running hub as a worker and the staff
-    would: events with their pictures, and the consoles' actions."""
+    """Case A's home in the busy region's terms (tests/browser/busy_region.py)."""
 
-    world: World
-    http: httpx.Client
-    camera: str
+    def __init__(self, region: Region, case_id: str) -> None:
+        self.region, self.case_id = region, case_id
 
     def alert(
         self, type_: str, track: int, zone: str = "마당", picture: tuple[int, int] | None = None
     ) -> str:
-        """A camera event; returns its incident's id."""
-        e = event(type_=type_).model_copy(update={"track": track, "zone": zone})
-        files = {"snapshot": ("s.jpg", jpeg(size=picture), "image/jpeg")} if picture else None
-        r = self.http.post(
-            f"{V1}/device/events",
-            data={"event": e.model_dump_json()},
-            files=files,
-            headers={"Authorization": f"Bearer {self.camera}"},
-        )
-        assert r.status_code == 201, r.text
-        self.last_event = e.id
-        items = self.as_("security_a", "GET", "/incidents?size=100")["items"]
-        return str(max(items, key=lambda i: i["created_at"])["id"])
+        return self.region.alert(self.case_id, type_, track, picture=picture, zone=zone)
 
     def clip(self, path: Path) -> None:
-        r = self.http.put(
-            f"{V1}/device/events/{self.last_event}/clip",
-            content=tiny_mp4(path).read_bytes(),
-            headers={"Authorization": f"Bearer {self.camera}", "Content-Type": "video/mp4"},
-        )
-        assert r.status_code == 200, r.text
+        self.region.clip(self.case_id, path)
 
     def as_(self, user: str, method: str, path: str, body: Any = None) -> Any:
-        r = self.http.request(method, f"{V1}{path}", json=body, headers=self.world.h(user))
-        assert r.status_code in (200, 201), r.text
-        return r.json()
+        return self.region.as_(user, method, path, body)
 
     def backdate(self, incident_id: str, hours: float) -> None:
-        at = datetime.now(UTC) - timedelta(hours=hours)
-        with self.world.factory() as s, s.begin():
-            s.execute(
-                update(Incident)
-                .where(Incident.id == uuid.UUID(incident_id))
-                .values(created_at=at, last_signal_at=at)
-            )
+        self.region.backdate(incident_id, hours)
 
 
 @pytest.fixture
-def home(world: World, live_hub: LiveHub) -> Iterator[Home]:
-    with httpx.Client(base_url=live_hub.url) as http:
-        yield Home(world, http, world.device("camera", "CAM-A1"))
+def home(world: World, region: Region) -> Home:
+    case_id = str(world.cases["a"])
+    region.cameras[case_id] = world.device("camera", "CAM-A1")
+    return Home(region, case_id)
 
 
 @pytest.fixture
-def page(chromium: Any, live_hub: LiveHub) -> Iterator[Any]:
-    context = chromium.new_context(
-        base_url=live_hub.url,
-        geolocation={"latitude": 33.4996, "longitude": 126.5312},
-        permissions=["geolocation"],
-        viewport={"width": 412, "height": 915},
-    )
-    yield context.new_page()
-    context.close()
+def page(phone: Any) -> Any:
+    return phone
 
 
 def _shown(page: Any) -> str:

@@ -17,16 +17,8 @@ V1 = "/api/v1"
 
 
 @pytest.fixture
-def page(chromium: Any, live_hub: LiveHub) -> Any:
-    context = chromium.new_context(
-        base_url=live_hub.url,
-        geolocation={"latitude": 33.4996, "longitude": 126.5312},
-        permissions=["geolocation"],
-        viewport={"width": 412, "height": 915},  # a phone
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+def page(phone: Any) -> Any:
+    return phone
 
 
 def _sign_in(page: Any, user: str) -> None:

@@ -157,7 +157,11 @@
     const answers = await Promise.all(waiting.map((a) =>
       api(`/incidents/${a.packet.incident.id}/acknowledge`, { method: "POST" }).then((r) => [a, r.ok])));
     const now = new Date().toISOString();
-    for (const [a, ok] of answers) if (ok) a.answeredAt = now;
+    // By id: the update the answer itself caused may have replaced the entry meanwhile.
+    for (const [a, ok] of answers) {
+      const current = open.get(a.packet.incident.id);
+      if (ok && current) current.answeredAt = now;
+    }
     const failed = answers.some(([, ok]) => !ok);
     render();
     if (failed) { $("acked").hidden = false; $("acked").textContent = t.ack_failed; }

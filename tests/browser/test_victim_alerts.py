@@ -237,3 +237,21 @@ def test_a_police_request_nobody_at_112_took_is_said_so(home: Home, page: Any) -
     home.as_("dispatcher", "POST", f"/incidents/{incident}/police/accept", {"note": ""})
     steps.get_by_text("112 has taken it").wait_for()
     assert "not taken" not in steps.inner_text()
+
+
+def test_the_answer_stays_when_its_own_update_arrives_first(home: Home, page: Any) -> None:
+    """On a fast bus the update that "I'm safe" causes reaches the phone before the answer to
+    the request itself: the screen must still know she answered (it lost it and kept asking)."""
+    _sign_in(page, "victim_a")
+    incident = home.alert("intrusion", track=1, picture=(320, 240))
+    _wait_shown(page, incident)
+
+    def answer_late(route: Any) -> None:
+        response = route.fetch()  # the hub records it and tells the screens at once...
+        page.wait_for_timeout(1500)  # ...and the answer itself comes later
+        route.fulfill(response=response)
+
+    page.route("**/acknowledge", answer_late)
+    page.get_by_role("button", name="I've seen it / I'm safe").click()
+    page.locator("#acked").get_by_text("You answered at").wait_for(timeout=10_000)
+    assert page.locator("#ack").is_hidden()

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.browser.busy_region import Region
+from tests.browser.conftest import shoot
 from tests.browser.test_victim_app import _sign_in
 from tests.live import LiveHub, wait_until
 from tests.world import World
@@ -88,6 +89,7 @@ def test_every_open_alert_is_there_the_most_serious_in_full_after_a_reload(
         loiter,
     ]
     assert "Offender recognised" in rows.nth(0).inner_text()
+    shoot(page, "victim-app-open-alerts")
 
     # The person opens the morning's intrusion from the list: its own picture, nothing else.
     rows.nth(1).click()

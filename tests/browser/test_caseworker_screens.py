@@ -77,7 +77,9 @@ def test_the_case_page_lists_devices_stays_and_who_viewed_it_by_name(
     _sign_in(desk, "officer_a")
     desk.goto(f"/cases/{case}")
     desk.locator("#c-devices").get_by_text("W-7").wait_for()
-    assert "Shelter Halla" in desk.locator("#c-stays").inner_text()
+    # The page draws its lists as each answer comes: wait for the stays' own (failed once so
+    # under the two passes' load)
+    desk.locator("#c-stays").get_by_text("Shelter Halla").first.wait_for()
     assert "12 nights" in desk.locator("#c-stays").inner_text()
     audit = desk.locator("#c-audit")
     audit.get_by_text("Caseworker A (caseworker)").first.wait_for()

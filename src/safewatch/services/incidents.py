@@ -462,7 +462,9 @@ def claim(
             incident.status, {IncidentStatus.open, IncidentStatus.acknowledged}, "claim"
         )
     )
-    if incident.claimed_by is not None and incident.claimed_by != caller.user_id:
+    if incident.claimed_by == caller.user_id:  # as the console offers it: once
+        raise Conflict("you have already claimed this incident")
+    if incident.claimed_by is not None:
         raise Conflict("another operator has claimed this incident")
     incident.claimed_by = caller.user_id
     acknowledge(session, routing, caller, incident, case, now, claiming=True)

@@ -66,6 +66,9 @@ def _set(*actions: Action) -> set[Action]:
             _set(Action.police_dispatch, Action.police_close),
         ),
         (S.closed, PS.dispatched, DISP, Claim.nobody, _set(Action.police_close)),
+        # closed on the ground before 112 sent a patrol: it may only close (the hypothesis
+        # walk found "dispatch" offered and refused)
+        (S.closed, PS.accepted, DISP, Claim.nobody, _set(Action.police_close)),
         (S.on_scene, PS.closed, DISP, Claim.nobody, set()),
         (S.open, PS.none, OFFICER, Claim.nobody, _set(Action.request_police, Action.resolve)),
         (S.open, PS.requested, Role.protected_person, Claim.nobody, set()),

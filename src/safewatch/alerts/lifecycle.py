@@ -251,8 +251,8 @@ def allowed_actions(
     if role in POLICE_ROLES:
         if police_status is PoliceStatus.requested and not closed:
             out.append(Action.police_accept)
-        if police_status is PoliceStatus.accepted:
-            out.append(Action.police_dispatch)
+        if police_status is PoliceStatus.accepted and not closed:
+            out.append(Action.police_dispatch)  # closed on the ground: 112 may only close
         if police_status in (PoliceStatus.accepted, PoliceStatus.dispatched):
             out.append(Action.police_close)
     if role in REQUESTERS and not closed:

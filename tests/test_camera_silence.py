@@ -50,7 +50,8 @@ def _kinds(detail: dict[str, Any]) -> list[str]:
     return [e["kind"] for e in detail["timeline"]]
 
 
-def _offline_event(world: World, secret: str) -> None:
+def camera_says_offline(world: World, secret: str) -> None:
+    """The camera's own worker reports a camera offline (an event of that type)."""
     e = event(type_="camera_offline").model_copy(update={"track": None, "zone": None})
     r = world.client.post(
         f"{V1}/device/events",
@@ -125,7 +126,7 @@ def test_the_workers_offline_event_and_the_silence_make_one_incident(
     camera = world.device("camera", "CAM-A1")
     _beat(world, camera, health_note="ok")
     clock.advance(10)
-    _offline_event(world, camera)  # the worker's watchdog: the video stopped
+    camera_says_offline(world, camera)  # the worker's watchdog: the video stopped
     clock.advance(60)  # …and then the worker went silent too
     _settle(world)
     [incident] = _incidents(world)
@@ -140,7 +141,7 @@ def test_the_workers_offline_event_and_the_silence_make_one_incident(
     opened = [i for i in _incidents(world) if i["id"] != incident["id"]]
     assert len(opened) == 1
     clock.advance(5 * 60)
-    _offline_event(world, second)
+    camera_says_offline(world, second)
     assert len(_incidents(world)) == 2
     assert _kinds(_detail(world, opened[0]["id"])).count("joined") == 1
 
@@ -190,7 +191,7 @@ def test_heartbeats_carry_the_cameras_state_and_what_it_could_not_deliver(
     [cam] = world.get("security_a", f"{V1}/stats/cameras").json()
     assert cam["state"] == "degraded" and cam["undelivered_count"] == 3
     assert "hunter2" not in str(cam)
-    _offline_event(world, camera)
+    camera_says_offline(world, camera)
     [incident] = _incidents(world, "security_a")
     [shown] = _detail(world, incident["id"], "security_a")["cameras"]
     # Its outage is open: offline beside the incident, as everywhere (issue 18, point 10).

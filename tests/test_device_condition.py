@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.live import event, jpeg
+from tests.test_camera_silence import camera_says_offline
 from tests.world import World
 
 V1 = "/api/v1"
@@ -22,14 +22,7 @@ def _beat(world: World, secret: str, **body: Any) -> None:
 
 
 def _offline_event(world: World, secret: str) -> str:
-    e = event(type_="camera_offline").model_copy(update={"track": None, "zone": None})
-    r = world.client.post(
-        f"{V1}/device/events",
-        data={"event": e.model_dump_json()},
-        files={"snapshot": ("s.jpg", jpeg(), "image/jpeg")},
-        headers={"Authorization": f"Bearer {secret}"},
-    )
-    assert r.status_code == 201, r.text
+    camera_says_offline(world, secret)
     [incident] = world.get("officer_a", f"{V1}/incidents").json()["items"]
     assert incident["type"] == "camera_offline"
     found: str = incident["id"]

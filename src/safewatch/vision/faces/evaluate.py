@@ -11,6 +11,7 @@ import numpy as np
 
 from safewatch.vision.faces.enrol import Enroller, PhotoCheck
 from safewatch.vision.faces.matching import Matcher, OperatingPoint, tar_at_far
+from safewatch.vision.faces.rates import far_upper_bound, lowest_supported_far, supports
 from safewatch.vision.faces.templates import TemplateSet
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -36,13 +37,21 @@ class FaceEvaluation:
             "impostor": len(i),
             "refused_photos": len(self.refused),
         }
+        # No rate below what the impostor count can back: such a TAR is None, and said why.
+        result["lowest_supported_far"] = round(lowest_supported_far(len(i)), 6)
         for far in FARS:
-            result[f"tar_at_far_{far:g}"] = round(tar_at_far(g, i, far).tar, 4)
+            supported = supports(far, len(i))
+            result[f"tar_at_far_{far:g}"] = (
+                round(tar_at_far(g, i, far).tar, 4) if supported else None
+            )
         op: OperatingPoint = tar_at_far(g, i, target_far)
+        false_matches = round(op.far * len(i))
         result["operating_point"] = {
             "target_far": target_far,
+            "supported": supports(target_far, len(i)),
             "threshold": round(op.threshold, 4),
             "far": round(op.far, 5),
+            "far_upper_95": round(far_upper_bound(false_matches, len(i)), 5),
             "frr": round(op.frr, 4),
         }
         return result

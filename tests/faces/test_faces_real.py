@@ -88,10 +88,19 @@ def test_a_good_photo_is_accepted(enroller: Enroller) -> None:
 
 
 def test_shared_faces_reach_the_target_at_one_in_a_thousand(enroller: Enroller) -> None:
+    """The closed-set figure (the threshold chosen on the people it is measured on), and beside
+    it the open-set cross-validation of issue 20: each fold's strangers in neither watch list
+    nor cohort. Its figures are in docs/performance.md; its targets are not met yet."""
     points = evaluate_folders(FACES, enroller).points(1e-3)
     assert points["identities"] == 58
     assert points["tar_at_far_0.001"] >= 0.97, points
     assert points["operating_point"]["far"] <= 1e-3
+    assert points["tar_at_far_0.0001"] is None  # 7,638 impostors cannot back 1e-4
+    cv = points["cross_validation"]
+    assert cv["folds"] == 5 and cv["genuine"] == points["genuine"], cv
+    assert cv["far"] <= cv["far_upper_95"] and cv["impostor_open_set"] > 1000, cv
+    # A stranger at the door needs a far stricter threshold than the closed-set one
+    assert cv["threshold_mean"] < points["operating_point"]["threshold"], cv
 
 
 def _stage(lists: list[TemplateSet], cohort: list[TemplateSet], enroller: Enroller) -> FaceStage:

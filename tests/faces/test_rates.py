@@ -1,13 +1,18 @@
 """What a count of comparisons can say about a false-accept rate (issue 20): the 95 %
-Clopper–Pearson upper bound, and no TAR reported at a FAR the impostor count cannot back."""
+Clopper–Pearson upper bound, no TAR reported at a FAR the impostor count cannot back, and the
+identity-disjoint, open-set cross-validation."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
 
+from safewatch.vision.faces.crossval import cross_validate, identity_folds
 from safewatch.vision.faces.evaluate import FaceEvaluation
 from safewatch.vision.faces.rates import far_upper_bound, lowest_supported_far, supports
+from safewatch.vision.faces.templates import TemplateSet
 
 
 @pytest.mark.parametrize(
@@ -50,3 +55,51 @@ def test_a_far_the_impostors_cannot_back_is_not_reported() -> None:
     assert points["tar_at_far_0.001"] is not None and points["tar_at_far_0.01"] is not None
     op = points["operating_point"]
     assert op["supported"] and op["far"] <= op["far_upper_95"] <= 0.0025
+
+
+def test_folds_keep_the_measured_people_out_of_threshold_and_cohort() -> None:
+    names = [f"p{k:02d}" for k in range(58)]
+    folds = identity_folds(names)
+    assert len(folds) == 5
+    for fold in folds:
+        watch, strangers, training = set(fold.gallery), set(fold.strangers), set(fold.training)
+        assert not watch & strangers and not watch & training and not strangers & training
+        assert watch | strangers | training == set(names)
+        assert len(training) >= 11  # a cohort the live pipeline accepts
+    assert sorted(n for f in folds for n in f.gallery) == sorted(names)  # each watched once
+    assert sorted(n for f in folds for n in f.strangers) == sorted(names)  # a stranger once
+
+
+def _people(count: int, spread: float) -> tuple[dict[str, TemplateSet], dict[str, list[Any]]]:
+    """Synthetic 128-d faces: each person a point on the sphere, photos scattered around it."""
+    rng = np.random.default_rng(3)
+    people, probes = {}, {}
+    for k in range(count):
+        centre = rng.normal(size=128)
+        centre /= np.linalg.norm(centre)
+
+        def photo() -> Any:
+            v = centre + rng.normal(scale=spread, size=128)  # noqa: B023 - this person's
+            return (v / np.linalg.norm(v)).astype(np.float32)
+
+        name = f"p{k:02d}"
+        people[name] = TemplateSet(name, "watch", np.stack([photo() for _ in range(3)]))
+        probes[name] = [photo() for _ in range(3)]
+    return people, probes
+
+
+def test_cross_validation_counts_strangers_at_a_threshold_chosen_on_others() -> None:
+    people, probes = _people(30, spread=0.05)
+    cv = cross_validate(people, probes, target_far=1e-2)
+    report = cv.report()
+    assert report["folds"] == 5 and len(cv.thresholds) == 5
+    assert report["genuine"] == 30 * 3  # every person's probes, once, on a watch list
+    # every stranger's probe against the fold's watch list (6 people per fold here)
+    assert report["impostor_open_set"] == 30 * 3 * 6
+    assert report["tar"] == 1.0 and report["far"] <= report["far_upper_95"]
+    evaluation = FaceEvaluation(identities=30, people=people, probes=probes)
+    evaluation.genuine, evaluation.impostor = [-5.0] * 10, [0.0] * 1000
+    assert evaluation.points(1e-2)["cross_validation"]["folds"] == 5
+    few = FaceEvaluation(identities=5, people=dict(list(people.items())[:5]))
+    few.genuine, few.impostor = evaluation.genuine, evaluation.impostor
+    assert "not run" in str(few.points(1e-2)["cross_validation"])

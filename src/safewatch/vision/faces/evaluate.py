@@ -9,6 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from safewatch.vision.faces.crossval import cross_validate
 from safewatch.vision.faces.enrol import Enroller, PhotoCheck
 from safewatch.vision.faces.matching import Matcher, OperatingPoint, tar_at_far
 from safewatch.vision.faces.rates import far_upper_bound, lowest_supported_far, supports
@@ -16,6 +17,8 @@ from safewatch.vision.faces.templates import TemplateSet
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 FARS = (1e-2, 1e-3, 1e-4)
+# Five folds with a cohort of at least 11 training people: about 20 people at least.
+MIN_PEOPLE_FOR_CV = 20
 
 
 def photos_of(folder: Path) -> list[Path]:
@@ -28,6 +31,8 @@ class FaceEvaluation:
     genuine: list[float] = field(default_factory=list)
     impostor: list[float] = field(default_factory=list)
     refused: list[PhotoCheck] = field(default_factory=list)
+    people: dict[str, TemplateSet] = field(default_factory=dict)
+    probes: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     def points(self, target_far: float) -> dict[str, Any]:
         g, i = np.array(self.genuine), np.array(self.impostor)
@@ -54,6 +59,16 @@ class FaceEvaluation:
             "far_upper_95": round(far_upper_bound(false_matches, len(i)), 5),
             "frr": round(op.frr, 4),
         }
+        # The figures above are closed-set: threshold and cohort from the same people, each
+        # impostor's own identity in the cohort. The honest ones, beside them:
+        result["protocol"] = "closed-set (see cross_validation for the open-set figures)"
+        if len(self.people) >= MIN_PEOPLE_FOR_CV:
+            cv = cross_validate(self.people, self.probes, target_far)
+            result["cross_validation"] = cv.report()
+        else:
+            result["cross_validation"] = (
+                f"not run: {MIN_PEOPLE_FOR_CV} people are needed, {len(self.people)} given"
+            )
         return result
 
 
@@ -81,6 +96,7 @@ def evaluate_folders(root: Path, enroller: Enroller, enrol_count: int = 3) -> Fa
             people[folder.name] = TemplateSet(folder.name, "watch", np.stack(enrolled))
             probes[folder.name] = vectors
     result.identities = len(people)
+    result.people, result.probes = people, probes
     gallery = list(people.values())
     matcher = Matcher(gallery, gallery)  # the cohort: everyone else enrolled
     for name, vectors in probes.items():

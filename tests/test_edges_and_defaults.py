@@ -123,6 +123,7 @@ DEFAULT_SERVICES = Settings().web_push_services
         ("https://web.push.apple.com/QGuQyavXutnMH", True),
         ("http://fcm.googleapis.com/fcm/send/abc", False),  # not https
         ("https://fcm.googleapis.com:8443/fcm/send/abc", False),  # another port
+        ("https://fcm.googleapis.com:443/fcm/send/abc", True),  # https's own, spelt out
         ("https://fcm.googleapis.com.evil.example/send", False),
         ("https://evilpush.services.mozilla.com/wpush", False),
         ("https://user:pw@fcm.googleapis.com/fcm/send/abc", False),

@@ -360,6 +360,11 @@ def test_the_guard_sees_a_revocation_committed_after_a_later_one(
         with session_factory() as s, s.begin():  # drawn before 1000, committed after it
             s.add(AccessEnded(id=999, at=now, address="user:late", reason="account disabled"))
         await guard.check()
+        with session_factory() as s, s.begin():  # a row long past any look-back
+            s.add(AccessEnded(id=1, at=now - timedelta(hours=1), address="user:x", reason="old"))
+        await guard.check()
+        with session_factory() as s:  # ...is pruned: the table does not grow for ever
+            assert s.get(AccessEnded, 1) is None and s.get(AccessEnded, 1000) is not None
         return [watched.reason]
 
     # On a thread of its own: a test before may have left this thread an event loop

@@ -9,25 +9,33 @@ from safewatch.core.roles import Role
 DISPATCHERS = "role:dispatcher"
 
 
+def user_address(user_id: object) -> str:
+    return f"user:{user_id}"
+
+
+def agency_address(agency_id: object) -> str:
+    return f"agency:{agency_id}"
+
+
 def recipient_address(recipient: Recipient, case: CaseScope, officer: object | None) -> str | None:
     """The address a recipient group is reached at, or None when it has nobody to reach."""
     match recipient:
         case Recipient.victim:
-            return f"user:{case.protected_user_id}" if case.protected_user_id else None
+            return user_address(case.protected_user_id) if case.protected_user_id else None
         case Recipient.security:
-            return f"agency:{case.security_company_id}" if case.security_company_id else None
+            return agency_address(case.security_company_id) if case.security_company_id else None
         case Recipient.police:
             return DISPATCHERS
         case Recipient.officer:
-            return f"user:{officer}" if officer else None
+            return user_address(officer) if officer else None
     return None
 
 
 def listener_addresses(actor: Actor) -> frozenset[str]:
     """What a signed-in person's stream listens to."""
-    addresses = {f"user:{actor.user_id}"}
+    addresses = {user_address(actor.user_id)}
     if actor.role is Role.security_operator and actor.agency_id:
-        addresses.add(f"agency:{actor.agency_id}")
+        addresses.add(agency_address(actor.agency_id))
     if actor.role is Role.dispatcher:
         addresses.add(DISPATCHERS)
     if actor.role is Role.admin:

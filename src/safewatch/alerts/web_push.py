@@ -40,13 +40,16 @@ def known_push_service(endpoint: str, services: list[str]) -> bool:
     url = _ENDPOINT.fullmatch(endpoint)
     if url is None:
         return False
-    host, port = url["host"].lower(), int(url["port"]) if url["port"] else None
+    default = {"https": 443, "http": 80}
+    host = url["host"].lower()
+    port = int(url["port"]) if url["port"] else default[url["scheme"]]
     for service in services:
         allowed = urlsplit(service)
         listed = allowed.hostname or ""
         wildcard = listed.startswith("*.")
         same_host = host.endswith(listed[1:]) if wildcard else host == listed
-        if url["scheme"] == allowed.scheme and same_host and port == allowed.port:
+        listed_port = allowed.port or default.get(allowed.scheme)
+        if url["scheme"] == allowed.scheme and same_host and port == listed_port:
             return True
     return False
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -76,6 +76,8 @@ class StreamGuard:
             rows = session.execute(
                 select(t.id, t.address, t.reason, t.at).where(t.at >= since - LOOK_BACK)
             ).all()
+            # Rows past the look-back serve no stream any more (every replica may prune)
+            session.execute(delete(t).where(t.at < since - 4 * LOOK_BACK))
         if self.since is None:  # the first look: what ended before has no stream here
             self.handled.update({row.id: row.at for row in rows})
         self.since = now

@@ -3,26 +3,20 @@ guard (``api/stream_guard.py``) ends the open streams that listened with it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from safewatch.alerts.addresses import agency_address, user_address
 from safewatch.models import AccessEnded
+
+__all__ = ["agency_address", "end_access", "sign_in_address", "user_address"]
 
 
 def sign_in_address(token_hash: str) -> str:
     """One sign-in's own address (its stream listens at it beside the person's)."""
     return f"token:{token_hash}"
-
-
-def user_address(user_id: uuid.UUID) -> str:
-    return f"user:{user_id}"
-
-
-def agency_address(agency_id: uuid.UUID) -> str:
-    return f"agency:{agency_id}"
 
 
 def end_access(session: Session, addresses: Iterable[str | None], reason: str) -> None:

@@ -143,8 +143,10 @@
     open.set(incident.id, { packet, answeredAt: packet.answered_at || (known && known.answeredAt) || null });
     if (kind === "alert" || kind === "escalation") {
       // A new alert: shown at once if it is the most severe, and told to the hub as seen.
-      if (!known) chosen = null;
-      api(`/incidents/${incident.id}/seen`, { method: "POST" });
+      if (!known) {
+        chosen = null;
+        api(`/incidents/${incident.id}/seen`, { method: "POST" }); // once per alert shown
+      }
       $("alert").scrollIntoView({ behavior: "smooth" });
       if (navigator.vibrate) navigator.vibrate([400, 200, 400]);
     }

@@ -145,7 +145,7 @@ def _photo(world: World, side: str, name: str = "face.jpg") -> None:
     assert r.status_code == 201, r.text
 
 
-def test_a_camera_gets_its_cases_watch_list_and_an_anonymous_cohort(
+def test_a_camera_gets_its_cases_watch_list_and_no_other_cases_face(
     world: World, camera_secret: str
 ) -> None:
     _photo(world, "a")
@@ -157,10 +157,9 @@ def test_a_camera_gets_its_cases_watch_list_and_an_anonymous_cohort(
     lists = r.json()
     assert [w["name"] for w in lists["watch"]] == ["Offender A"]
     assert len(lists["watch"][0]["vectors"]) == 1 and len(lists["watch"][0]["vectors"][0]) == 128
-    assert len(lists["cohort"]) == 1  # offender B, as a bare vector: no name, no case
-    assert "Offender B" not in r.text
+    # Offender B's template stays at the hub: not even as a bare vector of a "cohort".
+    assert set(lists) == {"watch", "allow", "threshold"} and "Offender B" not in r.text
     trail = world.get("admin", f"{V1}/audit").json()["items"]
     assert any(
-        e["entity"] == "face_templates" and "1 watched, 0 allowed, 1 cohort" in e["reason"]
-        for e in trail
+        e["entity"] == "face_templates" and "(1 watched, 0 allowed)" in e["reason"] for e in trail
     )

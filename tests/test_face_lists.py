@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from safewatch.models import FaceThresholdChange
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
 from safewatch.vision.faces.stage import FaceStage
@@ -64,7 +66,7 @@ def test_household_members_are_the_allow_list_of_their_case_only(
     lists = _lists(world, camera_secret)
     assert [a["name"] for a in lists["allow"]] == ["Kim Mother"]
     assert lists["watch"] == []  # the offender has no photo yet
-    assert len(lists["cohort"]) == 1 and "Lee Carer" not in str(lists)
+    assert "cohort" not in lists and "Lee Carer" not in str(lists)  # no other case's face
     assert lists["threshold"] == DEFAULT_THRESHOLD
 
     # The protected person sees who is on the list; a security operator may not change it.
@@ -109,7 +111,7 @@ def test_an_offender_is_watched_only_while_an_order_is_in_force(
     oid = r.json()["id"]
     _offender_photo(world, "a", oid)
     lists = _lists(world, camera_secret)
-    assert lists["watch"] == [] and lists["cohort"] == []  # an ended order lists nobody
+    assert lists["watch"] == []  # an ended order lists nobody
 
     renewed = {**ended, "ends_on": (date.today() + timedelta(days=30)).isoformat()}
     assert world.post("officer_a", f"{case}/offenders/{oid}/orders", renewed).status_code == 201
@@ -135,27 +137,47 @@ def _recognition(
 def test_not_the_offender_tightens_that_cameras_threshold_once(
     world: World, camera_secret: str
 ) -> None:
-    false_match = _recognition(world, camera_secret, score=-4.2)
+    false_match = _recognition(world, camera_secret, score=0.30)
     url = f"{V1}/events/{false_match}/not-the-offender"
     assert world.post("victim_a", url, {"reason": "my neighbour"}).status_code == 403
     assert world.post("security_b", url, {"reason": "my neighbour"}).status_code == 403
     r = world.post("security_a", url, {"reason": "a neighbour, checked on scene"})
     assert r.status_code == 200, r.text
-    assert r.json()["before"] == DEFAULT_THRESHOLD and r.json()["after"] == pytest.approx(-4.7)
-    assert _lists(world, camera_secret)["threshold"] == pytest.approx(-4.7)
+    assert r.json()["before"] == DEFAULT_THRESHOLD and r.json()["after"] == pytest.approx(0.28)
+    assert r.json()["scoring"] == "distance"
+    assert _lists(world, camera_secret)["threshold"] == pytest.approx(0.28)
     again = world.post("security_a", url, {"reason": "again"})
     assert again.status_code == 409
 
     # A weaker false match than the current threshold is recorded but changes nothing.
-    weaker = _recognition(world, camera_secret, score=-3.0)
+    weaker = _recognition(world, camera_secret, score=0.31)
     r = world.post("officer_a", f"{V1}/events/{weaker}/not-the-offender", {"reason": "postman"})
-    assert r.status_code == 200 and r.json()["after"] == pytest.approx(-4.7)
+    assert r.status_code == 200 and r.json()["after"] == pytest.approx(0.28)
 
-    intrusion = _recognition(world, camera_secret, score=-5.0, type_="intrusion")
+    intrusion = _recognition(world, camera_secret, score=0.2, type_="intrusion")
     r = world.post("officer_a", f"{V1}/events/{intrusion}/not-the-offender", {"reason": "x y"})
     assert r.status_code == 422
     trail = world.get("admin", f"{V1}/audit").json()["items"]
-    assert any(e["entity"] == "face_threshold" and "-2.07 -> -4.70" in e["reason"] for e in trail)
+    assert any(e["entity"] == "face_threshold" and "0.330 -> 0.280" in e["reason"] for e in trail)
+
+
+def test_a_threshold_set_in_the_former_scoring_is_history_not_applied(
+    world: World, camera_secret: str
+) -> None:
+    """Before issue 20 thresholds were cohort z-scores (-2.07, tightened to -4.7): as a
+    distance, -4.7 would match nobody at all; the camera must get the calibrated distance, and
+    the old change stays on record."""
+    false_match = _recognition(world, camera_secret, score=0.30)
+    r = world.post(
+        "security_a", f"{V1}/events/{false_match}/not-the-offender", {"reason": "the son"}
+    )
+    assert r.status_code == 200, r.text
+    with world.factory() as s:
+        change = s.scalar(select(FaceThresholdChange))
+        assert change is not None
+        change.scoring, change.before, change.after = "cohort-z", -2.07, -4.7
+        s.commit()
+    assert _lists(world, camera_secret)["threshold"] == DEFAULT_THRESHOLD
 
 
 def test_a_running_worker_picks_up_new_photos_and_a_tightened_threshold(
@@ -182,18 +204,16 @@ def test_a_running_worker_picks_up_new_photos_and_a_tightened_threshold(
         assert "no face templates" in worker.face_errors["front"]
 
         _offender_photo(world, "a")
-        for i in range(12):  # other cases' enrolled people: the cohort
-            _allowed(world, "b", f"Person {i}")
-        worker.refresh_faces()
+        worker.refresh_faces()  # one offender in the region is enough: no cohort is needed
         stage = worker.cameras[0].pipeline.face_stage
         assert isinstance(stage, FaceStage)
         assert stage.lists.matcher.names == ["Offender A"] and worker.face_errors == {}
 
-        false_match = _recognition(world, camera_secret, score=-6.0)
+        false_match = _recognition(world, camera_secret, score=0.25)
         world.post("officer_a", f"{V1}/events/{false_match}/not-the-offender", {"reason": "son"})
         worker.refresh_faces()
         assert worker.cameras[0].pipeline.face_stage is stage  # the same stage, new lists
-        assert stage.threshold == pytest.approx(-6.5)
+        assert stage.threshold == pytest.approx(0.23)
 
         live_hub.stop()  # the hub is gone: the last lists stay in force
         worker.refresh_faces()

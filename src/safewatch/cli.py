@@ -338,9 +338,6 @@ def demo_chain(
     enrol: Annotated[
         Path | None, typer.Option(help="The offender's enrolment photo (recognition demo).")
     ] = None,
-    cohort: Annotated[
-        Path | None, typer.Option(help="Folders of other people's photos (score normalisation).")
-    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each step.")] = 120.0,
     json_out: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
@@ -354,8 +351,6 @@ def demo_chain(
         if HAMILTON.is_file():
             video = HAMILTON
             enrol = enrol or next(SHARED_VIDEO.glob(f"{HAMILTON.stem}.enrol_*.png"), None)
-            shared_faces = SHARED_VIDEO.parent / "faces"
-            cohort = cohort or (shared_faces if shared_faces.is_dir() else None)
         else:
             video = Path("var/testdata/vtest.avi")
     if not video.is_file():
@@ -364,10 +359,10 @@ def demo_chain(
     name = enrol.stem.split(".enrol_")[-1].replace("_", " ").title() if enrol else "Offender"
     import logging
 
-    # The cohort's refused photos and the worker's event log would bury the report.
+    # The worker's event log would bury the report.
     logging.basicConfig(level=logging.ERROR)
     try:
-        report = run_chain(video, enrol, cohort, name, timeout)
+        report = run_chain(video, enrol, name, timeout)
     except ChainError as exc:
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -491,17 +486,9 @@ def _start_demo_camera(settings: Settings, video: Path, hub_url: str) -> None:
     if door_secret is None:
         typer.echo("demo door camera off: no camera installed at the door (an older demo region)")
         return
-    cohort = SHARED_VIDEO.parent / "faces"
     door = camera.write_door_site(
-        settings.data_dir / "demo-door",
-        HAMILTON,
-        hub_url,
-        enrol,
-        _demo_offender(factory),
-        cohort if cohort.is_dir() else None,
+        settings.data_dir / "demo-door", HAMILTON, hub_url, enrol, _demo_offender(factory)
     )
-    # The shared cohort's refused photos (two faces, too small) are expected: not news.
-    logging.getLogger("safewatch.vision.faces.lists").setLevel(logging.ERROR)
     camera.start_demo_camera(door, door_secret, camera.DOOR_SECRET_ENV)
     typer.echo(f"demo camera 'door' recognises the offender in {HAMILTON} (site file {door})")
 

@@ -26,6 +26,8 @@ FACES, VIDEO = SHARED / "faces", SHARED / "video"
 HAMILTON = VIDEO / "face_recognition_short_hamilton_clip.mp4"
 MIRANDA = VIDEO / "face_recognition_short_hamilton_clip.enrol_lin_manuel_miranda.png"
 
+TARGET_TAR = 0.95  # issue 20: at FAR 0.1 %, open-set, identity-disjoint
+
 pytestmark = [
     pytest.mark.video,
     pytest.mark.skipif(not FACES.is_dir(), reason=f"real faces are not here ({FACES} absent)"),
@@ -33,8 +35,8 @@ pytestmark = [
 
 
 class _OncePerPhoto(Enroller):
-    """The shared photos are checked once for the whole module: the cohort and the
-    evaluation read the same 299 (a minute each, embedding them again)."""
+    """The shared photos are checked once for the whole module: the lists and the
+    evaluation read the same photos (a minute, embedding all 299 again)."""
 
     @functools.cache  # noqa: B019 — one instance for the module, on purpose
     def check_file(self, path: Path) -> PhotoCheck:
@@ -47,7 +49,7 @@ def enroller() -> Enroller:
 
 
 @pytest.fixture(scope="module")
-def cohort(enroller: Enroller) -> list[TemplateSet]:
+def shared_people(enroller: Enroller) -> list[TemplateSet]:
     return enrol_folder(FACES, "watch", enroller)
 
 
@@ -87,34 +89,37 @@ def test_a_good_photo_is_accepted(enroller: Enroller) -> None:
     assert check.accepted and check.vector is not None and check.vector.shape == (128,)
 
 
-def test_shared_faces_reach_the_target_at_one_in_a_thousand(enroller: Enroller) -> None:
-    """The closed-set figure (the threshold chosen on the people it is measured on), and beside
-    it the open-set cross-validation of issue 20: each fold's strangers in neither watch list
-    nor cohort. Its figures are in docs/performance.md; its targets are not met yet."""
+def test_shared_faces_open_set_cross_validation(enroller: Enroller) -> None:
+    """Issue 20's targets on the shared faces, identity-disjoint and open-set: each
+    threshold chosen on other people, each impostor a stranger. The live scoring is never
+    worse than the plain pipeline on the same folds, and the default threshold is the one
+    the cross-validation chose. Figures in docs/performance.md."""
     points = evaluate_folders(FACES, enroller).points(1e-3)
     assert points["identities"] == 58
-    assert points["tar_at_far_0.001"] >= 0.97, points
-    assert points["operating_point"]["far"] <= 1e-3
-    assert points["tar_at_far_0.0001"] is None  # 7,638 impostors cannot back 1e-4
     cv = points["cross_validation"]
-    assert cv["folds"] == 5 and cv["genuine"] == points["genuine"], cv
-    assert cv["far"] <= cv["far_upper_95"] and cv["impostor_open_set"] > 1000, cv
-    # A stranger at the door needs a far stricter threshold than the closed-set one
-    assert cv["threshold_mean"] < points["operating_point"]["threshold"], cv
+    live, plain, former = cv["live"], cv["plain_pipeline"], cv["cohort_z_former"]
+    assert live["folds"] == 20 and live["impostor_open_set"] > 6000, live
+    assert live["tar"] >= TARGET_TAR, live
+    assert live["far"] <= 0.002 and live["far"] <= live["far_upper_95"], live
+    assert live["tar"] >= plain["tar"], (live, plain)
+    assert live["tar"] > former["tar"] + 0.1, (live, former)  # why the cohort went
+    assert live["threshold_mean"] == pytest.approx(DEFAULT_THRESHOLD, abs=0.005), live
+    closed = points["closed_set"]
+    assert closed["protocol"].startswith("closed-set, superseded")
+    assert closed["tar_at_far_0.0001"] is None  # 7,638 impostors cannot back 1e-4
 
 
-def _stage(lists: list[TemplateSet], cohort: list[TemplateSet], enroller: Enroller) -> FaceStage:
-    names = {t.person for t in lists}
-    others = [c for c in cohort if c.person not in names]
-    return FaceStage(lists, others, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
+def _stage(lists: list[TemplateSet], enroller: Enroller) -> FaceStage:
+    return FaceStage(lists, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
 
 
 def test_the_enrolled_performer_is_recognised_within_a_second(
-    enroller: Enroller, cohort: list[TemplateSet], tmp_path: Path
+    enroller: Enroller, tmp_path: Path
 ) -> None:
+    """One offender enrolled from one photo, nobody else in the region: no cohort."""
     miranda, checks = enroller.enrol("lin_manuel_miranda", "watch", [MIRANDA])
     assert miranda is not None, checks
-    stage = _stage([miranda], cohort, enroller)
+    stage = _stage([miranda], enroller)
     snapshots = tmp_path / "snapshots"
     lines = analyze(HAMILTON, WHOLE_VIEW, face_stage=stage, snapshots_dir=snapshots).lines()
     named = [line for line in lines if line["type"] == "offender_recognized"]
@@ -131,16 +136,37 @@ def test_the_enrolled_performer_is_recognised_within_a_second(
     "clip", sorted(p.name for p in VIDEO.glob("*.mp4")) if VIDEO.is_dir() else []
 )
 def test_unrelated_watch_list_raises_no_offender_alert(
-    enroller: Enroller, cohort: list[TemplateSet], clip: str
+    enroller: Enroller, shared_people: list[TemplateSet], clip: str
 ) -> None:
+    """Five unrelated people listed and no cohort: nobody in any shared clip is named."""
     five = [
         c
-        for c in cohort
+        for c in shared_people
         if c.person in ("obama", "biden", "lfw_tom_hanks", "lfw_keanu_reeves", "rose_leslie")
     ]
     assert len(five) == 5
-    lines = analyze(VIDEO / clip, WHOLE_VIEW, face_stage=_stage(five, cohort, enroller)).lines()
+    stage = _stage(five, enroller)
+    lines = analyze(VIDEO / clip, WHOLE_VIEW, face_stage=stage).lines()
     assert [line for line in lines if line["type"] == "offender_recognized"] == []
+
+
+def test_eval_video_counts_passers_by_and_times_the_one_present(tmp_path: Path) -> None:
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    for name in ("obama", "lfw_tom_hanks"):
+        (watch / name).symlink_to(FACES / name)
+    (watch / "lin_manuel_miranda").mkdir()
+    (watch / "lin_manuel_miranda" / "1.png").symlink_to(MIRANDA)
+    args = ["eval", "video", str(HAMILTON), "--watchlist", str(watch), "--json"]
+    r = CliRunner().invoke(app, [*args, "--present", "lin_manuel_miranda"])
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout)
+    assert result["clips"] == 1 and result["video_seconds"] > 9 and result["face_tracks"] > 5
+    assert result["passers_by_named"] == [] and result["passers_by_named_per_hour"] == 0
+    assert result["per_hour_upper_95"] > 1000  # ten seconds of video cannot back a low rate
+    assert result["nearest_passer_by_shot"]["above_threshold_by"] > 0
+    present = result["present"]
+    assert present["named_tracks"] == 1 and 0 <= present["seconds_after_80px_face"][0] <= 1.0
 
 
 def test_faces_check_command(tmp_path: Path) -> None:
@@ -189,12 +215,8 @@ def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> No
 
     (tmp_path / "watch" / "miranda").mkdir(parents=True)
     (tmp_path / "watch" / "miranda" / "1.png").symlink_to(MIRANDA)
-    cohort = tmp_path / "cohort"  # a few people keep it quick: the wiring is what is tested
-    cohort.mkdir()
-    for person in sorted(p for p in FACES.iterdir() if p.is_dir())[:12]:
-        (cohort / person.name).symlink_to(person)
     site_threshold = thresholds.SiteThreshold()
-    site_threshold.not_the_offender(-3.0, "a neighbour")
+    site_threshold.not_the_offender(0.3, "a neighbour")
     thresholds.save(tmp_path / "threshold.json", site_threshold)
     site = SiteConfig.model_validate(
         {
@@ -202,7 +224,7 @@ def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> No
             "cameras": [{"name": "front", "source": "x"}],
             "faces": {
                 "watchlist": str(tmp_path / "watch"),
-                "cohort": str(cohort),
+                "cohort": str(tmp_path / "cohort"),  # a site file from before: ignored
                 "threshold_file": str(tmp_path / "threshold.json"),
             },
         }
@@ -210,7 +232,7 @@ def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> No
     stage = site_face_stage(site)
     assert stage is not None
     assert stage.lists.matcher.names == ["miranda"] and stage.lists.kinds == ["watch"]
-    assert stage.threshold == -3.5
+    assert stage.threshold == pytest.approx(0.28)
 
 
 def test_the_hub_refuses_an_unusable_offender_photo_and_enrols_a_good_one(
@@ -242,10 +264,10 @@ def test_the_hub_refuses_an_unusable_offender_photo_and_enrols_a_good_one(
     assert stored.expires_on.isoformat() == offender["orders"][0]["ends_on"]
 
 
-def test_a_worker_takes_its_lists_from_the_hub_answer(cohort: list[TemplateSet]) -> None:
+def test_a_worker_takes_its_lists_from_the_hub_answer(shared_people: list[TemplateSet]) -> None:
     from safewatch.vision.faces.lists import face_stage_from_hub
 
-    watch, others = cohort[0], cohort[1:13]
+    watch, others = shared_people[0], shared_people[1:13]
     payload = {
         "watch": [
             {
@@ -256,11 +278,13 @@ def test_a_worker_takes_its_lists_from_the_hub_answer(cohort: list[TemplateSet])
             }
         ],
         "allow": [{"key": "m", "name": "Mother", "vectors": others[0].vectors.tolist()}],
-        "cohort": [o.vectors.mean(axis=0).tolist() for o in others[1:]],
-        "threshold": -2.5,
+        "threshold": 0.3,
     }
     stage = face_stage_from_hub(payload)
     assert stage.lists.matcher.names == ["Oh Tae-seok", "Mother"]
-    assert stage.lists.kinds == ["watch", "allow"] and stage.threshold == -2.5
-    with pytest.raises(ValueError, match="at least 11 enrolled people"):
-        face_stage_from_hub({**payload, "cohort": payload["cohort"][:3]})
+    assert stage.lists.kinds == ["watch", "allow"] and stage.threshold == 0.3
+    # A hub from before issue 20 also sends a cohort: not needed, not read.
+    older = {**payload, "cohort": [o.vectors.mean(axis=0).tolist() for o in others[1:]]}
+    assert face_stage_from_hub(older).lists.matcher.names == ["Oh Tae-seok", "Mother"]
+    with pytest.raises(ValueError, match="no face templates"):
+        face_stage_from_hub({**payload, "watch": [], "allow": []})

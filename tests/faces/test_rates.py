@@ -4,13 +4,14 @@ identity-disjoint, open-set cross-validation."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
 import pytest
 
-from safewatch.vision.faces.crossval import cross_validate, identity_folds
-from safewatch.vision.faces.evaluate import FaceEvaluation
+from safewatch.vision.faces.crossval import Scores, cross_validate, identity_folds, live_scoring
+from safewatch.vision.faces.evaluate import FaceEvaluation, _closed_set
 from safewatch.vision.faces.rates import far_upper_bound, lowest_supported_far, supports
 from safewatch.vision.faces.templates import TemplateSet
 
@@ -45,29 +46,33 @@ def test_a_far_the_impostors_cannot_back_is_not_reported() -> None:
     assert supports(1e-3, 7638) and not supports(1e-4, 7638)
     assert supports(1e-4, 40_000)  # about 37,000 impostors are needed for 1e-4
     rng = np.random.default_rng(7)
-    evaluation = FaceEvaluation(
-        identities=58,
-        genuine=list(rng.normal(-5, 1, 134)),
-        impostor=list(rng.normal(0, 1, 7638)),
-    )
+    evaluation = FaceEvaluation(identities=58)
     points = evaluation.points(1e-3)
-    assert points["tar_at_far_0.0001"] is None  # the old report gave a TAR here
-    assert points["tar_at_far_0.001"] is not None and points["tar_at_far_0.01"] is not None
-    op = points["operating_point"]
+    assert "not run" in str(points["cross_validation"])  # no people: no cross-validation
+    closed = _closed_set(rng.normal(0.2, 0.05, 134), rng.normal(0.8, 0.1, 7638), 1e-3)
+    assert closed["tar_at_far_0.0001"] is None  # the old report gave a TAR here
+    assert closed["tar_at_far_0.001"] is not None and closed["tar_at_far_0.01"] is not None
+    op = closed["operating_point"]
     assert op["supported"] and op["far"] <= op["far_upper_95"] <= 0.0025
+    assert closed["protocol"].startswith("closed-set, superseded")
 
 
 def test_folds_keep_the_measured_people_out_of_threshold_and_cohort() -> None:
     names = [f"p{k:02d}" for k in range(58)]
     folds = identity_folds(names)
-    assert len(folds) == 5
+    assert len(folds) == 20  # every ordered pair of five parts: (watch list, strangers)
     for fold in folds:
         watch, strangers, training = set(fold.gallery), set(fold.strangers), set(fold.training)
         assert not watch & strangers and not watch & training and not strangers & training
         assert watch | strangers | training == set(names)
-        assert len(training) >= 11  # a cohort the live pipeline accepts
-    assert sorted(n for f in folds for n in f.gallery) == sorted(names)  # each watched once
-    assert sorted(n for f in folds for n in f.strangers) == sorted(names)  # a stranger once
+        assert len(training) >= 11  # a cohort the former z-score needs
+    watched = Counter(n for f in folds for n in f.gallery)
+    assert set(watched) == set(names) and set(watched.values()) == {4}
+    # every pair of people from different parts meets once as (listed, stranger)
+    meetings = Counter((a, b) for f in folds for a in f.gallery for b in f.strangers)
+    assert set(meetings.values()) == {1} and len(meetings) == 58 * 58 - sum(
+        len(f.gallery) ** 2 for f in folds[::4]
+    )
 
 
 def _people(count: int, spread: float) -> tuple[dict[str, TemplateSet], dict[str, list[Any]]]:
@@ -92,14 +97,29 @@ def test_cross_validation_counts_strangers_at_a_threshold_chosen_on_others() -> 
     people, probes = _people(30, spread=0.05)
     cv = cross_validate(people, probes, target_far=1e-2)
     report = cv.report()
-    assert report["folds"] == 5 and len(cv.thresholds) == 5
-    assert report["genuine"] == 30 * 3  # every person's probes, once, on a watch list
-    # every stranger's probe against the fold's watch list (6 people per fold here)
-    assert report["impostor_open_set"] == 30 * 3 * 6
+    assert report["folds"] == 20
+    assert len(cv.thresholds) == 10  # a training set serves both orders of its two other parts
+    assert report["genuine"] == 30 * 3 * 4  # every person's probes, on 4 folds' watch lists
+    # every stranger's probe against each other part's people, once
+    assert report["impostor_open_set"] == 30 * 3 * 24
     assert report["tar"] == 1.0 and report["far"] <= report["far_upper_95"]
-    evaluation = FaceEvaluation(identities=30, people=people, probes=probes)
-    evaluation.genuine, evaluation.impostor = [-5.0] * 10, [0.0] * 1000
-    assert evaluation.points(1e-2)["cross_validation"]["folds"] == 5
-    few = FaceEvaluation(identities=5, people=dict(list(people.items())[:5]))
-    few.genuine, few.impostor = evaluation.genuine, evaluation.impostor
-    assert "not run" in str(few.points(1e-2)["cross_validation"])
+    assert min(cv.thresholds.values()) <= cv.threshold <= max(cv.thresholds.values())
+
+
+def test_the_threshold_is_chosen_on_other_people_than_it_is_measured_on() -> None:
+    """A scoring that records who it is asked about: the threshold's training people never
+    include the fold's watch list or strangers."""
+    people, probes = _people(25, spread=0.05)
+    asked: list[tuple[set[str], set[str]]] = []
+
+    def recording(listed: list[TemplateSet], cohort: list[TemplateSet]) -> Scores:
+        asked.append(({p.person for p in listed}, {p.person for p in cohort}))
+        return live_scoring(listed, cohort)
+
+    cross_validate(people, probes, 1e-2, recording)
+    for fold in identity_folds(list(people)):
+        training = set(fold.training)
+        assert (set(fold.gallery), training) in asked  # measured with the training cohort
+        chosen_on = [a for a in asked if a[0] and a[0] <= training]
+        assert chosen_on  # the training people scored among themselves
+        assert not any(a[0] & (set(fold.gallery) | set(fold.strangers)) for a in chosen_on)

@@ -3,7 +3,7 @@
 The whole chain of ``safewatch demo`` (a fresh hub with the demo region, the demo camera's
 worker playing the video in real time, the victim's phone on the real-time stream), with the
 whole view a boundary so that each person who appears opens an incident, recognition on
-(the offender's photo and a cohort) and bystanders' faces blurred. For each incident: from
+(the offender's photo) and bystanders' faces blurred. For each incident: from
 the capture time of the frame that opened it (the event's time) to the moment its alert
 reached the phone.
 """
@@ -37,9 +37,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
 
 
-def bench_chain(
-    video: Path, enrol_photo: Path | None, cohort: Path | None, settle: float = 15.0
-) -> dict[str, Any]:
+def bench_chain(video: Path, enrol_photo: Path | None, settle: float = 15.0) -> dict[str, Any]:
     """Plays the video once; returns the latencies (ms) of every incident's alert."""
     from safewatch.vision.config import load_site
     from safewatch.vision.worker import SiteWorker
@@ -59,7 +57,7 @@ def bench_chain(
             watch.mkdir(parents=True)
             shutil.copy(enrol_photo, watch / enrol_photo.name)
             watch = watch.parent
-        site = _write_site(root / "site", video, hub.url, watch, cohort, boundary=True)
+        site = _write_site(root / "site", video, hub.url, watch, boundary=True)
         worker = SiteWorker(load_site(site))
         with av.open(str(video)) as container:
             seconds = float(container.duration or 0) / av.time_base

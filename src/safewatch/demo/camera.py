@@ -84,7 +84,6 @@ def write_door_site(
     hub_url: str,
     enrol_photo: Path,
     offender: str,
-    cohort: Path | None,
     events_url: str | None = None,
 ) -> Path:
     """The door camera: the offender named anywhere in view. The enrolment photo stands in
@@ -96,7 +95,7 @@ def write_door_site(
         "site": "yeondong-home-door",
         "hub": _hub(hub_url, events_url),
         "data_dir": str(folder / "worker"),
-        "faces": {"watchlist": str(watch.parent), "cohort": str(cohort) if cohort else None},
+        "faces": {"watchlist": str(watch.parent)},
         "cameras": [{
             "name": "door",
             "source": str(video.resolve()),
@@ -121,7 +120,7 @@ def start_demo_camera(
     site = load_site(site_file)
 
     def run() -> None:
-        # Built here: loading a face cohort takes a minute, the hub must not wait for it.
+        # Built here: enrolling the lists takes a while, the hub must not wait for it.
         SiteWorker(site).run_forever()
 
     thread = threading.Thread(target=run, name=f"demo-camera-{site.site}", daemon=True)

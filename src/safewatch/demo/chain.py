@@ -87,7 +87,6 @@ def _write_site(
     video: Path,
     hub_url: str,
     watch: Path | None,
-    cohort: Path | None,
     boundary: bool | None = None,
 ) -> Path:
     """``boundary``: the whole view a boundary zone (default: only without recognition)."""
@@ -109,7 +108,7 @@ def _write_site(
         ],
     }
     if watch is not None:
-        site["faces"] = {"watchlist": str(watch), "cohort": str(cohort) if cohort else None}
+        site["faces"] = {"watchlist": str(watch)}
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "site.yaml"
     path.write_text(yaml.safe_dump(site, sort_keys=False))
@@ -154,7 +153,6 @@ def start_demo_hub(settings: Settings) -> tuple[sessionmaker[Session], Backgroun
 def run_chain(
     video: Path,
     enrol_photo: Path | None = None,
-    cohort: Path | None = None,
     offender_name: str = "Offender",
     timeout: float = 120.0,
     keep: Path | None = None,
@@ -189,7 +187,7 @@ def run_chain(
             watch.mkdir(parents=True)
             shutil.copy(enrol_photo, watch / enrol_photo.name)
             watch = watch.parent
-        site = _write_site(root / "site", video, hub.url, watch, cohort)
+        site = _write_site(root / "site", video, hub.url, watch)
         from safewatch.vision.config import load_site
         from safewatch.vision.worker import SiteWorker
 

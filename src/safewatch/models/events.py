@@ -45,8 +45,9 @@ class CameraEventRecord(Base):
 
 class FaceThresholdChange(Base):
     """A camera's recognition threshold tightened by "not the offender" feedback. The camera's
-    threshold is the latest ``after`` (the calibrated default when there is none); the
-    stranger's face itself is never stored."""
+    threshold is the latest ``after`` of the current ``scoring`` (the calibrated default when
+    there is none: changes measured in another scoring's units are history); the stranger's
+    face itself is never stored."""
 
     __tablename__ = "face_threshold_change"
 
@@ -58,3 +59,4 @@ class FaceThresholdChange(Base):
     after: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(300))
     by_user: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    scoring: Mapped[str] = mapped_column(String(20), server_default="cohort-z")

@@ -100,16 +100,15 @@ class Enrolment:
 class CameraFaceLists:
     watch: list[tuple[Offender, TemplateSet]]
     allow: list[tuple[AllowedPerson, TemplateSet]]
-    cohort: list[np.ndarray]
 
 
 def face_lists_for(templates: FaceTemplates, case: Case, today: date) -> CameraFaceLists:
     """A camera's lists: its case's offenders while an order is in force (watch) and the
-    case's familiar people (allow); every other active template becomes one anonymous fused
-    vector of the cohort, for score normalisation."""
+    case's familiar people (allow). Nobody else's template leaves the hub: recognition needs
+    no cohort of other cases' people (issue 20)."""
     offenders = {str(o.id): o for o in case.offenders}
     allowed = {str(p.id): p for p in case.allowed_people}
-    lists = CameraFaceLists([], [], [])
+    lists = CameraFaceLists([], [])
     for t in templates.active(today):
         if t.person in offenders:
             offender = offenders[t.person]
@@ -117,7 +116,4 @@ def face_lists_for(templates: FaceTemplates, case: Case, today: date) -> CameraF
                 lists.watch.append((offender, t))
         elif t.person in allowed:
             lists.allow.append((allowed[t.person], t))
-        else:
-            v = t.vectors.mean(axis=0)
-            lists.cohort.append(v / np.linalg.norm(v))
     return lists

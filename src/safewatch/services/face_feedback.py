@@ -12,14 +12,16 @@ from safewatch.core.errors import Conflict, Invalid
 from safewatch.models import CameraEventRecord, FaceThresholdChange
 from safewatch.services.context import Caller
 from safewatch.services.devices import raised_where_it_is
+from safewatch.vision.faces.matching import SCORING
 from safewatch.vision.faces.thresholds import SiteThreshold
 
 
 def camera_threshold(session: Session, device_id: uuid.UUID) -> float:
-    """The latest tightened value, else the calibrated default."""
+    """The latest tightened value of the current scoring, else the calibrated default (a
+    value in another scoring's units means nothing to the camera)."""
     latest = session.scalar(
         select(FaceThresholdChange.after)
-        .where(FaceThresholdChange.device_id == device_id)
+        .where(FaceThresholdChange.device_id == device_id, FaceThresholdChange.scoring == SCORING)
         .order_by(FaceThresholdChange.id.desc())
         .limit(1)
     )
@@ -53,6 +55,7 @@ def not_the_offender(
         after=site.threshold,
         reason=reason[:300],
         by_user=caller.user_id,
+        scoring=SCORING,
     )
     session.add(change)
     session.flush()
@@ -61,7 +64,7 @@ def not_the_offender(
         "update",
         "face_threshold",
         event.device_id,
-        f"not the offender: threshold {before:.2f} -> {site.threshold:.2f}: {reason}",
+        f"not the offender: threshold {before:.3f} -> {site.threshold:.3f}: {reason}",
         event.case_id,
     )
     return change

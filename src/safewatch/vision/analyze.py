@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from safewatch.core.progress import Step
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline, FaceStage, FrameStats
-from safewatch.vision.source import PlayStats, open_video, play
+from safewatch.vision.source import PlayStats, frames_expected, open_video, play
 
 
 @dataclass
@@ -86,7 +89,9 @@ def analyze(
     camera: str | None = None,
     face_stage: FaceStage | None = None,
     snapshots_dir: Path | None = None,
+    meter: Callable[[int], AbstractContextManager[Step]] | None = None,
 ) -> AnalysisResult:
+    """``meter``, given the frames the file holds, gives a step to call once per frame."""
     config = file_camera(site, video, camera)
     sink = CollectingSink(snapshots_dir)
     start = datetime.now(UTC)
@@ -101,7 +106,11 @@ def analyze(
     )
     container = open_video(str(video))
     try:
-        stats = play(container, pipeline)
+        if meter is None:
+            stats = play(container, pipeline)
+        else:
+            with meter(frames_expected(container)) as step:
+                stats = play(container, pipeline, on_frame=step)
     finally:
         container.close()
     return AnalysisResult(sink, stats, pipeline.stats)

@@ -102,14 +102,14 @@ def analyze_command(
     allowlist: Annotated[
         Path | None, typer.Option(help="Folder of household photo folders.")
     ] = None,
-    cohort: Annotated[
-        Path | None, typer.Option(help="Photo folders of other people, for score normalisation.")
-    ] = None,
     clips: Annotated[Path | None, typer.Option(help="Write event clips here.")] = None,
     camera: Annotated[str | None, typer.Option(help="Which camera of the site.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Run the camera pipeline over a recorded file as fast as the CPU allows."""
+    from functools import partial
+
+    from safewatch.core.progress import meter
     from safewatch.vision.analyze import analyze, json_line
     from safewatch.vision.faces.lists import face_stage_from_folders
     from safewatch.vision.pipeline import FaceStage
@@ -119,12 +119,15 @@ def analyze_command(
     stage: FaceStage | None
     try:
         if watchlist or allowlist:
-            stage = face_stage_from_folders(watchlist, allowlist, cohort)
+            stage = face_stage_from_folders(watchlist, allowlist)
         else:
             from safewatch.vision.worker import site_face_stage
 
             stage = site_face_stage(config)
-        result = analyze(video, config, clip_dir=clips, camera=camera, face_stage=stage)
+        frames = partial(meter, "frames", quiet=as_json)
+        result = analyze(
+            video, config, clip_dir=clips, camera=camera, face_stage=stage, meter=frames
+        )
     except (SourceError, ValueError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from exc
@@ -197,9 +200,6 @@ def bench_chain_command(
         Path | None,
         typer.Option(help="The offender's photo (default: the shared enrolment photo)."),
     ] = None,
-    cohort: Annotated[
-        Path | None, typer.Option(help="Other people's photo folders (default: shared faces).")
-    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Trigger frame → victim's phone for every alert of a video, recognition and blur on."""
@@ -207,9 +207,7 @@ def bench_chain_command(
 
     logging.basicConfig(level=logging.ERROR)
     enrol = enrol or next((SHARED / "video").glob("*.enrol_*.png"), None)
-    if cohort is None and (SHARED / "faces").is_dir():
-        cohort = SHARED / "faces"
-    result = bench_chain(video, enrol, cohort)
+    result = bench_chain(video, enrol)
     if as_json:
         typer.echo(json.dumps(result))
         return

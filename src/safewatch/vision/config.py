@@ -5,6 +5,7 @@ Every model forbids unknown keys, so a typo fails at start with the field's name
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from safewatch.core.config import known_timezone
+
+log = logging.getLogger(__name__)
 
 Point = tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=1)]]
 
@@ -175,14 +178,23 @@ class CameraConfig(Strict):
 class FacesConfig(Strict):
     """Face recognition for the site: folders with one sub-folder of photos per person."""
 
+    @field_validator("cohort")
+    @classmethod
+    def cohort_is_not_used(cls, value: Path | None) -> None:
+        if value is not None:  # a site file from before issue 20 still starts
+            log.warning("faces.cohort (%s) is no longer used: remove it from the site file", value)
+        return None
+
     watchlist: Path | None = Field(None, description="The offender(s) of this site.")
     allowlist: Path | None = Field(None, description="Household members and carers.")
-    cohort: Path | None = Field(None, description="Other enrolled people (score normalisation).")
+    cohort: Path | None = Field(
+        None, description="No longer used: recognition needs no cohort (ignored, with a warning)."
+    )
     threshold_file: Path | None = Field(
         None, description="The site's threshold (tightened by 'not the offender' feedback)."
     )
     from_hub: bool = Field(
-        False, description="Take each camera's watch list and cohort from the hub instead."
+        False, description="Take each camera's watch and allow lists from the hub instead."
     )
     refresh_seconds: float = Field(
         300,

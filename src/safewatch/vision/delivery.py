@@ -124,7 +124,7 @@ class HubClient:
         self._request("POST", "/device/heartbeat", camera, json=body)
 
     def face_lists(self, camera: str) -> dict[str, Any]:
-        """The camera's watch list and cohort from the hub (raises DeliveryError)."""
+        """The camera's watch and allow lists from the hub (raises DeliveryError)."""
         try:
             response = self.http.get("/device/face-lists", headers=self._headers(camera))
         except httpx.HTTPError as exc:

@@ -58,6 +58,16 @@ def open_video(source: str, timeout: float = 10.0) -> av.container.InputContaine
     return container
 
 
+def frames_expected(container: av.container.InputContainer) -> int:
+    """How many frames a file holds, as its header says (0 when it does not say: a stream)."""
+    stream = container.streams.video[0]
+    if stream.frames:
+        return int(stream.frames)
+    if container.duration and stream.average_rate:
+        return round(container.duration / av.time_base * float(stream.average_rate))
+    return 0
+
+
 @dataclass
 class PlayStats:
     packets: int = 0

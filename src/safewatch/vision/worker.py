@@ -41,7 +41,7 @@ def site_face_stage(site: SiteConfig) -> FaceStage | None:
     f = site.faces
     threshold = thresholds.load(f.threshold_file).threshold if f.threshold_file else None
     kwargs = {} if threshold is None else {"threshold": threshold}
-    return face_stage_from_folders(f.watchlist, f.allowlist, f.cohort, **kwargs)
+    return face_stage_from_folders(f.watchlist, f.allowlist, **kwargs)
 
 
 def camera_secret(camera: CameraConfig) -> str:

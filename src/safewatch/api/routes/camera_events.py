@@ -330,6 +330,7 @@ class ThresholdChangePublic(Schema):
     before: float
     after: float
     reason: str
+    scoring: str = Field(description="What before and after measure: descriptor distances.")
 
 
 @router.post("/events/{event_id}/not-the-offender")
@@ -357,15 +358,14 @@ class ListedFace(Schema):
 class FaceLists(Schema):
     watch: list[ListedFace]
     allow: list[ListedFace]
-    cohort: list[list[float]]
-    threshold: float
+    threshold: float = Field(description="A descriptor distance: a face matches at or under it.")
 
 
 @router.get("/device/face-lists")
 def face_lists(session: SessionDep, device: DeviceDep, enrolment: EnrolmentDep) -> FaceLists:
     """The camera's watch list (its case's offenders under an order in force), allow list
-    (the case's familiar people), an anonymous cohort of other enrolled faces for score
-    normalisation, and the camera's threshold. Reading biometric templates is audited."""
+    (the case's familiar people) and the camera's threshold; no other case's template. Reading
+    biometric templates is audited."""
     case_id = camera_events.camera_case(device)
     case = session.get(Case, case_id)
     assert case is not None
@@ -375,13 +375,11 @@ def face_lists(session: SessionDep, device: DeviceDep, enrolment: EnrolmentDep) 
         "read",
         "face_templates",
         device.id,
-        f"camera fetched its face lists ({len(lists.watch)} watched, {len(lists.allow)} "
-        f"allowed, {len(lists.cohort)} cohort)",
+        f"camera fetched its face lists ({len(lists.watch)} watched, {len(lists.allow)} allowed)",
     )
     return FaceLists(
         watch=[_listed(t, o.full_name) for o, t in lists.watch],
         allow=[_listed(t, p.full_name) for p, t in lists.allow],
-        cohort=[v.tolist() for v in lists.cohort],
         threshold=face_feedback.camera_threshold(session, device.id),
     )
 

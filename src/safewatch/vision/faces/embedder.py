@@ -23,6 +23,10 @@ def _model(name: str) -> str:
     return str(Path(str(root)))
 
 
+def _unit(v: np.ndarray) -> np.ndarray:
+    return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
+
+
 class FaceEmbedder:
     name = "dlib-resnet-v1+flip"
 
@@ -39,13 +43,18 @@ class FaceEmbedder:
         shape = self.shape(rgb, dlib.rectangle(x1, y1, x2, y2))
         return np.asarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING))
 
-    def embed_chip(self, chip: np.ndarray) -> np.ndarray:
-        vectors = [np.array(self.net.compute_face_descriptor(chip), dtype=np.float32)]
+    def descriptors(self, chip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The plain descriptor of the chip, and the one the pipeline uses (averaged with the
+        mirrored view's when ``flip``); both unit length. The evaluation needs both."""
+        plain = np.array(self.net.compute_face_descriptor(chip), dtype=np.float32)
+        v = plain
         if self.flip:
             mirrored = np.ascontiguousarray(chip[:, ::-1])
-            vectors.append(np.array(self.net.compute_face_descriptor(mirrored), dtype=np.float32))
-        v = np.mean(vectors, axis=0)
-        return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
+            v = plain + np.array(self.net.compute_face_descriptor(mirrored), dtype=np.float32)
+        return _unit(plain), _unit(v)
+
+    def embed_chip(self, chip: np.ndarray) -> np.ndarray:
+        return self.descriptors(chip)[1]
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """A unit-length 128-d vector for the face."""

@@ -25,6 +25,7 @@ class PhotoCheck:
     quality: Quality | None = None
     vector: np.ndarray | None = None
     face: Face | None = None
+    chip: np.ndarray | None = None  # the aligned face the vector came from
 
 
 class Enroller:
@@ -53,12 +54,17 @@ class Enroller:
         quality = measure(main, chip)
         reasons = problems(quality, MIN_ENROL_PX)
         if reasons:
-            return PhotoCheck(source, False, reasons, quality, face=main)
-        return PhotoCheck(source, True, [], quality, self.embedder.embed_chip(chip), main)
+            return PhotoCheck(source, False, reasons, quality, face=main, chip=chip)
+        return PhotoCheck(source, True, [], quality, self.embedder.embed_chip(chip), main, chip)
 
     def probe(self, bgr: np.ndarray | None) -> np.ndarray | None:
         """The embedding of the main face of a probe photo (the one nearest the centre, as in
         LFW), without enrolment's quality demands; None when there is no face."""
+        chip = self.probe_chip(bgr)
+        return None if chip is None else self.embedder.embed_chip(chip)
+
+    def probe_chip(self, bgr: np.ndarray | None) -> np.ndarray | None:
+        """The aligned chip of a probe photo's main face; None when there is no face."""
         if bgr is None:
             return None
         faces = self.detector.detect(bgr)
@@ -70,9 +76,7 @@ class Enroller:
             cx, cy = (f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2
             return float(np.hypot(cx / w - 0.5, cy / h - 0.5))
 
-        return self.embedder.embed(
-            np.ascontiguousarray(bgr[:, :, ::-1]), min(faces, key=off_centre)
-        )
+        return self.embedder.chip(np.ascontiguousarray(bgr[:, :, ::-1]), min(faces, key=off_centre))
 
     def check_file(self, path: Path) -> PhotoCheck:
         return self.check(cv2.imread(str(path), cv2.IMREAD_COLOR), str(path))

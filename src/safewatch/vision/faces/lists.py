@@ -1,4 +1,4 @@
-"""Watch and allow lists from folders (one folder of photos per person), with the cohort."""
+"""Watch and allow lists from folders (one folder of photos per person) or from the hub."""
 
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ def enrol_folder(root: Path, kind: ListKind, enroller: Enroller) -> list[Templat
 def face_stage_from_folders(
     watchlist: Path | None,
     allowlist: Path | None,
-    cohort: Path | None,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> FaceStage | None:
     if watchlist is None and allowlist is None:
@@ -49,16 +48,12 @@ def face_stage_from_folders(
         lists += enrol_folder(allowlist, "allow", enroller)
     if not lists:
         raise ValueError("nobody could be enrolled from the watch and allow lists")
-    others = enrol_folder(cohort, "watch", enroller) if cohort is not None else []
-    listed = {t.person for t in lists}
-    others = [o for o in others if o.person not in listed]
-    return FaceStage(lists, others, threshold, enroller.detector, enroller.embedder)
+    return FaceStage(lists, threshold, enroller.detector, enroller.embedder)
 
 
-def lists_from_hub(
-    payload: dict[str, Any],
-) -> tuple[list[TemplateSet], list[TemplateSet], float]:
-    """Listed people, cohort and threshold from the hub's ``/device/face-lists`` answer."""
+def lists_from_hub(payload: dict[str, Any]) -> tuple[list[TemplateSet], float]:
+    """Listed people and threshold from the hub's ``/device/face-lists`` answer (a hub from
+    before issue 20 also sends a cohort: no longer needed, it is not read)."""
 
     def listed(entry: dict[str, Any], kind: ListKind) -> TemplateSet:
         expires = entry.get("expires_on")
@@ -71,11 +66,7 @@ def lists_from_hub(
     people += [listed(a, "allow") for a in payload["allow"]]
     if not people:
         raise ValueError("the hub has no face templates for this camera's case")
-    cohort = [
-        TemplateSet(f"cohort-{i}", "watch", np.array([v], dtype=np.float32))
-        for i, v in enumerate(payload["cohort"])
-    ]
-    return people, cohort, float(payload["threshold"])
+    return people, float(payload["threshold"])
 
 
 def face_stage_from_hub(payload: dict[str, Any]) -> FaceStage:

@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from safewatch.core.progress import Step
 from safewatch.vision.faces.enrol import Enroller
 from safewatch.vision.faces.matching import tar_at_far
 
@@ -41,13 +42,17 @@ def read_pairs(pairs_file: Path, images: Path) -> tuple[int, list[Pair]]:
     return folds, pairs
 
 
-def evaluate_pairs(pairs_file: Path, images: Path, enroller: Enroller) -> dict[str, object]:
+def evaluate_pairs(
+    pairs_file: Path, images: Path, enroller: Enroller, step: Step = lambda: None
+) -> dict[str, object]:
+    """``step`` is called once per distinct image embedded."""
     folds, pairs = read_pairs(pairs_file, images)
     cache: dict[Path, np.ndarray | None] = {}
 
     def vector(path: Path) -> np.ndarray | None:
         if path not in cache:
             cache[path] = enroller.probe(cv2.imread(str(path)))
+            step()
         return cache[path]
 
     distances = np.full(len(pairs), np.inf)

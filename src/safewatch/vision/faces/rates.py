@@ -57,3 +57,28 @@ def lowest_supported_far(impostors: int, confidence: float = CONFIDENCE) -> floa
 
 def supports(target_far: float, impostors: int, confidence: float = CONFIDENCE) -> bool:
     return lowest_supported_far(impostors, confidence) <= target_far
+
+
+def _poisson_at_most(k: int, mean: float) -> float:
+    term = total = math.exp(-mean)
+    for i in range(1, k + 1):
+        term *= mean / i
+        total += term
+    return min(total, 1.0)
+
+
+def rate_upper_bound(events: int, exposure: float, confidence: float = CONFIDENCE) -> float:
+    """The upper end of the two-sided exact (Garwood) interval for a Poisson rate: ``events``
+    seen in ``exposure`` (hours of video, say). With none seen in 0.1 h the data cannot rule
+    out 37 an hour."""
+    if exposure <= 0:
+        return math.inf
+    alpha = (1.0 - confidence) / 2
+    low, high = float(events), float(events) + 50.0 + 10.0 * math.sqrt(events + 1)
+    for _ in range(100):  # bisection: P(X <= k) falls as the mean grows
+        mid = (low + high) / 2
+        if _poisson_at_most(events, mid) > alpha:
+            low = mid
+        else:
+            high = mid
+    return high / exposure

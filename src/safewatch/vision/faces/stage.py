@@ -13,7 +13,7 @@ import supervision as sv
 from safewatch.vision.faces.decisions import Shot, TrackIdentity
 from safewatch.vision.faces.detector import Face, FaceDetector
 from safewatch.vision.faces.embedder import FaceEmbedder
-from safewatch.vision.faces.matching import Matcher
+from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
 from safewatch.vision.faces.quality import MIN_SHOT_PX
 from safewatch.vision.faces.templates import ListKind, TemplateSet
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
@@ -48,28 +48,24 @@ class _Lists:
     """What a face is compared with; replaced whole, so a frame never sees half a refresh."""
 
     people: list[TemplateSet]
-    cohort: list[TemplateSet]
     threshold: float
     matcher: Matcher
     kinds: list[ListKind]
 
     @classmethod
-    def build(
-        cls, people: list[TemplateSet], cohort: list[TemplateSet], threshold: float
-    ) -> _Lists:
+    def build(cls, people: list[TemplateSet], threshold: float) -> _Lists:
         today = date.today()
         expired = [t.person for t in people if not t.active(today)]
         if expired:  # an order that ended no longer puts anyone on a list
             log.info("templates expired with their order: %s", ", ".join(expired))
         people = [t for t in people if t.active(today)]
         kinds = [t.kind for t in people]
-        return cls(people, cohort, threshold, Matcher(people, cohort), kinds)
+        return cls(people, threshold, Matcher(people), kinds)
 
     def fingerprint(self) -> tuple[object, ...]:
         return (
             self.threshold,
             tuple((t.person, t.kind, t.expires_on, t.vectors.tobytes()) for t in self.people),
-            tuple(t.vectors.tobytes() for t in self.cohort),
         )
 
 
@@ -77,12 +73,11 @@ class FaceStage:
     def __init__(
         self,
         lists: list[TemplateSet],
-        cohort: list[TemplateSet],
-        threshold: float,
+        threshold: float = DEFAULT_THRESHOLD,
         detector: FaceDetector | None = None,
         embedder: FaceEmbedder | None = None,
     ) -> None:
-        self.lists = _Lists.build(lists, cohort, threshold)
+        self.lists = _Lists.build(lists, threshold)
         self.detector = detector or FaceDetector()
         self.embedder = embedder or FaceEmbedder()
         self._tracks: list[_FaceTrack] = []
@@ -93,12 +88,9 @@ class FaceStage:
     def threshold(self) -> float:
         return self.lists.threshold
 
-    def replace_lists(
-        self, lists: list[TemplateSet], cohort: list[TemplateSet], threshold: float
-    ) -> bool:
-        """New lists from a refresh (another thread); False when nothing changed. Raises
-        ValueError, keeping the current lists, when the new ones cannot be used."""
-        new = _Lists.build(lists, cohort, threshold)
+    def replace_lists(self, lists: list[TemplateSet], threshold: float) -> bool:
+        """New lists from a refresh (another thread); False when nothing changed."""
+        new = _Lists.build(lists, threshold)
         if new.fingerprint() == self.lists.fingerprint():
             return False
         self.lists = new
@@ -106,7 +98,7 @@ class FaceStage:
 
     def drop_expired(self) -> None:
         """When the hub cannot be reached, orders still end on time."""
-        self.replace_lists(self.lists.people, self.lists.cohort, self.lists.threshold)
+        self.replace_lists(self.lists.people, self.lists.threshold)
 
     def _track(self, faces: list[Face], t: float) -> list[_FaceTrack]:
         self._tracks = [tr for tr in self._tracks if t - tr.last_t <= 2.0]

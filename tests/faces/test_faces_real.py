@@ -295,3 +295,16 @@ def test_a_worker_takes_its_lists_from_the_hub_answer(unrelated: list[TemplateSe
     assert face_stage_from_hub(older).lists.matcher.names == ["Oh Tae-seok", "Mother"]
     with pytest.raises(ValueError, match="no face templates"):
         face_stage_from_hub({**payload, "watch": [], "allow": []})
+
+
+def test_analyze_with_one_person_on_the_watch_list(tmp_path: Path) -> None:
+    """`analyze --watchlist` with one offender and nobody else: no cohort is asked for."""
+    (tmp_path / "watch" / "lin_manuel_miranda").mkdir(parents=True)
+    (tmp_path / "watch" / "lin_manuel_miranda" / "1.png").symlink_to(MIRANDA)
+    site = tmp_path / "site.yaml"
+    site.write_text("site: home\ncameras:\n  - {name: door, source: x}\n")
+    args = ["analyze", str(HAMILTON), "--site", str(site), "--json"]
+    r = CliRunner().invoke(app, [*args, "--watchlist", str(tmp_path / "watch")])
+    assert r.exit_code == 0, r.output
+    named = [json.loads(x) for x in r.stdout.splitlines() if '"offender_recognized"' in x]
+    assert [x["identity"] for x in named] == ["lin_manuel_miranda"]

@@ -98,6 +98,11 @@ class FaceEvaluation:
                 "cohort_z_former": cross_validate(
                     self.people, self.probes, target_far, cohort_z
                 ).report(),
+                # the live scoring on the plain descriptors: what the flip and the
+                # enrolment jitter add, apart from the scoring
+                "live_scoring_plain_descriptors": cross_validate(
+                    self.plain_people, self.plain_probes, target_far
+                ).report(),
                 "plain_pipeline": cross_validate(
                     self.plain_people, self.plain_probes, target_far, nearest_photo
                 ).report(),

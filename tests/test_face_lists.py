@@ -158,7 +158,7 @@ def test_not_the_offender_tightens_that_cameras_threshold_once(
     r = world.post("officer_a", f"{V1}/events/{intrusion}/not-the-offender", {"reason": "x y"})
     assert r.status_code == 422
     trail = world.get("admin", f"{V1}/audit").json()["items"]
-    assert any(e["entity"] == "face_threshold" and "0.330 -> 0.280" in e["reason"] for e in trail)
+    assert any(e["entity"] == "face_threshold" and "0.334 -> 0.280" in e["reason"] for e in trail)
 
 
 def test_a_threshold_set_in_the_former_scoring_is_history_not_applied(

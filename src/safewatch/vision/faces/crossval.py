@@ -96,17 +96,24 @@ class CrossValidation:
         """The threshold that transfers: the mean of those chosen on the training folds."""
         return float(np.mean(list(self.thresholds.values())))
 
+    @property
+    def tar(self) -> float:
+        return self.accepted / self.genuine if self.genuine else 0.0
+
+    @property
+    def far(self) -> float:
+        return self.false_matches / self.impostor if self.impostor else 0.0
+
     def report(self) -> dict[str, object]:
-        far = self.false_matches / self.impostor if self.impostor else 0.0
         chosen = list(self.thresholds.values())
         return {
             "folds": self.folds,
             "target_far": self.target_far,
             "genuine": self.genuine,
             "impostor_open_set": self.impostor,
-            "tar": round(self.accepted / self.genuine, 4) if self.genuine else None,
+            "tar": round(self.tar, 4) if self.genuine else None,
             "false_matches": self.false_matches,
-            "far": round(far, 5),
+            "far": round(self.far, 5),
             "far_upper_95": round(far_upper_bound(self.false_matches, self.impostor), 5),
             "threshold_mean": round(self.threshold, 3),
             "threshold_std": round(float(np.std(chosen)), 3),
@@ -120,10 +127,11 @@ def cross_validate(
     target_far: float,
     scoring: Scoring = live_scoring,
     folds: int = FOLDS,
+    seed: int = SEED,
 ) -> CrossValidation:
     names = [n for n in people if probes.get(n)]
     result = CrossValidation(target_far)
-    for fold in identity_folds(names, folds):
+    for fold in identity_folds(names, folds, seed):
         key = tuple(sorted(fold.training))
         if key not in result.thresholds:
             genuine, impostor = _open_set_scores(people, probes, fold.training, scoring)

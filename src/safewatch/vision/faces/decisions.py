@@ -22,7 +22,7 @@ from safewatch.vision.faces.templates import ListKind
 # A video shot is poorer than an enrolment photo, and a track gives many chances to be fooled:
 # a track is named only when its agreeing shots are, at the median, CONFIRM_MARGIN below the
 # per-comparison threshold (on the shared clips the genuine performer's large shots were
-# 0.25-0.31; the nearest passer-by's shot 0.375, against a threshold of 0.33).
+# 0.25-0.31; the nearest passer-by's shot 0.374, against a threshold of 0.334).
 CONFIRM_MARGIN = 0.01
 CLEAR_MARGIN = 0.08  # below the threshold by this much: one large shot is enough
 UNKNOWN_MARGIN = 0.05  # above the threshold by this much: this shot matches nobody

@@ -158,7 +158,8 @@ def test_a_camera_gets_its_cases_watch_list_and_no_other_cases_face(
     assert [w["name"] for w in lists["watch"]] == ["Offender A"]
     assert len(lists["watch"][0]["vectors"]) == 1 and len(lists["watch"][0]["vectors"][0]) == 128
     # Offender B's template stays at the hub: not even as a bare vector of a "cohort".
-    assert set(lists) == {"watch", "allow", "threshold"} and "Offender B" not in r.text
+    assert lists["cohort"] == [] and "Offender B" not in r.text
+    assert lists["scoring"] == "distance"
     trail = world.get("admin", f"{V1}/audit").json()["items"]
     assert any(
         e["entity"] == "face_templates" and "(1 watched, 0 allowed)" in e["reason"] for e in trail

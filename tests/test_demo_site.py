@@ -14,7 +14,7 @@ def test_the_door_camera_watches_for_the_cases_offender(tmp_path: Path) -> None:
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"")
     path = camera.write_door_site(
-        tmp_path / "door", video, "http://127.0.0.1:8000", photo, "오태석", None
+        tmp_path / "door", video, "http://127.0.0.1:8000", photo, "오태석"
     )
     site = load_site(path)
     assert [c.name for c in site.cameras] == ["door"]

@@ -66,7 +66,7 @@ def test_household_members_are_the_allow_list_of_their_case_only(
     lists = _lists(world, camera_secret)
     assert [a["name"] for a in lists["allow"]] == ["Kim Mother"]
     assert lists["watch"] == []  # the offender has no photo yet
-    assert "cohort" not in lists and "Lee Carer" not in str(lists)  # no other case's face
+    assert lists["cohort"] == [] and "Lee Carer" not in str(lists)  # no other case's face
     assert lists["threshold"] == DEFAULT_THRESHOLD
 
     # The protected person sees who is on the list; a security operator may not change it.
@@ -178,6 +178,25 @@ def test_a_threshold_set_in_the_former_scoring_is_history_not_applied(
         change.scoring, change.before, change.after = "cohort-z", -2.07, -4.7
         s.commit()
     assert _lists(world, camera_secret)["threshold"] == DEFAULT_THRESHOLD
+
+
+def test_not_the_offender_on_a_recognition_from_before_the_change_keeps_the_threshold(
+    world: World, camera_secret: str
+) -> None:
+    """An incident open at the upgrade, named under the cohort z-score (-3.1): feedback is
+    recorded as that scoring's history; as a distance, -3.12 would match nobody ever again."""
+    old = _recognition(world, camera_secret, score=-3.1)
+    r = world.post("security_a", f"{V1}/events/{old}/not-the-offender", {"reason": "the son"})
+    assert r.status_code == 200, r.text
+    assert r.json()["scoring"] == "cohort-z" and r.json()["after"] == DEFAULT_THRESHOLD
+    assert _lists(world, camera_secret)["threshold"] == DEFAULT_THRESHOLD
+
+
+def test_a_new_threshold_change_is_in_the_current_scoring_by_default() -> None:
+    from safewatch.vision.faces.matching import SCORING
+
+    column = FaceThresholdChange.__table__.c.scoring
+    assert column.default is not None and column.default.arg == SCORING
 
 
 def test_a_running_worker_picks_up_new_photos_and_a_tightened_threshold(

@@ -95,6 +95,7 @@ def test_not_the_offender_tightens_the_site_threshold_and_records_it(tmp_path) -
     change = site.not_the_offender(0.30, "incident 17: the neighbour, not the offender")
     assert change is not None and site.threshold == pytest.approx(0.28)
     assert site.not_the_offender(0.5, "weaker than the threshold already") is None  # never looser
+    assert site.not_the_offender(-3.1, "an event of the former z-score") is None
     thresholds.save(path, site)
     again = thresholds.load(path)
     assert again.threshold == pytest.approx(0.28)

@@ -221,13 +221,17 @@ def test_eval_pairs_on_an_lfw_layout(tmp_path: Path) -> None:
         lines += [f"{p.name}\t1\t2" for p in group[:5]]
         lines += [f"{a.name}\t1\t{b.name}\t3" for a, b in itertools.pairwise(group)]
     (tmp_path / "pairs.txt").write_text("\n".join(lines) + "\n")
-    r = CliRunner().invoke(
-        app, ["eval", "pairs", str(tmp_path / "pairs.txt"), "--images", str(images), "--json"]
-    )
+    args = ["eval", "pairs", str(tmp_path / "pairs.txt"), "--images", str(images)]
+    terminal = CliRunner(env={"TTY_COMPATIBLE": "1"})  # as if a person were watching
+    r = terminal.invoke(app, [*args, "--json"])
     assert r.exit_code == 0, r.output
-    result = json.loads(r.stdout)
+    result = json.loads(r.stdout)  # nothing but the JSON: no bar with --json
     assert result["pairs"] == 20 and result["folds"] == 2
     assert result["accuracy_mean"] >= 0.8
+    assert r.stderr == ""
+    shown = terminal.invoke(app, args)
+    assert "images" in shown.stderr and "30/30" in shown.stderr and "left" in shown.stderr
+    assert json.loads(shown.stdout) == result  # the bar went to stderr
 
 
 def test_a_site_file_turns_recognition_on_at_its_threshold(tmp_path: Path) -> None:
@@ -301,13 +305,17 @@ def test_a_worker_takes_its_lists_from_the_hub_answer(unrelated: list[TemplateSe
         ],
         "allow": [{"key": "m", "name": "Mother", "vectors": others[0].vectors.tolist()}],
         "threshold": 0.3,
+        "scoring": "distance",
     }
     stage = face_stage_from_hub(payload)
     assert stage.lists.matcher.names == ["Oh Tae-seok", "Mother"]
     assert stage.lists.kinds == ["watch", "allow"] and stage.threshold == 0.3
-    # A hub from before issue 20 also sends a cohort: not needed, not read.
+    # A hub from before issue 20: a cohort, and a z-score threshold that as a distance would
+    # match nobody — refused, so that the camera says recognition is off.
     older = {**payload, "cohort": [o.vectors.mean(axis=0).tolist() for o in others[1:]]}
-    assert face_stage_from_hub(older).lists.matcher.names == ["Oh Tae-seok", "Mother"]
+    del older["scoring"]
+    with pytest.raises(ValueError, match="another scoring"):
+        face_stage_from_hub({**older, "threshold": -2.07})
     with pytest.raises(ValueError, match="no face templates"):
         face_stage_from_hub({**payload, "watch": [], "allow": []})
 

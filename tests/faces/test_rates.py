@@ -10,9 +10,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from safewatch.vision.faces.crossval import Scores, cross_validate, identity_folds, live_scoring
+from safewatch.vision.faces.crossval import (
+    Scores,
+    _open_set_scores,
+    cross_validate,
+    identity_folds,
+    live_scoring,
+)
 from safewatch.vision.faces.evaluate import FaceEvaluation, _closed_set
-from safewatch.vision.faces.rates import far_upper_bound, lowest_supported_far, supports
+from safewatch.vision.faces.matching import tar_at_far
+from safewatch.vision.faces.rates import (
+    far_upper_bound,
+    lowest_supported_far,
+    rate_upper_bound,
+    supports,
+)
 from safewatch.vision.faces.templates import TemplateSet
 
 
@@ -32,6 +44,16 @@ def test_the_upper_bound_is_clopper_pearsons(
     false_matches: int, impostors: int, bound: float
 ) -> None:
     assert far_upper_bound(false_matches, impostors) == pytest.approx(bound, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("events", "bound"),
+    # chi2.ppf(0.975, 2k + 2) / 2, the exact (Garwood) upper end: checked with mpmath
+    [(0, 3.68887945), (1, 5.57164339), (30, 42.8268654), (720, 774.568518)],
+)
+def test_the_rate_bound_is_garwoods(events: int, bound: float) -> None:
+    assert rate_upper_bound(events, 1.0) == pytest.approx(bound, rel=1e-5)
+    assert rate_upper_bound(events, 0.1) == pytest.approx(10 * bound, rel=1e-5)  # per hour
 
 
 def test_edges() -> None:
@@ -103,7 +125,12 @@ def test_cross_validation_counts_strangers_at_a_threshold_chosen_on_others() -> 
     # every stranger's probe against each other part's people, once
     assert report["impostor_open_set"] == 30 * 3 * 24
     assert report["tar"] == 1.0 and report["far"] <= report["far_upper_95"]
-    assert min(cv.thresholds.values()) <= cv.threshold <= max(cv.thresholds.values())
+    # each threshold is the one chosen on its training people alone, as a stranger is met
+    fold = identity_folds(list(people))[0]
+    genuine, impostor = _open_set_scores(people, probes, fold.training, live_scoring)
+    chosen = tar_at_far(genuine, impostor, 1e-2).threshold
+    assert cv.thresholds[tuple(sorted(fold.training))] == chosen
+    assert cv.threshold == pytest.approx(np.mean(list(cv.thresholds.values())))
 
 
 def test_the_threshold_is_chosen_on_other_people_than_it_is_measured_on() -> None:
@@ -117,9 +144,12 @@ def test_the_threshold_is_chosen_on_other_people_than_it_is_measured_on() -> Non
         return live_scoring(listed, cohort)
 
     cross_validate(people, probes, 1e-2, recording)
-    for fold in identity_folds(list(people)):
-        training = set(fold.training)
-        assert (set(fold.gallery), training) in asked  # measured with the training cohort
-        chosen_on = [a for a in asked if a[0] and a[0] <= training]
-        assert chosen_on  # the training people scored among themselves
-        assert not any(a[0] & (set(fold.gallery) | set(fold.strangers)) for a in chosen_on)
+    folds = identity_folds(list(people))
+    trainings = [set(f.training) for f in folds]
+    # Choosing a threshold scores people among themselves (listed = cohort): only ever
+    # people of one training set, never everyone.
+    choosing = [listed for listed, cohort in asked if listed == cohort]
+    assert choosing and all(any(c <= t for t in trainings) for c in choosing)
+    assert max(len(c) for c in choosing) == max(len(t) for t in trainings) < len(people)
+    for fold in folds:  # measuring: the fold's watch list, with its training as the cohort
+        assert (set(fold.gallery), set(fold.training)) in asked

@@ -59,4 +59,6 @@ class FaceThresholdChange(Base):
     after: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(300))
     by_user: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
-    scoring: Mapped[str] = mapped_column(String(20), server_default="cohort-z")
+    # What before/after measure: vision.faces.matching.SCORING for new rows (a test keeps the
+    # two equal); rows from before migration 0013 are the former scoring's.
+    scoring: Mapped[str] = mapped_column(String(20), default="distance", server_default="cohort-z")

@@ -49,6 +49,7 @@ from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
 from safewatch.store.db import on_commit
 from safewatch.store.paging import page_of
+from safewatch.vision.faces.matching import SCORING
 from safewatch.vision.faces.templates import TemplateSet
 
 router = APIRouter(tags=["camera events"])
@@ -359,6 +360,12 @@ class FaceLists(Schema):
     watch: list[ListedFace]
     allow: list[ListedFace]
     threshold: float = Field(description="A descriptor distance: a face matches at or under it.")
+    scoring: str = Field(description="What the threshold measures; a worker refuses another.")
+    cohort: list[list[float]] = Field(
+        default_factory=list,
+        description="Always empty. A worker from before issue 20 turns recognition off, loudly, "
+        "on an empty cohort, instead of reading the threshold as a z-score.",
+    )
 
 
 @router.get("/device/face-lists")
@@ -381,6 +388,7 @@ def face_lists(session: SessionDep, device: DeviceDep, enrolment: EnrolmentDep) 
         watch=[_listed(t, o.full_name) for o, t in lists.watch],
         allow=[_listed(t, p.full_name) for p, t in lists.allow],
         threshold=face_feedback.camera_threshold(session, device.id),
+        scoring=SCORING,
     )
 
 

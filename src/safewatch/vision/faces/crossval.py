@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from safewatch.vision.faces.matching import Matcher, tar_at_far
-from safewatch.vision.faces.rates import far_upper_bound
+from safewatch.vision.faces.rates import far_upper_bound, supports
 from safewatch.vision.faces.templates import TemplateSet
 
 FOLDS = 5
@@ -90,6 +90,7 @@ class CrossValidation:
     impostor: int = 0  # strangers' comparisons
     false_matches: int = 0
     folds: int = 0
+    training_impostors: list[int] = field(default_factory=list)  # per training set
 
     @property
     def threshold(self) -> float:
@@ -118,6 +119,12 @@ class CrossValidation:
             "threshold_mean": round(self.threshold, 3),
             "threshold_std": round(float(np.std(chosen)), 3),
             "threshold_range": [round(min(chosen), 3), round(max(chosen), 3)],
+            # Each threshold rests on a training set's impostors: too few cannot place it at
+            # the target FAR (it then sits on the second or third closest stranger).
+            "training_impostors_min": min(self.training_impostors, default=0),
+            "training_supports_target": supports(
+                self.target_far, min(self.training_impostors, default=0)
+            ),
         }
 
 
@@ -136,6 +143,7 @@ def cross_validate(
         if key not in result.thresholds:
             genuine, impostor = _open_set_scores(people, probes, fold.training, scoring)
             result.thresholds[key] = tar_at_far(genuine, impostor, target_far).threshold
+            result.training_impostors.append(len(impostor))
         threshold = result.thresholds[key]
         result.folds += 1
         scores = scoring([people[n] for n in fold.gallery], [people[n] for n in fold.training])

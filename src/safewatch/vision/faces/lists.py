@@ -11,7 +11,7 @@ import numpy as np
 
 from safewatch.vision.faces.enrol import Enroller
 from safewatch.vision.faces.evaluate import photos_of
-from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
+from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, SCORING
 from safewatch.vision.faces.stage import FaceStage
 from safewatch.vision.faces.templates import ListKind, TemplateSet
 
@@ -52,8 +52,14 @@ def face_stage_from_folders(
 
 
 def lists_from_hub(payload: dict[str, Any]) -> tuple[list[TemplateSet], float]:
-    """Listed people and threshold from the hub's ``/device/face-lists`` answer (a hub from
-    before issue 20 also sends a cohort: no longer needed, it is not read)."""
+    """Listed people and threshold from the hub's ``/device/face-lists`` answer. A hub from
+    before issue 20 sends a cohort z-score threshold and no ``scoring``: refused (ValueError,
+    recognition off and said so) rather than read as a distance that matches nobody."""
+    if payload.get("scoring") != SCORING:
+        raise ValueError(
+            f"the hub's threshold is in another scoring ({payload.get('scoring', 'cohort z-score')}"
+            f", not {SCORING}): update the hub"
+        )
 
     def listed(entry: dict[str, Any], kind: ListKind) -> TemplateSet:
         expires = entry.get("expires_on")

@@ -60,11 +60,11 @@ def supports(target_far: float, impostors: int, confidence: float = CONFIDENCE) 
 
 
 def _poisson_at_most(k: int, mean: float) -> float:
-    term = total = math.exp(-mean)
-    for i in range(1, k + 1):
-        term *= mean / i
-        total += term
-    return min(total, 1.0)
+    """P(X ≤ k) for X ~ Poisson(mean), summed in log space (exp(-mean) alone underflows
+    past a mean of about 745)."""
+    logs = [i * math.log(mean) - mean - math.lgamma(i + 1) for i in range(k + 1)]
+    top = max(logs)
+    return min(math.exp(top) * math.fsum(math.exp(v - top) for v in logs), 1.0)
 
 
 def rate_upper_bound(events: int, exposure: float, confidence: float = CONFIDENCE) -> float:

@@ -39,7 +39,12 @@ class SiteThreshold:
     scoring: str = SCORING
 
     def not_the_offender(self, score: float, reason: str) -> ThresholdChange | None:
-        """Feedback on a false ``offender_recognized`` whose track scored ``score``."""
+        """Feedback on a false ``offender_recognized`` whose track scored ``score``. A score
+        below 0 is a cohort z-score from before issue 20: no distance is, and it says nothing
+        about today's threshold."""
+        if score < 0:
+            log.warning("not the offender: score %.2f is of the former scoring, ignored", score)
+            return None
         after = min(self.threshold, score - FEEDBACK_MARGIN)
         if after >= self.threshold:
             return None

@@ -48,16 +48,19 @@ class _WatchingStage(FaceStage):
     def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections:
         out = super().attach(frame_bgr, dets, t)
         for track in self._tracks:
+            if track.last_t != t:
+                continue  # not in this frame
+            seen = self.seen.setdefault(track.id, TrackSeen(self.clip))
+            x1, y1, x2, y2 = track.box
+            if seen.first_large_t is None and min(x2 - x1, y2 - y1) >= LARGE_FACE_PX:
+                seen.first_large_t = t  # the frame, not the next embedding (0.3 s apart)
             ident = track.identity
             if not ident.shots or ident.shots[-1].t != t:
                 continue  # not embedded in this frame
-            seen = self.seen.setdefault(track.id, TrackSeen(self.clip))
             shot = ident.shots[-1]
             seen.shots += 1
             if shot.score < seen.nearest:
                 seen.nearest, seen.nearest_to = shot.score, self.lists.matcher.names[shot.best]
-            if seen.first_large_t is None and shot.size >= LARGE_FACE_PX:
-                seen.first_large_t = t
             if ident.decision == "offender" and seen.named is None:
                 seen.named = self.lists.matcher.names[ident.person or 0]
                 seen.named_at = ident.decided_at
@@ -88,7 +91,9 @@ class VideoEvaluation:
                 {"clip": t.clip, "as": t.named, "t": t.named_at} for t in false_names
             ],
             "passers_by_named_per_hour": round(len(false_names) / hours, 2) if hours else None,
-            "per_hour_upper_95": round(rate_upper_bound(len(false_names), hours), 1),
+            "per_hour_upper_95": round(rate_upper_bound(len(false_names), hours), 1)
+            if hours
+            else None,
             "nearest_passer_by_shot": None
             if nearest is None
             else {
@@ -124,6 +129,6 @@ def evaluate_video(
         played = analyze(clip, ANYWHERE, face_stage=watching)
         result.seconds += played.play.duration
         result.clips.append(clip.name)
-        result.tracks += watching.seen.values()
+        result.tracks += [t for t in watching.seen.values() if t.shots]
         step()
     return result

@@ -6,9 +6,10 @@ include one very clear, large match. It is ``unknown`` when three recent shots m
 with a margin, otherwise ``uncertain``, which never raises an offender alert. One lucky frame
 of a stranger cannot name him: the other shots of his track outvote it.
 
-Scores are descriptor distances (``matching``). Calibrated on every shared clip
-(``safewatch eval video``, docs/performance.md): no passer-by's shot came within 0.04 of the
-threshold, and the enrolled performer is named 0.4 s after his face first reaches 80 px.
+Scores are descriptor distances (``matching``). Chosen on every shared clip (``safewatch eval
+video``, docs/performance.md; the same clips that report it: no others were at hand): no
+passer-by's shot came within 0.03 of the threshold, and the enrolled performer is named 0.4 s
+after his face first reaches 80 px.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from safewatch.vision.faces.templates import ListKind
 
 # A video shot is poorer than an enrolment photo, and a track gives many chances to be fooled:
 # a track is named only when its agreeing shots are, at the median, CONFIRM_MARGIN below the
-# per-comparison threshold (on the shared clips the genuine performer's large shots were
-# 0.25-0.31; the nearest passer-by's shot 0.374, against a threshold of 0.334).
+# per-comparison threshold (on the shared clips the performer's first close shots were 0.37,
+# 0.32, 0.31; the nearest passer-by's shot 0.365, against a threshold of 0.334).
 CONFIRM_MARGIN = 0.01
 CLEAR_MARGIN = 0.08  # below the threshold by this much: one large shot is enough
 UNKNOWN_MARGIN = 0.05  # above the threshold by this much: this shot matches nobody
 LARGE_FACE_PX = 80
 MAX_SHOTS = 30
-# The most recent shots vote: early, poor views of a face (a small face far away, 0.48-0.50
+# The most recent shots vote: early, poor views of a face (a small face far away, 0.49-0.51
 # for the performer) do not hold back the clear ones that follow as he comes closer.
 VOTING_SHOTS = 3
 

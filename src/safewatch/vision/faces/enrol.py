@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from safewatch.vision.faces.detector import Face, FaceDetector
-from safewatch.vision.faces.embedder import FaceEmbedder
+from safewatch.vision.faces.embedder import ENROL_PADDING, PROBE_PADDING, FaceEmbedder
 from safewatch.vision.faces.quality import MIN_ENROL_PX, Quality, measure, problems
 from safewatch.vision.faces.templates import ListKind, TemplateSet
 
@@ -51,7 +51,7 @@ class Enroller:
                 [f"the photo shows {len(others) + 1} faces; use a photo of the person alone"],
             )
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-        chip = self.embedder.chip(rgb, main)
+        chip = self.embedder.chip(rgb, main, ENROL_PADDING)
         quality = measure(main, chip)
         reasons = problems(quality, MIN_ENROL_PX)
         if reasons:
@@ -65,7 +65,9 @@ class Enroller:
         chip = self.probe_chip(bgr)
         return None if chip is None else self.embedder.embed_chip(chip)
 
-    def probe_chip(self, bgr: np.ndarray | None) -> np.ndarray | None:
+    def probe_chip(
+        self, bgr: np.ndarray | None, padding: float = PROBE_PADDING
+    ) -> np.ndarray | None:
         """The aligned chip of a probe photo's main face; None when there is no face."""
         if bgr is None:
             return None
@@ -78,7 +80,8 @@ class Enroller:
             cx, cy = (f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2
             return float(np.hypot(cx / w - 0.5, cy / h - 0.5))
 
-        return self.embedder.chip(np.ascontiguousarray(bgr[:, :, ::-1]), min(faces, key=off_centre))
+        face = min(faces, key=off_centre)
+        return self.embedder.chip(np.ascontiguousarray(bgr[:, :, ::-1]), face, padding)
 
     def check_file(self, path: Path) -> PhotoCheck:
         return self.check(cv2.imread(str(path), cv2.IMREAD_COLOR), str(path))

@@ -18,6 +18,7 @@ import numpy as np
 from safewatch.core.progress import Step
 from safewatch.vision.faces.comparisons import cohort_z, nearest_photo
 from safewatch.vision.faces.crossval import SEED, cross_validate
+from safewatch.vision.faces.embedder import ENROL_PADDING
 from safewatch.vision.faces.enrol import Enroller, PhotoCheck
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher, tar_at_far
 from safewatch.vision.faces.rates import far_upper_bound, lowest_supported_far, supports
@@ -147,9 +148,13 @@ def evaluate_folders(
                     step()
                     continue
                 result.refused.append(check)
-            chip = enroller.probe_chip(cv2.imread(str(path)))
+            bgr = cv2.imread(str(path))
+            chip = enroller.probe_chip(bgr)
             if chip is not None:
-                probes.append(embedder.descriptors(chip))
+                # the plain pipeline crops its probes as dlib does, as it enrols
+                plain = enroller.probe_chip(bgr, ENROL_PADDING)
+                assert plain is not None
+                probes.append((embedder.descriptors(plain)[0], embedder.descriptors(chip)[1]))
             step()
         if enrolled and probes:
             name = folder.name

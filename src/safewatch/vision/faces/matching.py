@@ -6,8 +6,8 @@ nobody else enrolled, so a region's first home has recognition from its first of
 
 Scores used to be normalised against a cohort of other enrolled people (z-scores). Measured
 open-set, with strangers in neither watch list nor cohort and the threshold chosen on other
-people (issue 20; ``safewatch eval faces``), the distance recognised 94.6 % of the shared
-probes where the cohort's z-score recognised 79.9 %, at the same false-match rate: a stranger
+people (issue 20; ``safewatch eval faces``), the distance recognised 96.1 % of the shared
+probes where the cohort's z-score recognised 79.5 %, at the same false-match rate: a stranger
 is not one of the cohort, and the crowd the cohort describes is the wrong crowd for him.
 """
 

@@ -423,7 +423,7 @@ def test_the_victims_sos_button_hands_over_to_112_with_the_latest_clip(
 
 
 def test_not_the_offender_at_resolution_tightens_the_camera(world: World, camera: str) -> None:
-    _send(world.client, camera, type_="offender_recognized", track=2, identity="X", score=-4.0)
+    _send(world.client, camera, type_="offender_recognized", track=2, identity="X", score=0.30)
     [incident] = _incidents(world)
     r = world.post(
         "security_a",
@@ -435,7 +435,7 @@ def test_not_the_offender_at_resolution_tightens_the_camera(world: World, camera
     lists = world.client.get(
         f"{V1}/device/face-lists", headers={"Authorization": f"Bearer {camera}"}
     ).json()
-    assert lists["threshold"] == pytest.approx(-4.5) and lists["threshold"] < DEFAULT_THRESHOLD
+    assert lists["threshold"] == pytest.approx(0.28) and lists["threshold"] < DEFAULT_THRESHOLD
 
 
 # --- A real client on the real-time stream ------------------------------------------------------

@@ -208,7 +208,7 @@ def test_a_camera_moved_to_another_home_is_out_of_its_old_cases_reach(world: Wor
             update(DeviceAssignment).values(assigned_at=datetime.now(UTC) - timedelta(hours=1))
         )
     seen_at_a = datetime.now(UTC) - timedelta(minutes=10)  # while it was at A
-    r = _camera_event(world, old_secret, score=-4.2, identity="Offender A", at=seen_at_a)
+    r = _camera_event(world, old_secret, score=0.30, identity="Offender A", at=seen_at_a)
     assert r.status_code == 201, r.text
     [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
     event_id = world.get("security_a", f"{V1}/cases/{world.cases['a']}/events").json()["items"][0][
@@ -255,7 +255,7 @@ def test_a_camera_moved_to_another_home_is_out_of_its_old_cases_reach(world: Wor
     assert lists["threshold"] == DEFAULT_THRESHOLD
 
     # What the worker saw at A, still in its outbox, is not B's alarm.
-    r = _camera_event(world, new_secret, score=-1.0, identity="Offender A", at=seen_at_a)
+    r = _camera_event(world, new_secret, score=0.31, identity="Offender A", at=seen_at_a)
     assert r.status_code == 409 and "before the camera was installed" in r.json()["detail"]
     assert world.get("security_b", f"{V1}/incidents").json()["items"] == []
     r = _camera_event(world, new_secret, type="intrusion", at=datetime.now(UTC))
@@ -266,7 +266,7 @@ def test_a_closed_incident_is_no_standing_record_for_the_security_company(
     world: World, clock: Clock
 ) -> None:
     camera = world.device("camera", "CAM-C")
-    seen = {"identity": "Offender A", "score": -1.0, "at": clock()}
+    seen = {"identity": "Offender A", "score": 0.31, "at": clock()}
     assert _camera_event(world, camera, **seen).status_code == 201
     [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
     url = f"{V1}/incidents/{incident['id']}"

@@ -525,11 +525,27 @@ class _PushService(BaseHTTPRequestHandler):
         pass
 
 
-def test_web_push_rings_the_victims_phone_without_case_detail(world: World, camera: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "lock_screen"),
+    [("ko", "긴급: 지금 앱을 열어 주세요"), ("en", "Urgent: open the app now")],
+)
+def test_web_push_rings_the_victims_phone_without_case_detail(
+    world: World, camera: str, language: str, lock_screen: str
+) -> None:
     """A real push service stand-in on loopback; the payload is really encrypted (RFC 8291)
-    and only the phone's private key opens it."""
+    and only the phone's private key opens it. The lock screen speaks the person's language."""
     import base64
     import os
+
+    from sqlalchemy import select
+
+    from safewatch.models import User
+
+    with world.factory() as s:
+        victim = s.scalar(select(User).where(User.username == "victim_a"))
+        assert victim is not None
+        victim.language = language
+        s.commit()
 
     import http_ece
     from cryptography.hazmat.primitives import serialization
@@ -572,15 +588,13 @@ def test_web_push_rings_the_victims_phone_without_case_detail(world: World, came
         )
         assert headers["urgency"] == "high" and headers["content-encoding"] == "aes128gcm"
         shown = json.loads(http_ece.decrypt(body, private_key=phone_key, auth_secret=auth))
-        assert shown["body"] == "긴급: 지금 앱을 열어 주세요"  # the region's language
+        assert shown["body"] == lock_screen
         assert "Offender" not in json.dumps(shown) and "street" not in json.dumps(shown)
         [incident] = _incidents(world)
         d = _detail(world, incident["id"])
         push = next(x for x in d["deliveries"] if x["channel"] == "web_push")
         assert push["status"] == "accepted"  # the push service took it
         # The unsubscribed phone is forgotten; the live one stays.
-        from sqlalchemy import select
-
         from safewatch.models import PushSubscription
 
         with world.factory() as s:

@@ -41,6 +41,7 @@ class PushTarget:
     endpoint: str
     p256dh: str
     auth: str
+    lang: Lang = "ko"  # the phone's owner's: the lock screen speaks it
 
 
 @dataclass(frozen=True)

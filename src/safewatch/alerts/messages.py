@@ -30,6 +30,7 @@ from safewatch.services.packets import (
     events_by_incident,
     without_personal_data,
 )
+from safewatch.web.words import Lang
 
 Targets = tuple[PushTarget, ...]
 
@@ -93,12 +94,13 @@ def push_targets(
     if everyone:
         # Only an account still active rings its phones (a disabled victim's or officer's too)
         subscribed = (
-            select(PushSubscription)
+            select(PushSubscription, User.language)
             .join(User, User.id == PushSubscription.user_id)
             .where(PushSubscription.user_id.in_(everyone), User.active.is_(True))
         )
-        for s in session.scalars(subscribed):
-            by_user[s.user_id].append(PushTarget(s.endpoint, s.p256dh, s.auth))
+        for s, language in session.execute(subscribed):
+            lang: Lang = "en" if language == "en" else "ko"
+            by_user[s.user_id].append(PushTarget(s.endpoint, s.p256dh, s.auth, lang))
     return {key: tuple(t for u in ids for t in by_user[u]) for key, ids in users.items()}
 
 

@@ -73,7 +73,7 @@ def application_server_key(vapid: Vapid) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def lock_screen_text(message: Message, lang: Lang = "ko") -> dict[str, str]:
+def lock_screen_text(message: Message, lang: Lang) -> dict[str, str]:
     title, body = lock_screen(message.packet, lang)
     return {
         "title": title,
@@ -98,9 +98,9 @@ class WebPushChannel:
             return Result(
                 FAILED, "no phone has enabled notifications", reason=EntryReason.no_push_phone
             )
-        data = json.dumps(lock_screen_text(message))
         accepted, errors, gone = 0, [], []
         for target in message.push_targets:
+            data = json.dumps(lock_screen_text(message, target.lang))
             info = {
                 "endpoint": target.endpoint,
                 "keys": {"p256dh": target.p256dh, "auth": target.auth},

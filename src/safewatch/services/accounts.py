@@ -198,6 +198,7 @@ def update_user(
     if user is None:
         raise NotFound("no such user")
     changed: list[str] = []
+    ends: list[str] = []  # the changes after which the account must sign in afresh
     if user.id == by and (data.active is False or (data.role and data.role is not user.role)):
         raise Conflict("you cannot disable or change the role of your own account")
     if data.role is not None or "agency_id" in data.model_fields_set:
@@ -208,8 +209,10 @@ def update_user(
         _check_agency(session, role, agency_id)
         if role is not user.role:
             changed.append(f"role {user.role.value} → {role.value}")
+            ends.append(changed[-1])
         if agency_id != user.agency_id:
             changed.append("agency changed")
+            ends.append(changed[-1])
         user.role, user.agency_id = role, agency_id
     if data.full_name is not None and data.full_name != user.full_name:
         user.full_name = data.full_name
@@ -218,11 +221,10 @@ def update_user(
         user.language = data.language
     if data.active is not None and data.active != user.active:
         changed.append("enabled" if data.active else "disabled")
+        if not data.active:
+            ends.append("disabled")
         user.active = data.active
-    ended = [
-        c for c in changed if c == "disabled" or c.startswith("role ") or c.startswith("agency")
-    ]
-    if ended:
+    if ends:
         # A disabled account's open sessions end at once, its open screens too; a new role or
         # agency signs in afresh (a screen must not keep listening for the old company).
         now = datetime.now(UTC)
@@ -230,8 +232,8 @@ def update_user(
             select(LoginToken).where(LoginToken.user_id == user.id, LoginToken.revoked_at.is_(None))
         ):
             token.revoked_at = now
-        end_access(session, [user_address(user.id)], "account " + ", ".join(ended))
-        if "disabled" in changed:  # its phones ring no more for anyone's alerts
+        end_access(session, [user_address(user.id)], "account " + ", ".join(ends))
+        if not user.active:  # its phones ring no more for anyone's alerts
             session.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))
     session.flush()
     return user, changed

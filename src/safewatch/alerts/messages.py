@@ -30,7 +30,7 @@ from safewatch.services.packets import (
     events_by_incident,
     without_personal_data,
 )
-from safewatch.web.words import Lang
+from safewatch.web.i18n import pick
 
 Targets = tuple[PushTarget, ...]
 
@@ -99,7 +99,7 @@ def push_targets(
             .where(PushSubscription.user_id.in_(everyone), User.active.is_(True))
         )
         for s, language in session.execute(subscribed):
-            lang: Lang = "en" if language == "en" else "ko"
+            lang = pick(language, None)
             by_user[s.user_id].append(PushTarget(s.endpoint, s.p256dh, s.auth, lang))
     return {key: tuple(t for u in ids for t in by_user[u]) for key, ids in users.items()}
 

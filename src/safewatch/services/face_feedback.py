@@ -13,7 +13,7 @@ from safewatch.models import CameraEventRecord, FaceThresholdChange
 from safewatch.services.context import Caller
 from safewatch.services.devices import raised_where_it_is
 from safewatch.vision.faces.matching import SCORING
-from safewatch.vision.faces.thresholds import FORMER_SCORING, SiteThreshold
+from safewatch.vision.faces.thresholds import SiteThreshold, scoring_of
 
 
 def camera_threshold(session: Session, device_id: uuid.UUID) -> float:
@@ -47,11 +47,9 @@ def not_the_offender(
         raise Conflict("this recognition has already been marked as not the offender")
     site = SiteThreshold(camera_threshold(session, event.device_id))
     before = site.threshold
-    # A recognition from before issue 20 carries a cohort z-score (always below 0, where no
-    # distance is): recorded as that scoring's history, it leaves today's threshold alone.
-    scoring = SCORING if event.score >= 0 else FORMER_SCORING
-    if scoring == SCORING:
-        site.not_the_offender(event.score, reason)  # unchanged when already below: recorded
+    # A recognition from before issue 20 was scored in z: recorded as that scoring's history,
+    # it leaves today's threshold alone (SiteThreshold ignores it).
+    site.not_the_offender(event.score, reason)  # unchanged when already below: still recorded
     change = FaceThresholdChange(
         device_id=event.device_id,
         event_id=event.id,
@@ -59,7 +57,7 @@ def not_the_offender(
         after=site.threshold,
         reason=reason[:300],
         by_user=caller.user_id,
-        scoring=scoring,
+        scoring=scoring_of(event.score),
     )
     session.add(change)
     session.flush()

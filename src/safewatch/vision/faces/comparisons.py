@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from safewatch.vision.faces.crossval import Scores
-from safewatch.vision.faces.matching import distance
+from safewatch.vision.faces.matching import Matcher
 from safewatch.vision.faces.templates import TemplateSet
 
 COHORT_TOP = 20  # nearest cohort people that described "the crowd" for a probe
@@ -23,8 +23,10 @@ def cohort_z(people: list[TemplateSet], cohort: list[TemplateSet]) -> Scores:
     members = {id(p) for p in people}
     crowd = [*people, *(c for c in cohort if id(c) not in members)]
 
+    distances = Matcher(crowd).scores
+
     def scores(probe: np.ndarray) -> np.ndarray:
-        d = np.array([distance(probe, c) for c in crowd])
+        d = distances(probe)
         out = np.empty(len(people))
         for k in range(len(people)):
             others = np.sort(np.delete(d, k))[:COHORT_TOP]

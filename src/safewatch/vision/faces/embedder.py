@@ -77,19 +77,19 @@ class FaceEmbedder:
         shape = self.shape(rgb, dlib.rectangle(x1, y1, x2, y2))
         return np.asarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=padding))
 
-    def descriptors(self, chip: np.ndarray, jitters: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """The plain descriptor of the chip, and the one the pipeline uses (averaged with the
-        mirrored view's when ``flip``, and with ``jitters`` jittered copies'); both unit
-        length. The evaluation needs both."""
+    def embed_chip(self, chip: np.ndarray, jitters: int = 0) -> np.ndarray:
+        """The pipeline's unit-length descriptor: the chip's, averaged with the mirrored
+        view's when ``flip`` and with ``jitters`` jittered copies'."""
         copies = [chip]
         if self.flip:
             copies.append(np.ascontiguousarray(chip[:, ::-1]))
         copies += jittered(chip, jitters)
         found = np.array(self.net.compute_face_descriptor(copies), dtype=np.float32)
-        return _unit(found[0]), _unit(found.mean(axis=0))
+        return _unit(found.mean(axis=0))
 
-    def embed_chip(self, chip: np.ndarray, jitters: int = 0) -> np.ndarray:
-        return self.descriptors(chip, jitters)[1]
+    def plain(self, chip: np.ndarray) -> np.ndarray:
+        """The chip's own descriptor, as the plain pipeline the evaluation compares with."""
+        return _unit(np.array(self.net.compute_face_descriptor(chip), dtype=np.float32))
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """A unit-length 128-d vector for the face."""

@@ -144,7 +144,7 @@ def evaluate_folders(
                 check = enroller.check_file(path)
                 if check.accepted and check.chip is not None and check.vector is not None:
                     # the live vector as enrolment makes it; the plain one for the baseline
-                    enrolled.append((embedder.descriptors(check.chip)[0], check.vector))
+                    enrolled.append((embedder.plain(check.chip), check.vector))
                     step()
                     continue
                 result.refused.append(check)
@@ -154,7 +154,7 @@ def evaluate_folders(
                 # the plain pipeline crops its probes as dlib does, as it enrols
                 plain = enroller.probe_chip(bgr, ENROL_PADDING)
                 assert plain is not None
-                probes.append((embedder.descriptors(plain)[0], embedder.descriptors(chip)[1]))
+                probes.append((embedder.plain(plain), embedder.embed_chip(chip)))
             step()
         if enrolled and probes:
             name = folder.name

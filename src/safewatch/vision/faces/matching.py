@@ -32,13 +32,6 @@ def fused(templates: TemplateSet) -> np.ndarray:
     return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
 
 
-def distance(probe: np.ndarray, templates: TemplateSet) -> float:
-    """Distance of one face to a person: to the fused (mean) template and to the nearest photo,
-    whichever is smaller — fusion smooths out one odd photo, nearest keeps a distinct look."""
-    nearest = float(np.min(np.linalg.norm(templates.vectors - probe, axis=1)))
-    return min(nearest, float(np.linalg.norm(fused(templates) - probe)))
-
-
 class Matcher:
     """Scores a probe against the listed people (one distance each)."""
 
@@ -48,7 +41,9 @@ class Matcher:
         self._fused = np.stack([fused(p) for p in people]) if people else np.empty((0, 128))
 
     def scores(self, probe: np.ndarray) -> np.ndarray:
-        """One distance per listed person (lower is a better match)."""
+        """One distance per listed person (lower is a better match): to the fused (mean)
+        template or the nearest photo, whichever is smaller — fusion smooths out one odd
+        photo, nearest keeps a distinct look."""
         out = np.linalg.norm(self._fused - probe, axis=1)
         for k, person in enumerate(self.people):
             out[k] = min(out[k], float(np.min(np.linalg.norm(person.vectors - probe, axis=1))))

@@ -23,6 +23,12 @@ FEEDBACK_MARGIN = 0.02  # below the false match's distance by this much
 FORMER_SCORING = "cohort-z"  # what a file without a scoring was written in
 
 
+def scoring_of(score: float) -> str:
+    """The scoring a recognition's score was made in: a cohort z-score of a named offender is
+    always below 0, where no distance is."""
+    return SCORING if score >= 0 else FORMER_SCORING
+
+
 @dataclass
 class ThresholdChange:
     at: str
@@ -42,7 +48,7 @@ class SiteThreshold:
         """Feedback on a false ``offender_recognized`` whose track scored ``score``. A score
         below 0 is a cohort z-score from before issue 20: no distance is, and it says nothing
         about today's threshold."""
-        if score < 0:
+        if scoring_of(score) != SCORING:
             log.warning("not the offender: score %.2f is of the former scoring, ignored", score)
             return None
         after = min(self.threshold, score - FEEDBACK_MARGIN)

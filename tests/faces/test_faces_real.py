@@ -187,6 +187,22 @@ def test_eval_video_counts_passers_by_and_times_the_one_present(tmp_path: Path) 
     assert present["named_tracks"] == 1 and 0 <= present["seconds_after_80px_face"][0] <= 1.0
 
 
+def test_eval_video_refuses_what_it_cannot_measure(tmp_path: Path) -> None:
+    """A clip that is not a video, a present person nobody enrolled, a missing folder: each
+    a one-line reason and exit 1 (2 for a missing folder), never a traceback."""
+    (tmp_path / "watch" / "lin_manuel_miranda").mkdir(parents=True)
+    (tmp_path / "watch" / "lin_manuel_miranda" / "1.png").symlink_to(MIRANDA)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    base = ["eval", "video", "--watchlist", str(tmp_path / "watch")]
+    r = CliRunner().invoke(app, [*base, str(broken)])
+    assert r.exit_code == 1 and "broken.mp4" in r.stderr, r.output
+    r = CliRunner().invoke(app, [*base, str(HAMILTON), "--present", "lin_manuel"])
+    assert r.exit_code == 1 and "nobody of that name" in r.stderr, r.output
+    r = CliRunner().invoke(app, ["eval", "faces", str(tmp_path / "nowhere")])
+    assert r.exit_code == 2 and "not exist" in r.stderr, r.output
+
+
 def test_faces_check_command(tmp_path: Path) -> None:
     r = CliRunner().invoke(
         app,

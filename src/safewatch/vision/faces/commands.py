@@ -14,7 +14,9 @@ faces_app = typer.Typer(help="Face enrolment.", no_args_is_help=True)
 
 @eval_app.command("faces")
 def eval_faces(
-    folder: Annotated[Path, typer.Argument(help="One folder of photos per person.")],
+    folder: Annotated[
+        Path, typer.Argument(help="One folder of photos per person.", exists=True, file_okay=False)
+    ],
     far: Annotated[float, typer.Option(help="Target false-match rate.")] = 1e-3,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -57,7 +59,12 @@ def eval_pairs(
 def eval_video(
     clips: Annotated[list[Path], typer.Argument(help="Video clips to analyse.")],
     watchlist: Annotated[
-        Path, typer.Option(help="Folder of photo folders of people who are not in the clips.")
+        Path,
+        typer.Option(
+            help="Folder of photo folders of people who are not in the clips.",
+            exists=True,
+            file_okay=False,
+        ),
     ],
     present: Annotated[
         str | None, typer.Option(help="A listed person who is in the clips (timed, not false).")
@@ -69,11 +76,18 @@ def eval_video(
     from safewatch.core.progress import meter
     from safewatch.vision.faces.lists import face_stage_from_folders
     from safewatch.vision.faces.video_eval import evaluate_video
+    from safewatch.vision.source import SourceError
 
-    stage = face_stage_from_folders(watchlist, None)
-    assert stage is not None
-    with meter("clips", len(clips), quiet=as_json) as step:
-        result = evaluate_video(clips, stage, step).report(present)
+    try:
+        stage = face_stage_from_folders(watchlist, None)
+        assert stage is not None
+        if present is not None and present not in stage.lists.matcher.names:
+            raise ValueError(f"--present {present}: nobody of that name was enrolled")
+        with meter("clips", len(clips), quiet=as_json) as step:
+            result = evaluate_video(clips, stage, step).report(present)
+    except (SourceError, ValueError) as exc:  # a clip that does not open, nobody enrolled
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(json.dumps(result) if as_json else json.dumps(result, indent=2))
 
 

@@ -44,6 +44,10 @@ def _check_chain(report: dict[str, object]) -> dict[str, float]:
     assert isinstance(steps, list)
     assert [s["step"] for s in steps] == CHAIN
     times = [s["ms_from_trigger"] for s in steps]
+    # The SOS goes to the security console and the 112 system at once: either may be first
+    # (the webhook came 4 ms before the console in one clean-clone run).
+    both = CHAIN.index("security console: SOS")
+    times[both : both + 2] = sorted(times[both : both + 2])
     assert times == sorted(times)  # one machine, one clock: the steps come in this order
     figures = report["figures"]
     assert isinstance(figures, dict)

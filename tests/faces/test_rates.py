@@ -153,3 +153,15 @@ def test_the_threshold_is_chosen_on_other_people_than_it_is_measured_on() -> Non
     assert max(len(c) for c in choosing) == max(len(t) for t in trainings) < len(people)
     for fold in folds:  # measuring: the fold's watch list, with its training as the cohort
         assert (set(fold.gallery), set(fold.training)) in asked
+
+
+def test_other_probes_are_measured_at_the_thresholds_chosen_on_the_clean_ones() -> None:
+    """``measured_on``: a CCTV-like copy of the probes is measured, the thresholds stay those
+    chosen on the photos (as the camera runs at the photos' threshold)."""
+    people, probes = _people(25, spread=0.05)
+    far_away = {n: [np.full(128, 10.0) for _ in vs] for n, vs in probes.items()}  # matches nobody
+    clean = cross_validate(people, probes, 1e-2)
+    blurred = cross_validate(people, probes, 1e-2, measured_on=far_away)
+    assert blurred.thresholds == clean.thresholds
+    assert clean.tar == 1.0 and blurred.tar == 0.0 and blurred.false_matches == 0
+    assert blurred.genuine == clean.genuine and blurred.impostor == clean.impostor

@@ -135,8 +135,12 @@ def cross_validate(
     scoring: Scoring = live_scoring,
     folds: int = FOLDS,
     seed: int = SEED,
+    measured_on: dict[str, list[np.ndarray]] | None = None,
 ) -> CrossValidation:
-    names = [n for n in people if probes.get(n)]
+    """``measured_on``: other probes of the same people to measure with (the same photos as a
+    CCTV camera would see them, say), while thresholds are chosen on ``probes``."""
+    measured = probes if measured_on is None else measured_on
+    names = [n for n in people if probes.get(n) and measured.get(n)]
     result = CrossValidation(target_far)
     for fold in identity_folds(names, folds, seed):
         key = tuple(sorted(fold.training))
@@ -148,11 +152,11 @@ def cross_validate(
         result.folds += 1
         scores = scoring([people[n] for n in fold.gallery], [people[n] for n in fold.training])
         for k, name in enumerate(fold.gallery):
-            for v in probes[name]:
+            for v in measured[name]:
                 result.genuine += 1
                 result.accepted += int(scores(v)[k] <= threshold)
         for name in fold.strangers:
-            for v in probes[name]:
+            for v in measured[name]:
                 found = scores(v)
                 result.impostor += len(found)
                 result.false_matches += int(np.sum(found <= threshold))

@@ -65,10 +65,8 @@ class Enroller:
         chip = self.probe_chip(bgr)
         return None if chip is None else self.embedder.embed_chip(chip)
 
-    def probe_chip(
-        self, bgr: np.ndarray | None, padding: float = PROBE_PADDING
-    ) -> np.ndarray | None:
-        """The aligned chip of a probe photo's main face; None when there is no face."""
+    def probe_face(self, bgr: np.ndarray | None) -> Face | None:
+        """A probe photo's main face: the one nearest the centre, as in LFW."""
         if bgr is None:
             return None
         faces = self.detector.detect(bgr)
@@ -80,7 +78,15 @@ class Enroller:
             cx, cy = (f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2
             return float(np.hypot(cx / w - 0.5, cy / h - 0.5))
 
-        face = min(faces, key=off_centre)
+        return min(faces, key=off_centre)
+
+    def probe_chip(
+        self, bgr: np.ndarray | None, padding: float = PROBE_PADDING
+    ) -> np.ndarray | None:
+        """The aligned chip of a probe photo's main face; None when there is no face."""
+        face = self.probe_face(bgr)
+        if bgr is None or face is None:
+            return None
         return self.embedder.chip(np.ascontiguousarray(bgr[:, :, ::-1]), face, padding)
 
     def check_file(self, path: Path) -> PhotoCheck:

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_VIDEO := var/testdata/vtest.avi
 export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
 
-.PHONY: run cluster test test-long lint typecheck pytest pytest-sqlite pytest-postgres browser screenshots clean
+.PHONY: run cluster test test-long lint typecheck pytest pytest-sqlite pytest-postgres browser rtsp screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The two passes run side by side, one per core: each also runs under the other's load, as
-# a test that holds only on an idle machine would not hold in the field.
-pytest: $(STAMP) $(TEST_VIDEO)
+# a test that holds only on an idle machine would not hold in the field. What they install
+# from Debian is installed first, one after the other (apt takes one at a time).
+pytest: $(STAMP) $(TEST_VIDEO) browser rtsp
 	$(MAKE) -j2 --output-sync=target pytest-sqlite pytest-postgres
 
 $(TEST_VIDEO):
@@ -46,11 +47,15 @@ $(TEST_VIDEO):
 browser:
 	scripts/install-browser.sh
 
+# GStreamer's RTSP server (Debian's), which the RTSP tests and `bench camera` stream through.
+rtsp:
+	scripts/install-rtsp.sh
+
 # The video tests need no database: they run once, with the SQLite pass. The browser tests
 # run once too, in the cluster pass (the screens are the same in both modes; the embedded
 # bus's streams are tested through the API here): each pass keeps to ~15 minutes.
-pytest-sqlite: $(STAMP) $(TEST_VIDEO)
-	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 \
+pytest-sqlite: $(STAMP) $(TEST_VIDEO) rtsp
+	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 SAFEWATCH_REQUIRE_RTSP=1 \
 		$(BIN)/pytest -q --durations=25 -m "not browser"
 
 # The PostgreSQL pass is cluster mode: every hub the tests start sends its alerts over the

@@ -85,6 +85,21 @@ def vtest_short(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return transcode(vtest_avi, tmp_path_factory.mktemp("video") / "short.mp4", seconds=12)
 
 
+@pytest.fixture(scope="session")
+def vtest_short_h265(vtest_short: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same 12 s as H.265 (HEVC), as newer cameras send their main stream."""
+    dst = tmp_path_factory.mktemp("video") / "short_hevc.mp4"
+    with av.open(str(vtest_short)) as inp, av.open(str(dst), "w") as out:
+        s = out.add_stream("libx265", rate=10)
+        s.width, s.height, s.pix_fmt = 768, 576, "yuv420p"
+        s.options = {"preset": "ultrafast", "x265-params": "keyint=20:bframes=0:log-level=none"}
+        for i, frame in enumerate(inp.decode(video=0)):
+            frame.pts, frame.time_base = i, Fraction(1, 10)
+            out.mux(s.encode(frame))
+        out.mux(s.encode(None))
+    return dst
+
+
 @pytest.fixture
 def synthetic_video(tmp_path: Path) -> Callable[..., Path]:
     """Writes an H.264 file from a function of the frame number (BGR frames)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import av
 
 from safewatch.bus.messages import CameraHealth
+from safewatch.vision import stream_url
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
@@ -62,6 +63,10 @@ class CameraWorker:
         face_stage: FaceStage | None = None,
     ) -> None:
         self.camera = camera
+        try:  # refused at start, not found out at the first reconnection
+            self.source = stream_url.resolve(camera.source)
+        except stream_url.MissingSecret as exc:
+            raise ValueError(f"camera '{camera.name}': {exc} (its source names it)") from None
         self.sink = OutboxSink(outbox, camera.name)
         self.live_until = 0.0  # monotonic: someone in the hub watches this camera until then
         self.next_view = 0.0
@@ -130,11 +135,11 @@ class CameraWorker:
         """Open, play, reopen with backoff. A stream that cannot be opened or breaks is
         tried again here; anything else (the detector, the face stage, a clip) ends this
         run and the supervisor starts it again."""
-        source, name = self.camera.source, self.camera.name
+        source, name = self.source, self.camera.name
         wait = 1.0
         while not stop.is_set():
             try:
-                container = open_video(source)
+                container = open_video(source, transport=self.camera.rtsp_transport)
             except SourceError as exc:
                 self.reader.report(CameraHealth.degraded, f"cannot open the stream: {exc}")
                 log.warning("%s: %s (retry in %.0f s)", name, exc, wait)
@@ -154,7 +159,7 @@ class CameraWorker:
                 )
                 reason = played.ended_by or "the stream ended"
             except (av.FFmpegError, OSError) as exc:
-                reason = f"the stream broke: {exc}"
+                reason = f"the stream broke: {stream_url.scrub(str(exc), source)}"
                 log.warning("%s: %s", name, reason)
             finally:
                 container.close()

@@ -147,7 +147,16 @@ class PrivacyConfig(Strict):
 
 class CameraConfig(Strict):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
-    source: str = Field(min_length=1, description="rtsp://, http(s):// or a file path.")
+    source: str = Field(
+        min_length=1,
+        description="rtsp://, http(s):// or a file path. A password is named by environment "
+        "variable, never written here: rtsp://admin:${FRONT_PASSWORD}@192.168.1.20/stream1.",
+    )
+    rtsp_transport: Literal["tcp", "udp"] = Field(
+        "tcp",
+        description="How RTSP carries the video: tcp loses nothing; udp for cameras "
+        "that offer nothing else.",
+    )
     analyse_fps: float = Field(5, gt=0, le=30, description="Frames analysed per second.")
     pre_roll_seconds: float = Field(10, ge=0, le=60)
     post_roll_seconds: float = Field(10, ge=0, le=60)

@@ -19,6 +19,7 @@ import av
 
 from safewatch.vision.pipeline import CameraPipeline
 from safewatch.vision.ring import Packet
+from safewatch.vision.stream_url import redacted, scrub
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +35,32 @@ def is_network(source: str) -> bool:
     return source.startswith(("rtsp://", "rtsps://", "http://", "https://", "rtmp://"))
 
 
-def open_video(source: str, timeout: float = 10.0) -> av.container.InputContainer:
-    options = {"rtsp_transport": "tcp"} if source.startswith(("rtsp://", "rtsps://")) else {}
+def open_video(
+    source: str, timeout: float = 10.0, transport: str = "tcp"
+) -> av.container.InputContainer:
+    """Opens a file or a camera's stream. ``transport`` is RTSP's: "tcp" (interleaved, what
+    NVRs default to: no packet loss) or "udp". Errors show the address without its login."""
+    rtsp = source.startswith(("rtsp://", "rtsps://"))
+    options = {"rtsp_transport": transport} if rtsp else {}
+    shown = redacted(source)
     if not is_network(source) and not Path(source).is_file():
         raise SourceError(f"no such video file: {source}")
     try:
         container = av.open(source, options=options, timeout=(timeout, timeout))
     except (av.FFmpegError, OSError) as exc:
-        raise SourceError(f"cannot open {source}: {exc}") from exc
+        # from None: a logged traceback would print FFmpeg's error, which names the password
+        raise SourceError(f"cannot open {shown}: {scrub(str(exc), source)}") from None
     if not container.streams.video:
         container.close()
-        raise SourceError(f"{source} has no video stream")
+        raise SourceError(f"{shown} has no video stream")
     ctx = container.streams.video[0].codec_context
     if ctx is None:  # a damaged header names no codec that can decode it
         container.close()
-        raise SourceError(f"{source}: its video stream cannot be decoded (no known codec)")
+        raise SourceError(f"{shown}: its video stream cannot be decoded (no known codec)")
     if ctx.width * ctx.height > MAX_PIXELS:
         container.close()  # a forged header must not make the decoder allocate gigabytes
         raise SourceError(
-            f"{source}: a {ctx.width}×{ctx.height} picture is larger than a camera sends "
+            f"{shown}: a {ctx.width}×{ctx.height} picture is larger than a camera sends "
             f"(at most {MAX_PIXELS:,} pixels, 8K)"
         )
     return container
@@ -150,7 +158,7 @@ def play(
             except StopIteration:
                 break
             except av.FFmpegError as exc:  # the camera vanished, the file is cut short
-                stats.ended_by = f"the stream broke: {exc}"
+                stats.ended_by = f"the stream broke: {scrub(str(exc), container.name)}"
                 log.warning("%s", stats.ended_by)
                 break
             if stop is not None and stop.is_set():

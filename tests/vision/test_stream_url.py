@@ -1,0 +1,46 @@
+"""A camera's address: its password from the environment, and masked wherever it is shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from safewatch.vision.stream_url import MissingSecret, redacted, resolve, scrub
+
+
+def test_a_password_named_by_environment_variable_is_put_in_percent_encoded() -> None:
+    env = {"FRONT_PASSWORD": "p@ss:w#rd/1"}
+    url = resolve("rtsp://admin:${FRONT_PASSWORD}@10.0.0.5:554/stream1", env)
+    assert url == "rtsp://admin:p%40ss%3Aw%23rd%2F1@10.0.0.5:554/stream1"
+    # in a query parameter it is not in the login part: taken as written
+    assert resolve("http://cam/snap?pwd=${P}", {"P": "x1"}) == "http://cam/snap?pwd=x1"
+    assert resolve("/videos/front.mp4", {}) == "/videos/front.mp4"
+
+
+def test_a_missing_variable_is_named() -> None:
+    with pytest.raises(MissingSecret, match="FRONT_PASSWORD is not set"):
+        resolve("rtsp://admin:${FRONT_PASSWORD}@10.0.0.5/stream1", {})
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("rtsp://admin:s3cret@10.0.0.5:554/stream1", "rtsp://***@10.0.0.5:554/stream1"),
+        ("rtsp://admin@10.0.0.5/stream1", "rtsp://***@10.0.0.5/stream1"),
+        ("rtsp://10.0.0.5/stream1", "rtsp://10.0.0.5/stream1"),
+        (
+            "http://10.0.0.5/cgi?user=admin&password=s3cret&channel=1",
+            "http://10.0.0.5/cgi?user=***&password=***&channel=1",
+        ),
+        ("/videos/front.mp4", "/videos/front.mp4"),
+    ],
+)
+def test_an_address_is_shown_without_its_login(address: str, shown: str) -> None:
+    assert redacted(address) == shown
+
+
+def test_ffmpegs_words_about_a_stream_are_scrubbed() -> None:
+    source = "rtsp://admin:p%40ss@10.0.0.5/stream1"
+    said = f"Server returned 401 Unauthorized: '{source}' (user admin, password p@ss)"
+    clean = scrub(said, source)
+    assert "p@ss" not in clean and "p%40ss" not in clean
+    assert "rtsp://***@10.0.0.5/stream1" in clean and "401 Unauthorized" in clean

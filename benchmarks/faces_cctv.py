@@ -11,7 +11,7 @@ aligned and embedded by the live pipeline. Reported:
   or three enrolment photos chosen from the first four by quality (as `Enroller.enrol` does),
   by diversity (farthest first) or by typicality (nearest the mean).
 
-Usage: .venv/bin/python benchmarks/faces_cctv.py [FACES_DIR]   (~10 min on 2 cores)
+Usage: .venv/bin/python benchmarks/faces_cctv.py [FACES_DIR]   (about 25 min here)
 """
 
 from __future__ import annotations

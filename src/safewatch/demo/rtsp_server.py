@@ -32,6 +32,10 @@ def launch(codec: str, path: str, drop: float) -> str:
     if demux is None:
         raise SystemExit(f"cannot serve {path}: an .mp4, .mov or .mkv file is needed")
     lossy = f"identity drop-probability={drop} ! " if drop > 0 else ""
+    # The parser repeats the parameter sets before each keyframe (a client may join at any
+    # time); the payloader must not repeat them too: it puts them before every slice of a
+    # keyframe, and FFmpeg then splits a two-slice keyframe into two broken pictures (the
+    # worker saw green half-frames and raised "camera moved").
     return (
         f"( filesrc location={path} ! {demux} ! {codec}parse config-interval=-1 ! {lossy}"
         f"rtp{codec}pay name=pay0 pt=96 )"

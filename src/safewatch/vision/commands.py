@@ -157,11 +157,30 @@ def bench_camera_command(
     blur: Annotated[
         bool, typer.Option("--blur/--no-blur", help="Blur bystanders' faces (the default).")
     ] = True,
+    cameras: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="A node's worker with this many cameras over the real RTSP server, 1080p15 "
+            "streams made from VIDEO (issue 21); without it, VIDEO analysed as fast as it goes.",
+        ),
+    ] = None,
+    busy_share: Annotated[
+        float, typer.Option(min=0, max=1, help="With --cameras: the share with people in view.")
+    ] = 0.2,
+    seconds: Annotated[
+        float, typer.Option(min=5, help="With --cameras: each phase's length.")
+    ] = 60,
 ) -> None:
     """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
-    from safewatch.vision.bench import bench_camera
+    if cameras is not None:
+        from safewatch.vision.bench_region import bench_region
 
-    result = bench_camera(video, _site(site) if site else None, blur)
+        result = bench_region(video, cameras, busy_share, seconds, blur)
+    else:
+        from safewatch.vision.bench import bench_camera
+
+        result = bench_camera(video, _site(site) if site else None, blur)
     if as_json:
         typer.echo(json.dumps(result))
         return

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from safewatch.bus.jetstream import EventPublisher
 from safewatch.bus.messages import CameraHealth
@@ -26,11 +27,14 @@ from safewatch.vision.pipeline import FaceStage
 from safewatch.vision.status import CameraStatus, HubReach, HubStatus, PartStatus, WorkerStatus
 from safewatch.vision.supervisor import PartState, Supervised
 
+if TYPE_CHECKING:  # the face models load only where faces are recognised
+    from safewatch.vision.faces.stage import FaceStage as SiteFaceStage
+
 log = logging.getLogger(__name__)
 STATUS_SECONDS = 2.0  # how often status.json is written for `camera status`
 
 
-def site_face_stage(site: SiteConfig) -> FaceStage | None:
+def site_face_stage(site: SiteConfig) -> SiteFaceStage | None:
     """A face stage per camera from the site's lists, at the site's (possibly tightened)
     threshold; None when the site does no face recognition."""
     if site.faces is None:
@@ -60,6 +64,7 @@ class SiteWorker:
     def __init__(self, site: SiteConfig, face_stage: FaceStage | None = None) -> None:
         self.site = site
         self.face_errors: dict[str, str] = {}
+        self._site_faces: SiteFaceStage | None = None
         self.outbox = Outbox(site.data_dir / "outbox.db")
         self.client: HubClient | None = None
         if site.hub is not None:
@@ -106,7 +111,9 @@ class SiteWorker:
     def _face_stage(self, camera: CameraConfig) -> FaceStage | None:
         faces = self.site.faces
         if faces is None or not faces.from_hub:
-            return site_face_stage(self.site)
+            if self._site_faces is None:  # the site's photos are enrolled once, not per camera
+                self._site_faces = site_face_stage(self.site)
+            return None if self._site_faces is None else self._site_faces.for_another_camera()
         if self.client is None:
             raise ValueError("faces.from_hub needs the hub section in the site file")
         return self._fetch_face_stage(camera.name, None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import tempfile
+import threading
 from pathlib import Path
 
 import cv2
@@ -28,15 +30,23 @@ def model_path() -> Path:
     return Path(str(root / "frozen_inference_graph.pb"))
 
 
+@functools.cache
+def _shared_net() -> tuple[cv2.dnn.Net, threading.Lock]:
+    """One network per process, shared by its cameras (issue 21: each camera loaded its own).
+    An OpenCV network keeps its input and layers' outputs between ``setInput`` and
+    ``forward``: one camera's thread at a time."""
+    pb = model_path()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "ssd.pbtxt"
+        config.write_text(build_text_graph(pb))
+        return cv2.dnn.readNetFromTensorflow(str(pb), str(config)), threading.Lock()
+
+
 class SsdPersonDetector:
     name = "ssdlite-mobilenetv2-pedestrian"
 
     def __init__(self, confidence: float = 0.5, threads: int = 1) -> None:
-        pb = model_path()
-        with tempfile.TemporaryDirectory() as tmp:
-            config = Path(tmp) / "ssd.pbtxt"
-            config.write_text(build_text_graph(pb))
-            self.net = cv2.dnn.readNetFromTensorflow(str(pb), str(config))
+        self.net, self._lock = _shared_net()
         cv2.setNumThreads(threads)
         self.confidence = confidence
 
@@ -45,8 +55,9 @@ class SsdPersonDetector:
         blob = cv2.dnn.blobFromImage(
             frame_bgr, 1 / 127.5, (INPUT, INPUT), (127.5, 127.5, 127.5), swapRB=True
         )
-        self.net.setInput(blob)
-        out = np.asarray(self.net.forward())[0, 0]  # rows: _, class, score, x1, y1, x2, y2
+        with self._lock:
+            self.net.setInput(blob)
+            out = np.asarray(self.net.forward())[0, 0]  # rows: _, class, score, x1, y1, x2, y2
         keep = (out[:, 1] == 1) & (out[:, 2] >= self.confidence)
         boxes = np.clip(out[keep, 3:7], 0.0, 1.0) * np.array([w, h, w, h], dtype=np.float32)
         return person_detections(boxes, out[keep, 2])

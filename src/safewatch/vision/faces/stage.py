@@ -88,6 +88,10 @@ class FaceStage:
     def threshold(self) -> float:
         return self.lists.threshold
 
+    def for_another_camera(self) -> FaceStage:
+        """The same lists and models (enrolled and loaded once per site), tracks of its own."""
+        return FaceStage(self.lists.people, self.lists.threshold, self.detector, self.embedder)
+
     def replace_lists(self, lists: list[TemplateSet], threshold: float) -> bool:
         """New lists from a refresh (another thread); False when nothing changed."""
         new = _Lists.build(lists, threshold)

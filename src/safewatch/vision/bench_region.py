@@ -1,0 +1,269 @@
+"""``safewatch bench camera --cameras N``: one node's worker with N home cameras streaming over
+the real RTSP server, as a region runs it (issue 21).
+
+The streams are made from real video: a busy camera is vtest.avi's scenes (people in view
+throughout), a quiet one the same lawn with nobody on it and sensor noise; both a home
+camera's main stream, 1920×1080 at 15 fps, H.264 at ~2 Mbps with a keyframe every 2 s. A share
+of the cameras is busy, the rest quiet. The worker (``SiteWorker``, the one `camera run` runs,
+blurring on by default) reads them through GStreamer's RTSP server with a digest login.
+
+Three phases of ``seconds`` each, in one process: the node merely decoding the N main streams;
+the worker with every camera quiet; the worker with the busy share. From these: CPU per quiet
+and per busy camera, whether each camera kept real time, trigger frame → outbox, blurred clip
+ready after its post-roll, and the RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+from safewatch.demo.rtsp import RtspServer
+from safewatch.vision.config import SiteConfig
+from safewatch.vision.worker import SiteWorker
+
+FPS, MAIN = 15, (1920, 1080)
+BIT_RATE = 2_000_000
+STREAM_SECONDS = 60  # the server plays each stream this long, then the worker reopens it
+WHOLE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+
+
+@dataclass(frozen=True)
+class Streams:
+    busy: Path
+    quiet: Path
+
+
+def _encode(frames: list[np.ndarray], dst: Path) -> None:
+    part = dst.with_name(f".{dst.name}.part")
+    with av.open(str(part), "w", format="mp4") as out:
+        s = out.add_stream("libx264", rate=FPS)
+        s.width, s.height = MAIN
+        s.pix_fmt, s.bit_rate = "yuv420p", BIT_RATE
+        s.options = {"preset": "veryfast", "g": str(2 * FPS), "bf": "0"}
+        for n, bgr in enumerate(frames):
+            f = av.VideoFrame.from_ndarray(bgr, format="bgr24").reformat(format="yuv420p")
+            f.pts, f.time_base = n, Fraction(1, FPS)
+            out.mux(s.encode(f))
+        out.mux(s.encode(None))
+    part.replace(dst)
+
+
+def make_streams(source: Path, out: Path) -> Streams:
+    """The busy and the quiet main stream, made once and kept in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    streams = Streams(out / "busy_1080p15.mp4", out / "quiet_1080p15.mp4")
+    if streams.busy.exists() and streams.quiet.exists():
+        return streams
+    with av.open(str(source)) as c:
+        rate = float(c.streams.video[0].average_rate or 10)
+        frames = [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
+    wanted = [
+        frames[min(len(frames) - 1, int(n * rate / FPS))] for n in range(FPS * STREAM_SECONDS)
+    ]
+    _encode([cv2.resize(f, MAIN) for f in wanted], streams.busy)
+    lawn = cv2.resize(frames[0][330:, :], MAIN)  # nobody stands on the lawn at the start
+    rng = np.random.default_rng(0)
+    noisy = [
+        np.clip(lawn.astype(np.int16) + rng.integers(-2, 3, lawn.shape), 0, 255).astype(np.uint8)
+        for _ in range(FPS * STREAM_SECONDS)
+    ]
+    _encode(noisy, streams.quiet)
+    return streams
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def decode_only(urls: list[str], seconds: float) -> float:
+    """CPU seconds per second this process spends merely decoding the streams."""
+    stop = threading.Event()
+
+    def decode(url: str) -> None:
+        with av.open(url, options={"rtsp_transport": "tcp"}, timeout=(10, 10)) as c:
+            stream = c.streams.video[0]
+            stream.thread_type = "NONE"
+            for packet in c.demux(stream):
+                if stop.is_set():
+                    return
+                try:
+                    packet.decode()
+                except av.FFmpegError:
+                    continue
+
+    threads = [threading.Thread(target=decode, args=(u,), daemon=True) for u in urls]
+    for t in threads:
+        t.start()
+    time.sleep(3)  # every stream open and flowing
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    time.sleep(seconds)
+    cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    return cpu
+
+
+def _site(server: RtspServer, mounts: list[str], data_dir: Path, blur: bool) -> SiteConfig:
+    return SiteConfig.model_validate(
+        {
+            "site": "bench",
+            "data_dir": str(data_dir),
+            "cameras": [
+                {
+                    "name": mount,
+                    "source": server.url(mount),
+                    "privacy": {"blur_faces": blur},
+                    "zones": [
+                        {"name": "yard", "kind": "boundary", "polygon": WHOLE},
+                        {
+                            "name": "street",
+                            "kind": "perimeter",
+                            "polygon": WHOLE,
+                            "loiter_seconds": 2,
+                        },
+                    ],
+                }
+                for mount in mounts
+            ],
+        }
+    )
+
+
+def run_worker(server: RtspServer, mounts: list[str], seconds: float, blur: bool) -> dict[str, Any]:
+    """The worker on the cameras for ``seconds`` once every camera sees; what it cost."""
+    with tempfile.TemporaryDirectory() as tmp:
+        worker = SiteWorker(_site(server, mounts, Path(tmp), blur))
+        worker.start()
+        try:
+            deadline = time.monotonic() + 60
+            while any(c.pipeline.stats.decoded == 0 for c in worker.cameras):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("not every camera's stream opened within 60 s")
+                time.sleep(0.2)
+            decoded0 = [c.pipeline.stats.decoded for c in worker.cameras]
+            cpu0, wall0, t0 = time.process_time(), time.monotonic(), time.time()
+            time.sleep(seconds)
+            cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
+            wall = time.monotonic() - wall0
+            rates = [
+                (c.pipeline.stats.decoded - d) / wall
+                for c, d in zip(worker.cameras, decoded0, strict=True)
+            ]
+            rss = rss_mb()
+            time.sleep(15)  # the clips of the last events: post-roll, then the blur
+        finally:
+            worker.close()
+        latencies, clip_ready = _outbox_times(Path(tmp) / "outbox.db", t0, t0 + seconds)
+    return {
+        "cpu_per_second": round(cpu, 3),
+        "frames_per_second_min": round(min(rates), 1),
+        "real_time": all(r >= FPS * 0.95 for r in rates),
+        "rss_mb": round(rss, 1),
+        "events": len(latencies),
+        "trigger_to_outbox_ms_p50": _ms(latencies, 0.5),
+        "trigger_to_outbox_ms_p99": _ms(latencies, 0.99),
+        "clips": len(clip_ready),
+        "clip_ready_after_post_roll_s_p50": _s(clip_ready, 0.5),
+        "clip_ready_after_post_roll_s_max": _s(clip_ready, 1.0),
+    }
+
+
+def _outbox_times(db: Path, start: float, end: float) -> tuple[list[float], list[float]]:
+    """Trigger frame → event row, and post-roll end → blurred clip row, for the events whose
+    trigger frame fell in the measured window."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, event_id, payload, created FROM item").fetchall()
+    events: dict[str, tuple[float, float]] = {}  # event id → (trigger, post-roll end)
+    latencies = []
+    for kind, event_id, payload, created in rows:
+        if kind == "event":
+            event = json.loads(payload)
+            at = _epoch(event["at"])
+            if start <= at <= end:
+                latencies.append(created - at)
+                if event.get("clip_end_t") is not None:
+                    events[event_id] = (at, at + event["clip_end_t"] - event["video_t"])
+    ready = [
+        created - events[event_id][1]
+        for kind, event_id, _, created in rows
+        if kind == "clip" and event_id in events
+    ]
+    return latencies, ready
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def _ms(values: list[float], q: float) -> float | None:
+    v = _quantile(values, q)
+    return None if v is None else round(v * 1000, 1)
+
+
+def _s(values: list[float], q: float) -> float | None:
+    v = _quantile(values, q)
+    return None if v is None else round(v, 2)
+
+
+def bench_region(
+    video: Path,
+    cameras: int,
+    busy_share: float = 0.2,
+    seconds: float = 60.0,
+    blur: bool = True,
+    out: Path = Path("var/bench"),
+) -> dict[str, Any]:
+    streams = make_streams(video, out)
+    busy = max(1, round(cameras * busy_share)) if busy_share > 0 else 0
+    mounts = [f"cam{k:03d}" for k in range(cameras)]
+    quiet_streams = {m: ("h264", streams.quiet) for m in mounts}
+    mixed = {m: ("h264", streams.busy if k < busy else streams.quiet) for k, m in enumerate(mounts)}
+    result: dict[str, Any] = {
+        "cameras": cameras,
+        "busy": busy,
+        "stream": f"{MAIN[0]}x{MAIN[1]} {FPS} fps H.264 ~{BIT_RATE // 1_000_000} Mbps, GOP 2 s",
+        "blur_faces": blur,
+        "seconds": seconds,
+        "rss_mb_before_cameras": round(rss_mb(), 1),
+    }
+    with RtspServer(mixed) as server:  # type: ignore[arg-type]
+        result["decode_only_cpu_per_second"] = round(
+            decode_only([server.url(m) for m in mounts], seconds), 3
+        )
+    with RtspServer(quiet_streams) as server:  # type: ignore[arg-type]
+        result["all_quiet"] = run_worker(server, mounts, seconds, blur)
+    with RtspServer(mixed) as server:  # type: ignore[arg-type]
+        result["mixed"] = run_worker(server, mounts, seconds, blur)
+    quiet_each = result["all_quiet"]["cpu_per_second"] / cameras
+    result["cpu_per_quiet_camera"] = round(quiet_each, 4)
+    if busy:
+        busy_cpu = result["mixed"]["cpu_per_second"] - quiet_each * (cameras - busy)
+        result["cpu_per_busy_camera"] = round(busy_cpu / busy, 4)
+    result["analysis_to_decode_only"] = round(
+        result["mixed"]["cpu_per_second"] / max(result["decode_only_cpu_per_second"], 1e-9), 2
+    )
+    return result

@@ -113,6 +113,7 @@ def analyze(
                 stats = play(container, pipeline, on_frame=step)
     finally:
         container.close()
+    pipeline.clip_jobs.wait()  # the clips still being blurred: the result lists every clip
     return AnalysisResult(sink, stats, pipeline.stats)
 
 

@@ -110,6 +110,7 @@ def bench_camera(video: Path, site: SiteConfig | None = None, blur: bool = True)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         with open_video(str(video)) as container:
             stats = play(container, pipeline)
+        pipeline.clip_jobs.wait()  # their cost is the camera's too
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         outbox.close()
     seconds = stats.duration or decode["video_seconds"] or 1.0

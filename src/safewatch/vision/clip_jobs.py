@@ -73,6 +73,7 @@ class ClipJobs:
         # packets in memory), beside the analysis, not in its way.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
         self._pending: list[Future[None]] = []
+        self._reading_stream: list[Future[None]] = []  # jobs that still read its packets
 
     def cut(self, clip: PendingClip, source: ClipSource) -> None:
         assert self.clip_dir is not None
@@ -87,14 +88,28 @@ class ClipJobs:
         elif stream.codec_context.name in REMUXABLE:
             self._write(stream, packets, path, clip.event_id)  # a few ms: inline
         else:
-            self._submit(self._write, stream, packets, path, clip.event_id)
+            self._submit(self._write, stream, packets, path, clip.event_id, reads_stream=True)
 
-    def _submit(self, job: Callable[..., None], *args: Any) -> None:
+    def _submit(self, job: Callable[..., None], *args: Any, reads_stream: bool = False) -> None:
+        """``reads_stream``: the job reads the stream's packets, so its container must stay
+        open until it ends (a closed container's packets crash the muxer)."""
         for done in [f for f in self._pending if f.done()]:
             self._pending.remove(done)
             if not done.cancelled() and (exc := done.exception()) is not None:
                 log.error("%s: a clip job failed: %r", self.camera, exc)
-        self._pending.append(self._executor.submit(job, *args))
+        self._reading_stream = [f for f in self._reading_stream if not f.done()]
+        future = self._executor.submit(job, *args)
+        self._pending.append(future)
+        if reads_stream:
+            self._reading_stream.append(future)
+
+    def release_stream(self) -> None:
+        """Until no job reads the stream's packets: then its container may close. Blurring
+        from the original on disk goes on (it takes seconds; the camera reopens meanwhile)."""
+        for future in self._reading_stream:
+            if not future.cancelled():
+                future.exception()  # waits; a failure is logged by wait() or the next submit
+        self._reading_stream.clear()
 
     def close(self) -> None:
         """At a stop: the job under way finishes; those not started are dropped (their
@@ -142,7 +157,7 @@ class ClipJobs:
             if self._save(stream, packets, original, clip.event_id):
                 self._blur(*blur)
 
-        self._submit(transcode_then_blur)
+        self._submit(transcode_then_blur, reads_stream=True)
 
     def _save(
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 # while the worker was down and stands still); anyone who moves wakes the detector at once.
 SAFETY_DETECT_SECONDS = 3.0
 GOP_MARGIN_SECONDS = 4.0
+LAG_SAMPLES = 600
 
 
 class EventSink(Protocol):
@@ -78,6 +80,9 @@ class FrameStats:
     analysed: int = 0
     detected: int = 0
     untimed: int = 0  # frames without a time (not analysed)
+    # How long after its capture each recent analysed frame of a live camera was analysed:
+    # a camera the worker cannot keep up with falls further behind.
+    behind: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
 
 
 def wall_clock(_t: float) -> datetime:
@@ -136,7 +141,7 @@ class CameraPipeline:
         for clip in self._clips:  # the last stream ended without end_stream (never expected)
             self.sink.clip(clip.event_id, None, "the stream broke before the clip was cut", None)
         self._clips.clear()
-        self.clip_jobs.wait()
+        self.clip_jobs.release_stream()
         self.stream = stream
         self.ring.clear()
         self._sightings.clear()
@@ -173,6 +178,8 @@ class CameraPipeline:
         if self._next_t is not None and t + 1e-6 < self._next_t:
             return []
         self._next_t = max((self._next_t or t) + period, t)
+        if captured is not None:
+            self.stats.behind.append(time.time() - captured.timestamp())
         return self._analyse(frame, t, captured or self.clock(t))
 
     def replace_zones(self, zones: list[ZoneConfig]) -> bool:
@@ -344,7 +351,7 @@ class CameraPipeline:
         for clip in list(self._clips):
             self._clips.remove(clip)
             self._cut(clip)
-        self.clip_jobs.wait()
+        self.clip_jobs.release_stream()
 
     def _cut(self, clip: PendingClip) -> None:
         self.clip_jobs.cut(clip, self._clip_source())

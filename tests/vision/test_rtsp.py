@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -28,8 +30,14 @@ from safewatch.vision.worker import SiteWorker
 from tests.live import wait_until
 from tests.vision.sites import WHOLE_VIEW
 
-PASSWORD = "Door-Cam#7731"
+PASSWORD = "Door-Cam#7731"  # the test camera's; looked for in every output
 PASSWORD_ENV = "SW_TEST_RTSP_PASSWORD"
+# as it is written and as it travels in an address (percent-encoded): neither may be shown
+SHOWN_NEVER = (PASSWORD, quote(PASSWORD, safe=""))
+
+
+def _leaks(texts: list[str]) -> list[str]:
+    return [t for t in texts if any(secret in t for secret in SHOWN_NEVER)]
 
 
 def _needs_the_server() -> None:
@@ -82,9 +90,10 @@ def test_a_wrong_password_is_said_without_showing_it(rtsp: RtspServer) -> None:
     with pytest.raises(SourceError) as refused:
         open_video(rtsp.url("main", password=PASSWORD + "x"))
     said = str(refused.value)
-    assert "401 Unauthorized" in said
-    assert PASSWORD not in said and "***@127.0.0.1" in said
-    assert refused.value.__cause__ is None  # a logged traceback would print FFmpeg's error
+    assert "401 Unauthorized" in said and "***@127.0.0.1" in said
+    # nor in the traceback a log line would print (FFmpeg's own error names the address)
+    printed = "".join(traceback.format_exception(refused.value))
+    assert not _leaks([said, printed])
 
 
 def _worker_site(tmp_path: Path, rtsp: RtspServer, transport: str = "tcp") -> SiteConfig:
@@ -148,7 +157,8 @@ def test_a_camera_that_reboots_mid_stream_is_reconnected_and_seen_again(
         wait_until(lambda: camera.state().health is CameraHealth.ok, 30)
         # the whole stream again: every intrusion the file holds is seen after the reboot
         wait_until(lambda: len(_first_pass(_events(worker)[before:])) >= len(in_file), 40)
-        after = _events(worker)[before:]
+        everything = _events(worker)
+        after = everything[before:]
     finally:
         worker.close()
     assert "reconnecting" in down or "cannot open" in down, down
@@ -156,8 +166,8 @@ def test_a_camera_that_reboots_mid_stream_is_reconnected_and_seen_again(
     assert [e.type for e in after if e.type != "intrusion"] == ["camera_offline"]  # said once
     for e in after:  # the trigger time is the capture time of this session's frame
         assert abs(time.time() - e.at.timestamp()) < 60
-    shown = [down, status_file, *(r.getMessage() for r in caplog.records)]
-    assert not [s for s in shown if PASSWORD in s]
+    details = [e.detail or "" for e in everything]
+    assert not _leaks([down, status_file, caplog.text, *details])
 
 
 def test_a_lossy_link_loses_frames_not_the_camera(vtest_short: Path) -> None:
@@ -167,7 +177,8 @@ def test_a_lossy_link_loses_frames_not_the_camera(vtest_short: Path) -> None:
         sink, frames, ended_by = _live(lossy.url("main"), "udp")
     full = analyze(vtest_short, WHOLE_VIEW)
     assert ended_by is None
-    assert 0.5 * full.play.frames < frames < full.play.frames  # some lost, the rest analysed
+    # some lost (a live start alone loses a frame or two), the rest analysed
+    assert 0.5 * full.play.frames < frames <= full.play.frames - 3
     assert sink.events  # people are still seen
 
 

@@ -11,8 +11,8 @@ def test_a_password_named_by_environment_variable_is_put_in_percent_encoded() ->
     env = {"FRONT_PASSWORD": "p@ss:w#rd/1"}
     url = resolve("rtsp://admin:${FRONT_PASSWORD}@10.0.0.5:554/stream1", env)
     assert url == "rtsp://admin:p%40ss%3Aw%23rd%2F1@10.0.0.5:554/stream1"
-    # in a query parameter it is not in the login part: taken as written
-    assert resolve("http://cam/snap?pwd=${P}", {"P": "x1"}) == "http://cam/snap?pwd=x1"
+    # in a query parameter too: "&" or "#" would cut the address there
+    assert resolve("http://cam/snap?pwd=${P}", {"P": "a&b#c"}) == "http://cam/snap?pwd=a%26b%23c"
     assert resolve("/videos/front.mp4", {}) == "/videos/front.mp4"
 
 
@@ -32,10 +32,20 @@ def test_a_missing_variable_is_named() -> None:
             "http://10.0.0.5/cgi?user=***&password=***&channel=1",
         ),
         ("/videos/front.mp4", "/videos/front.mp4"),
+        ("rtsp://admin:pw@[fe80::1]:554/s", "rtsp://***@[fe80::1]:554/s"),  # IPv6 kept whole
+        ("rstp:/admin:s3cret@10.0.0.5/s", "rstp:/***@10.0.0.5/s"),  # mistyped: masked anyway
+        ("RTSP://admin:s3cret@10.0.0.5/s", "rtsp://***@10.0.0.5/s"),
     ],
 )
 def test_an_address_is_shown_without_its_login(address: str, shown: str) -> None:
     assert redacted(address) == shown
+
+
+def test_a_short_password_is_masked_in_the_address_not_everywhere() -> None:
+    source = "rtsp://admin:1@10.0.0.5/stream1"
+    assert scrub(f"cannot open {source}: timed out after 10 s", source) == (
+        "cannot open rtsp://***@10.0.0.5/stream1: timed out after 10 s"
+    )
 
 
 def test_ffmpegs_words_about_a_stream_are_scrubbed() -> None:

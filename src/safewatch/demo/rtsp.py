@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class RtspServer:
     drop: float = 0.0  # share of coded frames lost on the way
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
+    log: Path | None = None  # what the server says on stderr
 
     def url(self, mount: str, password: str | None = None) -> str:
         """The stream's address; a password written as "${NAME}" is left for the worker to
@@ -67,15 +69,19 @@ class RtspServer:
             args += ["--mount", f"{name}={codec}:{path}"]
         deadline = time.monotonic() + timeout
         while True:  # the port of a server just killed may take a moment to be free again
+            # GStreamer's warnings go to a file: a pipe nobody reads would fill and stop it
+            with tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False) as log:
+                self.log = Path(log.name)
             self.process = subprocess.Popen(  # noqa: S603 - our own script
-                args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                args, stdout=subprocess.PIPE, stderr=self.log.open("w"), text=True
             )
             line = self._first_line(deadline)
             if line == "ready":
                 return self
             self.stop()
             if time.monotonic() > deadline:
-                raise RtspUnavailable(f"the RTSP server did not start: {line}")
+                said = self.log.read_text()[-500:]
+                raise RtspUnavailable(f"the RTSP server did not start: {line} {said}")
             time.sleep(0.2)
 
     def _first_line(self, deadline: float) -> str:

@@ -153,11 +153,19 @@ class ClipJobs:
                 self._submit(self._blur, *blur)
             return
 
-        def transcode_then_blur() -> None:
-            if self._save(stream, packets, original, clip.event_id):
+        # Two jobs, in order on the one clip thread: only the transcode reads the stream's
+        # packets; the blur reads the file, so the camera may reopen meanwhile.
+        saved: list[bool] = []
+
+        def transcode() -> None:
+            saved.append(self._save(stream, packets, original, clip.event_id))
+
+        def blur_if_saved() -> None:
+            if saved and saved[0]:
                 self._blur(*blur)
 
-        self._submit(transcode_then_blur, reads_stream=True)
+        self._submit(transcode, reads_stream=True)
+        self._submit(blur_if_saved)
 
     def _save(
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID

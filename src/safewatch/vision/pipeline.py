@@ -348,10 +348,12 @@ class CameraPipeline:
                 self.ring.clear()
 
     def _flush_clips(self) -> None:
-        for clip in list(self._clips):
-            self._clips.remove(clip)
-            self._cut(clip)
-        self.clip_jobs.release_stream()
+        try:
+            for clip in list(self._clips):
+                self._clips.remove(clip)
+                self._cut(clip)
+        finally:  # a cut that failed must not let the container close under a queued job
+            self.clip_jobs.release_stream()
 
     def _cut(self, clip: PendingClip) -> None:
         self.clip_jobs.cut(clip, self._clip_source())

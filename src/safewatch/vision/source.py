@@ -31,8 +31,11 @@ class SourceError(RuntimeError):
     pass
 
 
+NETWORK_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "rtmps://", "srt://")
+
+
 def is_network(source: str) -> bool:
-    return source.startswith(("rtsp://", "rtsps://", "http://", "https://", "rtmp://"))
+    return source.lower().startswith(NETWORK_SCHEMES)
 
 
 def open_video(
@@ -40,11 +43,11 @@ def open_video(
 ) -> av.container.InputContainer:
     """Opens a file or a camera's stream. ``transport`` is RTSP's: "tcp" (interleaved, what
     NVRs default to: no packet loss) or "udp". Errors show the address without its login."""
-    rtsp = source.startswith(("rtsp://", "rtsps://"))
+    rtsp = source.lower().startswith(("rtsp://", "rtsps://"))
     options = {"rtsp_transport": transport} if rtsp else {}
     shown = redacted(source)
     if not is_network(source) and not Path(source).is_file():
-        raise SourceError(f"no such video file: {source}")
+        raise SourceError(f"no such video file: {shown}")  # a mistyped address is masked too
     try:
         container = av.open(source, options=options, timeout=(timeout, timeout))
     except (av.FFmpegError, OSError) as exc:

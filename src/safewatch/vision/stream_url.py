@@ -26,33 +26,28 @@ class MissingSecret(ValueError):
 
 def resolve(source: str, environ: Mapping[str, str] | None = None) -> str:
     """``source`` with every ``${NAME}`` replaced by that environment variable, percent-encoded
-    when it stands in the address's user part (a password may hold ``@`` or ``:``)."""
+    (a password may hold ``@``, ``:``, ``&`` or ``#``, which would cut the address)."""
     env = os.environ if environ is None else environ
     names = ENV_REFERENCE.findall(source)
     if missing := [n for n in names if not env.get(n)]:
         raise MissingSecret(f"the environment variable {', '.join(missing)} is not set")
-    if not names:
-        return source
-    at = source.find("@", source.find("://") + 3) if "://" in source else -1
-    out, last = [], 0
-    for m in ENV_REFERENCE.finditer(source):
-        value = env[m.group(1)]
-        out += [source[last : m.start()], quote(value, safe="") if m.start() < at else value]
-        last = m.end()
-    return "".join(out) + source[last:]
+    return ENV_REFERENCE.sub(lambda m: quote(env[m.group(1)], safe=""), source)
+
+
+# "user:password@" where an address is mistyped ("rstp:/admin:pw@…"): masked all the same.
+LOGIN = re.compile(r"[^\s/@]+:[^\s/]*@")
 
 
 def redacted(source: str) -> str:
     """The address as it may be shown: user, password and login parameters masked."""
     if "://" not in source:
-        return source  # a file path
+        return LOGIN.sub(f"{MASK}@", source)  # a file path, or an address mistyped
     try:
         parts = urlsplit(source)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
     except ValueError:  # not an address urllib can read: show its scheme alone
         return source.split("://", 1)[0] + "://" + MASK
-    netloc = (f"{MASK}@" if parts.username or parts.password else "") + host + port
+    _, at, host_port = parts.netloc.rpartition("@")  # an IPv6 host keeps its brackets
+    netloc = (f"{MASK}@" if at else "") + host_port
     query = urlencode(
         [(k, MASK if k.lower() in SECRET_PARAMETERS else v) for k, v in parse_qsl(parts.query)],
         safe="*",
@@ -66,7 +61,7 @@ def secrets_of(source: str) -> list[str]:
         return []
     try:
         parts = urlsplit(source)
-        found = [parts.username, parts.password]
+        found = [parts.password]  # the user name alone opens nothing, and is often "admin"
     except ValueError:
         return [source]
     found += [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMETERS]
@@ -74,9 +69,13 @@ def secrets_of(source: str) -> list[str]:
     return sorted(pieces, key=len, reverse=True)
 
 
+MIN_SECRET = 4  # a shorter piece is masked only inside the address (else "1" masks every 1)
+
+
 def scrub(text: str, source: str) -> str:
     """``text`` (an error FFmpeg gave about ``source``) with the address and its secrets masked."""
     text = text.replace(source, redacted(source))
     for secret in secrets_of(source):
-        text = text.replace(secret, MASK)
-    return text
+        if len(secret) >= MIN_SECRET:
+            text = text.replace(secret, MASK)
+    return LOGIN.sub(f"{MASK}@", text)

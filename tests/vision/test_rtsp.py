@@ -21,11 +21,9 @@ import pytest
 
 from safewatch.bus.messages import CameraEvent, CameraHealth
 from safewatch.demo.rtsp import RtspServer, unavailable
-from safewatch.vision.analyze import CollectingSink, analyze, file_camera
+from safewatch.vision.analyze import CollectingSink, analyze
 from safewatch.vision.config import SiteConfig
-from safewatch.vision.detectors.base import make_detector
-from safewatch.vision.pipeline import CameraPipeline
-from safewatch.vision.source import SourceError, open_video, play
+from safewatch.vision.source import SourceError, open_video
 from safewatch.vision.worker import SiteWorker
 from tests.live import wait_until
 from tests.vision.sites import WHOLE_VIEW
@@ -57,21 +55,9 @@ def rtsp(vtest_short: Path, vtest_short_h265: Path) -> Iterator[RtspServer]:
 
 def _live(url: str, transport: str) -> tuple[CollectingSink, int, str | None]:
     """The pipeline over a camera's stream, until the camera ends it."""
-    sink = CollectingSink()
-    camera = file_camera(WHOLE_VIEW, url, None)
-    pipeline = CameraPipeline(
-        site=WHOLE_VIEW,
-        camera=camera,
-        detector=make_detector(camera.detector),
-        sink=sink,
-        clip_dir=None,
-    )
-    container = open_video(url, transport=transport)
-    try:
-        played = play(container, pipeline, live=True)
-    finally:
-        container.close()
-    return sink, played.frames, played.ended_by
+    camera = WHOLE_VIEW.cameras[0].model_copy(update={"rtsp_transport": transport})
+    result = analyze(url, WHOLE_VIEW.model_copy(update={"cameras": [camera]}))
+    return result.sink, result.play.frames, result.play.ended_by
 
 
 @pytest.mark.parametrize(("mount", "transport"), [("main", "tcp"), ("hevc", "udp")])

@@ -16,7 +16,7 @@ from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline, FaceStage, FrameStats
-from safewatch.vision.source import PlayStats, frames_expected, open_video, play
+from safewatch.vision.source import PlayStats, frames_expected, is_network, open_video, play
 
 
 @dataclass
@@ -104,13 +104,14 @@ def analyze(
         face_stage=face_stage,
         clock=lambda t: start + timedelta(seconds=t),
     )
-    container = open_video(str(video))
+    container = open_video(str(video), transport=config.rtsp_transport)
+    live = is_network(str(video))  # a camera: its frames carry their capture times
     try:
         if meter is None:
-            stats = play(container, pipeline)
+            stats = play(container, pipeline, live=live)
         else:
             with meter(frames_expected(container)) as step:
-                stats = play(container, pipeline, on_frame=step)
+                stats = play(container, pipeline, on_frame=step, live=live)
     finally:
         container.close()
     pipeline.clip_jobs.wait()  # the clips still being blurred: the result lists every clip

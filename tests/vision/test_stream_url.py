@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safewatch.vision.stream_url import MissingSecret, redacted, resolve, scrub
+from safewatch.vision.stream_url import MissingSecret, redacted, resolve, scrub, written_in
 
 
 def test_a_password_named_by_environment_variable_is_put_in_percent_encoded() -> None:
@@ -54,3 +54,18 @@ def test_ffmpegs_words_about_a_stream_are_scrubbed() -> None:
     clean = scrub(said, source)
     assert "p@ss" not in clean and "p%40ss" not in clean
     assert "rtsp://***@10.0.0.5/stream1" in clean and "401 Unauthorized" in clean
+
+
+@pytest.mark.parametrize(
+    ("source", "written"),
+    [
+        ("rtsp://admin:${FRONT_PASSWORD}@10.0.0.5/s", False),
+        ("rtsp://admin:s3cret@10.0.0.5/s", True),
+        ("http://10.0.0.5/snap?user=admin&pwd=${P}", False),
+        ("http://10.0.0.5/snap?pwd=s3cret", True),
+        ("rtsp://10.0.0.5/s", False),
+        ("/videos/front.mp4", False),
+    ],
+)
+def test_a_password_written_in_the_site_file_is_noticed(source: str, written: bool) -> None:
+    assert written_in(source) is written

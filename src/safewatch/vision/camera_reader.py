@@ -63,6 +63,12 @@ class CameraWorker:
         face_stage: FaceStage | None = None,
     ) -> None:
         self.camera = camera
+        if stream_url.written_in(camera.source):  # still runs: a blind camera is worse
+            log.warning(
+                "camera %s: its password is written in the site file; name it as ${NAME} and "
+                "set that environment variable (README, 'A site file')",
+                camera.name,
+            )
         try:  # refused at start, not found out at the first reconnection
             self.source = stream_url.resolve(camera.source)
         except stream_url.MissingSecret as exc:

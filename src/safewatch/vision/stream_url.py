@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"
 # Query parameters some cameras take their login in (…/stream?user=admin&password=…).
-SECRET_PARAMETERS = {"user", "username", "password", "pass", "pwd", "passwd", "token", "auth"}
+PASSWORD_PARAMETERS = {"password", "pass", "pwd", "passwd", "token", "auth"}
+SECRET_PARAMETERS = {"user", "username", *PASSWORD_PARAMETERS}  # masked when shown
 
 
 class MissingSecret(ValueError):
@@ -64,9 +65,14 @@ def secrets_of(source: str) -> list[str]:
         found = [parts.password]  # the user name alone opens nothing, and is often "admin"
     except ValueError:
         return [source]
-    found += [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMETERS]
+    found += [v for k, v in parse_qsl(parts.query) if k.lower() in PASSWORD_PARAMETERS]
     pieces = {p for f in found if f for p in (f, unquote(f), quote(f, safe=""))}
     return sorted(pieces, key=len, reverse=True)
+
+
+def written_in(source: str) -> bool:
+    """Whether the site file holds the password itself rather than naming its variable."""
+    return any(not ENV_REFERENCE.fullmatch(unquote(s)) for s in secrets_of(source))
 
 
 MIN_SECRET = 4  # a shorter piece is masked only inside the address (else "1" masks every 1)

@@ -50,9 +50,13 @@ def _kinds(detail: dict[str, Any]) -> list[str]:
     return [e["kind"] for e in detail["timeline"]]
 
 
-def camera_says_offline(world: World, secret: str) -> None:
-    """The camera's own worker reports a camera offline (an event of that type)."""
-    e = event(type_="camera_offline").model_copy(update={"track": None, "zone": None})
+def camera_says_offline(world: World, secret: str, at: datetime | None = None) -> None:
+    """The camera's own worker reports a camera offline (an event of that type), at ``at``
+    on the hub's clock (the camera's clock agrees with it)."""
+    update: dict[str, Any] = {"track": None, "zone": None}
+    if at is not None:
+        update["at"] = at
+    e = event(type_="camera_offline").model_copy(update=update)
     r = world.client.post(
         f"{V1}/device/events",
         data={"event": e.model_dump_json()},
@@ -126,7 +130,7 @@ def test_the_workers_offline_event_and_the_silence_make_one_incident(
     camera = world.device("camera", "CAM-A1")
     _beat(world, camera, health_note="ok")
     clock.advance(10)
-    camera_says_offline(world, camera)  # the worker's watchdog: the video stopped
+    camera_says_offline(world, camera, clock())  # the worker's watchdog: the video stopped
     clock.advance(60)  # …and then the worker went silent too
     _settle(world)
     [incident] = _incidents(world)
@@ -141,7 +145,7 @@ def test_the_workers_offline_event_and_the_silence_make_one_incident(
     opened = [i for i in _incidents(world) if i["id"] != incident["id"]]
     assert len(opened) == 1
     clock.advance(5 * 60)
-    camera_says_offline(world, second)
+    camera_says_offline(world, second, clock())
     assert len(_incidents(world)) == 2
     assert _kinds(_detail(world, opened[0]["id"])).count("joined") == 1
 

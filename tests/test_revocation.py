@@ -388,3 +388,15 @@ def test_a_disabled_accounts_phones_ring_no_more(world: World) -> None:
             .where(PushSubscription.user_id == world.users["officer_a"])
         )
     assert left == 0
+
+
+def test_a_camera_installed_by_the_hubs_clock_is_heard_at_that_clock(
+    world: World, clock: Clock
+) -> None:
+    """The installation time is the hub's (its clock, which events are compared with), not
+    the wall clock at the insert: a test whose setting-up took seconds under load had its
+    camera's first event refused as "raised before the camera was installed"."""
+    clock.advance(-5)  # the hub's clock a few seconds behind the wall clock
+    camera = world.device("camera", "CAM-T")
+    r = _camera_event(world, camera, type="intrusion", at=clock())
+    assert r.status_code == 201, r.text

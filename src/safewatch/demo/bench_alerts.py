@@ -94,7 +94,7 @@ def _populate(factory: sessionmaker[Session], cases: int) -> list[tuple[str, str
             camera = devices.create_device(
                 session, caller, DeviceCreate(kind=DeviceKind.camera, serial=f"BENCH-CAM-{k:05d}")
             )
-            devices.assign(session, caller, camera, case, "benchmark")
+            devices.assign(session, caller, camera, case, "benchmark", datetime.now(UTC))
             secret = devices.issue_credential(session, caller, camera)
             token = security.new_secret(security.USER_TOKEN_PREFIX)
             session.add(

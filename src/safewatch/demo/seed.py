@@ -249,7 +249,9 @@ def seed(session: Session) -> list[DemoLogin]:
         (high, DeviceKind.smartwatch),
     ):
         device = next(d for d in stock[wanted] if d.case_id is None)
-        devices.assign(session, officer, device, case, "신변보호 조치로 설치·지급")
+        devices.assign(
+            session, officer, device, case, "신변보호 조치로 설치·지급", datetime.now(UTC)
+        )
     for case, measure in (
         (very_high, MeasureKind.ai_cctv),
         (very_high, MeasureKind.smartwatch),

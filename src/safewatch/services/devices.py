@@ -95,8 +95,10 @@ def create_device(session: Session, caller: Caller, data: DeviceCreate) -> Devic
 
 
 def assign(
-    session: Session, caller: Caller, device: Device, case: Case, note: str
+    session: Session, caller: Caller, device: Device, case: Case, note: str, now: datetime
 ) -> DeviceAssignment:
+    """``now``: the hub's clock, which the camera's events are compared with (an event raised
+    before the installation is another home's)."""
     if not can_manage_case(caller.actor, case.scope):
         raise Forbidden("this case is not shared with you")
     if device.status is not DeviceStatus.in_stock:
@@ -104,7 +106,7 @@ def assign(
     if case.closed_at is not None:
         raise Conflict("the case is closed")
     assignment = DeviceAssignment(
-        device_id=device.id, case_id=case.id, assigned_by=caller.user_id, note=note
+        device_id=device.id, case_id=case.id, assigned_by=caller.user_id, note=note, assigned_at=now
     )
     session.add(assignment)
     device.assignments.append(assignment)

@@ -70,12 +70,16 @@ def read_device(
 
 @router.post("/devices/{device_id}/assign", status_code=201)
 def assign_device(
-    session: SessionDep, caller: Keeper, device_id: uuid.UUID, data: DeviceAssign
+    session: SessionDep,
+    caller: Keeper,
+    alerting: AlertingDep,
+    device_id: uuid.UUID,
+    data: DeviceAssign,
 ) -> DeviceAssignmentPublic:
     device = devices.get_device(session, caller, device_id, manage=True)
     case = cases.get_case(session, caller, data.case_id, "device assigned", manage=True)
     return DeviceAssignmentPublic.model_validate(
-        devices.assign(session, caller, device, case, data.note)
+        devices.assign(session, caller, device, case, data.note, alerting.clock())
     )
 
 

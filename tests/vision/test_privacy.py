@@ -28,7 +28,7 @@ from safewatch.vision.detectors.base import person_detections
 from safewatch.vision.faces.detector import FaceDetector
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline
-from safewatch.vision.privacy import FaceFinder, Redactor, blurred
+from safewatch.vision.privacy import FaceFinder, Redactor, blurred, sighting
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.source import open_video, play
 from tests.live import event, jpeg
@@ -373,10 +373,16 @@ def test_an_outbox_from_before_blurring_is_upgraded_with_its_rows(tmp_path: Path
 
 
 class _Counting(FaceDetector):
-    calls = 0
+    """Counts the searches, and the size of the picture each searched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.shapes: list[tuple[int, int]] = []
 
     def detect(self, bgr: np.ndarray) -> list:  # type: ignore[type-arg]
         self.calls += 1
+        self.shapes.append(bgr.shape[:2])
         return super().detect(bgr)
 
 
@@ -436,3 +442,26 @@ def test_a_stream_that_ends_is_let_go_while_its_clips_are_still_being_blurred(
     assert clips and len(sink.clips) < len(clips)  # blurs still under way
     pipeline.clip_jobs.wait()
     assert len(sink.clips) == len(clips) and all(sink.clips.values())
+
+
+def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blurred(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    """Between whole-frame searches (at most one a second) a clip's frames are searched only
+    around the people the analysis saw. The person by the door is one the person detector
+    missed: the whole looks either side still cover his face in every frame."""
+    street = synthetic_video(40, lambda i: _scene(_walk(i)), name="street4s.mp4")
+    with open_video(str(street)) as c:
+        frames = list(c.decode(video=0))
+    walker = [  # what the analysis saw at 5 fps: the walker only
+        sighting(i / 10, _dets([_person_box(*_walk(i)[0])], [None])) for i in range(0, 40, 2)
+    ]
+    counting = _Counting()
+    plan = _redactor(counting).clip(1, frames, walker)
+    whole = [shape for shape in counting.shapes if shape == (H, W)]
+    assert 1 <= len(whole) <= 5  # 4 s of clip: at most one a second (and the first frame)
+    assert len(counting.shapes) > len(whole)  # the rest around the walker
+    assert all(
+        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
+        for f, r in zip(frames, plan, strict=True)
+    )

@@ -33,6 +33,11 @@ OWN_FACE_SHARE = 0.6  # a face belongs to a person when its centre is in the box
 # left clear does not.
 BLUR_SCORE = 0.5
 STILL_SHARE = 0.001  # fewer changed pixels than this since the last look: the faces stay put
+# A clip's frame is searched whole at most this often; in between only around the people the
+# analysis saw (issue 21: the whole-frame search was most of a clip's cost). A face the person
+# detector missed is found at the next whole look, and covered back to the last one.
+WHOLE_LOOK_SECONDS = 1.0
+AROUND = 0.5  # a person's head region grows by this share on each side for the search
 Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
 
 
@@ -143,6 +148,17 @@ class FaceFinder:
         boxes: Boxes = np.array([f.box for f in faces], dtype=np.float32) / np.float32(scale)
         return boxes
 
+    def find_around(self, bgr: np.ndarray, regions: Boxes) -> Boxes:
+        """Faces within the regions (people's heads), each searched on its own crop."""
+        h, w = bgr.shape[:2]
+        found = [no_boxes()]
+        for x1, y1, x2, y2 in _padded(regions, w, h, pad=AROUND):
+            if x2 - x1 < 8 or y2 - y1 < 8:
+                continue
+            faces = self.find(bgr[y1:y2, x1:x2])
+            found.append(faces + np.array([x1, y1, x1, y1], dtype=np.float32))
+        return np.concatenate(found).astype(np.float32)
+
 
 def between(before: Boxes, after: Boxes) -> Boxes:
     """Faces for a frame between two looked-at frames: where each face was, where it is
@@ -216,23 +232,40 @@ class Redactor:
         time + ``offset`` is its time on the stream's clock."""
         times: list[float] = []
         looked: dict[int, Boxes] = {}
+        whole: dict[int, Boxes] = {}  # frames searched whole
         last, last_luma, last_faces = -1e9, None, no_boxes()
+        last_whole = -1e9
         for i, frame in enumerate(frames):
             t = float(frame.time) + offset if frame.time is not None else last
             times.append(t)
             known = self._recall(stream, t) if frame.time is not None else None
-            if known is not None:
-                looked[i], last, last_faces = known, t, known
+            if known is not None:  # searched whole for an earlier clip of this stream
+                looked[i] = whole[i] = last_faces = known
+                last = last_whole = t
                 last_luma = small_luma(frame)
             elif frame.time is None or t - last >= 1 / self.detect_fps - 1e-6:
                 luma = small_luma(frame)
                 if still(luma, last_luma):  # nothing moved: the faces are where they were
                     looked[i], last = last_faces, t
                     continue
-                looked[i] = last_faces = self.finder.find(frame.to_ndarray(format="bgr24"))
-                last, last_luma = t, luma
-                if frame.time is not None:
+                bgr = frame.to_ndarray(format="bgr24")
+                seen = nearest(sightings, t, self.sighting_window)
+                if seen is None or frame.time is None or t - last_whole >= WHOLE_LOOK_SECONDS:
+                    looked[i] = whole[i] = self.finder.find(bgr)
+                    last_whole = t
+                else:  # around the people only; the whole looks either side are added below
+                    people = np.concatenate([seen.heads, head_boxes(seen.offenders)])
+                    looked[i] = self.finder.find_around(bgr, people)
+                last_faces, last, last_luma = looked[i], t, luma
+                if frame.time is not None and i in whole:
                     self._remember(stream, t, looked[i])
+        # A frame searched only around people also gets the faces of the whole looks before
+        # and after it: someone the person detector missed stays covered (towards privacy).
+        wholes = sorted(whole)
+        for i in [k for k in looked if k not in whole and wholes]:
+            k = bisect.bisect(wholes, i)
+            around = [whole[wholes[j]] for j in (k - 1, k) if 0 <= j < len(wholes)]
+            looked[i] = np.concatenate([looked[i], *around]).astype(np.float32)
         at = sorted(looked)
         plan = []
         for i, t in enumerate(times):

@@ -258,13 +258,15 @@ def test_a_caseworker_books_extends_and_ends_a_stay_and_completes_relocation_ste
     book = desk.locator("#stay-new form")
     book.get_by_label("Place").fill("Halla shelter")
     book.get_by_label("Address").fill("12 Shelter-ro, Jeju")
+    # the page's check-in is the region's day (Seoul), a day ahead of UTC in the evening
+    check_in = date.fromisoformat(book.locator("[name=check_in]").input_value())
     book.get_by_role("button", name="Book a stay").click()
     stays = desk.locator("#c-stays")
     stays.get_by_text("14 nights, staying").wait_for()
     assert desk.locator("#stay-new form").count() == 0  # one stay at a time
 
     extend = stays.locator("form.extend")
-    later = date.today() + timedelta(days=21)
+    later = check_in + timedelta(days=21)
     extend.get_by_label("New planned check-out").fill(str(later))
     extend.get_by_role("button", name="Extend").click()
     stays.get_by_text("21 nights, staying").wait_for()

@@ -30,6 +30,7 @@ import av
 import cv2
 import numpy as np
 
+from safewatch.demo.bench_count import pct
 from safewatch.demo.rtsp import RtspServer
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.worker import SiteWorker
@@ -174,19 +175,20 @@ def run_worker(server: RtspServer, mounts: list[str], seconds: float, blur: bool
         finally:
             worker.close()
         latencies, clip_ready = _outbox_times(Path(tmp) / "outbox.db", t0, t0 + seconds)
+    ms = [v * 1000 for v in latencies]
     return {
         "cpu_per_second": round(cpu, 3),
         "frames_per_second_min": round(min(rates), 1),
         # every camera analysed as it is filmed: its frames at most a second behind
-        "behind_s_p99": _s(behind, 0.99),
-        "real_time": min(rates) >= FPS * 0.95 and (_quantile(behind, 0.99) or 0.0) <= 1.0,
+        "behind_s_p99": pct(behind, 0.99),
+        "real_time": min(rates) >= FPS * 0.95 and (pct(behind, 0.99) or 0.0) <= 1.0,
         "rss_mb": round(rss, 1),
         "events": len(latencies),
-        "trigger_to_outbox_ms_p50": _ms(latencies, 0.5),
-        "trigger_to_outbox_ms_p99": _ms(latencies, 0.99),
+        "trigger_to_outbox_ms_p50": pct(ms, 0.5),
+        "trigger_to_outbox_ms_p99": pct(ms, 0.99),
         "clips": len(clip_ready),
-        "clip_ready_after_post_roll_s_p50": _s(clip_ready, 0.5),
-        "clip_ready_after_post_roll_s_max": _s(clip_ready, 1.0),
+        "clip_ready_after_post_roll_s_p50": pct(clip_ready, 0.5),
+        "clip_ready_after_post_roll_s_max": pct(clip_ready, 1.0),
     }
 
 
@@ -215,23 +217,6 @@ def _outbox_times(db: Path, start: float, end: float) -> tuple[list[float], list
 
 def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
-
-
-def _quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
-def _ms(values: list[float], q: float) -> float | None:
-    v = _quantile(values, q)
-    return None if v is None else round(v * 1000, 1)
-
-
-def _s(values: list[float], q: float) -> float | None:
-    v = _quantile(values, q)
-    return None if v is None else round(v, 2)
 
 
 def bench_region(

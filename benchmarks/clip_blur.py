@@ -45,7 +45,7 @@ def measure(video: str, start: float = 40.0, seconds: float = 20.0) -> str:
             cpu0, t0 = time.process_time(), time.perf_counter()
             write_clip(stream, packets, original)
             t1 = time.perf_counter()
-            plan = redactor.clip(1, decoded(stream, packets), seen)  # frames keep stream times
+            plan = redactor.clip("s1", decoded(stream, packets), seen)  # frames keep stream times
             t2 = time.perf_counter()
             write_edited(original, shown, frame_edit(plan))
             t3, cpu = time.perf_counter(), time.process_time() - cpu0

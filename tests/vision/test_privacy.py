@@ -306,7 +306,7 @@ def test_a_scene_without_faces_plans_no_blur(
     frames = []
     with open_video(str(empty)) as c:
         frames = list(c.decode(video=0))
-    plan = redactor.clip(1, frames, [])
+    plan = redactor.clip("s1", frames, [])
     assert len(plan) == 40 and all(r.empty for r in plan)
 
 
@@ -393,7 +393,7 @@ def test_a_still_scene_is_looked_at_once_and_its_face_blurred_in_every_frame(
     counting = _Counting()
     with open_video(str(still)) as c:
         frames = list(c.decode(video=0))
-    plan = _redactor(counting).clip(1, frames, [])
+    plan = _redactor(counting).clip("s1", frames, [])
     assert counting.calls == 1  # nothing moved after the first look
     assert all(len(r.blur) >= 1 for r in plan)
     assert all(
@@ -457,7 +457,7 @@ def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blur
         sighting(i / 10, _dets([_person_box(*_walk(i)[0])], [None])) for i in range(0, 40, 2)
     ]
     counting = _Counting()
-    plan = _redactor(counting).clip(1, frames, walker)
+    plan = _redactor(counting).clip("s1", frames, walker)
     whole = [shape for shape in counting.shapes if shape == (H, W)]
     assert 1 <= len(whole) <= 5  # 4 s of clip: at most one a second (and the first frame)
     assert len(counting.shapes) > len(whole)  # the rest around the walker

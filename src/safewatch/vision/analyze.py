@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,6 +17,7 @@ from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline, FaceStage, FrameStats
+from safewatch.vision.record import RecordStream, record
 from safewatch.vision.source import PlayStats, frames_expected, is_network, open_video, play
 
 
@@ -79,7 +81,30 @@ def file_camera(site: SiteConfig, video: str | Path, camera: str | None) -> Came
         if not found:
             raise ValueError(f"the site has no camera named '{camera}'")
         chosen = found[0]
-    return chosen.model_copy(update={"source": str(video)})
+    return chosen.model_copy(update={"source": str(video), "inputs": []})
+
+
+class Recording:
+    """A record stream read beside the analysis, on a thread of its own, until ``close``."""
+
+    def __init__(self, source: str, camera: CameraConfig) -> None:
+        self.into = RecordStream(camera.pre_roll_seconds + camera.post_roll_seconds + 4)
+        self.container = open_video(source, transport=camera.rtsp_transport)
+        self.stop = threading.Event()
+        network = is_network(source)
+        self.thread = threading.Thread(
+            target=record,
+            args=(self.container, self.into, self.stop, not network, network),
+            name="record stream",
+            daemon=True,
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.into.close()
+        self.container.close()
 
 
 def analyze(
@@ -90,9 +115,13 @@ def analyze(
     face_stage: FaceStage | None = None,
     snapshots_dir: Path | None = None,
     meter: Callable[[int], AbstractContextManager[Step]] | None = None,
+    record_source: str | None = None,
 ) -> AnalysisResult:
-    """``meter``, given the frames the file holds, gives a step to call once per frame."""
+    """``meter``, given the frames the file holds, gives a step to call once per frame.
+    ``record_source``: the camera's main stream, for its clips and snapshots (the video is
+    then its sub stream); two files are both read at their own pace."""
     config = file_camera(site, video, camera)
+    recording = None if record_source is None else Recording(record_source, config)
     sink = CollectingSink(snapshots_dir)
     start = datetime.now(UTC)
     pipeline = CameraPipeline(
@@ -103,17 +132,23 @@ def analyze(
         clip_dir=clip_dir,
         face_stage=face_stage,
         clock=lambda t: start + timedelta(seconds=t),
+        record=None if recording is None else recording.into,
     )
-    container = open_video(str(video), transport=config.rtsp_transport)
     live = is_network(str(video))  # a camera: its frames carry their capture times
+    paced = recording is not None and not live  # a file beside its record stream
     try:
-        if meter is None:
-            stats = play(container, pipeline, live=live)
-        else:
-            with meter(frames_expected(container)) as step:
-                stats = play(container, pipeline, on_frame=step, live=live)
+        container = open_video(str(video), transport=config.rtsp_transport)
+        try:
+            if meter is None:
+                stats = play(container, pipeline, live=live, realtime=paced)
+            else:
+                with meter(frames_expected(container)) as step:
+                    stats = play(container, pipeline, on_frame=step, live=live, realtime=paced)
+        finally:
+            container.close()
     finally:
-        container.close()
+        if recording is not None:
+            recording.close()
     pipeline.clip_jobs.wait()  # the clips still being blurred: the result lists every clip
     return AnalysisResult(sink, stats, pipeline.stats)
 

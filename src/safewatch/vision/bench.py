@@ -73,10 +73,10 @@ class TimedPipeline(CameraPipeline):
         self.sink.frame_started = time.perf_counter()
         return super().on_frame(frame, captured)
 
-    def _cut(self, clip: PendingClip) -> None:
+    def _cut(self, clip: PendingClip, until: float = float("inf")) -> None:
         assert isinstance(self.sink, TimingSink)
         self.sink.cut_at[clip.event_id] = time.perf_counter()
-        super()._cut(clip)
+        super()._cut(clip, until)
 
 
 def bench_camera(video: Path, site: SiteConfig | None = None, blur: bool = True) -> dict[str, Any]:

@@ -8,10 +8,12 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
+from av.container import InputContainer
 
 from safewatch.bus.messages import CameraHealth
 from safewatch.vision import stream_url
@@ -20,7 +22,8 @@ from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline, FaceStage
-from safewatch.vision.source import SourceError, is_network, open_video, play
+from safewatch.vision.record import RecordStream, record
+from safewatch.vision.source import PlayStats, SourceError, is_network, open_video, play
 from safewatch.vision.supervisor import PartState, Supervised
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,21 @@ class OutboxSink:
         self.outbox.put_clip(event_id, self.camera, path, error, original)
 
 
+def _address(camera: CameraConfig, source: str) -> str:
+    """The stream's address with its password from the environment; refused at start, not
+    found out at the first reconnection."""
+    if stream_url.written_in(source):  # still runs: a blind camera is worse
+        log.warning(
+            "camera %s: its password is written in the site file; name it as ${NAME} and "
+            "set that environment variable (README, 'A site file')",
+            camera.name,
+        )
+    try:
+        return stream_url.resolve(source)
+    except stream_url.MissingSecret as exc:
+        raise ValueError(f"camera '{camera.name}': {exc} (its source names it)") from None
+
+
 class CameraWorker:
     """One camera: a supervised reader (open, play, reconnect) and a watchdog."""
 
@@ -63,19 +81,16 @@ class CameraWorker:
         face_stage: FaceStage | None = None,
     ) -> None:
         self.camera = camera
-        if stream_url.written_in(camera.source):  # still runs: a blind camera is worse
-            log.warning(
-                "camera %s: its password is written in the site file; name it as ${NAME} and "
-                "set that environment variable (README, 'A site file')",
-                camera.name,
-            )
-        try:  # refused at start, not found out at the first reconnection
-            self.source = stream_url.resolve(camera.source)
-        except stream_url.MissingSecret as exc:
-            raise ValueError(f"camera '{camera.name}': {exc} (its source names it)") from None
+        self.source = _address(camera, camera.detect_source)
+        self.record_source = None
+        if camera.record_source is not None:
+            self.record_source = _address(camera, camera.record_source)
         self.sink = OutboxSink(outbox, camera.name)
         self.live_until = 0.0  # monotonic: someone in the hub watches this camera until then
         self.next_view = 0.0
+        self.record = None
+        if self.record_source is not None:
+            self.record = RecordStream(camera.pre_roll_seconds + camera.post_roll_seconds + 4)
         self.pipeline = CameraPipeline(
             site=site,
             camera=camera,
@@ -83,6 +98,7 @@ class CameraWorker:
             sink=self.sink,
             clip_dir=clip_dir,
             face_stage=face_stage,
+            record=self.record,
         )
         self.stop = threading.Event()
         self.last_frame = time.monotonic()  # the last frame the pipeline handled
@@ -90,10 +106,16 @@ class CameraWorker:
         self.offline_reported = False
         self.reader = Supervised(f"camera {camera.name}", self._read, self.stop)
         self.watchdog = Supervised(f"camera {camera.name} watchdog", self._watch, self.stop)
+        self.recorder = None
+        if self.record is not None:
+            name = f"camera {camera.name} record stream"
+            self.recorder = Supervised(name, self._record, self.stop)
 
     def start(self) -> None:
         self.reader.start()
         self.watchdog.start()
+        if self.recorder is not None:
+            self.recorder.start()
 
     def close(self, timeout: float = 5) -> None:
         """Stops reading (the clips in their post-roll are cut), then lets the clip job
@@ -101,6 +123,8 @@ class CameraWorker:
         self.stop.set()
         self.reader.join(timeout)
         self.watchdog.join(timeout)
+        if self.recorder is not None:
+            self.recorder.join(timeout)
         self.pipeline.clip_jobs.close()
 
     def state(self) -> PartState:
@@ -113,7 +137,22 @@ class CameraWorker:
             return PartState(CameraHealth.degraded, f"watchdog {watchdog}")
         if (silent := time.monotonic() - self.last_frame) >= self.camera.offline_after_seconds:
             return PartState(CameraHealth.degraded, self._silence(silent))
+        if (recording := self._recording()) is not None:
+            return recording
         return reader
+
+    def _recording(self) -> PartState | None:
+        """What is wrong with the record stream (clips then come from the detect stream)."""
+        if self.recorder is None or self.record is None:
+            return None
+        state = self.recorder.current()
+        if not state.healthy:
+            return PartState(CameraHealth.degraded, f"record stream {state}")
+        silent = time.monotonic() - self.record.last_packet
+        if silent >= self.camera.offline_after_seconds:
+            note = f"record stream: no packet for {silent:.0f} s (clips from the detect stream)"
+            return PartState(CameraHealth.degraded, note)
+        return None
 
     def _silence(self, seconds: float) -> str:
         if (since := self.analysing_since) is not None:
@@ -138,39 +177,70 @@ class CameraWorker:
             self.reader.report(CameraHealth.ok)
 
     def _read(self, stop: threading.Event) -> None:
-        """Open, play, reopen with backoff. A stream that cannot be opened or breaks is
+        """The detect stream: decoded and analysed (``source.play``)."""
+
+        def analyse(container: InputContainer) -> PlayStats:
+            return play(
+                container,
+                self.pipeline,
+                realtime=not is_network(self.source),
+                live=is_network(self.source),
+                stop=stop,
+                on_frame=self._frame_came,
+                after_frame=self._saw_frame,
+            )
+
+        self._keep_reading(stop, self.reader, self.source, analyse, None)
+
+    def _record(self, stop: threading.Event) -> None:
+        """The record stream: demuxed into the record ring, never decoded (``record``)."""
+        assert self.record is not None and self.record_source is not None
+        into, network = self.record, is_network(self.record_source)
+
+        def keep(container: InputContainer) -> PlayStats:
+            assert self.recorder is not None
+            self.recorder.report(CameraHealth.ok)
+            return record(container, into, stop, paced=not network, live=network)
+
+        self._keep_reading(stop, self.recorder, self.record_source, keep, into.close)
+
+    def _keep_reading(
+        self,
+        stop: threading.Event,
+        part: Supervised | None,
+        source: str,
+        read: Callable[[InputContainer], PlayStats],
+        before_close: Callable[[], None] | None,
+    ) -> None:
+        """Open, read, reopen with backoff. A stream that cannot be opened or breaks is
         tried again here; anything else (the detector, the face stage, a clip) ends this
         run and the supervisor starts it again."""
-        source, name = self.source, self.camera.name
-        wait = 1.0
+        assert part is not None
+        name, wait = self.camera.name, 1.0
         while not stop.is_set():
             try:
                 container = open_video(source, transport=self.camera.rtsp_transport)
             except SourceError as exc:
-                self.reader.report(CameraHealth.degraded, f"cannot open the stream: {exc}")
+                part.report(CameraHealth.degraded, f"cannot open the stream: {exc}")
                 log.warning("%s: %s (retry in %.0f s)", name, exc, wait)
                 stop.wait(wait)
                 wait = min(wait * 2, MAX_RECONNECT_WAIT)
                 continue
             wait = 1.0
             try:
-                played = play(
-                    container,
-                    self.pipeline,
-                    realtime=not is_network(source),
-                    live=is_network(source),
-                    stop=stop,
-                    on_frame=self._frame_came,
-                    after_frame=self._saw_frame,
-                )
-                reason = played.ended_by or "the stream ended"
+                reason = read(container).ended_by or "the stream ended"
+            except SourceError as exc:  # a stream that cannot serve its role
+                reason = str(exc)
+                wait = MAX_RECONNECT_WAIT
             except (av.FFmpegError, OSError) as exc:
                 reason = f"the stream broke: {stream_url.scrub(str(exc), source)}"
                 log.warning("%s: %s", name, reason)
             finally:
+                if before_close is not None:
+                    before_close()
                 container.close()
             if not stop.is_set():
-                self.reader.report(CameraHealth.degraded, f"reconnecting ({reason})")
+                part.report(CameraHealth.degraded, f"reconnecting ({reason})")
             stop.wait(wait)
 
     def _watch(self, stop: threading.Event) -> None:

@@ -17,7 +17,14 @@ from typing import Any, Protocol
 import av
 from av.video.stream import VideoStream
 
-from safewatch.vision.clips import REMUXABLE, ClipError, clip_start, write_edited
+from safewatch.vision.clips import (
+    EDGE,
+    REMUXABLE,
+    ClipError,
+    clip_start,
+    frames_within,
+    write_edited,
+)
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit
 from safewatch.vision.reserve import room_for_clips
 from safewatch.vision.ring import PacketRing, TimedPacket
@@ -36,19 +43,28 @@ class ClipSink(Protocol):
 
 @dataclass
 class PendingClip:
+    """An event's clip waiting for its post-roll: on the detect stream's clock, and on the
+    wall clock for a camera whose clips come from its record stream."""
+
     event_id: uuid.UUID
     start: float
     end: float
+    wall_start: float = 0.0
+    wall_end: float = 0.0
+
+    def on_wall_clock(self) -> PendingClip:
+        return PendingClip(self.event_id, self.wall_start, self.wall_end)
 
 
 @dataclass(frozen=True)
 class ClipSource:
-    """What a clip is cut from: the stream, its pre-roll, where people were (for the blur)."""
+    """What a clip is cut from: the stream, its pre-roll, where people were (for the blur),
+    all on the ring's clock."""
 
     stream: VideoStream | None
     ring: PacketRing
     sightings: Sequence[Sighting]
-    stream_no: int  # frame times restart with each connection
+    stream_key: str  # names the connection: frame times restart with each
 
 
 def clip_paths(clip_dir: Path, site: str, camera: str, event_id: uuid.UUID) -> tuple[Path, Path]:
@@ -147,7 +163,7 @@ class ClipJobs:
         window = redactor.sighting_window
         seen = [s for s in source.sightings if clip.start - window <= s.t <= clip.end + window]
         start = clip_start(packets)
-        blur = (redactor, source.stream_no, original, path, clip.event_id, seen, start)
+        blur = (redactor, source.stream_key, original, path, clip.event_id, seen, start, clip)
         if stream.codec_context.name in REMUXABLE:
             if self._save(stream, packets, original, clip.event_id):
                 self._submit(self._blur, *blur)
@@ -184,26 +200,32 @@ class ClipJobs:
     def _blur(
         self,
         redactor: Redactor,
-        stream_no: int,
+        stream_key: str,
         original: Path,
         path: Path,
         event_id: uuid.UUID,
         sightings: list[Sighting],
         offset: float,
+        clip: PendingClip,
     ) -> None:
+        """``offset``: where the original starts on the ring's clock. The clip shown is cut
+        to the event's window exactly; the original keeps the GOP before it."""
+        within = (clip.start - offset, clip.end - offset)
         try:
             try:
                 with av.open(str(original)) as source:
-                    plan = redactor.clip(stream_no, source.decode(video=0), sightings, offset)
+                    frames = frames_within(source.decode(video=0), within)
+                    plan = redactor.clip(stream_key, frames, sightings, offset)
             except Exception as exc:  # PyAV, onnxruntime, OpenCV: each has its own errors
                 raise ClipError(
                     f"could not look for faces in the clip: {type(exc).__name__}: {exc}"
                 ) from exc
-            if all(r.empty for r in plan):  # nobody's face in it: the original is the clip
+            whole = offset >= clip.start - EDGE  # the original starts where the clip does
+            if whole and all(r.empty for r in plan):  # nobody's face: the original is the clip
                 os.replace(original, path)
                 self.sink.clip(event_id, path, None, None)
                 return
-            write_edited(original, path, frame_edit(plan))
+            write_edited(original, path, frame_edit(plan), within)
         except Exception as exc:
             # Never the unblurred clip in its place: the police still get the original.
             log.warning("%s: clip for event %s not blurred: %s", self.camera, event_id, exc)

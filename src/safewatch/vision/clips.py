@@ -8,14 +8,14 @@ clips are transcoded to H.264 as a fallback, which costs CPU (~0.7 core-seconds 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
 from av.video.stream import VideoStream
 
-from safewatch.vision.ring import TimedPacket
+from safewatch.vision.ring import TimedPacket, packet_time
 
 REMUXABLE = {"h264", "hevc"}
 # Changes a decoded frame (its index in the clip) before it is encoded: the privacy blur.
@@ -115,16 +115,33 @@ def _encode(
         raise ClipError("the pre-roll did not decode to any frame")
 
 
-def write_edited(source: Path, path: Path, edit: FrameEdit) -> None:
-    """The clip at ``source`` decoded, changed frame by frame and encoded again as H.264 at
-    ``path`` (atomically)."""
+# A frame this close to a window's edge is in it (frame times are rounded to their time base).
+EDGE = 1e-3
+
+
+def frames_within(
+    frames: Iterable[av.VideoFrame], within: tuple[float, float] | None
+) -> Iterator[av.VideoFrame]:
+    """The frames whose own time lies in ``within`` (all when None): the clip shown is cut
+    exactly around the trigger, where the original keeps whole GOPs."""
+    for frame in frames:
+        t = frame.time
+        if within is None or t is None or within[0] - EDGE <= t <= within[1] + EDGE:
+            yield frame
+
+
+def write_edited(
+    source: Path, path: Path, edit: FrameEdit, within: tuple[float, float] | None = None
+) -> None:
+    """The clip at ``source`` (its frames in ``within``, on its own clock) decoded, changed
+    frame by frame and encoded again as H.264 at ``path`` (atomically)."""
     tmp = path.with_name(f".{path.name}.part")
     try:
         with av.open(str(source)) as inp:
             stream = inp.streams.video[0]
             rate = stream.average_rate or stream.guessed_rate or Fraction(10)
             size = stream.codec_context.width, stream.codec_context.height
-            _encode(inp.decode(stream), size, rate, tmp, edit)
+            _encode(frames_within(inp.decode(stream), within), size, rate, tmp, edit)
         os.replace(tmp, path)
     except (av.FFmpegError, ValueError) as exc:
         tmp.unlink(missing_ok=True)
@@ -135,9 +152,11 @@ def write_edited(source: Path, path: Path, edit: FrameEdit) -> None:
 
 
 def clip_start(packets: Sequence[TimedPacket]) -> float:
-    """Where a clip's own clock starts on the stream's clock (its frames' times + this)."""
+    """Where a clip's own clock starts on its ring's clock (its frames' times + this): the
+    stream's own clock, or the wall clock of a record stream."""
     first = packets[0].packet
     base = first.dts if first.dts is not None else first.pts
-    if base is None or first.time_base is None:
+    own = packet_time(first)
+    if base is None or first.time_base is None or own is None:
         return packets[0].t
-    return float(base * first.time_base)
+    return packets[0].t - own + float(base * first.time_base)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -145,12 +146,34 @@ class PrivacyConfig(Strict):
     )
 
 
+class StreamRole(StrEnum):
+    """What a camera's stream is used for (as NVRs name them)."""
+
+    detect = "detect"  # decoded and analysed: the low-resolution sub stream
+    record = "record"  # never decoded but for a snapshot: clips and originals, by remux
+
+
+STREAM_ADDRESS = (
+    "rtsp://, http(s):// or a file path. A password is named by environment variable, never "
+    "written here: rtsp://admin:${FRONT_PASSWORD}@192.168.1.20/stream1."
+)
+
+
+class CameraInput(Strict):
+    path: str = Field(min_length=1, description=STREAM_ADDRESS)
+    roles: list[StreamRole] = Field(min_length=1, description="detect, record or both.")
+
+
 class CameraConfig(Strict):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
-    source: str = Field(
-        min_length=1,
-        description="rtsp://, http(s):// or a file path. A password is named by environment "
-        "variable, never written here: rtsp://admin:${FRONT_PASSWORD}@192.168.1.20/stream1.",
+    source: str | None = Field(
+        None, min_length=1, description=f"A camera with one stream: {STREAM_ADDRESS}"
+    )
+    inputs: list[CameraInput] = Field(
+        default_factory=list,
+        description="A camera with a main and a sub stream, instead of source: the sub stream "
+        "with the detect role (analysed), the main stream with the record role (clips, "
+        "originals and snapshots, at full resolution, without decoding it).",
     )
     rtsp_transport: Literal["tcp", "udp"] = Field(
         "tcp",
@@ -182,6 +205,32 @@ class CameraConfig(Strict):
     def verify_zone_names(cls, zones: list[ZoneConfig]) -> list[ZoneConfig]:
         verify_unique([z.name for z in zones], "zone names must differ within a camera")
         return zones
+
+    @model_validator(mode="after")
+    def verify_streams(self) -> CameraConfig:
+        if (self.source is None) == (not self.inputs):
+            raise ValueError("a camera has either source (one stream) or inputs (with roles)")
+        roles = [role.value for i in self.inputs for role in i.roles]
+        for role in StreamRole:
+            if self.inputs and roles.count(role.value) != 1:
+                raise ValueError(f"exactly one of the camera's inputs has the {role} role")
+        return self
+
+    def _input(self, role: StreamRole) -> str:
+        return next(i.path for i in self.inputs if role in i.roles)
+
+    @property
+    def detect_source(self) -> str:
+        """The stream that is decoded and analysed."""
+        return self.source if self.source is not None else self._input(StreamRole.detect)
+
+    @property
+    def record_source(self) -> str | None:
+        """The stream clips are cut from, when it is not the detect stream."""
+        if self.source is not None:
+            return None
+        record = self._input(StreamRole.record)
+        return None if record == self.detect_source else record
 
 
 class FacesConfig(Strict):

@@ -5,6 +5,7 @@ out beside it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -34,7 +35,8 @@ from safewatch.vision.events import (
     snapshot_jpeg,
 )
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
-from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
+from safewatch.vision.privacy import Redactor, Sighting, blurred, moved, sighting
+from safewatch.vision.record import STREAMS_APART, RecordStream
 from safewatch.vision.ring import Packet, PacketRing
 from safewatch.vision.rules import (
     BoundaryRule,
@@ -51,6 +53,9 @@ log = logging.getLogger(__name__)
 # while the worker was down and stands still); anyone who moves wakes the detector at once.
 SAFETY_DETECT_SECONDS = 3.0
 GOP_MARGIN_SECONDS = 4.0
+# How long after its end a clip waits for the record stream to reach it (the main stream
+# arrives a little after the sub stream); then it is cut from the detect stream.
+RECORD_GRACE_SECONDS = 3.0
 LAG_SAMPLES = 600
 
 
@@ -101,6 +106,7 @@ class CameraPipeline:
     clip_writer: ClipWriter = write_clip
     redactor: Redactor | None = None  # None: from the camera's privacy settings
     stats: FrameStats = field(default_factory=FrameStats)
+    record: RecordStream | None = None  # the main stream, for a camera with two
 
     def __post_init__(self) -> None:
         c = self.camera
@@ -125,6 +131,7 @@ class CameraPipeline:
             self.redactor = Redactor.from_config(c.privacy, c.analyse_fps)
         self._sightings: deque[Sighting] = deque()
         self._stream_no = 0  # frame times restart with each connection
+        self._wall_shift = 0.0  # a frame's capture time on the wall clock, less its time
         self.clip_jobs = ClipJobs(
             self.sink, self.clip_dir, self.site.site, c.name, self.clip_writer, self.redactor
         )
@@ -173,6 +180,7 @@ class CameraPipeline:
             self.stats.untimed += 1  # time is counted, not analysed at a made-up time
             return []
         t = float(frame.time)
+        self._wall_shift = (captured or self.clock(t)).timestamp() - t
         self._cut_due_clips(t)
         period = 1.0 / self.camera.analyse_fps
         if self._next_t is not None and t + 1e-6 < self._next_t:
@@ -315,7 +323,7 @@ class CameraPipeline:
         snapshot, original = b"", None
         if bgr is not None:
             caption = snapshot_caption(self.site.site, c.name, type_, event.at, self.site.zone_info)
-            zones = [r.polygon.polygon for r in self._rules()]
+            bgr, dets, zones = self._snapshot_picture(at, bgr, dets)
             index = hit.index if hit else None
             snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)
             if self.redactor is not None:
@@ -325,16 +333,39 @@ class CameraPipeline:
                     snapshot = snapshot_jpeg(blurred(bgr, redaction), dets, index, zones, caption)
         self.sink.event(event, snapshot, original)
         if clip:
-            assert event.clip_start_t is not None and event.clip_end_t is not None
-            self._clips.append(PendingClip(event.id, event.clip_start_t, event.clip_end_t))
+            start, end = event.clip_start_t, event.clip_end_t
+            assert start is not None and end is not None
+            wall = t + self._wall_shift
+            self._clips.append(PendingClip(event.id, start, end, wall - t + start, wall - t + end))
         return event
+
+    def _snapshot_picture(
+        self, at: datetime, bgr: np.ndarray, dets: sv.Detections
+    ) -> tuple[np.ndarray, sv.Detections, list[np.ndarray]]:
+        """The picture an event's snapshot shows, with its people and zones: the record
+        stream's frame nearest the trigger when the camera has one (decoded only now)."""
+        zones = [r.polygon.polygon for r in self._rules()]
+        main = self.record.picture_at(at.timestamp()) if self.record is not None else None
+        if main is None:
+            return bgr, dets, zones
+        sx, sy = main.shape[1] / bgr.shape[1], main.shape[0] / bgr.shape[0]
+        people = dataclasses.replace(dets, xyxy=dets.xyxy * np.array([sx, sy, sx, sy]))
+        return main, people, [(z * np.array([sx, sy])).astype(z.dtype) for z in zones]
 
     # -- clips and outages --------------------------------------------------------------------
     def _cut_due_clips(self, t: float) -> None:
-        due = [c for c in self._clips if c.end <= t]
-        for clip in due:
+        now = t + self._wall_shift
+        for clip in [c for c in self._clips if c.end <= t]:
+            if self._waits_for_record(clip, now):
+                continue
             self._clips.remove(clip)
             self._cut(clip)
+
+    def _waits_for_record(self, clip: PendingClip, now: float) -> bool:
+        if self.record is None or now >= clip.wall_end + RECORD_GRACE_SECONDS:
+            return False
+        with self.record.lock:
+            return not self.record.covers(clip.wall_start, clip.wall_end)
 
     def end_stream(self) -> None:
         """Before its container closes, however the stream ended: the pending clips are cut
@@ -349,17 +380,46 @@ class CameraPipeline:
 
     def _flush_clips(self) -> None:
         try:
+            if self._clips and self.record is not None:
+                self.record.wait_for(self._last_wall(), RECORD_GRACE_SECONDS)
             for clip in list(self._clips):
                 self._clips.remove(clip)
-                self._cut(clip)
+                self._cut(clip, until=self._last_wall())
         finally:  # a cut that failed must not let the container close under a queued job
             self.clip_jobs.release_stream()
 
-    def _cut(self, clip: PendingClip) -> None:
+    def _last_wall(self) -> float:
+        newest = self.ring.newest
+        return float("inf") if newest is None else newest + self._wall_shift
+
+    def _cut(self, clip: PendingClip, until: float = float("inf")) -> None:
+        """From the record stream when it holds the clip (up to ``until``, where a stream
+        that ended cut it short); otherwise from the detect stream, whole."""
+        record = self.record
+        if record is not None:
+            with record.lock:
+                if record.covers(clip.wall_start, min(clip.wall_end, until - STREAMS_APART)):
+                    self.clip_jobs.cut(clip.on_wall_clock(), self._record_source(record))
+                    return
+            log.warning(
+                "%s: the clip of event %s comes from the detect stream: the record stream "
+                "does not hold it",
+                self.camera.name,
+                clip.event_id,
+            )
         self.clip_jobs.cut(clip, self._clip_source())
 
     def _clip_source(self) -> ClipSource:
-        return ClipSource(self.stream, self.ring, list(self._sightings), self._stream_no)
+        key = f"detect-{self._stream_no}"
+        return ClipSource(self.stream, self.ring, list(self._sightings), key)
+
+    def _record_source(self, record: RecordStream) -> ClipSource:
+        """The record stream's ring, with the sightings moved onto its clock and size."""
+        size, seen = record.size(), list(self._sightings)
+        if size is not None and self._frame_size is not None:
+            scale = (size[0] / self._frame_size[0], size[1] / self._frame_size[1])
+            seen = moved(seen, self._wall_shift, scale)
+        return ClipSource(record.stream, record.ring, seen, record.key)
 
     def offline(self, reason: str, since: datetime, wait: float = 2.0) -> CameraEvent:
         """The camera stopped delivering analysed frames since ``since``; reported with the

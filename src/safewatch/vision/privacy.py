@@ -59,6 +59,13 @@ def sighting(t: float, dets: sv.Detections) -> Sighting:
     return Sighting(t, dets.xyxy[offender].copy(), head_boxes(dets.xyxy[~offender]))
 
 
+def moved(sightings: Iterable[Sighting], shift: float, scale: tuple[float, float]) -> list[Sighting]:
+    """Sightings on another stream of the camera: ``shift`` seconds later on its clock, its
+    picture ``scale`` times as large (the record stream's, for its clips)."""
+    by = np.array([scale[0], scale[1], scale[0], scale[1]], dtype=np.float32)
+    return [Sighting(s.t + shift, s.offenders * by, s.heads * by) for s in sightings]
+
+
 def offender_mask(dets: sv.Detections) -> np.ndarray:
     kinds = dets.data.get(IDENTITY_KIND)
     if kinds is None:
@@ -195,7 +202,7 @@ class Redactor:
         # Faces found per frame (stream number, time): clips of events close together share
         # their frames.
         self.memory_seconds = memory_seconds
-        self._memory: dict[tuple[int, float], Boxes] = {}
+        self._memory: dict[tuple[str, float], Boxes] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -210,25 +217,25 @@ class Redactor:
         found = sighting(0.0, dets)
         return redaction(self.finder.find(bgr), found.offenders, found.heads)
 
-    def _remember(self, stream: int, t: float, faces: Boxes) -> None:
+    def _remember(self, stream: str, t: float, faces: Boxes) -> None:
         with self._lock:
             self._memory[(stream, round(t, 3))] = faces
             old = [k for k in self._memory if k[0] != stream or k[1] < t - self.memory_seconds]
             for key in old:
                 del self._memory[key]
 
-    def _recall(self, stream: int, t: float) -> Boxes | None:
+    def _recall(self, stream: str, t: float) -> Boxes | None:
         with self._lock:
             return self._memory.get((stream, round(t, 3)))
 
     def clip(
         self,
-        stream: int,
+        stream: str,
         frames: Iterable[av.VideoFrame],
         sightings: Sequence[Sighting],
         offset: float = 0.0,
     ) -> list[Redaction]:
-        """One redaction per frame of a clip of stream number ``stream``, in order; a frame's
+        """One redaction per frame of a clip of the stream named ``stream``, in order; a frame's
         time + ``offset`` is its time on the stream's clock."""
         times: list[float] = []
         looked: dict[int, Boxes] = {}

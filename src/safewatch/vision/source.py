@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 
-from safewatch.vision.pipeline import CameraPipeline
 from safewatch.vision.ring import Packet
 from safewatch.vision.stream_url import redacted, scrub
+
+if TYPE_CHECKING:  # the pipeline's record stream reads streams with this module too
+    from safewatch.vision.pipeline import CameraPipeline
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,144 @@
+"""Stream roles, as NVRs do (issue 21): a camera's sub stream is analysed, its main stream
+gives the clips, the police originals (remuxed, never re-encoded) and the snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import pytest
+from pydantic import ValidationError
+
+from safewatch.vision.analyze import AnalysisResult, analyze
+from safewatch.vision.config import CameraConfig, StreamRole
+from tests.vision.conftest import transcode
+from tests.vision.sites import WHOLE_VIEW
+
+MAIN, SUB = (1280, 720), (640, 360)
+PRE, POST = 2.0, 2.0
+
+
+def _camera(**fields: object) -> CameraConfig:
+    return CameraConfig.model_validate({"name": "front", **fields})
+
+
+def test_a_camera_with_a_main_and_a_sub_stream_names_each_role() -> None:
+    camera = _camera(
+        inputs=[
+            {"path": "rtsp://cam/sub", "roles": ["detect"]},
+            {"path": "rtsp://cam/main", "roles": ["record"]},
+        ]
+    )
+    assert camera.detect_source == "rtsp://cam/sub"
+    assert camera.record_source == "rtsp://cam/main"
+    one = _camera(inputs=[{"path": "rtsp://cam/main", "roles": ["detect", "record"]}])
+    assert one.detect_source == "rtsp://cam/main" and one.record_source is None
+    assert _camera(source="front.mp4").record_source is None
+    assert StreamRole("record") is StreamRole.record
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({}, "either source"),
+        ({"source": "a.mp4", "inputs": [{"path": "b", "roles": ["detect", "record"]}]}, "either"),
+        ({"inputs": [{"path": "b", "roles": ["record"]}]}, "the detect role"),
+        (
+            {
+                "inputs": [
+                    {"path": "a", "roles": ["detect", "record"]},
+                    {"path": "b", "roles": ["record"]},
+                ]
+            },
+            "the record role",
+        ),
+        ({"inputs": [{"path": "b", "roles": ["watch"]}]}, "roles"),
+    ],
+)
+def test_a_camera_whose_streams_do_not_add_up_is_refused(fields: dict[str, object], said: str) -> None:
+    with pytest.raises(ValidationError, match=said):
+        _camera(**fields)
+
+
+@pytest.fixture(scope="module")
+def two_streams(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """vtest's first 8 s as a camera sends them: a 1280×720 main and a 640×360 sub stream."""
+    folder = tmp_path_factory.mktemp("streams")
+    main = transcode(vtest_avi, folder / "main.mp4", seconds=8, size=MAIN)
+    sub = transcode(vtest_avi, folder / "sub.mp4", seconds=8, size=SUB)
+    return main, sub
+
+
+@pytest.fixture(scope="module")
+def by_roles(
+    two_streams: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> AnalysisResult:
+    main, sub = two_streams
+    out = tmp_path_factory.mktemp("roles")
+    camera = WHOLE_VIEW.cameras[0].model_copy(
+        update={"pre_roll_seconds": PRE, "post_roll_seconds": POST}
+    )
+    site = WHOLE_VIEW.model_copy(update={"cameras": [camera]})
+    return analyze(
+        sub,
+        site,
+        clip_dir=out / "clips",
+        snapshots_dir=out / "snaps",
+        record_source=str(main),
+    )
+
+
+def _size(path: str | Path) -> tuple[int, int]:
+    with av.open(str(path)) as c:
+        ctx = c.streams.video[0].codec_context
+        return ctx.width, ctx.height
+
+
+def _frames(path: str | Path) -> list[float]:
+    with av.open(str(path)) as c:
+        return [float(f.time) for f in c.decode(video=0) if f.time is not None]
+
+
+def test_the_sub_stream_is_analysed_and_the_main_stream_gives_clips_and_snapshots(
+    by_roles: AnalysisResult,
+) -> None:
+    intrusions = [e for e in by_roles.sink.events if e.type == "intrusion"]
+    assert intrusions, by_roles.lines()
+    assert by_roles.sink.clip_errors == {}
+    middle = [e for e in intrusions if PRE <= e.video_t <= 8 - POST]
+    assert middle, "the test needs an event with its whole pre- and post-roll in the video"
+    for event in intrusions:  # the last too, cut short when both streams end
+        shown, original = by_roles.sink.clips[event.id], by_roles.sink.originals[event.id]
+        assert shown is not None
+        assert _size(shown) == MAIN and _size(original) == MAIN
+    snapshots = by_roles.sink.snapshots_dir
+    assert snapshots is not None
+    import cv2
+
+    picture = cv2.imread(str(snapshots / f"{middle[0].id}.original.jpg"))
+    assert picture is not None and picture.shape[:2] == (MAIN[1], MAIN[0])
+
+
+def test_the_clip_shown_is_cut_exactly_around_the_trigger_and_the_original_keeps_its_gop(
+    by_roles: AnalysisResult,
+) -> None:
+    """10 frames a second: the clip shown holds the trigger's 2 s before and 2 s after, no
+    more; the original starts at the keyframe before (GOP 2 s) and is the main stream's
+    packets as they came."""
+    for event in [e for e in by_roles.sink.events if PRE <= e.video_t <= 8 - POST]:
+        shown = _frames(by_roles.sink.clips[event.id] or "")
+        assert len(shown) in (40, 41), (event.video_t, len(shown))
+        original = _frames(by_roles.sink.originals[event.id])
+        assert len(original) >= len(shown)
+
+
+def test_the_original_is_the_main_streams_packets_as_they_came(
+    by_roles: AnalysisResult, two_streams: tuple[Path, Path]
+) -> None:
+    with av.open(str(two_streams[0])) as c:
+        main = [bytes(p) for p in c.demux(video=0) if p.size]
+    for event in by_roles.sink.events:
+        with av.open(by_roles.sink.originals[event.id]) as c:
+            kept = [bytes(p) for p in c.demux(video=0) if p.size]
+        first = main.index(kept[0])
+        assert kept == main[first : first + len(kept)]

@@ -53,17 +53,19 @@ rtsp:
 
 # The video tests need no database: they run once, with the SQLite pass. The browser tests
 # run once too, in the cluster pass (the screens are the same in both modes; the embedded
-# bus's streams are tested through the API here): each pass keeps to ~15 minutes.
+# bus's streams are tested through the API here), and so do the video tests that stream in
+# real time and mostly wait (marked realtime): each pass keeps to ~15 minutes.
 pytest-sqlite: $(STAMP) $(TEST_VIDEO) rtsp
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_REQUIRE_TEST_VIDEO=1 SAFEWATCH_REQUIRE_RTSP=1 \
-		$(BIN)/pytest -q --durations=25 -m "not browser"
+		$(BIN)/pytest -q --durations=25 -m "not browser and not realtime"
 
 # The PostgreSQL pass is cluster mode: every hub the tests start sends its alerts over the
 # real NATS (127.0.0.1:4222), and tests/test_cluster.py runs replicas against it. Camera and
 # face tests that need no database (marked db_free) ran in the SQLite pass.
-pytest-postgres: $(STAMP) browser
+pytest-postgres: $(STAMP) $(TEST_VIDEO) browser rtsp
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
-		SAFEWATCH_REQUIRE_BROWSER=1 $(BIN)/pytest -q --durations=25 -m "not video and not db_free"
+		SAFEWATCH_REQUIRE_BROWSER=1 SAFEWATCH_REQUIRE_TEST_VIDEO=1 SAFEWATCH_REQUIRE_RTSP=1 \
+		$(BIN)/pytest -q --durations=25 -m "(not video and not db_free) or realtime"
 
 # The long suites (docs/reliability.md): 1,000 mutated videos through safewatch analyze, the
 # camera↔hub link cut for ten minutes, 100 random faults over the real chain (embedded and

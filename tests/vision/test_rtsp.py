@@ -72,6 +72,25 @@ def test_a_camera_behind_a_digest_login_is_seen_as_its_file_is(
     assert seen == [e.type for e in from_file.sink.events] and seen
 
 
+def test_a_cameras_first_frames_come_as_it_sends_them_not_in_a_burst(rtsp: RtspServer) -> None:
+    """FFmpeg probed the first ~2.5 s of a stream before handing any over, then handed them
+    over at once: capture times (taken from the arrival) came late by seconds, and a main
+    and a sub stream's did not meet. The camera's description names what the probe looked
+    for."""
+    container = open_video(rtsp.url("main"))
+    try:
+        started, arrivals = time.monotonic(), []
+        for packet in container.demux(video=0):
+            if packet.size:
+                arrivals.append(time.monotonic() - started)
+            if len(arrivals) == 20:
+                break
+        assert container.streams.video[0].codec_context.width == 768
+    finally:
+        container.close()
+    assert arrivals[-1] - arrivals[0] >= 1.5, arrivals  # 20 frames at 10 fps: about 1.9 s
+
+
 def test_a_wrong_password_is_said_without_showing_it(rtsp: RtspServer) -> None:
     with pytest.raises(SourceError) as refused:
         open_video(rtsp.url("main", password=PASSWORD + "x"))

@@ -55,7 +55,9 @@ def test_a_camera_with_a_main_and_a_sub_stream_names_each_role() -> None:
         ({"inputs": [{"path": "b", "roles": ["watch"]}]}, "roles"),
     ],
 )
-def test_a_camera_whose_streams_do_not_add_up_is_refused(fields: dict[str, object], said: str) -> None:
+def test_a_camera_whose_streams_do_not_add_up_is_refused(
+    fields: dict[str, object], said: str
+) -> None:
     with pytest.raises(ValidationError, match=said):
         _camera(**fields)
 

@@ -213,3 +213,23 @@ def test_face_recognition_off_is_said_loudly_not_silently(
     with world.factory() as s:
         device = s.scalar(select(Device).where(Device.serial == "CAM-W"))
     assert device is not None and "face recognition off" in device.health_note
+
+
+def test_a_camera_is_not_offline_for_the_time_before_its_worker_started(
+    tmp_path: Path, vtest_short: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watchdog counted from the worker's construction: a site whose start took longer
+    than offline_after_seconds (models loading, other cameras) raised a false
+    camera_offline for a camera that had not yet been asked for a picture."""
+    monkeypatch.setenv("SW_TEST_CAMERA", "unused")
+    worker = SiteWorker(_site(tmp_path, str(vtest_short), None, offline_after_seconds=1))
+    time.sleep(1.5)  # the rest of the site starting
+    worker.start()
+    try:
+        assert "no picture" not in str(worker.cameras[0].state())
+        _wait(lambda: worker.cameras[0].pipeline.stats.analysed >= 10, 15)
+        time.sleep(1.2)
+        items = worker.outbox.next_due_events(1000, now=time.time() + 3600)
+    finally:
+        worker.close()
+    assert not [i for i in items if "camera_offline" in (i.payload or "")]

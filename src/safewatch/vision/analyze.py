@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,16 @@ from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline, FaceStage, FrameStats
 from safewatch.vision.record import RecordStream, record
-from safewatch.vision.source import PlayStats, frames_expected, is_network, open_video, play
+from safewatch.vision.source import (
+    PlayStats,
+    SourceError,
+    frames_expected,
+    is_network,
+    open_video,
+    play,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,20 +101,22 @@ class Recording:
         self.into = RecordStream(camera.pre_roll_seconds + camera.post_roll_seconds + 4)
         self.container = open_video(source, transport=camera.rtsp_transport)
         self.stop = threading.Event()
-        network = is_network(source)
-        self.thread = threading.Thread(
-            target=record,
-            args=(self.container, self.into, self.stop, not network, network),
-            name="record stream",
-            daemon=True,
-        )
+        self.thread = threading.Thread(target=self._read, args=(source,), name="record stream")
         self.thread.start()
+
+    def _read(self, source: str) -> None:
+        network = is_network(source)
+        try:
+            record(self.container, self.into, self.stop, not network, network)
+        except SourceError as exc:  # a stream that cannot be recorded: clips from the other
+            log.warning("%s", exc)
+        finally:
+            self.into.retire(self.container)
 
     def close(self) -> None:
         self.stop.set()
         self.thread.join()
-        self.into.close()
-        self.container.close()
+        self.into.close()  # and its container
 
 
 def analyze(

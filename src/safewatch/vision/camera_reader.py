@@ -54,6 +54,10 @@ class OutboxSink:
         self.outbox.put_clip(event_id, self.camera, path, error, original)
 
 
+def close(container: InputContainer) -> None:
+    container.close()
+
+
 def _address(camera: CameraConfig, source: str) -> str:
     """The stream's address with its password from the environment; refused at start, not
     found out at the first reconnection."""
@@ -102,6 +106,10 @@ class CameraWorker:
         )
         self.stop = threading.Event()
         self.last_frame = time.monotonic()  # the last frame the pipeline handled
+        # Silence counts once the stream was first opened, or failed to: opening a camera's
+        # stream takes seconds (FFmpeg probes it), and is bounded by the open timeout.
+        self.first_open = threading.Event()
+        self._opens = 0  # streams opened so far: one that opens ends its sibling's backoff
         self.analysing_since: float | None = None  # a frame is in the pipeline since then
         self.offline_reported = False
         self.reader = Supervised(f"camera {camera.name}", self._read, self.stop)
@@ -126,6 +134,8 @@ class CameraWorker:
         if self.recorder is not None:
             self.recorder.join(timeout)
         self.pipeline.clip_jobs.close()
+        if self.record is not None:
+            self.record.close()
 
     def state(self) -> PartState:
         """The reader's state; "ok" only while frames are analysed: a watchdog that is not
@@ -135,7 +145,7 @@ class CameraWorker:
             return reader
         if not watchdog.healthy:
             return PartState(CameraHealth.degraded, f"watchdog {watchdog}")
-        if (silent := time.monotonic() - self.last_frame) >= self.camera.offline_after_seconds:
+        if (silent := self._silent()) >= self.camera.offline_after_seconds:
             return PartState(CameraHealth.degraded, self._silence(silent))
         if (recording := self._recording()) is not None:
             return recording
@@ -190,7 +200,7 @@ class CameraWorker:
                 after_frame=self._saw_frame,
             )
 
-        self._keep_reading(stop, self.reader, self.source, analyse, None)
+        self._keep_reading(stop, self.reader, self.source, analyse, close, self._opened)
 
     def _record(self, stop: threading.Event) -> None:
         """The record stream: demuxed into the record ring, never decoded (``record``)."""
@@ -202,7 +212,7 @@ class CameraWorker:
             self.recorder.report(CameraHealth.ok)
             return record(container, into, stop, paced=not network, live=network)
 
-        self._keep_reading(stop, self.recorder, self.record_source, keep, into.close)
+        self._keep_reading(stop, self.recorder, self.record_source, keep, into.retire, None)
 
     def _keep_reading(
         self,
@@ -210,23 +220,28 @@ class CameraWorker:
         part: Supervised | None,
         source: str,
         read: Callable[[InputContainer], PlayStats],
-        before_close: Callable[[], None] | None,
+        dispose: Callable[[InputContainer], None],
+        tried: Callable[[], None] | None,
     ) -> None:
         """Open, read, reopen with backoff. A stream that cannot be opened or breaks is
         tried again here; anything else (the detector, the face stage, a clip) ends this
-        run and the supervisor starts it again."""
+        run and the supervisor starts it again. ``tried``: after each attempt to open."""
         assert part is not None
         name, wait = self.camera.name, 1.0
         while not stop.is_set():
             try:
                 container = open_video(source, transport=self.camera.rtsp_transport)
             except SourceError as exc:
+                if tried is not None:
+                    tried()
                 part.report(CameraHealth.degraded, f"cannot open the stream: {exc}")
                 log.warning("%s: %s (retry in %.0f s)", name, exc, wait)
-                stop.wait(wait)
+                self._back_off(stop, wait)
                 wait = min(wait * 2, MAX_RECONNECT_WAIT)
                 continue
-            wait = 1.0
+            wait, self._opens = 1.0, self._opens + 1
+            if tried is not None:
+                tried()
             try:
                 reason = read(container).ended_by or "the stream ended"
             except SourceError as exc:  # a stream that cannot serve its role
@@ -236,17 +251,30 @@ class CameraWorker:
                 reason = f"the stream broke: {stream_url.scrub(str(exc), source)}"
                 log.warning("%s: %s", name, reason)
             finally:
-                if before_close is not None:
-                    before_close()
-                container.close()
+                dispose(container)
             if not stop.is_set():
                 part.report(CameraHealth.degraded, f"reconnecting ({reason})")
-            stop.wait(wait)
+            self._back_off(stop, wait)
+
+    def _back_off(self, stop: threading.Event, seconds: float) -> None:
+        """Waits ``seconds``, cut short when the camera's other stream opens: a camera back
+        from a reboot serves both, and a clip needs both from the start."""
+        seen, until = self._opens, time.monotonic() + seconds
+        while time.monotonic() < until and self._opens == seen and not stop.wait(0.1):
+            pass
+
+    def _silent(self) -> float:
+        return time.monotonic() - self.last_frame if self.first_open.is_set() else 0.0
+
+    def _opened(self) -> None:
+        if not self.first_open.is_set():
+            self.last_frame = time.monotonic()
+            self.first_open.set()
 
     def _watch(self, stop: threading.Event) -> None:
         self.watchdog.report(CameraHealth.ok)
         while not stop.wait(1.0):
-            silent = time.monotonic() - self.last_frame
+            silent = self._silent()
             if silent >= self.camera.offline_after_seconds and not self.offline_reported:
                 self.offline_reported = True
                 reason = f"{self._silence(silent)} ({self.reader.current()})"

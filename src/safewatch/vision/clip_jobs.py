@@ -41,19 +41,17 @@ class ClipSink(Protocol):
         ``original`` the unblurred clip (None when nothing was blurred)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class PendingClip:
-    """An event's clip waiting for its post-roll: on the detect stream's clock, and on the
-    wall clock for a camera whose clips come from its record stream."""
+    """An event's clip waiting for its post-roll, on the clock of the stream it is cut from."""
 
     event_id: uuid.UUID
     start: float
     end: float
-    wall_start: float = 0.0
-    wall_end: float = 0.0
 
-    def on_wall_clock(self) -> PendingClip:
-        return PendingClip(self.event_id, self.wall_start, self.wall_end)
+    def moved(self, by: float) -> PendingClip:
+        """The same clip on another clock, ``by`` seconds ahead."""
+        return PendingClip(self.event_id, self.start + by, self.end + by)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 from av.video.stream import VideoStream
 
-from safewatch.vision.ring import TimedPacket, packet_time
+from safewatch.vision.ring import TimedPacket
 
 REMUXABLE = {"h264", "hevc"}
 # Changes a decoded frame (its index in the clip) before it is encoded: the privacy blur.
@@ -152,11 +152,9 @@ def write_edited(
 
 
 def clip_start(packets: Sequence[TimedPacket]) -> float:
-    """Where a clip's own clock starts on its ring's clock (its frames' times + this): the
-    stream's own clock, or the wall clock of a record stream."""
+    """Where a clip's own clock starts on the stream's clock (its frames' times + this)."""
     first = packets[0].packet
     base = first.dts if first.dts is not None else first.pts
-    own = packet_time(first)
-    if base is None or first.time_base is None or own is None:
+    if base is None or first.time_base is None:
         return packets[0].t
-    return packets[0].t - own + float(base * first.time_base)
+    return float(base * first.time_base)

@@ -335,8 +335,7 @@ class CameraPipeline:
         if clip:
             start, end = event.clip_start_t, event.clip_end_t
             assert start is not None and end is not None
-            wall = t + self._wall_shift
-            self._clips.append(PendingClip(event.id, start, end, wall - t + start, wall - t + end))
+            self._clips.append(PendingClip(event.id, start, end))
         return event
 
     def _snapshot_picture(
@@ -354,18 +353,18 @@ class CameraPipeline:
 
     # -- clips and outages --------------------------------------------------------------------
     def _cut_due_clips(self, t: float) -> None:
-        now = t + self._wall_shift
         for clip in [c for c in self._clips if c.end <= t]:
-            if self._waits_for_record(clip, now):
+            if self._waits_for_record(clip, t):
                 continue
             self._clips.remove(clip)
             self._cut(clip)
 
-    def _waits_for_record(self, clip: PendingClip, now: float) -> bool:
-        if self.record is None or now >= clip.wall_end + RECORD_GRACE_SECONDS:
+    def _waits_for_record(self, clip: PendingClip, t: float) -> bool:
+        if self.record is None or t >= clip.end + RECORD_GRACE_SECONDS:
             return False
+        wall = clip.moved(self._wall_shift)
         with self.record.lock:
-            return not self.record.covers(clip.wall_start, clip.wall_end)
+            return not self.record.covers(wall.start, wall.end)
 
     def end_stream(self) -> None:
         """Before its container closes, however the stream ended: the pending clips are cut
@@ -397,9 +396,11 @@ class CameraPipeline:
         that ended cut it short); otherwise from the detect stream, whole."""
         record = self.record
         if record is not None:
+            wall = clip.moved(self._wall_shift)
             with record.lock:
-                if record.covers(clip.wall_start, min(clip.wall_end, until - STREAMS_APART)):
-                    self.clip_jobs.cut(clip.on_wall_clock(), self._record_source(record))
+                if record.covers(wall.start, min(wall.end, until - STREAMS_APART)):
+                    on_record = wall.moved(record.to_stream(0.0))
+                    self.clip_jobs.cut(on_record, self._record_source(record))
                     return
             log.warning(
                 "%s: the clip of event %s comes from the detect stream: the record stream "
@@ -418,7 +419,7 @@ class CameraPipeline:
         size, seen = record.size(), list(self._sightings)
         if size is not None and self._frame_size is not None:
             scale = (size[0] / self._frame_size[0], size[1] / self._frame_size[1])
-            seen = moved(seen, self._wall_shift, scale)
+            seen = moved(seen, record.to_stream(self._wall_shift), scale)
         return ClipSource(record.stream, record.ring, seen, record.key)
 
     def offline(self, reason: str, since: datetime, wait: float = 2.0) -> CameraEvent:

@@ -59,7 +59,9 @@ def sighting(t: float, dets: sv.Detections) -> Sighting:
     return Sighting(t, dets.xyxy[offender].copy(), head_boxes(dets.xyxy[~offender]))
 
 
-def moved(sightings: Iterable[Sighting], shift: float, scale: tuple[float, float]) -> list[Sighting]:
+def moved(
+    sightings: Iterable[Sighting], shift: float, scale: tuple[float, float]
+) -> list[Sighting]:
     """Sightings on another stream of the camera: ``shift`` seconds later on its clock, its
     picture ``scale`` times as large (the record stream's, for its clips)."""
     by = np.array([scale[0], scale[1], scale[0], scale[1]], dtype=np.float32)

@@ -1,10 +1,11 @@
 """A camera's record stream: its main stream, when it has a sub stream to analyse (``inputs``
-with roles, as NVRs do). Its packets are kept on the wall clock and never decoded, but for an
-event's snapshot; clips and the police originals are remuxed from them at full resolution.
+with roles, as NVRs do). Its packets are kept, never decoded but for an event's snapshot;
+clips and the police originals are remuxed from them at full resolution.
 
 The detect stream's events find their clip and snapshot here by their capture time: both
 streams meet on the wall clock, each timed by the arrival of its own packets
-(``source.FrameClock``), so a camera that resets one stream's timestamps moves nothing.
+(``source.FrameClock``, whose offset is taken when it is used: it only gets better), so a
+camera that resets one stream's timestamps moves nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 
 import av
 import numpy as np
+from av.container import InputContainer
 from av.video.stream import VideoStream
 
 from safewatch.vision.clips import REMUXABLE, decoded
@@ -27,16 +29,25 @@ log = logging.getLogger(__name__)
 # the record stream to give a clip all the same; one that has just reconnected, with no
 # pre-roll, does not: the detect stream's clip is whole.
 STREAMS_APART = 0.5
+# A snapshot comes from the record stream only when it has a frame this close to the trigger
+# (a stream that dropped keeps its last packets for the clips in their post-roll).
+SNAPSHOT_GAP = 1.0
 
 
 class RecordStream:
-    """The record stream's pre-roll on the wall clock, shared by the reader that fills it and
-    the pipeline that cuts clips and snapshots from it (``lock``)."""
+    """The record stream's pre-roll, shared by the reader that fills it and the pipeline that
+    cuts clips and snapshots from it (``lock``). Times given to it are on the wall clock.
+
+    It owns the connection's container: when the connection drops, its packets stay for the
+    clips in their post-roll (a camera that loses power mid-event), until the next connection
+    or ``close``; a closed container's packets would crash the muxer."""
 
     def __init__(self, seconds: float) -> None:
         self.ring = PacketRing(seconds)
         self.lock = threading.RLock()
         self.stream: VideoStream | None = None
+        self.live = False  # the connection is up (else the ring holds the last one's end)
+        self._container: InputContainer | None = None
         self.connection = 0  # a new connection restarts the stream's timestamps
         self.last_packet = time.monotonic()  # when the last packet came
         self._clock = FrameClock()
@@ -46,30 +57,50 @@ class RecordStream:
         """Names this connection for the face memory of the blur (``Redactor``)."""
         return f"record-{self.connection}"
 
-    def open(self, stream: VideoStream) -> None:
+    def open(self, container: InputContainer) -> None:
+        """A new connection; the last one's packets and container go."""
+        stream = container.streams.video[0]
         if stream.codec_context.name not in REMUXABLE:  # clips are remuxed, never transcoded
             raise SourceError(
                 f"the record stream is {stream.codec_context.name}: H.264 or H.265 is needed "
                 "(clips come from the detect stream meanwhile)"
             )
         with self.lock:
-            self.ring.clear()
-            self.stream = stream
+            self._let_go()
+            self.stream, self._container, self.live = stream, container, True
             self.connection += 1
             self._clock = FrameClock()
 
+    def retire(self, container: InputContainer) -> None:
+        """The connection ended: its packets stay until the next one (or ``close``)."""
+        with self.lock:
+            if container is self._container:
+                self.live = False
+                return
+        container.close()  # one that never became the stream (refused by ``open``)
+
     def push(self, t: float, packet: Packet, now: float) -> None:
         """A packet at ``t`` on the stream's clock, arrived at ``now`` (epoch seconds)."""
-        wall = self._clock.capture(t, now).timestamp()
         self.last_packet = time.monotonic()
         with self.lock:
-            self.ring.push(packet, wall)
+            self._clock.capture(t, now)
+            self.ring.push(packet)
 
     def close(self) -> None:
-        """Before its container closes: nothing may refer to its packets afterwards."""
+        """At the camera's end: nothing may refer to its packets afterwards."""
         with self.lock:
-            self.stream = None
-            self.ring.clear()
+            self._let_go()
+
+    def _let_go(self) -> None:
+        self.ring.clear()
+        self.stream, self.live = None, False
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def to_stream(self, wall: float) -> float:
+        """A wall-clock time on the stream's own clock. Call with the lock held."""
+        return wall - (self._clock.offset or 0.0)
 
     def wait_for(self, wall: float, timeout: float) -> None:
         """Until the ring reaches ``wall``, the stream closes, or ``timeout`` passes (the main
@@ -78,15 +109,16 @@ class RecordStream:
         while time.monotonic() < deadline:
             with self.lock:
                 newest = self.ring.newest
-                if self.stream is None or (newest is not None and newest >= wall):
+                if not self.live or (newest is not None and newest >= self.to_stream(wall)):
                     return
             time.sleep(0.05)
 
     def covers(self, start: float, end: float) -> bool:
         """Whether the ring holds ``start`` to ``end`` (wall clock). Call with the lock held."""
-        if self.stream is None or self.ring.oldest is None or self.ring.newest is None:
+        oldest, newest = self.ring.oldest, self.ring.newest
+        if self.stream is None or oldest is None or newest is None:
             return False
-        return self.ring.oldest <= start + STREAMS_APART and self.ring.newest >= end
+        return oldest <= self.to_stream(start) + STREAMS_APART and newest >= self.to_stream(end)
 
     def size(self) -> tuple[int, int] | None:
         with self.lock:
@@ -99,9 +131,12 @@ class RecordStream:
         """The record stream's frame nearest before ``wall`` (BGR), decoded from its GOP's
         keyframe; None when the ring does not reach back that far (just reconnected)."""
         with self.lock:
-            if self.stream is None or self.ring.oldest is None or self.ring.oldest > wall:
+            t, oldest, newest = self.to_stream(wall), self.ring.oldest, self.ring.newest
+            if self.stream is None or oldest is None or newest is None:
                 return None
-            packets = self.ring.window(wall, wall)
+            if oldest > t or newest < t - SNAPSHOT_GAP:  # not back that far, or a stale ring
+                return None
+            packets = self.ring.window(t, t)
             last = None
             try:
                 for frame in decoded(self.stream, packets):
@@ -119,11 +154,11 @@ def record(
     paced: bool,
     live: bool,
 ) -> PlayStats:
-    """Demuxes the opened record stream into ``into`` until it ends or ``stop`` is set; its
-    packets stay valid until ``into.close()``, which the caller calls before closing it.
-    ``paced``: a file is read as fast as a camera would send it."""
+    """Demuxes the opened record stream into ``into`` until it ends or ``stop`` is set; the
+    container is then ``into``'s (``retire``). ``paced``: a file is read as fast as a camera
+    would send it."""
     stream = container.streams.video[0]
-    into.open(stream)
+    into.open(container)
     stats = PlayStats()
     clock = PacketClock(stream, live)
     started, first_t = time.monotonic(), None

@@ -39,10 +39,8 @@ class PacketRing:
         self.seconds = seconds
         self._gops: deque[list[TimedPacket]] = deque()
 
-    def push(self, packet: Packet, t: float | None = None) -> TimedPacket | None:
-        """``t``: the packet's time on the ring's clock; its own timestamp when not given
-        (a record stream's ring is on the wall clock, ``record``)."""
-        t = packet_time(packet) if t is None else t
+    def push(self, packet: Packet) -> TimedPacket | None:
+        t = packet_time(packet)
         if t is None or packet.size == 0:
             return None
         item = TimedPacket(t, bool(packet.is_keyframe), packet)

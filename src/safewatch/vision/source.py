@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
+from av.container import InputContainer
 
 from safewatch.vision.ring import Packet
 from safewatch.vision.stream_url import redacted, scrub
@@ -41,21 +42,18 @@ def is_network(source: str) -> bool:
     return source.lower().startswith(NETWORK_SCHEMES)
 
 
-def open_video(
-    source: str, timeout: float = 10.0, transport: str = "tcp"
-) -> av.container.InputContainer:
+def open_video(source: str, timeout: float = 10.0, transport: str = "tcp") -> InputContainer:
     """Opens a file or a camera's stream. ``transport`` is RTSP's: "tcp" (interleaved, what
     NVRs default to: no packet loss) or "udp". Errors show the address without its login."""
     rtsp = source.lower().startswith(("rtsp://", "rtsps://"))
-    options = {"rtsp_transport": transport} if rtsp else {}
     shown = redacted(source)
     if not is_network(source) and not Path(source).is_file():
         raise SourceError(f"no such video file: {shown}")  # a mistyped address is masked too
-    try:
-        container = av.open(source, options=options, timeout=(timeout, timeout))
-    except (av.FFmpegError, OSError) as exc:
-        # from None: a logged traceback would print FFmpeg's error, which names the password
-        raise SourceError(f"cannot open {shown}: {scrub(str(exc), source)}") from None
+    options = {"rtsp_transport": transport} if rtsp else {}
+    container = _open(source, shown, {**options, **QUICK} if rtsp else options, timeout)
+    if rtsp and not _described(container):  # the camera's description lacks them: probe
+        container.close()
+        container = _open(source, shown, options, timeout)
     if not container.streams.video:
         container.close()
         raise SourceError(f"{shown} has no video stream")
@@ -70,6 +68,27 @@ def open_video(
             f"(at most {MAX_PIXELS:,} pixels, 8K)"
         )
     return container
+
+
+# A camera's RTSP description (SDP) names its codec, picture size and parameter sets: FFmpeg's
+# probe of the first seconds, by default, only delays the open and then hands those seconds
+# over in one burst, which the arrival-based capture times (``FrameClock``) take as late.
+QUICK = {"analyzeduration": "0", "probesize": "32"}
+
+
+def _open(source: str, shown: str, options: dict[str, str], timeout: float) -> InputContainer:
+    try:
+        return av.open(source, options=options, timeout=(timeout, timeout))
+    except (av.FFmpegError, OSError) as exc:
+        # from None: a logged traceback would print FFmpeg's error, which names the password
+        raise SourceError(f"cannot open {shown}: {scrub(str(exc), source)}") from None
+
+
+def _described(container: InputContainer) -> bool:
+    """Whether the stream's size and parameter sets are known without probing it."""
+    video = container.streams.video
+    ctx = video[0].codec_context if video else None
+    return ctx is None or bool(ctx.width and ctx.extradata)
 
 
 def frames_expected(container: av.container.InputContainer) -> int:

@@ -1,0 +1,181 @@
+"""A camera's main and sub streams over the real RTSP server (issue 21): the sub stream is
+analysed, the main stream gives clips, originals and snapshots, and nothing is lost when the
+camera reboots or its main stream cannot be had.
+
+These stream in real time and mostly wait: they run in the PostgreSQL pass (``realtime``),
+beside the SQLite pass's heavy analysis."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import pytest
+import yaml
+
+from safewatch.bus.messages import CameraHealth
+from safewatch.demo.rtsp import RtspServer
+from safewatch.vision.analyze import analyze
+from safewatch.vision.config import SiteConfig
+from safewatch.vision.worker import SiteWorker
+from tests.live import wait_until
+from tests.vision.conftest import transcode
+from tests.vision.sites import WHOLE_VIEW
+from tests.vision.test_pipeline_vtest import ENTRIES, LAWN
+from tests.vision.test_rtsp import PASSWORD, PASSWORD_ENV, _events, _needs_the_server
+
+pytestmark = pytest.mark.realtime
+MAIN, SUB = (1920, 1080), (640, 360)
+
+
+@pytest.fixture(scope="module")
+def lawn_streams(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The whole of vtest.avi as a camera sends it: 1080p main and 360p sub, H.264."""
+    folder = tmp_path_factory.mktemp("lawn-streams")
+    return {
+        "main": transcode(vtest_avi, folder / "main.mp4", size=MAIN),
+        "sub": transcode(vtest_avi, folder / "sub.mp4", size=SUB),
+    }
+
+
+@pytest.fixture(scope="module")
+def short_streams(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("short-streams")
+    return {
+        "main": transcode(vtest_avi, folder / "main.mp4", seconds=12, size=MAIN),
+        "sub": transcode(vtest_avi, folder / "sub.mp4", seconds=12, size=SUB),
+    }
+
+
+def _serve(streams: dict[str, Path]) -> RtspServer:
+    _needs_the_server()
+    return RtspServer({name: ("h264", path) for name, path in streams.items()}, password=PASSWORD)
+
+
+def _size(path: Path) -> tuple[int, int]:
+    with av.open(str(path)) as c:
+        ctx = c.streams.video[0].codec_context
+        return ctx.width, ctx.height
+
+
+def test_the_lawn_over_rtsp_as_main_and_sub_streams_finds_what_the_file_does(
+    lawn_streams: dict[str, Path], tmp_path: Path
+) -> None:
+    """No accuracy lost: three intrusions and the one loiterer, analysed on the 640×360 sub
+    stream; every clip and snapshot at 1080p from the main stream; the clip shown is the
+    trigger's 10 s before and 10 s after exactly (cut short by the stream's end)."""
+    raw = yaml.safe_load(LAWN.read_text())
+    lawn = raw["cameras"][0]["zones"][0]
+    stay = {"name": "stay", "kind": "perimeter", "polygon": lawn["polygon"], "loiter_seconds": 12}
+    raw["cameras"][0]["zones"].append(stay)
+    site = SiteConfig.model_validate(raw)
+    with _serve(lawn_streams) as server:
+        result = analyze(
+            server.url("sub"),
+            site,
+            clip_dir=tmp_path / "clips",
+            snapshots_dir=tmp_path / "snaps",
+            record_source=server.url("main"),
+        )
+    lines = result.lines()
+    intrusions = [line for line in lines if line["type"] == "intrusion"]
+    assert len(intrusions) == 3, lines
+    for line, (who, (start, end)) in zip(intrusions, ENTRIES.items(), strict=True):
+        assert start - 0.5 <= line["t"] <= end + 0.5, (who, line)  # a live start: ±a frame or so
+    loiterers = [line for line in lines if line["type"] == "loitering"]
+    assert len(loiterers) == 1 and 64.5 <= loiterers[0]["t"] <= 69.5, lines
+    assert result.sink.clip_errors == {}
+    for line in lines:
+        clip, original = Path(line["clip"]), Path(result.sink.originals.get(line["id"], ""))
+        assert _size(clip) == MAIN
+        with av.open(str(clip)) as c:
+            frames = [float(f.time) for f in c.decode(video=0) if f.time is not None]
+        end_of_stream = line["t"] + 10 > 78.0
+        assert len(frames) == 201 or (end_of_stream and len(frames) < 201), (line, len(frames))
+        if original.name:
+            assert _size(original) == MAIN
+    import cv2
+
+    snapshot = cv2.imread(str(tmp_path / "snaps" / f"{intrusions[0]['id']}.jpg"))
+    assert snapshot is not None and snapshot.shape[:2] == (MAIN[1], MAIN[0])
+
+
+def _roles_site(tmp_path: Path, server: RtspServer, record_mount: str) -> SiteConfig:
+    password = "${" + PASSWORD_ENV + "}"
+    return SiteConfig.model_validate(
+        {
+            "site": "home-a",
+            "data_dir": str(tmp_path / "worker"),
+            "cameras": [
+                {
+                    "name": "front",
+                    "inputs": [
+                        {"path": server.url("sub", password=password), "roles": ["detect"]},
+                        {"path": server.url(record_mount, password=password), "roles": ["record"]},
+                    ],
+                    "offline_after_seconds": 2,
+                    "pre_roll_seconds": 1,
+                    "post_roll_seconds": 1,
+                    "zones": WHOLE_VIEW.cameras[0].model_dump()["zones"],
+                }
+            ],
+        }
+    )
+
+
+def _clips(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "worker" / "clips" / "home-a" / "front"
+    return [p for p in folder.glob("*.mp4") if ".original" not in p.suffixes]
+
+
+@pytest.fixture
+def worker_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    yield
+
+
+@pytest.mark.usefixtures("worker_env")
+def test_a_worker_cuts_its_clips_from_the_main_stream_before_and_after_the_camera_reboots(
+    short_streams: dict[str, Path], tmp_path: Path
+) -> None:
+    with _serve(short_streams) as server:
+        worker = SiteWorker(_roles_site(tmp_path, server, "main"))
+        camera = worker.cameras[0]
+        worker.start()
+        try:
+            wait_until(lambda: camera.state().health is CameraHealth.ok, 15)
+            wait_until(lambda: len(_clips(tmp_path)) >= 2, 20)
+            server.stop()  # the camera loses power: both streams go
+            wait_until(lambda: camera.state().health is not CameraHealth.ok, 10)
+            time.sleep(3)  # longer than offline_after_seconds
+            before = len(_clips(tmp_path))
+            server.start()
+            wait_until(lambda: camera.state().health is CameraHealth.ok, 30)
+            wait_until(lambda: len(_clips(tmp_path)) >= before + 2, 20)
+            events = _events(worker)
+        finally:
+            worker.close()
+    offline = [e.detail for e in events if e.type == "camera_offline"]
+    assert len(offline) == 1, offline
+    assert {_size(p) for p in _clips(tmp_path)} == {MAIN}
+
+
+@pytest.mark.usefixtures("worker_env")
+def test_a_main_stream_that_cannot_be_had_leaves_the_clips_to_the_sub_stream_and_says_so(
+    short_streams: dict[str, Path], tmp_path: Path
+) -> None:
+    with _serve(short_streams) as server:
+        worker = SiteWorker(_roles_site(tmp_path, server, "no-such-stream"))
+        camera = worker.cameras[0]
+        worker.start()
+        try:
+            wait_until(lambda: len(_clips(tmp_path)) >= 1, 20)
+            state = camera.state()
+        finally:
+            worker.close()
+    assert state.health is CameraHealth.degraded
+    assert "record stream" in str(state) and "cannot open" in str(state), state
+    assert PASSWORD not in str(state)
+    assert {_size(p) for p in _clips(tmp_path)} == {SUB}

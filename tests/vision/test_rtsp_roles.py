@@ -13,7 +13,6 @@ from pathlib import Path
 
 import av
 import pytest
-import yaml
 
 from safewatch.bus.messages import CameraHealth
 from safewatch.demo.rtsp import RtspServer
@@ -23,7 +22,7 @@ from safewatch.vision.worker import SiteWorker
 from tests.live import wait_until
 from tests.vision.conftest import transcode
 from tests.vision.sites import WHOLE_VIEW
-from tests.vision.test_pipeline_vtest import ENTRIES, LAWN
+from tests.vision.test_pipeline_vtest import ENTRIES, LOITERER, counted, with_a_stay_zone
 from tests.vision.test_rtsp import PASSWORD, PASSWORD_ENV, _events, _needs_the_server
 
 pytestmark = pytest.mark.realtime
@@ -66,26 +65,20 @@ def test_the_lawn_over_rtsp_as_main_and_sub_streams_finds_what_the_file_does(
     """No accuracy lost: three intrusions and the one loiterer, analysed on the 640×360 sub
     stream; every clip and snapshot at 1080p from the main stream; the clip shown is the
     trigger's 10 s before and 10 s after exactly (cut short by the stream's end)."""
-    raw = yaml.safe_load(LAWN.read_text())
-    lawn = raw["cameras"][0]["zones"][0]
-    stay = {"name": "stay", "kind": "perimeter", "polygon": lawn["polygon"], "loiter_seconds": 12}
-    raw["cameras"][0]["zones"].append(stay)
-    site = SiteConfig.model_validate(raw)
     with _serve(lawn_streams) as server:
         result = analyze(
             server.url("sub"),
-            site,
+            with_a_stay_zone(),
             clip_dir=tmp_path / "clips",
             snapshots_dir=tmp_path / "snaps",
             record_source=server.url("main"),
         )
     lines = result.lines()
-    intrusions = [line for line in lines if line["type"] == "intrusion"]
+    intrusions, loiterings = counted(lines)
     assert len(intrusions) == 3, lines
-    for line, (who, (start, end)) in zip(intrusions, ENTRIES.items(), strict=True):
-        assert start - 0.5 <= line["t"] <= end + 0.5, (who, line)  # a live start: ±a frame or so
-    loiterers = [line for line in lines if line["type"] == "loitering"]
-    assert len(loiterers) == 1 and 64.5 <= loiterers[0]["t"] <= 69.5, lines
+    for t, (who, (start, end)) in zip(intrusions, ENTRIES.items(), strict=True):
+        assert start - 0.5 <= t <= end + 0.5, (who, t)  # a live start: ±a frame or so
+    assert len(loiterings) == 1 and LOITERER[0] <= loiterings[0] <= LOITERER[1], lines
     assert result.sink.clip_errors == {}
     for line in lines:
         clip, original = Path(line["clip"]), Path(result.sink.originals.get(line["id"], ""))
@@ -98,7 +91,8 @@ def test_the_lawn_over_rtsp_as_main_and_sub_streams_finds_what_the_file_does(
             assert _size(original) == MAIN
     import cv2
 
-    snapshot = cv2.imread(str(tmp_path / "snaps" / f"{intrusions[0]['id']}.jpg"))
+    first = next(line for line in lines if line["type"] == "intrusion")
+    snapshot = cv2.imread(str(tmp_path / "snaps" / f"{first['id']}.jpg"))
     assert snapshot is not None and snapshot.shape[:2] == (MAIN[1], MAIN[0])
 
 

@@ -17,7 +17,8 @@ from safewatch.core.progress import Step
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
-from safewatch.vision.pipeline import CameraPipeline, FaceStage, FrameStats
+from safewatch.vision.pipeline import CameraPipeline, FrameStats
+from safewatch.vision.ports import FaceStage
 from safewatch.vision.record import RecordStream, record
 from safewatch.vision.source import (
     PlayStats,

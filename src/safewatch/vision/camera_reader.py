@@ -21,7 +21,8 @@ from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.pipeline import CameraPipeline, FaceStage
+from safewatch.vision.pipeline import CameraPipeline
+from safewatch.vision.ports import FaceStage
 from safewatch.vision.record import RecordStream, record
 from safewatch.vision.source import PlayStats, SourceError, is_network, open_video, play
 from safewatch.vision.supervisor import PartState, Supervised

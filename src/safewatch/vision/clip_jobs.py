@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import av
 from av.video.stream import VideoStream
@@ -25,20 +25,13 @@ from safewatch.vision.clips import (
     frames_within,
     write_edited,
 )
+from safewatch.vision.ports import ClipSink
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit
 from safewatch.vision.reserve import room_for_clips
 from safewatch.vision.ring import PacketRing, TimedPacket
 
 log = logging.getLogger(__name__)
 ClipWriter = Callable[[VideoStream, list[TimedPacket], Path], str]
-
-
-class ClipSink(Protocol):
-    def clip(
-        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
-    ) -> None:
-        """``path`` is the clip they see (None, with ``error``, when there is none);
-        ``original`` the unblurred clip (None when nothing was blurred)."""
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def analyze_command(
     from safewatch.core.progress import meter
     from safewatch.vision.analyze import analyze, json_line
     from safewatch.vision.faces.lists import face_stage_from_folders
-    from safewatch.vision.pipeline import FaceStage
+    from safewatch.vision.ports import FaceStage
     from safewatch.vision.source import SourceError
 
     config = _site(site)

@@ -5,17 +5,14 @@ out beside it."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import av
 import numpy as np
@@ -35,8 +32,9 @@ from safewatch.vision.events import (
     snapshot_jpeg,
 )
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
-from safewatch.vision.privacy import Redactor, Sighting, blurred, moved, sighting
-from safewatch.vision.record import STREAMS_APART, RecordStream
+from safewatch.vision.ports import EventSink, FaceStage
+from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
+from safewatch.vision.record import RecordStream, on_main_stream
 from safewatch.vision.ring import Packet, PacketRing
 from safewatch.vision.rules import (
     BoundaryRule,
@@ -57,26 +55,6 @@ GOP_MARGIN_SECONDS = 4.0
 # arrives a little after the sub stream); then it is cut from the detect stream.
 RECORD_GRACE_SECONDS = 3.0
 LAG_SAMPLES = 600
-
-
-class EventSink(Protocol):
-    """Where events go: the worker's outbox, or the analyse command's output."""
-
-    def event(self, event: CameraEvent, snapshot: bytes, original: bytes | None) -> None:
-        """``snapshot`` is what the victim and guards see; ``original`` its unblurred
-        picture (None when nothing was blurred)."""
-
-    def clip(
-        self, event_id: uuid.UUID, path: Path | None, error: str | None, original: Path | None
-    ) -> None:
-        """``path`` is the clip they see (None, with ``error``, when there is none);
-        ``original`` the unblurred clip (None when nothing was blurred)."""
-
-
-class FaceStage(Protocol):
-    """The hook where recognition attaches identities (``rules.IDENTITY_*`` data keys)."""
-
-    def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections: ...
 
 
 @dataclass
@@ -323,7 +301,9 @@ class CameraPipeline:
         snapshot, original = b"", None
         if bgr is not None:
             caption = snapshot_caption(self.site.site, c.name, type_, event.at, self.site.zone_info)
-            bgr, dets, zones = self._snapshot_picture(at, bgr, dets)
+            zones = [r.polygon.polygon for r in self._rules()]
+            if self.record is not None:  # the main stream's frame nearest the trigger
+                bgr, dets, zones = on_main_stream(self.record, at, bgr, dets, zones)
             index = hit.index if hit else None
             snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)
             if self.redactor is not None:
@@ -338,19 +318,6 @@ class CameraPipeline:
             self._clips.append(PendingClip(event.id, start, end))
         return event
 
-    def _snapshot_picture(
-        self, at: datetime, bgr: np.ndarray, dets: sv.Detections
-    ) -> tuple[np.ndarray, sv.Detections, list[np.ndarray]]:
-        """The picture an event's snapshot shows, with its people and zones: the record
-        stream's frame nearest the trigger when the camera has one (decoded only now)."""
-        zones = [r.polygon.polygon for r in self._rules()]
-        main = self.record.picture_at(at.timestamp()) if self.record is not None else None
-        if main is None:
-            return bgr, dets, zones
-        sx, sy = main.shape[1] / bgr.shape[1], main.shape[0] / bgr.shape[0]
-        people = dataclasses.replace(dets, xyxy=dets.xyxy * np.array([sx, sy, sx, sy]))
-        return main, people, [(z * np.array([sx, sy])).astype(z.dtype) for z in zones]
-
     # -- clips and outages --------------------------------------------------------------------
     def _cut_due_clips(self, t: float) -> None:
         for clip in [c for c in self._clips if c.end <= t]:
@@ -362,9 +329,7 @@ class CameraPipeline:
     def _waits_for_record(self, clip: PendingClip, t: float) -> bool:
         if self.record is None or t >= clip.end + RECORD_GRACE_SECONDS:
             return False
-        wall = clip.moved(self._wall_shift)
-        with self.record.lock:
-            return not self.record.covers(wall.start, wall.end)
+        return not self.record.holds(clip.moved(self._wall_shift))
 
     def end_stream(self) -> None:
         """Before its container closes, however the stream ended: the pending clips are cut
@@ -397,10 +362,11 @@ class CameraPipeline:
         record = self.record
         if record is not None:
             wall = clip.moved(self._wall_shift)
-            with record.lock:
-                if record.covers(wall.start, min(wall.end, until - STREAMS_APART)):
-                    on_record = wall.moved(record.to_stream(0.0))
-                    self.clip_jobs.cut(on_record, self._record_source(record))
+            with record.lock:  # its packets stay valid while the clip is remuxed
+                size = self._frame_size
+                cut = record.clip(wall, until, self._sightings, self._wall_shift, size)
+                if cut is not None:
+                    self.clip_jobs.cut(*cut)
                     return
             log.warning(
                 "%s: the clip of event %s comes from the detect stream: the record stream "
@@ -414,40 +380,19 @@ class CameraPipeline:
         key = f"detect-{self._stream_no}"
         return ClipSource(self.stream, self.ring, list(self._sightings), key)
 
-    def _record_source(self, record: RecordStream) -> ClipSource:
-        """The record stream's ring, with the sightings moved onto its clock and size."""
-        size, seen = record.size(), list(self._sightings)
-        if size is not None and self._frame_size is not None:
-            scale = (size[0] / self._frame_size[0], size[1] / self._frame_size[1])
-            seen = moved(seen, record.to_stream(self._wall_shift), scale)
-        return ClipSource(record.stream, record.ring, seen, record.key)
-
     def offline(self, reason: str, since: datetime, wait: float = 2.0) -> CameraEvent:
         """The camera stopped delivering analysed frames since ``since``; reported with the
         last picture seen. If the analysis holds the pipeline (a model that hangs), the
         report goes all the same, without a picture, rather than wait for it."""
-        if not self.lock.acquire(timeout=wait):
-            return self._emit(
-                "camera_offline",
-                0.0,
-                since,
-                None,
-                sv.Detections.empty(),
-                None,
-                detail=reason,
-                with_clip=False,
-            )
+        held = self.lock.acquire(timeout=wait)
         try:
-            self._flush_clips()
+            if held:
+                self._flush_clips()
+            picture = self.last_frame if held else None
+            nobody = sv.Detections.empty()
             return self._emit(
-                "camera_offline",
-                0.0,
-                since,
-                self.last_frame,
-                sv.Detections.empty(),
-                None,
-                detail=reason,
-                with_clip=False,
+                "camera_offline", 0.0, since, picture, nobody, None, reason, with_clip=False
             )
         finally:
-            self.lock.release()
+            if held:
+                self.lock.release()

@@ -10,21 +10,28 @@ camera that resets one stream's timestamps moves nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Iterable
+from datetime import datetime
 
 import av
 import numpy as np
+import supervision as sv
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
+from safewatch.vision.clip_jobs import ClipSource, PendingClip
 from safewatch.vision.clips import REMUXABLE, decoded
+from safewatch.vision.privacy import Sighting, moved
 from safewatch.vision.ring import Packet, PacketRing, packet_time
 from safewatch.vision.source import FrameClock, PacketClock, PlayStats, SourceError
 from safewatch.vision.stream_url import scrub
 
 log = logging.getLogger(__name__)
+Zone = np.ndarray  # a zone's polygon in pixels
 # How far apart the two streams of a camera may start and end (they are two connections) for
 # the record stream to give a clip all the same; one that has just reconnected, with no
 # pre-roll, does not: the detect stream's clip is whole.
@@ -120,6 +127,34 @@ class RecordStream:
             return False
         return oldest <= self.to_stream(start) + STREAMS_APART and newest >= self.to_stream(end)
 
+    def holds(self, clip: PendingClip) -> bool:
+        """Whether the ring holds the clip (wall clock) from start to end."""
+        with self.lock:
+            return self.covers(clip.start, clip.end)
+
+    def clip(
+        self,
+        clip: PendingClip,
+        until: float,
+        sightings: Iterable[Sighting],
+        shift: float,
+        detect_size: tuple[int, int] | None,
+    ) -> tuple[PendingClip, ClipSource] | None:
+        """The clip (wall clock) on this stream's clock, and its source: the sightings of the
+        detect stream (``shift`` from its clock to the wall clock, pictures of
+        ``detect_size``) moved onto this one. None when the ring does not hold it up to
+        ``until`` (where a detect stream that ended cut it short). Call with the lock held;
+        the packets stay valid while it is."""
+        if self.stream is None or not self.covers(clip.start, min(clip.end, until - STREAMS_APART)):
+            return None
+        seen = list(sightings)
+        if detect_size is not None:
+            ctx = self.stream.codec_context
+            scale = (ctx.width / detect_size[0], ctx.height / detect_size[1])
+            seen = moved(seen, self.to_stream(shift), scale)
+        source = ClipSource(self.stream, self.ring, seen, self.key)
+        return clip.moved(self.to_stream(0.0)), source
+
     def size(self) -> tuple[int, int] | None:
         with self.lock:
             if self.stream is None:
@@ -145,6 +180,19 @@ class RecordStream:
                 log.warning("a snapshot of the record stream did not decode: %s", exc)
                 return None
             return None if last is None else last.to_ndarray(format="bgr24")
+
+
+def on_main_stream(
+    record: RecordStream, at: datetime, bgr: np.ndarray, dets: sv.Detections, zones: list[Zone]
+) -> tuple[np.ndarray, sv.Detections, list[Zone]]:
+    """An event's picture, its people and zones, from the record stream's frame nearest the
+    trigger (decoded only now); the detect stream's when the record stream has none."""
+    main = record.picture_at(at.timestamp())
+    if main is None:
+        return bgr, dets, zones
+    sx, sy = main.shape[1] / bgr.shape[1], main.shape[0] / bgr.shape[0]
+    people = dataclasses.replace(dets, xyxy=dets.xyxy * np.array([sx, sy, sx, sy]))
+    return main, people, [(z * np.array([sx, sy])).astype(z.dtype) for z in zones]
 
 
 def record(

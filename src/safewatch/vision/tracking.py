@@ -42,6 +42,7 @@ class _Seen:
     y: float
     vx: float = 0.0  # smoothed foot-point velocity, px/s
     vy: float = 0.0
+    taken: bool = False  # a new track took this person over: it is not to be rejoined
 
     def move(self, t: float, x: float, y: float) -> None:
         dt = t - self.t
@@ -58,7 +59,7 @@ class _Seen:
 
 class PersonLinker:
     def __init__(
-        self, rejoin_seconds: float = 6.0, near: float = 0.06, drift: float = 0.05
+        self, rejoin_seconds: float = 6.0, near: float = 0.06, drift: float = 0.08
     ) -> None:
         self.rejoin_seconds = rejoin_seconds
         # How far from where we expect a lost person they may turn up, in frame diagonals:
@@ -97,7 +98,7 @@ class PersonLinker:
         best_score = 1.0
         for s in lost:
             gap = t - s.t
-            if not 0 < gap <= self.rejoin_seconds:
+            if s.taken or not 0 < gap <= self.rejoin_seconds:
                 continue
             ex, ey = s.expected(t)
             score = math.hypot(ex - x, ey - y) / ((self.near + self.drift * gap) * diagonal)
@@ -106,7 +107,9 @@ class PersonLinker:
         if best is not None:
             lost.remove(best)
             heir = _Seen(best.person, best.t, best.x, best.y, best.vx, best.vy)
-            best.t = -math.inf  # its old track id must not claim it again
+            # Not to be rejoined by another track; but when the tracker revives the old track
+            # (ByteTrack keeps lost tracks), it is still the same person.
+            best.taken = True
             return heir
         self._next += 1
         return _Seen(self._next - 1, t, x, y)

@@ -23,7 +23,7 @@ from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
 from safewatch.vision.outbox import Outbox
-from safewatch.vision.pipeline import FaceStage
+from safewatch.vision.ports import FaceStage
 from safewatch.vision.status import CameraStatus, HubReach, HubStatus, PartStatus, WorkerStatus
 from safewatch.vision.supervisor import PartState, Supervised
 

@@ -119,10 +119,10 @@ def test_the_people_are_counted_the_same_whichever_frames_are_analysed(
     vtest_sub_odd_frames: Path,
 ) -> None:
     """5 of the camera's 10 frames a second are analysed: the odd ones when the stream
-    starts a frame later (a live camera joined at any moment); here at a sub stream's size. A walker hidden behind another
-    for 2 s came back as two new people, each raising an intrusion of its own: five, not
-    three (ByteTrack revived his old track, which had been handed on; and he walks faster
-    than a lost person was looked for)."""
+    starts a frame later (a live camera joined at any moment); here at a sub stream's size.
+    A walker hidden behind another for 2 s came back as two new people, each raising an
+    intrusion of its own: five, not three (ByteTrack revived his old track, which had been
+    handed on; and he walks faster than a lost person was looked for)."""
     intrusions, loiterings = counted(analyze(vtest_sub_odd_frames, with_a_stay_zone()).lines())
     assert len(intrusions) == 3, intrusions
     for t, (who, (start, end)) in zip(intrusions, ENTRIES.items(), strict=True):

@@ -26,7 +26,7 @@ from tests.vision.test_pipeline_vtest import ENTRIES, LOITERER, counted, with_a_
 from tests.vision.test_rtsp import PASSWORD, PASSWORD_ENV, _events, _needs_the_server
 
 pytestmark = pytest.mark.realtime
-MAIN, SUB = (1920, 1080), (640, 360)
+MAIN, SUB, SHOWN = (1920, 1080), (640, 360), (1280, 720)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,8 @@ def test_the_lawn_over_rtsp_as_main_and_sub_streams_finds_what_the_file_does(
     assert result.sink.clip_errors == {}
     for line in lines:
         clip, original = Path(line["clip"]), Path(result.sink.originals.get(line["id"], ""))
-        assert _size(clip) == MAIN
+        # the clip shown: 720p at most (privacy.clip_max_side), or the original itself
+        assert _size(clip) == (SHOWN if original.name else MAIN)
         with av.open(str(clip)) as c:
             frames = [float(f.time) for f in c.decode(video=0) if f.time is not None]
         end_of_stream = line["t"] + 10 > 78.0
@@ -124,6 +125,15 @@ def _clips(tmp_path: Path) -> list[Path]:
     return [p for p in folder.glob("*.mp4") if ".original" not in p.suffixes]
 
 
+def _cut_sizes(tmp_path: Path) -> set[tuple[int, int]]:
+    """The sizes the clips were cut at: their unblurred originals' (the clip shown is the
+    original itself when nobody's face was in it)."""
+    originals = [p.with_name(f"{p.stem}.original.mp4") for p in _clips(tmp_path)]
+    return {
+        _size(o if o.is_file() else p) for o, p in zip(originals, _clips(tmp_path), strict=True)
+    }
+
+
 @pytest.fixture
 def worker_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
@@ -153,7 +163,7 @@ def test_a_worker_cuts_its_clips_from_the_main_stream_before_and_after_the_camer
             worker.close()
     offline = [e.detail for e in events if e.type == "camera_offline"]
     assert len(offline) == 1, offline
-    assert {_size(p) for p in _clips(tmp_path)} == {MAIN}
+    assert _cut_sizes(tmp_path) == {MAIN}
 
 
 @pytest.mark.usefixtures("worker_env")
@@ -172,4 +182,4 @@ def test_a_main_stream_that_cannot_be_had_leaves_the_clips_to_the_sub_stream_and
     assert state.health is CameraHealth.degraded
     assert "record stream" in str(state) and "cannot open" in str(state), state
     assert PASSWORD not in str(state)
-    assert {_size(p) for p in _clips(tmp_path)} == {SUB}
+    assert _cut_sizes(tmp_path) == {SUB}

@@ -2,10 +2,12 @@
 the real RTSP server, as a region runs it (issue 21).
 
 The streams are made from real video: a busy camera is vtest.avi's scenes (people in view
-throughout), a quiet one the same lawn with nobody on it and sensor noise; both a home
-camera's main stream, 1920×1080 at 15 fps, H.264 at ~2 Mbps with a keyframe every 2 s. A share
-of the cameras is busy, the rest quiet. The worker (``SiteWorker``, the one `camera run` runs,
-blurring on by default) reads them through GStreamer's RTSP server with a digest login.
+throughout), a quiet one the same lawn with nobody on it and sensor noise. Each camera sends a
+home camera's two streams: the main stream, 1920×1080 at 15 fps, H.264 at ~2 Mbps with a
+keyframe every 2 s, and a sub stream, 640×360 at 15 fps, ~512 kbps. A share of the cameras is
+busy, the rest quiet. The worker (``SiteWorker``, the one `camera run` runs, blurring on by
+default) reads them through GStreamer's RTSP server with a digest login: the sub stream
+analysed, the main stream recorded (``one_stream``: the main stream alone, analysed).
 
 Three phases of ``seconds`` each, in one process: the node merely decoding the N main streams;
 the worker with every camera quiet; the worker with the busy share. From these: CPU per quiet
@@ -35,8 +37,8 @@ from safewatch.demo.rtsp import RtspServer
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.worker import SiteWorker
 
-FPS, MAIN = 15, (1920, 1080)
-BIT_RATE = 2_000_000
+FPS, MAIN, SUB = 15, (1920, 1080), (640, 360)
+BIT_RATE, SUB_BIT_RATE = 2_000_000, 512_000
 STREAM_SECONDS = 60  # the server plays each stream this long, then the worker reopens it
 WHOLE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
 
@@ -45,17 +47,21 @@ WHOLE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
 class Streams:
     busy: Path
     quiet: Path
+    busy_sub: Path
+    quiet_sub: Path
 
 
-def _encode(frames: list[np.ndarray], dst: Path) -> None:
+def _encode(frames: list[np.ndarray], dst: Path, size: tuple[int, int], bit_rate: int) -> None:
     part = dst.with_name(f".{dst.name}.part")
     with av.open(str(part), "w", format="mp4") as out:
         s = out.add_stream("libx264", rate=FPS)
-        s.width, s.height = MAIN
-        s.pix_fmt, s.bit_rate = "yuv420p", BIT_RATE
+        s.width, s.height = size
+        s.pix_fmt, s.bit_rate = "yuv420p", bit_rate
         s.options = {"preset": "veryfast", "g": str(2 * FPS), "bf": "0"}
         for n, bgr in enumerate(frames):
-            f = av.VideoFrame.from_ndarray(bgr, format="bgr24").reformat(format="yuv420p")
+            scaled = np.ascontiguousarray(cv2.resize(bgr, size), dtype=np.uint8)
+            f = av.VideoFrame.from_ndarray(scaled, format="bgr24")
+            f = f.reformat(format="yuv420p")
             f.pts, f.time_base = n, Fraction(1, FPS)
             out.mux(s.encode(f))
         out.mux(s.encode(None))
@@ -63,10 +69,15 @@ def _encode(frames: list[np.ndarray], dst: Path) -> None:
 
 
 def make_streams(source: Path, out: Path) -> Streams:
-    """The busy and the quiet main stream, made once and kept in ``out``."""
+    """The busy and the quiet main and sub streams, made once and kept in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    streams = Streams(out / "busy_1080p15.mp4", out / "quiet_1080p15.mp4")
-    if streams.busy.exists() and streams.quiet.exists():
+    streams = Streams(
+        out / "busy_1080p15.mp4",
+        out / "quiet_1080p15.mp4",
+        out / "busy_360p15.mp4",
+        out / "quiet_360p15.mp4",
+    )
+    if all(p.exists() for p in (streams.busy, streams.quiet, streams.busy_sub, streams.quiet_sub)):
         return streams
     with av.open(str(source)) as c:
         rate = float(c.streams.video[0].average_rate or 10)
@@ -74,14 +85,16 @@ def make_streams(source: Path, out: Path) -> Streams:
     wanted = [
         frames[min(len(frames) - 1, int(n * rate / FPS))] for n in range(FPS * STREAM_SECONDS)
     ]
-    _encode([cv2.resize(f, MAIN) for f in wanted], streams.busy)
+    _encode(wanted, streams.busy, MAIN, BIT_RATE)
+    _encode(wanted, streams.busy_sub, SUB, SUB_BIT_RATE)
     lawn = cv2.resize(frames[0][330:, :], MAIN)  # nobody stands on the lawn at the start
     rng = np.random.default_rng(0)
     noisy = [
         np.clip(lawn.astype(np.int16) + rng.integers(-2, 3, lawn.shape), 0, 255).astype(np.uint8)
         for _ in range(FPS * STREAM_SECONDS)
     ]
-    _encode(noisy, streams.quiet)
+    _encode(noisy, streams.quiet, MAIN, BIT_RATE)
+    _encode(noisy, streams.quiet_sub, SUB, SUB_BIT_RATE)
     return streams
 
 
@@ -121,7 +134,20 @@ def decode_only(urls: list[str], seconds: float) -> float:
     return cpu
 
 
-def _site(server: RtspServer, mounts: list[str], data_dir: Path, blur: bool) -> SiteConfig:
+def _streams(server: RtspServer, mount: str, one_stream: bool) -> dict[str, Any]:
+    if one_stream:
+        return {"source": server.url(mount)}
+    return {
+        "inputs": [
+            {"path": server.url(f"{mount}-sub"), "roles": ["detect"]},
+            {"path": server.url(mount), "roles": ["record"]},
+        ]
+    }
+
+
+def _site(
+    server: RtspServer, mounts: list[str], data_dir: Path, blur: bool, one_stream: bool
+) -> SiteConfig:
     return SiteConfig.model_validate(
         {
             "site": "bench",
@@ -129,7 +155,7 @@ def _site(server: RtspServer, mounts: list[str], data_dir: Path, blur: bool) -> 
             "cameras": [
                 {
                     "name": mount,
-                    "source": server.url(mount),
+                    **_streams(server, mount, one_stream),
                     "privacy": {"blur_faces": blur},
                     "zones": [
                         {"name": "yard", "kind": "boundary", "polygon": WHOLE},
@@ -147,10 +173,12 @@ def _site(server: RtspServer, mounts: list[str], data_dir: Path, blur: bool) -> 
     )
 
 
-def run_worker(server: RtspServer, mounts: list[str], seconds: float, blur: bool) -> dict[str, Any]:
+def run_worker(
+    server: RtspServer, mounts: list[str], seconds: float, blur: bool, one_stream: bool
+) -> dict[str, Any]:
     """The worker on the cameras for ``seconds`` once every camera sees; what it cost."""
     with tempfile.TemporaryDirectory() as tmp:
-        worker = SiteWorker(_site(server, mounts, Path(tmp), blur))
+        worker = SiteWorker(_site(server, mounts, Path(tmp), blur, one_stream))
         worker.start()
         try:
             deadline = time.monotonic() + 60
@@ -226,28 +254,40 @@ def bench_region(
     seconds: float = 60.0,
     blur: bool = True,
     out: Path = Path("var/bench"),
+    one_stream: bool = False,
 ) -> dict[str, Any]:
     streams = make_streams(video, out)
     busy = max(1, round(cameras * busy_share)) if busy_share > 0 else 0
     mounts = [f"cam{k:03d}" for k in range(cameras)]
-    quiet_streams = {m: ("h264", streams.quiet) for m in mounts}
-    mixed = {m: ("h264", streams.busy if k < busy else streams.quiet) for k, m in enumerate(mounts)}
+
+    def served(busy_ones: int) -> dict[str, tuple[str, Path]]:
+        main = {
+            m: ("h264", streams.busy if k < busy_ones else streams.quiet)
+            for k, m in enumerate(mounts)
+        }
+        sub = {
+            f"{m}-sub": ("h264", streams.busy_sub if k < busy_ones else streams.quiet_sub)
+            for k, m in enumerate(mounts)
+        }
+        return main if one_stream else {**main, **sub}
+
     result: dict[str, Any] = {
         "cameras": cameras,
         "busy": busy,
         "stream": f"{MAIN[0]}x{MAIN[1]} {FPS} fps H.264 ~{BIT_RATE // 1_000_000} Mbps, GOP 2 s",
+        "analysed": "main stream" if one_stream else f"sub stream {SUB[0]}x{SUB[1]} {FPS} fps",
         "blur_faces": blur,
         "seconds": seconds,
         "rss_mb_before_cameras": round(rss_mb(), 1),
     }
-    with RtspServer(mixed) as server:  # type: ignore[arg-type]
+    with RtspServer(served(busy)) as server:  # type: ignore[arg-type]
         result["decode_only_cpu_per_second"] = round(
             decode_only([server.url(m) for m in mounts], seconds), 3
         )
-    with RtspServer(quiet_streams) as server:  # type: ignore[arg-type]
-        result["all_quiet"] = run_worker(server, mounts, seconds, blur)
-    with RtspServer(mixed) as server:  # type: ignore[arg-type]
-        result["mixed"] = run_worker(server, mounts, seconds, blur)
+    with RtspServer(served(0)) as server:  # type: ignore[arg-type]
+        result["all_quiet"] = run_worker(server, mounts, seconds, blur, one_stream)
+    with RtspServer(served(busy)) as server:  # type: ignore[arg-type]
+        result["mixed"] = run_worker(server, mounts, seconds, blur, one_stream)
     quiet_each = result["all_quiet"]["cpu_per_second"] / cameras
     result["cpu_per_quiet_camera"] = round(quiet_each, 4)
     if busy:

@@ -216,7 +216,7 @@ class ClipJobs:
                 os.replace(original, path)
                 self.sink.clip(event_id, path, None, None)
                 return
-            write_edited(original, path, frame_edit(plan), within)
+            write_edited(original, path, frame_edit(plan), within, redactor.clip_max_side)
         except Exception as exc:
             # Never the unblurred clip in its place: the police still get the original.
             log.warning("%s: clip for event %s not blurred: %s", self.camera, event_id, exc)

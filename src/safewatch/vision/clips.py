@@ -109,7 +109,7 @@ def _encode(
                 frame = edit(n, frame)
             frame.pts, frame.time_base = n, 1 / rate
             n += 1
-            out.mux(enc.encode(frame.reformat(format="yuv420p")))
+            out.mux(enc.encode(frame.reformat(width=size[0], height=size[1], format="yuv420p")))
         out.mux(enc.encode(None))
     if n == 0:
         raise ClipError("the pre-roll did not decode to any frame")
@@ -130,17 +130,30 @@ def frames_within(
             yield frame
 
 
+def fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The size scaled to at most ``max_side`` on its longest side, even (as H.264 wants)."""
+    scale = min(1.0, max_side / max(size))
+    return 2 * round(size[0] * scale / 2), 2 * round(size[1] * scale / 2)
+
+
 def write_edited(
-    source: Path, path: Path, edit: FrameEdit, within: tuple[float, float] | None = None
+    source: Path,
+    path: Path,
+    edit: FrameEdit,
+    within: tuple[float, float] | None = None,
+    max_side: int | None = None,
 ) -> None:
     """The clip at ``source`` (its frames in ``within``, on its own clock) decoded, changed
-    frame by frame and encoded again as H.264 at ``path`` (atomically)."""
+    frame by frame and encoded again as H.264 at ``path`` (atomically), at most ``max_side``
+    pixels on its longest side."""
     tmp = path.with_name(f".{path.name}.part")
     try:
         with av.open(str(source)) as inp:
             stream = inp.streams.video[0]
             rate = stream.average_rate or stream.guessed_rate or Fraction(10)
             size = stream.codec_context.width, stream.codec_context.height
+            if max_side is not None:
+                size = fitted(size, max_side)
             _encode(frames_within(inp.decode(stream), within), size, rate, tmp, edit)
         os.replace(tmp, path)
     except (av.FFmpegError, ValueError) as exc:

@@ -171,12 +171,18 @@ def bench_camera_command(
     seconds: Annotated[
         float, typer.Option(min=5, help="With --cameras: each phase's length.")
     ] = 60,
+    one_stream: Annotated[
+        bool,
+        typer.Option(
+            "--one-stream", help="With --cameras: each camera's main stream alone, analysed."
+        ),
+    ] = False,
 ) -> None:
     """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
     if cameras is not None:
         from safewatch.vision.bench_region import bench_region
 
-        result = bench_region(video, cameras, busy_share, seconds, blur)
+        result = bench_region(video, cameras, busy_share, seconds, blur, one_stream=one_stream)
     else:
         from safewatch.vision.bench import bench_camera
 

@@ -144,6 +144,14 @@ class PrivacyConfig(Strict):
         description="Faces are looked for on the frame scaled to at most this many pixels "
         "on its longest side (about 20 ms a frame on one core at 960).",
     )
+    clip_max_side: int = Field(
+        1280,
+        ge=160,
+        le=7680,
+        description="The clip the victim and the guards see is encoded at most this many "
+        "pixels on its longest side (720p from a 1080p or 4MP camera: encoding it costs half "
+        "of 1080p); the police original keeps the camera's resolution.",
+    )
 
 
 class StreamRole(StrEnum):

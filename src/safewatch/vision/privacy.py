@@ -197,8 +197,10 @@ class Redactor:
         detect_fps: float,
         sighting_window: float,
         memory_seconds: float = 60.0,
+        clip_max_side: int | None = None,
     ) -> None:
         self.finder = finder
+        self.clip_max_side = clip_max_side  # the clip shown is encoded at most this large
         self.detect_fps = detect_fps
         self.sighting_window = sighting_window  # how far a sighting still tells who is who
         # Faces found per frame (stream number, time): clips of events close together share
@@ -212,7 +214,8 @@ class Redactor:
         if not config.blur_faces:
             return None
         finder = FaceFinder(FaceDetector(score_threshold=BLUR_SCORE), config.max_side)
-        return cls(finder, config.detect_fps, 1.5 / analyse_fps)
+        window = 1.5 / analyse_fps
+        return cls(finder, config.detect_fps, window, clip_max_side=config.clip_max_side)
 
     def picture(self, bgr: np.ndarray, dets: sv.Detections) -> Redaction:
         """For a frame the analysis has just seen (``dets``: its people, with who they are)."""

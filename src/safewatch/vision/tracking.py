@@ -15,6 +15,7 @@ import supervision as sv
 from trackers import ByteTrackTracker
 
 PERSON_KEY = "person"
+FOLLOW_SECONDS = 3.0  # how long after losing a person faint detections still carry them on
 
 
 def foot_points(dets: sv.Detections) -> np.ndarray:
@@ -59,7 +60,7 @@ class _Seen:
 
 class PersonLinker:
     def __init__(
-        self, rejoin_seconds: float = 6.0, near: float = 0.06, drift: float = 0.08
+        self, rejoin_seconds: float = 6.0, near: float = 0.06, drift: float = 0.05
     ) -> None:
         self.rejoin_seconds = rejoin_seconds
         # How far from where we expect a lost person they may turn up, in frame diagonals:
@@ -76,6 +77,8 @@ class PersonLinker:
         current = {int(i) for i in ids if i >= 0}
         lost = [s for tid, s in self._by_track.items() if tid not in current]
         persons = np.full(len(dets), -1, dtype=int)
+        untracked = [(float(feet[k, 0]), float(feet[k, 1])) for k in range(len(ids)) if ids[k] < 0]
+        self._follow(lost, untracked, t, diagonal)
         for k, tid in enumerate(int(i) for i in ids):
             if tid < 0:
                 continue
@@ -92,6 +95,30 @@ class PersonLinker:
         }
         dets.data[PERSON_KEY] = persons
         return dets
+
+    def _follow(
+        self, lost: list[_Seen], boxes: list[tuple[float, float]], t: float, diagonal: float
+    ) -> None:
+        """A person lost moments ago goes on where a detection too faint to start a track is
+        seen near them (someone coming out from behind another): a new track there is still
+        them. Closest pairs first; each faint detection follows one person."""
+        pairs = []
+        for s in lost:
+            gap = t - s.t
+            if s.taken or not 0 < gap <= FOLLOW_SECONDS:
+                continue
+            ex, ey = s.expected(t)
+            reach = (self.near + self.drift * gap) * diagonal
+            for b in boxes:
+                if (d := math.hypot(b[0] - ex, b[1] - ey)) <= reach:
+                    pairs.append((d, id(s), s, b))
+        followed: set[int] = set()
+        used: set[tuple[float, float]] = set()
+        for _, key, s, b in sorted(pairs, key=lambda p: p[0]):
+            if key not in followed and b not in used:
+                followed.add(key)
+                used.add(b)
+                s.move(t, *b)
 
     def _rejoin(self, lost: list[_Seen], t: float, x: float, y: float, diagonal: float) -> _Seen:
         best: _Seen | None = None

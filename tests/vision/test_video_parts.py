@@ -236,3 +236,36 @@ def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
         load_site(bad)
     with pytest.raises(SiteFileError, match="cannot read the site file"):
         load_site(tmp_path / "missing.yaml")
+
+
+def test_a_live_cameras_jittered_timestamps_still_give_an_even_analysis_rate() -> None:
+    """A camera's frame times jitter by a few ms (RTP, the network). A frame a hair before the
+    next analysis time was skipped, and the one after it taken 100 ms late: over RTSP the lawn
+    was analysed at 0.0 s, 0.3 s, 0.5 s… (the first frame 44 µs in), and tracking differed
+    from the file's."""
+    from fractions import Fraction
+
+    import supervision as sv
+
+    from safewatch.vision.analyze import CollectingSink
+    from safewatch.vision.pipeline import CameraPipeline
+    from tests.vision.sites import WHOLE_VIEW
+
+    class Nobody:
+        def detect(self, frame_bgr: np.ndarray) -> sv.Detections:
+            return sv.Detections.empty()
+
+    camera = WHOLE_VIEW.cameras[0].model_copy(update={"analyse_fps": 5})
+    pipeline = CameraPipeline(WHOLE_VIEW, camera, Nobody(), CollectingSink(), None, redactor=None)
+    pipeline.redactor = None
+    rng = np.random.default_rng(1)
+    analysed = []
+    for k in range(100):  # 10 fps for 10 s
+        t = k * 0.1 + (4.4e-5 if k == 0 else float(rng.uniform(-0.003, 0.003)))
+        frame = av.VideoFrame(64, 48, "yuv420p")
+        frame.pts, frame.time_base = round(t * 90000), Fraction(1, 90000)
+        before = pipeline.stats.analysed
+        pipeline.on_frame(frame)
+        if pipeline.stats.analysed > before:
+            analysed.append(k)
+    assert analysed == list(range(0, 100, 2))

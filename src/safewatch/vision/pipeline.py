@@ -161,7 +161,8 @@ class CameraPipeline:
         self._wall_shift = (captured or self.clock(t)).timestamp() - t
         self._cut_due_clips(t)
         period = 1.0 / self.camera.analyse_fps
-        if self._next_t is not None and t + 1e-6 < self._next_t:
+        # A live camera's frame times jitter by a few ms: a frame a little early is the one due.
+        if self._next_t is not None and t < self._next_t - period / 4:
             return []
         self._next_t = max((self._next_t or t) + period, t)
         if captured is not None:

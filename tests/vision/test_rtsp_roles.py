@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import av
@@ -142,27 +143,32 @@ def worker_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@contextmanager
+def _running(tmp_path: Path, server: RtspServer, record_mount: str) -> Iterator[SiteWorker]:
+    worker = SiteWorker(_roles_site(tmp_path, server, record_mount))
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.close()
+
+
 @pytest.mark.usefixtures("worker_env")
 def test_a_worker_cuts_its_clips_from_the_main_stream_before_and_after_the_camera_reboots(
     short_streams: dict[str, Path], tmp_path: Path
 ) -> None:
-    with _serve(short_streams) as server:
-        worker = SiteWorker(_roles_site(tmp_path, server, "main"))
+    with _serve(short_streams) as server, _running(tmp_path, server, "main") as worker:
         camera = worker.cameras[0]
-        worker.start()
-        try:
-            wait_until(lambda: camera.state().health is CameraHealth.ok, 15)
-            wait_until(lambda: len(_clips(tmp_path)) >= 2, 20)
-            server.stop()  # the camera loses power: both streams go
-            wait_until(lambda: camera.state().health is not CameraHealth.ok, 10)
-            time.sleep(3)  # longer than offline_after_seconds
-            before = len(_clips(tmp_path))
-            server.start()
-            wait_until(lambda: camera.state().health is CameraHealth.ok, 30)
-            wait_until(lambda: len(_clips(tmp_path)) >= before + 2, 20)
-            events = _events(worker)
-        finally:
-            worker.close()
+        wait_until(lambda: camera.state().health is CameraHealth.ok, 15)
+        wait_until(lambda: len(_clips(tmp_path)) >= 2, 20)
+        server.stop()  # the camera loses power: both streams go
+        wait_until(lambda: camera.state().health is not CameraHealth.ok, 10)
+        time.sleep(3)  # longer than offline_after_seconds
+        before = len(_clips(tmp_path))
+        server.start()
+        wait_until(lambda: camera.state().health is CameraHealth.ok, 30)
+        wait_until(lambda: len(_clips(tmp_path)) >= before + 2, 20)
+        events = _events(worker)
     offline = [e.detail for e in events if e.type == "camera_offline"]
     assert len(offline) == 1, offline
     assert _cut_sizes(tmp_path) == {MAIN}
@@ -172,15 +178,9 @@ def test_a_worker_cuts_its_clips_from_the_main_stream_before_and_after_the_camer
 def test_a_main_stream_that_cannot_be_had_leaves_the_clips_to_the_sub_stream_and_says_so(
     short_streams: dict[str, Path], tmp_path: Path
 ) -> None:
-    with _serve(short_streams) as server:
-        worker = SiteWorker(_roles_site(tmp_path, server, "no-such-stream"))
-        camera = worker.cameras[0]
-        worker.start()
-        try:
-            wait_until(lambda: len(_clips(tmp_path)) >= 1, 20)
-            state = camera.state()
-        finally:
-            worker.close()
+    with _serve(short_streams) as server, _running(tmp_path, server, "no-such-stream") as worker:
+        wait_until(lambda: len(_clips(tmp_path)) >= 1, 20)
+        state = worker.cameras[0].state()
     assert state.health is CameraHealth.degraded
     assert "record stream" in str(state) and "cannot open" in str(state), state
     assert PASSWORD not in str(state)

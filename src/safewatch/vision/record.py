@@ -27,8 +27,13 @@ from safewatch.vision.clip_jobs import ClipSource, PendingClip
 from safewatch.vision.clips import REMUXABLE, decoded
 from safewatch.vision.privacy import Sighting, moved
 from safewatch.vision.ring import Packet, PacketRing, packet_time
-from safewatch.vision.source import FrameClock, PacketClock, PlayStats, SourceError
-from safewatch.vision.stream_url import scrub
+from safewatch.vision.source import (
+    FrameClock,
+    PacketClock,
+    PlayStats,
+    SourceError,
+    timed_packets,
+)
 
 log = logging.getLogger(__name__)
 Zone = np.ndarray  # a zone's polygon in pixels
@@ -210,17 +215,9 @@ def record(
     stats = PlayStats()
     clock = PacketClock(stream, live)
     started, first_t = time.monotonic(), None
-    packets = container.demux(stream)
-    while not stop.is_set():
-        try:
-            packet = next(packets)
-        except StopIteration:
+    for packet in timed_packets(container, stats, clock, "record stream"):
+        if stop.is_set():
             break
-        except av.FFmpegError as exc:  # the camera vanished, the file is cut short
-            stats.ended_by = f"the record stream broke: {scrub(str(exc), container.name)}"
-            log.warning("%s", stats.ended_by)
-            break
-        clock.stamp(packet)
         t = packet_time(packet)
         if t is None or not packet.size:
             continue

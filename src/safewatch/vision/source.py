@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -131,6 +131,25 @@ class PacketClock:
         packet.time_base = self.time_base
 
 
+def timed_packets(
+    container: InputContainer, stats: PlayStats, clock: PacketClock, what: str
+) -> Iterator[Packet]:
+    """The stream's packets, timed by ``clock`` where they carry no time, until it ends; one
+    that breaks (the camera vanished, the file is cut short) ends it, said in ``stats``."""
+    packets = container.demux(container.streams.video[0])
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError as exc:
+            stats.ended_by = f"the {what} broke: {scrub(str(exc), container.name)}"
+            log.warning("%s", stats.ended_by)
+            return
+        clock.stamp(packet)
+        yield packet
+
+
 class FrameClock:
     """A frame's capture time on the wall clock: its timestamp plus the smallest offset seen
     between the wall clock and the timestamps (that of a frame read as soon as it came). A
@@ -175,21 +194,11 @@ def play(
     stats = PlayStats()
     clock, captured = PacketClock(stream, live), FrameClock()
     started, first_t = time.monotonic(), None
-    packets = container.demux(stream)
     try:
-        while True:
-            try:
-                packet = next(packets)
-            except StopIteration:
-                break
-            except av.FFmpegError as exc:  # the camera vanished, the file is cut short
-                stats.ended_by = f"the stream broke: {scrub(str(exc), container.name)}"
-                log.warning("%s", stats.ended_by)
-                break
+        for packet in timed_packets(container, stats, clock, "stream"):
             if stop is not None and stop.is_set():
                 break
             stats.packets += 1
-            clock.stamp(packet)
             pipeline.on_packet(packet)
             try:
                 frames = packet.decode()

@@ -1,5 +1,6 @@
 """What one event clip costs with bystanders' faces blurred, step by step, with nothing else
-running: the original (remux or transcode), looking for faces, encoding the shown clip.
+running: the original (remux or transcode), looking for faces, encoding the shown clip (at
+most ``privacy.clip_max_side``, 720p by default).
 
 Usage: .venv/bin/python benchmarks/clip_blur.py VIDEO [VIDEO ...]  (a 20 s window from 40 s in)
 Figures go in docs/performance.md.
@@ -47,7 +48,8 @@ def measure(video: str, start: float = 40.0, seconds: float = 20.0) -> str:
             t1 = time.perf_counter()
             plan = redactor.clip("s1", decoded(stream, packets), seen)  # frames keep stream times
             t2 = time.perf_counter()
-            write_edited(original, shown, frame_edit(plan))
+            edit = frame_edit(plan, stream.codec_context.width)
+            write_edited(original, shown, edit, max_side=redactor.clip_max_side)
             t3, cpu = time.perf_counter(), time.process_time() - cpu0
     blurred = sum(not r.empty for r in plan)
     return (

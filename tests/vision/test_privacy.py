@@ -175,6 +175,7 @@ def _run(
     people: Callable[[int], list[tuple[int, int]]] = _walk,
     pre_roll: float = 2,
     settle: bool = True,
+    clip_max_side: int = 1280,
 ) -> tuple[CollectingSink, CameraPipeline]:
     """The pipeline over ``video``; ``people(frame number)`` is where the scene put people.
     ``settle``: until every clip job has ended."""
@@ -185,7 +186,7 @@ def _run(
             "pre_roll_seconds": pre_roll,
             "post_roll_seconds": 2,
             "zones": [{"name": "yard", "kind": "boundary", "polygon": WHOLE}],
-            "privacy": {"blur_faces": blur},
+            "privacy": {"blur_faces": blur, "clip_max_side": clip_max_side},
         }
     )
     site = SiteConfig(site="home-a", cameras=[camera])
@@ -233,6 +234,21 @@ def test_the_clip_shown_has_no_findable_face_and_the_original_has_them(
     assert len(shown_frames) == len(original_frames) >= 20  # to the end of the post-roll
     assert [k for k, f in enumerate(shown_frames) if faces_seen(f)] == []  # in no frame
     assert sum(len(faces_seen(f)) == 2 for f in original_frames) >= 0.9 * len(original_frames)
+
+
+def test_a_clip_shown_smaller_than_its_original_is_blurred_where_the_faces_are(
+    tmp_path: Path, street: Path
+) -> None:
+    """The clip shown is scaled before it is blurred (privacy.clip_max_side): the plan's
+    boxes, found on the original, must land on the faces of the smaller picture."""
+    sink, _ = _run(tmp_path, street, clip_max_side=W // 2)
+    [intrusion, *_] = [e for e in sink.events if e.type == "intrusion"]
+    shown = _frames(Path(sink.clips[intrusion.id] or ""))
+    assert shown[0].shape[:2] == (H // 2, W // 2)
+    bigger = [cv2.resize(f, (W, H)) for f in shown]  # the judge looks at the original's size
+    assert [k for k, f in enumerate(bigger) if faces_seen(f)] == []
+    original = _frames(Path(sink.originals[intrusion.id]))
+    assert sum(len(faces_seen(f)) == 2 for f in original) >= 0.9 * len(original)
 
 
 def test_the_offenders_face_stays_clear_in_snapshot_and_clip(tmp_path: Path, street: Path) -> None:

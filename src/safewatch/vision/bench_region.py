@@ -18,6 +18,7 @@ ready after its post-roll, and the RSS.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import tempfile
 import threading
@@ -134,13 +135,18 @@ def decode_only(urls: list[str], seconds: float) -> float:
     return cpu
 
 
+PASSWORD_ENV = "SAFEWATCH_BENCH_CAMERA_PASSWORD"  # named in the site file, as a site names it
+
+
 def _streams(server: RtspServer, mount: str, one_stream: bool) -> dict[str, Any]:
+    os.environ[PASSWORD_ENV] = server.password
+    secret = "${" + PASSWORD_ENV + "}"
     if one_stream:
-        return {"source": server.url(mount)}
+        return {"source": server.url(mount, password=secret)}
     return {
         "inputs": [
-            {"path": server.url(f"{mount}-sub"), "roles": ["detect"]},
-            {"path": server.url(mount), "roles": ["record"]},
+            {"path": server.url(f"{mount}-sub", password=secret), "roles": ["detect"]},
+            {"path": server.url(mount, password=secret), "roles": ["record"]},
         ]
     }
 

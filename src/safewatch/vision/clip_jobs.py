@@ -205,6 +205,7 @@ class ClipJobs:
         try:
             try:
                 with av.open(str(original)) as source:
+                    width = source.streams.video[0].codec_context.width
                     frames = frames_within(source.decode(video=0), within)
                     plan = redactor.clip(stream_key, frames, sightings, offset)
             except Exception as exc:  # PyAV, onnxruntime, OpenCV: each has its own errors
@@ -216,7 +217,8 @@ class ClipJobs:
                 os.replace(original, path)
                 self.sink.clip(event_id, path, None, None)
                 return
-            write_edited(original, path, frame_edit(plan), within, redactor.clip_max_side)
+            edit = frame_edit(plan, width)
+            write_edited(original, path, edit, within, redactor.clip_max_side)
         except Exception as exc:
             # Never the unblurred clip in its place: the police still get the original.
             log.warning("%s: clip for event %s not blurred: %s", self.camera, event_id, exc)

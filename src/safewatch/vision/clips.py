@@ -105,11 +105,13 @@ def _encode(
         }
         n = 0
         for frame in frames:
+            # scaled first: the edit (the blur) works on the smaller picture
+            frame = frame.reformat(width=size[0], height=size[1], format="yuv420p")
             if edit is not None:
-                frame = edit(n, frame)
+                frame = edit(n, frame).reformat(format="yuv420p")
             frame.pts, frame.time_base = n, 1 / rate
             n += 1
-            out.mux(enc.encode(frame.reformat(width=size[0], height=size[1], format="yuv420p")))
+            out.mux(enc.encode(frame))
         out.mux(enc.encode(None))
     if n == 0:
         raise ClipError("the pre-roll did not decode to any frame")
@@ -143,9 +145,9 @@ def write_edited(
     within: tuple[float, float] | None = None,
     max_side: int | None = None,
 ) -> None:
-    """The clip at ``source`` (its frames in ``within``, on its own clock) decoded, changed
-    frame by frame and encoded again as H.264 at ``path`` (atomically), at most ``max_side``
-    pixels on its longest side."""
+    """The clip at ``source`` (its frames in ``within``, on its own clock) decoded, scaled to
+    at most ``max_side`` pixels on its longest side, changed frame by frame and encoded again
+    as H.264 at ``path`` (atomically)."""
     tmp = path.with_name(f".{path.name}.part")
     try:
         with av.open(str(source)) as inp:

@@ -303,15 +303,19 @@ def still(luma: np.ndarray, reference: np.ndarray | None) -> bool:
     return float((cv2.absdiff(luma, reference) > DIFF_LEVEL).mean()) < STILL_SHARE
 
 
-def frame_edit(plan: Sequence[Redaction]) -> FrameEdit:
-    """Applies a clip's plan frame by frame as the clip is encoded."""
+def frame_edit(plan: Sequence[Redaction], width: int | None = None) -> FrameEdit:
+    """Applies a clip's plan frame by frame as the clip is encoded. ``width``: the width the
+    plan's boxes were found at, when the frames come scaled (the clip shown is smaller than
+    the original: blurring the smaller frame costs less)."""
 
     def edit(i: int, frame: av.VideoFrame) -> av.VideoFrame:
         if i >= len(plan):  # never let a frame through unlooked-at
             raise ValueError("the clip decoded to more frames than were looked at for faces")
         if plan[i].empty:
             return frame
-        bgr = blurred(frame.to_ndarray(format="bgr24"), plan[i])
+        scale = np.float32(frame.width / width if width else 1.0)
+        redaction = Redaction(plan[i].blur * scale, plan[i].keep * scale)
+        bgr = blurred(frame.to_ndarray(format="bgr24"), redaction)
         return av.VideoFrame.from_ndarray(bgr, format="bgr24")
 
     return edit

@@ -145,3 +145,56 @@ def test_the_original_is_the_main_streams_packets_as_they_came(
             kept = [bytes(p) for p in c.demux(video=0) if p.size]
         first = main.index(kept[0])
         assert kept == main[first : first + len(kept)]
+
+
+def test_sightings_are_not_moved_onto_the_main_stream_without_the_sub_streams_size(
+    two_streams: tuple[Path, Path],
+) -> None:
+    """After new zones (or at a camera's flush) the pipeline had no picture size: the people
+    it saw went onto the main stream's clip at the sub stream's clock and scale, so the
+    offender's box to keep clear lay elsewhere (over a bystander, say). Such a clip comes
+    from the sub stream, whose sightings fit it."""
+    import uuid
+
+    from safewatch.vision.clip_jobs import PendingClip
+    from safewatch.vision.record import RecordStream
+    from safewatch.vision.source import open_video
+
+    main, _ = two_streams
+    record = RecordStream(30)
+    container = open_video(str(main))
+    record.open(container)
+    for packet in container.demux(video=0):
+        if packet.pts is not None and packet.size:
+            t = float(packet.pts * packet.time_base)
+            record.push(t, packet, 1000.0 + t)  # as it came: 1000 s on the wall clock at 0
+    clip = PendingClip(uuid.uuid4(), 1002.0, 1004.0)
+    with record.lock:
+        assert record.clip(clip, float("inf"), [], 0.0, None) is None
+        assert record.clip(clip, float("inf"), [], 0.0, SUB) is not None
+    record.close()
+
+
+def test_a_snapshot_is_the_main_streams_frame_at_the_trigger_or_none(
+    two_streams: tuple[Path, Path],
+) -> None:
+    """The trigger's boxes are drawn on the snapshot and the offender's face is kept clear
+    where his box is: a main-stream frame from up to a second before (the stream lagging)
+    put them on a scene that had moved on. Too old a frame: the sub stream's picture."""
+    from safewatch.vision.record import RecordStream
+    from safewatch.vision.source import open_video
+
+    main, _ = two_streams
+    record = RecordStream(30)
+    container = open_video(str(main))
+    record.open(container)
+    for packet in container.demux(video=0):
+        if packet.pts is not None and packet.size:
+            t = float(packet.pts * packet.time_base)
+            if t <= 3.0:
+                record.push(t, packet, 1000.0 + t)
+    record.live = False  # the stream went: nothing more will come
+    picture = record.picture_at(1002.95)
+    assert picture is not None and picture.shape[:2] == (MAIN[1], MAIN[0])
+    assert record.picture_at(1003.5) is None
+    record.close()

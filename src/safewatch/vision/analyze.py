@@ -134,7 +134,6 @@ def analyze(
     ``record_source``: the camera's main stream, for its clips and snapshots (the video is
     then its sub stream); two files are both read at their own pace."""
     config = file_camera(site, video, camera)
-    recording = None if record_source is None else Recording(record_source, config)
     sink = CollectingSink(snapshots_dir)
     start = datetime.now(UTC)
     pipeline = CameraPipeline(
@@ -145,9 +144,10 @@ def analyze(
         clip_dir=clip_dir,
         face_stage=face_stage,
         clock=lambda t: start + timedelta(seconds=t),
-        record=None if recording is None else recording.into,
     )
     live = is_network(str(video))  # a camera: its frames carry their capture times
+    recording = None if record_source is None else Recording(record_source, config)
+    pipeline.record = None if recording is None else recording.into
     paced = recording is not None and not live  # a file beside its record stream
     try:
         container = open_video(str(video), transport=config.rtsp_transport)

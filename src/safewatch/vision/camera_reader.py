@@ -135,7 +135,9 @@ class CameraWorker:
         if self.recorder is not None:
             self.recorder.join(timeout)
         self.pipeline.clip_jobs.close()
-        if self.record is not None:
+        # Its container may close only once nothing reads it: a reader still stuck in a
+        # stalled read keeps it (the process is ending; closing it under the read crashes).
+        if self.record is not None and self.recorder is not None and not self.recorder.alive:
             self.record.close()
 
     def state(self) -> PartState:
@@ -160,7 +162,7 @@ class CameraWorker:
         if not state.healthy:
             return PartState(CameraHealth.degraded, f"record stream {state}")
         silent = time.monotonic() - self.record.last_packet
-        if silent >= self.camera.offline_after_seconds:
+        if self.record.connection and silent >= self.camera.offline_after_seconds:
             note = f"record stream: no packet for {silent:.0f} s (clips from the detect stream)"
             return PartState(CameraHealth.degraded, note)
         return None

@@ -96,7 +96,8 @@ class CameraPipeline:
         self.identity = IdentityRule()
         self.identities = LastIdentities()
         self.stream: VideoStream | None = None
-        self._frame_size: tuple[int, int] | None = None
+        self._frame_size: tuple[int, int] | None = None  # None: zones to be set up again
+        self._picture_size: tuple[int, int] | None = None  # the stream's last analysed frame
         self._boundaries: list[BoundaryRule] = []
         self._loiters: list[LoiterRule] = []
         self._masks: list[sv.PolygonZone] = []
@@ -140,7 +141,7 @@ class CameraPipeline:
         self.identity = IdentityRule()
         self.identities = LastIdentities()
         self.gate = MotionGate(self.camera.motion_threshold)
-        self._frame_size = None
+        self._frame_size = self._picture_size = None
 
     def on_packet(self, packet: Packet) -> None:
         with self.lock:
@@ -210,7 +211,7 @@ class CameraPipeline:
         """``at``: the frame's capture time, which every event it raises carries (the
         detector, the face stage and the blur that follow take time of their own)."""
         self.stats.analysed += 1
-        size = (frame.width, frame.height)
+        size = self._picture_size = (frame.width, frame.height)
         if self._frame_size != size:
             self._setup_zones(size)
         luma = small_luma(frame)
@@ -364,7 +365,7 @@ class CameraPipeline:
         if record is not None:
             wall = clip.moved(self._wall_shift)
             with record.lock:  # its packets stay valid while the clip is remuxed
-                size = self._frame_size
+                size = self._picture_size
                 cut = record.clip(wall, until, self._sightings, self._wall_shift, size)
                 if cut is not None:
                     self.clip_jobs.cut(*cut)

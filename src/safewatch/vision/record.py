@@ -41,9 +41,10 @@ Zone = np.ndarray  # a zone's polygon in pixels
 # the record stream to give a clip all the same; one that has just reconnected, with no
 # pre-roll, does not: the detect stream's clip is whole.
 STREAMS_APART = 0.5
-# A snapshot comes from the record stream only when it has a frame this close to the trigger
-# (a stream that dropped keeps its last packets for the clips in their post-roll).
-SNAPSHOT_GAP = 1.0
+# A snapshot comes from the record stream only when it has a frame this close before the
+# trigger (the trigger's boxes are drawn on it, and the offender's face kept clear there);
+# the main stream, a little behind the sub stream, is waited for as long as SNAPSHOT_WAIT.
+SNAPSHOT_GAP, SNAPSHOT_WAIT = 0.1, 0.3
 
 
 class RecordStream:
@@ -82,6 +83,7 @@ class RecordStream:
             self.stream, self._container, self.live = stream, container, True
             self.connection += 1
             self._clock = FrameClock()
+            self.last_packet = time.monotonic()  # silence counts from the connection
 
     def retire(self, container: InputContainer) -> None:
         """The connection ended: its packets stay until the next one (or ``close``)."""
@@ -95,6 +97,9 @@ class RecordStream:
         """A packet at ``t`` on the stream's clock, arrived at ``now`` (epoch seconds)."""
         self.last_packet = time.monotonic()
         with self.lock:
+            newest = self.ring.newest
+            if newest is not None and t < newest - 1.0:  # the camera's clock jumped back
+                self.ring.clear()
             self._clock.capture(t, now)
             self.ring.push(packet)
 
@@ -148,15 +153,17 @@ class RecordStream:
         """The clip (wall clock) on this stream's clock, and its source: the sightings of the
         detect stream (``shift`` from its clock to the wall clock, pictures of
         ``detect_size``) moved onto this one. None when the ring does not hold it up to
-        ``until`` (where a detect stream that ended cut it short). Call with the lock held;
-        the packets stay valid while it is."""
-        if self.stream is None or not self.covers(clip.start, min(clip.end, until - STREAMS_APART)):
+        ``until`` (where a detect stream that ended cut it short), or when the detect
+        stream's picture size is not known (its sightings could not be placed here: the
+        offender's face to keep clear would lie elsewhere). Call with the lock held; the
+        packets stay valid while it is."""
+        if self.stream is None or detect_size is None:
             return None
-        seen = list(sightings)
-        if detect_size is not None:
-            ctx = self.stream.codec_context
-            scale = (ctx.width / detect_size[0], ctx.height / detect_size[1])
-            seen = moved(seen, self.to_stream(shift), scale)
+        if not self.covers(clip.start, min(clip.end, until - STREAMS_APART)):
+            return None
+        ctx = self.stream.codec_context
+        scale = (ctx.width / detect_size[0], ctx.height / detect_size[1])
+        seen = moved(sightings, self.to_stream(shift), scale)
         source = ClipSource(self.stream, self.ring, seen, self.key)
         return clip.moved(self.to_stream(0.0)), source
 
@@ -192,6 +199,7 @@ def on_main_stream(
 ) -> tuple[np.ndarray, sv.Detections, list[Zone]]:
     """An event's picture, its people and zones, from the record stream's frame nearest the
     trigger (decoded only now); the detect stream's when the record stream has none."""
+    record.wait_for(at.timestamp(), SNAPSHOT_WAIT)
     main = record.picture_at(at.timestamp())
     if main is None:
         return bgr, dets, zones

@@ -44,6 +44,7 @@ class _Seen:
     vx: float = 0.0  # smoothed foot-point velocity, px/s
     vy: float = 0.0
     taken: bool = False  # a new track took this person over: it is not to be rejoined
+    lost_at: float | None = None  # when a track last saw them, while faint detections follow
 
     def move(self, t: float, x: float, y: float) -> None:
         dt = t - self.t
@@ -88,6 +89,7 @@ class PersonLinker:
                 seen = self._rejoin(lost, t, x, y, diagonal)
                 self._by_track[tid] = seen
             seen.move(t, x, y)
+            seen.lost_at = None
             persons[k] = seen.person
         # Forget tracks long gone, so memory stays flat over days.
         self._by_track = {
@@ -105,7 +107,8 @@ class PersonLinker:
         pairs = []
         for s in lost:
             gap = t - s.t
-            if s.taken or not 0 < gap <= FOLLOW_SECONDS:
+            lost_for = t - (s.t if s.lost_at is None else s.lost_at)
+            if s.taken or gap <= 0 or lost_for > FOLLOW_SECONDS:
                 continue
             ex, ey = s.expected(t)
             reach = (self.near + self.drift * gap) * diagonal
@@ -118,6 +121,7 @@ class PersonLinker:
             if key not in followed and b not in used:
                 followed.add(key)
                 used.add(b)
+                s.lost_at = s.t if s.lost_at is None else s.lost_at
                 s.move(t, *b)
 
     def _rejoin(self, lost: list[_Seen], t: float, x: float, y: float, diagonal: float) -> _Seen:

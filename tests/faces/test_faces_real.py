@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 import pytest
+import supervision as sv
 from typer.testing import CliRunner
 
 from safewatch.cli import app
@@ -143,12 +145,24 @@ def test_the_enrolled_performer_is_recognised_within_a_second(
     assert miranda is not None, checks
     stage = _stage([miranda], enroller)
     snapshots = tmp_path / "snapshots"
+    seen: dict[int, Any] = {}  # every face track, also those that ended before the last frame
+    attach = stage.attach
+
+    def attach_and_keep(frame: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections:
+        out = attach(frame, dets, t)
+        seen.update({tr.id: tr for tr in stage._tracks})
+        return out
+
+    stage.attach = attach_and_keep  # type: ignore[method-assign]
     lines = analyze(HAMILTON, WHOLE_VIEW, face_stage=stage, snapshots_dir=snapshots).lines()
     named = [line for line in lines if line["type"] == "offender_recognized"]
     assert [line["identity"] for line in named] == ["lin_manuel_miranda"]
-    track = next(tr for tr in stage._tracks if tr.identity.decision == "offender")
-    first_large = min(s.t for s in track.identity.shots if s.size >= 80)
-    assert 0 <= named[0]["t"] - first_large <= 1.0
+    # his face may be tracked in pieces (turned away a moment): the piece he was named on
+    tracks = [tr for tr in seen.values() if tr.identity.decision == "offender"]
+    first_large = min(s.t for tr in tracks for s in tr.identity.shots if s.size >= 80)
+    # within a second of his face reaching 80 px; earlier is better (which frames are
+    # analysed decides whether his 78-79 px shots come first and already name him)
+    assert named[0]["t"] - first_large <= 1.0
     # The victim is shown who it is: the recognised face is not blurred in the snapshot.
     shown = cv2.imread(str(snapshots / f"{named[0]['id']}.jpg"))
     assert enroller.detector.detect(shown), "the offender's face was blurred"

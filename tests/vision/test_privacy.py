@@ -481,3 +481,33 @@ def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blur
         faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
         for f, r in zip(frames, plan, strict=True)
     )
+
+
+def test_a_clip_job_a_stop_drops_tells_its_event_why_with_the_original(tmp_path: Path) -> None:
+    """At a stop the clip jobs not started were dropped, counting on the next start to report
+    their events from the outbox; an event the full disk had kept in memory is not there, and
+    its clip was never spoken of (the chaos run under load found it)."""
+    import threading
+    import uuid
+
+    from safewatch.vision.clip_jobs import ClipJobs, Unsettled
+    from safewatch.vision.clips import write_clip
+
+    sink = CollectingSink()
+    jobs = ClipJobs(sink, tmp_path, "home-a", "door", write_clip, None)
+    started = threading.Event()
+
+    def busy() -> None:
+        started.set()
+        time.sleep(0.3)
+
+    original = tmp_path / "kept.original.mp4"
+    original.write_bytes(b"mp4")
+    event = uuid.uuid4()
+    jobs._submit(busy)
+    started.wait(5)
+    jobs._submit(lambda: None, settles=Unsettled(event, original, "blurred"))
+    jobs.close()
+    assert sink.clips == {event: None}
+    assert sink.clip_errors[event] == "the camera worker stopped before the clip was blurred"
+    assert sink.originals[event] == str(original)

@@ -35,6 +35,15 @@ ClipWriter = Callable[[VideoStream, list[TimedPacket], Path], str]
 
 
 @dataclass(frozen=True)
+class Unsettled:
+    """A queued clip job's clip: what its event is told if the job never runs."""
+
+    event_id: uuid.UUID
+    original: Path | None
+    what: str  # "cut", "blurred"
+
+
+@dataclass(frozen=True)
 class PendingClip:
     """An event's clip waiting for its post-roll, on the clock of the stream it is cut from."""
 
@@ -80,6 +89,7 @@ class ClipJobs:
         # packets in memory), beside the analysis, not in its way.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
         self._pending: list[Future[None]] = []
+        self._unsettled: dict[Future[None], Unsettled] = {}
         self._reading_stream: list[Future[None]] = []  # jobs that still read its packets
 
     def cut(self, clip: PendingClip, source: ClipSource) -> None:
@@ -95,18 +105,37 @@ class ClipJobs:
         elif stream.codec_context.name in REMUXABLE:
             self._write(stream, packets, path, clip.event_id)  # a few ms: inline
         else:
-            self._submit(self._write, stream, packets, path, clip.event_id, reads_stream=True)
+            settles = Unsettled(clip.event_id, None, "cut")
+            self._submit(
+                self._write,
+                stream,
+                packets,
+                path,
+                clip.event_id,
+                reads_stream=True,
+                settles=settles,
+            )
 
-    def _submit(self, job: Callable[..., None], *args: Any, reads_stream: bool = False) -> None:
+    def _submit(
+        self,
+        job: Callable[..., None],
+        *args: Any,
+        reads_stream: bool = False,
+        settles: Unsettled | None = None,
+    ) -> None:
         """``reads_stream``: the job reads the stream's packets, so its container must stay
-        open until it ends (a closed container's packets crash the muxer)."""
+        open until it ends (a closed container's packets crash the muxer). ``settles``: the
+        clip the sink is told of if the job never runs (the worker stops)."""
         for done in [f for f in self._pending if f.done()]:
             self._pending.remove(done)
             if not done.cancelled() and (exc := done.exception()) is not None:
                 log.error("%s: a clip job failed: %r", self.camera, exc)
         self._reading_stream = [f for f in self._reading_stream if not f.done()]
+        self._unsettled = {f: u for f, u in self._unsettled.items() if not f.done()}
         future = self._executor.submit(job, *args)
         self._pending.append(future)
+        if settles is not None:
+            self._unsettled[future] = settles
         if reads_stream:
             self._reading_stream.append(future)
 
@@ -119,9 +148,18 @@ class ClipJobs:
         self._reading_stream.clear()
 
     def close(self) -> None:
-        """At a stop: the job under way finishes; those not started are dropped (their
-        originals are on disk, and the next start reports them, ``worker``)."""
+        """At a stop: the job under way finishes; those not started are dropped, each clip's
+        event told why, with its original when it is on disk (an event the full disk kept
+        in memory is not in the outbox for the next start to report)."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+        told: set[uuid.UUID] = set()
+        for future, clip in self._unsettled.items():
+            if future.cancelled() and clip.event_id not in told:
+                told.add(clip.event_id)
+                kept = clip.original if clip.original and clip.original.is_file() else None
+                reason = f"the camera worker stopped before the clip was {clip.what}"
+                self.sink.clip(clip.event_id, None, reason, kept)
+        self._unsettled.clear()
 
     def wait(self) -> None:
         """Until every clip job has ended (each says what became of its clip)."""
@@ -155,9 +193,10 @@ class ClipJobs:
         seen = [s for s in source.sightings if clip.start - window <= s.t <= clip.end + window]
         start = clip_start(packets)
         blur = (redactor, source.stream_key, original, path, clip.event_id, seen, start, clip)
+        settles = Unsettled(clip.event_id, original, "blurred")
         if stream.codec_context.name in REMUXABLE:
             if self._save(stream, packets, original, clip.event_id):
-                self._submit(self._blur, *blur)
+                self._submit(self._blur, *blur, settles=settles)
             return
 
         # Two jobs, in order on the one clip thread: only the transcode reads the stream's
@@ -171,8 +210,8 @@ class ClipJobs:
             if saved and saved[0]:
                 self._blur(*blur)
 
-        self._submit(transcode, reads_stream=True)
-        self._submit(blur_if_saved)
+        self._submit(transcode, reads_stream=True, settles=settles)
+        self._submit(blur_if_saved, settles=settles)
 
     def _save(
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID

@@ -79,23 +79,29 @@ def vtest(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return transcode(vtest_avi, tmp_path_factory.mktemp("video") / "vtest.mp4")
 
 
+def from_frame(src: Path, dst: Path, skip: int, size: tuple[int, int] | None = None) -> Path:
+    """The video from frame ``skip`` on, H.264 at 10 fps (``size``: scaled)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vin = inp.streams.video[0]
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height = size or (vin.codec_context.width, vin.codec_context.height)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": "20", "bf": "0"}
+        for i, frame in enumerate(inp.decode(vin)):
+            if i < skip:
+                continue
+            frame = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
+            frame.pts, frame.time_base = i - skip, Fraction(1, 10)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return dst
+
+
 @pytest.fixture(scope="session")
 def vtest_sub_odd_frames(vtest_avi: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """vtest.avi as a 640×360 sub stream from its second frame: analysing 5 of its 10 frames
     a second, the odd ones."""
-    dst = tmp_path_factory.mktemp("video") / "sub_odd.mp4"
-    with av.open(str(vtest_avi)) as inp, av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
-        stream.options = {"preset": "ultrafast", "g": "20", "bf": "0"}
-        for i, frame in enumerate(inp.decode(video=0)):
-            if i == 0:
-                continue
-            frame = frame.reformat(width=640, height=360, format="yuv420p")
-            frame.pts, frame.time_base = i - 1, Fraction(1, 10)
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return dst
+    return from_frame(vtest_avi, tmp_path_factory.mktemp("video") / "sub_odd.mp4", 1, (640, 360))
 
 
 @pytest.fixture(scope="session")

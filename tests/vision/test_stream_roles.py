@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from safewatch.vision.analyze import AnalysisResult, analyze
-from safewatch.vision.config import CameraConfig, StreamRole
+from safewatch.vision.config import CameraConfig
+from safewatch.vision.record import RecordStream
 from tests.vision.conftest import transcode
 from tests.vision.sites import WHOLE_VIEW
 
@@ -34,7 +35,6 @@ def test_a_camera_with_a_main_and_a_sub_stream_names_each_role() -> None:
     one = _camera(inputs=[{"path": "rtsp://cam/main", "roles": ["detect", "record"]}])
     assert one.detect_source == "rtsp://cam/main" and one.record_source is None
     assert _camera(source="front.mp4").record_source is None
-    assert StreamRole("record") is StreamRole.record
 
 
 @pytest.mark.parametrize(
@@ -147,6 +147,22 @@ def test_the_original_is_the_main_streams_packets_as_they_came(
         assert kept == main[first : first + len(kept)]
 
 
+def _recorded(main: Path, until: float) -> RecordStream:
+    """The main stream's record ring up to ``until`` s, as it came: the stream's 0 at 1000 s
+    on the wall clock."""
+    from safewatch.vision.source import open_video
+
+    record = RecordStream(30)
+    container = open_video(str(main))
+    record.open(container)
+    for packet in container.demux(video=0):
+        if packet.pts is not None and packet.size:
+            t = float(packet.pts * packet.time_base)
+            if t <= until:
+                record.push(t, packet, 1000.0 + t)
+    return record
+
+
 def test_sightings_are_not_moved_onto_the_main_stream_without_the_sub_streams_size(
     two_streams: tuple[Path, Path],
 ) -> None:
@@ -157,17 +173,8 @@ def test_sightings_are_not_moved_onto_the_main_stream_without_the_sub_streams_si
     import uuid
 
     from safewatch.vision.clip_jobs import PendingClip
-    from safewatch.vision.record import RecordStream
-    from safewatch.vision.source import open_video
 
-    main, _ = two_streams
-    record = RecordStream(30)
-    container = open_video(str(main))
-    record.open(container)
-    for packet in container.demux(video=0):
-        if packet.pts is not None and packet.size:
-            t = float(packet.pts * packet.time_base)
-            record.push(t, packet, 1000.0 + t)  # as it came: 1000 s on the wall clock at 0
+    record = _recorded(two_streams[0], until=8.0)
     clip = PendingClip(uuid.uuid4(), 1002.0, 1004.0)
     with record.lock:
         assert record.clip(clip, float("inf"), [], 0.0, None) is None
@@ -181,18 +188,7 @@ def test_a_snapshot_is_the_main_streams_frame_at_the_trigger_or_none(
     """The trigger's boxes are drawn on the snapshot and the offender's face is kept clear
     where his box is: a main-stream frame from up to a second before (the stream lagging)
     put them on a scene that had moved on. Too old a frame: the sub stream's picture."""
-    from safewatch.vision.record import RecordStream
-    from safewatch.vision.source import open_video
-
-    main, _ = two_streams
-    record = RecordStream(30)
-    container = open_video(str(main))
-    record.open(container)
-    for packet in container.demux(video=0):
-        if packet.pts is not None and packet.size:
-            t = float(packet.pts * packet.time_base)
-            if t <= 3.0:
-                record.push(t, packet, 1000.0 + t)
+    record = _recorded(two_streams[0], until=3.0)
     record.live = False  # the stream went: nothing more will come
     picture = record.picture_at(1002.95)
     assert picture is not None and picture.shape[:2] == (MAIN[1], MAIN[0])

@@ -167,13 +167,6 @@ class RecordStream:
         source = ClipSource(self.stream, self.ring, seen, self.key)
         return clip.moved(self.to_stream(0.0)), source
 
-    def size(self) -> tuple[int, int] | None:
-        with self.lock:
-            if self.stream is None:
-                return None
-            ctx = self.stream.codec_context
-            return ctx.width, ctx.height
-
     def picture_at(self, wall: float) -> np.ndarray | None:
         """The record stream's frame nearest before ``wall`` (BGR), decoded from its GOP's
         keyframe; None when the ring does not reach back that far (just reconnected)."""

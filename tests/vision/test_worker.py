@@ -146,6 +146,43 @@ def test_a_full_disk_still_lets_the_event_out_flagged(
     outbox.close()
 
 
+def test_a_clip_held_in_memory_that_a_restart_lost_is_reported_missing(
+    world: World, camera_secret: str, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    """An event the full disk held in memory reached the hub; the worker was killed before
+    its clip went (the clip was in memory too). The next start cannot know of it: the hub
+    learns from the new run's heartbeat that the run which held it is gone."""
+    site = _site(tmp_path, "x.mp4", live_hub.url)
+    first = SiteWorker(site)
+
+    class FullDisk:
+        def execute(self, *args: object) -> object:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    real_db = first.outbox._db
+    first.outbox._db = FullDisk()  # type: ignore[assignment]
+    e = event()
+    OutboxSink(first.outbox, "front").event(e, jpeg(), None)
+    first.outbox._db = real_db
+    assert first.sender is not None and first.sender.drain_once()
+    first.heartbeat()  # the run that holds it: its clip may still come
+
+    def clip_error() -> str | None:
+        with world.factory() as s:
+            record = s.get(CameraEventRecord, e.id)
+            assert record is not None and record.clip_name is None
+            return record.clip_error
+
+    assert clip_error() is None
+    first.close()  # killed, for the event: its memory is gone
+    second = SiteWorker(site)
+    try:
+        second.heartbeat()
+        assert "restarted before" in (clip_error() or "")
+    finally:
+        second.close()
+
+
 def test_clip_write_failure_is_reported_not_fatal(tmp_path: Path, vtest_short: Path) -> None:
     from safewatch.vision.analyze import analyze
 

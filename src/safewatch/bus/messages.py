@@ -55,6 +55,11 @@ class CameraEvent(BaseModel):
     clip_start_t: float | None = None
     clip_end_t: float | None = None
     flags: list[str] = Field(default_factory=list, description="e.g. clip_not_saved: disk full")
+    held_in_memory_by: uuid.UUID | None = Field(
+        None,
+        description="The worker run that held it in memory only (its disk was full): when "
+        "that run ends before the clip is sent, the clip is lost with it.",
+    )
 
 
 class CameraHealth(StrEnum):

@@ -39,6 +39,9 @@ class CameraEventRecord(Base):
     original_clip_name: Mapped[str | None] = mapped_column(String(120))
     clip_received_at: Mapped[datetime | None]
     clip_error: Mapped[str | None] = mapped_column(Text)
+    # The worker run that held the event in memory only (its disk was full): its clip is
+    # lost if that run ends first.
+    held_in_memory_by: Mapped[uuid.UUID | None] = mapped_column(index=True)
     media_purged_at: Mapped[datetime | None]  # snapshot and clip deleted under retention
     incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
 

@@ -104,6 +104,9 @@ class DeviceHeartbeat(Schema):
     state: CameraHealth | None = None
     undelivered: list[Undelivered] = Field(default_factory=list, max_length=MAX_UNDELIVERED)
     undelivered_count: int = Field(0, ge=0)
+    run: uuid.UUID | None = Field(
+        None, description="The camera worker's run (a new one at each start of its process)."
+    )
 
 
 class StockRow(Schema):

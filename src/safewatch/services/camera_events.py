@@ -190,6 +190,7 @@ def ingest(
                 "original_clip_name": None,
                 "clip_received_at": None,
                 "clip_error": None,
+                "held_in_memory_by": event.held_in_memory_by,
                 "incident_id": incident.id,
             }
         )
@@ -291,3 +292,31 @@ def clip_missing(
         record.clip_error = reason[:500]
     session.flush()
     return record
+
+
+RUN_ENDED = (
+    "the camera worker restarted before it sent this clip: its disk was full, so the event "
+    "and its clip were held in its memory only"
+)
+
+
+def clips_lost_with_run(session: Session, device: Device, run: uuid.UUID) -> int:
+    """The worker now runs as ``run``: clips that an earlier run held in memory only (its
+    disk was full) and never sent are gone with it. Said on their events, so nobody waits
+    for them; a clip that comes after all still replaces the note. Returns how many."""
+    e = table(CameraEventRecord)
+    lost = session.execute(
+        update(e)
+        .where(
+            e.c.device_id == device.id,
+            e.c.held_in_memory_by.is_not(None),
+            e.c.held_in_memory_by != run,
+            e.c.clip_name.is_(None),
+            e.c.clip_error.is_(None),
+        )
+        .values(clip_error=RUN_ENDED)
+    )
+    count = int(lost.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        log.warning("%s: %d clips held in memory by an earlier run are lost", device.serial, count)
+    return count

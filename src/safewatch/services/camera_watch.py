@@ -30,7 +30,7 @@ from safewatch.cases.risk import RiskLevel
 from safewatch.models import Case, Device, Incident, IncidentEntry
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.resources import CameraStatus, DeviceHeartbeat, DevicePublic
-from safewatch.services import devices, signals
+from safewatch.services import camera_events, devices, signals
 from safewatch.services.context import Caller
 from safewatch.services.incidents import tell_screens
 from safewatch.services.signals import SYSTEM, Routing, Signal, entry_row
@@ -107,6 +107,8 @@ def heartbeat(
     (and its screens hear of it). Returns whether there is something to send."""
     silent_since = device.last_seen_at
     devices.heartbeat(session, device, data, now)
+    if data.run is not None:
+        camera_events.clips_lost_with_run(session, device, data.run)
     if device.silence_reported_at is None:
         return False
     device.silence_reported_at = None

@@ -70,6 +70,9 @@ class Outbox:
         self._memory_due: dict[int, float] = {}  # seq → when it may be tried again
         self._memory_seq = -1
         self._set_aside: list[tuple[OutboxItem, str, float]] = []  # quarantined, in memory
+        # This process: an event held in memory names it, and the heartbeats carry it, so
+        # the hub learns when the run that held an event's clip is gone (killed, restarted).
+        self.run = uuid.uuid4()
 
     def _open(self, path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -151,7 +154,8 @@ class Outbox:
         if payload is not None:
             event = CameraEvent.model_validate_json(payload)
             flags = [*event.flags, f"not_persisted: {exc}"]
-            payload = event.model_copy(update={"flags": flags}).model_dump_json()
+            held = {"flags": flags, "held_in_memory_by": self.run}
+            payload = event.model_copy(update=held).model_dump_json()
         with self._lock:
             self._memory.append(
                 OutboxItem(

@@ -249,6 +249,7 @@ class SiteWorker:
                     for u in self.outbox.quarantined(self._reported_by(name), limit=20)
                 ],
                 "undelivered_count": self.outbox.count_quarantined(self._reported_by(name)),
+                "run": str(self.outbox.run),
             }
             try:
                 self.client.heartbeat(name, body)

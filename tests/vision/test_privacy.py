@@ -511,3 +511,90 @@ def test_a_clip_job_a_stop_drops_tells_its_event_why_with_the_original(tmp_path:
     assert sink.clips == {event: None}
     assert sink.clip_errors[event] == "the camera worker stopped before the clip was blurred"
     assert sink.originals[event] == str(original)
+
+
+# -- the clip shown: one blurred encode for the clips that overlap ---------------------------
+
+
+def _someone_comes_later(i: int) -> list[tuple[int, int]]:
+    """The walker from the start; someone else comes into view at 3.3 s."""
+    return [(40 + 6 * i, 80), *([(470, 200)] if i >= 33 else [])]
+
+
+def test_overlapping_clips_are_cut_from_one_blurred_encode_each_to_its_window(
+    tmp_path: Path, synthetic_video: Callable[..., Path]
+) -> None:
+    """A busy camera's events come seconds apart and their clips cover the same video: the
+    video is blurred and encoded once, as it comes, and each clip shown is cut from it to its
+    own window — to the frame, though keyframes are 2 s apart (an edit list hides the rest
+    of the GOP); the police original keeps whole GOPs."""
+    video = synthetic_video(80, lambda i: _scene(_someone_comes_later(i)), name="two.mp4")
+    sink, pipeline = _run(tmp_path, video, people=_someone_comes_later)
+    with_clips = [e for e in sink.events if e.clip_start_t is not None]
+    assert len(with_clips) >= 2
+    fps, total = 10, 0
+    for event in with_clips:
+        assert event.clip_start_t is not None and event.clip_end_t is not None
+        window = round((event.clip_end_t - event.clip_start_t) * fps) + 1
+        with av.open(sink.clips[event.id] or "") as c:
+            frames = list(c.decode(video=0))
+        assert len(frames) == window and frames[0].time == 0.0
+        assert [f.time for f in frames][-1] == pytest.approx((window - 1) / fps)
+        assert all(faces_seen(f.to_ndarray(format="bgr24")) == [] for f in frames)
+        first = _frames(Path(sink.originals[event.id]))[0]
+        assert len(faces_seen(first)) >= 1  # the original, unblurred, from its keyframe
+        total += window
+    stats = pipeline.clip_jobs.shown.stats if pipeline.clip_jobs.shown else None
+    assert stats is not None and stats.cut == len(with_clips) and stats.fell_back == 0
+    assert stats.frames < total  # frames the clips share were encoded once
+
+
+def test_a_shared_encode_that_fails_leaves_each_clip_to_be_blurred_from_its_original(
+    tmp_path: Path, street: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safewatch.vision import shown
+
+    def encoder_refuses(self: object, chunk: object) -> None:
+        raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    monkeypatch.setattr(shown._Run, "_encode", encoder_refuses)
+    sink, pipeline = _run(tmp_path, street)
+    with_clips = [e for e in sink.events if e.clip_start_t is not None]
+    assert with_clips and all(sink.clips[e.id] for e in with_clips)
+    for event in with_clips:
+        frames = _frames(Path(sink.clips[event.id] or ""))
+        assert frames and all(faces_seen(f) == [] for f in frames)
+    assert pipeline.clip_jobs.shown is not None
+    assert pipeline.clip_jobs.shown.stats.fell_back == len(with_clips)
+
+
+def test_a_stop_tells_the_clips_waiting_for_the_shared_encode_why(tmp_path: Path) -> None:
+    import threading
+    import uuid
+
+    from safewatch.vision.clip_source import PendingClip
+    from safewatch.vision.shown import Delivery, ShownStream
+
+    sink = CollectingSink()
+    stream = ShownStream(_redactor(), "door", sink)
+    started = threading.Event()
+
+    def busy() -> None:
+        started.set()
+        time.sleep(0.3)
+
+    original = tmp_path / "kept.original.mp4"
+    original.write_bytes(b"mp4")
+    event = uuid.uuid4()
+    stream._wanted.add(event)
+    stream._submit(busy)
+    started.wait(5)
+    fell_back: list[bool] = []
+    clip = PendingClip(event, 0.0, 20.0)
+    assert stream.deliver(
+        Delivery(clip, "s1", tmp_path / "x.mp4", original, lambda: fell_back.append(True))
+    )
+    stream.close()
+    assert sink.clips == {event: None} and not fell_back
+    assert sink.clip_errors[event] == "the camera worker stopped before the clip was blurred"
+    assert sink.originals[event] == str(original)

@@ -114,6 +114,9 @@ def test_the_sub_stream_is_analysed_and_the_main_stream_gives_clips_and_snapshot
         assert shown is not None
         assert _size(original) == MAIN
         assert _size(shown) == MAIN  # 1280×720: within clip_max_side
+    # Every clip shown was cut from one blurred encode of the main stream.
+    assert by_roles.shown is not None and by_roles.shown.fell_back == 0
+    assert by_roles.shown.cut == len([e for e in by_roles.sink.events if e.clip_end_t])
     snapshots = by_roles.sink.snapshots_dir
     assert snapshots is not None
     import cv2

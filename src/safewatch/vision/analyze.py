@@ -20,6 +20,7 @@ from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline, FrameStats
 from safewatch.vision.ports import FaceStage
 from safewatch.vision.record import RecordStream, record
+from safewatch.vision.shown import ShownStats
 from safewatch.vision.source import (
     PlayStats,
     SourceError,
@@ -80,6 +81,7 @@ class AnalysisResult:
     sink: CollectingSink
     play: PlayStats
     frames: FrameStats
+    shown: ShownStats | None = None  # the shared blurred encode (None: blurring off)
 
     def lines(self) -> list[dict[str, Any]]:
         return [self.sink.line(e) for e in self.sink.events]
@@ -163,7 +165,8 @@ def analyze(
         if recording is not None:
             recording.close()
     pipeline.clip_jobs.wait()  # the clips still being blurred: the result lists every clip
-    return AnalysisResult(sink, stats, pipeline.stats)
+    shown = pipeline.clip_jobs.shown
+    return AnalysisResult(sink, stats, pipeline.stats, None if shown is None else shown.stats)
 
 
 def json_line(line: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ import av
 
 from safewatch.vision.analyze import file_camera
 from safewatch.vision.camera_reader import OutboxSink
-from safewatch.vision.clip_jobs import PendingClip
+from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import make_detector
 from safewatch.vision.events import CameraEvent

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 import av
 from av.video.stream import VideoStream
 
+from safewatch.vision.clip_source import ClipSource, PendingClip
 from safewatch.vision.clips import (
     EDGE,
     REMUXABLE,
@@ -28,7 +29,8 @@ from safewatch.vision.clips import (
 from safewatch.vision.ports import ClipSink
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit
 from safewatch.vision.reserve import room_for_clips
-from safewatch.vision.ring import PacketRing, TimedPacket
+from safewatch.vision.ring import TimedPacket
+from safewatch.vision.shown import Delivery, ShownStream
 
 log = logging.getLogger(__name__)
 ClipWriter = Callable[[VideoStream, list[TimedPacket], Path], str]
@@ -41,30 +43,6 @@ class Unsettled:
     event_id: uuid.UUID
     original: Path | None
     what: str  # "cut", "blurred"
-
-
-@dataclass(frozen=True)
-class PendingClip:
-    """An event's clip waiting for its post-roll, on the clock of the stream it is cut from."""
-
-    event_id: uuid.UUID
-    start: float
-    end: float
-
-    def moved(self, by: float) -> PendingClip:
-        """The same clip on another clock, ``by`` seconds ahead."""
-        return PendingClip(self.event_id, self.start + by, self.end + by)
-
-
-@dataclass(frozen=True)
-class ClipSource:
-    """What a clip is cut from: the stream, its pre-roll, where people were (for the blur),
-    all on the ring's clock."""
-
-    stream: VideoStream | None
-    ring: PacketRing
-    sightings: Sequence[Sighting]
-    stream_key: str  # names the connection: frame times restart with each
 
 
 def clip_paths(clip_dir: Path, site: str, camera: str, event_id: uuid.UUID) -> tuple[Path, Path]:
@@ -82,9 +60,11 @@ class ClipJobs:
         camera: str,
         clip_writer: ClipWriter,
         redactor: Redactor | None,
+        shown: ShownStream | None = None,
     ) -> None:
         self.sink, self.clip_dir, self.site, self.camera = sink, clip_dir, site, camera
         self.clip_writer, self.redactor = clip_writer, redactor
+        self.shown = shown  # the shared blurred encode the clips shown are cut from
         # One thread: the clip jobs of a camera queue behind each other, on disk (files, not
         # packets in memory), beside the analysis, not in its way.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
@@ -152,6 +132,8 @@ class ClipJobs:
         event told why, with its original when it is on disk (an event the full disk kept
         in memory is not in the outbox for the next start to report)."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+        if self.shown is not None:
+            self.shown.close()
         told: set[uuid.UUID] = set()
         for future, clip in self._unsettled.items():
             if future.cancelled() and clip.event_id not in told:
@@ -163,6 +145,8 @@ class ClipJobs:
 
     def wait(self) -> None:
         """Until every clip job has ended (each says what became of its clip)."""
+        if self.shown is not None:
+            self.shown.wait()
         for future in self._pending:
             if future.cancelled():
                 continue
@@ -195,7 +179,8 @@ class ClipJobs:
         blur = (redactor, source.stream_key, original, path, clip.event_id, seen, start, clip)
         settles = Unsettled(clip.event_id, original, "blurred")
         if stream.codec_context.name in REMUXABLE:
-            if self._save(stream, packets, original, clip.event_id):
+            saved_now = self._save(stream, packets, original, clip.event_id)
+            if saved_now and not self._from_shown(clip, source.stream_key, path, original, blur):
                 self._submit(self._blur, *blur, settles=settles)
             return
 
@@ -207,11 +192,31 @@ class ClipJobs:
             saved.append(self._save(stream, packets, original, clip.event_id))
 
         def blur_if_saved() -> None:
-            if saved and saved[0]:
+            shown = (
+                saved
+                and saved[0]
+                and self._from_shown(clip, source.stream_key, path, original, blur)
+            )
+            if saved and saved[0] and not shown:
                 self._blur(*blur)
 
         self._submit(transcode, reads_stream=True, settles=settles)
         self._submit(blur_if_saved, settles=settles)
+
+    def _from_shown(
+        self,
+        clip: PendingClip,
+        stream_key: str,
+        path: Path,
+        original: Path,
+        blur: tuple[Any, ...],
+    ) -> bool:
+        """The clip shown cut from the shared encode, when it was asked for this clip; the
+        blur from the original is its fallback."""
+        if self.shown is None:
+            return False
+        fallback = lambda: self._blur(*blur)  # noqa: E731
+        return self.shown.deliver(Delivery(clip, stream_key, path, original, fallback))
 
     def _save(
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID

@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 from av.video.stream import VideoStream
 
-from safewatch.vision.ring import TimedPacket
+from safewatch.vision.ring import Packet, TimedPacket
 
 REMUXABLE = {"h264", "hevc"}
 # Changes a decoded frame (its index in the clip) before it is encoded: the privacy blur.
@@ -65,15 +65,36 @@ def _remux(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> N
     base = first.dts if first.dts is not None else first.pts
     if base is None:
         raise ClipError("the first packet of the clip has no timestamp")
+    _mux(stream, [item.packet for item in packets], path, base)
+
+
+def write_remux(template: VideoStream, packets: Sequence[Packet], path: Path, start: int) -> None:
+    """Encoded packets as an MP4 at ``path`` (atomically) that plays from ``start`` (in the
+    packets' time base): those before it, from the keyframe they need, are hidden by an MP4
+    edit list, so the clip starts on the very frame."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        _mux(template, packets, tmp, start)
+        os.replace(tmp, path)
+    except (av.FFmpegError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ClipError(f"could not write the clip: {exc}") from exc
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _mux(template: VideoStream, packets: Sequence[Packet], path: Path, base: int) -> None:
+    """Copies of the packets (the originals serve other clips), ``base`` at time 0."""
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-        out_stream = out.add_stream_from_template(stream)
-        for item in packets:
-            src = item.packet
+        out_stream = out.add_stream_from_template(template)
+        for src in packets:
             copy = av.Packet(bytes(src))
             copy.pts = None if src.pts is None else src.pts - base
             copy.dts = None if src.dts is None else src.dts - base
             copy.time_base = src.time_base
-            copy.is_keyframe = item.keyframe
+            copy.is_keyframe = src.is_keyframe
             copy.stream = out_stream
             out.mux(copy)
 

@@ -19,7 +19,8 @@ import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
-from safewatch.vision.clip_jobs import ClipJobs, ClipSource, ClipWriter, PendingClip
+from safewatch.vision.clip_jobs import ClipJobs, ClipWriter
+from safewatch.vision.clip_source import ClipSource, PendingClip
 from safewatch.vision.clips import write_clip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
@@ -34,7 +35,7 @@ from safewatch.vision.events import (
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
 from safewatch.vision.ports import EventSink, FaceStage
 from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
-from safewatch.vision.record import RecordStream, on_main_stream
+from safewatch.vision.record import STREAMS_APART, RecordStream, on_main_stream
 from safewatch.vision.ring import Packet, PacketRing
 from safewatch.vision.rules import (
     BoundaryRule,
@@ -44,6 +45,7 @@ from safewatch.vision.rules import (
     RuleHit,
     zone_polygon,
 )
+from safewatch.vision.shown import ShownStream
 from safewatch.vision.tracking import PersonLinker, make_tracker
 
 log = logging.getLogger(__name__)
@@ -111,8 +113,11 @@ class CameraPipeline:
         self._sightings: deque[Sighting] = deque()
         self._stream_no = 0  # frame times restart with each connection
         self._wall_shift = 0.0  # a frame's capture time on the wall clock, less its time
+        shown = None
+        if self.redactor is not None and self.clip_dir is not None:
+            shown = ShownStream(self.redactor, c.name, self.sink)
         self.clip_jobs = ClipJobs(
-            self.sink, self.clip_dir, self.site.site, c.name, self.clip_writer, self.redactor
+            self.sink, self.clip_dir, self.site.site, c.name, self.clip_writer, self.redactor, shown
         )
         # The camera thread feeds frames; the watchdog may report an outage at the same time.
         self.lock = threading.RLock()
@@ -128,6 +133,8 @@ class CameraPipeline:
             self.sink.clip(clip.event_id, None, "the stream broke before the clip was cut", None)
         self._clips.clear()
         self.clip_jobs.release_stream()
+        if self.clip_jobs.shown is not None:
+            self.clip_jobs.shown.reset()
         self.stream = stream
         self.ring.clear()
         self._sightings.clear()
@@ -168,7 +175,9 @@ class CameraPipeline:
         self._next_t = max((self._next_t or t) + period, t)
         if captured is not None:
             self.stats.behind.append(time.time() - captured.timestamp())
-        return self._analyse(frame, t, captured or self.clock(t))
+        events = self._analyse(frame, t, captured or self.clock(t))
+        self._to_shown(t)
+        return events
 
     def replace_zones(self, zones: list[ZoneConfig]) -> bool:
         """New zones (drawn in the hub) from the next analysed frame; the rules start afresh.
@@ -318,11 +327,15 @@ class CameraPipeline:
             start, end = event.clip_start_t, event.clip_end_t
             assert start is not None and end is not None
             self._clips.append(PendingClip(event.id, start, end))
+            self._to_shown(t, PendingClip(event.id, start, end))
         return event
 
     # -- clips and outages --------------------------------------------------------------------
     def _cut_due_clips(self, t: float) -> None:
-        for clip in [c for c in self._clips if c.end <= t]:
+        due = [c for c in self._clips if c.end <= t]
+        if due:
+            self._to_shown(t)  # the encode has every packet up to the cut
+        for clip in due:
             if self._waits_for_record(clip, t):
                 continue
             self._clips.remove(clip)
@@ -348,9 +361,13 @@ class CameraPipeline:
         try:
             if self._clips and self.record is not None:
                 self.record.wait_for(self._last_wall(), RECORD_GRACE_SECONDS)
+            if (newest := self.ring.newest) is not None:
+                self._to_shown(newest)
             for clip in list(self._clips):
                 self._clips.remove(clip)
                 self._cut(clip, until=self._last_wall())
+            if self.clip_jobs.shown is not None:
+                self.clip_jobs.shown.finish()
         finally:  # a cut that failed must not let the container close under a queued job
             self.clip_jobs.release_stream()
 
@@ -377,6 +394,36 @@ class CameraPipeline:
                 clip.event_id,
             )
         self.clip_jobs.cut(clip, self._clip_source())
+
+    def _to_shown(self, t: float, clip: PendingClip | None = None) -> None:
+        """The shared blurred encode is handed what the analysis has up to ``t``: from the
+        record stream when it holds the clip (or the encode follows it), else this one."""
+        shown = self.clip_jobs.shown
+        if shown is None or self.stream is None or (clip is None and not shown.active):
+            return
+        record, wall = self.record, t + self._wall_shift
+        if record is not None:
+            with record.lock:
+                if clip is None:
+                    use = shown.key == record.key
+                else:
+                    use = record.covers(clip.start + self._wall_shift, wall - STREAMS_APART)
+                recent = self._sightings if clip else [s for s in self._sightings if s.t > t - 2]
+                source = (
+                    record.source(recent, self._wall_shift, self._picture_size) if use else None
+                )
+                if source is not None:
+                    upto = record.to_stream(wall)
+                    if clip is None:
+                        shown.feed(source, upto)
+                    else:
+                        shown.want(clip.moved(record.to_stream(self._wall_shift)), source, upto)
+                    return
+        source = self._clip_source()
+        if clip is None:
+            shown.feed(source, t)
+        else:
+            shown.want(clip, source, t)
 
     def _clip_source(self) -> ClipSource:
         key = f"detect-{self._stream_no}"

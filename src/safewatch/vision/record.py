@@ -23,7 +23,7 @@ import supervision as sv
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
-from safewatch.vision.clip_jobs import ClipSource, PendingClip
+from safewatch.vision.clip_source import ClipSource, PendingClip
 from safewatch.vision.clips import REMUXABLE, decoded
 from safewatch.vision.privacy import Sighting, moved
 from safewatch.vision.ring import Packet, PacketRing, packet_time
@@ -157,15 +157,22 @@ class RecordStream:
         stream's picture size is not known (its sightings could not be placed here: the
         offender's face to keep clear would lie elsewhere). Call with the lock held; the
         packets stay valid while it is."""
-        if self.stream is None or detect_size is None:
-            return None
         if not self.covers(clip.start, min(clip.end, until - STREAMS_APART)):
+            return None
+        source = self.source(sightings, shift, detect_size)
+        return None if source is None else (clip.moved(self.to_stream(0.0)), source)
+
+    def source(
+        self, sightings: Iterable[Sighting], shift: float, detect_size: tuple[int, int] | None
+    ) -> ClipSource | None:
+        """The ring as a clip source, the detect stream's sightings moved onto it (see
+        ``clip``). Call with the lock held."""
+        if self.stream is None or detect_size is None:
             return None
         ctx = self.stream.codec_context
         scale = (ctx.width / detect_size[0], ctx.height / detect_size[1])
         seen = moved(sightings, self.to_stream(shift), scale)
-        source = ClipSource(self.stream, self.ring, seen, self.key)
-        return clip.moved(self.to_stream(0.0)), source
+        return ClipSource(self.stream, self.ring, seen, self.key)
 
     def picture_at(self, wall: float) -> np.ndarray | None:
         """The record stream's frame nearest before ``wall`` (BGR), decoded from its GOP's

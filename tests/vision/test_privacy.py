@@ -533,15 +533,15 @@ def test_overlapping_clips_are_cut_from_one_blurred_encode_each_to_its_window(
     with_clips = [e for e in sink.events if e.clip_start_t is not None]
     assert len(with_clips) >= 2
     fps, total = 10, 0
-    for event in with_clips:
-        assert event.clip_start_t is not None and event.clip_end_t is not None
-        window = round((event.clip_end_t - event.clip_start_t) * fps) + 1
-        with av.open(sink.clips[event.id] or "") as c:
+    for raised in with_clips:
+        assert raised.clip_start_t is not None and raised.clip_end_t is not None
+        window = round((raised.clip_end_t - raised.clip_start_t) * fps) + 1
+        with av.open(sink.clips[raised.id] or "") as c:
             frames = list(c.decode(video=0))
         assert len(frames) == window and frames[0].time == 0.0
         assert [f.time for f in frames][-1] == pytest.approx((window - 1) / fps)
         assert all(faces_seen(f.to_ndarray(format="bgr24")) == [] for f in frames)
-        first = _frames(Path(sink.originals[event.id]))[0]
+        first = _frames(Path(sink.originals[raised.id]))[0]
         assert len(faces_seen(first)) >= 1  # the original, unblurred, from its keyframe
         total += window
     stats = pipeline.clip_jobs.shown.stats if pipeline.clip_jobs.shown else None
@@ -561,8 +561,8 @@ def test_a_shared_encode_that_fails_leaves_each_clip_to_be_blurred_from_its_orig
     sink, pipeline = _run(tmp_path, street)
     with_clips = [e for e in sink.events if e.clip_start_t is not None]
     assert with_clips and all(sink.clips[e.id] for e in with_clips)
-    for event in with_clips:
-        frames = _frames(Path(sink.clips[event.id] or ""))
+    for raised in with_clips:
+        frames = _frames(Path(sink.clips[raised.id] or ""))
         assert frames and all(faces_seen(f) == [] for f in frames)
     assert pipeline.clip_jobs.shown is not None
     assert pipeline.clip_jobs.shown.stats.fell_back == len(with_clips)

@@ -208,7 +208,8 @@ def run_worker(
             time.sleep(15)  # the clips of the last events: post-roll, then the blur
         finally:
             worker.close()
-        latencies, clip_ready = _outbox_times(Path(tmp) / "outbox.db", t0, t0 + seconds)
+        latencies, clip_ready, wanted = _outbox_times(Path(tmp) / "outbox.db", t0, t0 + seconds)
+    shown = [c.pipeline.clip_jobs.shown.stats for c in worker.cameras if c.pipeline.clip_jobs.shown]
     ms = [v * 1000 for v in latencies]
     return {
         "cpu_per_second": round(cpu, 3),
@@ -221,14 +222,19 @@ def run_worker(
         "trigger_to_outbox_ms_p50": pct(ms, 0.5),
         "trigger_to_outbox_ms_p99": pct(ms, 0.99),
         "clips": len(clip_ready),
+        "clips_expected": wanted,  # more than "clips": some were still waiting at the end
+        # the shared blurred encode: frames encoded once, clips cut from it, clips blurred alone
+        "shown_frames_encoded": sum(s.frames for s in shown),
+        "shown_clips_cut": sum(s.cut for s in shown),
+        "shown_clips_fell_back": sum(s.fell_back for s in shown),
         "clip_ready_after_post_roll_s_p50": pct(clip_ready, 0.5),
         "clip_ready_after_post_roll_s_max": pct(clip_ready, 1.0),
     }
 
 
-def _outbox_times(db: Path, start: float, end: float) -> tuple[list[float], list[float]]:
+def _outbox_times(db: Path, start: float, end: float) -> tuple[list[float], list[float], int]:
     """Trigger frame → event row, and post-roll end → blurred clip row, for the events whose
-    trigger frame fell in the measured window."""
+    trigger frame fell in the measured window; and how many of them wanted a clip."""
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT kind, event_id, payload, created FROM item").fetchall()
     events: dict[str, tuple[float, float]] = {}  # event id → (trigger, post-roll end)
@@ -246,7 +252,7 @@ def _outbox_times(db: Path, start: float, end: float) -> tuple[list[float], list
         for kind, event_id, _, created in rows
         if kind == "clip" and event_id in events
     ]
-    return latencies, ready
+    return latencies, ready, len(events)
 
 
 def _epoch(iso: str) -> float:

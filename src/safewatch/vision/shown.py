@@ -123,24 +123,27 @@ class _Run:
         self.sightings.extend(s for s in sightings if s.t > known)
 
     def advance(self, upto: float, final: bool = False) -> None:
-        """Decodes what the analysis has passed, and encodes it a chunk at a time."""
+        """Decodes what the analysis has passed and encodes it a chunk at a time, never
+        holding more than a chunk of decoded frames (a pre-roll of 1080p frames is 450 MB)."""
         ready = [p for p in self.waiting if p.t <= upto + EDGE]
         self.waiting = self.waiting[len(ready) :]
         for item in ready:
             self._decoded(self.decoder.decode(item.packet))  # type: ignore[attr-defined]
+            self._encode_chunks(final=False)
         if final:
             self._decoded(self.decoder.decode(None))  # type: ignore[attr-defined]
-        while self.frames:
-            span = float(self.frames[-1].time or 0) - float(self.frames[0].time or 0)
-            if not final and span < CHUNK_SECONDS - EDGE:
-                break
-            until = float(self.frames[0].time or 0) + CHUNK_SECONDS - EDGE
-            chunk = [f for f in self.frames if float(f.time or 0) <= until]
-            self.frames = self.frames[len(chunk) :]
-            self._encode(chunk)
-        if final:
+            self._encode_chunks(final=True)
             self._got(self.stream.encode(None))
         self._trim()
+
+    def _encode_chunks(self, final: bool) -> None:
+        while self.frames:
+            first = float(self.frames[0].time or 0)
+            if not final and float(self.frames[-1].time or 0) - first < CHUNK_SECONDS - EDGE:
+                return
+            chunk = [f for f in self.frames if float(f.time or 0) <= first + CHUNK_SECONDS - EDGE]
+            self.frames = self.frames[len(chunk) :]
+            self._encode(chunk)
 
     def _decoded(self, frames: list[av.VideoFrame]) -> None:
         for frame in frames:

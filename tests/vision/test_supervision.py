@@ -539,3 +539,34 @@ def test_a_worker_starts_on_a_full_disk(tmp_path: Path) -> None:
         Outbox(disk.folder / "fresh.db").close()
     finally:
         disk.close()
+
+
+def test_clip_and_blur_threads_yield_the_cores_to_the_analysis(tmp_path: Path) -> None:
+    """A node near its limit: the clips' blur and encode took the cores from the analysis
+    and a busy node's alerts waited (trigger → outbox 616 ms at p50 with 16 cameras); they
+    run at a lower priority, so the analysis that raises alerts comes first."""
+    import os
+
+    from safewatch.vision.analyze import CollectingSink
+    from safewatch.vision.clip_jobs import ClipJobs
+    from safewatch.vision.clips import write_clip
+    from safewatch.vision.config import PrivacyConfig
+    from safewatch.vision.privacy import Redactor
+    from safewatch.vision.shown import ShownStream
+
+    redactor = Redactor.from_config(PrivacyConfig(), 5.0)
+    assert redactor is not None
+    sink = CollectingSink()
+    shown = ShownStream(redactor, "door", sink)
+    jobs = ClipJobs(sink, tmp_path, "home-a", "door", write_clip, redactor, shown)
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    ours = niceness()
+    try:
+        clip_thread = jobs._executor.submit(niceness).result(10)
+        shown_thread = shown._executor.submit(niceness).result(10)
+    finally:
+        jobs.close()
+    assert clip_thread >= ours + 5 and shown_thread >= ours + 5

@@ -31,6 +31,7 @@ from safewatch.vision.privacy import Redactor, Sighting, frame_edit
 from safewatch.vision.reserve import room_for_clips
 from safewatch.vision.ring import TimedPacket
 from safewatch.vision.shown import Delivery, ShownStream
+from safewatch.vision.supervisor import in_background
 
 log = logging.getLogger(__name__)
 ClipWriter = Callable[[VideoStream, list[TimedPacket], Path], str]
@@ -67,7 +68,9 @@ class ClipJobs:
         self.shown = shown  # the shared blurred encode the clips shown are cut from
         # One thread: the clip jobs of a camera queue behind each other, on disk (files, not
         # packets in memory), beside the analysis, not in its way.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="clip", initializer=in_background
+        )
         self._pending: list[Future[None]] = []
         self._unsettled: dict[Future[None], Unsettled] = {}
         self._reading_stream: list[Future[None]] = []  # jobs that still read its packets

@@ -31,6 +31,7 @@ from safewatch.vision.clips import EDGE, fitted, write_remux
 from safewatch.vision.ports import ClipSink
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit
 from safewatch.vision.ring import Packet, TimedPacket
+from safewatch.vision.supervisor import in_background
 
 log = logging.getLogger(__name__)
 TIME_BASE = Fraction(1, 90_000)  # the encode's clock: a live camera's frame times jitter
@@ -209,7 +210,9 @@ class ShownStream:
 
     def __init__(self, redactor: Redactor, camera: str, sink: ClipSink) -> None:
         self.redactor, self.camera, self.sink = redactor, camera, sink
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shown")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="shown", initializer=in_background
+        )
         self._lock = threading.Lock()
         self._wanted: set[uuid.UUID] = set()  # clips waiting for it (analysis-side record)
         self._key: str | None = None  # the stream the run now follows

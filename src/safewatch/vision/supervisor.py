@@ -11,6 +11,7 @@ state a part reports is the state it is in.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -97,3 +98,16 @@ class Supervised:
             self.state = PartState(CameraHealth.restarting, reason[:200], failures)
             self.stop.wait(wait)
             wait = min(wait * 2, self.max_wait)
+
+
+# Clip and blur work yields the cores to the analysis: an alert must not wait behind a clip.
+BACKGROUND_NICENESS = 10
+
+
+def in_background() -> None:
+    """Lowers the calling thread's priority (Linux: niceness is per thread). For the
+    threads that cut and blur clips, beside the analysis that raises the alerts."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    except OSError as exc:  # not permitted here: the work still runs, at normal priority
+        log.warning("a background thread kept its priority: %s", exc)

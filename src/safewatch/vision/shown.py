@@ -294,8 +294,11 @@ class ShownStream:
             self._wanted.discard(delivery.clip.event_id)
             done = not self._wanted
         future = self._submit(self._deliver, delivery)
+        if future is None:
+            return False  # stopped: the clip is blurred alone, or told why
         with self._lock:
-            self._queued[future] = delivery
+            if not future.done():  # else its callback has run: nothing to keep
+                self._queued[future] = delivery
         if done:
             self._submit(self._finish, None)
         return True
@@ -313,7 +316,9 @@ class ShownStream:
         self._submit(self._finish, None)
 
     def wait(self) -> None:
-        self._executor.submit(lambda: None).result()
+        """Until the work asked for so far is done."""
+        if (future := self._submit(lambda: None)) is not None:
+            future.result()
 
     def close(self) -> None:
         """At a stop: the work under way ends, the rest is dropped; each clip still waiting
@@ -330,7 +335,9 @@ class ShownStream:
         self._parked.clear()
         self._close_run()
 
-    def _submit(self, job: Callable[..., None], *args: object) -> Future[None]:
+    def _submit(self, job: Callable[..., None], *args: object) -> Future[None] | None:
+        """None once stopped (``close``): nothing more is done."""
+
         def guarded() -> None:
             try:
                 job(*args)
@@ -338,7 +345,10 @@ class ShownStream:
                 log.exception("%s: the shared blurred encode failed", self.camera)
                 self._drop_run()
 
-        future = self._executor.submit(guarded)
+        try:
+            future = self._executor.submit(guarded)
+        except RuntimeError:  # shut down
+            return None
         future.add_done_callback(self._forget)
         return future
 

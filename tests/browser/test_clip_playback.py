@@ -70,7 +70,7 @@ def test_a_clip_cut_mid_gop_plays_from_its_first_frame_for_its_length(
         run.advance(4.0, final=True)
         # 1.3 s → 3.3 s: the encode's keyframes are a second apart, so 0.3 s of the GOP
         # before the start is in the file, hidden by the edit list.
-        run.cut(PendingClip(uuid.uuid4(), 1.3, 3.3), folder / "clip.mp4")
+        run.cut(PendingClip(uuid.uuid4(), 1.3, 3.3), folder / "clip.mp4", stream_ended=False)
         run.close()
 
     (folder / "index.html").write_text(  # same origin: the canvas may be read

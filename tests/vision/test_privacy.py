@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -628,3 +629,51 @@ def test_a_pre_roll_handed_at_once_is_decoded_a_chunk_at_a_time(
         run.close()
     assert run.frames_encoded >= 90
     assert max(held) <= 10 * shown.CHUNK_SECONDS + 1  # frames at 10 fps: one chunk at most
+
+
+def test_a_face_nobody_saw_that_comes_mid_second_is_blurred_by_the_whole_look_after_it(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    """The shared encode looks for faces a second at a time. Someone the person detector
+    missed who comes into view at 1.5 s is found by no search around people: only the whole
+    look at 2 s finds him. That look must cover the frames before it, as in a clip blurred
+    whole; before, the frames from 1.5 s to 2 s went out with his face."""
+    from safewatch.vision import shown
+    from safewatch.vision.clip_source import PendingClip
+    from safewatch.vision.ring import PacketRing
+
+    def people(i: int) -> list[tuple[int, int]]:
+        return [(40 + 6 * i, 80), *([(470, 200)] if i >= 15 else [])]
+
+    video = synthetic_video(40, lambda i: _scene(people(i)), name="late.mp4")
+    walker = [  # what the analysis saw at 5 fps: the walker only
+        sighting(i / 10, _dets([_person_box(*people(i)[0])], [None])) for i in range(0, 40, 2)
+    ]
+    ring = PacketRing(60)
+    with av.open(str(video)) as c:
+        stream = c.streams.video[0]
+        for packet in c.demux(stream):
+            ring.push(packet)
+        run = shown._Run("late", shown.Codec.of(stream), 0.0, _redactor())
+        run.take(ring.window(0.0, 4.0), walker)
+        run.advance(4.0, final=True)
+    clip = Path(video).with_name("late-shown.mp4")
+    run.cut(PendingClip(uuid.uuid4(), 0.0, 3.9), clip, stream_ended=True)
+    run.close()
+    frames = _frames(clip)
+    assert len(frames) == 40
+    assert [k for k, f in enumerate(frames) if faces_seen(f)] == []
+
+
+def test_a_clip_whose_original_cannot_be_saved_does_not_keep_the_shared_encode_going(
+    tmp_path: Path, street: Path
+) -> None:
+    """Its clip never reaches the shared encode: were it still wanted, the camera would be
+    decoded, searched for faces and encoded for nothing until it reconnected."""
+    (tmp_path / "clips").write_text("a file where the clip folder should be")
+    sink, pipeline = _run(tmp_path, street)
+    with_clips = [e for e in sink.events if e.clip_start_t is not None]
+    assert with_clips and all(
+        sink.clip_errors[e.id].startswith("clip not saved") for e in with_clips
+    )
+    assert pipeline.clip_jobs.shown is not None and not pipeline.clip_jobs.shown.active

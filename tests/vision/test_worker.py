@@ -161,15 +161,19 @@ def test_a_clip_held_in_memory_that_a_restart_lost_is_reported_missing(
 
     real_db = first.outbox._db
     first.outbox._db = FullDisk()  # type: ignore[assignment]
-    e = event()
-    OutboxSink(first.outbox, "front").event(e, jpeg(), None)
+    e = event().model_copy(update={"clip_start_t": 0.0, "clip_end_t": 2.0})
+    no_clip = event(type_="camera_offline")  # none was to come: nothing is lost
+    for raised in (e, no_clip):
+        OutboxSink(first.outbox, "front").event(raised, jpeg(), None)
     first.outbox._db = real_db
-    assert first.sender is not None and first.sender.drain_once()
+    assert first.sender is not None
+    while first.sender.drain_once():
+        pass
     first.heartbeat()  # the run that holds it: its clip may still come
 
-    def clip_error() -> str | None:
+    def clip_error(of: uuid.UUID = e.id) -> str | None:
         with world.factory() as s:
-            record = s.get(CameraEventRecord, e.id)
+            record = s.get(CameraEventRecord, of)
             assert record is not None and record.clip_name is None
             return record.clip_error
 
@@ -179,6 +183,7 @@ def test_a_clip_held_in_memory_that_a_restart_lost_is_reported_missing(
     try:
         second.heartbeat()
         assert "restarted before" in (clip_error() or "")
+        assert clip_error(no_clip.id) is None
     finally:
         second.close()
 

@@ -79,6 +79,7 @@ class ClipJobs:
         assert self.clip_dir is not None
         stream = source.stream
         if stream is None:
+            self._not_shown(clip.event_id)
             self.sink.clip(clip.event_id, None, "the stream closed before the clip", None)
             return
         path, _ = clip_paths(self.clip_dir, self.site, self.camera, clip.event_id)
@@ -147,15 +148,16 @@ class ClipJobs:
         self._unsettled.clear()
 
     def wait(self) -> None:
-        """Until every clip job has ended (each says what became of its clip)."""
-        if self.shown is not None:
-            self.shown.wait()
+        """Until every clip job has ended (each says what became of its clip); the shared
+        encode last, since a clip job may hand it a clip."""
         for future in self._pending:
             if future.cancelled():
                 continue
             if (exc := future.exception()) is not None:  # a job that failed anyway is logged
                 log.error("%s: a clip job failed: %r", self.camera, exc)
         self._pending.clear()
+        if self.shown is not None:
+            self.shown.wait()
 
     def _write(
         self, stream: VideoStream, packets: list[TimedPacket], path: Path, event_id: uuid.UUID
@@ -182,8 +184,9 @@ class ClipJobs:
         blur = (redactor, source.stream_key, original, path, clip.event_id, seen, start, clip)
         settles = Unsettled(clip.event_id, original, "blurred")
         if stream.codec_context.name in REMUXABLE:
-            saved_now = self._save(stream, packets, original, clip.event_id)
-            if saved_now and not self._from_shown(clip, source.stream_key, path, original, blur):
+            if not self._save(stream, packets, original, clip.event_id):
+                self._not_shown(clip.event_id)
+            elif not self._from_shown(clip, source.stream_key, path, original, blur):
                 self._submit(self._blur, *blur, settles=settles)
             return
 
@@ -195,16 +198,17 @@ class ClipJobs:
             saved.append(self._save(stream, packets, original, clip.event_id))
 
         def blur_if_saved() -> None:
-            shown = (
-                saved
-                and saved[0]
-                and self._from_shown(clip, source.stream_key, path, original, blur)
-            )
-            if saved and saved[0] and not shown:
+            if not (saved and saved[0]):
+                self._not_shown(clip.event_id)
+            elif not self._from_shown(clip, source.stream_key, path, original, blur):
                 self._blur(*blur)
 
         self._submit(transcode, reads_stream=True, settles=settles)
         self._submit(blur_if_saved, settles=settles)
+
+    def _not_shown(self, event_id: uuid.UUID) -> None:
+        if self.shown is not None:
+            self.shown.forget(event_id)
 
     def _from_shown(
         self,

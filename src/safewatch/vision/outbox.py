@@ -154,7 +154,9 @@ class Outbox:
         if payload is not None:
             event = CameraEvent.model_validate_json(payload)
             flags = [*event.flags, f"not_persisted: {exc}"]
-            held = {"flags": flags, "held_in_memory_by": self.run}
+            # Only a clip to come is lost with this run (the hub then says so).
+            run = self.run if event.clip_end_t is not None else None
+            held = {"flags": flags, "held_in_memory_by": run}
             payload = event.model_copy(update=held).model_dump_json()
         with self._lock:
             self._memory.append(

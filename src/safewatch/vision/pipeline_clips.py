@@ -70,6 +70,8 @@ class EventClips:
                 self.record.wait_for(self._last_wall(), RECORD_GRACE_SECONDS)
             if (newest := self.ring.newest) is not None:
                 self._to_shown(newest)
+            if self.clip_jobs.shown is not None:
+                self.clip_jobs.shown.ending()
             for clip in list(self._clips):
                 self._clips.remove(clip)
                 self._cut(clip, until=self._last_wall())

@@ -239,9 +239,12 @@ class Redactor:
         frames: Iterable[av.VideoFrame],
         sightings: Sequence[Sighting],
         offset: float = 0.0,
+        whole_last: int | None = None,
     ) -> list[Redaction]:
         """One redaction per frame of a clip of the stream named ``stream``, in order; a frame's
-        time + ``offset`` is its time on the stream's clock."""
+        time + ``offset`` is its time on the stream's clock. ``whole_last``: the index of the
+        last frame, to be searched whole whatever else (a part of a longer clip: the frames
+        before it need the whole look after them)."""
         times: list[float] = []
         looked: dict[int, Boxes] = {}
         whole: dict[int, Boxes] = {}  # frames searched whole
@@ -255,14 +258,15 @@ class Redactor:
                 looked[i] = whole[i] = last_faces = known
                 last = last_whole = t
                 last_luma = small_luma(frame)
-            elif frame.time is None or t - last >= 1 / self.detect_fps - 1e-6:
+            elif i == whole_last or frame.time is None or t - last >= 1 / self.detect_fps - 1e-6:
                 luma = small_luma(frame)
-                if still(luma, last_luma):  # nothing moved: the faces are where they were
+                if i != whole_last and still(luma, last_luma):  # the faces are where they were
                     looked[i], last = last_faces, t
                     continue
                 bgr = frame.to_ndarray(format="bgr24")
                 seen = nearest(sightings, t, self.sighting_window)
-                if seen is None or frame.time is None or t - last_whole >= WHOLE_LOOK_SECONDS:
+                due = t - last_whole >= WHOLE_LOOK_SECONDS or i == whole_last
+                if seen is None or frame.time is None or due:
                     looked[i] = whole[i] = self.finder.find(bgr)
                     last_whole = t
                 else:  # around the people only; the whole looks either side are added below

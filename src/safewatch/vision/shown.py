@@ -40,6 +40,17 @@ CHUNK_SECONDS = 1.0  # frames are looked at for faces a second at a time
 # How much later than a clip's start the shared encode may begin and still give it (the two
 # streams' clocks are matched again as packets come: a start moves by milliseconds).
 START_SLACK = 0.5
+# A run this many seconds behind what it was handed (the node past its limit) ends: its clips
+# are blurred alone, and the packets it holds are let go.
+MAX_BEHIND = 30.0
+
+
+def decode_time(packet: TimedPacket) -> float:
+    """Where the packet stands in decoding order (its presentation time without B-frames)."""
+    p = packet.packet
+    if p.dts is None or p.time_base is None:
+        return packet.t
+    return float(p.dts * p.time_base)
 
 
 @dataclass(frozen=True)
@@ -109,26 +120,30 @@ class _Run:
         self.stream = enc
         self.fed_until = -1e18  # the newest packet handed to the decoder
         self.waiting: list[TimedPacket] = []  # fed, not yet decoded (ahead of the analysis)
-        self.frames: list[av.VideoFrame] = []  # decoded, not yet looked at
+        self.frames: list[tuple[float, av.VideoFrame]] = []  # decoded, not yet looked at
+        self.time_base: Fraction | None = None  # the stream's: its packets carry it
         self.sightings: list[Sighting] = []
         self.encoded: list[tuple[float, Packet]] = []  # (time on the stream's clock, packet)
         self.position = start - 1.0  # the last frame encoded
         self.frames_encoded = 0
 
     def take(self, packets: list[TimedPacket], sightings: list[Sighting]) -> None:
-        fresh = [p for p in packets if p.t > self.fed_until]
+        fresh = [p for p in packets if decode_time(p) > self.fed_until]
         if fresh:
             self.waiting.extend(fresh)
-            self.fed_until = fresh[-1].t
+            self.fed_until = decode_time(fresh[-1])
+            self.time_base = self.time_base or fresh[0].packet.time_base
         known = self.sightings[-1].t if self.sightings else -1e18
         self.sightings.extend(s for s in sightings if s.t > known)
 
     def advance(self, upto: float, final: bool = False) -> None:
         """Decodes what the analysis has passed and encodes it a chunk at a time, never
         holding more than a chunk of decoded frames (a pre-roll of 1080p frames is 450 MB)."""
-        ready = [p for p in self.waiting if p.t <= upto + EDGE]
-        self.waiting = self.waiting[len(ready) :]
-        for item in ready:
+        ready = 0
+        while ready < len(self.waiting) and decode_time(self.waiting[ready]) <= upto + EDGE:
+            ready += 1
+        packets, self.waiting = self.waiting[:ready], self.waiting[ready:]
+        for item in packets:
             self._decoded(self.decoder.decode(item.packet))  # type: ignore[attr-defined]
             self._encode_chunks(final=False)
         if final:
@@ -137,28 +152,48 @@ class _Run:
             self._got(self.stream.encode(None))
         self._trim()
 
-    def _encode_chunks(self, final: bool) -> None:
-        while self.frames:
-            first = float(self.frames[0].time or 0)
-            if not final and float(self.frames[-1].time or 0) - first < CHUNK_SECONDS - EDGE:
-                return
-            chunk = [f for f in self.frames if float(f.time or 0) <= first + CHUNK_SECONDS - EDGE]
-            self.frames = self.frames[len(chunk) :]
-            self._encode(chunk)
+    def _time(self, frame: av.VideoFrame) -> float | None:
+        """On the stream's clock (frames flushed from the decoder carry no time base)."""
+        if frame.pts is None or self.time_base is None:
+            return None
+        return float(frame.pts * self.time_base)
 
     def _decoded(self, frames: list[av.VideoFrame]) -> None:
         for frame in frames:
-            if frame.time is not None and frame.time >= self.start - EDGE:
-                self.frames.append(frame)
+            t = self._time(frame)
+            if t is not None and t >= self.start - EDGE:
+                self.frames.append((t, frame))
 
-    def _encode(self, chunk: list[av.VideoFrame]) -> None:
+    def _encode_chunks(self, final: bool) -> None:
+        """A second of frames at a time, with the frame that starts the next second: that one
+        is searched whole here (and remembered for the next chunk), so the frames before it
+        have a whole look after them too — someone the person detector missed is covered
+        from either side, as in a clip blurred whole."""
+        while self.frames:
+            first = self.frames[0][0]
+            ends = [i for i, (t, _) in enumerate(self.frames) if t >= first + CHUNK_SECONDS - EDGE]
+            if ends:  # the chunk, and the next one's first frame
+                self._encode(self.frames[: ends[0] + 1], whole_last=ends[0])
+                self.frames = self.frames[ends[0] :]
+            elif final:
+                self._encode(self.frames, whole_last=None)
+                self.frames = []
+            else:
+                return
+
+    def _encode(self, frames: list[tuple[float, av.VideoFrame]], whole_last: int | None) -> None:
+        """Looks for faces in ``frames`` and encodes them, but for the last one when it is
+        the next chunk's (``whole_last``)."""
         window = self.redactor.sighting_window
-        first, last = float(chunk[0].time or 0), float(chunk[-1].time or 0)
+        first, last = frames[0][0], frames[-1][0]
         seen = [s for s in self.sightings if first - window <= s.t <= last + window]
-        plan = self.redactor.clip(self.key, chunk, seen)
+        pictures = [f for _, f in frames]
+        for picture in pictures:  # the redactor reads each frame's time
+            picture.time_base = self.time_base
+        plan = self.redactor.clip(self.key, pictures, seen, whole_last=whole_last)
         edit = frame_edit(plan, self.codec.width)
-        for i, frame in enumerate(chunk):
-            t = float(frame.time or 0)
+        chunk = frames if whole_last is None else frames[:whole_last]
+        for i, (t, frame) in enumerate(chunk):
             small = frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p")
             out = edit(i, small).reformat(format="yuv420p")
             out.pts, out.time_base = round((t - self.start) / TIME_BASE), TIME_BASE
@@ -182,21 +217,24 @@ class _Run:
     def gives(self, clip: PendingClip, key: str) -> bool:
         return key == self.key and self.start <= clip.start + START_SLACK
 
-    def cut(self, clip: PendingClip, path: Path) -> None:
-        """The clip from the encode: its frames from ``clip.start`` to ``clip.end`` (or as far
-        as the encode went), with the GOP before the start hidden by an edit list."""
-        end = min(clip.end, self.position)
+    def cut(self, clip: PendingClip, path: Path, stream_ended: bool) -> None:
+        """The clip from the encode: its frames from ``clip.start`` to ``clip.end`` (as far as
+        the encode went when the stream ended), with the GOP before the start hidden by an
+        edit list. Refused (ValueError) when the encode does not hold the whole window."""
+        frame = 1 / float(self.codec.rate)
         times = [t for t, _ in self.encoded if t >= clip.start - EDGE]
-        if not times or times[0] > end + EDGE:
-            raise ValueError("the shared encode holds no frame of the clip")
+        if not times or times[0] > clip.start + START_SLACK + EDGE:
+            raise ValueError("the shared encode does not reach back to the clip's start")
+        if not stream_ended and self.position < clip.end - frame - EDGE:
+            raise ValueError("the shared encode stopped before the clip's end")
+        end = min(clip.end, self.position)
         first = times[0]
         keys = [i for i, (t, p) in enumerate(self.encoded) if p.is_keyframe and t <= first + EDGE]
         if not keys:
             raise ValueError("the shared encode no longer holds the clip's first keyframe")
-        key = keys[-1]
-        packets = [(t, p) for t, p in self.encoded[key:] if t <= end + EDGE]
+        packets = [p for t, p in self.encoded[keys[-1] :] if t <= end + EDGE]
         base = round((first - self.start) / TIME_BASE)
-        write_remux(self.stream, [p for _, p in packets], path, base)
+        write_remux(self.stream, packets, path, base)
 
     def close(self) -> None:
         with contextlib.suppress(av.FFmpegError):  # nothing was muxed: no trailer to write
@@ -218,8 +256,10 @@ class ShownStream:
         self._key: str | None = None  # the stream the run now follows
         self._start = 0.0
         self._run_no = 0
-        self._fed = -1e18  # the newest packet handed over
+        self._fed = -1e18  # the newest packet handed over (decoding order)
         self._seen = -1e18  # the newest sighting handed over
+        self._done_to = -1e18  # how far the shown thread has decoded (for MAX_BEHIND)
+        self._ended = False  # the stream ended: clips are cut as far as it went
         # On the shown thread only:
         self._run: _Run | None = None
         self._run_of = 0
@@ -248,25 +288,36 @@ class ShownStream:
             same = self._key == source.stream_key and self._start <= clip.start + START_SLACK
             if not (self._wanted and same):
                 self._run_no += 1
-                self._key, self._start, self._fed, self._seen = (
-                    source.stream_key,
-                    clip.start,
-                    -1e18,
-                    -1e18,
-                )
+                self._key, self._start = source.stream_key, clip.start
+                self._fed = self._seen = -1e18
+                self._done_to = clip.start  # where the run starts: it has done nothing yet
+                self._ended = False
             self._wanted.add(clip.event_id)
-            run = self._run_no
+            run, start = self._run_no, self._start
         packets = source.ring.window(clip.start, upto)
-        self._hand(run, source, packets, upto, clip.start, Codec.of(source.stream))
+        self._hand(run, source, packets, upto, start, creates=True)
 
     def feed(self, source: ClipSource, upto: float) -> None:
-        """What came since the last feed, while a clip wants the encode."""
+        """What came since the last feed, while a clip wants the encode. A run that cannot
+        go on — its stream reconnected, its clock jumped back, or it fell ``MAX_BEHIND``
+        seconds behind (a node past its limit) — ends: its clips are blurred alone."""
         with self._lock:
-            if not self._wanted or source.stream_key != self._key or source.stream is None:
+            if not self._wanted or source.stream is None or self._key is None:
                 return
-            run = self._run_no
-        packets = [p for p in source.ring.window(self._fed, upto) if p.t > self._fed]
-        self._hand(run, source, packets, upto, self._start, Codec.of(source.stream))
+            run, start, key = self._run_no, self._start, self._key
+        newest = source.ring.newest
+        jumped = newest is not None and newest < self._fed - 1.0
+        behind = self._fed - self._done_to > MAX_BEHIND
+        if source.stream_key != key or jumped or behind:
+            why = "reconnected" if source.stream_key != key else "jumped" if jumped else "behind"
+            log.warning("%s: the shared blurred encode ends (%s)", self.camera, why)
+            with self._lock:
+                self._key = None
+            self._submit(self._finish, run, False)
+            return
+        window = source.ring.window(self._fed, upto)
+        packets = [p for p in window if decode_time(p) > self._fed]
+        self._hand(run, source, packets, upto, start, creates=False)
 
     def _hand(
         self,
@@ -275,15 +326,17 @@ class ShownStream:
         packets: list[TimedPacket],
         upto: float,
         start: float,
-        codec: Codec,
+        creates: bool,
     ) -> None:
+        assert source.stream is not None
         sightings = [s for s in source.sightings if s.t > self._seen]
         if packets:
-            self._fed = max(self._fed, packets[-1].t)
+            self._fed = max(self._fed, decode_time(packets[-1]))
         if sightings:
             self._seen = sightings[-1].t
-        key = source.stream_key
-        self._submit(self._take, run, key, codec, start, packets, sightings, upto)
+        codec = Codec.of(source.stream)
+        job = _Take(run, source.stream_key, codec, start, packets, sightings, upto, creates)
+        self._submit(self._take, job)
 
     def deliver(self, delivery: Delivery) -> bool:
         """The clip's turn (its original is on disk): cut from the encode once it passes the
@@ -292,16 +345,22 @@ class ShownStream:
             if delivery.clip.event_id not in self._wanted:
                 return False
             self._wanted.discard(delivery.clip.event_id)
-            done = not self._wanted
+            done, run, ended = not self._wanted, self._run_no, self._ended
         future = self._submit(self._deliver, delivery)
         if future is None:
             return False  # stopped: the clip is blurred alone, or told why
         with self._lock:
             if not future.done():  # else its callback has run: nothing to keep
                 self._queued[future] = delivery
-        if done:
-            self._submit(self._finish, None)
+        if done:  # the run ends with its last clip (unless a new event came meanwhile)
+            self._submit(self._finish, run, ended)
         return True
+
+    def forget(self, event_id: uuid.UUID) -> None:
+        """The clip will not come here (its original could not be saved): the encode does
+        not go on for it."""
+        with self._lock:
+            self._wanted.discard(event_id)
 
     def reset(self) -> None:
         """A new connection of the analysed stream: its pending clips were told it broke;
@@ -309,11 +368,20 @@ class ShownStream:
         with self._lock:
             self._key = None
             self._wanted.clear()
-        self._submit(self._finish, None)
+            self._ended = False
+            run = self._run_no
+        self._submit(self._finish, run, True)
+
+    def ending(self) -> None:
+        """The stream is ending: the clips delivered from now on are cut as far as it went."""
+        with self._lock:
+            self._ended = True
 
     def finish(self) -> None:
         """The stream ended: everything handed over is encoded and the waiting clips cut."""
-        self._submit(self._finish, None)
+        with self._lock:
+            run = self._run_no
+        self._submit(self._finish, run, True)
 
     def wait(self) -> None:
         """Until the work asked for so far is done."""
@@ -359,25 +427,21 @@ class ShownStream:
             self._queued.pop(future, None)
 
     # -- the shown thread ----------------------------------------------------------------------
-    def _take(
-        self,
-        run_no: int,
-        key: str,
-        codec: Codec,
-        start: float,
-        packets: list[TimedPacket],
-        sightings: list[Sighting],
-        upto: float,
-    ) -> None:
-        if self._run is None or self._run_of != run_no:
-            self._end_run()
-            if not packets or not packets[0].keyframe:
-                return  # nothing decodable yet: the clips fall back
-            self._run, self._run_of = _Run(key, codec, start, self.redactor), run_no
+    def _take(self, job: _Take) -> None:
+        if self._run is None or self._run_of != job.run:
+            if not job.creates:
+                return  # that run ended (an error): the next event starts another
+            self._finish(self._run_of, False)
+            if not job.packets or not job.packets[0].keyframe:
+                return  # nothing decodable: its clips are blurred alone
+            self._run = _Run(job.key, job.codec, job.start, self.redactor)
+            self._run_of = job.run
             self.stats.runs += 1
-        self._run.take(packets, sightings)
-        self._run.advance(upto)
-        self._deliver_due()
+        self._run.take(job.packets, job.sightings)
+        self._run.advance(job.upto)
+        with self._lock:
+            self._done_to = self._run.position
+        self._deliver_due(stream_ended=False)
 
     def _deliver(self, delivery: Delivery) -> None:
         run = self._run
@@ -385,9 +449,11 @@ class ShownStream:
             self._fall_back(delivery)
             return
         self._parked.append(delivery)
-        self._deliver_due()
+        self._deliver_due(stream_ended=False)
 
-    def _deliver_due(self, final: bool = False) -> None:
+    def _deliver_due(self, stream_ended: bool, final: bool = False) -> None:
+        """Cuts the parked clips the encode has passed (at a run's end: all of them, or
+        each falls back)."""
         run = self._run
         for delivery in list(self._parked):
             if run is None or not run.gives(delivery.clip, delivery.stream_key):
@@ -396,23 +462,22 @@ class ShownStream:
             elif final or run.position >= delivery.clip.end - EDGE:
                 self._parked.remove(delivery)
                 try:
-                    run.cut(delivery.clip, delivery.path)
-                except Exception:  # PyAV's errors, the disk: blurred from its original
-                    log.exception(
-                        "%s: clip %s not cut from the shared encode",
-                        self.camera,
-                        delivery.clip.event_id,
+                    run.cut(delivery.clip, delivery.path, stream_ended)
+                except Exception as exc:  # not all there, PyAV's errors, the disk
+                    log.warning(
+                        "%s: clip %s is blurred alone: %s", self.camera, delivery.clip.event_id, exc
                     )
                     self._fall_back(delivery)
                     continue
                 self.stats.cut += 1
                 self.sink.clip(delivery.clip.event_id, delivery.path, None, delivery.original)
 
-    def _finish(self, _: None) -> None:
-        if self._run is not None:
+    def _finish(self, run_no: int, stream_ended: bool) -> None:
+        """Ends run ``run_no`` (not a newer one): all handed over is encoded, its clips cut."""
+        if self._run is not None and self._run_of == run_no:
             self._run.advance(float("inf"), final=True)
-            self._deliver_due(final=True)
-        self._end_run()
+            self._deliver_due(stream_ended, final=True)
+            self._end_run()
 
     def _end_run(self) -> None:
         for delivery in self._parked:  # the run that was to give them has ended
@@ -436,3 +501,17 @@ class ShownStream:
         except Exception:
             log.exception("%s: the shared encode's clips could not fall back", self.camera)
             self._run = None
+
+
+@dataclass(frozen=True)
+class _Take:
+    """What the analysis hands over for run number ``run``; ``creates``: it may start it."""
+
+    run: int
+    key: str
+    codec: Codec
+    start: float
+    packets: list[TimedPacket]
+    sightings: list[Sighting]
+    upto: float
+    creates: bool

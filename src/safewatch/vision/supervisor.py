@@ -100,14 +100,17 @@ class Supervised:
             wait = min(wait * 2, self.max_wait)
 
 
-# Clip and blur work yields the cores to the analysis: an alert must not wait behind a clip.
+# Clip and blur work yields the cores to the analysis: an alert must not wait behind a clip
+# (added to the worker's own niceness).
 BACKGROUND_NICENESS = 10
 
 
 def in_background() -> None:
     """Lowers the calling thread's priority (Linux: niceness is per thread). For the
     threads that cut and blur clips, beside the analysis that raises the alerts."""
+    tid = threading.get_native_id()
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+        now = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + BACKGROUND_NICENESS))
     except OSError as exc:  # not permitted here: the work still runs, at normal priority
         log.warning("a background thread kept its priority: %s", exc)

@@ -8,13 +8,16 @@ uses, at a lower score threshold than the product's (0.5 instead of 0.8).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -484,11 +487,28 @@ def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blur
     )
 
 
+def _an_original(folder: Path) -> Path:
+    original = folder / "kept.original.mp4"
+    original.write_bytes(b"mp4")
+    return original
+
+
+def _keep_busy(submit: Callable[..., object]) -> None:
+    """A job that keeps the thread busy a moment: what is queued after it waits."""
+    started = threading.Event()
+
+    def busy() -> None:
+        started.set()
+        time.sleep(0.3)
+
+    submit(busy)
+    started.wait(5)
+
+
 def test_a_clip_job_a_stop_drops_tells_its_event_why_with_the_original(tmp_path: Path) -> None:
     """At a stop the clip jobs not started were dropped, counting on the next start to report
     their events from the outbox; an event the full disk had kept in memory is not there, and
     its clip was never spoken of (the chaos run under load found it)."""
-    import threading
     import uuid
 
     from safewatch.vision.clip_jobs import ClipJobs, Unsettled
@@ -496,17 +516,9 @@ def test_a_clip_job_a_stop_drops_tells_its_event_why_with_the_original(tmp_path:
 
     sink = CollectingSink()
     jobs = ClipJobs(sink, tmp_path, "home-a", "door", write_clip, None)
-    started = threading.Event()
-
-    def busy() -> None:
-        started.set()
-        time.sleep(0.3)
-
-    original = tmp_path / "kept.original.mp4"
-    original.write_bytes(b"mp4")
+    original = _an_original(tmp_path)
     event = uuid.uuid4()
-    jobs._submit(busy)
-    started.wait(5)
+    _keep_busy(jobs._submit)
     jobs._submit(lambda: None, settles=Unsettled(event, original, "blurred"))
     jobs.close()
     assert sink.clips == {event: None}
@@ -570,7 +582,6 @@ def test_a_shared_encode_that_fails_leaves_each_clip_to_be_blurred_from_its_orig
 
 
 def test_a_stop_tells_the_clips_waiting_for_the_shared_encode_why(tmp_path: Path) -> None:
-    import threading
     import uuid
 
     from safewatch.vision.clip_source import PendingClip
@@ -578,18 +589,10 @@ def test_a_stop_tells_the_clips_waiting_for_the_shared_encode_why(tmp_path: Path
 
     sink = CollectingSink()
     stream = ShownStream(_redactor(), "door", sink)
-    started = threading.Event()
-
-    def busy() -> None:
-        started.set()
-        time.sleep(0.3)
-
-    original = tmp_path / "kept.original.mp4"
-    original.write_bytes(b"mp4")
+    original = _an_original(tmp_path)
     event = uuid.uuid4()
     stream._wanted.add(event)
-    stream._submit(busy)
-    started.wait(5)
+    _keep_busy(stream._submit)
     fell_back: list[bool] = []
     clip = PendingClip(event, 0.0, 20.0)
     assert stream.deliver(
@@ -601,32 +604,43 @@ def test_a_stop_tells_the_clips_waiting_for_the_shared_encode_why(tmp_path: Path
     assert sink.originals[event] == str(original)
 
 
-def test_a_pre_roll_handed_at_once_is_decoded_a_chunk_at_a_time(
-    synthetic_video: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An event hands the shared encode its whole pre-roll at once: decoded all together,
-    10 s of 1080p frames held 450 MB per camera (the region bench: 1.8 GB at 8 cameras)."""
+@contextlib.contextmanager
+def _shared_encode(video: Path) -> Iterator[tuple[Any, Any]]:
+    """A camera's shared encode from 0 s, and the video's packets in a pre-roll ring."""
     from safewatch.vision import shown
     from safewatch.vision.ring import PacketRing
 
-    video = synthetic_video(100, lambda i: _scene(_walk(i % 60)), name="ten.mp4")
     ring = PacketRing(60)
     with av.open(str(video)) as c:
         stream = c.streams.video[0]
         for packet in c.demux(stream):
             ring.push(packet)
         run = shown._Run("s1", shown.Codec.of(stream), 0.0, _redactor())
-        held: list[int] = []
-        real = shown._Run._decoded
+        try:
+            yield run, ring
+        finally:
+            run.close()
 
-        def counting(self: shown._Run, frames: list[av.VideoFrame]) -> None:
-            real(self, frames)
-            held.append(len(self.frames))
 
-        monkeypatch.setattr(shown._Run, "_decoded", counting)
+def test_a_pre_roll_handed_at_once_is_decoded_a_chunk_at_a_time(
+    synthetic_video: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An event hands the shared encode its whole pre-roll at once: decoded all together,
+    10 s of 1080p frames held 450 MB per camera (the region bench: 1.8 GB at 8 cameras)."""
+    from safewatch.vision import shown
+
+    video = synthetic_video(100, lambda i: _scene(_walk(i % 60)), name="ten.mp4")
+    held: list[int] = []
+    real = shown._Run._decoded
+
+    def counting(self: shown._Run, frames: list[av.VideoFrame]) -> None:
+        real(self, frames)
+        held.append(len(self.frames))
+
+    monkeypatch.setattr(shown._Run, "_decoded", counting)
+    with _shared_encode(video) as (run, ring):
         run.take(ring.window(0.0, 10.0), [])
         run.advance(10.0)
-        run.close()
     assert run.frames_encoded >= 90
     assert max(held) <= 10 * shown.CHUNK_SECONDS + 1  # frames at 10 fps: one chunk at most
 
@@ -638,9 +652,7 @@ def test_a_face_nobody_saw_that_comes_mid_second_is_blurred_by_the_whole_look_af
     missed who comes into view at 1.5 s is found by no search around people: only the whole
     look at 2 s finds him. That look must cover the frames before it, as in a clip blurred
     whole; before, the frames from 1.5 s to 2 s went out with his face."""
-    from safewatch.vision import shown
     from safewatch.vision.clip_source import PendingClip
-    from safewatch.vision.ring import PacketRing
 
     def people(i: int) -> list[tuple[int, int]]:
         return [(40 + 6 * i, 80), *([(470, 200)] if i >= 15 else [])]
@@ -649,17 +661,11 @@ def test_a_face_nobody_saw_that_comes_mid_second_is_blurred_by_the_whole_look_af
     walker = [  # what the analysis saw at 5 fps: the walker only
         sighting(i / 10, _dets([_person_box(*people(i)[0])], [None])) for i in range(0, 40, 2)
     ]
-    ring = PacketRing(60)
-    with av.open(str(video)) as c:
-        stream = c.streams.video[0]
-        for packet in c.demux(stream):
-            ring.push(packet)
-        run = shown._Run("late", shown.Codec.of(stream), 0.0, _redactor())
+    clip = Path(video).with_name("late-shown.mp4")
+    with _shared_encode(video) as (run, ring):
         run.take(ring.window(0.0, 4.0), walker)
         run.advance(4.0, final=True)
-    clip = Path(video).with_name("late-shown.mp4")
-    run.cut(PendingClip(uuid.uuid4(), 0.0, 3.9), clip, stream_ended=True)
-    run.close()
+        run.cut(PendingClip(uuid.uuid4(), 0.0, 3.9), clip, stream_ended=True)
     frames = _frames(clip)
     assert len(frames) == 40
     assert [k for k, f in enumerate(frames) if faces_seen(f)] == []

@@ -7,6 +7,7 @@ clips are transcoded to H.264 as a fallback, which costs CPU (~0.7 core-seconds 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
@@ -26,26 +27,33 @@ class ClipError(RuntimeError):
     pass
 
 
+@contextlib.contextmanager
+def _atomically(path: Path) -> Iterator[Path]:
+    """A file beside ``path`` that becomes it when the block ends well. PyAV's errors and
+    bad values become ClipError; a file error (a full disk) stays what it is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except (av.FFmpegError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ClipError(f"could not write the clip: {exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_clip(stream: VideoStream, packets: list[TimedPacket], path: Path) -> str:
     """Write the packets as an MP4 at ``path`` (atomically); returns 'remux' or 'transcode'."""
     if not packets:
         raise ClipError("no video in the pre-roll for this clip")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
+    with _atomically(path) as tmp:
         if stream.codec_context.name in REMUXABLE:
             _remux(stream, packets, tmp)
-            how = "remux"
-        else:
-            _transcode(stream, packets, tmp)
-            how = "transcode"
-        os.replace(tmp, path)
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not isinstance(exc, av.FFmpegError):
-            raise
-        raise ClipError(f"could not write the clip: {exc}") from exc
-    return how
+            return "remux"
+        _transcode(stream, packets, tmp)
+        return "transcode"
 
 
 def decoded(stream: VideoStream, packets: Sequence[TimedPacket]) -> Iterator[av.VideoFrame]:
@@ -72,17 +80,8 @@ def write_remux(template: VideoStream, packets: Sequence[Packet], path: Path, st
     """Encoded packets as an MP4 at ``path`` (atomically) that plays from ``start`` (in the
     packets' time base): those before it, from the keyframe they need, are hidden by an MP4
     edit list, so the clip starts on the very frame."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
+    with _atomically(path) as tmp:
         _mux(template, packets, tmp, start)
-        os.replace(tmp, path)
-    except (av.FFmpegError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ClipError(f"could not write the clip: {exc}") from exc
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _mux(template: VideoStream, packets: Sequence[Packet], path: Path, base: int) -> None:
@@ -169,22 +168,13 @@ def write_edited(
     """The clip at ``source`` (its frames in ``within``, on its own clock) decoded, scaled to
     at most ``max_side`` pixels on its longest side, changed frame by frame and encoded again
     as H.264 at ``path`` (atomically)."""
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with av.open(str(source)) as inp:
-            stream = inp.streams.video[0]
-            rate = stream.average_rate or stream.guessed_rate or Fraction(10)
-            size = stream.codec_context.width, stream.codec_context.height
-            if max_side is not None:
-                size = fitted(size, max_side)
-            _encode(frames_within(inp.decode(stream), within), size, rate, tmp, edit)
-        os.replace(tmp, path)
-    except (av.FFmpegError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ClipError(f"could not write the clip: {exc}") from exc
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    with _atomically(path) as tmp, av.open(str(source)) as inp:
+        stream = inp.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or Fraction(10)
+        size = stream.codec_context.width, stream.codec_context.height
+        if max_side is not None:
+            size = fitted(size, max_side)
+        _encode(frames_within(inp.decode(stream), within), size, rate, tmp, edit)
 
 
 def clip_start(packets: Sequence[TimedPacket]) -> float:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.bus.messages import CameraHealth
 from safewatch.models import CameraEventRecord, Device
 from safewatch.vision.camera_reader import OutboxSink
 from safewatch.vision.config import SiteConfig
@@ -275,3 +276,19 @@ def test_a_camera_is_not_offline_for_the_time_before_its_worker_started(
     finally:
         worker.close()
     assert not [i for i in items if "camera_offline" in (i.payload or "")]
+
+
+def test_a_camera_analysed_seconds_behind_says_so(tmp_path: Path) -> None:
+    """A node past its limit analyses its cameras late (the region bench: 11 s behind at 24
+    cameras) and raises their alerts that late; the camera said "ok"."""
+    worker = SiteWorker(_site(tmp_path, "x.mp4", None))
+    try:
+        camera = worker.cameras[0]
+        camera.pipeline.stats.behind.extend([0.2] * 20)
+        assert "behind" not in worker.camera_state(camera).note
+        camera.pipeline.stats.behind.extend([11.0] * 20)
+        state = worker.camera_state(camera)
+        assert "analysis 11 s behind the camera" in state.note
+        assert state.health != CameraHealth.ok
+    finally:
+        worker.close()

@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 SAFETY_DETECT_SECONDS = 3.0
 GOP_MARGIN_SECONDS = 4.0
 LAG_SAMPLES = 600
+RECENT_LAG = 15  # analysed frames: three seconds at 5 fps
 
 
 @dataclass
@@ -66,6 +67,11 @@ class FrameStats:
     # How long after its capture each recent analysed frame of a live camera was analysed:
     # a camera the worker cannot keep up with falls further behind.
     behind: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
+
+    def lag(self) -> float | None:
+        """How far behind its camera the analysis is now (the median of the last frames)."""
+        recent = sorted(list(self.behind)[-RECENT_LAG:])
+        return recent[len(recent) // 2] if recent else None
 
 
 def wall_clock(_t: float) -> datetime:

@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # the face models load only where faces are recognised
     from safewatch.vision.faces.stage import FaceStage as SiteFaceStage
 
 log = logging.getLogger(__name__)
+# A camera analysed this far behind its picture raises its alerts that late: said, so a
+# person moves cameras off an overloaded node (the region bench: 11 s at 24 cameras).
+LATE_SECONDS = 3.0
 STATUS_SECONDS = 2.0  # how often status.json is written for `camera status`
 
 
@@ -218,6 +221,8 @@ class SiteWorker:
             problems.append(f"{quarantined} item(s) could not be delivered")
         if name in self.face_errors:
             problems.append(f"face recognition off: {self.face_errors[name]}")
+        if (lag := camera.pipeline.stats.lag()) is not None and lag > LATE_SECONDS:
+            problems.append(f"analysis {lag:.0f} s behind the camera (the node is overloaded)")
         note = "; ".join(filter(None, [state.note, *problems]))
         if problems and state.healthy:
             return PartState(CameraHealth.degraded, note)

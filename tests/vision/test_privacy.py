@@ -9,6 +9,7 @@ uses, at a lower score threshold than the product's (0.5 instead of 0.8).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sqlite3
 import threading
 import time
@@ -27,6 +28,7 @@ import supervision as sv
 from matplotlib import cbook
 
 from safewatch.vision.analyze import CollectingSink
+from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import person_detections
 from safewatch.vision.faces.detector import FaceDetector
@@ -584,7 +586,6 @@ def test_a_shared_encode_that_fails_leaves_each_clip_to_be_blurred_from_its_orig
 def test_a_stop_tells_the_clips_waiting_for_the_shared_encode_why(tmp_path: Path) -> None:
     import uuid
 
-    from safewatch.vision.clip_source import PendingClip
     from safewatch.vision.shown import Delivery, ShownStream
 
     sink = CollectingSink()
@@ -652,7 +653,6 @@ def test_a_face_nobody_saw_that_comes_mid_second_is_blurred_by_the_whole_look_af
     missed who comes into view at 1.5 s is found by no search around people: only the whole
     look at 2 s finds him. That look must cover the frames before it, as in a clip blurred
     whole; before, the frames from 1.5 s to 2 s went out with his face."""
-    from safewatch.vision.clip_source import PendingClip
 
     def people(i: int) -> list[tuple[int, int]]:
         return [(40 + 6 * i, 80), *([(470, 200)] if i >= 15 else [])]
@@ -683,3 +683,34 @@ def test_a_clip_whose_original_cannot_be_saved_does_not_keep_the_shared_encode_g
         sink.clip_errors[e.id].startswith("clip not saved") for e in with_clips
     )
     assert pipeline.clip_jobs.shown is not None and not pipeline.clip_jobs.shown.active
+
+
+def test_a_stream_with_b_frames_is_encoded_whole_and_in_order(tmp_path: Path) -> None:
+    """Some cameras send B-frames: packets then come in decoding order, not by time. The
+    shared encode takes and decodes them in that order (by their decoding times); before,
+    a packet was dropped or fed twice and the clip came out broken."""
+    from fractions import Fraction
+
+    video = tmp_path / "bframes.mp4"
+    with av.open(str(video), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": "20", "bf": "2", "tune": "film"}
+        for i in range(40):
+            grey = np.full((240, 320, 3), 5 * i, np.uint8)
+            frame = av.VideoFrame.from_ndarray(grey, format="bgr24")
+            frame.pts, frame.time_base = i, Fraction(1, 10)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    clip = tmp_path / "shown.mp4"
+    with _shared_encode(video) as (run, ring):
+        packets = ring.window(0.0, 4.0)
+        assert any(b.t < a.t for a, b in itertools.pairwise(packets)), "no B-frames made"
+        for k in range(0, len(packets), 7):  # handed over a few packets at a time
+            run.take(packets[: k + 7], [])
+            run.advance(packets[min(k + 6, len(packets) - 1)].t)
+        run.advance(4.0, final=True)
+        run.cut(PendingClip(uuid.uuid4(), 0.5, 3.5), clip, stream_ended=True)
+    shades = [int(f[120, 160, 0]) for f in _frames(clip)]
+    assert len(shades) == 31  # 0.5 s to 3.5 s at 10 fps
+    assert shades == sorted(shades) and shades[0] == pytest.approx(25, abs=6)

@@ -18,7 +18,7 @@ import av
 import numpy as np
 import pytest
 
-from safewatch.vision import shown
+from safewatch.vision import shown_run
 from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import PrivacyConfig
 from safewatch.vision.privacy import Redactor
@@ -65,7 +65,7 @@ def test_a_clip_cut_mid_gop_plays_from_its_first_frame_for_its_length(
             ring.push(packet)
         redactor = Redactor.from_config(PrivacyConfig(), 5.0)
         assert redactor is not None
-        run = shown._Run("s1", shown.Codec.of(stream), 0.0, redactor)
+        run = shown_run.EncodeRun("s1", shown_run.Codec.of(stream), 0.0, redactor)
         run.take(ring.window(0.0, 4.0), [])
         run.advance(4.0, final=True)
         # 1.3 s → 3.3 s: the encode's keyframes are a second apart, so 0.3 s of the GOP

@@ -567,12 +567,12 @@ def test_overlapping_clips_are_cut_from_one_blurred_encode_each_to_its_window(
 def test_a_shared_encode_that_fails_leaves_each_clip_to_be_blurred_from_its_original(
     tmp_path: Path, street: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from safewatch.vision import shown
+    from safewatch.vision import shown_run
 
     def encoder_refuses(self: object, chunk: object) -> None:
         raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
 
-    monkeypatch.setattr(shown._Run, "_encode", encoder_refuses)
+    monkeypatch.setattr(shown_run.EncodeRun, "_encode", encoder_refuses)
     sink, pipeline = _run(tmp_path, street)
     with_clips = [e for e in sink.events if e.clip_start_t is not None]
     assert with_clips and all(sink.clips[e.id] for e in with_clips)
@@ -608,7 +608,7 @@ def test_a_stop_tells_the_clips_waiting_for_the_shared_encode_why(tmp_path: Path
 @contextlib.contextmanager
 def _shared_encode(video: Path) -> Iterator[tuple[Any, Any]]:
     """A camera's shared encode from 0 s, and the video's packets in a pre-roll ring."""
-    from safewatch.vision import shown
+    from safewatch.vision import shown_run
     from safewatch.vision.ring import PacketRing
 
     ring = PacketRing(60)
@@ -616,7 +616,7 @@ def _shared_encode(video: Path) -> Iterator[tuple[Any, Any]]:
         stream = c.streams.video[0]
         for packet in c.demux(stream):
             ring.push(packet)
-        run = shown._Run("s1", shown.Codec.of(stream), 0.0, _redactor())
+        run = shown_run.EncodeRun("s1", shown_run.Codec.of(stream), 0.0, _redactor())
         try:
             yield run, ring
         finally:
@@ -628,22 +628,22 @@ def test_a_pre_roll_handed_at_once_is_decoded_a_chunk_at_a_time(
 ) -> None:
     """An event hands the shared encode its whole pre-roll at once: decoded all together,
     10 s of 1080p frames held 450 MB per camera (the region bench: 1.8 GB at 8 cameras)."""
-    from safewatch.vision import shown
+    from safewatch.vision import shown_run
 
     video = synthetic_video(100, lambda i: _scene(_walk(i % 60)), name="ten.mp4")
     held: list[int] = []
-    real = shown._Run._decoded
+    real = shown_run.EncodeRun._decoded
 
-    def counting(self: shown._Run, frames: list[av.VideoFrame]) -> None:
+    def counting(self: shown_run.EncodeRun, frames: list[av.VideoFrame]) -> None:
         real(self, frames)
         held.append(len(self.frames))
 
-    monkeypatch.setattr(shown._Run, "_decoded", counting)
+    monkeypatch.setattr(shown_run.EncodeRun, "_decoded", counting)
     with _shared_encode(video) as (run, ring):
         run.take(ring.window(0.0, 10.0), [])
         run.advance(10.0)
     assert run.frames_encoded >= 90
-    assert max(held) <= 10 * shown.CHUNK_SECONDS + 1  # frames at 10 fps: one chunk at most
+    assert max(held) <= 10 * shown_run.CHUNK_SECONDS + 1  # frames at 10 fps: one chunk at most
 
 
 def test_a_face_nobody_saw_that_comes_mid_second_is_blurred_by_the_whole_look_after_it(

@@ -714,3 +714,37 @@ def test_a_stream_with_b_frames_is_encoded_whole_and_in_order(tmp_path: Path) ->
     shades = [int(f[120, 160, 0]) for f in _frames(clip)]
     assert len(shades) == 31  # 0.5 s to 3.5 s at 10 fps
     assert shades == sorted(shades) and shades[0] == pytest.approx(25, abs=6)
+
+
+def test_a_stop_tells_a_clip_parked_for_the_encode_to_pass_its_end_why(
+    tmp_path: Path, street: Path
+) -> None:
+    """The usual waiting state: the clip's original is saved and it waits for the encode to
+    reach its end when the worker stops."""
+    from safewatch.vision.clip_source import ClipSource
+    from safewatch.vision.ring import PacketRing
+    from safewatch.vision.shown import Delivery, ShownStream
+
+    sink = CollectingSink()
+    encode = ShownStream(_redactor(), "door", sink)
+    ring = PacketRing(60)
+    event, original = uuid.uuid4(), _an_original(tmp_path)
+    clip = PendingClip(event, 0.0, 5.0)
+    fell_back: list[bool] = []
+    with av.open(str(street)) as c:
+        stream = c.streams.video[0]
+        for packet in c.demux(stream):
+            ring.push(packet)
+        source = ClipSource(stream, ring, [], "s1")
+        encode.want(clip, source, upto=1.0)  # analysed to 1 s
+        encode.want(PendingClip(uuid.uuid4(), 0.5, 5.5), source, upto=1.0)  # the next event
+        delivery = Delivery(
+            clip, "s1", tmp_path / "x.mp4", original, lambda: fell_back.append(True)
+        )
+        assert encode.deliver(delivery)
+        encode.wait()
+        assert encode._parked == [delivery]  # waiting for the encode to pass 5 s
+        encode.close()
+    assert sink.clips == {event: None} and not fell_back
+    assert sink.clip_errors[event] == "the camera worker stopped before the clip was blurred"
+    assert sink.originals[event] == str(original)

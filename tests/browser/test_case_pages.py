@@ -185,7 +185,7 @@ def test_the_saved_checklist_is_shown_again_after_a_reload(world: World, desk: A
     desk.get_by_label("Decided level").select_option("high")
     desk.get_by_label("Reason for deciding otherwise").fill("he followed her twice this week")
     desk.get_by_role("button", name="Save assessment").click()
-    desk.locator("#c-level").get_by_text("High").wait_for()
+    desk.locator("#c-level").get_by_text("High", exact=True).wait_for()
     desk.reload()
     desk.locator("#last-assessment").get_by_text("decided High").wait_for()
     assert "suggested Normal" in desk.locator("#last-assessment").inner_text()

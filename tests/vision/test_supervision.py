@@ -570,3 +570,28 @@ def test_clip_and_blur_threads_yield_the_cores_to_the_analysis(tmp_path: Path) -
     finally:
         jobs.close()
     assert clip_thread >= ours + 5 and shown_thread >= ours + 5
+
+
+def test_a_worker_started_twice_on_a_full_disk_opens_its_outbox(tmp_path: Path) -> None:
+    """The reserve is spent by the first restart; stopped and started again with the disk
+    still full, SQLite could not make its WAL index ("disk I/O error") and the worker died
+    (the chaos run, in a clean-clone CI)."""
+    from tests.chaos import SmallDisk
+
+    disk = SmallDisk(tmp_path / "card", megabytes=40)
+    if not disk.mounted:
+        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
+    try:
+        Outbox(disk.folder / "outbox.db").close()
+        disk.fill()
+        first = Outbox(disk.folder / "outbox.db")  # the reserve released
+        first.put_event(event(), jpeg())
+        first.close()  # its WAL files go, and what they held is taken at once
+        disk.fill()
+        assert not (disk.folder / "outbox.db-shm").exists()
+        second = Outbox(disk.folder / "outbox.db")  # nothing left to release
+        second.put_event(event(), jpeg())  # held in memory, flagged: the alert still goes
+        assert second.counts().get("pending", 0) >= 1
+        second.close()
+    finally:
+        disk.close()

@@ -59,9 +59,10 @@ class Outbox:
         try:
             self._db = self._open(path)
         except sqlite3.OperationalError:  # a full disk: a worker must start all the same
-            if not self.reserve.release():
-                raise
-            self._db = self._open(path)
+            if self.reserve.release():
+                self._db = self._open(path)
+            else:  # the reserve spent: no room for SQLite's WAL index ("disk I/O error")
+                self._db = self._open(path, index_in_memory=True)
         self.reserve.keep()
         self._lock = threading.Lock()
         self.changed = threading.Event()
@@ -74,9 +75,13 @@ class Outbox:
         # the hub learns when the run that held an event's clip is gone (killed, restarted).
         self.run = uuid.uuid4()
 
-    def _open(self, path: Path) -> sqlite3.Connection:
+    def _open(self, path: Path, index_in_memory: bool = False) -> sqlite3.Connection:
+        """``index_in_memory``: exclusive locking, with which SQLite keeps the WAL index in
+        memory instead of a -shm file (the disk is full; only this process uses the outbox)."""
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         try:
+            if index_in_memory:
+                db.execute("PRAGMA locking_mode=EXCLUSIVE")
             db.execute("PRAGMA journal_mode=WAL")  # makes its -wal and -shm files
             db.execute("PRAGMA synchronous=FULL")
             self._upgrade(db)

@@ -9,6 +9,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from safewatch.vision.events import CameraEvent, snapshot_jpeg
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.status import HubReach
 from safewatch.vision.worker import SiteWorker
+from tests.chaos import SmallDisk
 from tests.live import LiveHub, event, jpeg, tiny_mp4, wait_until
 from tests.world import World
 
@@ -492,53 +494,51 @@ def test_a_detector_error_with_a_clip_pending_does_not_crash_the_worker(
     assert "the stream broke before the clip" not in worker.log.read_text()
 
 
-def test_a_full_disk_still_writes_the_alert_to_disk_from_the_reserve(tmp_path: Path) -> None:
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """The worker's folder on a real 40 MB tmpfs, which a test can fill."""
+    disk = SmallDisk(tmp_path / "card", megabytes=40)
+    if not disk.mounted:
+        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
+    try:
+        yield disk
+    finally:
+        disk.close()
+
+
+def test_a_full_disk_still_writes_the_alert_to_disk_from_the_reserve(small_disk: SmallDisk) -> None:
     """Held in memory on a full disk, an event was lost with the process (the chaos suite:
     the disk filled, then the worker was killed)."""
-    from tests.chaos import SmallDisk
-
-    disk = SmallDisk(tmp_path / "card", megabytes=40)
-    if not disk.mounted:
-        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
-    try:
-        outbox = Outbox(disk.folder / "outbox.db")
-        assert outbox.reserve.path.stat().st_size == 16 * 1024 * 1024
-        disk.fill()
-        e = event()
-        outbox.put_event(e, jpeg(), jpeg(seed="original"))
-        outbox.close()
-        kept = Outbox(disk.folder / "outbox.db")  # the process killed and started again
-        head, _ = kept.next_due()
-        assert head is not None and head.event_id == e.id  # on the disk, not in memory
-        assert "not_persisted" not in (head.payload or "")
-        kept.close()
-        disk.free()
-        again = Outbox(disk.folder / "outbox.db")
-        assert again.reserve.path.is_file()  # room again: the reserve is made again
-        again.close()
-    finally:
-        disk.close()
+    disk = small_disk
+    outbox = Outbox(disk.folder / "outbox.db")
+    assert outbox.reserve.path.stat().st_size == 16 * 1024 * 1024
+    disk.fill()
+    e = event()
+    outbox.put_event(e, jpeg(), jpeg(seed="original"))
+    outbox.close()
+    kept = Outbox(disk.folder / "outbox.db")  # the process killed and started again
+    head, _ = kept.next_due()
+    assert head is not None and head.event_id == e.id  # on the disk, not in memory
+    assert "not_persisted" not in (head.payload or "")
+    kept.close()
+    disk.free()
+    again = Outbox(disk.folder / "outbox.db")
+    assert again.reserve.path.is_file()  # room again: the reserve is made again
+    again.close()
 
 
-def test_a_worker_starts_on_a_full_disk(tmp_path: Path) -> None:
+def test_a_worker_starts_on_a_full_disk(small_disk: SmallDisk) -> None:
     """Killed and started again while the disk was full, the worker died opening its outbox
     (a schema write: "database or disk is full") — under systemd, a crash loop, blind."""
-    from tests.chaos import SmallDisk
-
-    disk = SmallDisk(tmp_path / "card", megabytes=40)
-    if not disk.mounted:
-        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
-    try:
-        Outbox(disk.folder / "outbox.db").close()
-        disk.fill()
-        again = Outbox(disk.folder / "outbox.db")  # the restart, the disk full
-        e = event()
-        again.put_event(e, jpeg())  # from the reserve
-        again.close()
-        (disk.folder / "outbox.db").rename(disk.folder / "old.db")  # a first start, full too
-        Outbox(disk.folder / "fresh.db").close()
-    finally:
-        disk.close()
+    disk = small_disk
+    Outbox(disk.folder / "outbox.db").close()
+    disk.fill()
+    again = Outbox(disk.folder / "outbox.db")  # the restart, the disk full
+    e = event()
+    again.put_event(e, jpeg())  # from the reserve
+    again.close()
+    (disk.folder / "outbox.db").rename(disk.folder / "old.db")  # a first start, full too
+    Outbox(disk.folder / "fresh.db").close()
 
 
 def test_clip_and_blur_threads_yield_the_cores_to_the_analysis(tmp_path: Path) -> None:
@@ -572,26 +572,19 @@ def test_clip_and_blur_threads_yield_the_cores_to_the_analysis(tmp_path: Path) -
     assert clip_thread >= ours + 5 and shown_thread >= ours + 5
 
 
-def test_a_worker_started_twice_on_a_full_disk_opens_its_outbox(tmp_path: Path) -> None:
+def test_a_worker_started_twice_on_a_full_disk_opens_its_outbox(small_disk: SmallDisk) -> None:
     """The reserve is spent by the first restart; stopped and started again with the disk
     still full, SQLite could not make its WAL index ("disk I/O error") and the worker died
     (the chaos run, in a clean-clone CI)."""
-    from tests.chaos import SmallDisk
-
-    disk = SmallDisk(tmp_path / "card", megabytes=40)
-    if not disk.mounted:
-        pytest.skip(f"cannot mount a small tmpfs here: {disk.why}")
-    try:
-        Outbox(disk.folder / "outbox.db").close()
-        disk.fill()
-        first = Outbox(disk.folder / "outbox.db")  # the reserve released
-        first.put_event(event(), jpeg())
-        first.close()  # its WAL files go, and what they held is taken at once
-        disk.fill()
-        assert not (disk.folder / "outbox.db-shm").exists()
-        second = Outbox(disk.folder / "outbox.db")  # nothing left to release
-        second.put_event(event(), jpeg())  # held in memory, flagged: the alert still goes
-        assert second.counts().get("pending", 0) >= 1
-        second.close()
-    finally:
-        disk.close()
+    disk = small_disk
+    Outbox(disk.folder / "outbox.db").close()
+    disk.fill()
+    first = Outbox(disk.folder / "outbox.db")  # the reserve released
+    first.put_event(event(), jpeg())
+    first.close()  # its WAL files go, and what they held is taken at once
+    disk.fill()
+    assert not (disk.folder / "outbox.db-shm").exists()
+    second = Outbox(disk.folder / "outbox.db")  # nothing left to release
+    second.put_event(event(), jpeg())  # held in memory, flagged: the alert still goes
+    assert second.counts().get("pending", 0) >= 1
+    second.close()

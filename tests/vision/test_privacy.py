@@ -32,6 +32,7 @@ from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import person_detections
 from safewatch.vision.faces.detector import FaceDetector
+from safewatch.vision.faces.stage import FaceStage
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline
 from safewatch.vision.privacy import FaceFinder, Redactor, blurred, sighting
@@ -171,6 +172,9 @@ class _Recognises:
         dets.data[IDENTITY_NAME] = np.array(["Kim" if w else None for w in walker], dtype=object)
         dets.data[IDENTITY_SCORE] = np.array([-6.0 if w else None for w in walker], dtype=object)
         return dets
+
+    def faces(self, t: float) -> np.ndarray | None:
+        return None  # it looks for no faces: the clips search on their own
 
 
 def _run(
@@ -487,6 +491,44 @@ def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blur
         faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
         for f, r in zip(frames, plan, strict=True)
     )
+
+
+def test_a_clips_frames_the_live_recognition_looked_at_are_not_searched_again(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    """The live face stage has already searched the analysed frames (issue 21: a busy camera
+    searched each of them twice, once to recognise, once for its clip). Its faces are used;
+    only the whole looks, once a second, still search, and they still cover the face by the
+    door that neither the person detector nor the stage's frames had."""
+    street = synthetic_video(40, lambda i: _scene(_walk(i)), name="street4s.mp4")
+    with open_video(str(street)) as c:
+        frames = list(c.decode(video=0))
+    stage = FaceStage([])  # nobody enrolled: it finds faces and recognises nobody
+    walker = []
+    for i in range(0, 40, 2):  # what the analysis saw at 5 fps: the walker and his face
+        x, y = _walk(i)[0]
+        dets = _dets([_person_box(x, y)], [None])
+        alone = _scene([(x, y)])  # the stage's frame, without the man by the door
+        stage.attach(alone, dets, i / 10)
+        walker.append(sighting(i / 10, dets, stage.faces(i / 10)))
+    assert all(s.faces is not None and len(s.faces) == 1 for s in walker)
+    counting = _Counting()
+    plan = _redactor(counting).clip("s1", frames, walker)
+    assert 1 <= counting.calls <= 5  # the whole looks only: 4 s of clip
+    assert all(shape == (H, W) for shape in counting.shapes)
+    assert all(
+        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
+        for f, r in zip(frames, plan, strict=True)
+    )
+
+
+def test_the_face_stage_reports_the_faces_of_the_frame_it_looked_at_only() -> None:
+    stage = FaceStage([])
+    picture = _scene([(100, 100), (400, 150)])
+    stage.attach(picture, _dets([], []), 1.0)
+    found = stage.faces(1.0)
+    assert found is not None and len(found) == 2
+    assert stage.faces(1.2) is None  # another frame: it did not look
 
 
 def _an_original(folder: Path) -> Path:

@@ -273,12 +273,14 @@ class CameraPipeline(EventClips):
         shown = self.identities.recalled(dets) if hits else dets
         for hit in hits:
             events.append(self._emit(hit.type, t, at, bgr, shown, hit))  # type: ignore[arg-type]
+        faces = None
         if self.face_stage is not None:
             dets = self.face_stage.attach(bgr, dets, t)
             self.identities.remember(dets)
+            faces = self.face_stage.faces(t)
         self.last_dets = dets
         if self.redactor is not None:
-            self._sightings.append(sighting(t, dets))
+            self._sightings.append(sighting(t, dets, faces))
             while self._sightings and self._sightings[0].t < t - self.ring.seconds:
                 self._sightings.popleft()
         for hit in self.identity.update(dets, inside, t):

@@ -34,3 +34,7 @@ class FaceStage(Protocol):
     """The hook where recognition attaches identities (``rules.IDENTITY_*`` data keys)."""
 
     def attach(self, frame_bgr: np.ndarray, dets: sv.Detections, t: float) -> sv.Detections: ...
+
+    def faces(self, t: float) -> np.ndarray | None:
+        """Every face (N × 4 boxes) the last ``attach`` found if it was of the frame at
+        ``t``, for blurring the clips; None when it did not look at that frame."""

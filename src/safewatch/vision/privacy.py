@@ -52,11 +52,14 @@ class Sighting:
     t: float
     offenders: Boxes  # boxes of people recognised as the offender
     heads: Boxes  # heads of everyone else
+    # The faces the live recognition found in the frame (None: it did not look). A clip's
+    # frame at this time needs no search of its own around the people (issue 21).
+    faces: Boxes | None = None
 
 
-def sighting(t: float, dets: sv.Detections) -> Sighting:
+def sighting(t: float, dets: sv.Detections, faces: Boxes | None = None) -> Sighting:
     offender = offender_mask(dets)
-    return Sighting(t, dets.xyxy[offender].copy(), head_boxes(dets.xyxy[~offender]))
+    return Sighting(t, dets.xyxy[offender].copy(), head_boxes(dets.xyxy[~offender]), faces)
 
 
 def moved(
@@ -65,7 +68,12 @@ def moved(
     """Sightings on another stream of the camera: ``shift`` seconds later on its clock, its
     picture ``scale`` times as large (the record stream's, for its clips)."""
     by = np.array([scale[0], scale[1], scale[0], scale[1]], dtype=np.float32)
-    return [Sighting(s.t + shift, s.offenders * by, s.heads * by) for s in sightings]
+    return [
+        Sighting(
+            s.t + shift, s.offenders * by, s.heads * by, None if s.faces is None else s.faces * by
+        )
+        for s in sightings
+    ]
 
 
 def offender_mask(dets: sv.Detections) -> np.ndarray:
@@ -263,14 +271,16 @@ class Redactor:
                 if i != whole_last and still(luma, last_luma):  # the faces are where they were
                     looked[i], last = last_faces, t
                     continue
-                bgr = frame.to_ndarray(format="bgr24")
                 seen = nearest(sightings, t, self.sighting_window)
                 due = t - last_whole >= WHOLE_LOOK_SECONDS or i == whole_last
                 if seen is None or frame.time is None or due:
-                    looked[i] = whole[i] = self.finder.find(bgr)
+                    looked[i] = whole[i] = self.finder.find(frame.to_ndarray(format="bgr24"))
                     last_whole = t
+                elif seen.faces is not None:  # the live recognition looked at this moment
+                    looked[i] = seen.faces
                 else:  # around the people only; the whole looks either side are added below
                     people = np.concatenate([seen.heads, head_boxes(seen.offenders)])
+                    bgr = frame.to_ndarray(format="bgr24")
                     looked[i] = self.finder.find_around(bgr, people)
                 last_faces, last, last_luma = looked[i], t, luma
                 if frame.time is not None and i in whole:

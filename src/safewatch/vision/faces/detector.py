@@ -51,13 +51,14 @@ class FaceDetector:
         self.session, self._postprocess = _shared_session(threads)
         self.score_threshold = score_threshold
 
-    def detect(self, bgr: np.ndarray) -> list[Face]:
-        """Faces in a BGR image, best first."""
+    def detect(self, bgr: np.ndarray, score_threshold: float | None = None) -> list[Face]:
+        """Faces in a BGR image, best first; ``score_threshold``: other than the detector's."""
         h, w = bgr.shape[:2]
         blob = (bgr.astype(np.float32) - MEAN_BGR).transpose(2, 0, 1)[None]
         outputs = self.session.run(None, {"input": np.ascontiguousarray(blob)})
+        score = self.score_threshold if score_threshold is None else score_threshold
         (found,) = self._postprocess(
-            [np.array(o) for o in outputs], 1, 3, h, w, score_threshold=self.score_threshold
+            [np.array(o) for o in outputs], 1, 3, h, w, score_threshold=score
         )
         faces = [
             Face(

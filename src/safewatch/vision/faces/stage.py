@@ -16,6 +16,7 @@ from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
 from safewatch.vision.faces.quality import MIN_SHOT_PX
 from safewatch.vision.faces.templates import ListKind, TemplateSet
+from safewatch.vision.privacy import BLUR_SCORE, Boxes
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
@@ -83,6 +84,7 @@ class FaceStage:
         self._tracks: list[_FaceTrack] = []
         self._tracks_lists = self.lists
         self._next = 1
+        self._found: tuple[float, Boxes] | None = None
 
     @property
     def threshold(self) -> float:
@@ -122,7 +124,11 @@ class FaceStage:
         lists = self.lists
         if lists is not self._tracks_lists:  # person indices changed: decide afresh
             self._tracks, self._tracks_lists = [], lists
-        faces = self.detector.detect(frame_bgr)
+        # One search serves both: every face for blurring, the surer ones for recognition.
+        score = self.detector.score_threshold
+        found = self.detector.detect(frame_bgr, score_threshold=min(BLUR_SCORE, score))
+        self._found = (t, np.array([f.box for f in found], dtype=np.float32).reshape(-1, 4))
+        faces = [f for f in found if f.score >= score]
         tracks = self._track(faces, t)
         rgb = None
         for face, track in zip(faces, tracks, strict=True):
@@ -149,6 +155,13 @@ class FaceStage:
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)
+
+    def faces(self, t: float) -> Boxes | None:
+        """Every face ``attach`` found in the frame at ``t``, for blurring; None when it did
+        not look at that frame."""
+        if self._found is None or self._found[0] != t:
+            return None
+        return self._found[1]
 
     def _annotate(
         self, dets: sv.Detections, faces: list[Face], tracks: list[_FaceTrack], lists: _Lists

@@ -151,18 +151,33 @@ def _streams(server: RtspServer, mount: str, one_stream: bool) -> dict[str, Any]
     }
 
 
-def _site(
-    server: RtspServer, mounts: list[str], data_dir: Path, blur: bool, one_stream: bool
-) -> SiteConfig:
+@dataclass(frozen=True)
+class NodeShape:
+    """How each camera is run. ``offender``: a folder of one person's photos, enrolled as
+    the offender every camera looks for (a protected home's camera recognises faces)."""
+
+    blur: bool = True
+    one_stream: bool = False
+    offender: Path | None = None
+
+
+def _site(server: RtspServer, mounts: list[str], data_dir: Path, shape: NodeShape) -> SiteConfig:
+    faces = None
+    if shape.offender is not None:  # the site's watch list: one sub-folder per person
+        watchlist = data_dir / "watchlist"
+        watchlist.mkdir()
+        (watchlist / shape.offender.name).symlink_to(shape.offender.resolve())
+        faces = {"watchlist": str(watchlist)}
     return SiteConfig.model_validate(
         {
             "site": "bench",
             "data_dir": str(data_dir),
+            "faces": faces,
             "cameras": [
                 {
                     "name": mount,
-                    **_streams(server, mount, one_stream),
-                    "privacy": {"blur_faces": blur},
+                    **_streams(server, mount, shape.one_stream),
+                    "privacy": {"blur_faces": shape.blur},
                     "zones": [
                         {"name": "yard", "kind": "boundary", "polygon": WHOLE},
                         {
@@ -180,11 +195,11 @@ def _site(
 
 
 def run_worker(
-    server: RtspServer, mounts: list[str], seconds: float, blur: bool, one_stream: bool
+    server: RtspServer, mounts: list[str], seconds: float, shape: NodeShape
 ) -> dict[str, Any]:
     """The worker on the cameras for ``seconds`` once every camera sees; what it cost."""
     with tempfile.TemporaryDirectory() as tmp:
-        worker = SiteWorker(_site(server, mounts, Path(tmp), blur, one_stream))
+        worker = SiteWorker(_site(server, mounts, Path(tmp), shape))
         worker.start()
         try:
             deadline = time.monotonic() + 60
@@ -264,10 +279,10 @@ def bench_region(
     cameras: int,
     busy_share: float = 0.2,
     seconds: float = 60.0,
-    blur: bool = True,
+    shape: NodeShape = NodeShape(),
     out: Path = Path("var/bench"),
-    one_stream: bool = False,
 ) -> dict[str, Any]:
+    one_stream = shape.one_stream
     streams = make_streams(video, out)
     busy = max(1, round(cameras * busy_share)) if busy_share > 0 else 0
     mounts = [f"cam{k:03d}" for k in range(cameras)]
@@ -288,7 +303,8 @@ def bench_region(
         "busy": busy,
         "stream": f"{MAIN[0]}x{MAIN[1]} {FPS} fps H.264 ~{BIT_RATE // 1_000_000} Mbps, GOP 2 s",
         "analysed": "main stream" if one_stream else f"sub stream {SUB[0]}x{SUB[1]} {FPS} fps",
-        "blur_faces": blur,
+        "blur_faces": shape.blur,
+        "offender_enrolled": shape.offender is not None,
         "seconds": seconds,
         "rss_mb_before_cameras": round(rss_mb(), 1),
     }
@@ -297,9 +313,9 @@ def bench_region(
             decode_only([server.url(m) for m in mounts], seconds), 3
         )
     with RtspServer(served(0)) as server:  # type: ignore[arg-type]
-        result["all_quiet"] = run_worker(server, mounts, seconds, blur, one_stream)
+        result["all_quiet"] = run_worker(server, mounts, seconds, shape)
     with RtspServer(served(busy)) as server:  # type: ignore[arg-type]
-        result["mixed"] = run_worker(server, mounts, seconds, blur, one_stream)
+        result["mixed"] = run_worker(server, mounts, seconds, shape)
     quiet_each = result["all_quiet"]["cpu_per_second"] / cameras
     result["cpu_per_quiet_camera"] = round(quiet_each, 4)
     if busy:

@@ -177,12 +177,22 @@ def bench_camera_command(
             "--one-stream", help="With --cameras: each camera's main stream alone, analysed."
         ),
     ] = False,
+    offender: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            file_okay=False,
+            help="With --cameras: a folder of one person's photos, enrolled as the offender "
+            "every camera recognises, as a protected home's camera does.",
+        ),
+    ] = None,
 ) -> None:
     """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
     if cameras is not None:
-        from safewatch.vision.bench_region import bench_region
+        from safewatch.vision.bench_region import NodeShape, bench_region
 
-        result = bench_region(video, cameras, busy_share, seconds, blur, one_stream=one_stream)
+        shape = NodeShape(blur, one_stream, offender)
+        result = bench_region(video, cameras, busy_share, seconds, shape)
     else:
         from safewatch.vision.bench import bench_camera
 

@@ -35,7 +35,14 @@ from safewatch.vision.faces.detector import FaceDetector
 from safewatch.vision.faces.stage import FaceStage
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline
-from safewatch.vision.privacy import FaceFinder, Redactor, blurred, sighting
+from safewatch.vision.privacy import (
+    FaceFinder,
+    Redaction,
+    Redactor,
+    blurred,
+    blurred_frame,
+    sighting,
+)
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.source import open_video, play
 from tests.live import event, jpeg
@@ -406,10 +413,10 @@ class _Counting(FaceDetector):
         self.calls = 0
         self.shapes: list[tuple[int, int]] = []
 
-    def detect(self, bgr: np.ndarray) -> list:  # type: ignore[type-arg]
+    def detect(self, bgr: np.ndarray, score_threshold: float | None = None) -> list:  # type: ignore[type-arg]
         self.calls += 1
         self.shapes.append(bgr.shape[:2])
-        return super().detect(bgr)
+        return super().detect(bgr, score_threshold)
 
 
 def test_a_still_scene_is_looked_at_once_and_its_face_blurred_in_every_frame(
@@ -790,3 +797,24 @@ def test_a_stop_tells_a_clip_parked_for_the_encode_to_pass_its_end_why(
     assert sink.clips == {event: None} and not fell_back
     assert sink.clip_errors[event] == "the camera worker stopped before the clip was blurred"
     assert sink.originals[event] == str(original)
+
+
+@pytest.mark.parametrize("size", [(W, H), (W + 2, H - 2)])  # rows not a multiple of four
+def test_a_frame_is_blurred_in_its_own_yuv_planes_and_the_offender_left_clear(
+    size: tuple[int, int],
+) -> None:
+    """The clip's frames are blurred in their YUV 4:2:0 planes, without a round trip through
+    BGR: no face left findable, the offender's face as it was."""
+    scene = cv2.resize(_scene([(100, 100), (400, 150)]), size)
+    frame = av.VideoFrame.from_ndarray(scene, format="bgr24").reformat(format="yuv420p")
+    faces = np.array([f.box for f in _judge().detect(scene)], dtype=np.float32)
+    assert len(faces) == 2
+    offender = faces[np.argmin(faces[:, 0])]  # the one on the left
+    bystander = faces[np.argmax(faces[:, 0])]
+    out = blurred_frame(frame, Redaction(bystander[None], offender[None]))
+    assert out.format.name == "yuv420p" and (out.width, out.height) == size
+    seen = faces_seen(out.to_ndarray(format="bgr24"))
+    assert len(seen) == 1 and seen[0][0] < size[0] / 2
+    before, after = frame.to_ndarray(), out.to_ndarray()
+    x1, y1, x2, y2 = (int(v) for v in offender)
+    assert np.array_equal(before[y1:y2, x1:x2], after[y1:y2, x1:x2])

@@ -21,6 +21,9 @@ from safewatch.vision.ring import Packet, TimedPacket
 REMUXABLE = {"h264", "hevc"}
 # Changes a decoded frame (its index in the clip) before it is encoded: the privacy blur.
 FrameEdit = Callable[[int, av.VideoFrame], av.VideoFrame]
+# The clip shown is scaled down bilinearly: half the cost of swscale's default (bicubic),
+# and a 1080p → 720p picture looks the same on a phone.
+SCALING = "BILINEAR"
 
 
 class ClipError(RuntimeError):
@@ -126,7 +129,9 @@ def _encode(
         n = 0
         for frame in frames:
             # scaled first: the edit (the blur) works on the smaller picture
-            frame = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+            frame = frame.reformat(
+                width=size[0], height=size[1], format="yuv420p", interpolation=SCALING
+            )
             if edit is not None:
                 frame = edit(n, frame).reformat(format="yuv420p")
             frame.pts, frame.time_base = n, 1 / rate

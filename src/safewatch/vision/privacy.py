@@ -122,18 +122,44 @@ def redaction(faces: Boxes, offenders: Boxes, heads: Boxes) -> Redaction:
 def blurred(bgr: np.ndarray, redaction: Redaction) -> np.ndarray:
     """A copy of the frame with the redaction applied (the frame itself is not changed)."""
     out = bgr.copy()
-    h, w = out.shape[:2]
-    for x1, y1, x2, y2 in _padded(redaction.blur, w, h):
-        region = out[y1:y2, x1:x2]
+    _redact(out, redaction.blur, redaction.keep)
+    return out
+
+
+def blurred_frame(frame: av.VideoFrame, redaction: Redaction) -> av.VideoFrame:
+    """A new frame with the redaction applied, blurred in its own YUV 4:2:0 planes when it
+    has them (issue 21: converting each frame of a clip to BGR and back cost more than the
+    blur)."""
+    w, h = frame.width, frame.height
+    if frame.format.name != "yuv420p" or w % 2 or h % 2:
+        bgr = blurred(frame.to_ndarray(format="bgr24"), redaction)
+        return av.VideoFrame.from_ndarray(bgr, format="bgr24")
+    planes = frame.to_ndarray()  # a copy: Y, then U and V at half the size, back to back
+    flat = planes.reshape(-1)
+    cw, ch = w // 2, h // 2
+    _redact(flat[: w * h].reshape(h, w), redaction.blur, redaction.keep)
+    for k in range(2):
+        chroma = flat[w * h + k * cw * ch : w * h + (k + 1) * cw * ch].reshape(ch, cw)
+        _redact(chroma, redaction.blur / 2, redaction.keep / 2)
+    return av.VideoFrame.from_ndarray(planes, format="yuv420p")
+
+
+def _redact(picture: np.ndarray, blur: Boxes, keep: Boxes) -> None:
+    """Mosaics the ``blur`` boxes of a picture (or of one plane of it) in place; the
+    offender's own face (``keep``) is put back where a bystander's blur reached over it."""
+    h, w = picture.shape[:2]
+    kept = [
+        (box, picture[box[1] : box[3], box[0] : box[2]].copy()) for box in _padded(keep, w, h, 0)
+    ]
+    for x1, y1, x2, y2 in _padded(blur, w, h):
+        region = picture[y1:y2, x1:x2]
         if region.size == 0:
             continue
         blocks = cv2.resize(region, (MOSAIC_BLOCKS, MOSAIC_BLOCKS), interpolation=cv2.INTER_AREA)
         mosaic = cv2.resize(blocks, (x2 - x1, y2 - y1), interpolation=cv2.INTER_LINEAR)
-        out[y1:y2, x1:x2] = mosaic
-    # The offender's own face is put back where a bystander's blur reached over it.
-    for x1, y1, x2, y2 in _padded(redaction.keep, w, h, pad=0.0):
-        out[y1:y2, x1:x2] = bgr[y1:y2, x1:x2]
-    return out
+        picture[y1:y2, x1:x2] = mosaic
+    for (x1, y1, x2, y2), pixels in kept:
+        picture[y1:y2, x1:x2] = pixels
 
 
 def _padded(boxes: Boxes, w: int, h: int, pad: float = PAD) -> Iterable[tuple[int, int, int, int]]:
@@ -167,14 +193,14 @@ class FaceFinder:
 
     def find_around(self, bgr: np.ndarray, regions: Boxes) -> Boxes:
         """Faces within the regions (people's heads), each searched on its own crop."""
-        h, w = bgr.shape[:2]
-        found = [no_boxes()]
-        for x1, y1, x2, y2 in _padded(regions, w, h, pad=AROUND):
-            if x2 - x1 < 8 or y2 - y1 < 8:
-                continue
-            faces = self.find(bgr[y1:y2, x1:x2])
-            found.append(faces + np.array([x1, y1, x1, y1], dtype=np.float32))
-        return np.concatenate(found).astype(np.float32)
+        faces = self.detector.detect_in(bgr, around(regions, bgr))
+        return np.array([f.box for f in faces], dtype=np.float32).reshape(-1, 4)
+
+
+def around(heads: Boxes, bgr: np.ndarray) -> Boxes:
+    """The regions searched for the faces of these heads (grown by ``AROUND`` each side)."""
+    h, w = bgr.shape[:2]
+    return np.array(list(_padded(heads, w, h, pad=AROUND)), dtype=np.float32).reshape(-1, 4)
 
 
 def between(before: Boxes, after: Boxes) -> Boxes:
@@ -328,8 +354,6 @@ def frame_edit(plan: Sequence[Redaction], width: int | None = None) -> FrameEdit
         if plan[i].empty:
             return frame
         scale = np.float32(frame.width / width if width else 1.0)
-        redaction = Redaction(plan[i].blur * scale, plan[i].keep * scale)
-        bgr = blurred(frame.to_ndarray(format="bgr24"), redaction)
-        return av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        return blurred_frame(frame, Redaction(plan[i].blur * scale, plan[i].keep * scale))
 
     return edit

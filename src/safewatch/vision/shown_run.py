@@ -15,7 +15,7 @@ import av
 from av.video.stream import VideoStream
 
 from safewatch.vision.clip_source import PendingClip
-from safewatch.vision.clips import EDGE, fitted, write_remux
+from safewatch.vision.clips import EDGE, SCALING, fitted, write_remux
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit
 from safewatch.vision.ring import Packet, TimedPacket
 
@@ -153,7 +153,9 @@ class EncodeRun:
         edit = frame_edit(plan, self.codec.width)
         chunk = frames if whole_last is None else frames[:whole_last]
         for i, (t, frame) in enumerate(chunk):
-            small = frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p")
+            small = frame.reformat(
+                width=self.size[0], height=self.size[1], format="yuv420p", interpolation=SCALING
+            )
             out = edit(i, small).reformat(format="yuv420p")
             out.pts, out.time_base = round((t - self.start) / TIME_BASE), TIME_BASE
             self._got(self.stream.encode(out))

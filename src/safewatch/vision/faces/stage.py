@@ -11,18 +11,19 @@ import numpy as np
 import supervision as sv
 
 from safewatch.vision.faces.decisions import Shot, TrackIdentity
-from safewatch.vision.faces.detector import Face, FaceDetector
+from safewatch.vision.faces.detector import Face, FaceDetector, overlap
 from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
 from safewatch.vision.faces.quality import MIN_SHOT_PX
 from safewatch.vision.faces.templates import ListKind, TemplateSet
-from safewatch.vision.privacy import BLUR_SCORE, Boxes
+from safewatch.vision.privacy import BLUR_SCORE, WHOLE_LOOK_SECONDS, Boxes, around, head_boxes
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
 log = logging.getLogger(__name__)
 EMBED_EVERY = 0.3  # seconds between embeddings of one face track
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
+RECENT_FACE = 0.5  # seconds: a face track seen this recently is looked for where it was
 FACE_PERSON_BASE = 1_000_000  # person ids for faces seen without a person box
 
 
@@ -34,14 +35,6 @@ class _FaceTrack:
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
     last_vector: np.ndarray | None = None
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +78,7 @@ class FaceStage:
         self._tracks_lists = self.lists
         self._next = 1
         self._found: tuple[float, Boxes] | None = None
+        self._last_whole = -1e9
 
     @property
     def threshold(self) -> float:
@@ -111,8 +105,8 @@ class FaceStage:
         matched: list[_FaceTrack] = []
         for face in faces:
             box = np.array(face.box)
-            best = max(self._tracks, key=lambda tr: _iou(tr.box, box), default=None)
-            if best is None or best in matched or _iou(best.box, box) < 0.2:
+            best = max(self._tracks, key=lambda tr: overlap(tr.box, box), default=None)
+            if best is None or best in matched or overlap(best.box, box) < 0.2:
                 best = _FaceTrack(self._next, box, t)
                 self._next += 1
                 self._tracks.append(best)
@@ -126,7 +120,7 @@ class FaceStage:
             self._tracks, self._tracks_lists = [], lists
         # One search serves both: every face for blurring, the surer ones for recognition.
         score = self.detector.score_threshold
-        found = self.detector.detect(frame_bgr, score_threshold=min(BLUR_SCORE, score))
+        found = self._look(frame_bgr, dets, t, min(BLUR_SCORE, score))
         self._found = (t, np.array([f.box for f in found], dtype=np.float32).reshape(-1, 4))
         faces = [f for f in found if f.score >= score]
         tracks = self._track(faces, t)
@@ -155,6 +149,18 @@ class FaceStage:
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)
+
+    def _look(self, bgr: np.ndarray, dets: sv.Detections, t: float, score: float) -> list[Face]:
+        """The whole frame at most once a second while people are in view (issue 21: most
+        of a busy camera's searching); in between, around their heads and the faces seen
+        last, where a face can be. Nobody in view: the whole frame (a face close to the
+        camera may come without a person box)."""
+        if not len(dets) or not 0 <= t - self._last_whole < WHOLE_LOOK_SECONDS:
+            self._last_whole = t
+            return self.detector.detect(bgr, score)
+        recent = [tr.box for tr in self._tracks if t - tr.last_t <= RECENT_FACE]
+        heads = np.concatenate([head_boxes(dets.xyxy), np.array(recent).reshape(-1, 4)])
+        return self.detector.detect_in(bgr, around(heads.astype(np.float32), bgr), score)
 
     def faces(self, t: float) -> Boxes | None:
         """Every face ``attach`` found in the frame at ``t``, for blurring; None when it did

@@ -35,6 +35,14 @@ def test_a_missing_variable_is_named() -> None:
         ("rtsp://admin:pw@[fe80::1]:554/s", "rtsp://***@[fe80::1]:554/s"),  # IPv6 kept whole
         ("rstp:/admin:s3cret@10.0.0.5/s", "rstp:/***@10.0.0.5/s"),  # mistyped: masked anyway
         ("RTSP://admin:s3cret@10.0.0.5/s", "rtsp://***@10.0.0.5/s"),
+        (  # XMeye-family cameras and DVRs take their login in the path
+            "rtsp://10.0.0.5:554/user=admin&password=s3cret&channel=1&stream=0.sdp?",
+            "rtsp://10.0.0.5:554/user=***&password=***&channel=1&stream=0.sdp",
+        ),
+        (
+            "rtsp://10.0.0.5/live;user=admin;PWD=s3cret;ch=1",
+            "rtsp://10.0.0.5/live;user=***;PWD=***;ch=1",
+        ),
     ],
 )
 def test_an_address_is_shown_without_its_login(address: str, shown: str) -> None:
@@ -63,9 +71,17 @@ def test_ffmpegs_words_about_a_stream_are_scrubbed() -> None:
         ("rtsp://admin:s3cret@10.0.0.5/s", True),
         ("http://10.0.0.5/snap?user=admin&pwd=${P}", False),
         ("http://10.0.0.5/snap?pwd=s3cret", True),
+        ("rtsp://10.0.0.5/user=admin&password=s3cret&channel=1.sdp", True),
+        ("rtsp://10.0.0.5/user=admin&password=${P}&channel=1.sdp", False),
         ("rtsp://10.0.0.5/s", False),
         ("/videos/front.mp4", False),
     ],
 )
 def test_a_password_written_in_the_site_file_is_noticed(source: str, written: bool) -> None:
     assert written_in(source) is written
+
+
+def test_ffmpegs_words_about_a_stream_with_its_login_in_the_path_are_scrubbed() -> None:
+    source = "rtsp://10.0.0.5:554/user=admin&password=s3cret&channel=1&stream=0.sdp"
+    said = f"method DESCRIBE failed: 401 Unauthorized at {source.replace('554/', '554//')}"
+    assert "s3cret" not in scrub(said, source)

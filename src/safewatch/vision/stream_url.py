@@ -19,6 +19,10 @@ MASK = "***"
 # Query parameters some cameras take their login in (…/stream?user=admin&password=…).
 PASSWORD_PARAMETERS = {"password", "pass", "pwd", "passwd", "token", "auth"}
 SECRET_PARAMETERS = {"user", "username", *PASSWORD_PARAMETERS}  # masked when shown
+# …and some in the path (XMeye-family cameras and DVRs: /user=admin&password=…&channel=1.sdp).
+PATH_LOGIN = re.compile(
+    r"(?<![A-Za-z0-9_])(" + "|".join(sorted(SECRET_PARAMETERS)) + r")=([^&;?/#]*)", re.IGNORECASE
+)
 
 
 class MissingSecret(ValueError):
@@ -53,7 +57,8 @@ def redacted(source: str) -> str:
         [(k, MASK if k.lower() in SECRET_PARAMETERS else v) for k, v in parse_qsl(parts.query)],
         safe="*",
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    path = PATH_LOGIN.sub(lambda m: f"{m.group(1)}={MASK}", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
 def secrets_of(source: str) -> list[str]:
@@ -66,6 +71,7 @@ def secrets_of(source: str) -> list[str]:
     except ValueError:
         return [source]
     found += [v for k, v in parse_qsl(parts.query) if k.lower() in PASSWORD_PARAMETERS]
+    found += [v for k, v in PATH_LOGIN.findall(parts.path) if k.lower() in PASSWORD_PARAMETERS]
     pieces = {p for f in found if f for p in (f, unquote(f), quote(f, safe=""))}
     return sorted(pieces, key=len, reverse=True)
 

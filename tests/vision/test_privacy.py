@@ -529,6 +529,32 @@ def test_a_clips_frames_the_live_recognition_looked_at_are_not_searched_again(
     )
 
 
+def test_the_live_stages_faces_of_a_moment_before_still_cover_a_fast_face(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    """The stage's faces are of a sub-stream frame up to a sighting window from the clip's
+    frame (the two streams' clocks, 5 fps against 10): a face moving fast has moved on. Where
+    a frame takes them, they are blurred grown by where it can have gone."""
+
+    def runner(i: int) -> tuple[int, int]:
+        return (40 + 16 * i, 80)  # 160 px a second
+
+    video = synthetic_video(30, lambda i: _scene([runner(i)]), name="runner.mp4")
+    with open_video(str(video)) as c:
+        frames = list(c.decode(video=0))
+    stage = FaceStage([])
+    late = []
+    for i in range(0, 30, 2):
+        dets = _dets([_person_box(*runner(i))], [None])
+        stage.attach(_scene([runner(i)]), dets, i / 10)
+        late.append(sighting((i + 2.5) / 10, dets, stage.faces(i / 10)))  # 0.25 s stale
+    plan = _redactor().clip("s1", frames, late)
+    assert all(
+        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
+        for f, r in zip(frames, plan, strict=True)
+    )
+
+
 def test_the_face_stage_reports_the_faces_of_the_frame_it_looked_at_only() -> None:
     stage = FaceStage([])
     picture = _scene([(100, 100), (400, 150)])

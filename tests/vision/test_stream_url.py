@@ -43,6 +43,10 @@ def test_a_missing_variable_is_named() -> None:
             "rtsp://10.0.0.5/live;user=admin;PWD=s3cret;ch=1",
             "rtsp://10.0.0.5/live;user=***;PWD=***;ch=1",
         ),
+        (
+            "rtsp://10.0.0.5/user=admin_password=s3cretpw_channel=1_stream=0.sdp",
+            "rtsp://10.0.0.5/user=***_password=***_channel=1_stream=0.sdp",
+        ),
     ],
 )
 def test_an_address_is_shown_without_its_login(address: str, shown: str) -> None:
@@ -73,6 +77,7 @@ def test_ffmpegs_words_about_a_stream_are_scrubbed() -> None:
         ("http://10.0.0.5/snap?pwd=s3cret", True),
         ("rtsp://10.0.0.5/user=admin&password=s3cret&channel=1.sdp", True),
         ("rtsp://10.0.0.5/user=admin&password=${P}&channel=1.sdp", False),
+        ("rtsp://10.0.0.5/user=admin_password=s3cretpw_channel=1_stream=0.sdp", True),
         ("rtsp://10.0.0.5/s", False),
         ("/videos/front.mp4", False),
     ],
@@ -81,7 +86,13 @@ def test_a_password_written_in_the_site_file_is_noticed(source: str, written: bo
     assert written_in(source) is written
 
 
-def test_ffmpegs_words_about_a_stream_with_its_login_in_the_path_are_scrubbed() -> None:
-    source = "rtsp://10.0.0.5:554/user=admin&password=s3cret&channel=1&stream=0.sdp"
+@pytest.mark.parametrize(
+    "source",
+    [
+        "rtsp://10.0.0.5:554/user=admin&password=s3cret&channel=1&stream=0.sdp",
+        "rtsp://10.0.0.5:554/user=admin_password=s3cret_channel=1_stream=0.sdp",
+    ],
+)
+def test_ffmpegs_words_about_a_stream_with_its_login_in_the_path_are_scrubbed(source: str) -> None:
     said = f"method DESCRIBE failed: 401 Unauthorized at {source.replace('554/', '554//')}"
     assert "s3cret" not in scrub(said, source)

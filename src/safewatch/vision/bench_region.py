@@ -36,6 +36,7 @@ import numpy as np
 from safewatch.demo.bench_count import pct
 from safewatch.demo.rtsp import RtspServer
 from safewatch.vision.config import SiteConfig
+from safewatch.vision.memory import limit_malloc_arenas
 from safewatch.vision.worker import SiteWorker
 
 FPS, MAIN, SUB = 15, (1920, 1080), (640, 360)
@@ -282,6 +283,7 @@ def bench_region(
     shape: NodeShape = NodeShape(),
     out: Path = Path("var/bench"),
 ) -> dict[str, Any]:
+    limit_malloc_arenas()  # as the worker does, before the decode-only phase's threads
     one_stream = shape.one_stream
     streams = make_streams(video, out)
     busy = max(1, round(cameras * busy_share)) if busy_share > 0 else 0

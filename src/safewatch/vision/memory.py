@@ -3,8 +3,8 @@
 glibc's malloc gives each thread that allocates at once an arena of its own, up to eight per
 core; a worker runs a few threads per camera (reader, record stream, watchdog, clips, the
 shared encode), and frames freed by one thread stay mapped in another's arena. Two arenas
-took a node of 8 cameras (2 busy) from 1,172 MB to 999 MB RSS at the same CPU (issue 21,
-docs/performance.md)."""
+took a node of 8 cameras (2 busy) from 1,172 MB to 999 MB RSS at the same CPU (measured
+with ``MALLOC_ARENA_MAX=2``, which this sets from inside; issue 21, docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ ARENAS = 2
 
 
 def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
-    """Caps glibc's malloc arenas for the threads started from now on; False where the C
-    library is not glibc (nothing to do)."""
+    """Caps glibc's malloc arenas; False where the C library is not glibc (nothing to do).
+    Call it before the process starts threads: glibc fixes its limit once more than eight
+    arenas exist, and a later call changes nothing."""
     name = ctypes.util.find_library("c")
     if name is None:
         return False

@@ -38,6 +38,10 @@ STILL_SHARE = 0.001  # fewer changed pixels than this since the last look: the f
 # detector missed is found at the next whole look, and covered back to the last one.
 WHOLE_LOOK_SECONDS = 1.0
 AROUND = 0.5  # a person's head region grows by this share on each side for the search
+# The live stage's faces are of a frame up to a sighting window away, on the other stream:
+# where a clip's frame takes them, they are blurred grown by this share on each side (where
+# the face can have moved), since nothing searched that frame itself.
+MOVED = 0.5
 Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
 
 
@@ -282,6 +286,7 @@ class Redactor:
         times: list[float] = []
         looked: dict[int, Boxes] = {}
         whole: dict[int, Boxes] = {}  # frames searched whole
+        borrowed: set[int] = set()  # frames given the live stage's faces
         last, last_luma, last_faces = -1e9, None, no_boxes()
         last_whole = -1e9
         for i, frame in enumerate(frames):
@@ -304,6 +309,7 @@ class Redactor:
                     last_whole = t
                 elif seen.faces is not None:  # the live recognition looked at this moment
                     looked[i] = seen.faces
+                    borrowed.add(i)
                 else:  # around the people only; the whole looks either side are added below
                     people = np.concatenate([seen.heads, head_boxes(seen.offenders)])
                     bgr = frame.to_ndarray(format="bgr24")
@@ -322,17 +328,29 @@ class Redactor:
         plan = []
         for i, t in enumerate(times):
             if i in looked:
-                faces = looked[i]
+                faces, sources = looked[i], {i}
             else:
                 k = bisect.bisect(at, i)
                 after = looked[at[k]] if k < len(at) else no_boxes()
-                faces = between(looked[at[k - 1]], after)
+                faces, sources = between(looked[at[k - 1]], after), set(at[max(0, k - 1) : k + 1])
             seen = nearest(sightings, t, self.sighting_window)
             if seen is None:
-                plan.append(redaction(faces, no_boxes(), no_boxes()))
+                step = redaction(faces, no_boxes(), no_boxes())
             else:
-                plan.append(redaction(faces, seen.offenders, seen.heads))
+                step = redaction(faces, seen.offenders, seen.heads)
+            if sources & borrowed:  # the offender's face (keep) is not grown over others
+                step = Redaction(grown(step.blur, MOVED), step.keep)
+            plan.append(step)
         return plan
+
+
+def grown(boxes: Boxes, share: float) -> Boxes:
+    """The boxes grown by ``share`` of their size on each side."""
+    if not len(boxes):
+        return boxes
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    by = np.stack([-w, -h, w, h], axis=1) * np.float32(share)
+    return (boxes + by).astype(np.float32)
 
 
 def still(luma: np.ndarray, reference: np.ndarray | None) -> bool:

@@ -19,9 +19,13 @@ MASK = "***"
 # Query parameters some cameras take their login in (…/stream?user=admin&password=…).
 PASSWORD_PARAMETERS = {"password", "pass", "pwd", "passwd", "token", "auth"}
 SECRET_PARAMETERS = {"user", "username", *PASSWORD_PARAMETERS}  # masked when shown
-# …and some in the path (XMeye-family cameras and DVRs: /user=admin&password=…&channel=1.sdp).
+# …and some in the path (XMeye-family cameras and DVRs: /user=admin&password=…&channel=1.sdp,
+# or with underscores: /user=admin_password=…_channel=1_stream=0.sdp). A value ends at the
+# next separator, or at "_name=" in the underscore form.
 PATH_LOGIN = re.compile(
-    r"(?<![A-Za-z0-9_])(" + "|".join(sorted(SECRET_PARAMETERS)) + r")=([^&;?/#]*)", re.IGNORECASE
+    r"(?<![A-Za-z0-9])(" + "|".join(sorted(SECRET_PARAMETERS)) + r")="
+    r"((?:(?!_[A-Za-z]+=)[^&;?/#])*)",
+    re.IGNORECASE,
 )
 
 

@@ -47,6 +47,7 @@ class SsdPersonDetector:
 
     def __init__(self, confidence: float = 0.5) -> None:
         self._session = _shared_session()
+        cv2.setNumThreads(1)  # the cameras are the parallelism: no OpenCV pool in each call
         self.confidence = confidence
 
     def detect(self, frame_bgr: np.ndarray) -> sv.Detections:

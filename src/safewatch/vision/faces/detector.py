@@ -77,7 +77,8 @@ class FaceDetector:
     ) -> list[Face]:
         """Faces within the regions (N × 4 pixel boxes), each searched on its own crop (a
         few people's heads cost a fraction of the whole frame); a face that two overlapping
-        regions both hold is kept once. Best first."""
+        regions both hold is kept once, as the box that holds both finds (one may be cut
+        off at its crop's edge). Best first."""
         h, w = bgr.shape[:2]
         found: list[Face] = []
         for x1, y1, x2, y2 in regions:
@@ -88,9 +89,26 @@ class FaceDetector:
             shift = np.array([left, top], dtype=np.float32)
             for f in self.detect(bgr[top:bottom, left:right], score_threshold):
                 box = (f.box[0] + left, f.box[1] + top, f.box[2] + left, f.box[3] + top)
-                if not any(overlap(box, g.box) > SAME_FACE_OVERLAP for g in found):
-                    found.append(Face(box, f.score, f.landmarks + shift))
+                face = Face(box, f.score, f.landmarks + shift)
+                same = [k for k, g in enumerate(found) if overlap(box, g.box) > SAME_FACE_OVERLAP]
+                if same:
+                    face = _together(found[same[0]], face)
+                    found[same[0]] = face
+                else:
+                    found.append(face)
         return sorted(found, key=lambda f: -f.score)
+
+
+def _together(a: Face, b: Face) -> Face:
+    """One face found twice: the box that holds both, the surer one's score and landmarks."""
+    best = a if a.score >= b.score else b
+    box = (
+        min(a.box[0], b.box[0]),
+        min(a.box[1], b.box[1]),
+        max(a.box[2], b.box[2]),
+        max(a.box[3], b.box[3]),
+    )
+    return Face(box, best.score, best.landmarks)
 
 
 def overlap(a: np.ndarray | tuple[float, ...], b: np.ndarray | tuple[float, ...]) -> float:

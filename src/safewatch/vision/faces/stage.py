@@ -16,7 +16,14 @@ from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
 from safewatch.vision.faces.quality import MIN_SHOT_PX
 from safewatch.vision.faces.templates import ListKind, TemplateSet
-from safewatch.vision.privacy import BLUR_SCORE, WHOLE_LOOK_SECONDS, Boxes, around, head_boxes
+from safewatch.vision.privacy import (
+    BLUR_SCORE,
+    WHOLE_LOOK_SECONDS,
+    Boxes,
+    around,
+    grown,
+    head_boxes,
+)
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
@@ -24,6 +31,7 @@ log = logging.getLogger(__name__)
 EMBED_EVERY = 0.3  # seconds between embeddings of one face track
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 RECENT_FACE = 0.5  # seconds: a face track seen this recently is looked for where it was
+FACE_MOVES = 1.0  # …within its own size on each side (a face at the door moves fast)
 FACE_PERSON_BASE = 1_000_000  # person ids for faces seen without a person box
 
 
@@ -159,8 +167,9 @@ class FaceStage:
             self._last_whole = t
             return self.detector.detect(bgr, score)
         recent = [tr.box for tr in self._tracks if t - tr.last_t <= RECENT_FACE]
-        heads = np.concatenate([head_boxes(dets.xyxy), np.array(recent).reshape(-1, 4)])
-        return self.detector.detect_in(bgr, around(heads.astype(np.float32), bgr), score)
+        faces = grown(np.array(recent, dtype=np.float32).reshape(-1, 4), FACE_MOVES)
+        regions = np.concatenate([around(head_boxes(dets.xyxy), bgr), faces])
+        return self.detector.detect_in(bgr, regions, score)
 
     def faces(self, t: float) -> Boxes | None:
         """Every face ``attach`` found in the frame at ``t``, for blurring; None when it did

@@ -419,6 +419,14 @@ class _Counting(FaceDetector):
         return super().detect(bgr, score_threshold)
 
 
+def _no_face_left(frames: list[av.VideoFrame], plan: list[Redaction]) -> bool:
+    """No face can be found in any frame blurred by its plan."""
+    return all(
+        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
+        for f, r in zip(frames, plan, strict=True)
+    )
+
+
 def test_a_still_scene_is_looked_at_once_and_its_face_blurred_in_every_frame(
     synthetic_video: Callable[..., Path],
 ) -> None:
@@ -429,10 +437,7 @@ def test_a_still_scene_is_looked_at_once_and_its_face_blurred_in_every_frame(
     plan = _redactor(counting).clip("s1", frames, [])
     assert counting.calls == 1  # nothing moved after the first look
     assert all(len(r.blur) >= 1 for r in plan)
-    assert all(
-        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
-        for f, r in zip(frames, plan, strict=True)
-    )
+    assert _no_face_left(frames, plan)
 
 
 def test_the_offender_stays_clear_in_a_clip_cut_later_in_the_stream(
@@ -494,10 +499,7 @@ def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blur
     whole = [shape for shape in counting.shapes if shape == (H, W)]
     assert 1 <= len(whole) <= 5  # 4 s of clip: at most one a second (and the first frame)
     assert len(counting.shapes) > len(whole)  # the rest around the walker
-    assert all(
-        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
-        for f, r in zip(frames, plan, strict=True)
-    )
+    assert _no_face_left(frames, plan)
 
 
 def test_a_clips_frames_the_live_recognition_looked_at_are_not_searched_again(
@@ -523,10 +525,7 @@ def test_a_clips_frames_the_live_recognition_looked_at_are_not_searched_again(
     plan = _redactor(counting).clip("s1", frames, walker)
     assert 1 <= counting.calls <= 5  # the whole looks only: 4 s of clip
     assert all(shape == (H, W) for shape in counting.shapes)
-    assert all(
-        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
-        for f, r in zip(frames, plan, strict=True)
-    )
+    assert _no_face_left(frames, plan)
 
 
 def test_the_live_stages_faces_of_a_moment_before_still_cover_a_fast_face(
@@ -549,10 +548,7 @@ def test_the_live_stages_faces_of_a_moment_before_still_cover_a_fast_face(
         stage.attach(_scene([runner(i)]), dets, i / 10)
         late.append(sighting((i + 2.5) / 10, dets, stage.faces(i / 10)))  # 0.25 s stale
     plan = _redactor().clip("s1", frames, late)
-    assert all(
-        faces_seen(blurred(f.to_ndarray(format="bgr24"), r)) == []
-        for f, r in zip(frames, plan, strict=True)
-    )
+    assert _no_face_left(frames, plan)
 
 
 def test_the_face_stage_reports_the_faces_of_the_frame_it_looked_at_only() -> None:

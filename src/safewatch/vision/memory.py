@@ -10,26 +10,36 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
 
 
+@functools.cache
+def _mallopt() -> Any:
+    """glibc's mallopt, found once (``find_library`` runs ``ldconfig``); None elsewhere."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return None
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return mallopt
+
+
 def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     """Caps glibc's malloc arenas; False where the C library is not glibc (nothing to do).
     Call it before the process starts threads: glibc fixes its limit once more than eight
     arenas exist, and a later call changes nothing."""
-    name = ctypes.util.find_library("c")
-    if name is None:
+    mallopt = _mallopt()
+    if mallopt is None:
         return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     done = bool(mallopt(M_ARENA_MAX, arenas))
     if not done:
         log.warning("could not cap malloc's arenas at %d", arenas)

@@ -41,6 +41,7 @@ from safewatch.vision.privacy import (
     Redactor,
     blurred,
     blurred_frame,
+    merged,
     sighting,
 )
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
@@ -502,6 +503,53 @@ def test_a_clip_is_searched_whole_once_a_second_and_a_face_nobody_saw_stays_blur
     assert _no_face_left(frames, plan)
 
 
+def _doubled(boxes: np.ndarray) -> int:
+    """How many pairs of the boxes cover each other by half the smaller one or more."""
+    count = 0
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            w = min(a[2], b[2]) - max(a[0], b[0])
+            h = min(a[3], b[3]) - max(a[1], b[1])
+            smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+            count += int(w > 0 and h > 0 and w * h >= 0.5 * smaller)
+    return count
+
+
+def test_a_clips_plan_blurs_each_face_once_not_once_per_look_that_found_it(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    """A frame between looks takes the faces of the looks either side and of the whole looks
+    around them, and the path between each pair: the same faces again and again (a real
+    clip with five people in view planned 181 boxes a frame, and blurring them took longer
+    than the rest of its encode). Boxes that cover each other become the one box that holds
+    them: every face still blurred, each once."""
+    street = synthetic_video(40, lambda i: _scene(_walk(i)), name="street4s.mp4")
+    with open_video(str(street)) as c:
+        frames = list(c.decode(video=0))
+    both = [  # what the analysis saw at 5 fps: both people
+        sighting(i / 10, _dets([_person_box(*p) for p in _walk(i)], [None, None]))
+        for i in range(0, 40, 2)
+    ]
+    plan = _redactor().clip("s1", frames, both)
+    assert _no_face_left(frames, plan)
+    assert max(len(step.blur) for step in plan) <= 4  # two faces (a head box beside each)
+    assert sum(_doubled(step.blur) for step in plan) == 0
+
+
+def test_merged_boxes_hold_every_box_they_replace() -> None:
+    boxes = np.array(
+        [[10, 10, 50, 50], [12, 8, 52, 49], [20, 20, 60, 60], [200, 200, 220, 220]],
+        dtype=np.float32,
+    )
+    out = merged(boxes)
+    assert len(out) == 2 and _doubled(out) == 0
+    for box in boxes:  # each inside one of the merged boxes
+        inside = (out[:, 0] <= box[0]) & (out[:, 1] <= box[1])
+        inside &= (out[:, 2] >= box[2]) & (out[:, 3] >= box[3])
+        assert inside.any()
+    assert len(merged(np.zeros((0, 4), dtype=np.float32))) == 0
+
+
 def test_a_clips_frames_the_live_recognition_looked_at_are_not_searched_again(
     synthetic_video: Callable[..., Path],
 ) -> None:
@@ -715,6 +763,43 @@ def test_a_pre_roll_handed_at_once_is_decoded_a_chunk_at_a_time(
         run.advance(10.0)
     assert run.frames_encoded >= 90
     assert max(held) <= 10 * shown_run.CHUNK_SECONDS + 1  # frames at 10 fps: one chunk at most
+
+
+def test_the_shared_encode_holds_its_frames_no_larger_than_faces_are_looked_for_at(
+    tmp_path: Path, synthetic_video: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy camera's shared encode holds a second of decoded frames: held at the camera's
+    1080p they were most of its ~160 MB (issue 21: ≤ 60 MB per camera). They are scaled as
+    they are decoded, to the size faces are looked for at (the clip's if larger), and the
+    clip shown is still blurred where the faces are."""
+    from safewatch.vision import shown_run
+    from safewatch.vision.ring import PacketRing
+
+    video = synthetic_video(30, lambda i: _scene(_walk(i)), name="three.mp4")
+    widths: list[int] = []
+    real = shown_run.EncodeRun._decoded
+
+    def watching(self: shown_run.EncodeRun, frames: list[av.VideoFrame]) -> None:
+        real(self, frames)
+        widths.extend(f.width for _, f in self.frames)
+
+    monkeypatch.setattr(shown_run.EncodeRun, "_decoded", watching)
+    redactor = Redactor(FaceFinder(FaceDetector(), 3 * W // 4), 5, 0.3, clip_max_side=W // 2)
+    ring = PacketRing(60)
+    with av.open(str(video)) as c:
+        stream = c.streams.video[0]
+        for packet in c.demux(stream):
+            ring.push(packet)
+        run = shown_run.EncodeRun("s1", shown_run.Codec.of(stream), 0.0, redactor)
+        run.take(ring.window(0.0, 3.0), [])
+        run.advance(3.0, final=True)
+        out = tmp_path / "shown.mp4"
+        run.cut(PendingClip(uuid.uuid4(), 0.0, 2.9), out, stream_ended=True)
+        run.close()
+    assert widths and set(widths) == {3 * W // 4}
+    shown = _frames(out)
+    assert len(shown) >= 25 and shown[0].shape[:2] == (H // 2, W // 2)
+    assert [k for k, f in enumerate(shown) if faces_seen(cv2.resize(f, (W, H)))] == []
 
 
 def test_a_face_nobody_saw_that_comes_mid_second_is_blurred_by_the_whole_look_after_it(

@@ -18,6 +18,7 @@ import av
 import cv2
 import numpy as np
 import supervision as sv
+from scipy.sparse.csgraph import connected_components
 
 from safewatch.vision.clips import FrameEdit
 from safewatch.vision.config import PrivacyConfig
@@ -220,6 +221,33 @@ def between(before: Boxes, after: Boxes) -> Boxes:
     return np.concatenate(parts).astype(np.float32)
 
 
+def merged(boxes: Boxes, share: float = 0.5) -> Boxes:
+    """The boxes with those that cover each other by ``share`` of the smaller one or more
+    replaced by the one box that holds them (towards privacy: never less is covered). A
+    clip's frame takes the faces of several looks: the same face many times over."""
+    while len(boxes) > 1:
+        x1, y1, x2, y2 = (boxes[:, k] for k in range(4))
+        w = np.minimum(x2[:, None], x2[None, :]) - np.maximum(x1[:, None], x1[None, :])
+        h = np.minimum(y2[:, None], y2[None, :]) - np.maximum(y1[:, None], y1[None, :])
+        area = (x2 - x1) * (y2 - y1)
+        smaller = np.minimum(area[:, None], area[None, :])
+        covers = (w > 0) & (h > 0) & (w * h >= share * smaller)
+        _, group = connected_components(covers, directed=False)
+        if group.max() == len(boxes) - 1:  # no two cover each other
+            break
+        order = np.argsort(group, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+        ordered = boxes[order]
+        boxes = np.concatenate(
+            [
+                np.minimum.reduceat(ordered[:, :2], starts),
+                np.maximum.reduceat(ordered[:, 2:], starts),
+            ],
+            axis=1,
+        )
+    return np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
+
+
 def nearest(sightings: Sequence[Sighting], t: float, within: float) -> Sighting | None:
     best = min(sightings, key=lambda s: abs(s.t - t), default=None)
     return best if best is not None and abs(best.t - t) <= within else None
@@ -323,7 +351,7 @@ class Redactor:
         for i in [k for k in looked if k not in whole and wholes]:
             k = bisect.bisect(wholes, i)
             around = [whole[wholes[j]] for j in (k - 1, k) if 0 <= j < len(wholes)]
-            looked[i] = np.concatenate([looked[i], *around]).astype(np.float32)
+            looked[i] = merged(np.concatenate([looked[i], *around]).astype(np.float32))
         at = sorted(looked)
         plan = []
         for i, t in enumerate(times):
@@ -340,7 +368,7 @@ class Redactor:
                 step = redaction(faces, seen.offenders, seen.heads)
             if sources & borrowed:  # the offender's face (keep) is not grown over others
                 step = Redaction(grown(step.blur, MOVED), step.keep)
-            plan.append(step)
+            plan.append(Redaction(merged(step.blur), step.keep))
         return plan
 
 

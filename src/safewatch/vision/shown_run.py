@@ -16,7 +16,7 @@ from av.video.stream import VideoStream
 
 from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.clips import EDGE, SCALING, fitted, write_remux
-from safewatch.vision.privacy import Redactor, Sighting, frame_edit
+from safewatch.vision.privacy import Redactor, Sighting, frame_edit, moved
 from safewatch.vision.ring import Packet, TimedPacket
 
 TIME_BASE = Fraction(1, 90_000)  # the encode's clock: a live camera's frame times jitter
@@ -79,7 +79,17 @@ class EncodeRun:
         self.stream = enc
         self.fed_until = -1e18  # the newest packet handed to the decoder
         self.waiting: list[TimedPacket] = []  # fed, not yet decoded (ahead of the analysis)
-        self.frames: list[tuple[float, av.VideoFrame]] = []  # decoded, not yet looked at
+        # Decoded frames not yet looked at, scaled as they come to the size faces are looked
+        # for at (or the clip's, if larger): a second of them at 720p is less than half the
+        # memory of 1080p (issue 21: RSS per busy camera).
+        self.frames: list[tuple[float, av.VideoFrame]] = []
+        self.held = fitted(
+            (codec.width, codec.height), max(self.size[0], self.size[1], redactor.finder.max_side)
+        )
+        self.scale = (self.held[0] / codec.width, self.held[1] / codec.height)
+        # The faces its whole looks found are remembered under its own name: they are in the
+        # held frames' pixels, not the camera's (a clip blurred alone looks at the original).
+        self.looks_key = f"{key}@{self.held[0]}x{self.held[1]}"
         self.time_base: Fraction | None = None  # the stream's: its packets carry it
         self.sightings: list[Sighting] = []
         self.encoded: list[tuple[float, Packet]] = []  # (time on the stream's clock, packet)
@@ -121,7 +131,9 @@ class EncodeRun:
         for frame in frames:
             t = self._time(frame)
             if t is not None and t >= self.start - EDGE:
-                self.frames.append((t, frame))
+                held = self._scaled(frame, self.held)
+                held.pts = frame.pts
+                self.frames.append((t, held))
 
     def _encode_chunks(self, final: bool) -> None:
         """A second of frames at a time, with the frame that starts the next second: that one
@@ -149,18 +161,25 @@ class EncodeRun:
         pictures = [f for _, f in frames]
         for picture in pictures:  # the redactor reads each frame's time
             picture.time_base = self.time_base
-        plan = self.redactor.clip(self.key, pictures, seen, whole_last=whole_last)
-        edit = frame_edit(plan, self.codec.width)
+        plan = self.redactor.clip(
+            self.looks_key, pictures, moved(seen, 0.0, self.scale), whole_last=whole_last
+        )
+        edit = frame_edit(plan, self.held[0])
         chunk = frames if whole_last is None else frames[:whole_last]
         for i, (t, frame) in enumerate(chunk):
-            small = frame.reformat(
-                width=self.size[0], height=self.size[1], format="yuv420p", interpolation=SCALING
-            )
-            out = edit(i, small).reformat(format="yuv420p")
+            out = edit(i, self._scaled(frame, self.size)).reformat(format="yuv420p")
             out.pts, out.time_base = round((t - self.start) / TIME_BASE), TIME_BASE
             self._got(self.stream.encode(out))
             self.position = t
             self.frames_encoded += 1
+
+    @staticmethod
+    def _scaled(frame: av.VideoFrame, size: tuple[int, int]) -> av.VideoFrame:
+        if (frame.width, frame.height) == size and frame.format.name == "yuv420p":
+            return frame
+        return frame.reformat(
+            width=size[0], height=size[1], format="yuv420p", interpolation=SCALING
+        )
 
     def _got(self, packets: list[Packet]) -> None:
         for packet in packets:

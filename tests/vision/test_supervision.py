@@ -9,7 +9,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from safewatch.models import CameraEventRecord
 from safewatch.vision import status
 from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import SiteConfig
+from safewatch.vision.detectors import ssd
 from safewatch.vision.events import CameraEvent, snapshot_jpeg
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.status import HubReach
@@ -234,6 +235,17 @@ def test_a_snapshot_too_large_for_the_hub_is_made_to_fit() -> None:
     assert decoded is not None and decoded.shape[1] >= 1920  # still a useful picture
 
 
+def _onnxruntime_fails() -> None:
+    """The shipped person detector's own session, given what it cannot take: ONNX Runtime's
+    own error (InvalidArgument), as a broken or mismatched model file gives."""
+    ssd._shared_session().run(None, {"image_tensor:0": np.zeros((1, 3), np.uint8)})
+
+
+def _opencv_fails() -> None:
+    cv2.resize(np.zeros((0, 0, 3), np.uint8), (8, 8))  # OpenCV's own cv2.error
+
+
+@pytest.mark.parametrize("fault", [_onnxruntime_fails, _opencv_fails])
 def test_a_detector_that_throws_restarts_the_camera_which_says_so_and_sees_again(
     world: World,
     installed_camera: str,
@@ -241,9 +253,10 @@ def test_a_detector_that_throws_restarts_the_camera_which_says_so_and_sees_again
     vtest_short: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    fault: Callable[[], None],
 ) -> None:
-    """The detector's own error (OpenCV's cv2.error) ended the camera's thread for good,
-    and its status still said "ok"."""
+    """The detector's own error (ONNX Runtime's, OpenCV's in its scaling) ended the camera's
+    thread for good, and its status still said "ok"."""
     site = _config(_site(tmp_path, str(vtest_short), live_hub.url))
     worker = SiteWorker(site)
     camera = worker.cameras[0]
@@ -255,7 +268,7 @@ def test_a_detector_that_throws_restarts_the_camera_which_says_so_and_sees_again
     def detect(frame_bgr: np.ndarray) -> sv.Detections:
         if failures["left"] > 0:
             failures["left"] -= 1
-            cv2.resize(np.zeros((0, 0, 3), np.uint8), (8, 8))  # raises OpenCV's own error
+            fault()
         return real(frame_bgr)
 
     monkeypatch.setattr(detector, "detect", detect)

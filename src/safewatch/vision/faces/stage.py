@@ -28,7 +28,14 @@ from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
 log = logging.getLogger(__name__)
-EMBED_EVERY = 0.3  # seconds between embeddings of one face track
+EMBED_EVERY = 0.3  # seconds between embeddings of a face track not yet decided
+# A decided track (named, or matching nobody by a margin, its last shot too) is embedded
+# again at most every SETTLED_EVERY, to see that the same person is still behind it, and
+# sooner when its face has grown CLEARER times since (coming closer: a view that may name him).
+# dlib takes 0.1-0.3 s a face with its mirror: three people chatting at the door kept a
+# camera's analysis seconds behind, and every alert with it.
+SETTLED_EVERY = 1.0
+CLEARER = 1.2
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 RECENT_FACE = 0.5  # seconds: a face track seen this recently is looked for where it was
 FACE_MOVES = 1.0  # …within its own size on each side (a face at the door moves fast)
@@ -42,7 +49,19 @@ class _FaceTrack:
     last_t: float
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
+    last_embed_size: float = 0.0
+    last_matched: bool = False  # its last shot was under the threshold for someone listed
     last_vector: np.ndarray | None = None
+
+    def embedding_due(self, face: Face, t: float) -> bool:
+        since = t - self.last_embed_t
+        if since < EMBED_EVERY:
+            return False
+        decision = self.identity.decision
+        if decision == "uncertain" or (decision == "unknown" and self.last_matched):
+            return True
+        grew = min(face.width, face.height) >= CLEARER * self.last_embed_size
+        return since >= SETTLED_EVERY or grew
 
 
 @dataclass(frozen=True)
@@ -136,24 +155,21 @@ class FaceStage:
         for face, track in zip(faces, tracks, strict=True):
             if face.width < MIN_SHOT_PX:
                 continue
-            chip = None
-            if t - track.last_embed_t >= EMBED_EVERY:
-                rgb = rgb if rgb is not None else np.ascontiguousarray(frame_bgr[:, :, ::-1])
-                chip = self.embedder.chip(rgb, face)
-            if chip is None:
+            if not track.embedding_due(face, t):
                 continue
-            vector = self.embedder.embed_chip(chip)
+            rgb = rgb if rgb is not None else np.ascontiguousarray(frame_bgr[:, :, ::-1])
+            vector = self.embedder.embed_chip(self.embedder.chip(rgb, face))
             if track.last_vector is not None and (
                 float(np.linalg.norm(vector - track.last_vector)) > SAME_FACE_MAX
             ):
                 # Someone else's face took this place (a cut, a crossing): start afresh.
                 track.identity, track.id = TrackIdentity(), self._next
                 self._next += 1
-            track.last_vector = vector
-            track.last_embed_t = t
+            size = min(face.width, face.height)
+            track.last_vector, track.last_embed_t, track.last_embed_size = vector, t, size
             scores = lists.matcher.scores(vector)
             best = int(np.argmin(scores))
-            size = min(face.width, face.height)
+            track.last_matched = float(scores[best]) <= lists.threshold
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)

@@ -2,7 +2,9 @@
 the real RTSP server, as a region runs it (issue 21).
 
 The streams are made from real video: a busy camera is vtest.avi's scenes (people in view
-throughout), a quiet one the same lawn with nobody on it and sensor noise. Each camera sends a
+throughout, small and far), or another video's (``--busy-video``: people walking up to the
+camera, faces large, as at a home's door; a short clip is played forth and back), a quiet one
+vtest.avi's lawn with nobody on it and sensor noise. Each camera sends a
 home camera's two streams: the main stream, 1920×1080 at 15 fps, H.264 at ~2 Mbps with a
 keyframe every 2 s, and a sub stream, 640×360 at 15 fps, ~512 kbps. A share of the cameras is
 busy, the rest quiet. The worker (``SiteWorker``, the one `camera run` runs, blurring on by
@@ -70,33 +72,50 @@ def _encode(frames: list[np.ndarray], dst: Path, size: tuple[int, int], bit_rate
     part.replace(dst)
 
 
-def make_streams(source: Path, out: Path) -> Streams:
-    """The busy and the quiet main and sub streams, made once and kept in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    streams = Streams(
-        out / "busy_1080p15.mp4",
-        out / "quiet_1080p15.mp4",
-        out / "busy_360p15.mp4",
-        out / "quiet_360p15.mp4",
-    )
-    if all(p.exists() for p in (streams.busy, streams.quiet, streams.busy_sub, streams.quiet_sub)):
-        return streams
+def _frames(source: Path) -> tuple[list[np.ndarray], float]:
     with av.open(str(source)) as c:
         rate = float(c.streams.video[0].average_rate or 10)
-        frames = [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
-    wanted = [
-        frames[min(len(frames) - 1, int(n * rate / FPS))] for n in range(FPS * STREAM_SECONDS)
-    ]
-    _encode(wanted, streams.busy, MAIN, BIT_RATE)
-    _encode(wanted, streams.busy_sub, SUB, SUB_BIT_RATE)
-    lawn = cv2.resize(frames[0][330:, :], MAIN)  # nobody stands on the lawn at the start
-    rng = np.random.default_rng(0)
-    noisy = [
-        np.clip(lawn.astype(np.int16) + rng.integers(-2, 3, lawn.shape), 0, 255).astype(np.uint8)
-        for _ in range(FPS * STREAM_SECONDS)
-    ]
-    _encode(noisy, streams.quiet, MAIN, BIT_RATE)
-    _encode(noisy, streams.quiet_sub, SUB, SUB_BIT_RATE)
+        return [f.to_ndarray(format="bgr24") for f in c.decode(video=0)], rate
+
+
+def _played(frames: list[np.ndarray], rate: float) -> list[np.ndarray]:
+    """STREAM_SECONDS at FPS; a shorter video forth and back, so people stay in view."""
+    period = max(1, 2 * (len(frames) - 1))
+    picked = []
+    for n in range(FPS * STREAM_SECONDS):
+        k = int(n * rate / FPS) % period
+        picked.append(frames[k if k < len(frames) else period - k])
+    return picked
+
+
+def make_streams(source: Path, out: Path, busy_source: Path | None = None) -> Streams:
+    """The busy and the quiet main and sub streams, made once and kept in ``out`` (named
+    after the videos they are made from)."""
+    out.mkdir(parents=True, exist_ok=True)
+    busy_name = (busy_source or source).stem
+    streams = Streams(
+        out / f"busy_{busy_name}_1080p15.mp4",
+        out / f"quiet_{source.stem}_1080p15.mp4",
+        out / f"busy_{busy_name}_360p15.mp4",
+        out / f"quiet_{source.stem}_360p15.mp4",
+    )
+    if not (streams.busy.exists() and streams.busy_sub.exists()):
+        frames, rate = _frames(busy_source or source)
+        wanted = _played(frames, rate)
+        _encode(wanted, streams.busy, MAIN, BIT_RATE)
+        _encode(wanted, streams.busy_sub, SUB, SUB_BIT_RATE)
+    if not (streams.quiet.exists() and streams.quiet_sub.exists()):
+        frames, _ = _frames(source)
+        lawn = cv2.resize(frames[0][330:, :], MAIN)  # nobody stands on vtest.avi's lawn at first
+        rng = np.random.default_rng(0)
+        noisy = [
+            np.clip(lawn.astype(np.int16) + rng.integers(-2, 3, lawn.shape), 0, 255).astype(
+                np.uint8
+            )
+            for _ in range(FPS * STREAM_SECONDS)
+        ]
+        _encode(noisy, streams.quiet, MAIN, BIT_RATE)
+        _encode(noisy, streams.quiet_sub, SUB, SUB_BIT_RATE)
     return streams
 
 
@@ -160,6 +179,7 @@ class NodeShape:
     blur: bool = True
     one_stream: bool = False
     offender: Path | None = None
+    busy_video: Path | None = None  # the busy cameras' scene (default: the bench's video)
 
 
 def _site(server: RtspServer, mounts: list[str], data_dir: Path, shape: NodeShape) -> SiteConfig:
@@ -285,7 +305,7 @@ def bench_region(
 ) -> dict[str, Any]:
     limit_malloc_arenas()  # as the worker does, before the decode-only phase's threads
     one_stream = shape.one_stream
-    streams = make_streams(video, out)
+    streams = make_streams(video, out, shape.busy_video)
     busy = max(1, round(cameras * busy_share)) if busy_share > 0 else 0
     mounts = [f"cam{k:03d}" for k in range(cameras)]
 
@@ -307,6 +327,7 @@ def bench_region(
         "analysed": "main stream" if one_stream else f"sub stream {SUB[0]}x{SUB[1]} {FPS} fps",
         "blur_faces": shape.blur,
         "offender_enrolled": shape.offender is not None,
+        "busy_scene": (shape.busy_video or video).name,
         "seconds": seconds,
         "rss_mb_before_cameras": round(rss_mb(), 1),
     }

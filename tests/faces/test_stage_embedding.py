@@ -86,17 +86,35 @@ def _face(size: float) -> Face:
     return Face((0.0, 0.0, size, size), 0.9, np.zeros((5, 2), np.float32))
 
 
-def test_an_undecided_face_or_one_whose_last_shot_came_near_someone_waits_the_short_gap() -> None:
+def test_only_a_settled_face_with_nobody_beside_it_waits_the_long_gap() -> None:
     """The performer of the shared clip: his far-away shots match nobody (0.49-0.51), then
-    0.37, 0.32, 0.31 as his face reaches 80 px — the 0.37 is not a match, but near one."""
+    0.37, 0.32, 0.31 as his face reaches 80 px. A shot near someone listed, the offender's own
+    track and a face with another beside it (tracks swap where people cross) keep the short
+    gap."""
     track = _FaceTrack(1, np.zeros(4), 0.0, last_embed_t=0.0, last_embed_size=100.0)
-    assert not track.embedding_due(_face(100), EMBED_EVERY - 0.01)
-    assert track.embedding_due(_face(100), EMBED_EVERY)  # uncertain
+    alone, beside = False, True
+    assert not track.embedding_due(_face(100), EMBED_EVERY - 0.01, alone)
+    assert track.embedding_due(_face(100), EMBED_EVERY, alone)  # uncertain
     track.identity = TrackIdentity(decision="unknown")
-    assert not track.embedding_due(_face(100), EMBED_EVERY)
-    assert track.embedding_due(_face(100), SETTLED_EVERY)
-    assert track.embedding_due(_face(120), EMBED_EVERY)  # a clearer view
-    track.last_near = True  # its last shot came near someone listed: settle it quickly
-    assert track.embedding_due(_face(100), EMBED_EVERY)
+    assert not track.embedding_due(_face(100), EMBED_EVERY, alone)
+    assert track.embedding_due(_face(100), EMBED_EVERY, beside)
+    assert track.embedding_due(_face(100), SETTLED_EVERY, alone)
+    assert track.embedding_due(_face(120), EMBED_EVERY, alone)  # a clearer view
+    track.last_near = True  # its last shot was near someone listed: settle it quickly
+    assert track.embedding_due(_face(100), EMBED_EVERY, alone)
+    track.identity = TrackIdentity(decision="offender")  # whom he is must stay right
+    assert track.embedding_due(_face(100), EMBED_EVERY, alone)
     track.identity = TrackIdentity(decision="allowed")
-    assert not track.embedding_due(_face(100), EMBED_EVERY)
+    assert not track.embedding_due(_face(100), EMBED_EVERY, alone)
+    assert track.embedding_due(_face(100), EMBED_EVERY, beside)
+    later = _FaceTrack(2, np.zeros(4), 0.0, last_embed_t=1.8, identity=track.identity)
+    assert later.embedding_due(_face(100), 14 / 5, alone)  # 1.0 s in floating point
+
+
+def test_two_faces_side_by_side_are_crowded_and_far_apart_are_not() -> None:
+    from safewatch.vision.faces.stage import _crowded
+
+    a, b = _face(40), Face((60.0, 0.0, 100.0, 40.0), 0.9, np.zeros((5, 2), np.float32))
+    far = Face((300.0, 0.0, 340.0, 40.0), 0.9, np.zeros((5, 2), np.float32))
+    assert _crowded(a, [a, b]) and _crowded(b, [a, b])
+    assert not _crowded(a, [a, far]) and not _crowded(a, [a])

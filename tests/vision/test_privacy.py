@@ -536,6 +536,41 @@ def test_a_clips_plan_blurs_each_face_once_not_once_per_look_that_found_it(
     assert sum(_doubled(step.blur) for step in plan) == 0
 
 
+class _FacesAt(FaceFinder):
+    """A face finder that finds the same faces wherever it looks (a whole look and the
+    searches around people both)."""
+
+    def __init__(self, faces: list[tuple[float, float, float, float]]) -> None:
+        super().__init__(FaceDetector(), 960)
+        self.boxes = np.array(faces, dtype=np.float32)
+
+    def find(self, bgr: np.ndarray) -> np.ndarray:
+        return self.boxes.copy()
+
+    def find_around(self, bgr: np.ndarray, regions: np.ndarray) -> np.ndarray:
+        return self.boxes.copy()
+
+
+def test_a_bystanders_face_beside_the_offenders_stays_blurred_in_every_frame(
+    synthetic_video: Callable[..., Path],
+) -> None:
+    """Faces are told apart (the offender's kept clear, everyone else's blurred) before the
+    boxes the looks found many times are merged: a union of the bystander's face with his
+    had its centre on him, and her face was left clear."""
+    video = synthetic_video(20, lambda i: _scene([]), name="empty.mp4")
+    with open_video(str(video)) as c:
+        frames = list(c.decode(video=0))
+    bystander, his = (100.0, 100.0, 140.0, 140.0), (120.0, 100.0, 160.0, 140.0)
+    offender_box = (125.0, 90.0, 205.0, 300.0)  # his face's centre in its upper part; hers not
+    seen = [sighting(i / 10, _dets([offender_box], ["offender"])) for i in range(0, 20, 2)]
+    plan = Redactor(_FacesAt([bystander, his]), 5, 0.3).clip("s1", frames, seen)
+    for step in plan:
+        assert len(step.keep) and all(tuple(k) == his for k in step.keep)
+        covered = (step.blur[:, 0] <= bystander[0]) & (step.blur[:, 1] <= bystander[1])
+        covered &= (step.blur[:, 2] >= bystander[2]) & (step.blur[:, 3] >= bystander[3])
+        assert covered.any()
+
+
 def test_merged_boxes_hold_every_box_they_replace() -> None:
     boxes = np.array(
         [[10, 10, 50, 50], [12, 8, 52, 49], [20, 20, 60, 60], [200, 200, 220, 220]],

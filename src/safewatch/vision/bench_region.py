@@ -73,9 +73,16 @@ def _encode(frames: list[np.ndarray], dst: Path, size: tuple[int, int], bit_rate
 
 
 def _frames(source: Path) -> tuple[list[np.ndarray], float]:
+    """The video's frames, as many as a stream plays (a long 1080p video is gigabytes)."""
     with av.open(str(source)) as c:
         rate = float(c.streams.video[0].average_rate or 10)
-        return [f.to_ndarray(format="bgr24") for f in c.decode(video=0)], rate
+        wanted = int(STREAM_SECONDS * rate) + 1
+        frames = []
+        for frame in c.decode(video=0):
+            frames.append(frame.to_ndarray(format="bgr24"))
+            if len(frames) >= wanted:
+                break
+        return frames, rate
 
 
 def _played(frames: list[np.ndarray], rate: float) -> list[np.ndarray]:

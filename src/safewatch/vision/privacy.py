@@ -43,6 +43,7 @@ AROUND = 0.5  # a person's head region grows by this share on each side for the 
 # where a clip's frame takes them, they are blurred grown by this share on each side (where
 # the face can have moved), since nothing searched that frame itself.
 MOVED = 0.5
+SAME = 0.8  # boxes of one face found by several looks cover each other by this much or more
 Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
 
 
@@ -211,7 +212,13 @@ def around(heads: Boxes, bgr: np.ndarray) -> Boxes:
 def between(before: Boxes, after: Boxes) -> Boxes:
     """Faces for a frame between two looked-at frames: where each face was, where it is
     next, and the path between the two when they are the same face moving."""
-    parts = [before, after]
+    return np.concatenate([before, after, paths(before, after)]).astype(np.float32)
+
+
+def paths(before: Boxes, after: Boxes) -> Boxes:
+    """The box each face may have passed through on its way from ``before`` to ``after``:
+    for each pair close enough to be one face moving, the box that holds both."""
+    parts = [no_boxes()]
     for a in before:
         for b in after:
             size = max(a[2] - a[0], b[2] - b[0], a[3] - a[1], b[3] - b[1])
@@ -221,10 +228,22 @@ def between(before: Boxes, after: Boxes) -> Boxes:
     return np.concatenate(parts).astype(np.float32)
 
 
+def passing(before: Boxes, after: Boxes, offenders: Boxes, heads: Boxes) -> Redaction:
+    """A frame between two looks: the offender's face kept clear where it was, where it is
+    next and on his way between the two; every other face blurred, and so is any way from his
+    face to someone else's (a union of the two had its centre on him: hers was kept clear)."""
+    kb, ka = on_offender(before, offenders), on_offender(after, offenders)
+    blur = [between(before[~kb], after[~ka]), paths(before[kb], after[~ka])]
+    blur += [paths(before[~kb], after[ka]), heads]
+    return Redaction(np.concatenate(blur).astype(np.float32), between(before[kb], after[ka]))
+
+
 def merged(boxes: Boxes, share: float = 0.5) -> Boxes:
     """The boxes with those that cover each other by ``share`` of the smaller one or more
     replaced by the one box that holds them (towards privacy: never less is covered). A
-    clip's frame takes the faces of several looks: the same face many times over."""
+    clip's frame takes the faces of several looks: the same face many times over. Only for
+    boxes of one kind (all blurred, or the same face): a union of a bystander's face and the
+    offender's would be told apart by its centre alone."""
     while len(boxes) > 1:
         x1, y1, x2, y2 = (boxes[:, k] for k in range(4))
         w = np.minimum(x2[:, None], x2[None, :]) - np.maximum(x1[:, None], x1[None, :])
@@ -291,7 +310,8 @@ class Redactor:
     def _remember(self, stream: str, t: float, faces: Boxes) -> None:
         with self._lock:
             self._memory[(stream, round(t, 3))] = faces
-            old = [k for k in self._memory if k[0] != stream or k[1] < t - self.memory_seconds]
+            # (per stream: the shared encode and a clip blurred alone keep theirs side by side)
+            old = [k for k in self._memory if k[0] == stream and k[1] < t - self.memory_seconds]
             for key in old:
                 del self._memory[key]
 
@@ -351,21 +371,21 @@ class Redactor:
         for i in [k for k in looked if k not in whole and wholes]:
             k = bisect.bisect(wholes, i)
             around = [whole[wholes[j]] for j in (k - 1, k) if 0 <= j < len(wholes)]
-            looked[i] = merged(np.concatenate([looked[i], *around]).astype(np.float32))
+            # the same face found by several looks once (not a union of nearby faces: which
+            # face is the offender's is told by each face's own centre, below)
+            looked[i] = merged(np.concatenate([looked[i], *around]).astype(np.float32), SAME)
         at = sorted(looked)
         plan = []
         for i, t in enumerate(times):
+            seen = nearest(sightings, t, self.sighting_window)
+            offenders, heads = (seen.offenders, seen.heads) if seen else (no_boxes(), no_boxes())
             if i in looked:
-                faces, sources = looked[i], {i}
+                step, sources = redaction(looked[i], offenders, heads), {i}
             else:
                 k = bisect.bisect(at, i)
                 after = looked[at[k]] if k < len(at) else no_boxes()
-                faces, sources = between(looked[at[k - 1]], after), set(at[max(0, k - 1) : k + 1])
-            seen = nearest(sightings, t, self.sighting_window)
-            if seen is None:
-                step = redaction(faces, no_boxes(), no_boxes())
-            else:
-                step = redaction(faces, seen.offenders, seen.heads)
+                step = passing(looked[at[k - 1]], after, offenders, heads)
+                sources = set(at[max(0, k - 1) : k + 1])
             if sources & borrowed:  # the offender's face (keep) is not grown over others
                 step = Redaction(grown(step.blur, MOVED), step.keep)
             plan.append(Redaction(merged(step.blur), step.keep))

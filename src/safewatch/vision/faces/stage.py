@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import supervision as sv
 
-from safewatch.vision.faces.decisions import UNKNOWN_MARGIN, Shot, TrackIdentity
+from safewatch.vision.faces.decisions import Shot, TrackIdentity
 from safewatch.vision.faces.detector import Face, FaceDetector, overlap
 from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
@@ -28,15 +28,18 @@ from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 
 log = logging.getLogger(__name__)
-EMBED_EVERY = 0.3  # seconds between embeddings of a face track not yet decided
-# A decided track (named, or matching nobody by a margin, its last shot too) is embedded
-# again at most every SETTLED_EVERY, to see that the same person is still behind it, and
-# sooner when its face has grown CLEARER times since (coming closer: a view that may name him).
-# A shot that came near someone listed puts it back to every EMBED_EVERY.
-# dlib takes 0.1-0.3 s a face with its mirror: three people chatting at the door kept a
-# camera's analysis seconds behind, and every alert with it.
+EMBED_EVERY = 0.3  # seconds between embeddings of a face track
+# A track decided as someone allowed, or as nobody listed with its last shot far from
+# everyone, is embedded again at most every SETTLED_EVERY (to see that the same person is
+# still behind it), sooner when its face has grown CLEARER times (coming closer: a view that
+# may name him) or when another face is close by (tracks can swap where people cross).
+# dlib takes 0.1-0.35 s a face with its mirror: three people chatting at the door kept a
+# camera's analysis seconds behind, and every alert with it. The offender's track, and any
+# shot within NEAR_MARGIN of the threshold (the shared clip's performer turned away or far
+# off scored 0.37-0.51; strangers mostly 0.6 and more), keep the short gap.
 SETTLED_EVERY = 1.0
 CLEARER = 1.2
+NEAR_MARGIN = 0.15
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 RECENT_FACE = 0.5  # seconds: a face track seen this recently is looked for where it was
 FACE_MOVES = 1.0  # …within its own size on each side (a face at the door moves fast)
@@ -51,18 +54,19 @@ class _FaceTrack:
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
     last_embed_size: float = 0.0
-    last_near: bool = False  # its last shot came near someone listed (not clearly nobody)
+    last_near: bool = False  # its last shot was within NEAR_MARGIN of someone listed
     last_vector: np.ndarray | None = None
 
-    def embedding_due(self, face: Face, t: float) -> bool:
+    def embedding_due(self, face: Face, t: float, crowded: bool) -> bool:
         since = t - self.last_embed_t
-        if since < EMBED_EVERY:
+        if since < EMBED_EVERY - 1e-6:
             return False
         decision = self.identity.decision
-        if decision == "uncertain" or (decision == "unknown" and self.last_near):
+        settled = decision == "allowed" or (decision == "unknown" and not self.last_near)
+        if not settled or crowded:
             return True
         grew = min(face.width, face.height) >= CLEARER * self.last_embed_size
-        return since >= SETTLED_EVERY or grew
+        return since >= SETTLED_EVERY - 1e-6 or grew
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,19 @@ class _Lists:
             self.threshold,
             tuple((t.person, t.kind, t.expires_on, t.vectors.tobytes()) for t in self.people),
         )
+
+
+def _crowded(face: Face, faces: list[Face]) -> bool:
+    """Another face within the face's own size of it (two people crossing)."""
+    near = grown(np.array([face.box], dtype=np.float32), 1.0)[0]
+    return any(
+        other is not face
+        and other.box[0] < near[2]
+        and other.box[2] > near[0]
+        and other.box[1] < near[3]
+        and other.box[3] > near[1]
+        for other in faces
+    )
 
 
 class FaceStage:
@@ -156,7 +173,7 @@ class FaceStage:
         for face, track in zip(faces, tracks, strict=True):
             if face.width < MIN_SHOT_PX:
                 continue
-            if not track.embedding_due(face, t):
+            if not track.embedding_due(face, t, _crowded(face, found)):
                 continue
             rgb = rgb if rgb is not None else np.ascontiguousarray(frame_bgr[:, :, ::-1])
             vector = self.embedder.embed_chip(self.embedder.chip(rgb, face))
@@ -170,7 +187,7 @@ class FaceStage:
             track.last_vector, track.last_embed_t, track.last_embed_size = vector, t, size
             scores = lists.matcher.scores(vector)
             best = int(np.argmin(scores))
-            track.last_near = float(scores[best]) <= lists.threshold + UNKNOWN_MARGIN
+            track.last_near = float(scores[best]) <= lists.threshold + NEAR_MARGIN
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)

@@ -29,17 +29,13 @@ from safewatch.vision.tracking import PERSON_KEY
 
 log = logging.getLogger(__name__)
 EMBED_EVERY = 0.3  # seconds between embeddings of a face track
-# A track decided as someone allowed, or as nobody listed with its last shot far from
-# everyone, is embedded again at most every SETTLED_EVERY (to see that the same person is
-# still behind it), sooner when its face has grown CLEARER times (coming closer: a view that
-# may name him) or when another face is close by (tracks can swap where people cross).
-# dlib takes 0.1-0.35 s a face with its mirror: three people chatting at the door kept a
-# camera's analysis seconds behind, and every alert with it. The offender's track, and any
-# shot within NEAR_MARGIN of the threshold (the shared clip's performer turned away or far
-# off scored 0.37-0.51; strangers mostly 0.6 and more), keep the short gap.
+# A track decided as someone on the allow list (the household, on a list the caseworker
+# keeps) is embedded again only every SETTLED_EVERY, to see that the same person is still
+# behind it; every 0.3 s while another face is close by (tracks swap where people cross).
+# dlib takes 0.1-0.35 s a face with its mirror. Strangers are not slowed: a stranger decided
+# "unknown" may still be the offender seen better (slowing them named the shared clip's
+# performer 1.2-1.4 s after his face reached 80 px instead of within 1 s).
 SETTLED_EVERY = 1.0
-CLEARER = 1.2
-NEAR_MARGIN = 0.15
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 RECENT_FACE = 0.5  # seconds: a face track seen this recently is looked for where it was
 FACE_MOVES = 1.0  # …within its own size on each side (a face at the door moves fast)
@@ -53,20 +49,13 @@ class _FaceTrack:
     last_t: float
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
-    last_embed_size: float = 0.0
-    last_near: bool = False  # its last shot was within NEAR_MARGIN of someone listed
     last_vector: np.ndarray | None = None
 
-    def embedding_due(self, face: Face, t: float, crowded: bool) -> bool:
+    def embedding_due(self, t: float, crowded: bool) -> bool:
         since = t - self.last_embed_t
-        if since < EMBED_EVERY - 1e-6:
-            return False
-        decision = self.identity.decision
-        settled = decision == "allowed" or (decision == "unknown" and not self.last_near)
-        if not settled or crowded:
-            return True
-        grew = min(face.width, face.height) >= CLEARER * self.last_embed_size
-        return since >= SETTLED_EVERY - 1e-6 or grew
+        if self.identity.decision == "allowed" and not crowded:
+            return since >= SETTLED_EVERY - 1e-6
+        return since >= EMBED_EVERY - 1e-6
 
 
 @dataclass(frozen=True)
@@ -173,7 +162,7 @@ class FaceStage:
         for face, track in zip(faces, tracks, strict=True):
             if face.width < MIN_SHOT_PX:
                 continue
-            if not track.embedding_due(face, t, _crowded(face, found)):
+            if not track.embedding_due(t, _crowded(face, found)):
                 continue
             rgb = rgb if rgb is not None else np.ascontiguousarray(frame_bgr[:, :, ::-1])
             vector = self.embedder.embed_chip(self.embedder.chip(rgb, face))
@@ -184,10 +173,9 @@ class FaceStage:
                 track.identity, track.id = TrackIdentity(), self._next
                 self._next += 1
             size = min(face.width, face.height)
-            track.last_vector, track.last_embed_t, track.last_embed_size = vector, t, size
+            track.last_vector, track.last_embed_t = vector, t
             scores = lists.matcher.scores(vector)
             best = int(np.argmin(scores))
-            track.last_near = float(scores[best]) <= lists.threshold + NEAR_MARGIN
             track.identity.add(Shot(t, size, best, float(scores[best])))
             track.identity.decide(lists.threshold, lists.kinds, t)
         return self._annotate(dets, faces, tracks, lists)

@@ -114,3 +114,18 @@ def test_two_faces_side_by_side_are_crowded_and_far_apart_are_not() -> None:
     a, b, far = _face((0, 0, 40, 40)), _face((60, 0, 100, 40)), _face((300, 0, 340, 40))
     assert _crowded(a, [a, b]) and _crowded(b, [a, b])
     assert not _crowded(a, [a, far]) and not _crowded(a, [a])
+
+
+def test_a_known_face_seen_again_after_a_gap_is_looked_at_at_once() -> None:
+    """The offender steps where one of the household stood a moment before: he takes over
+    her track, known as allowed; he is embedded at the next frame, not a second later."""
+    stage = FaceStage(_stranger_list(), embedder=_Counting())
+    face = _face((100, 100, 150, 150))
+    [track] = stage._track([face], 0.0)
+    assert not track.resumed
+    [again] = stage._track([face], 0.2)
+    assert again is track and not again.resumed  # the next analysed frame
+    [later] = stage._track([face], 1.0)
+    assert later is track and later.resumed
+    track.identity, track.last_embed_t = TrackIdentity(decision="allowed"), 0.6
+    assert track.embedding_due(1.0, crowded=False)

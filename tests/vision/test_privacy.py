@@ -42,6 +42,8 @@ from safewatch.vision.privacy import (
     blurred,
     blurred_frame,
     merged,
+    no_boxes,
+    passing,
     sighting,
 )
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
@@ -569,6 +571,24 @@ def test_a_bystanders_face_beside_the_offenders_stays_blurred_in_every_frame(
         covered = (step.blur[:, 0] <= bystander[0]) & (step.blur[:, 1] <= bystander[1])
         covered &= (step.blur[:, 2] >= bystander[2]) & (step.blur[:, 3] >= bystander[3])
         assert covered.any()
+
+
+def test_the_offenders_way_between_two_looks_is_not_kept_clear_over_someone_else() -> None:
+    """His face moves down between two looks; a bystander stands beside where he passes. The
+    box of his way is kept clear only where nobody else is (kept pixels are put back after
+    the blur: over her face, hers would show)."""
+    before, after = (
+        np.array([[100, 100, 160, 160]], np.float32),
+        np.array([[100, 180, 160, 240], [155, 150, 195, 190]], np.float32),
+    )
+    his_body = np.array([[90, 90, 170, 600]], np.float32)
+    step = passing(before, after, his_body, no_boxes())
+    way = [100, 100, 160, 240]
+    assert not any(list(k) == way for k in step.keep)
+    assert any(list(b) == way for b in step.blur)
+    assert any(list(b) == [155, 150, 195, 190] for b in step.blur)
+    alone = passing(before, after[:1], his_body, no_boxes())  # nobody beside him: kept
+    assert any(list(k) == way for k in alone.keep)
 
 
 def test_merged_boxes_hold_every_box_they_replace() -> None:

@@ -44,6 +44,7 @@ AROUND = 0.5  # a person's head region grows by this share on each side for the 
 # the face can have moved), since nothing searched that frame itself.
 MOVED = 0.5
 SAME = 0.8  # boxes of one face found by several looks cover each other by this much or more
+MEMORY_CAP = 1000  # whole looks remembered, at most (a minute of two streams is ~120)
 Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
 
 
@@ -233,9 +234,24 @@ def passing(before: Boxes, after: Boxes, offenders: Boxes, heads: Boxes) -> Reda
     next and on his way between the two; every other face blurred, and so is any way from his
     face to someone else's (a union of the two had its centre on him: hers was kept clear)."""
     kb, ka = on_offender(before, offenders), on_offender(after, offenders)
-    blur = [between(before[~kb], after[~ka]), paths(before[kb], after[~ka])]
-    blur += [paths(before[~kb], after[ka]), heads]
-    return Redaction(np.concatenate(blur).astype(np.float32), between(before[kb], after[ka]))
+    others = np.concatenate([before[~kb], after[~ka]])
+    his_way = paths(before[kb], after[ka])
+    clear = ~_touching(his_way, others)  # his way is kept clear only where nobody else is
+    blur = [others, paths(before[~kb], after[~ka]), paths(before[kb], after[~ka])]
+    blur += [paths(before[~kb], after[ka]), his_way[~clear], heads]
+    keep = np.concatenate([before[kb], after[ka], his_way[clear]]).astype(np.float32)
+    return Redaction(np.concatenate(blur).astype(np.float32), keep)
+
+
+def _touching(boxes: Boxes, others: Boxes) -> np.ndarray:
+    """Which of the boxes overlap any of the others."""
+    if not len(boxes) or not len(others):
+        return np.zeros(len(boxes), dtype=bool)
+    w = np.minimum(boxes[:, None, 2], others[None, :, 2])
+    w = w - np.maximum(boxes[:, None, 0], others[None, :, 0])
+    h = np.minimum(boxes[:, None, 3], others[None, :, 3])
+    h = h - np.maximum(boxes[:, None, 1], others[None, :, 1])
+    return np.asarray(((w > 0) & (h > 0)).any(axis=1))
 
 
 def merged(boxes: Boxes, share: float = 0.5) -> Boxes:
@@ -310,9 +326,11 @@ class Redactor:
     def _remember(self, stream: str, t: float, faces: Boxes) -> None:
         with self._lock:
             self._memory[(stream, round(t, 3))] = faces
-            # (per stream: the shared encode and a clip blurred alone keep theirs side by side)
+            # (per stream: the shared encode and a clip blurred alone keep theirs side by side;
+            # a reconnected stream's old name is let go by the cap, oldest first)
             old = [k for k in self._memory if k[0] == stream and k[1] < t - self.memory_seconds]
-            for key in old:
+            old += list(self._memory)[: max(0, len(self._memory) - len(old) - MEMORY_CAP)]
+            for key in set(old):
                 del self._memory[key]
 
     def _recall(self, stream: str, t: float) -> Boxes | None:

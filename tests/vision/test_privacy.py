@@ -702,6 +702,30 @@ def test_a_clip_job_a_stop_drops_tells_its_event_why_with_the_original(tmp_path:
     assert sink.originals[event] == str(original)
 
 
+def test_a_clip_asked_for_after_the_stop_is_told_why_and_the_reader_does_not_fail(
+    tmp_path: Path,
+) -> None:
+    """At a stop the worker waits 5 s for a camera's reader, then closes its clip jobs: a
+    reader far behind (a node past its limit) still analysed, cut a clip, and failed on the
+    closed thread pool ("cannot schedule new futures after shutdown"), logged as a camera
+    failure with a restart it never made, and its clip's event never heard of it (the
+    region bench at 24 cameras found it)."""
+    import uuid
+
+    from safewatch.vision.clip_jobs import ClipJobs, Unsettled
+    from safewatch.vision.clips import write_clip
+
+    sink = CollectingSink()
+    jobs = ClipJobs(sink, tmp_path, "home-a", "door", write_clip, None)
+    original = _an_original(tmp_path)
+    event = uuid.uuid4()
+    jobs.close()
+    jobs._submit(lambda: None, settles=Unsettled(event, original, "blurred"))
+    assert sink.clips == {event: None}
+    assert sink.clip_errors[event] == "the camera worker stopped before the clip was blurred"
+    assert sink.originals[event] == str(original)
+
+
 # -- the clip shown: one blurred encode for the clips that overlap ---------------------------
 
 

@@ -116,7 +116,12 @@ class ClipJobs:
                 log.error("%s: a clip job failed: %r", self.camera, exc)
         self._reading_stream = [f for f in self._reading_stream if not f.done()]
         self._unsettled = {f: u for f, u in self._unsettled.items() if not f.done()}
-        future = self._executor.submit(job, *args)
+        try:
+            future = self._executor.submit(job, *args)
+        except RuntimeError:  # closed: a reader the stop did not wait for still analyses
+            if settles is not None:
+                self._tell_stopped(settles)
+            return
         self._pending.append(future)
         if settles is not None:
             self._unsettled[future] = settles
@@ -142,10 +147,13 @@ class ClipJobs:
         for future, clip in self._unsettled.items():
             if future.cancelled() and clip.event_id not in told:
                 told.add(clip.event_id)
-                kept = clip.original if clip.original and clip.original.is_file() else None
-                reason = f"the camera worker stopped before the clip was {clip.what}"
-                self.sink.clip(clip.event_id, None, reason, kept)
+                self._tell_stopped(clip)
         self._unsettled.clear()
+
+    def _tell_stopped(self, clip: Unsettled) -> None:
+        kept = clip.original if clip.original and clip.original.is_file() else None
+        reason = f"the camera worker stopped before the clip was {clip.what}"
+        self.sink.clip(clip.event_id, None, reason, kept)
 
     def wait(self) -> None:
         """Until every clip job has ended (each says what became of its clip); the shared

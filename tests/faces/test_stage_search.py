@@ -99,3 +99,25 @@ def test_a_face_without_a_person_box_moving_fast_is_followed_between_whole_looks
         found.append(bool((abs(centres - (door[0] + FACE_W / 2)) < FACE_W / 2).any()))
     assert len([s for s in counting.shapes if s == (H, W)]) == 2
     assert all(found)
+
+
+def test_the_pixels_around_a_head_are_searched_once_not_once_per_reason() -> None:
+    """Between whole looks a walker's face lies both in the region around his head and in
+    the region where his face was seen last: the two cover each other, and were searched as
+    two crops (on the door video ~6 crops a frame, a face cut at one crop's edge found in
+    neither). Regions that cover each other are searched as the one box that holds them."""
+    counting = _Counting()
+    stage = FaceStage([], detector=counting)
+    found = []
+    for i in range(5):  # 1 s at 5 fps: a whole look, then four between
+        t, walker = i / 5, (200 + 4 * i, 60)
+        dets: sv.Detections = person_detections(
+            np.array([_person(*walker)], dtype=np.float32), np.array([0.9])
+        )
+        stage.attach(_scene([walker]), dets, t)
+        faces = stage.faces(t)
+        assert faces is not None
+        found.append(len(faces))
+    assert counting.shapes[0] == (H, W)
+    assert len(counting.shapes) == 5  # one crop a frame between whole looks
+    assert found == [1] * 5

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import dlib
 import numpy as np
+import onnx
 import pytest
 
 from safewatch.vision.faces import dlib_net
@@ -46,6 +47,12 @@ def test_the_onnx_network_gives_dlibs_own_descriptors_on_real_faces(
     # dlib's descriptors are ~0.1 in size and faces 0.6 apart: 1e-4 is far below any decision.
     assert np.abs(batch - expected).max() < 1e-4
     assert np.abs(one_by_one - expected).max() < 1e-4
+
+
+def test_the_graph_built_is_a_valid_onnx_model() -> None:
+    onnx.checker.check_model(
+        onnx.load_from_string(dlib_net.to_onnx(dlib_net.read(Path(NETWORK).read_bytes())))
+    )
 
 
 def test_a_file_that_is_not_the_face_network_is_refused_with_a_reason(tmp_path: Path) -> None:

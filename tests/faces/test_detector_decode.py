@@ -1,6 +1,7 @@
 """The face detector decodes RetinaFace's outputs itself, only the anchors above the threshold;
 the faces are those the package's own ``postprocess`` gives, to the pixel, on real photos and
-on crops of them of many sizes (the live stage searches crops around heads)."""
+on crops of them of many sizes (the live stage searches crops around heads): a photograph
+that ships inside matplotlib (Grace Hopper, public domain), and the shared faces when here."""
 
 from __future__ import annotations
 
@@ -9,23 +10,35 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from matplotlib import cbook
 from retinaface.postprocess import postprocess
 
-from safewatch.vision.faces.detector import MEAN_BGR, FaceDetector, _decoded
+from safewatch.vision.faces.detector import (
+    ANCHOR_SIZES_KEPT,
+    MEAN_BGR,
+    FaceDetector,
+    _anchors,
+    _decoded,
+)
 
 FACES = Path(__file__).parents[2].parent / "shared" / "data" / "faces"
+
+
+def _photos() -> list[Path]:
+    hopper = Path(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
+    return [hopper, *sorted(FACES.glob("*/*.jpg"))[::12]]
 
 
 def _crops() -> list[np.ndarray]:
     rng = np.random.default_rng(7)
     crops = []
-    for path in sorted(FACES.glob("*/*.jpg"))[::12]:
+    for path in _photos():
         img = cv2.imread(str(path))
         if img is None:
             continue
         h, w = img.shape[:2]
         crops.append(img)
-        for _ in range(2):
+        for _ in range(2 if path.is_relative_to(FACES) else 12):
             x, y = rng.integers(0, w // 3), rng.integers(0, h // 3)
             crops.append(
                 img[y : y + rng.integers(h // 3, h - y), x : x + rng.integers(w // 3, w - x)]
@@ -33,7 +46,6 @@ def _crops() -> list[np.ndarray]:
     return crops
 
 
-@pytest.mark.skipif(not FACES.is_dir(), reason=f"real faces are not here ({FACES} absent)")
 @pytest.mark.parametrize("threshold", [0.5, 0.8])
 def test_the_faces_decoded_are_the_packages_to_the_pixel(threshold: float) -> None:
     session, found = FaceDetector().session, 0
@@ -51,4 +63,13 @@ def test_the_faces_decoded_are_the_packages_to_the_pixel(threshold: float) -> No
             assert score == pytest.approx(face.score, abs=1e-6)
             assert marks.tolist() == [[p.x, p.y] for p in face.landmarks]
         found += len(ours)
-    assert found >= 20
+    assert found >= (20 if FACES.is_dir() else 8)
+
+
+def test_the_anchors_of_only_the_latest_crop_sizes_are_kept() -> None:
+    """The live stage's crops come in any size; the anchors of each were kept for good."""
+    detector = FaceDetector()
+    bgr = cv2.imread(str(_photos()[0]))
+    for k in range(ANCHOR_SIZES_KEPT + 40):
+        detector.detect(bgr[: 60 + k, : 80 + k])
+    assert _anchors.cache_info().currsize <= ANCHOR_SIZES_KEPT

@@ -726,6 +726,31 @@ def test_a_clip_asked_for_after_the_stop_is_told_why_and_the_reader_does_not_fai
     assert sink.originals[event] == str(original)
 
 
+def test_a_clip_asked_for_while_the_stop_waits_loses_no_other_clip() -> None:
+    """The stop cancels the queued jobs, then waits for the one under way; a reader it did
+    not wait for asks for another clip meanwhile. Both clips' events are told why: before,
+    the late request tidied the cancelled job away and its event never heard of it (found
+    by review)."""
+    import tempfile
+    import uuid
+
+    from safewatch.vision.clip_jobs import ClipJobs, Unsettled
+    from safewatch.vision.clips import write_clip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sink = CollectingSink()
+        jobs = ClipJobs(sink, Path(tmp), "home-a", "door", write_clip, None)
+        queued, late = uuid.uuid4(), uuid.uuid4()
+        _keep_busy(jobs._submit)
+        jobs._submit(lambda: None, settles=Unsettled(queued, None, "blurred"))
+        jobs._executor.shutdown(wait=False, cancel_futures=True)  # what close() does first
+        jobs._submit(lambda: None, settles=Unsettled(late, None, "cut"))
+        jobs.close()
+        assert sink.clips == {queued: None, late: None}
+        assert sink.clip_errors[queued] == "the camera worker stopped before the clip was blurred"
+        assert sink.clip_errors[late] == "the camera worker stopped before the clip was cut"
+
+
 # -- the clip shown: one blurred encode for the clips that overlap ---------------------------
 
 

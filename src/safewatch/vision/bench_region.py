@@ -143,25 +143,27 @@ class CpuMeter:
         assert server.process is not None
         self.server = psutil.Process(server.process.pid)
         self.wall, self.own = time.monotonic(), time.process_time()
-        self.served = sum(self.server.cpu_times()[:2])
-        self.node = psutil.cpu_times()
+        self.served, self.node = self._served(), _node_busy()
+
+    def _served(self) -> float:
+        times = self.server.cpu_times()
+        return float(times.user + times.system + times.children_user + times.children_system)
 
     def read(self) -> dict[str, float]:
         wall = time.monotonic() - self.wall
-        node = psutil.cpu_times()
-        busy = (
-            sum(node)
-            - node.idle
-            - node.iowait
-            - (sum(self.node) - self.node.idle - self.node.iowait)
-        )
+        busy = _node_busy() - self.node
         return {
             "cpu_per_second": round((time.process_time() - self.own) / wall, 3),
-            "server_cpu_per_second": round(
-                (sum(self.server.cpu_times()[:2]) - self.served) / wall, 3
-            ),
+            "server_cpu_per_second": round((self._served() - self.served) / wall, 3),
             "node_cores_busy": round(busy / wall / (psutil.cpu_count() or 1), 2),
         }
+
+
+def _node_busy() -> float:
+    """CPU seconds the node's cores have worked: guest time is already in user time, and
+    time stolen by the hypervisor was not the node's work."""
+    t = psutil.cpu_times()
+    return float(t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0))
 
 
 def decode_only(server: RtspServer, urls: list[str], seconds: float) -> dict[str, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -74,6 +75,8 @@ class ClipJobs:
         self._pending: list[Future[None]] = []
         self._unsettled: dict[Future[None], Unsettled] = {}
         self._reading_stream: list[Future[None]] = []  # jobs that still read its packets
+        self._lock = threading.Lock()
+        self._told_stopped: set[uuid.UUID] = set()
 
     def cut(self, clip: PendingClip, source: ClipSource) -> None:
         assert self.clip_dir is not None
@@ -110,23 +113,27 @@ class ClipJobs:
         """``reads_stream``: the job reads the stream's packets, so its container must stay
         open until it ends (a closed container's packets crash the muxer). ``settles``: the
         clip the sink is told of if the job never runs (the worker stops)."""
-        for done in [f for f in self._pending if f.done()]:
-            self._pending.remove(done)
-            if not done.cancelled() and (exc := done.exception()) is not None:
-                log.error("%s: a clip job failed: %r", self.camera, exc)
-        self._reading_stream = [f for f in self._reading_stream if not f.done()]
-        self._unsettled = {f: u for f, u in self._unsettled.items() if not f.done()}
-        try:
-            future = self._executor.submit(job, *args)
-        except RuntimeError:  # closed: a reader the stop did not wait for still analyses
+        with self._lock:  # a reader the stop did not wait for may submit while it closes
+            for done in [f for f in self._pending if f.done()]:
+                self._pending.remove(done)
+                if not done.cancelled() and (exc := done.exception()) is not None:
+                    log.error("%s: a clip job failed: %r", self.camera, exc)
+            self._reading_stream = [f for f in self._reading_stream if not f.done()]
+            # A cancelled job (the stop) stays until ``close`` has told its event why.
+            self._unsettled = {
+                f: u for f, u in self._unsettled.items() if not f.done() or f.cancelled()
+            }
+            try:
+                future = self._executor.submit(job, *args)
+            except RuntimeError:  # closed: a reader the stop did not wait for still analyses
+                if settles is not None:
+                    self._tell_stopped(settles)
+                return
+            self._pending.append(future)
             if settles is not None:
-                self._tell_stopped(settles)
-            return
-        self._pending.append(future)
-        if settles is not None:
-            self._unsettled[future] = settles
-        if reads_stream:
-            self._reading_stream.append(future)
+                self._unsettled[future] = settles
+            if reads_stream:
+                self._reading_stream.append(future)
 
     def release_stream(self) -> None:
         """Until no job reads the stream's packets: then its container may close. Blurring
@@ -143,14 +150,17 @@ class ClipJobs:
         self._executor.shutdown(wait=True, cancel_futures=True)
         if self.shown is not None:
             self.shown.close()
-        told: set[uuid.UUID] = set()
-        for future, clip in self._unsettled.items():
-            if future.cancelled() and clip.event_id not in told:
-                told.add(clip.event_id)
-                self._tell_stopped(clip)
-        self._unsettled.clear()
+        with self._lock:
+            for future, clip in self._unsettled.items():
+                if future.cancelled():
+                    self._tell_stopped(clip)
+            self._unsettled.clear()
 
     def _tell_stopped(self, clip: Unsettled) -> None:
+        """Once per event (a transcoded clip has two jobs)."""
+        if clip.event_id in self._told_stopped:
+            return
+        self._told_stopped.add(clip.event_id)
         kept = clip.original if clip.original and clip.original.is_file() else None
         reason = f"the camera worker stopped before the clip was {clip.what}"
         self.sink.clip(clip.event_id, None, reason, kept)

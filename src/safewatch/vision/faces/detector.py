@@ -14,6 +14,7 @@ MEAN_BGR = np.array([104, 117, 127], dtype=np.float32)
 # row, two sizes per cell; offsets scaled by 0.1 (centres) and 0.2 (log sizes).
 STRIDES = ((8, (16, 32)), (16, (64, 128)), (32, (256, 512)))
 NMS_OVERLAP = 0.4
+ANCHOR_SIZES_KEPT = 64  # crops come in many sizes: the anchors of the latest few are kept
 MIN_REGION = 8  # pixels: a smaller crop holds no face the detector could find
 SAME_FACE_OVERLAP = 0.5
 
@@ -51,42 +52,53 @@ def _shared_session(threads: int) -> ort.InferenceSession:
     return ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"])
 
 
-@functools.cache
+@functools.lru_cache(maxsize=ANCHOR_SIZES_KEPT)
 def _anchors(width: int, height: int) -> np.ndarray:
-    """(A, 4): centre x, centre y, width, height of every anchor, in pixels."""
+    """(A, 4): centre x, centre y, width, height of every anchor, as shares of the picture
+    (float64, as the package computes them)."""
     rows = []
     for stride, sizes in STRIDES:
         nx, ny = -(-width // stride), -(-height // stride)
         yy, xx = np.divmod(np.arange(nx * ny), nx)
-        centres = np.column_stack(((xx + 0.5) * stride, (yy + 0.5) * stride))
-        for_cells = np.repeat(centres, len(sizes), axis=0)
-        side = np.tile(np.array(sizes, dtype=np.float64), nx * ny)
-        rows.append(np.column_stack((for_cells, side, side)))
+        centres = np.column_stack((xx, yy)).astype(np.float64)
+        centres = (centres + 0.5) * stride / [width, height]
+        wh = np.array(sizes, dtype=np.float64)[:, None] / [width, height]
+        rows.append(np.hstack((np.repeat(centres, len(sizes), axis=0), np.tile(wh, (nx * ny, 1)))))
     return np.concatenate(rows)
 
 
 def _decoded(
     outputs: list[np.ndarray], width: int, height: int, threshold: float
 ) -> list[tuple[tuple[int, int, int, int], float, np.ndarray]]:
-    """The faces in RetinaFace's raw outputs, as ``retinaface.postprocess`` gives them (boxes
-    and landmarks in whole pixels), but only the anchors above the threshold decoded: the
-    package decoded all ~8,000 of a 640×360 frame, and its anchor cache held three sizes
-    while the live stage's crops have many."""
-    boxes, scores, pts = (np.asarray(o[0], dtype=np.float64) for o in outputs)
-    keep = np.flatnonzero(scores[:, 1] > threshold)
+    """The faces in RetinaFace's raw outputs as ``retinaface.postprocess`` gives them (boxes
+    and landmarks in whole pixels), with its arithmetic (float32 kept, float64 anchors) and
+    its order, but only the anchors above the threshold decoded: the package decoded all
+    ~8,000 of a 640×360 frame."""
+    scores = np.asarray(outputs[1][0])[:, 1]
+    keep = np.flatnonzero(scores > threshold)
     if keep.size == 0:
         return []
+    boxes = np.array(outputs[0][0][keep], dtype=np.float32)
+    pts = np.array(outputs[2][0][keep], dtype=np.float32)
     a = _anchors(width, height)[keep]
-    centre = a[:, :2] + a[:, 2:] * boxes[keep, :2] * 0.1
-    size = a[:, 2:] * np.exp(boxes[keep, 2:] * 0.2)
-    xywh = np.column_stack((centre - size / 2, size))
-    marks = a[:, None, :2] + a[:, None, 2:] * pts[keep].reshape(-1, 5, 2) * 0.1
-    score = scores[keep, 1]
-    order = np.argsort(score, kind="stable")[::-1]
-    xywh, marks, score = xywh[order], marks[order], score[order]
-    chosen = cv2.dnn.NMSBoxes(xywh.tolist(), score.tolist(), threshold, NMS_OVERLAP)
+    boxes[:, :2] = a[:, :2] + a[:, 2:] * boxes[:, :2] * 0.1
+    boxes[:, 2:] = a[:, 2:] * np.exp(boxes[:, 2:] * 0.2)
+    boxes[:, :2] -= boxes[:, 2:] / 2
+    for k in range(0, 10, 2):
+        pts[:, k : k + 2] = a[:, :2] + a[:, 2:] * pts[:, k : k + 2] * 0.1
+    boxes *= [width, height] * 2
+    pts *= [width, height] * 5
+    score = scores[keep]
+    order = score.argsort()[::-1]  # the package's sort: ties fall as they fall there
+    boxes, pts, score = boxes[order], pts[order], score[order]
+    # Arrays, as the package hands them over (OpenCV's stubs say lists).
+    chosen = cv2.dnn.NMSBoxes(boxes, score, threshold, NMS_OVERLAP)  # type: ignore[arg-type]
     return [
-        (tuple(int(v) for v in xywh[i]), float(score[i]), marks[i].astype(np.int64))  # type: ignore[misc]
+        (
+            (int(boxes[i, 0]), int(boxes[i, 1]), int(boxes[i, 2]), int(boxes[i, 3])),
+            float(score[i]),
+            pts[i].reshape(5, 2).astype(np.int64),
+        )
         for i in np.asarray(chosen, dtype=np.int64).ravel()
     ]
 

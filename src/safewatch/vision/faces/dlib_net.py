@@ -12,6 +12,8 @@ door camera was recognition-bound); the descriptors agree with dlib's to float p
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,13 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 FLOAT = np.dtype("<f4")
+CONV_MODE = 0  # dlib's layer_mode for an affine layer: one gamma and beta per channel
+SIZE = 150  # input_rgb_image_sized<150>
+# Between two layers dlib writes a few flags and empty cached tensors (33-35 bytes in the
+# shipped file): more means something this reader does not know lies there.
+MAX_GAP = 64
+# A dlib version string: a one-byte length prefix, then a name such as "multiply_".
+_VERSION_STRING = re.compile(rb"\x01[\x03-\x30][a-z][a-z0-9_<>]{2,47}")
 
 
 class NotTheFaceNetwork(ValueError):
@@ -43,6 +52,7 @@ class Affine:
 
 @dataclass(frozen=True)
 class Pool:
+    kind: str  # "max" or "avg"
     size: int  # 0: the whole picture (dlib's avg_pool_everything)
     stride: int
     padding: int
@@ -126,17 +136,21 @@ def _conv(r: _Reader) -> Conv:
 def _affine(r: _Reader) -> Affine:
     params = r.tensor().ravel()
     gamma, beta = r.alias(), r.alias()
-    r.integer()  # mode: convolutional (per channel), as the network below needs
+    if r.integer() != CONV_MODE:  # per channel, as the network below needs
+        raise NotTheFaceNetwork("an affine layer that is not per channel")
     n = int(np.prod(gamma))
     return Affine(params[:n], params[n : n + int(np.prod(beta))])
 
 
-def _pool(r: _Reader) -> Pool:
-    size_y, size_x = r.integer(), r.integer()
-    stride_y, stride_x, pad_y, pad_x = (r.integer() for _ in range(4))
-    if size_y != size_x or stride_y != stride_x or pad_y != pad_x:
-        raise NotTheFaceNetwork("a pooling window that is not square")
-    return Pool(size_y, stride_y, pad_y)
+def _pool(kind: str) -> Callable[[_Reader], Pool]:
+    def parse(r: _Reader) -> Pool:
+        size_y, size_x = r.integer(), r.integer()
+        stride_y, stride_x, pad_y, pad_x = (r.integer() for _ in range(4))
+        if size_y != size_x or stride_y != stride_x or pad_y != pad_x:
+            raise NotTheFaceNetwork("a pooling window that is not square")
+        return Pool(kind, size_y, stride_y, pad_y)
+
+    return parse
 
 
 def _linear(r: _Reader) -> Linear:
@@ -151,8 +165,8 @@ def _linear(r: _Reader) -> Linear:
 _PARSERS: dict[bytes, Callable[[_Reader], Layer]] = {
     b"con_4": _conv,
     b"affine_": _affine,
-    b"max_pool_2": _pool,
-    b"avg_pool_2": _pool,
+    b"max_pool_2": _pool("max"),
+    b"avg_pool_2": _pool("avg"),
 }
 _PARSERS_NO_ARGS = {b"relu_": "relu", b"add_prev_": "add"}
 
@@ -167,18 +181,68 @@ def _name_at(data: bytes, at: int) -> bytes | None:
 
 
 def read(data: bytes) -> Network:
-    """The network in dlib's file, its layers from the input to the output.
+    """The network in dlib's file, its layers from the input to the output; refused unless
+    it is the documented face network (``_documented``), layer for layer.
 
     dlib writes each layer's parameters after those of the layers below it, behind its version
     string; what lies between (bookkeeping flags, empty cached tensors) is skipped by finding
-    the next version string."""
+    the next version string, and must be short and hold no other layer."""
     start = data.find(b"\x01\x15input_rgb_image_sized")
     if start < 0:
         raise NotTheFaceNetwork("no input_rgb_image_sized layer")
     try:
-        return _read(data, start)
+        net = _read(data, start)
     except IndexError as exc:
         raise NotTheFaceNetwork("the file ends inside a layer") from exc
+    except (ValueError, OverflowError) as exc:  # a shape or a number that cannot be
+        raise NotTheFaceNetwork(f"a damaged layer: {exc}") from exc
+    found = [_signature(layer) for layer in net.layers]
+    expected = _documented()
+    if net.size != SIZE or found != expected:
+        at = next(
+            (k for k, (a, b) in enumerate(zip(found, expected, strict=False)) if a != b), None
+        )
+        where = f"layer {at}: {found[at]}, not {expected[at]}" if at is not None else ""
+        raise NotTheFaceNetwork(
+            f"not the documented face network ({len(found)} layers, input {net.size}) {where}"
+        )
+    return net
+
+
+def _signature(layer: Layer) -> tuple[object, ...]:
+    if isinstance(layer, Conv):
+        return ("con", *layer.weights.shape, layer.bias.shape[0], layer.stride, layer.padding)
+    if isinstance(layer, Affine):
+        return ("affine", layer.gamma.shape[0], layer.beta.shape[0])
+    if isinstance(layer, Pool):
+        return (layer.kind, layer.size, layer.stride, layer.padding)
+    if isinstance(layer, Linear):
+        return ("fc", *layer.weights.shape)
+    return (layer.kind,)
+
+
+@functools.cache
+def _documented() -> list[tuple[object, ...]]:
+    """dlib's ``dnn_face_recognition_ex.cpp`` network (anet_type), input to output: a strided
+    convolution (dlib pads only unstrided ones), then residual blocks of 32, 64, 128 and 256
+    channels, each level starting with one that halves the picture, then a 128-d projection."""
+    layers: list[tuple[object, ...]] = [
+        ("con", 32, 3, 7, 7, 32, 2, 0),
+        ("affine", 32, 32),
+        ("relu",),
+        ("max", 3, 2, 0),
+    ]
+    width = 32
+    blocks = [(32, False)] * 3 + [(64, True)] + [(64, False)] * 3 + [(128, True)]
+    blocks += [(128, False)] * 2 + [(256, True)] + [(256, False)] * 2 + [(256, True)]
+    for n, halves in blocks:
+        stride, pad = (2, 0) if halves else (1, 1)
+        layers += [("con", n, width, 3, 3, n, stride, pad), ("affine", n, n), ("relu",)]
+        layers += [("con", n, n, 3, 3, n, 1, 1), ("affine", n, n)]
+        layers += [("avg", 2, 2, 0)] if halves else []
+        layers += [("add",), ("relu",)]
+        width = n
+    return [*layers, ("avg", 0, 1, 0), ("fc", 256, 128)]
 
 
 def _read(data: bytes, start: int) -> Network:
@@ -189,11 +253,15 @@ def _read(data: bytes, start: int) -> Network:
     size = r.integer()
     r.integer()
     layers: list[Layer] = []
+    gap_from = r.at
     while r.at < len(data) - 2:
         name = _name_at(data, r.at)
         if name is None:
             r.at += 1
             continue
+        gap = data[gap_from : r.at]
+        if len(gap) > MAX_GAP or _VERSION_STRING.search(gap):
+            raise NotTheFaceNetwork(f"{len(gap)} bytes this reader does not know before {name!r}")
         r.text()
         if name in _PARSERS:
             layers.append(_PARSERS[name](r))
@@ -202,6 +270,7 @@ def _read(data: bytes, start: int) -> Network:
         else:
             layers.append(_linear(r))
             break
+        gap_from = r.at
     return Network(mean, size, tuple(layers))
 
 
@@ -314,7 +383,7 @@ def to_onnx(net: Network) -> bytes:
         x = g.op("Relu", [x])
         channels, side = target
     head = layers[i:]
-    if len(head) != 2 or head[0] != Pool(0, 1, 0) or not isinstance(head[1], Linear):
+    if len(head) != 2 or head[0] != Pool("avg", 0, 1, 0) or not isinstance(head[1], Linear):
         raise NotTheFaceNetwork("the head is not a global average and a linear layer")
     x = g.op("Flatten", [g.op("GlobalAveragePool", [x])])
     g.op("MatMul", [x, g.constant("fc", head[1].weights)], out="descriptor")

@@ -75,10 +75,11 @@ test-long: $(STAMP) $(TEST_VIDEO) browser
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_FUZZ_INPUTS=1000 SAFEWATCH_LONG=1 \
 		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 $(BIN)/pytest -q -s \
 		tests/vision/test_video_fuzz.py tests/test_long_outage.py tests/test_chaos.py \
-		tests/test_api_fuzz.py tests/vision/test_pipeline_vtest.py tests/faces/test_faces_real.py
+		tests/test_api_fuzz.py tests/vision/test_pipeline_vtest.py tests/faces/test_faces_real.py \
+		tests/test_incident_states.py
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
 		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 $(BIN)/pytest -q -s \
-		tests/test_chaos.py tests/test_api_fuzz.py
+		tests/test_chaos.py tests/test_api_fuzz.py tests/test_incident_states.py
 
 # The README's screenshots, taken by the browser tests.
 screenshots: $(STAMP) browser

@@ -5,6 +5,7 @@ action ever breaks the hub (5xx)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -44,8 +45,13 @@ def _state(world: World, incident_id: str) -> dict[str, Any]:
     return detail
 
 
+# 30 orders of actions in `make test` (half a minute on the PostgreSQL pass, its longest
+# part); 200 in `make test-long` (SAFEWATCH_FUZZ_DEEP=1).
+EXAMPLES = 200 if os.environ.get("SAFEWATCH_FUZZ_DEEP") else 30
+
+
 @settings(
-    max_examples=60,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

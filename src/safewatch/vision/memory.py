@@ -40,7 +40,7 @@ def _mallopt() -> Any:
 
 def give_back_freed_memory() -> bool:
     """Returns the heap's free pages to the system (glibc's ``malloc_trim``). After a
-    large one-off build, such as the face network's ONNX graph (~60 MB freed but kept in
+    large one-off build, such as the face network's ONNX graph (~85 MB freed but kept in
     the heap otherwise); False where the C library is not glibc."""
     trim = _glibc("malloc_trim")
     if trim is None:

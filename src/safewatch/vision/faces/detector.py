@@ -73,7 +73,7 @@ def _decoded(
     """The faces in RetinaFace's raw outputs as ``retinaface.postprocess`` gives them (boxes
     and landmarks in whole pixels), with its arithmetic (float32 kept, float64 anchors) and
     its order, but only the anchors above the threshold decoded: the package decoded all
-    ~8,000 of a 640×360 frame."""
+    ~9,500 of a 640×360 frame."""
     scores = np.asarray(outputs[1][0])[:, 1]
     keep = np.flatnonzero(scores > threshold)
     if keep.size == 0:

@@ -5,7 +5,7 @@ The weights stay those of ``dlib_face_recognition_resnet_model_v1.dat`` (public 
 compact integers, floats as mantissa and exponent, tensors as raw little-endian float32), checks
 that the layers are the documented network (``dnn_face_recognition_ex.cpp``: a 7×7 stem, 14
 residual blocks, a 128-d linear head), and builds the same computation as an ONNX graph in
-memory. dlib's own CPU code took ~91 ms a chip on a Xeon and ~145 ms on an EPYC (issue 21: the
+memory. dlib's own CPU code took ~85 ms a chip on a Xeon and ~145 ms on an EPYC (issue 21: the
 door camera was recognition-bound); the descriptors agree with dlib's to float precision
 (``tests/faces/test_dlib_net.py`` compares them on real faces).
 """

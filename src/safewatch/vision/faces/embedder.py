@@ -83,7 +83,7 @@ class DescriptorNet:
         model = dlib_net.to_onnx(net)
         self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         del net, model
-        give_back_freed_memory()  # the build's copies of the weights: ~60 MB kept otherwise
+        give_back_freed_memory()  # the build's copies of the weights: ~85 MB kept otherwise
 
     def descriptors(self, chips: list[np.ndarray]) -> np.ndarray:
         """One descriptor a chip: (N, 128), not normalised (as dlib returns them)."""

@@ -34,7 +34,7 @@ EMBED_EVERY = 0.3  # seconds between embeddings of a face track
 # A track decided as someone on the allow list (the household, on a list the caseworker
 # keeps) is embedded again only every SETTLED_EVERY, to see that the same person is still
 # behind it; every 0.3 s while another face is close by (tracks swap where people cross).
-# dlib takes 0.1-0.35 s a face with its mirror. Strangers are not slowed: a stranger decided
+# (dlib's own network took 0.1-0.35 s a face with its mirror; ONNX Runtime ~9 ms.) Strangers are not slowed: a stranger decided
 # "unknown" may still be the offender seen better (slowing them named the shared clip's
 # performer 1.2-1.4 s after his face reached 80 px instead of within 1 s).
 SETTLED_EVERY = 1.0

@@ -34,9 +34,10 @@ EMBED_EVERY = 0.3  # seconds between embeddings of a face track
 # A track decided as someone on the allow list (the household, on a list the caseworker
 # keeps) is embedded again only every SETTLED_EVERY, to see that the same person is still
 # behind it; every 0.3 s while another face is close by (tracks swap where people cross).
-# (dlib's own network took 0.1-0.35 s a face with its mirror; ONNX Runtime ~9 ms.) Strangers are not slowed: a stranger decided
-# "unknown" may still be the offender seen better (slowing them named the shared clip's
-# performer 1.2-1.4 s after his face reached 80 px instead of within 1 s).
+# (dlib's own network took 0.1-0.35 s a face with its mirror; ONNX Runtime ~9 ms.)
+# Strangers are not slowed: a stranger decided "unknown" may still be the offender seen
+# better (slowing them named the shared clip's performer 1.2-1.4 s after his face reached
+# 80 px instead of within 1 s).
 SETTLED_EVERY = 1.0
 SAME_FACE_MAX = 0.6  # embedding distance beyond which a face track has switched to someone else
 RECENT_FACE = 0.5  # seconds: a face track seen this recently is looked for where it was

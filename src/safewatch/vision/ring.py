@@ -57,7 +57,8 @@ class PacketRing:
 
     @property
     def newest(self) -> float | None:
-        return self._gops[-1][-1].t if self._gops else None
+        """The latest frame's time (with B-frames, not always the last packet's)."""
+        return max(p.t for p in self._gops[-1]) if self._gops else None
 
     @property
     def oldest(self) -> float | None:
@@ -73,6 +74,16 @@ class PacketRing:
         for gop in list(self._gops)[first:]:
             out.extend(p for p in gop if p.t <= end)
         return out
+
+    def frame_at(self, t: float) -> list[TimedPacket]:
+        """What decodes the last frame at or before ``t``: its GOP's packets in decoding
+        order, up to its own. With B-frames a frame's later reference comes before it, and
+        packets after it may show earlier: ``window`` would cut by time."""
+        gop = next((g for g in reversed(self._gops) if g[0].t <= t), None)
+        if gop is None:
+            return []
+        last = max((i for i, p in enumerate(gop) if p.t <= t), key=lambda i: gop[i].t)
+        return gop[: last + 1]
 
     def clear(self) -> None:
         self._gops.clear()

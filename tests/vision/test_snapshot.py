@@ -10,6 +10,7 @@ import av
 import numpy as np
 import pytest
 
+from safewatch.vision import snapshot
 from safewatch.vision.record import RecordStream
 
 FPS, GOP = 10, 10  # a keyframe every second
@@ -55,22 +56,61 @@ def _recorded(path: Path) -> RecordStream:
 ORDER = [3, 7, 7, 8, 12, 15, 5, 0, 9, 10, 25, 39]
 
 
-@pytest.mark.parametrize("b_frames", [0, 2], ids=["no B-frames", "B-frames"])
+B_FRAMES = pytest.mark.parametrize("b_frames", [0, 2], ids=["no B-frames", "B-frames"])
+
+
+@B_FRAMES
 def test_each_snapshot_is_the_frame_at_its_trigger_in_any_order(
-    tmp_path: Path, b_frames: int
+    tmp_path: Path, b_frames: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Before, a camera with B-frames got the wrong frame: the GOP was cut by time, without
+    the later reference its B-frames need, and the last frame out was taken."""
     video = _stream(tmp_path / "main.mp4", b_frames)
     truth = _frames(video)
     record = _recorded(video)
+    flushed = _counted(monkeypatch)
     for n in ORDER:
         picture = record.picture_at(1000.0 + n / FPS + 0.01)
         assert picture is not None
         assert np.array_equal(picture, truth[n]), f"frame {n}"
+    # Each carried on, or started, a decoder: none decoded twice, but the stream's last
+    # frame (with B-frames, nothing comes after it to push it out of the decoder).
+    assert len(flushed) == (1 if b_frames else 0)
     record.close()
 
 
-def test_events_of_one_frame_share_its_picture_and_cannot_draw_on_it(tmp_path: Path) -> None:
-    record = _recorded(_stream(tmp_path / "main.mp4", 0))
+@B_FRAMES
+def test_a_snapshot_taken_as_the_stream_comes_waits_for_its_frame(
+    tmp_path: Path, b_frames: int
+) -> None:
+    """The trigger's frame is asked for as soon as ``wait_for`` lets it: with B-frames a
+    later frame comes before it, and the frame itself after."""
+    video = _stream(tmp_path / "main.mp4", b_frames)
+    truth = _frames(video)
+    record = RecordStream(30)
+    container = av.open(str(video))
+    record.open(container)
+    waiting = [5, 6, 14, 15, 16, 23, 31]
+    for packet in container.demux(video=0):
+        if packet.pts is None or not packet.size:
+            continue
+        t = float(packet.pts * packet.time_base)
+        record.push(t, packet, 1000.0 + t)
+        came = record.ring.decoded_to
+        assert came is not None
+        for n in [n for n in waiting if came >= n / FPS + 0.01]:
+            picture = record.picture_at(1000.0 + n / FPS + 0.01)
+            assert picture is not None and np.array_equal(picture, truth[n]), f"frame {n}"
+            waiting.remove(n)
+    assert waiting == []
+    record.close()
+
+
+@B_FRAMES
+def test_events_of_one_frame_share_its_picture_and_cannot_draw_on_it(
+    tmp_path: Path, b_frames: int
+) -> None:
+    record = _recorded(_stream(tmp_path / "main.mp4", b_frames))
     first = record.picture_at(1001.51)
     assert first is not None
     assert record.picture_at(1001.52) is first
@@ -79,21 +119,39 @@ def test_events_of_one_frame_share_its_picture_and_cannot_draw_on_it(tmp_path: P
     record.close()
 
 
-def test_the_decoder_is_let_go_two_gops_after_its_snapshot(tmp_path: Path) -> None:
+@B_FRAMES
+def test_the_decoder_is_let_go_when_the_next_gop_begins_or_the_stream_ends(
+    tmp_path: Path, b_frames: int
+) -> None:
     """A 1080p decoder holds ~30 MB of frames: kept only while another event may come in
     its GOP."""
-    video = _stream(tmp_path / "main.mp4", 0)
+    video = _stream(tmp_path / "main.mp4", b_frames)
     record = RecordStream(30)
     container = av.open(str(video))
     record.open(container)
-    packets = [p for p in container.demux(video=0) if p.pts is not None and p.size]
     holding = []
-    for packet in packets:
+    for packet in [p for p in container.demux(video=0) if p.pts is not None and p.size]:
         t = float(packet.pts * packet.time_base)
         record.push(t, packet, 1000.0 + t)
-        if round(t * FPS) == 3:
-            assert record.picture_at(1000.31) is not None
+        if len(holding) in (5, 3 * GOP + 5):
+            assert record.picture_at(1000.0 + (len(holding) - 3) / FPS) is not None
         holding.append(record._snapshots.holding)
-    assert holding[3 : 2 * GOP] == [True] * (2 * GOP - 3)
-    assert not any(holding[2 * GOP :])
+    assert holding[5:GOP] == [True] * (GOP - 5)
+    assert not any(holding[GOP : 3 * GOP + 5])
+    assert holding[-1]
+    record.retire(container)  # the camera went: nothing will let it go later
+    assert not record._snapshots.holding
     record.close()
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the snapshots decoded whole and flushed (a decoder given up on)."""
+    calls: list[int] = []
+    whole = snapshot._decoded_whole
+
+    def counting(*args: object) -> object:
+        calls.append(1)
+        return whole(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot, "_decoded_whole", counting)
+    return calls

@@ -59,13 +59,27 @@ def write_clip(stream: VideoStream, packets: list[TimedPacket], path: Path) -> s
         return "transcode"
 
 
+def new_decoder(stream: VideoStream) -> av.CodecContext:
+    """A decoder of its own for a stream's packets."""
+    ctx = stream.codec_context
+    return decoder_of(ctx.name, ctx.width, ctx.height, ctx.extradata)
+
+
+def decoder_of(name: str, width: int, height: int, extradata: bytes | None) -> av.CodecContext:
+    """A decoder on one thread: a camera's worker has many, and FFmpeg's pool for each
+    (one thread per core) held memory and gained nothing on one-slice camera streams."""
+    decoder = av.CodecContext.create(name, "r")
+    decoder.width, decoder.height = width, height  # type: ignore[attr-defined]
+    decoder.thread_type = "NONE"
+    if extradata:
+        decoder.extradata = extradata
+    return decoder
+
+
 def decoded(stream: VideoStream, packets: Sequence[TimedPacket]) -> Iterator[av.VideoFrame]:
     """The clip's frames, decoded on their own (the camera's decoder is busy with the live
     stream); each keeps its time on the stream's clock."""
-    decoder = av.CodecContext.create(stream.codec_context.name, "r")
-    decoder.width, decoder.height = stream.codec_context.width, stream.codec_context.height  # type: ignore[attr-defined]
-    if stream.codec_context.extradata:
-        decoder.extradata = stream.codec_context.extradata
+    decoder = new_decoder(stream)
     for item in packets:
         yield from decoder.decode(item.packet)  # type: ignore[attr-defined]
     yield from decoder.decode(None)  # type: ignore[attr-defined]

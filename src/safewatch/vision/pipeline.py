@@ -115,8 +115,8 @@ class CameraPipeline(EventClips):
         if self.redactor is None:
             self.redactor = Redactor.from_config(c.privacy, c.analyse_fps)
         self._sightings: deque[Sighting] = deque()
-        # The faces of the last snapshot's picture: events of one frame share them.
-        self._snapshot_faces: tuple[tuple[datetime, tuple[int, ...]], Boxes] | None = None
+        # The faces in the picture of this frame's events (let go with the frame).
+        self._snapshot_faces: tuple[np.ndarray, Boxes] | None = None
         self._stream_no = 0  # frame times restart with each connection
         self._wall_shift = 0.0  # a frame's capture time on the wall clock, less its time
         shown = None
@@ -226,6 +226,7 @@ class CameraPipeline(EventClips):
         """``at``: the frame's capture time, which every event it raises carries (the
         detector, the face stage and the blur that follow take time of their own)."""
         self.stats.analysed += 1
+        self._snapshot_faces = None
         size = self._picture_size = (frame.width, frame.height)
         if self._frame_size != size:
             self._setup_zones(size)
@@ -326,7 +327,7 @@ class CameraPipeline(EventClips):
             index = hit.index if hit else None
             snapshot = snapshot_jpeg(bgr, dets, index, zones, caption)
             if self.redactor is not None:
-                redaction = self.redactor.picture(bgr, dets, self._faces_in(at, bgr))
+                redaction = self.redactor.picture(bgr, dets, self._faces_in(bgr))
                 if not redaction.empty:
                     original = snapshot
                     snapshot = snapshot_jpeg(blurred(bgr, redaction), dets, index, zones, caption)
@@ -338,12 +339,12 @@ class CameraPipeline(EventClips):
             self._to_shown(t, PendingClip(event.id, start, end))
         return event
 
-    def _faces_in(self, at: datetime, picture: np.ndarray) -> Boxes:
-        """The faces in an event's picture, searched once for all the events of its frame."""
+    def _faces_in(self, picture: np.ndarray) -> Boxes:
+        """The faces in an event's picture, searched once for all the events of its frame
+        (which share the picture itself: the same array)."""
         assert self.redactor is not None
-        key = (at, picture.shape)
-        if self._snapshot_faces is None or self._snapshot_faces[0] != key:
-            self._snapshot_faces = (key, self.redactor.finder.find(picture))
+        if self._snapshot_faces is None or self._snapshot_faces[0] is not picture:
+            self._snapshot_faces = (picture, self.redactor.finder.find(picture))
         return self._snapshot_faces[1]
 
     # -- outages ------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ class RecordStream:
         with self.lock:
             if container is self._container:
                 self.live = False
+                self._snapshots.release()  # no keyframe will come to let it go
                 return
         container.close()  # one that never became the stream (refused by ``open``)
 
@@ -102,6 +103,7 @@ class RecordStream:
             newest = self.ring.newest
             if newest is not None and t < newest - 1.0:  # the camera's clock jumped back
                 self.ring.clear()
+                self._snapshots.release()
             self._clock.capture(t, now)
             self.ring.push(packet)
             if packet.is_keyframe and self._snapshots.holding:
@@ -130,8 +132,9 @@ class RecordStream:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                newest = self.ring.newest
-                if not self.live or (newest is not None and newest >= self.to_stream(wall)):
+                # by decoding order: with B-frames, a frame before the newest may still come
+                came = self.ring.decoded_to
+                if not self.live or (came is not None and came >= self.to_stream(wall)):
                     return
             time.sleep(0.05)
 
@@ -188,8 +191,11 @@ class RecordStream:
                 return None
             if oldest > t or newest < t - SNAPSHOT_GAP:  # not back that far, or a stale ring
                 return None
+            found = self.ring.frame_at(t)
+            if found is None:
+                return None
             try:
-                return self._snapshots.picture(self.stream, self.ring.frame_at(t))
+                return self._snapshots.picture(self.stream, *found)
             except av.FFmpegError as exc:
                 log.warning("a snapshot of the record stream did not decode: %s", exc)
                 return None

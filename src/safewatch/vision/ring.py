@@ -29,6 +29,14 @@ def packet_time(packet: Packet) -> float | None:
     return float(ts * packet.time_base)
 
 
+def decode_time(packet: TimedPacket) -> float:
+    """Where the packet stands in decoding order (its presentation time without B-frames)."""
+    p = packet.packet
+    if p.dts is None or p.time_base is None:
+        return packet.t
+    return float(p.dts * p.time_base)
+
+
 class PacketRing:
     """Keeps at least ``seconds`` of packets, starting on a keyframe so any cut can decode.
 
@@ -38,6 +46,7 @@ class PacketRing:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._gops: deque[list[TimedPacket]] = deque()
+        self._newest: float | None = None
 
     def push(self, packet: Packet) -> TimedPacket | None:
         t = packet_time(packet)
@@ -50,6 +59,7 @@ class PacketRing:
             self._gops.append([item])
         else:
             self._gops[-1].append(item)
+        self._newest = t if self._newest is None else max(self._newest, t)
         # Drop a whole GOP once the next one alone still covers the window.
         while len(self._gops) > 1 and self._gops[1][0].t <= t - self.seconds:
             self._gops.popleft()
@@ -58,7 +68,13 @@ class PacketRing:
     @property
     def newest(self) -> float | None:
         """The latest frame's time (with B-frames, not always the last packet's)."""
-        return max(p.t for p in self._gops[-1]) if self._gops else None
+        return self._newest
+
+    @property
+    def decoded_to(self) -> float | None:
+        """Where the last packet stands in decoding order: every frame up to here has come
+        (with B-frames, a frame before ``newest`` may still be on its way)."""
+        return decode_time(self._gops[-1][-1]) if self._gops else None
 
     @property
     def oldest(self) -> float | None:
@@ -75,18 +91,23 @@ class PacketRing:
             out.extend(p for p in gop if p.t <= end)
         return out
 
-    def frame_at(self, t: float) -> list[TimedPacket]:
-        """What decodes the last frame at or before ``t``: its GOP's packets in decoding
-        order, up to its own. With B-frames a frame's later reference comes before it, and
-        packets after it may show earlier: ``window`` would cut by time."""
-        gop = next((g for g in reversed(self._gops) if g[0].t <= t), None)
-        if gop is None:
-            return []
-        last = max((i for i, p in enumerate(gop) if p.t <= t), key=lambda i: gop[i].t)
-        return gop[: last + 1]
+    def frame_at(self, t: float) -> tuple[list[TimedPacket], int] | None:
+        """What decodes the last frame at or before ``t``: the packets from its GOP's keyframe
+        in decoding order, as far as the next GOP's (with B-frames a frame comes out of a
+        decoder only after later packets, the next keyframe's for the GOP's last), and that
+        frame's place among them. ``window`` cuts by time, and a B-frame's later reference
+        comes before it."""
+        gops = list(self._gops)
+        at = next((k for k in range(len(gops) - 1, -1, -1) if gops[k][0].t <= t), None)
+        if at is None:
+            return None
+        gop = gops[at]
+        index = max(range(len(gop)), key=lambda i: gop[i].t if gop[i].t <= t else -1e18)
+        return [*gop, *(gops[at + 1] if at + 1 < len(gops) else [])], index
 
     def clear(self) -> None:
         self._gops.clear()
+        self._newest = None
 
     def __len__(self) -> int:
         return sum(len(g) for g in self._gops)

@@ -24,8 +24,8 @@ from safewatch.vision.clip_source import ClipSource, PendingClip
 from safewatch.vision.clips import EDGE
 from safewatch.vision.ports import ClipSink
 from safewatch.vision.privacy import Redactor, Sighting
-from safewatch.vision.ring import TimedPacket
-from safewatch.vision.shown_run import START_SLACK, Codec, EncodeRun, decode_time
+from safewatch.vision.ring import TimedPacket, decode_time
+from safewatch.vision.shown_run import START_SLACK, Codec, EncodeRun
 from safewatch.vision.supervisor import in_background
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ import av
 from av.video.stream import VideoStream
 
 from safewatch.vision.clip_source import PendingClip
-from safewatch.vision.clips import EDGE, SCALING, fitted, write_remux
+from safewatch.vision.clips import EDGE, SCALING, decoder_of, fitted, write_remux
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit, moved
-from safewatch.vision.ring import Packet, TimedPacket
+from safewatch.vision.ring import Packet, TimedPacket, decode_time
 
 TIME_BASE = Fraction(1, 90_000)  # the encode's clock: a live camera's frame times jitter
 GOP_SECONDS = 1.0  # a cut carries at most this much before its start, hidden by the edit list
@@ -25,14 +25,6 @@ CHUNK_SECONDS = 1.0  # frames are looked at for faces a second at a time
 # How much later than a clip's start the shared encode may begin and still give it (the two
 # streams' clocks are matched again as packets come: a start moves by milliseconds).
 START_SLACK = 0.5
-
-
-def decode_time(packet: TimedPacket) -> float:
-    """Where the packet stands in decoding order (its presentation time without B-frames)."""
-    p = packet.packet
-    if p.dts is None or p.time_base is None:
-        return packet.t
-    return float(p.dts * p.time_base)
 
 
 @dataclass(frozen=True)
@@ -57,10 +49,7 @@ class EncodeRun:
 
     def __init__(self, key: str, codec: Codec, start: float, redactor: Redactor) -> None:
         self.key, self.codec, self.start, self.redactor = key, codec, start, redactor
-        self.decoder = av.CodecContext.create(codec.name, "r")
-        self.decoder.width, self.decoder.height = codec.width, codec.height  # type: ignore[attr-defined]
-        if codec.extradata:
-            self.decoder.extradata = codec.extradata
+        self.decoder = decoder_of(codec.name, codec.width, codec.height, codec.extradata)
         self.size = (codec.width, codec.height)
         if redactor.clip_max_side is not None:
             self.size = fitted(self.size, redactor.clip_max_side)

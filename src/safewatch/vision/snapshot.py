@@ -9,31 +9,38 @@ kept and carries on from where it stopped (issue 21: trigger → outbox p99).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import av
 import numpy as np
 from av.video.stream import VideoStream
 
-from safewatch.vision.clips import decoded
+from safewatch.vision.clips import decoded, new_decoder
 from safewatch.vision.ring import TimedPacket
 
-# The decoder is let go once this many keyframes have come after its GOP: no snapshot will
-# be asked for there any more (the analysis is not that far behind), and a 1080p decoder's
-# frames are ~30 MB held for nothing.
-KEYFRAMES_KEPT = 2
+log = logging.getLogger(__name__)
+
+# The decoder is let go once this many keyframes have come after its GOP: a snapshot is
+# seldom asked for there any more (the analysis is not that far behind; one that is decodes
+# its GOP anew), and a 1080p decoder's frames are ~30 MB held for nothing.
+KEYFRAMES_KEPT = 1
+# Frames kept after they come out of the decoder: a B-frame stream gives a frame out after up
+# to a few later ones (x264's default: 3 B-frames).
+REORDER_KEPT = 4
 
 
 class GopDecoder:
-    """Decodes the last of a GOP's packets, carrying on from the last call's packets when
-    they lead up to these (the same GOP, a later or the same frame); anything else starts
-    again from the keyframe."""
+    """Decodes a GOP's frame, carrying on from the last call's packets when they lead up to it
+    (the same GOP, a later or the same frame); anything else starts again from the keyframe.
+    With B-frames the decoder gives a frame out only after later packets: the GOP's next
+    packets are fed until it comes."""
 
     def __init__(self) -> None:
         self._stream: VideoStream | None = None
         self._decoder: av.CodecContext | None = None
         self._fed: list[TimedPacket] = []
-        self._frame: av.VideoFrame | None = None  # the newest frame out of the decoder
+        self._out: dict[int, av.VideoFrame] = {}  # the last frames out of the decoder, by pts
         self._picture: tuple[int, np.ndarray] | None = None  # the last one asked for, BGR
         self._keyframes_after = 0
 
@@ -41,41 +48,47 @@ class GopDecoder:
     def holding(self) -> bool:
         return self._decoder is not None
 
-    def picture(self, stream: VideoStream, packets: Sequence[TimedPacket]) -> np.ndarray | None:
-        """The frame of the last packet (BGR), ``packets`` running from its GOP's keyframe in
-        decoding order (``PacketRing.frame_at``); None when nothing decodes. Raises
-        ``av.FFmpegError`` as the decoder does."""
-        if not packets:
-            return None
-        target = packets[-1].packet.pts
-        if target is None:  # nothing to tell the frame by: decoded whole, flushed
+    def picture(
+        self, stream: VideoStream, gop: Sequence[TimedPacket], index: int
+    ) -> np.ndarray | None:
+        """The frame of ``gop[index]`` (BGR), ``gop`` being its GOP's packets in decoding
+        order as far as they came (``PacketRing.frame_at``); None when it does not decode.
+        Raises ``av.FFmpegError`` as the decoder does."""
+        target = gop[index].packet.pts
+        if target is None:  # nothing to tell the frame by: decoded up to it, flushed
             self.release()
-            return _decoded_whole(stream, packets)
-        if (
-            self._picture is not None
-            and self._picture[0] == target
-            and self._goes_on(stream, packets)
-        ):
+            return _decoded_whole(stream, gop[: index + 1], None)
+        if self._picture is not None and self._picture[0] == target and self._goes_on(stream, gop):
             return self._picture[1]
-        if not self._goes_on(stream, packets):
+        if not (self._goes_on(stream, gop) and (target in self._out or target > self._newest)):
             self._start(stream)
         decoder = self._decoder
         assert decoder is not None
         try:
-            for item in packets[len(self._fed) :]:
+            for item in gop[len(self._fed) :]:
+                if target in self._out and len(self._fed) > index:
+                    break
                 for frame in decoder.decode(item.packet):  # type: ignore[attr-defined]
-                    self._frame = frame
+                    if frame.pts is not None:
+                        self._out[frame.pts] = frame
+                        while len(self._out) > REORDER_KEPT:
+                            del self._out[min(self._out)]
                 self._fed.append(item)
         except av.FFmpegError:
             self.release()
             raise
-        if self._frame is None or self._frame.pts != target:  # held back (B-frames): flush
+        frame = self._out.get(target)
+        if frame is None:  # held back with nothing after it yet: flushed out
             self.release()
-            return _decoded_whole(stream, packets)
-        picture = self._frame.to_ndarray(format="bgr24")
+            return _decoded_whole(stream, gop, target)
+        picture = frame.to_ndarray(format="bgr24")
         picture.setflags(write=False)  # shared by the events of its frame: drawn on copies
         self._picture = (target, picture)
         return picture
+
+    @property
+    def _newest(self) -> int:
+        return max(self._out, default=-(2**62))
 
     def keyframe_came(self) -> None:
         """The stream has moved on by a GOP."""
@@ -85,35 +98,34 @@ class GopDecoder:
 
     def release(self) -> None:
         self._stream, self._decoder, self._fed = None, None, []
-        self._frame, self._picture, self._keyframes_after = None, None, 0
+        self._out, self._picture, self._keyframes_after = {}, None, 0
 
-    def _goes_on(self, stream: VideoStream, packets: Sequence[TimedPacket]) -> bool:
-        """Whether ``packets`` lead on from (or up to) the ones fed, on the same stream."""
+    def _goes_on(self, stream: VideoStream, gop: Sequence[TimedPacket]) -> bool:
+        """Whether ``gop`` leads on from the packets fed, on the same stream."""
         fed = len(self._fed)
         return (
             self._decoder is not None
             and stream is self._stream
-            and 0 < fed <= len(packets)
-            and packets[0] is self._fed[0]
-            and packets[fed - 1] is self._fed[-1]
+            and 0 < fed <= len(gop)
+            and gop[0] is self._fed[0]
+            and gop[fed - 1] is self._fed[-1]
         )
 
     def _start(self, stream: VideoStream) -> None:
         self.release()
-        decoder = av.CodecContext.create(stream.codec_context.name, "r")
-        decoder.width, decoder.height = stream.codec_context.width, stream.codec_context.height  # type: ignore[attr-defined]
-        if stream.codec_context.extradata:
-            decoder.extradata = stream.codec_context.extradata
-        self._stream, self._decoder = stream, decoder
+        self._stream, self._decoder = stream, new_decoder(stream)
 
 
-def _decoded_whole(stream: VideoStream, packets: Sequence[TimedPacket]) -> np.ndarray | None:
-    """The frame of the last packet, decoded from the keyframe and flushed out: with
-    B-frames a later frame (its reference) comes out after it."""
-    target, found, last = packets[-1].packet.pts, None, None
+def _decoded_whole(
+    stream: VideoStream, packets: Sequence[TimedPacket], target: int | None
+) -> np.ndarray | None:
+    """The frame at ``target`` (pts), decoded from the keyframe and flushed out; None: the
+    last frame. A frame that does not come out is None, never another frame."""
+    chosen = None
     for frame in decoded(stream, packets):
-        last = frame
-        if target is not None and frame.pts == target:
-            found = frame
-    picture = found or last
-    return None if picture is None else picture.to_ndarray(format="bgr24")
+        if target is None or frame.pts == target:
+            chosen = frame
+    if chosen is None:
+        log.warning("the snapshot's frame did not decode from its GOP")
+        return None
+    return chosen.to_ndarray(format="bgr24")

@@ -59,6 +59,7 @@ class RecordStream:
     def __init__(self, seconds: float) -> None:
         self.ring = PacketRing(seconds)
         self.lock = threading.RLock()
+        self._pushed = threading.Condition(self.lock)
         self.stream: VideoStream | None = None
         self.live = False  # the connection is up (else the ring holds the last one's end)
         self._container: InputContainer | None = None
@@ -92,6 +93,7 @@ class RecordStream:
         with self.lock:
             if container is self._container:
                 self.live = False
+                self._pushed.notify_all()
                 self._snapshots.release()  # no keyframe will come to let it go
                 return
         container.close()  # one that never became the stream (refused by ``open``)
@@ -106,6 +108,7 @@ class RecordStream:
                 self._snapshots.release()
             self._clock.capture(t, now)
             self.ring.push(packet)
+            self._pushed.notify_all()
             if packet.is_keyframe and self._snapshots.holding:
                 self._snapshots.keyframe_came()
 
@@ -115,6 +118,7 @@ class RecordStream:
             self._let_go()
 
     def _let_go(self) -> None:
+        self._pushed.notify_all()  # a snapshot waiting for this connection waits no more
         self._snapshots.release()
         self.ring.clear()
         self.stream, self.live = None, False
@@ -129,14 +133,14 @@ class RecordStream:
     def wait_for(self, wall: float, timeout: float) -> None:
         """Until the ring reaches ``wall``, the stream closes, or ``timeout`` passes (the main
         stream comes a little after the sub stream)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                # by decoding order: with B-frames, a frame before the newest may still come
-                came = self.ring.decoded_to
-                if not self.live or (came is not None and came >= self.to_stream(wall)):
-                    return
-            time.sleep(0.05)
+
+        def came() -> bool:
+            # by decoding order: with B-frames, a frame before the newest may still come
+            to = self.ring.decoded_to
+            return not self.live or (to is not None and to >= self.to_stream(wall))
+
+        with self.lock:
+            self._pushed.wait_for(came, timeout)  # woken by each packet (an alert waits)
 
     def covers(self, start: float, end: float) -> bool:
         """Whether the ring holds ``start`` to ``end`` (wall clock). Call with the lock held."""

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from safewatch.vision import snapshot
+from safewatch.vision.clips import decoded
 from safewatch.vision.record import RecordStream
 
 FPS, GOP = 10, 10  # a keyframe every second
@@ -22,10 +23,12 @@ def _stream(path: Path, b_frames: int) -> Path:
         stream = out.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
         stream.options = {"preset": "ultrafast", "g": str(GOP), "bf": str(b_frames)}
-        rng = np.random.default_rng(7)
+        # One scene, with a bar that grows frame by frame: frames are made from the ones
+        # they refer to (a new picture each frame would be all intra, whatever is missing).
+        scene = np.random.default_rng(7).integers(0, 255, (240, 320, 3), dtype=np.uint8)
         for n in range(4 * FPS):
-            picture = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
-            picture[: 10 * (n % 24) + 5, :, 1] = 255  # a bar that grows frame by frame
+            picture = scene.copy()
+            picture[: 10 * (n % 24) + 5, :, 1] = 255
             frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
             frame.pts, frame.time_base = n, Fraction(1, FPS)
             out.mux(stream.encode(frame))
@@ -155,3 +158,23 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(snapshot, "_decoded_whole", counting)
     return calls
+
+
+@B_FRAMES
+def test_a_clips_packets_decode_whole_to_its_last_frame(tmp_path: Path, b_frames: int) -> None:
+    """A clip (the police original) is its packets remuxed: cut by time, a B-frame camera's
+    clip ended on B-frames whose later reference was left out, and did not decode."""
+    video = _stream(tmp_path / "main.mp4", b_frames)
+    truth = _frames(video)
+    record = _recorded(video)
+    packets = record.ring.window(1.0, 2.45)
+    stream = record.stream
+    assert stream is not None and stream.time_base is not None
+    frames = {
+        round(float(f.pts * stream.time_base) * FPS): f.to_ndarray(format="bgr24")
+        for f in decoded(stream, packets)
+        if f.pts is not None
+    }
+    for n in range(FPS, round(2.45 * FPS) + 1):  # from the keyframe at 1 s to the end
+        assert n in frames and np.array_equal(frames[n], truth[n]), f"frame {n}"
+    record.close()

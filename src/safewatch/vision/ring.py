@@ -81,15 +81,16 @@ class PacketRing:
         return self._gops[0][0].t if self._gops else None
 
     def window(self, start: float, end: float) -> list[TimedPacket]:
-        """Packets from the last keyframe at or before ``start`` up to ``end``."""
+        """Packets from the last keyframe at or before ``start`` up to the last frame at or
+        before ``end``, in decoding order: with B-frames that takes in the later frames
+        they refer to (cut by time, the clip's last B-frames lost their reference)."""
         first = 0
         for i, gop in enumerate(self._gops):
             if gop[0].t <= start:
                 first = i
-        out: list[TimedPacket] = []
-        for gop in list(self._gops)[first:]:
-            out.extend(p for p in gop if p.t <= end)
-        return out
+        out = [p for gop in list(self._gops)[first:] for p in gop]
+        last = max((i for i, p in enumerate(out) if p.t <= end), default=-1)
+        return out[: last + 1]
 
     def frame_at(self, t: float) -> tuple[list[TimedPacket], int] | None:
         """What decodes the last frame at or before ``t``: the packets from its GOP's keyframe

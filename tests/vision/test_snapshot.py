@@ -3,6 +3,8 @@ events ask in, with the decoder of the last snapshot carried on within its GOP."
 
 from __future__ import annotations
 
+import threading
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,12 +15,13 @@ import pytest
 from safewatch.vision import snapshot
 from safewatch.vision.clips import decoded
 from safewatch.vision.record import RecordStream
+from safewatch.vision.ring import PacketRing
 
 FPS, GOP = 10, 10  # a keyframe every second
 
 
 def _stream(path: Path, b_frames: int) -> Path:
-    """Four seconds of 320×240 H.264 whose frames all differ."""
+    """Four seconds of 320×240 H.264 whose frames differ from the ones next to them."""
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
@@ -71,13 +74,16 @@ def test_each_snapshot_is_the_frame_at_its_trigger_in_any_order(
     video = _stream(tmp_path / "main.mp4", b_frames)
     truth = _frames(video)
     record = _recorded(video)
-    flushed = _counted(monkeypatch)
+    flushed = _counted(monkeypatch, "_decoded_whole")
+    started = _counted(monkeypatch, "new_decoder")
     for n in ORDER:
         picture = record.picture_at(1000.0 + n / FPS + 0.01)
         assert picture is not None
         assert np.array_equal(picture, truth[n]), f"frame {n}"
-    # Each carried on, or started, a decoder: none decoded twice, but the stream's last
-    # frame (with B-frames, nothing comes after it to push it out of the decoder).
+    # A decoder is started for 3, 12, 5, 0 (earlier than 5), 10, 25 and 39, and carried on
+    # (or its picture given again) for the others. None decoded its GOP twice, but for the
+    # stream's last frame: with B-frames nothing comes after it to push it out.
+    assert len(started) == 7
     assert len(flushed) == (1 if b_frames else 0)
     record.close()
 
@@ -126,7 +132,7 @@ def test_events_of_one_frame_share_its_picture_and_cannot_draw_on_it(
 def test_the_decoder_is_let_go_when_the_next_gop_begins_or_the_stream_ends(
     tmp_path: Path, b_frames: int
 ) -> None:
-    """A 1080p decoder holds ~30 MB of frames: kept only while another event may come in
+    """A 1080p decoder holds ~25 MB of frames: kept only while another event may come in
     its GOP."""
     video = _stream(tmp_path / "main.mp4", b_frames)
     record = RecordStream(30)
@@ -147,16 +153,57 @@ def test_the_decoder_is_let_go_when_the_next_gop_begins_or_the_stream_ends(
     record.close()
 
 
-def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the snapshots decoded whole and flushed (a decoder given up on)."""
+def test_a_snapshot_waits_for_its_frame_and_no_longer_than_the_stream(tmp_path: Path) -> None:
+    """The main stream comes a little after the sub stream: a snapshot waits for its frame
+    (woken by the packet that brings it), and not at all for a stream that has gone."""
+    video = _stream(tmp_path / "main.mp4", 2)
+    truth = _frames(video)
+    record = RecordStream(30)
+    container = av.open(str(video))
+    record.open(container)
+    packets = [p for p in container.demux(video=0) if p.pts is not None and p.size]
+
+    def arrive() -> None:
+        for packet in packets:
+            t = float(packet.pts * packet.time_base)
+            record.push(t, packet, 1000.0 + t)
+            time.sleep(0.005)
+
+    sender = threading.Thread(target=arrive)
+    sender.start()
+    record.wait_for(1002.51, timeout=30)
+    assert record.picture_at(1002.51) is not None  # it came, though the sender goes on
+    assert np.array_equal(record.picture_at(1002.51), truth[25])
+    sender.join()
+    record.retire(container)
+    started = time.monotonic()
+    record.wait_for(1010.0, timeout=30)  # a frame that will never come, of a stream gone
+    assert time.monotonic() - started < 5
+    record.close()
+
+
+def test_a_clock_that_jumps_back_is_the_rings_newest_again() -> None:
+    """The shared encode and the clips tell a camera that rebooted by the ring's newest
+    falling back; the latest frame's time kept as a running maximum never fell."""
+    ring = PacketRing(30)
+    for t in [0.0, 0.3, 0.1, 0.2, 0.6, 0.4, 0.5, 5.0, 0.1, 0.4, 0.2]:
+        packet = av.Packet(b"\x00" * 8)
+        packet.pts, packet.time_base = round(t * 1000), Fraction(1, 1000)
+        packet.is_keyframe = t in (0.0, 0.1)
+        ring.push(packet)
+    assert ring.newest == 0.4
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Counts the calls to ``snapshot.<name>``."""
     calls: list[int] = []
-    whole = snapshot._decoded_whole
+    real = getattr(snapshot, name)
 
     def counting(*args: object) -> object:
         calls.append(1)
-        return whole(*args)  # type: ignore[arg-type]
+        return real(*args)
 
-    monkeypatch.setattr(snapshot, "_decoded_whole", counting)
+    monkeypatch.setattr(snapshot, name, counting)
     return calls
 
 

@@ -144,10 +144,10 @@ class RecordStream:
 
     def covers(self, start: float, end: float) -> bool:
         """Whether the ring holds ``start`` to ``end`` (wall clock). Call with the lock held."""
-        oldest, newest = self.ring.oldest, self.ring.newest
-        if self.stream is None or oldest is None or newest is None:
+        oldest, came = self.ring.oldest, self.ring.decoded_to  # (B-frames: see ``wait_for``)
+        if self.stream is None or oldest is None or came is None:
             return False
-        return oldest <= self.to_stream(start) + STREAMS_APART and newest >= self.to_stream(end)
+        return oldest <= self.to_stream(start) + STREAMS_APART and came >= self.to_stream(end)
 
     def holds(self, clip: PendingClip) -> bool:
         """Whether the ring holds the clip (wall clock) from start to end."""

@@ -59,7 +59,10 @@ class PacketRing:
             self._gops.append([item])
         else:
             self._gops[-1].append(item)
-        self._newest = t if self._newest is None else max(self._newest, t)
+        # the latest frame so far; a clock that jumped back starts it again (the shared
+        # encode and the clips tell a jump by it)
+        jumped = self._newest is not None and t < self._newest - 1.0
+        self._newest = t if self._newest is None or jumped else max(self._newest, t)
         # Drop a whole GOP once the next one alone still covers the window.
         while len(self._gops) > 1 and self._gops[1][0].t <= t - self.seconds:
             self._gops.popleft()

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # The decoder is let go once this many keyframes have come after its GOP: a snapshot is
 # seldom asked for there any more (the analysis is not that far behind; one that is decodes
-# its GOP anew), and a 1080p decoder's frames are ~30 MB held for nothing.
+# its GOP anew), and a 1080p decoder's frames are ~25 MB held for nothing.
 KEYFRAMES_KEPT = 1
 # Frames kept after they come out of the decoder: a B-frame stream gives a frame out after up
 # to a few later ones (x264's default: 3 B-frames).

@@ -287,7 +287,9 @@ class ClipJobs:
                 self.sink.clip(event_id, path, None, None)
                 return
             edit = frame_edit(plan, width)
-            write_edited(original, path, edit, within, redactor.clip_max_side)
+            write_edited(
+                original, path, edit, within, redactor.clip_max_side, redactor.clip_max_kbps
+            )
         except Exception as exc:
             # Never the unblurred clip in its place: the police still get the original.
             log.warning("%s: clip for event %s not blurred: %s", self.camera, event_id, exc)

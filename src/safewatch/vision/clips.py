@@ -118,7 +118,22 @@ def _mux(template: VideoStream, packets: Sequence[Packet], path: Path, base: int
 def _transcode(stream: VideoStream, packets: Sequence[TimedPacket], path: Path) -> None:
     rate = stream.average_rate or stream.guessed_rate or Fraction(10)
     size = stream.codec_context.width, stream.codec_context.height
-    _encode(decoded(stream, packets), size, rate, path, None)
+    _encode(decoded(stream, packets), size, rate, path, None, None)
+
+
+def x264_options(gop_frames: int, max_kbps: int | None) -> dict[str, object]:
+    """The encoder's settings for a clip: the fastest preset on one thread (clips are made
+    beside the analysis, not instead of it, and x264 keeps frames per thread), capped at
+    ``max_kbps`` over a 2 s buffer for the clip shown (None: the quality alone decides)."""
+    options: dict[str, object] = {
+        "preset": "ultrafast",
+        "tune": "zerolatency",
+        "g": str(gop_frames),
+        "threads": "1",
+    }
+    if max_kbps is not None:
+        options |= {"maxrate": f"{max_kbps}k", "bufsize": f"{2 * max_kbps}k"}
+    return options
 
 
 def _encode(
@@ -127,19 +142,13 @@ def _encode(
     rate: Fraction,
     path: Path,
     edit: FrameEdit | None,
+    max_kbps: int | None,
 ) -> None:
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         enc = out.add_stream("libx264", rate=rate)
         enc.width, enc.height = size
         enc.pix_fmt = "yuv420p"
-        # One thread: clips are cut beside the analysis, not instead of it (and x264 keeps
-        # frames per thread).
-        enc.options = {
-            "preset": "ultrafast",
-            "tune": "zerolatency",
-            "g": str(int(rate * 2)),
-            "threads": "1",
-        }
+        enc.options = x264_options(int(rate * 2), max_kbps)
         n = 0
         for frame in frames:
             # scaled first: the edit (the blur) works on the smaller picture
@@ -183,17 +192,18 @@ def write_edited(
     edit: FrameEdit,
     within: tuple[float, float] | None = None,
     max_side: int | None = None,
+    max_kbps: int | None = None,
 ) -> None:
     """The clip at ``source`` (its frames in ``within``, on its own clock) decoded, scaled to
     at most ``max_side`` pixels on its longest side, changed frame by frame and encoded again
-    as H.264 at ``path`` (atomically)."""
+    as H.264 at ``path`` (atomically), at most at ``max_kbps``."""
     with _atomically(path) as tmp, av.open(str(source)) as inp:
         stream = inp.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate or Fraction(10)
         size = stream.codec_context.width, stream.codec_context.height
         if max_side is not None:
             size = fitted(size, max_side)
-        _encode(frames_within(inp.decode(stream), within), size, rate, tmp, edit)
+        _encode(frames_within(inp.decode(stream), within), size, rate, tmp, edit, max_kbps)
 
 
 def clip_start(packets: Sequence[TimedPacket]) -> float:

@@ -152,6 +152,14 @@ class PrivacyConfig(Strict):
         "pixels on its longest side (720p from a 1080p or 4MP camera: encoding it costs half "
         "of 1080p); the police original keeps the camera's resolution.",
     )
+    clip_max_kbps: int = Field(
+        2000,
+        ge=200,
+        le=50_000,
+        description="The clip the victim and the guards see is encoded at most at this bit "
+        "rate: a 20 s clip of ~5 MB reaches a phone on a weak link (uncapped, people at a "
+        "door came to ~4.9 Mbps at 720p, 12 MB a clip); the police original is the camera's.",
+    )
 
 
 class StreamRole(StrEnum):

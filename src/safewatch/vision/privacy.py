@@ -291,9 +291,11 @@ class Redactor:
         sighting_window: float,
         memory_seconds: float = 60.0,
         clip_max_side: int | None = None,
+        clip_max_kbps: int | None = None,
     ) -> None:
         self.finder = finder
         self.clip_max_side = clip_max_side  # the clip shown is encoded at most this large
+        self.clip_max_kbps = clip_max_kbps  # and at most at this bit rate
         self.detect_fps = detect_fps
         self.sighting_window = sighting_window  # how far a sighting still tells who is who
         # Faces found per frame (stream number, time): clips of events close together share
@@ -308,7 +310,13 @@ class Redactor:
             return None
         finder = FaceFinder(FaceDetector(score_threshold=BLUR_SCORE), config.max_side)
         window = 1.5 / analyse_fps
-        return cls(finder, config.detect_fps, window, clip_max_side=config.clip_max_side)
+        return cls(
+            finder,
+            config.detect_fps,
+            window,
+            clip_max_side=config.clip_max_side,
+            clip_max_kbps=config.clip_max_kbps,
+        )
 
     def picture(
         self, bgr: np.ndarray, dets: sv.Detections, faces: Boxes | None = None

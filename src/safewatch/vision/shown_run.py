@@ -15,7 +15,7 @@ import av
 from av.video.stream import VideoStream
 
 from safewatch.vision.clip_source import PendingClip
-from safewatch.vision.clips import EDGE, SCALING, decoder_of, fitted, write_remux
+from safewatch.vision.clips import EDGE, SCALING, decoder_of, fitted, write_remux, x264_options
 from safewatch.vision.privacy import Redactor, Sighting, frame_edit, moved
 from safewatch.vision.ring import Packet, TimedPacket, decode_time
 
@@ -58,12 +58,8 @@ class EncodeRun:
         enc.width, enc.height = self.size
         enc.pix_fmt = "yuv420p"
         enc.codec_context.time_base = TIME_BASE
-        enc.options = {
-            "preset": "ultrafast",
-            "tune": "zerolatency",
-            "g": str(max(1, round(codec.rate * Fraction(GOP_SECONDS)))),
-            "threads": "1",
-        }
+        gop = max(1, round(codec.rate * Fraction(GOP_SECONDS)))
+        enc.options = x264_options(gop, redactor.clip_max_kbps)
         self._holder.start_encoding()
         self.stream = enc
         self.fed_until = -1e18  # the newest packet handed to the decoder

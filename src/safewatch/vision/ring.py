@@ -105,9 +105,9 @@ class PacketRing:
         at = next((k for k in range(len(gops) - 1, -1, -1) if gops[k][0].t <= t), None)
         if at is None:
             return None
-        gop = gops[at]
-        index = max(range(len(gop)), key=lambda i: gop[i].t if gop[i].t <= t else -1e18)
-        return [*gop, *(gops[at + 1] if at + 1 < len(gops) else [])], index
+        gop, after = gops[at], gops[at + 1] if at + 1 < len(gops) else []
+        index = max((i for i, p in enumerate(gop) if p.t <= t), key=lambda i: gop[i].t)
+        return [*gop, *after], index
 
     def clear(self) -> None:
         self._gops.clear()

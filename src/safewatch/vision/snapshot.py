@@ -58,9 +58,10 @@ class GopDecoder:
         if target is None:  # nothing to tell the frame by: decoded up to it, flushed
             self.release()
             return _decoded_whole(stream, gop[: index + 1], None)
-        if self._picture is not None and self._picture[0] == target and self._goes_on(stream, gop):
+        goes_on = self._goes_on(stream, gop)
+        if goes_on and self._picture is not None and self._picture[0] == target:
             return self._picture[1]
-        if not (self._goes_on(stream, gop) and (target in self._out or target > self._newest)):
+        if not (goes_on and (target in self._out or target > self._latest_out)):
             self._start(stream)
         decoder = self._decoder
         assert decoder is not None
@@ -87,7 +88,8 @@ class GopDecoder:
         return picture
 
     @property
-    def _newest(self) -> int:
+    def _latest_out(self) -> int:
+        """The latest frame out of the decoder (a later one has not been decoded yet)."""
         return max(self._out, default=-(2**62))
 
     def keyframe_came(self) -> None:

@@ -17,6 +17,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
+# How often a running worker gives the heap's free pages back: the cameras' threads free
+# frames all the time, and glibc returns only the top of its heap by itself (docs/performance.md:
+# 8 cameras with 2 busy kept 1,053 MB, 873 MB trimmed every 10 s).
+TRIM_SECONDS = 10.0
 
 
 @functools.cache
@@ -39,9 +43,10 @@ def _mallopt() -> Any:
 
 
 def give_back_freed_memory() -> bool:
-    """Returns the heap's free pages to the system (glibc's ``malloc_trim``). After a
+    """Returns the heap's free pages to the system (glibc's ``malloc_trim``): after a
     large one-off build, such as the face network's ONNX graph (~85 MB freed but kept in
-    the heap otherwise); False where the C library is not glibc."""
+    the heap otherwise), and every ``TRIM_SECONDS`` in a running worker. False where the C
+    library is not glibc, or when there was nothing to give back."""
     trim = _glibc("malloc_trim")
     if trim is None:
         return False

@@ -22,7 +22,7 @@ from safewatch.vision.camera_reader import CameraWorker
 from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.delivery import DeliveryError, HubClient, Sender, credentials_of
-from safewatch.vision.memory import limit_malloc_arenas
+from safewatch.vision.memory import TRIM_SECONDS, give_back_freed_memory, limit_malloc_arenas
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.ports import FaceStage
 from safewatch.vision.status import CameraStatus, HubReach, HubStatus, PartStatus, WorkerStatus
@@ -301,20 +301,29 @@ class SiteWorker:
         return [sender, self.views if self.client else None, self.housekeeping]
 
     def _housekeeping(self, stop: threading.Event) -> None:
-        """Heartbeats, the status file, face lists and drawn zones from the hub. Each step
-        is guarded on its own: a failing one is logged and the others go on."""
+        """Heartbeats, the status file, face lists and drawn zones from the hub, and the
+        freed memory given back. Each step is guarded on its own: a failing one is logged
+        and the others go on."""
         every = self.site.hub.heartbeat_seconds if self.site.hub else 60.0
         refresh = self.site.faces.refresh_seconds if self.site.faces else float("inf")
         setup = self.site.hub.setup_seconds if self.site.hub else float("inf")
         start = time.monotonic()
         due = {"heartbeat": start, "status": start, "faces": start + refresh}
         due["zones"] = start + min(5.0, setup)  # drawn zones soon after start
-        period = {"heartbeat": every, "status": STATUS_SECONDS, "faces": refresh, "zones": setup}
+        due["memory"] = start + TRIM_SECONDS
+        period = {
+            "heartbeat": every,
+            "status": STATUS_SECONDS,
+            "faces": refresh,
+            "zones": setup,
+            "memory": TRIM_SECONDS,
+        }
         steps = {
             "heartbeat": self.heartbeat,
             "status": self.write_status,
             "faces": self.refresh_faces,
             "zones": self.refresh_zones,
+            "memory": give_back_freed_memory,
         }
         self.housekeeping.report(CameraHealth.ok)
         while not stop.is_set():

@@ -31,6 +31,7 @@ test: $(STAMP) lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports  # the layers (pyproject.toml, docs/architecture.md)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -86,4 +87,4 @@ screenshots: $(STAMP) browser
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safewatch.alerts.lifecycle import (
+from safewatch.core.roles import Role
+from safewatch.incidents.lifecycle import (
     Action,
     Claim,
     IncidentStatus,
     PoliceStatus,
     allowed_actions,
 )
-from safewatch.core.roles import Role
 from tests.world import World
 
 S, PS = IncidentStatus, PoliceStatus

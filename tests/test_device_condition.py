@@ -84,6 +84,6 @@ def test_the_examples_in_device_health_hold() -> None:
     """Its docstrings show what a console reads (a stream address hidden, the reason kept)."""
     import doctest
 
-    from safewatch.alerts import device_health
+    from safewatch.incidents import device_health
 
     assert doctest.testmod(device_health).failed == 0

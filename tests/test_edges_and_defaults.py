@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.channels import Message, PushTarget
-from safewatch.alerts.lifecycle import SendOutcome
 from safewatch.alerts.web_push import WebPushChannel, known_push_service, load_or_create_vapid
 from safewatch.api.app import create_app
 from safewatch.core.config import Environment, Settings, new_secret
+from safewatch.incidents.lifecycle import SendOutcome
 from safewatch.models import SignInFailures
 from tests.live import LiveHub
 from tests.world import World

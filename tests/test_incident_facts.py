@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from safewatch.alerts import wording
-from safewatch.alerts.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
 from safewatch.core.config import Settings
+from safewatch.incidents.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
 from tests.conftest import Clock
 from tests.test_incidents import _detail, _device, _incidents, _send, _settle
 from tests.world import World

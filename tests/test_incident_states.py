@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safewatch.alerts.lifecycle import ORDER, POLICE_ORDER, IncidentStatus, PoliceStatus
+from safewatch.incidents.lifecycle import ORDER, POLICE_ORDER, IncidentStatus, PoliceStatus
 from tests.world import World
 
 V1 = "/api/v1"

@@ -19,12 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts.lifecycle import Recipient
-from safewatch.alerts.policy import RoutingPolicy, load_policy
 from safewatch.api.app import create_app
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.config import Settings
 from safewatch.demo.listener import StreamListener
+from safewatch.incidents.lifecycle import Recipient
+from safewatch.incidents.policy import RoutingPolicy, load_policy
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
 from tests.conftest import Clock
 from tests.live import LiveHub, event, jpeg, tiny_mp4

@@ -13,16 +13,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts.lifecycle import (
+from safewatch.api.app import create_app
+from safewatch.core.config import Settings
+from safewatch.incidents.lifecycle import (
     DeliveryStatus,
     PoliceReach,
     PoliceStatus,
     needs_fallback,
     police_reach,
 )
-from safewatch.alerts.policy import RoutingPolicy
-from safewatch.api.app import create_app
-from safewatch.core.config import Settings
+from safewatch.incidents.policy import RoutingPolicy
 from safewatch.models import Agency, Case
 from safewatch.services import police
 from safewatch.services.signals import Routing

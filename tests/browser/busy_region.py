@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from safewatch.alerts.lifecycle import Recipient
+from safewatch.incidents.lifecycle import Recipient
 from safewatch.models import Incident, IncidentRecipient
 from tests.live import event, jpeg, tiny_mp4
 from tests.world import PASSWORD, World

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from safewatch.alerts.lifecycle import Recipient
+from safewatch.incidents.lifecycle import Recipient
 from safewatch.models import Agency
 from tests.browser.busy_region import Region, buttons, fill, open_incident, queue_rows
 from tests.browser.conftest import shoot

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from safewatch.vision.bench_region import FPS, STREAM_SECONDS, Streams, _played, make_streams
+from safewatch.demo.bench_region import FPS, STREAM_SECONDS, Streams, _played, make_streams
 
 
 def _numbered(count: int) -> list[np.ndarray]:

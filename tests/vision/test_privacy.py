@@ -31,6 +31,7 @@ from safewatch.vision.analyze import CollectingSink
 from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import person_detections
+from safewatch.vision.face_boxes import merged, no_boxes
 from safewatch.vision.faces.detector import FaceDetector
 from safewatch.vision.faces.stage import FaceStage
 from safewatch.vision.outbox import Outbox
@@ -41,8 +42,6 @@ from safewatch.vision.privacy import (
     Redactor,
     blurred,
     blurred_frame,
-    merged,
-    no_boxes,
     passing,
     sighting,
 )

@@ -1,1 +1,2 @@
-"""The alert chain: incidents, who is told, on which channel, and who must answer by when."""
+"""The alert runtime: deliveries sent on their channels, receipts recorded, deadlines and
+silent devices watched, events taken in (the rules it follows are in ``incidents/``)."""

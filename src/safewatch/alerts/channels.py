@@ -18,12 +18,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
-from safewatch.alerts.facts import EntryReason
-from safewatch.alerts.lifecycle import SendOutcome
 from safewatch.alerts.wording import sms_text
 from safewatch.bus.base import EventBus, Notice
+from safewatch.incidents.facts import EntryReason
+from safewatch.incidents.lifecycle import SendOutcome
 from safewatch.store.files import atomic_write
-from safewatch.web.words import Lang
+from safewatch.words import Lang
 
 ACCEPTED, DELIVERED, RETRY, FAILED = (
     SendOutcome.accepted,

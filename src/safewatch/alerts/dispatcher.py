@@ -28,16 +28,16 @@ from safewatch.alerts.channels import (
     Message,
     Result,
 )
-from safewatch.alerts.facts import EntryReason
-from safewatch.alerts.lifecycle import (
+from safewatch.alerts.messages import Claimed, Leased
+from safewatch.bus.base import Notice
+from safewatch.core.links import LinkSigner
+from safewatch.incidents.facts import EntryReason
+from safewatch.incidents.lifecycle import (
     WAITING,
     DeliveryStatus,
     IncidentStatus,
     Recipient,
 )
-from safewatch.alerts.messages import Claimed, Leased
-from safewatch.bus.base import Notice
-from safewatch.core.links import LinkSigner
 from safewatch.models import Delivery, Incident
 from safewatch.services import camera_watch, incidents, police
 from safewatch.services.packets import (

@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.channels import Channel, InAppChannel, SmsFileChannel, WebhookChannel
-from safewatch.alerts.device_health import Silence
 from safewatch.alerts.dispatcher import AlertDispatcher
-from safewatch.alerts.policy import load_policy
 from safewatch.alerts.web_push import (
     WebPushChannel,
     application_server_key,
@@ -22,6 +20,8 @@ from safewatch.bus.memory import MemoryBus
 from safewatch.bus.nats import NatsBus, NatsConnection
 from safewatch.core.config import Settings
 from safewatch.core.links import LinkSigner
+from safewatch.incidents.device_health import Silence
+from safewatch.incidents.policy import load_policy
 from safewatch.services.signals import Routing
 from safewatch.store.base import utcnow
 

@@ -14,12 +14,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.addresses import recipient_address
 from safewatch.alerts.channels import Message, PushTarget
-from safewatch.alerts.lifecycle import PoliceRequest, Recipient
 from safewatch.cases.access import keeps_personal_data
 from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
+from safewatch.incidents.addresses import recipient_address
+from safewatch.incidents.lifecycle import PoliceRequest, Recipient
 from safewatch.models import PushSubscription, User
 from safewatch.services import police
 from safewatch.services.packets import (
@@ -30,7 +30,7 @@ from safewatch.services.packets import (
     events_by_incident,
     without_personal_data,
 )
-from safewatch.web.i18n import pick
+from safewatch.words.i18n import pick
 
 Targets = tuple[PushTarget, ...]
 

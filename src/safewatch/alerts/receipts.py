@@ -13,16 +13,16 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.channels import FAILED, RETRY, Result
-from safewatch.alerts.facts import EntryFacts
-from safewatch.alerts.lifecycle import (
+from safewatch.alerts.messages import Claimed
+from safewatch.bus.base import Notice
+from safewatch.incidents.facts import EntryFacts
+from safewatch.incidents.lifecycle import (
     FALLBACK_CHANNEL,
     RECEIPTED,
     DeliveryStatus,
     Recipient,
     after_send,
 )
-from safewatch.alerts.messages import Claimed
-from safewatch.bus.base import Notice
 from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription
 from safewatch.services import incidents, police
 from safewatch.services.signals import Routing

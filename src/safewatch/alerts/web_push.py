@@ -17,9 +17,9 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from safewatch.alerts.channels import ACCEPTED, FAILED, RETRY, Message, Result
-from safewatch.alerts.facts import EntryReason
 from safewatch.alerts.wording import lock_screen
-from safewatch.web.words import Lang
+from safewatch.incidents.facts import EntryReason
+from safewatch.words import Lang
 
 log = logging.getLogger(__name__)
 GONE = (404, 410)  # the browser unsubscribed

@@ -1,14 +1,14 @@
 """What leaves the hub for a person's phone — a text message, a lock-screen notification — in
 the region's language, worded from the incident's facts with the screens' own words
-(``web/words``: one place for every word a person reads). Mirrors ``sw.said`` in common.js."""
+(``words/``: one place for every word a person reads). Mirrors ``sw.said`` in common.js."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from safewatch.alerts.facts import IncidentFacts, IncidentKind
-from safewatch.web.words import Lang
-from safewatch.web.words.common import WORDS
+from safewatch.incidents.facts import IncidentFacts, IncidentKind
+from safewatch.words import Lang
+from safewatch.words.common import WORDS
 
 
 def word(key: str, lang: Lang, **params: object) -> str:

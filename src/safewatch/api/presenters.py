@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from safewatch.core.roles import Role
-from safewatch.models import Case
+from safewatch.models import Case, Incident
 from safewatch.schemas.cases import (
     CasePublic,
     CaseSummary,
@@ -11,6 +11,7 @@ from safewatch.schemas.cases import (
     OffenderPublic,
     ProtectedPersonPublic,
 )
+from safewatch.schemas.incidents import IncidentSummary
 from safewatch.services.cases import missing_measures, today
 
 
@@ -60,3 +61,14 @@ def case_public(case: Case, role: Role) -> CasePublic:
         measures=[MeasurePublic.model_validate(m) for m in case.measures],
         missing_measures=missing_measures(case),
     )
+
+
+def incident_summary(incident: Incident, keeps: bool = True) -> IncidentSummary:
+    """The incident; for a reader whose time with its personal data is over, without whom a
+    camera recognised, a position, or a person's own words (``keeps_personal_data``)."""
+    summary = IncidentSummary.model_validate(incident)
+    if keeps:
+        return summary
+    personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
+    facts = summary.facts.model_copy(update=personal) if summary.facts else None
+    return summary.model_copy(update={"summary": incident.type.replace("_", " "), "facts": facts})

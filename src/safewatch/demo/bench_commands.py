@@ -1,4 +1,4 @@
-"""``safewatch bench alerts`` and ``safewatch bench cluster`` (registered by ``cli.py``)."""
+"""``safewatch bench alerts`` and ``safewatch bench cluster`` (registered by the CLI package)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from sqlalchemy import JSON, Dialect, Enum, Float, ForeignKey, Index, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from safewatch.alerts.facts import EntryFacts, IncidentFacts
-from safewatch.alerts.lifecycle import (
+from safewatch.incidents.facts import EntryFacts, IncidentFacts
+from safewatch.incidents.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
     Outcome,

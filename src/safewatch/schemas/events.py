@@ -1,12 +1,13 @@
-"""Camera events as the API shows them."""
+"""Camera events as the API takes and shows them, the police's unblurred originals, recognition
+feedback, and the face lists a camera fetches."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import Base64Bytes, Field
+from pydantic import Base64Bytes, Field, StringConstraints
 
 from safewatch.bus.messages import CameraEvent
 from safewatch.schemas.common import Schema
@@ -86,3 +87,42 @@ class BatchedReceipt(Schema):
 
 class BatchReceipt(Schema):
     results: list[BatchedReceipt]
+
+
+class OriginalsIn(Schema):
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=3, max_length=200),
+        Field(description="Why the unblurred faces must be seen (audited)."),
+    ]
+
+
+class NotTheOffender(Schema):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+
+
+class ThresholdChangePublic(Schema):
+    event_id: uuid.UUID
+    before: float
+    after: float
+    reason: str
+    scoring: str = Field(description="What before and after measure: descriptor distances.")
+
+
+class ListedFace(Schema):
+    key: str
+    name: str
+    vectors: list[list[float]]
+    expires_on: date | None
+
+
+class FaceLists(Schema):
+    watch: list[ListedFace]
+    allow: list[ListedFace]
+    threshold: float = Field(description="A descriptor distance: a face matches at or under it.")
+    scoring: str = Field(description="What the threshold measures; a worker refuses another.")
+    cohort: list[list[float]] = Field(
+        default_factory=list,
+        description="Always empty. A worker from before issue 20 turns recognition off, loudly, "
+        "on an empty cohort, instead of reading the threshold as a z-score.",
+    )

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from safewatch.alerts.device_health import DeviceCondition
 from safewatch.bus.messages import CameraHealth, Undelivered
+from safewatch.incidents.device_health import DeviceCondition
 from safewatch.models.resources import DeviceKind, DeviceStatus, StepStatus
 from safewatch.schemas.common import Name, Schema, Text
 

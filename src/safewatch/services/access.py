@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.addresses import agency_address, user_address
+from safewatch.incidents.addresses import agency_address, user_address
 from safewatch.models import AccessEnded
 
 __all__ = ["agency_address", "end_access", "sign_in_address", "user_address"]

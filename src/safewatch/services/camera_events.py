@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.bus.messages import MAX_CLIP_BYTES, MAX_SNAPSHOT_BYTES, CameraEvent
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, SafewatchError
 from safewatch.core.links import Media
+from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.models import CameraEventRecord, Device
 from safewatch.models.resources import DeviceKind
 from safewatch.services import signals

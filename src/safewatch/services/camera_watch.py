@@ -16,17 +16,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.device_health import Silence, condition, problem
-from safewatch.alerts.facts import (
+from safewatch.cases.access import can_see_case
+from safewatch.cases.risk import RiskLevel
+from safewatch.incidents.device_health import Silence, condition, problem
+from safewatch.incidents.facts import (
     EntryFacts,
     EntryReason,
     IncidentFacts,
     IncidentKind,
     SignalSource,
 )
-from safewatch.alerts.lifecycle import IncidentStatus
-from safewatch.cases.access import can_see_case
-from safewatch.cases.risk import RiskLevel
+from safewatch.incidents.lifecycle import IncidentStatus
 from safewatch.models import Case, Device, Incident, IncidentEntry
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.resources import CameraStatus, DeviceHeartbeat, DevicePublic

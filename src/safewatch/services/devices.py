@@ -10,7 +10,6 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.device_health import redact
 from safewatch.cases.access import can_manage_case
 from safewatch.core import security
 from safewatch.core.errors import (
@@ -22,6 +21,7 @@ from safewatch.core.errors import (
     Unauthorized,
 )
 from safewatch.core.roles import Role
+from safewatch.incidents.device_health import redact
 from safewatch.models import (
     Agency,
     CameraSetup,

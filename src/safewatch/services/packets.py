@@ -16,17 +16,17 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safewatch.alerts import facts as said
-from safewatch.alerts.lifecycle import (
+from safewatch.cases.access import CaseScope
+from safewatch.cases.risk import RiskLevel
+from safewatch.core.links import LinkSigner
+from safewatch.incidents import facts as said
+from safewatch.incidents.lifecycle import (
     IncidentStatus,
     Outcome,
     PoliceRequest,
     PoliceStatus,
     Recipient,
 )
-from safewatch.cases.access import CaseScope
-from safewatch.cases.risk import RiskLevel
-from safewatch.core.links import LinkSigner
 from safewatch.models import (
     Agency,
     CameraEventRecord,
@@ -206,7 +206,7 @@ def build_packet(
     for_user: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """``incident.police_reach`` says how far the police request got (``PoliceReach``: its
-    values and their meaning are in alerts/lifecycle.py); ``incident.police_request`` what
+    values and their meaning are in incidents/lifecycle.py); ``incident.police_request`` what
     it asks of the police (``asked``: by_policy | escalated | by_person, ``by``, ``note``;
     None when the police were not asked; not sent to the protected person)."""
     snap = clip = None

@@ -15,8 +15,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.facts import EntryFacts, EntryReason
-from safewatch.alerts.lifecycle import (
+from safewatch.bus.base import Notice
+from safewatch.incidents.facts import EntryFacts, EntryReason
+from safewatch.incidents.lifecycle import (
     FALLBACK_CHANNEL,
     NOT_REQUESTED,
     Asked,
@@ -27,7 +28,6 @@ from safewatch.alerts.lifecycle import (
     needs_fallback,
     police_reach,
 )
-from safewatch.bus.base import Notice
 from safewatch.models import Agency, Case, Delivery, Incident, IncidentEntry
 from safewatch.services import incidents
 from safewatch.services.signals import Routing, delivery_row, entry_row

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.lifecycle import ORDER, PoliceRequest
-from safewatch.alerts.policy import SEVERITY_ORDER
+from safewatch.incidents.lifecycle import ORDER, PoliceRequest
+from safewatch.incidents.policy import SEVERITY_ORDER
 from safewatch.models import Case, Incident, ProtectedPerson, User
 from safewatch.services import police
 

@@ -18,16 +18,16 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from safewatch.alerts.channels import LOCAL_CHANNELS
-from safewatch.alerts.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
-from safewatch.alerts.lifecycle import (
+from safewatch.bus.messages import SEVERITY
+from safewatch.incidents.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
+from safewatch.incidents.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
     Outcome,
     PoliceStatus,
     Recipient,
 )
-from safewatch.alerts.policy import JOINS_WHILE_OPEN, RoutingPolicy, severity_rank
-from safewatch.bus.messages import SEVERITY
+from safewatch.incidents.policy import JOINS_WHILE_OPEN, RoutingPolicy, severity_rank
 from safewatch.models import Case, Delivery, Incident, IncidentEntry, IncidentRecipient
 from safewatch.services.cases import next_references
 from safewatch.services.packets import CaseFacts, case_facts

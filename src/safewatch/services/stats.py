@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.device_health import DeviceCondition, condition, problem
-from safewatch.alerts.lifecycle import IncidentStatus
+from safewatch.incidents.device_health import DeviceCondition, condition, problem
+from safewatch.incidents.lifecycle import IncidentStatus
 from safewatch.models import Case, Device, Incident
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services import camera_watch

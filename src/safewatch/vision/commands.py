@@ -1,4 +1,4 @@
-"""The camera commands of the ``safewatch`` CLI: camera run, analyze, bench camera, site init."""
+"""The camera commands of the ``safewatch`` CLI: camera run, analyze, site init."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ from safewatch.vision.config import SiteConfig, SiteFileError, load_site
 
 camera_app = typer.Typer(help="Camera workers.", no_args_is_help=True)
 site_app = typer.Typer(help="Site files.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 
 SiteOption = Annotated[Path, typer.Option("--site", help="The site YAML file.", exists=False)]
 
 
-def _site(path: Path) -> SiteConfig:
+def site_or_exit(path: Path) -> SiteConfig:
     try:
         return load_site(path)
     except SiteFileError as exc:
@@ -34,7 +33,7 @@ def camera_run(site: SiteOption) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    config = _site(site)
+    config = site_or_exit(site)
     try:
         worker = SiteWorker(config)
     except ValueError as exc:
@@ -56,7 +55,7 @@ def camera_status(
     from safewatch.vision import status
     from safewatch.vision.outbox import Outbox
 
-    config = _site(site)
+    config = site_or_exit(site)
     report = status.read(config.data_dir)
     outbox = Outbox(config.data_dir / "outbox.db")
     try:
@@ -84,7 +83,7 @@ def camera_retry(site: SiteOption) -> None:
     in the site file, a proxy's size limit raised). The running worker picks it up."""
     from safewatch.vision.outbox import Outbox
 
-    config = _site(site)
+    config = site_or_exit(site)
     outbox = Outbox(config.data_dir / "outbox.db")
     try:
         n = outbox.retry_quarantined()
@@ -115,7 +114,7 @@ def analyze_command(
     from safewatch.vision.ports import FaceStage
     from safewatch.vision.source import SourceError
 
-    config = _site(site)
+    config = site_or_exit(site)
     stage: FaceStage | None
     try:
         if watchlist or allowlist:
@@ -149,70 +148,6 @@ def analyze_command(
     typer.echo(summary, err=True)
 
 
-@bench_app.command("camera")
-def bench_camera_command(
-    video: Annotated[Path, typer.Argument(help="A video to analyse.")],
-    site: Annotated[Path | None, typer.Option(help="Site file; default: whole-view zones.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    blur: Annotated[
-        bool, typer.Option("--blur/--no-blur", help="Blur bystanders' faces (the default).")
-    ] = True,
-    cameras: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="A node's worker with this many cameras over the real RTSP server, 1080p15 "
-            "streams made from VIDEO (issue 21); without it, VIDEO analysed as fast as it goes.",
-        ),
-    ] = None,
-    busy_share: Annotated[
-        float, typer.Option(min=0, max=1, help="With --cameras: the share with people in view.")
-    ] = 0.2,
-    seconds: Annotated[
-        float, typer.Option(min=5, help="With --cameras: each phase's length.")
-    ] = 60,
-    one_stream: Annotated[
-        bool,
-        typer.Option(
-            "--one-stream", help="With --cameras: each camera's main stream alone, analysed."
-        ),
-    ] = False,
-    offender: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True,
-            file_okay=False,
-            help="With --cameras: a folder of one person's photos, enrolled as the offender "
-            "every camera recognises, as a protected home's camera does.",
-        ),
-    ] = None,
-    busy_video: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="With --cameras: the busy cameras' scene (default: VIDEO's), e.g. people "
-            "walking up to the camera as at a home's door.",
-        ),
-    ] = None,
-) -> None:
-    """Frames/s analysed, real-time factor, CPU per video second, peak RSS, vs decode only."""
-    if cameras is not None:
-        from safewatch.vision.bench_region import NodeShape, bench_region
-
-        shape = NodeShape(blur, one_stream, offender, busy_video)
-        result = bench_region(video, cameras, busy_share, seconds, shape)
-    else:
-        from safewatch.vision.bench import bench_camera
-
-        result = bench_camera(video, _site(site) if site else None, blur)
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    for key, value in result.items():
-        typer.echo(f"{key:<42} {value}")
-
-
 @site_app.command("init")
 def site_init(
     video: Annotated[Path, typer.Argument(help="A recording or snapshot source of the camera.")],
@@ -230,30 +165,3 @@ def site_init(
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {out} and {snapshot}: draw zones as [x, y] fractions of the grid")
     sys.stdout.flush()
-
-
-SHARED = Path("../shared/data")
-
-
-@bench_app.command("chain")
-def bench_chain_command(
-    video: Annotated[Path, typer.Argument(help="Video the camera plays in real time.")] = Path(
-        "var/testdata/vtest.avi"
-    ),
-    enrol: Annotated[
-        Path | None,
-        typer.Option(help="The offender's photo (default: the shared enrolment photo)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Trigger frame → victim's phone for every alert of a video, recognition and blur on."""
-    from safewatch.demo.bench_chain import bench_chain
-
-    logging.basicConfig(level=logging.ERROR)
-    enrol = enrol or next((SHARED / "video").glob("*.enrol_*.png"), None)
-    result = bench_chain(video, enrol)
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    for key, value in result.items():
-        typer.echo(f"{key:<30} {value}")

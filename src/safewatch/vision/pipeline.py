@@ -32,10 +32,11 @@ from safewatch.vision.events import (
     snapshot_caption,
     snapshot_jpeg,
 )
+from safewatch.vision.face_boxes import Boxes
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
 from safewatch.vision.pipeline_clips import EventClips
 from safewatch.vision.ports import EventSink, FaceStage
-from safewatch.vision.privacy import Boxes, Redactor, Sighting, blurred, sighting
+from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting
 from safewatch.vision.record import RecordStream, on_main_stream
 from safewatch.vision.ring import Packet, PacketRing
 from safewatch.vision.rules import (

@@ -18,18 +18,26 @@ import av
 import cv2
 import numpy as np
 import supervision as sv
-from scipy.sparse.csgraph import connected_components
 
 from safewatch.vision.clips import FrameEdit
 from safewatch.vision.config import PrivacyConfig
+from safewatch.vision.face_boxes import (
+    Boxes,
+    around,
+    grown,
+    head_boxes,
+    merged,
+    no_boxes,
+    on_offender,
+    padded,
+    paths,
+    touching,
+)
 from safewatch.vision.faces.detector import FaceDetector
 from safewatch.vision.motion import DIFF_LEVEL, small_luma
 from safewatch.vision.rules import IDENTITY_KIND
 
-PAD = 0.25  # a face box grows by this share on each side: hair, ears, a moving head
 MOSAIC_BLOCKS = 6  # a face becomes 6 × 6 flat blocks, then smoothed: nobody is recognisable
-HEAD_SHARE = 0.25  # the top quarter of a person's box holds the head
-OWN_FACE_SHARE = 0.6  # a face belongs to a person when its centre is in the box's upper 60 %
 # Less sure than recognition needs (0.8): a patch blurred for nothing costs little, a face
 # left clear does not.
 BLUR_SCORE = 0.5
@@ -38,18 +46,12 @@ STILL_SHARE = 0.001  # fewer changed pixels than this since the last look: the f
 # analysis saw (issue 21: the whole-frame search was most of a clip's cost). A face the person
 # detector missed is found at the next whole look, and covered back to the last one.
 WHOLE_LOOK_SECONDS = 1.0
-AROUND = 0.5  # a person's head region grows by this share on each side for the search
 # The live stage's faces are of a frame up to a sighting window away, on the other stream:
 # where a clip's frame takes them, they are blurred grown by this share on each side (where
 # the face can have moved), since nothing searched that frame itself.
 MOVED = 0.5
 SAME = 0.8  # boxes of one face found by several looks cover each other by this much or more
 MEMORY_CAP = 1000  # whole looks remembered, at most (a minute of two streams is ~120)
-Boxes = np.ndarray  # N × 4 float boxes, x1 y1 x2 y2 in pixels
-
-
-def no_boxes() -> Boxes:
-    return np.zeros((0, 4), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -88,25 +90,6 @@ def offender_mask(dets: sv.Detections) -> np.ndarray:
     if kinds is None:
         return np.zeros(len(dets), dtype=bool)
     return np.array([k == "offender" for k in kinds], dtype=bool)
-
-
-def head_boxes(people: Boxes) -> Boxes:
-    if not len(people):
-        return no_boxes()
-    x1, y1, x2, y2 = people[:, 0], people[:, 1], people[:, 2], people[:, 3]
-    w, h = x2 - x1, y2 - y1
-    return np.stack([x1 + 0.1 * w, y1, x2 - 0.1 * w, y1 + HEAD_SHARE * h], axis=1)
-
-
-def on_offender(faces: Boxes, offenders: Boxes) -> np.ndarray:
-    """Which faces lie on a recognised offender (centre in the upper part of his box)."""
-    if not len(faces) or not len(offenders):
-        return np.zeros(len(faces), dtype=bool)
-    cx = ((faces[:, 0] + faces[:, 2]) / 2)[:, None]
-    cy = ((faces[:, 1] + faces[:, 3]) / 2)[:, None]
-    x1, y1, x2, y2 = (offenders[:, k][None, :] for k in range(4))
-    inside = (cx >= x1) & (cx <= x2) & (cy >= y1) & (cy <= y1 + OWN_FACE_SHARE * (y2 - y1))
-    return np.asarray(inside.any(axis=1))
 
 
 @dataclass(frozen=True)
@@ -156,9 +139,9 @@ def _redact(picture: np.ndarray, blur: Boxes, keep: Boxes) -> None:
     offender's own face (``keep``) is put back where a bystander's blur reached over it."""
     h, w = picture.shape[:2]
     kept = [
-        (box, picture[box[1] : box[3], box[0] : box[2]].copy()) for box in _padded(keep, w, h, 0)
+        (box, picture[box[1] : box[3], box[0] : box[2]].copy()) for box in padded(keep, w, h, 0)
     ]
-    for x1, y1, x2, y2 in _padded(blur, w, h):
+    for x1, y1, x2, y2 in padded(blur, w, h):
         region = picture[y1:y2, x1:x2]
         if region.size == 0:
             continue
@@ -167,17 +150,6 @@ def _redact(picture: np.ndarray, blur: Boxes, keep: Boxes) -> None:
         picture[y1:y2, x1:x2] = mosaic
     for (x1, y1, x2, y2), pixels in kept:
         picture[y1:y2, x1:x2] = pixels
-
-
-def _padded(boxes: Boxes, w: int, h: int, pad: float = PAD) -> Iterable[tuple[int, int, int, int]]:
-    for x1, y1, x2, y2 in boxes:
-        dx, dy = (x2 - x1) * pad, (y2 - y1) * pad
-        yield (
-            max(0, int(x1 - dx)),
-            max(0, int(y1 - dy)),
-            min(w, int(np.ceil(x2 + dx))),
-            min(h, int(np.ceil(y2 + dy))),
-        )
 
 
 class FaceFinder:
@@ -204,25 +176,6 @@ class FaceFinder:
         return np.array([f.box for f in faces], dtype=np.float32).reshape(-1, 4)
 
 
-def around(heads: Boxes, bgr: np.ndarray) -> Boxes:
-    """The regions searched for the faces of these heads (grown by ``AROUND`` each side)."""
-    h, w = bgr.shape[:2]
-    return np.array(list(_padded(heads, w, h, pad=AROUND)), dtype=np.float32).reshape(-1, 4)
-
-
-def paths(before: Boxes, after: Boxes) -> Boxes:
-    """The box each face may have passed through on its way from ``before`` to ``after``:
-    for each pair close enough to be one face moving, the box that holds both."""
-    parts = [no_boxes()]
-    for a in before:
-        for b in after:
-            size = max(a[2] - a[0], b[2] - b[0], a[3] - a[1], b[3] - b[1])
-            ca, cb = (a[:2] + a[2:]) / 2, (b[:2] + b[2:]) / 2
-            if float(np.linalg.norm(ca - cb)) <= 2 * size:
-                parts.append(np.array([[*np.minimum(a[:2], b[:2]), *np.maximum(a[2:], b[2:])]]))
-    return np.concatenate(parts).astype(np.float32)
-
-
 def passing(before: Boxes, after: Boxes, offenders: Boxes, heads: Boxes) -> Redaction:
     """A frame between two looks: the offender's face kept clear where it was, where it is
     next and on his way between the two; every other face blurred, and so is any way from his
@@ -235,44 +188,6 @@ def passing(before: Boxes, after: Boxes, offenders: Boxes, heads: Boxes) -> Reda
     blur += [paths(before[~kb], after[ka]), his_way[~clear], heads]
     keep = np.concatenate([before[kb], after[ka], his_way[clear]]).astype(np.float32)
     return Redaction(np.concatenate(blur).astype(np.float32), keep)
-
-
-def shared_area(a: Boxes, b: Boxes) -> np.ndarray:
-    """The area each box of ``a`` shares with each box of ``b`` (0 where they do not meet)."""
-    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    return np.asarray(np.clip(w, 0, None) * np.clip(h, 0, None))
-
-
-def touching(boxes: Boxes, others: Boxes) -> np.ndarray:
-    """Which of the boxes overlap any of the others."""
-    return np.asarray((shared_area(boxes, others) > 0).any(axis=1))
-
-
-def merged(boxes: Boxes, share: float = 0.5) -> Boxes:
-    """The boxes with those that cover each other by ``share`` of the smaller one or more
-    replaced by the one box that holds them (towards privacy: never less is covered). A
-    clip's frame takes the faces of several looks: the same face many times over. Only for
-    boxes of one kind (all blurred, or the same face): a union of a bystander's face and the
-    offender's would be told apart by its centre alone."""
-    while len(boxes) > 1:
-        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-        shared = shared_area(boxes, boxes)
-        covers = (shared > 0) & (shared >= share * np.minimum(area[:, None], area[None, :]))
-        _, group = connected_components(covers, directed=False)
-        if group.max() == len(boxes) - 1:  # no two cover each other
-            break
-        order = np.argsort(group, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
-        ordered = boxes[order]
-        boxes = np.concatenate(
-            [
-                np.minimum.reduceat(ordered[:, :2], starts),
-                np.maximum.reduceat(ordered[:, 2:], starts),
-            ],
-            axis=1,
-        )
-    return np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
 
 
 def nearest(sightings: Sequence[Sighting], t: float, within: float) -> Sighting | None:
@@ -412,15 +327,6 @@ class Redactor:
                 step = Redaction(grown(step.blur, MOVED), step.keep)
             plan.append(Redaction(merged(step.blur), step.keep))
         return plan
-
-
-def grown(boxes: Boxes, share: float) -> Boxes:
-    """The boxes grown by ``share`` of their size on each side."""
-    if not len(boxes):
-        return boxes
-    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    by = np.stack([-w, -h, w, h], axis=1) * np.float32(share)
-    return (boxes + by).astype(np.float32)
 
 
 def still(luma: np.ndarray, reference: np.ndarray | None) -> bool:

@@ -13,16 +13,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from safewatch.alerts.policy import SEVERITY_ORDER
 from safewatch.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from safewatch.api.sign_in import sign_in
 from safewatch.core.config import Environment
 from safewatch.core.errors import TooMany, Unauthorized
 from safewatch.core.roles import Role
+from safewatch.incidents.policy import SEVERITY_ORDER
 from safewatch.models import User
 from safewatch.services import accounts
-from safewatch.web.i18n import LANGS, pick, texts
-from safewatch.web.words import Lang
+from safewatch.words import Lang
+from safewatch.words.i18n import LANGS, pick, texts
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"

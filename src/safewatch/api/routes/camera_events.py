@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from safewatch.alerts.intake import Sent
@@ -34,7 +33,7 @@ from safewatch.core import links, security
 from safewatch.core.errors import Forbidden, NotFound, SafewatchError
 from safewatch.core.roles import Role
 from safewatch.models import CameraEventRecord, Case, Incident
-from safewatch.schemas.common import Page, Schema
+from safewatch.schemas.common import Page
 from safewatch.schemas.events import (
     BatchedReceipt,
     BatchReceipt,
@@ -42,7 +41,12 @@ from safewatch.schemas.events import (
     ClipMissing,
     EventBatch,
     EventReceipt,
+    FaceLists,
+    ListedFace,
+    NotTheOffender,
+    OriginalsIn,
     OriginalsOut,
+    ThresholdChangePublic,
 )
 from safewatch.services import camera_events, cases, face_feedback, incidents
 from safewatch.services.context import Caller, system_record
@@ -279,14 +283,6 @@ def event_clip(
     )
 
 
-class OriginalsIn(Schema):
-    reason: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=3, max_length=200),
-        Field(description="Why the unblurred faces must be seen (audited)."),
-    ]
-
-
 @router.post("/events/{event_id}/originals")
 def open_originals(
     session: SessionDep,
@@ -322,18 +318,6 @@ def open_originals(
     )
 
 
-class NotTheOffender(Schema):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
-
-
-class ThresholdChangePublic(Schema):
-    event_id: uuid.UUID
-    before: float
-    after: float
-    reason: str
-    scoring: str = Field(description="What before and after measure: descriptor distances.")
-
-
 @router.post("/events/{event_id}/not-the-offender")
 def not_the_offender(
     session: SessionDep,
@@ -347,25 +331,6 @@ def not_the_offender(
     record = _event(session, caller, event_id, "recognition feedback")
     change = face_feedback.not_the_offender(session, caller, record, data.reason)
     return ThresholdChangePublic.model_validate(change)
-
-
-class ListedFace(Schema):
-    key: str
-    name: str
-    vectors: list[list[float]]
-    expires_on: date | None
-
-
-class FaceLists(Schema):
-    watch: list[ListedFace]
-    allow: list[ListedFace]
-    threshold: float = Field(description="A descriptor distance: a face matches at or under it.")
-    scoring: str = Field(description="What the threshold measures; a worker refuses another.")
-    cohort: list[list[float]] = Field(
-        default_factory=list,
-        description="Always empty. A worker from before issue 20 turns recognition off, loudly, "
-        "on an empty cohort, instead of reading the threshold as a z-score.",
-    )
 
 
 @router.get("/device/face-lists")

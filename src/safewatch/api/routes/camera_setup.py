@@ -18,7 +18,7 @@ from safewatch.core.errors import Forbidden
 from safewatch.core.roles import Role
 from safewatch.models import CameraSetup
 from safewatch.schemas.common import Schema
-from safewatch.services import camera_setup, devices, incidents
+from safewatch.services import camera_setup, devices, incident_actions
 from safewatch.services.context import Caller
 from safewatch.store.base import utcnow
 from safewatch.vision.config import ZoneConfig
@@ -109,7 +109,7 @@ def live_view(
     """The incident's camera as it is now. A screen asks again every second: while it does,
     the camera sends a picture every second. Each watcher is audited (once a minute, not
     per picture)."""
-    incident, _ = incidents.visible(session, caller, incident_id)
+    incident, _ = incident_actions.visible(session, caller, incident_id)
     now, keep = alerting.clock(), alerting.routing.security_keeps_closed
     if not keeps_personal_data(caller.role, incident.closed_at, now, keep):
         raise Forbidden("this incident closed long ago: its live view is over")

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from safewatch.alerts.device_health import DeviceCondition
 from safewatch.api.deps import ALL_ROLES, AlertingDep, SessionDep, allow
 from safewatch.cases.guidance import Language, guidance_for
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.errors import NotFound
 from safewatch.core.roles import Role
+from safewatch.incidents.device_health import DeviceCondition
 from safewatch.models import Agency, Device
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.cases import GuidancePublic, MeasurePublic

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from safewatch.alerts.device_health import DeviceCondition
 from safewatch.api.deps import STAFF, AlertingDep, SessionDep, SettingsDep, allow
 from safewatch.core.roles import Role
+from safewatch.incidents.device_health import DeviceCondition
 from safewatch.schemas.common import Schema
 from safewatch.services import stats
 from safewatch.services.context import Caller

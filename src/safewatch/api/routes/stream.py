@@ -15,8 +15,6 @@ from fastapi.responses import StreamingResponse
 from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
-from safewatch.alerts.addresses import listener_addresses, recipient_of
-from safewatch.alerts.lifecycle import Recipient
 from safewatch.api.deps import (
     STAFF,
     AlertingDep,
@@ -29,7 +27,9 @@ from safewatch.api.stream_guard import ENDED, StreamGuard
 from safewatch.core import security
 from safewatch.core.errors import Unauthorized
 from safewatch.core.roles import Role
-from safewatch.services import accounts, incidents, police
+from safewatch.incidents.addresses import listener_addresses, recipient_of
+from safewatch.incidents.lifecycle import Recipient
+from safewatch.services import accounts, incident_reads, incidents, police
 from safewatch.services.access import sign_in_address
 from safewatch.services.context import Caller
 from safewatch.services.packets import build_packet, case_facts, events_by_incident
@@ -70,7 +70,7 @@ def stream(
     def backlog(session: Session) -> tuple[datetime, list[dict[str, Any]]]:
         # Up to 200 incidents: their cases and events in one query each, not per incident
         # (a hub restart reconnects every phone at once).
-        open_now = incidents.open_incidents_for(session, caller)
+        open_now = incident_reads.open_incidents_for(session, caller)
         cases = case_facts(session, {i.case_id for i in open_now})
         events = events_by_incident(session, {i.id for i in open_now})
         requests = police.requests_by_incident(session, open_now)
@@ -88,7 +88,7 @@ def stream(
                 requests[incident.id],
                 caller.user_id,
             )
-            shown = incidents.shown_on_connect(session, incident, who, alerting.clock())
+            shown = incident_reads.shown_on_connect(session, incident, who, alerting.clock())
             if shown and who is Recipient.police:  # now on a 112 screen: the others hear it
                 incidents.tell_screens(session, alerting.routing, incident, alerting.clock())
             # When this person answered "I've seen it" (the screen shows it after a reload).

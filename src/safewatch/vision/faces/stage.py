@@ -10,22 +10,14 @@ from datetime import date
 import numpy as np
 import supervision as sv
 
+from safewatch.vision.face_boxes import Boxes, around, grown, head_boxes, merged, touching
 from safewatch.vision.faces.decisions import Shot, TrackIdentity
 from safewatch.vision.faces.detector import Face, FaceDetector, overlap
 from safewatch.vision.faces.embedder import FaceEmbedder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, Matcher
 from safewatch.vision.faces.quality import MIN_SHOT_PX
 from safewatch.vision.faces.templates import ListKind, TemplateSet
-from safewatch.vision.privacy import (
-    BLUR_SCORE,
-    WHOLE_LOOK_SECONDS,
-    Boxes,
-    around,
-    grown,
-    head_boxes,
-    merged,
-    touching,
-)
+from safewatch.vision.privacy import BLUR_SCORE, WHOLE_LOOK_SECONDS
 from safewatch.vision.rules import IDENTITY_KIND, IDENTITY_NAME, IDENTITY_SCORE
 from safewatch.vision.tracking import PERSON_KEY
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safewatch.web.words import Words
+from safewatch.words import Words
 
 WORDS: Words = {
     "console": {"ko": "상황실", "en": "Console"},

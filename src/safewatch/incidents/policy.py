@@ -10,8 +10,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from safewatch.alerts.lifecycle import Recipient
 from safewatch.cases.risk import RiskLevel
+from safewatch.incidents.lifecycle import Recipient
 
 Channel = Literal["in_app", "web_push", "webhook", "sms"]
 LevelKey = Literal["normal", "high", "very_high", "any"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safewatch.web.words import Words
+from safewatch.words import Words
 
 WORDS: Words = {
     "quick_exit": {"ko": "빠른 나가기", "en": "Quick exit"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safewatch.web.words import Words
+from safewatch.words import Words
 
 WORDS: Words = {
     "cases": {"ko": "사건 목록", "en": "Cases"},

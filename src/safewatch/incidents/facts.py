@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from safewatch.alerts.lifecycle import Recipient
+from safewatch.incidents.lifecycle import Recipient
 
 
 class SignalSource(StrEnum):

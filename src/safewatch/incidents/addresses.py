@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from safewatch.alerts.lifecycle import Recipient
 from safewatch.cases.access import Actor, CaseScope
 from safewatch.core.roles import Role
+from safewatch.incidents.lifecycle import Recipient
 
 DISPATCHERS = "role:dispatcher"
 

@@ -1,10 +1,10 @@
 """Words on the screens, Korean first (the default) and English. Dates and times are formatted
 by the browser for the page's language (``Intl.DateTimeFormat``). The words themselves live
-in ``web/words/``, one module per screen family."""
+in this package (``words/``), one module per screen family."""
 
 from __future__ import annotations
 
-from safewatch.web.words import Lang, Words, app, common, console, staff
+from safewatch.words import Lang, Words, app, common, console, staff
 
 LANGS: tuple[Lang, ...] = ("ko", "en")
 

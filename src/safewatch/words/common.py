@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safewatch.web.words import Words
+from safewatch.words import Words
 
 WORDS: Words = {
     "title": {"ko": "세이프워치", "en": "Safewatch"},

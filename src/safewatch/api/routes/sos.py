@@ -1,0 +1,143 @@
+"""The protected person's SOS from the app, a smartwatch's or an emergency bell's SOS, and
+the devices' location while an SOS is open."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks
+from sqlalchemy import select
+
+from safewatch.api.deps import (
+    AlertingDep,
+    DeviceDep,
+    SessionDep,
+    ThrottleDep,
+    allow,
+)
+from safewatch.api.presenters import incident_summary
+from safewatch.core.errors import Forbidden, Invalid, NotFound
+from safewatch.core.roles import Role
+from safewatch.models import CameraEventRecord, Case
+from safewatch.models.resources import DeviceKind
+from safewatch.schemas.incidents import (
+    IncidentSummary,
+    LocationIn,
+    SosIn,
+    SosReceipt,
+)
+from safewatch.services import cases, incident_actions, incidents
+from safewatch.services.context import Caller
+
+router = APIRouter(tags=["incidents"])
+
+
+def _latest_clip(
+    session: SessionDep, alerting: AlertingDep, case: Case, caller: Caller
+) -> str | None:
+    record = session.scalar(
+        select(CameraEventRecord)
+        .where(CameraEventRecord.case_id == case.id, CameraEventRecord.clip_name.is_not(None))
+        .order_by(CameraEventRecord.occurred_at.desc())
+        .limit(1)
+    )
+    return alerting.links.url(record.id, "clip", "victim", by=caller.user_id) if record else None
+
+
+@router.post("/me/sos", status_code=201)
+def my_sos(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.protected_person)],
+    alerting: AlertingDep,
+    data: SosIn,
+    throttle: ThrottleDep,
+) -> SosReceipt:
+    """The app's SOS button: the security company and 112 are told at once, with the location
+    and the latest clip; the app then dials 112."""
+    throttle.hit("sos", f"person:{caller.user_id}")
+    found, _ = cases.list_cases(session, caller, 1, 1)
+    if not found:
+        raise NotFound("no open case is linked to your account")
+    case = found[0]
+    incident = incidents.open_sos(
+        session,
+        alerting.routing,
+        case,
+        alerting.clock(),
+        "phone",
+        incident_actions.actor_of(session, caller),
+        data.latitude,
+        data.longitude,
+        data.battery_percent,
+        user_id=caller.user_id,
+    )
+    alerting.dispatcher.publish_after_commit(session, incident)
+    return SosReceipt(
+        incident=incident_summary(incident),
+        call="tel:112",
+        latest_clip_url=_latest_clip(session, alerting, case, caller),
+    )
+
+
+def _wearer_case(session: SessionDep, device: DeviceDep) -> Case:
+    if device.kind not in (DeviceKind.smartwatch, DeviceKind.bell):
+        raise Forbidden("only a smartwatch or an emergency bell sends an SOS")
+    if device.case_id is None:
+        raise Invalid("this device is not issued to any case")
+    case = incidents.alert_case(session, device.case_id)
+    assert case is not None
+    return case
+
+
+@router.post("/device/sos", status_code=201)
+def device_sos(
+    session: SessionDep,
+    device: DeviceDep,
+    alerting: AlertingDep,
+    data: SosIn,
+    throttle: ThrottleDep,
+) -> IncidentSummary:
+    """A smartwatch's or an emergency bell's SOS (a bell without GPS: the home address)."""
+    throttle.hit("sos", f"device:{device.id}")
+    case = _wearer_case(session, device)
+    now = alerting.clock()
+    device.last_seen_at = now
+    if data.battery_percent is not None:
+        device.battery_percent = data.battery_percent
+    source = "watch" if device.kind is DeviceKind.smartwatch else "bell"
+    incident = incidents.open_sos(
+        session,
+        alerting.routing,
+        case,
+        now,
+        source,
+        f"{source} {device.serial}",
+        data.latitude,
+        data.longitude,
+        data.battery_percent,
+        device=device,
+    )
+    alerting.dispatcher.publish_after_commit(session, incident)
+    return incident_summary(incident)
+
+
+@router.post("/device/location")
+def device_location(
+    session: SessionDep,
+    device: DeviceDep,
+    alerting: AlertingDep,
+    background: BackgroundTasks,
+    data: LocationIn,
+) -> dict[str, str | None]:
+    """Where the watch is; while an SOS is open its incident follows the wearer."""
+    case = _wearer_case(session, device)
+    now = alerting.clock()
+    device.last_seen_at = now
+    if data.battery_percent is not None:
+        device.battery_percent = data.battery_percent
+    incident = incidents.update_location(
+        session, alerting.routing, case, device, data.latitude, data.longitude, now
+    )
+    if incident is not None:
+        background.add_task(alerting.dispatcher.wake)
+    return {"status": "ok", "incident_id": str(incident.id) if incident else None}

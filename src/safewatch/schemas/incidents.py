@@ -1,0 +1,153 @@
+"""What the incident routes take and give: the consoles' queues and details, the protected
+person's SOS and the devices' location, and the consoles' actions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from safewatch.incidents.facts import EntryFacts, IncidentFacts
+from safewatch.incidents.lifecycle import (
+    Action,
+    Asked,
+    Claim,
+    DeliveryStatus,
+    Outcome,
+    PoliceReach,
+    PoliceRequest,
+    Recipient,
+)
+from safewatch.schemas.common import Schema
+from safewatch.schemas.resources import CameraStatus
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class IncidentSummary(Schema):
+    id: uuid.UUID
+    reference: str
+    case_id: uuid.UUID
+    source: str
+    type: str
+    severity: str
+    summary: str = Field(description="In English, for logs; screens word `facts`.")
+    facts: IncidentFacts | None
+    status: str
+    police_status: str
+    outcome: str | None
+    created_at: datetime
+    last_signal_at: datetime
+    guard_unit: str | None
+
+
+class PoliceRequestOut(Schema):
+    """What a police request asks and how far it got (``lifecycle.PoliceReach``)."""
+
+    reach: PoliceReach
+    asked: Asked | None = Field(description="Why the police were asked; None if they were not.")
+    by: str = Field(description="Who asked, or which group did not answer in time.")
+    note: str
+
+    @classmethod
+    def of(cls, request: PoliceRequest) -> PoliceRequestOut:
+        return cls(reach=request.reach, asked=request.asked, by=request.by, note=request.note)
+
+
+class QueueItem(IncidentSummary):
+    """A queue row: the incident, and who, where and how far its police request got."""
+
+    case_reference: str
+    person_name: str
+    area: str = Field(description="The home's district and street, without the house number.")
+    claimed_by_name: str | None
+    claim: Claim = Field(description="Whether the caller, someone else or nobody claimed it.")
+    police: PoliceRequestOut
+
+
+class TimelineEntry(Schema):
+    at: datetime
+    kind: str
+    actor: str
+    recipient: Recipient | None
+    detail: str = Field(description="In English (or a person's own words, without facts).")
+    facts: EntryFacts | None
+
+
+class RecipientDuty(Schema):
+    recipient: Recipient
+    notified_at: datetime
+    deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    escalated_at: datetime | None
+
+
+class DeliveryPublic(Schema):
+    recipient: Recipient
+    channel: str
+    message: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+class IncidentDetail(Schema):
+    summary: IncidentSummary
+    packet: dict[str, Any]
+    recipients: list[RecipientDuty]
+    timeline: list[TimelineEntry]
+    deliveries: list[DeliveryPublic]
+    cameras: list[CameraStatus] = Field(
+        default_factory=list, description="The case's cameras now (not for the 112 centre)."
+    )
+    actions: list[Action] = Field(
+        default_factory=list, description="What the caller may do now (the screen's buttons)."
+    )
+    claim: Claim = Claim.nobody
+    claimed_by_name: str | None = None
+
+
+class SosIn(Schema):
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    battery_percent: int | None = Field(None, ge=0, le=100)
+
+
+class SosReceipt(Schema):
+    incident: IncidentSummary
+    call: str = Field(description="Hand the phone to this (the 112 emergency line).")
+    latest_clip_url: str | None
+
+
+class LocationIn(Schema):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    battery_percent: int | None = Field(None, ge=0, le=100)
+
+
+class ManualIn(Schema):
+    case_id: uuid.UUID
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+
+
+class DispatchIn(Schema):
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class NoteIn(Schema):
+    note: Note = ""
+
+
+class ResolveIn(Schema):
+    outcome: Outcome
+    reason: Note = ""
+    not_the_offender: bool = Field(
+        False, description="The person a camera named was someone else: tighten its threshold."
+    )
+
+
+class HoldIn(Schema):
+    hold: bool = Field(description="Keep the media past the retention period (or stop).")

@@ -17,7 +17,7 @@ import supervision as sv
 from safewatch.vision.faces.enrol import Enroller
 from safewatch.vision.faces.evaluate import photos_of
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 from safewatch.vision.faces.templates import TemplateSet
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -29,7 +29,7 @@ def main(video: Path) -> None:
     listed, _ = enroller.enrol(first.name, "watch", photos_of(first)[:3])
     assert listed is not None, f"no usable photo of {first.name}"
     watch = [TemplateSet("x", "watch", listed.vectors)]
-    stage = FaceStage(watch, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
+    stage = RecognitionStage(watch, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
     stage_ms, bare_ms = [], []
     with av.open(str(video)) as c:
         frames = [

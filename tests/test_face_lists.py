@@ -14,7 +14,7 @@ from sqlalchemy import select
 from safewatch.models import FaceThresholdChange
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 from safewatch.vision.worker import SiteWorker
 from tests.live import LiveHub, event, jpeg
 from tests.world import World
@@ -225,7 +225,7 @@ def test_a_running_worker_picks_up_new_photos_and_a_tightened_threshold(
         _offender_photo(world, "a")
         worker.refresh_faces()  # one offender in the region is enough: no cohort is needed
         stage = worker.cameras[0].pipeline.face_stage
-        assert isinstance(stage, FaceStage)
+        assert isinstance(stage, RecognitionStage)
         assert stage.lists.matcher.names == ["Offender A"] and worker.face_errors == {}
 
         false_match = _recognition(world, camera_secret, score=0.25)

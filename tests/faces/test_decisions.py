@@ -112,7 +112,7 @@ def test_not_the_offender_tightens_the_site_threshold_and_records_it(tmp_path) -
 def test_templates_of_an_ended_order_put_nobody_on_the_list() -> None:
     from datetime import date, timedelta
 
-    from safewatch.vision.faces.stage import FaceStage
+    from safewatch.vision.faces.stage import RecognitionStage
 
     rng = np.random.default_rng(9)
     people = [
@@ -120,7 +120,7 @@ def test_templates_of_an_ended_order_put_nobody_on_the_list() -> None:
     ]
     ended = TemplateSet("old", "watch", people[0].vectors, date.today() - timedelta(days=1))
     current = TemplateSet("new", "watch", people[1].vectors, date.today() + timedelta(days=30))
-    stage = FaceStage(
+    stage = RecognitionStage(
         [ended, current],
         detector=object(),  # type: ignore[arg-type]
         embedder=object(),  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from safewatch.vision.faces.enrol import Enroller, PhotoCheck
 from safewatch.vision.faces.evaluate import evaluate_folders, photos_of
 from safewatch.vision.faces.lists import enrol_folder
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 from safewatch.vision.faces.templates import TemplateSet
 from tests.vision.sites import WHOLE_VIEW
 
@@ -133,8 +133,8 @@ def test_shared_faces_open_set_cross_validation(shared_evaluation: dict[str, Any
     assert closed["tar_at_far_0.0001"] is None  # 7,638 impostors cannot back 1e-4
 
 
-def _stage(lists: list[TemplateSet], enroller: Enroller) -> FaceStage:
-    return FaceStage(lists, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
+def _stage(lists: list[TemplateSet], enroller: Enroller) -> RecognitionStage:
+    return RecognitionStage(lists, DEFAULT_THRESHOLD, enroller.detector, enroller.embedder)
 
 
 def test_the_enrolled_performer_is_recognised_within_a_second(

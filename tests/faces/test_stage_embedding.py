@@ -17,7 +17,7 @@ from safewatch.vision.detectors.base import person_detections
 from safewatch.vision.faces.decisions import TrackIdentity
 from safewatch.vision.faces.detector import Face, FaceDetector
 from safewatch.vision.faces.embedder import FaceEmbedder
-from safewatch.vision.faces.stage import EMBED_EVERY, SETTLED_EVERY, FaceStage, _FaceTrack
+from safewatch.vision.faces.stage import EMBED_EVERY, SETTLED_EVERY, RecognitionStage, _FaceTrack
 from safewatch.vision.faces.templates import TemplateSet
 
 W, H = 640, 360
@@ -62,9 +62,9 @@ def _stranger_list() -> list[TemplateSet]:
     return [TemplateSet("listed", "watch", vector / np.linalg.norm(vector))]
 
 
-def _play(lists: list[TemplateSet], seconds: int) -> tuple[_Counting, FaceStage]:
+def _play(lists: list[TemplateSet], seconds: int) -> tuple[_Counting, RecognitionStage]:
     embedder = _Counting()
-    stage = FaceStage(lists, embedder=embedder)
+    stage = RecognitionStage(lists, embedder=embedder)
     nobody = person_detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
     for i in range(5 * seconds):  # analysed at 5 fps
         embedder.t = i / 5
@@ -119,7 +119,7 @@ def test_two_faces_side_by_side_are_crowded_and_far_apart_are_not() -> None:
 def test_a_known_face_seen_again_after_a_gap_is_looked_at_at_once() -> None:
     """The offender steps where one of the household stood a moment before: he takes over
     her track, known as allowed; he is embedded at the next frame, not a second later."""
-    stage = FaceStage(_stranger_list(), embedder=_Counting())
+    stage = RecognitionStage(_stranger_list(), embedder=_Counting())
     face = _face((100, 100, 150, 150))
     [track] = stage._track([face], 0.0)
     assert not track.resumed

@@ -13,7 +13,7 @@ from matplotlib import cbook
 
 from safewatch.vision.detectors.base import person_detections
 from safewatch.vision.faces.detector import Face, FaceDetector
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 
 W, H = 640, 360  # a sub stream's frame
 FACE_W = 100  # the photo's width; its face is ~35 px wide
@@ -55,7 +55,7 @@ def test_people_in_view_are_searched_around_and_the_whole_frame_once_a_second() 
     """A walker with a person box, and a face close to the door without one: both faces are
     found in every analysed frame, with the whole frame searched at most once a second."""
     counting = _Counting()
-    stage = FaceStage([], detector=counting)
+    stage = RecognitionStage([], detector=counting)
     found = []
     for i in range(15):  # 3 s at 5 fps
         t, walker = i / 5, (40 + 12 * i, 60)
@@ -74,7 +74,7 @@ def test_people_in_view_are_searched_around_and_the_whole_frame_once_a_second() 
 
 def test_nobody_in_view_the_whole_frame_is_searched_every_time() -> None:
     counting = _Counting()
-    stage = FaceStage([], detector=counting)
+    stage = RecognitionStage([], detector=counting)
     for i in range(5):
         stage.attach(_scene([(300, 100)]), sv.Detections.empty(), i / 5)
     assert counting.shapes == [(H, W)] * 5
@@ -85,7 +85,7 @@ def test_a_face_without_a_person_box_moving_fast_is_followed_between_whole_looks
     frame is searched only once a second. The face moves ~2/3 of its width between analysed
     frames and is still found in every one."""
     counting = _Counting()
-    stage = FaceStage([], detector=counting)
+    stage = RecognitionStage([], detector=counting)
     found = []
     for i in range(10):  # 2 s at 5 fps
         t, walker, door = i / 5, (40, 60), (200 + 25 * i, 200)
@@ -107,7 +107,7 @@ def test_the_pixels_around_a_head_are_searched_once_not_once_per_reason() -> Non
     two crops (on the door video ~6 crops a frame, a face cut at one crop's edge found in
     neither). Regions that cover each other are searched as the one box that holds them."""
     counting = _Counting()
-    stage = FaceStage([], detector=counting)
+    stage = RecognitionStage([], detector=counting)
     found = []
     for i in range(5):  # 1 s at 5 fps: a whole look, then four between
         t, walker = i / 5, (200 + 4 * i, 60)

@@ -33,7 +33,7 @@ from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import person_detections
 from safewatch.vision.face_boxes import merged, no_boxes
 from safewatch.vision.faces.detector import FaceDetector
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline
 from safewatch.vision.privacy import (
@@ -614,7 +614,7 @@ def test_a_clips_frames_the_live_recognition_looked_at_are_not_searched_again(
     street = synthetic_video(40, lambda i: _scene(_walk(i)), name="street4s.mp4")
     with open_video(str(street)) as c:
         frames = list(c.decode(video=0))
-    stage = FaceStage([])  # nobody enrolled: it finds faces and recognises nobody
+    stage = RecognitionStage([])  # nobody enrolled: it finds faces and recognises nobody
     walker = []
     for i in range(0, 40, 2):  # what the analysis saw at 5 fps: the walker and his face
         x, y = _walk(i)[0]
@@ -643,7 +643,7 @@ def test_the_live_stages_faces_of_a_moment_before_still_cover_a_fast_face(
     video = synthetic_video(30, lambda i: _scene([runner(i)]), name="runner.mp4")
     with open_video(str(video)) as c:
         frames = list(c.decode(video=0))
-    stage = FaceStage([])
+    stage = RecognitionStage([])
     late = []
     for i in range(0, 30, 2):
         dets = _dets([_person_box(*runner(i))], [None])
@@ -654,7 +654,7 @@ def test_the_live_stages_faces_of_a_moment_before_still_cover_a_fast_face(
 
 
 def test_the_face_stage_reports_the_faces_of_the_frame_it_looked_at_only() -> None:
-    stage = FaceStage([])
+    stage = RecognitionStage([])
     picture = _scene([(100, 100), (400, 150)])
     stage.attach(picture, _dets([], []), 1.0)
     found = stage.faces(1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from safewatch.vision.events import snapshot_caption
+from safewatch.vision.pictures import snapshot_caption
 
 
 def test_the_caption_is_in_korean_time_with_its_zone() -> None:

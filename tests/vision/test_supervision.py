@@ -20,7 +20,7 @@ import supervision as sv
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from safewatch.bus.messages import MAX_SNAPSHOT_BYTES, CameraHealth
+from safewatch.bus.messages import MAX_SNAPSHOT_BYTES, CameraEvent, CameraHealth
 from safewatch.cli import app
 from safewatch.demo.server import free_port
 from safewatch.models import CameraEventRecord
@@ -28,8 +28,8 @@ from safewatch.vision import status
 from safewatch.vision.clip_jobs import clip_paths
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.detectors import ssd
-from safewatch.vision.events import CameraEvent, snapshot_jpeg
 from safewatch.vision.outbox import Outbox
+from safewatch.vision.pictures import snapshot_jpeg
 from safewatch.vision.status import HubReach
 from safewatch.vision.worker import SiteWorker
 from tests.chaos import SmallDisk

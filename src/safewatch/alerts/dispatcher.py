@@ -4,7 +4,8 @@ receipts and failures on the timeline, and escalates missed deadlines.
 Everything it works from is in the database (deliveries, deadlines), so a restart picks up
 where the last process stopped. A delivery is leased while it is being sent; if the process
 dies mid-send, the lease runs out and the delivery is sent again. What each message carries
-is built in ``messages.py``; receipts are recorded by ``receipts.py``.
+is built in ``messages.py``; receipts are recorded by ``receipts.py``; the lease is
+taken in ``leases.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts import messages, receipts
+from safewatch.alerts import leases, messages, receipts
 from safewatch.alerts.channels import (
     FAILED,
     RETRY,
@@ -33,9 +34,7 @@ from safewatch.bus.base import Notice
 from safewatch.core.links import LinkSigner
 from safewatch.incidents.facts import EntryReason
 from safewatch.incidents.lifecycle import (
-    WAITING,
     DeliveryStatus,
-    IncidentStatus,
     Recipient,
 )
 from safewatch.models import Delivery, Incident
@@ -45,19 +44,17 @@ from safewatch.services.packets import (
     IncidentFacts,
     case_facts,
 )
-from safewatch.services.signals import COLUMNS, Applied, IncidentState, Routing
+from safewatch.services.signals import Applied, Routing
 from safewatch.store.base import table, utcnow
 from safewatch.store.db import first_of_replicas, on_commit, transaction
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=30)
 SWEEP = timedelta(seconds=60)
 SWEEP_JOB = 0x5AFE_5EE9  # the silent-watch sweep's advisory lock
 # Cameras are looked at every few seconds at most, and at the moment the next one would fall
 # silent: a camera_offline incident opens as its silence reaches camera_silent_seconds.
 CAMERA_SWEEP = timedelta(seconds=5)
 CAMERA_SWEEP_JOB = 0x5AFE_CA4E
-BATCH = 200
 CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
 
 
@@ -197,55 +194,10 @@ class AlertDispatcher:
             on_commit(session, publish)
 
     def _claim(self) -> list[Claimed]:
-        now = self.clock()
-        d = table(Delivery).c
         with transaction(self.factory) as session:
-            due = session.execute(
-                select(table(Delivery))
-                .where(d.status.in_(WAITING), d.next_attempt_at <= now)
-                .order_by(d.next_attempt_at, d.created_at)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not due:
+            leased, incidents_by_id = leases.lease_due(session, self.clock())
+            if not incidents_by_id:
                 return []
-            incidents_by_id = _incidents(session, {row.incident_id for row in due})
-            claimed, cancelled = [], []
-            for row in due:
-                incident = incidents_by_id[row.incident_id]
-                if incident.status is IncidentStatus.closed and row.message != "update":
-                    cancelled.append({"b_id": row.id})
-                else:
-                    claimed.append(row)
-            if cancelled:
-                session.execute(
-                    update(table(Delivery))
-                    .where(d.id == bindparam("b_id"))
-                    .values(status=DeliveryStatus.cancelled, last_error="the incident was closed"),
-                    cancelled,
-                )
-            if claimed:
-                session.execute(
-                    update(table(Delivery))
-                    .where(d.id == bindparam("b_id"))
-                    .values(
-                        status=DeliveryStatus.sending,
-                        attempts=bindparam("attempts"),
-                        next_attempt_at=now + LEASE,
-                    ),
-                    [{"b_id": row.id, "attempts": row.attempts + 1} for row in claimed],
-                )
-            leased = [
-                Leased(
-                    row.id,
-                    row.incident_id,
-                    row.recipient,
-                    row.channel,
-                    row.message,
-                    row.attempts + 1,
-                )
-                for row in claimed
-            ]
             cases = case_facts(session, {i.case_id for i in incidents_by_id.values()})
             return self._messages(session, leased, incidents_by_id, cases)
 
@@ -278,7 +230,7 @@ class AlertDispatcher:
                 next_attempt_at=bindparam("at"),
             ),
             [
-                {"b_id": r.id, "attempts": r.attempts + 1, "at": self.clock() + LEASE}
+                {"b_id": r.id, "attempts": r.attempts + 1, "at": self.clock() + leases.LEASE}
                 for r in pending
             ],
         )
@@ -293,7 +245,7 @@ class AlertDispatcher:
     def lease_until(self) -> datetime:
         """For ``signals.apply``: deliveries on local channels are created leased, to be
         sent by ``publish_applied_after_commit``."""
-        return self.clock() + LEASE
+        return self.clock() + leases.LEASE
 
     def publish_applied_after_commit(self, session: Session, applied: Applied) -> None:
         """The fast path for a batch of signals applied with local deliveries leased."""
@@ -386,12 +338,6 @@ class AlertDispatcher:
                 RETRY, f"{type(exc).__name__}: {exc}"[:300], reason=EntryReason.channel_error
             )
             return [error] * len(group)
-
-
-def _incidents(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:
-    t = table(Incident).c
-    query = select(*(t[c] for c in COLUMNS)).where(t.id.in_(ids))
-    return {row.id: IncidentState(**row._mapping) for row in session.execute(query)}
 
 
 def _one_by_one(channel: Channel) -> Callable[[list[Message]], list[Result]]:

@@ -13,12 +13,12 @@ from typing import Any
 
 import av
 
+from safewatch.bus.messages import CameraEvent
 from safewatch.vision.analyze import file_camera
 from safewatch.vision.camera_reader import OutboxSink
 from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import make_detector
-from safewatch.vision.events import CameraEvent
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline
 from safewatch.vision.source import open_video, play

@@ -26,7 +26,7 @@ from safewatch.demo.bench_count import AlertBench
 from safewatch.demo.seed import DEMO_PASSWORD
 from safewatch.demo.server import Dispatch112
 from safewatch.vision.delivery import batch_of
-from safewatch.vision.events import fitted_jpeg
+from safewatch.vision.pictures import fitted_jpeg
 
 V1 = "/api/v1"
 ZONE = re.compile(r" in z(\d+) ")

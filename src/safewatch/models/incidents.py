@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Dialect, Enum, Float, ForeignKey, Index, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from safewatch.incidents.facts import EntryFacts, IncidentFacts
+from safewatch.incidents.facts import EntryFacts, IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
@@ -51,8 +51,8 @@ class Incident(IdMixin, CreatedMixin, Base):
 
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), index=True)
-    source: Mapped[str] = mapped_column(String(20))  # camera | sos | watch | officer
-    type: Mapped[str] = mapped_column(String(40))
+    source: Mapped[SignalSource] = mapped_column(Enum(SignalSource, native_enum=False, length=20))
+    type: Mapped[IncidentKind] = mapped_column(_enum(IncidentKind))
     severity: Mapped[str] = mapped_column(String(20))
     status: Mapped[IncidentStatus] = mapped_column(
         _enum(IncidentStatus), default=IncidentStatus.open, index=True

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from safewatch.incidents.facts import EntryFacts, IncidentFacts
+from safewatch.incidents.facts import EntryFacts, IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import (
     Action,
     Asked,
@@ -30,8 +30,8 @@ class IncidentSummary(Schema):
     id: uuid.UUID
     reference: str
     case_id: uuid.UUID
-    source: str
-    type: str
+    source: SignalSource
+    type: IncidentKind
     severity: str
     summary: str = Field(description="In English, for logs; screens word `facts`.")
     facts: IncidentFacts | None

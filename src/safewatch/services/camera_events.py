@@ -72,8 +72,8 @@ def camera_signal(event: CameraEvent, device: DeviceRef, case_id: uuid.UUID) -> 
     who = f": {event.identity}" if event.identity and event.type == "offender_recognized" else ""
     return Signal(
         case_id=case_id,
-        source="camera",
-        type=event.type,
+        source=SignalSource.camera,
+        type=IncidentKind(event.type),
         join_key=key,
         actor=f"camera {event.camera}",
         summary=f"{what}{where} ({event.camera}){who}",

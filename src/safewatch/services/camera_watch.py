@@ -32,8 +32,9 @@ from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.resources import CameraStatus, DeviceHeartbeat, DevicePublic
 from safewatch.services import camera_events, devices, signals
 from safewatch.services.context import Caller
+from safewatch.services.incident_rows import SYSTEM, entry_row
 from safewatch.services.incidents import tell_screens
-from safewatch.services.signals import SYSTEM, Routing, Signal, entry_row
+from safewatch.services.signals import Routing, Signal
 
 WATCHED_LEVELS = (RiskLevel.high, RiskLevel.very_high)
 
@@ -76,8 +77,8 @@ def silent_cameras(
         silent.append(
             Signal(
                 case_id=row.case_id,
-                source="camera",
-                type="camera_offline",
+                source=SignalSource.camera,
+                type=IncidentKind.camera_offline,
                 join_key=offline_key(row.id),
                 actor=SYSTEM,
                 summary=f"camera {row.serial} silent: no heartbeat for {seconds} s{said}"[:300],
@@ -145,7 +146,7 @@ def open_outages(session: Session, device_ids: Iterable[uuid.UUID]) -> dict[uuid
     rows = session.execute(
         select(Incident.device_id, Incident.reference)
         .where(
-            Incident.type == "camera_offline",
+            Incident.type == IncidentKind.camera_offline,
             Incident.status != IncidentStatus.closed,
             Incident.device_id.in_(wanted),
         )

@@ -266,12 +266,18 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
+def heard_from(device: Device, now: datetime, battery_percent: int | None) -> None:
+    """The device spoke (a heartbeat, an SOS, its location): it was seen now, and its battery
+    is what it said, if it said."""
+    device.last_seen_at = now
+    if battery_percent is not None:
+        device.battery_percent = battery_percent
+
+
 def heartbeat(session: Session, device: Device, data: DeviceHeartbeat, now: datetime) -> Device:
     """What the device says of itself, kept without stream addresses or credentials. The
     camera fields are replaced only when sent (an old worker or a watch never sends them)."""
-    device.last_seen_at = now
-    if data.battery_percent is not None:
-        device.battery_percent = data.battery_percent
+    heard_from(device, now, data.battery_percent)
     if data.health_note:
         device.health_note = redact(data.health_note.replace("\x00", ""))[:300]
     if data.state is not None:

@@ -42,9 +42,7 @@ from safewatch.models import (
 from safewatch.services import face_feedback
 from safewatch.services.context import Caller
 from safewatch.services.incidents import add_entry, duty_of, notify, tell_screens
-from safewatch.services.signals import (
-    Routing,
-)
+from safewatch.services.signals import Routing
 
 T = TypeVar("T")
 

@@ -35,14 +35,8 @@ from safewatch.models import (
 )
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.services import signals
-from safewatch.services.signals import (
-    SYSTEM,
-    Routing,
-    Signal,
-    delivery_row,
-    entry_row,
-    recipient_row,
-)
+from safewatch.services.incident_rows import SYSTEM, delivery_row, entry_row
+from safewatch.services.signals import Routing, Signal, recipient_row
 
 
 def add_entry(
@@ -116,8 +110,6 @@ def open_or_join(
     routing: Routing,
     case: Case,
     *,
-    source: str,
-    type_: str,
     join_key: str,
     now: datetime,
     actor: str,
@@ -129,11 +121,12 @@ def open_or_join(
     longitude: float | None = None,
     battery: int | None = None,
 ) -> tuple[Incident, bool]:
-    """One signal (an SOS, a silent watch, an officer's report): see ``signals.apply``."""
+    """One signal (an SOS, a silent watch, an officer's report): see ``signals.apply``. What
+    kind of incident it is and where it came from are the facts'."""
     signal = Signal(
         case_id=case.id,
-        source=source,
-        type=type_,
+        source=facts.source,
+        type=facts.kind,
         join_key=join_key,
         actor=actor,
         summary=summary,
@@ -192,7 +185,7 @@ def open_sos(
     routing: Routing,
     case: Case,
     now: datetime,
-    source: str,
+    source: SignalSource,
     actor: str,
     latitude: float | None,
     longitude: float | None,
@@ -210,15 +203,13 @@ def open_sos(
         session,
         routing,
         case,
-        source=source,
-        type_="sos",
         join_key=f"sos:{case.id}",
         now=now,
         actor=actor,
         summary=f"SOS from the {source}{where}",
         facts=IncidentFacts(
             kind=IncidentKind.sos,
-            source=SignalSource(source),
+            source=source,
             serial=device.serial if device else None,
             battery=battery,
             latitude=latitude if longitude is not None else None,
@@ -305,8 +296,6 @@ def silent_watches(
             session,
             routing,
             case,
-            source="watch",
-            type_="watch_silent",
             join_key=key,
             now=now,
             actor=SYSTEM,

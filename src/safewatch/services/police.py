@@ -30,7 +30,8 @@ from safewatch.incidents.lifecycle import (
 )
 from safewatch.models import Agency, Case, Delivery, Incident, IncidentEntry
 from safewatch.services import incidents
-from safewatch.services.signals import Routing, delivery_row, entry_row
+from safewatch.services.incident_rows import delivery_row, entry_row
+from safewatch.services.signals import Routing
 from safewatch.store.base import table
 
 log = logging.getLogger(__name__)

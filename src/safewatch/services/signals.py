@@ -19,9 +19,14 @@ from sqlalchemy.orm import Session
 
 from safewatch.alerts.channels import LOCAL_CHANNELS
 from safewatch.bus.messages import SEVERITY
-from safewatch.incidents.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
+from safewatch.incidents.facts import (
+    EntryFacts,
+    EntryReason,
+    IncidentFacts,
+    IncidentKind,
+    SignalSource,
+)
 from safewatch.incidents.lifecycle import (
-    DeliveryStatus,
     IncidentStatus,
     Outcome,
     PoliceStatus,
@@ -30,11 +35,11 @@ from safewatch.incidents.lifecycle import (
 from safewatch.incidents.policy import JOINS_WHILE_OPEN, RoutingPolicy, severity_rank
 from safewatch.models import Case, Delivery, Incident, IncidentEntry, IncidentRecipient
 from safewatch.services.cases import next_references
+from safewatch.services.incident_rows import SYSTEM, delivery_row, entry_row
 from safewatch.services.packets import CaseFacts, case_facts
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
 
-SYSTEM = "system"
 INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
 
 
@@ -54,8 +59,8 @@ class Routing:
 
 class Signal(NamedTuple):
     case_id: uuid.UUID
-    source: str  # camera | sos | watch | bell | phone | officer
-    type: str
+    source: SignalSource
+    type: IncidentKind
     join_key: str
     actor: str
     summary: str
@@ -74,8 +79,8 @@ class IncidentState:
     id: uuid.UUID
     reference: str
     case_id: uuid.UUID
-    source: str
-    type: str
+    source: SignalSource
+    type: IncidentKind
     severity: str
     join_key: str
     summary: str
@@ -135,30 +140,6 @@ class Applied:
         return {state.id: state for state, _ in self.results}
 
 
-def entry_row(
-    incident_id: uuid.UUID,
-    at: datetime,
-    kind: str,
-    actor: str = SYSTEM,
-    detail: str = "",
-    recipient: Recipient | None = None,
-    user_id: uuid.UUID | None = None,
-    facts: EntryFacts | None = None,
-) -> dict[str, Any]:
-    """One line of an incident's timeline (``incident_entry``); ``facts`` for the lines the
-    system words (a person's own words in ``detail`` have none)."""
-    return {
-        "incident_id": incident_id,
-        "at": at,
-        "kind": kind,
-        "actor": actor[:200],
-        "user_id": user_id,
-        "recipient": recipient,
-        "detail": detail,
-        "facts": facts,
-    }
-
-
 def recipient_row(
     routing: Routing, incident_id: uuid.UUID, recipient: Recipient, now: datetime
 ) -> dict[str, Any]:
@@ -172,31 +153,6 @@ def recipient_row(
         "acknowledged_at": None,
         "acknowledged_by": None,
         "escalated_at": None,
-    }
-
-
-def delivery_row(
-    incident_id: uuid.UUID,
-    recipient: Recipient,
-    channel: str,
-    message: str,
-    now: datetime,
-    lease_until: datetime | None = None,
-) -> dict[str, Any]:
-    """One message on one channel; leased already when its sender is standing by."""
-    leased = lease_until is not None
-    return {
-        "id": uuid.uuid4(),
-        "created_at": now,
-        "incident_id": incident_id,
-        "recipient": recipient,
-        "channel": channel,
-        "message": message,
-        "status": DeliveryStatus.sending if leased else DeliveryStatus.pending,
-        "attempts": 1 if leased else 0,
-        "next_attempt_at": lease_until if lease_until is not None else now,
-        "last_error": None,
-        "delivered_at": None,
     }
 
 

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from safewatch.bus.messages import CameraEvent
 from safewatch.core.progress import Step
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
-from safewatch.vision.events import CameraEvent
 from safewatch.vision.pipeline import CameraPipeline, FrameStats
 from safewatch.vision.ports import FaceStage
 from safewatch.vision.record import RecordStream, record

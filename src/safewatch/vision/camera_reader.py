@@ -15,11 +15,10 @@ from pathlib import Path
 import av
 from av.container import InputContainer
 
-from safewatch.bus.messages import CameraHealth
+from safewatch.bus.messages import CameraEvent, CameraHealth
 from safewatch.vision import stream_url
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import make_detector
-from safewatch.vision.events import CameraEvent
 from safewatch.vision.outbox import Outbox
 from safewatch.vision.pipeline import CameraPipeline
 from safewatch.vision.ports import FaceStage

@@ -18,20 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from safewatch.bus.messages import OutboxKind, Undelivered
-from safewatch.vision.events import CameraEvent
-from safewatch.vision.outbox_sql import (
-    CLIPS_NEVER_CUT,
-    EVENT_WAITING,
-    NEXT_CLIP,
-    OLDEST_EVENTS,
-    ORPHANS_REFUSED,
-    QUARANTINE,
-    SCHEMA,
-    UPGRADE,
-    UPGRADED,
-    VERSION,
-)
+from safewatch.bus.messages import CameraEvent, OutboxKind, Undelivered
+from safewatch.vision import outbox_sql as sql
 from safewatch.vision.reserve import DiskReserve
 
 MAX_BACKOFF = 60.0
@@ -97,12 +85,12 @@ class Outbox:
         exists = db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item'"
         ).fetchone()
-        if exists and version == VERSION:
+        if exists and version == sql.VERSION:
             return  # nothing to write: it opens on a full disk too
-        if exists and version < VERSION:
-            db.executescript(UPGRADE)
+        if exists and version < sql.VERSION:
+            db.executescript(sql.UPGRADE)
             return
-        db.executescript(SCHEMA + UPGRADED)
+        db.executescript(sql.SCHEMA + sql.UPGRADED)
 
     def close(self) -> None:
         with self._lock:
@@ -131,7 +119,7 @@ class Outbox:
                             params,
                         )
                     # its event was refused
-                    self._db.execute(ORPHANS_REFUSED, (time.time(), str(event_id)))
+                    self._db.execute(sql.ORPHANS_REFUSED, (time.time(), str(event_id)))
                     self._db.execute("COMMIT")
                 except BaseException:
                     if self._db.in_transaction:
@@ -210,8 +198,8 @@ class Outbox:
         own event."""
         now = time.time() if now is None else now
         with self._lock:
-            event = self._db.execute(OLDEST_EVENTS, (1,)).fetchone()
-            clip = self._db.execute(NEXT_CLIP).fetchone()
+            event = self._db.execute(sql.OLDEST_EVENTS, (1,)).fetchone()
+            clip = self._db.execute(sql.NEXT_CLIP).fetchone()
             held = self._held_in_order(event is not None)
         waits = []
         candidates = [(i, self._memory_due.get(i.seq, 0.0)) for i in held]
@@ -236,7 +224,7 @@ class Outbox:
             on_disk = (
                 event_on_disk
                 and self._db.execute(
-                    EVENT_WAITING,
+                    sql.EVENT_WAITING,
                     (str(m.event_id),),
                 ).fetchone()
             )
@@ -251,7 +239,7 @@ class Outbox:
         with self._lock:
             if any(m.kind is OutboxKind.event for m in self._memory):
                 return []  # a flagged alert held in memory goes first, alone (next_due)
-            rows = self._db.execute(OLDEST_EVENTS, (limit,)).fetchall()
+            rows = self._db.execute(sql.OLDEST_EVENTS, (limit,)).fetchall()
         out = []
         for row in rows:
             if row[9] > now:
@@ -305,8 +293,8 @@ class Outbox:
                 self._memory = [m for m in self._memory if m.seq != item.seq]
                 self._set_aside.append((item, error, time.time()))
                 return
-            self._db.execute(QUARANTINE, (error[:500], time.time(), item.seq))
-            self._db.execute(ORPHANS_REFUSED, (time.time(), str(item.event_id)))
+            self._db.execute(sql.QUARANTINE, (error[:500], time.time(), item.seq))
+            self._db.execute(sql.ORPHANS_REFUSED, (time.time(), str(item.event_id)))
 
     def quarantined(
         self, cameras: Sequence[str] | None = None, limit: int = 50
@@ -356,7 +344,7 @@ class Outbox:
         """Events that wait for a clip which no running worker will cut: the process that
         raised them stopped (killed, a power cut) within their post-roll. Asked at start."""
         with self._lock:
-            rows = self._db.execute(CLIPS_NEVER_CUT).fetchall()
+            rows = self._db.execute(sql.CLIPS_NEVER_CUT).fetchall()
         return [(uuid.UUID(e), camera) for e, camera in rows]
 
     def retry_quarantined(self) -> int:

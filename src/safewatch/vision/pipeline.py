@@ -19,21 +19,15 @@ import numpy as np
 import supervision as sv
 from av.video.stream import VideoStream
 
+from safewatch.bus.messages import SEVERITY, CameraEvent, EventType
 from safewatch.vision.clip_jobs import ClipJobs, ClipWriter
 from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.clips import write_clip
 from safewatch.vision.config import CameraConfig, SiteConfig, ZoneConfig
 from safewatch.vision.detectors.base import PersonDetector
-from safewatch.vision.events import (
-    SEVERITY,
-    CameraEvent,
-    EventType,
-    fitted_jpeg,
-    snapshot_caption,
-    snapshot_jpeg,
-)
 from safewatch.vision.face_boxes import Boxes
 from safewatch.vision.motion import MotionGate, TamperWatch, small_luma
+from safewatch.vision.pictures import fitted_jpeg, snapshot_caption, snapshot_jpeg
 from safewatch.vision.pipeline_clips import EventClips
 from safewatch.vision.ports import EventSink, FaceStage
 from safewatch.vision.privacy import Redactor, Sighting, blurred, sighting

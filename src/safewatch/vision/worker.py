@@ -29,7 +29,7 @@ from safewatch.vision.status import CameraStatus, HubReach, HubStatus, PartStatu
 from safewatch.vision.supervisor import PartState, Supervised
 
 if TYPE_CHECKING:  # the face models load only where faces are recognised
-    from safewatch.vision.faces.stage import FaceStage as SiteFaceStage
+    from safewatch.vision.faces.stage import RecognitionStage as SiteFaceStage
 
 log = logging.getLogger(__name__)
 # A camera analysed this far behind its picture raises its alerts that late: said, so a
@@ -127,7 +127,7 @@ class SiteWorker:
         """The camera's lists from the hub, into its stage (a new one if it had none). When the
         hub cannot be reached the current lists stay, minus templates whose order ended."""
         from safewatch.vision.faces.lists import face_stage_from_hub, lists_from_hub
-        from safewatch.vision.faces.stage import FaceStage as Stage
+        from safewatch.vision.faces.stage import RecognitionStage as Stage
 
         assert self.client is not None
         try:

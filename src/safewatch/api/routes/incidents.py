@@ -171,8 +171,6 @@ def report_incident(
         session,
         alerting.routing,
         case,
-        source="officer",
-        type_="manual",
         join_key=f"manual:{uuid.uuid4()}",
         now=alerting.clock(),
         actor=incident_actions.actor_of(session, caller),

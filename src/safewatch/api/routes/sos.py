@@ -18,6 +18,7 @@ from safewatch.api.deps import (
 from safewatch.api.presenters import incident_summary
 from safewatch.core.errors import Forbidden, Invalid, NotFound
 from safewatch.core.roles import Role
+from safewatch.incidents.facts import SignalSource
 from safewatch.models import CameraEventRecord, Case
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.incidents import (
@@ -26,7 +27,7 @@ from safewatch.schemas.incidents import (
     SosIn,
     SosReceipt,
 )
-from safewatch.services import cases, incident_actions, incidents
+from safewatch.services import cases, devices, incident_actions, incidents
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["incidents"])
@@ -64,7 +65,7 @@ def my_sos(
         alerting.routing,
         case,
         alerting.clock(),
-        "phone",
+        SignalSource.phone,
         incident_actions.actor_of(session, caller),
         data.latitude,
         data.longitude,
@@ -101,10 +102,8 @@ def device_sos(
     throttle.hit("sos", f"device:{device.id}")
     case = _wearer_case(session, device)
     now = alerting.clock()
-    device.last_seen_at = now
-    if data.battery_percent is not None:
-        device.battery_percent = data.battery_percent
-    source = "watch" if device.kind is DeviceKind.smartwatch else "bell"
+    devices.heard_from(device, now, data.battery_percent)
+    source = SignalSource.watch if device.kind is DeviceKind.smartwatch else SignalSource.bell
     incident = incidents.open_sos(
         session,
         alerting.routing,
@@ -132,9 +131,7 @@ def device_location(
     """Where the watch is; while an SOS is open its incident follows the wearer."""
     case = _wearer_case(session, device)
     now = alerting.clock()
-    device.last_seen_at = now
-    if data.battery_percent is not None:
-        device.battery_percent = data.battery_percent
+    devices.heard_from(device, now, data.battery_percent)
     incident = incidents.update_location(
         session, alerting.routing, case, device, data.latitude, data.longitude, now
     )

@@ -12,7 +12,7 @@ import numpy as np
 from safewatch.vision.faces.enrol import Enroller
 from safewatch.vision.faces.evaluate import photos_of
 from safewatch.vision.faces.matching import DEFAULT_THRESHOLD, SCORING
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 from safewatch.vision.faces.templates import ListKind, TemplateSet
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def face_stage_from_folders(
     watchlist: Path | None,
     allowlist: Path | None,
     threshold: float = DEFAULT_THRESHOLD,
-) -> FaceStage | None:
+) -> RecognitionStage | None:
     if watchlist is None and allowlist is None:
         return None
     enroller = Enroller()
@@ -48,7 +48,7 @@ def face_stage_from_folders(
         lists += enrol_folder(allowlist, "allow", enroller)
     if not lists:
         raise ValueError("nobody could be enrolled from the watch and allow lists")
-    return FaceStage(lists, threshold, enroller.detector, enroller.embedder)
+    return RecognitionStage(lists, threshold, enroller.detector, enroller.embedder)
 
 
 def lists_from_hub(payload: dict[str, Any]) -> tuple[list[TemplateSet], float]:
@@ -75,6 +75,6 @@ def lists_from_hub(payload: dict[str, Any]) -> tuple[list[TemplateSet], float]:
     return people, float(payload["threshold"])
 
 
-def face_stage_from_hub(payload: dict[str, Any]) -> FaceStage:
+def face_stage_from_hub(payload: dict[str, Any]) -> RecognitionStage:
     """The stage for a camera from the hub's answer (ValueError when it cannot be used)."""
-    return FaceStage(*lists_from_hub(payload))
+    return RecognitionStage(*lists_from_hub(payload))

@@ -90,7 +90,7 @@ def _crowded(face: Face, faces: list[Face]) -> bool:
     return bool(touching(near, others)[0])
 
 
-class FaceStage:
+class RecognitionStage:
     def __init__(
         self,
         lists: list[TemplateSet],
@@ -111,9 +111,11 @@ class FaceStage:
     def threshold(self) -> float:
         return self.lists.threshold
 
-    def for_another_camera(self) -> FaceStage:
+    def for_another_camera(self) -> RecognitionStage:
         """The same lists and models (enrolled and loaded once per site), tracks of its own."""
-        return FaceStage(self.lists.people, self.lists.threshold, self.detector, self.embedder)
+        return RecognitionStage(
+            self.lists.people, self.lists.threshold, self.detector, self.embedder
+        )
 
     def replace_lists(self, lists: list[TemplateSet], threshold: float) -> bool:
         """New lists from a refresh (another thread); False when nothing changed."""

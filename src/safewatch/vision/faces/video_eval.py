@@ -21,7 +21,7 @@ from safewatch.vision.analyze import analyze
 from safewatch.vision.config import SiteConfig
 from safewatch.vision.faces.decisions import LARGE_FACE_PX
 from safewatch.vision.faces.rates import rate_upper_bound
-from safewatch.vision.faces.stage import FaceStage
+from safewatch.vision.faces.stage import RecognitionStage
 
 ANYWHERE = SiteConfig.model_validate(
     {"site": "eval", "cameras": [{"name": "eval", "source": "-", "zones": []}]}
@@ -39,7 +39,7 @@ class TrackSeen:
     named_at: float | None = None
 
 
-class _WatchingStage(FaceStage):
+class _WatchingStage(RecognitionStage):
     """The live stage, keeping a summary of every face track it has seen."""
 
     seen: dict[int, TrackSeen]
@@ -118,7 +118,7 @@ class VideoEvaluation:
 
 
 def evaluate_video(
-    clips: list[Path], stage: FaceStage, step: Step = lambda: None
+    clips: list[Path], stage: RecognitionStage, step: Step = lambda: None
 ) -> VideoEvaluation:
     watching = _WatchingStage(stage.lists.people, stage.threshold, stage.detector, stage.embedder)
     watching.seen = {}

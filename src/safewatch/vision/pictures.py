@@ -1,4 +1,5 @@
-"""The snapshot picture of an event (the event model itself is in ``bus.messages``)."""
+"""The pictures an event and the live view carry: the snapshot with its zones, boxes and
+caption, and a JPEG fitted for a screen (the event itself is ``bus.messages.CameraEvent``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from safewatch.bus.messages import MAX_SNAPSHOT_BYTES, SEVERITY, CameraEvent, EventType
-
-__all__ = ["SEVERITY", "CameraEvent", "EventType", "snapshot_caption", "snapshot_jpeg"]
+from safewatch.bus.messages import MAX_SNAPSHOT_BYTES
 
 RED, YELLOW, WHITE = (40, 40, 230), (0, 200, 255), (255, 255, 255)
 

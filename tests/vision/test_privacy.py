@@ -31,7 +31,7 @@ from safewatch.vision.analyze import CollectingSink
 from safewatch.vision.clip_source import PendingClip
 from safewatch.vision.config import CameraConfig, SiteConfig
 from safewatch.vision.detectors.base import person_detections
-from safewatch.vision.face_boxes import merged, no_boxes
+from safewatch.vision.face_boxes import Boxes, merged, no_boxes
 from safewatch.vision.faces.detector import FaceDetector
 from safewatch.vision.faces.stage import RecognitionStage
 from safewatch.vision.outbox import Outbox
@@ -1028,3 +1028,27 @@ def test_a_frame_is_blurred_in_its_own_yuv_planes_and_the_offender_left_clear(
     before, after = frame.to_ndarray(), out.to_ndarray()
     x1, y1, x2, y2 = (int(v) for v in offender)
     assert np.array_equal(before[y1:y2, x1:x2], after[y1:y2, x1:x2])
+
+
+def test_the_events_of_one_frame_share_one_face_search_and_each_snapshot_is_blurred(
+    tmp_path: Path, street: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both people are in the yard from the first frame: two intrusions of one frame, one
+    picture. Its faces are searched once for both (``CameraPipeline._faces_in``; each
+    event searched it again before), and both snapshots shown have no face to find."""
+    analysis, searches = threading.current_thread(), []
+    find = FaceFinder.find
+
+    def counted(self: FaceFinder, bgr: np.ndarray) -> Boxes:
+        if threading.current_thread() is analysis:  # the snapshots (clips: their own thread)
+            searches.append(bgr)
+        return find(self, bgr)
+
+    monkeypatch.setattr(FaceFinder, "find", counted)
+    sink, _ = _run(tmp_path, street)
+    with_picture = [e for e in sink.events if (tmp_path / "snapshots" / f"{e.id}.jpg").exists()]
+    frames = {e.video_t for e in with_picture}
+    assert len(with_picture) > len(frames), "the scene raises two events in one frame"
+    assert len(searches) == len(frames)
+    for e in with_picture:
+        assert faces_seen(cv2.imread(str(tmp_path / "snapshots" / f"{e.id}.jpg"))) == []

@@ -194,6 +194,48 @@ def test_a_clock_that_jumps_back_is_the_rings_newest_again() -> None:
     assert ring.newest == 0.4
 
 
+class _Breakable:
+    """A decoder that meets a broken packet when told to, as FFmpeg's own error says it."""
+
+    def __init__(self, real: av.CodecContext) -> None:
+        self.real, self.broken_next = real, False
+
+    def decode(self, packet: av.Packet | None) -> list[av.VideoFrame]:
+        if self.broken_next:
+            self.broken_next = False
+            raise av.InvalidDataError(1094995529, "Invalid data found when processing input")
+        return self.real.decode(packet)  # type: ignore[attr-defined,no-any-return]
+
+
+@B_FRAMES
+def test_a_packet_that_breaks_the_carried_on_decoder_costs_one_snapshot_not_the_next(
+    tmp_path: Path, b_frames: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second event of a GOP carries on the first one's decoder; a packet that breaks it
+    there gives that event no main-stream picture (it takes the detect stream's), and lets
+    the decoder go: the next event starts again from the keyframe and gets its frame."""
+    video = _stream(tmp_path / "main.mp4", b_frames)
+    truth = _frames(video)
+    record = _recorded(video)
+    made: list[_Breakable] = []
+    real = snapshot.new_decoder
+
+    def breakable(stream: object) -> object:
+        made.append(_Breakable(real(stream)))
+        return made[-1]
+
+    monkeypatch.setattr(snapshot, "new_decoder", breakable)
+    first = record.picture_at(1000.0 + 3 / FPS + 0.01)
+    assert first is not None and np.array_equal(first, truth[3])
+    made[0].broken_next = True  # the next packet fed to it
+    assert record.picture_at(1000.0 + 7 / FPS + 0.01) is None  # broke while carried on
+    assert len(made) == 1 and not record._snapshots.holding
+    again = record.picture_at(1000.0 + 7 / FPS + 0.01)
+    assert again is not None and np.array_equal(again, truth[7])
+    assert len(made) == 2  # started again from the keyframe
+    record.close()
+
+
 def _counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
     """Counts the calls to ``snapshot.<name>``."""
     calls: list[int] = []

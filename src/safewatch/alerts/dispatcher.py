@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts import leases, messages, receipts
@@ -221,23 +221,7 @@ class AlertDispatcher:
         ).all()
         if not pending:
             return
-        session.execute(
-            update(table(Delivery))
-            .where(d.id == bindparam("b_id"))
-            .values(
-                status=DeliveryStatus.sending,
-                attempts=bindparam("attempts"),
-                next_attempt_at=bindparam("at"),
-            ),
-            [
-                {"b_id": r.id, "attempts": r.attempts + 1, "at": self.clock() + leases.LEASE}
-                for r in pending
-            ],
-        )
-        leased = [
-            Leased(r.id, r.incident_id, r.recipient, r.channel, r.message, r.attempts + 1)
-            for r in pending
-        ]
+        leased = leases.lease(session, pending, self.clock() + leases.LEASE)
         cases = case_facts(session, [incident.case_id])
         messages = self._messages(session, leased, {incident.id: incident}, cases)
         on_commit(session, lambda: self.publish(messages))

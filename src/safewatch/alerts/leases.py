@@ -5,7 +5,9 @@ marked ``sending`` until ``LEASE`` runs out — a replica that dies mid-send let
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -51,22 +53,28 @@ def lease_due(
             .values(status=DeliveryStatus.cancelled, last_error="the incident was closed"),
             cancelled,
         )
-    if claimed:
+    return lease(session, claimed, now + LEASE), incidents_by_id
+
+
+def lease(session: Session, rows: Sequence[Any], until: datetime) -> list[Leased]:
+    """The deliveries (rows with their id, incident_id, recipient, channel, message and
+    attempts) marked ``sending`` until ``until``, an attempt more: what the sender holds."""
+    if rows:
+        d = table(Delivery).c
         session.execute(
             update(table(Delivery))
             .where(d.id == bindparam("b_id"))
             .values(
                 status=DeliveryStatus.sending,
                 attempts=bindparam("attempts"),
-                next_attempt_at=now + LEASE,
+                next_attempt_at=until,
             ),
-            [{"b_id": row.id, "attempts": row.attempts + 1} for row in claimed],
+            [{"b_id": row.id, "attempts": row.attempts + 1} for row in rows],
         )
-    leased = [
+    return [
         Leased(row.id, row.incident_id, row.recipient, row.channel, row.message, row.attempts + 1)
-        for row in claimed
+        for row in rows
     ]
-    return leased, incidents_by_id
 
 
 def incidents_of(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:

@@ -221,14 +221,14 @@ class AlertDispatcher:
         ).all()
         if not pending:
             return
-        leased = leases.lease(session, pending, self.clock() + leases.LEASE)
+        leased = leases.lease(session, pending, self.lease_until())
         cases = case_facts(session, [incident.case_id])
         messages = self._messages(session, leased, {incident.id: incident}, cases)
         on_commit(session, lambda: self.publish(messages))
 
     def lease_until(self) -> datetime:
-        """For ``signals.apply``: deliveries on local channels are created leased, to be
-        sent by ``publish_applied_after_commit``."""
+        """When a lease taken now runs out: the fast paths' (``signals.apply`` creates the
+        deliveries on local channels leased, ``publish_after_commit`` leases them)."""
         return self.clock() + leases.LEASE
 
     def publish_applied_after_commit(self, session: Session, applied: Applied) -> None:

@@ -38,7 +38,7 @@ def lease_due(
     ).all()
     if not due:
         return [], {}
-    incidents_by_id = incidents_of(session, {row.incident_id for row in due})
+    incidents_by_id = _incidents_of(session, {row.incident_id for row in due})
     claimed, cancelled = [], []
     for row in due:
         incident = incidents_by_id[row.incident_id]
@@ -77,7 +77,7 @@ def lease(session: Session, rows: Sequence[Any], until: datetime) -> list[Leased
     ]
 
 
-def incidents_of(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:
+def _incidents_of(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, IncidentFacts]:
     t = table(Incident).c
     query = select(*(t[c] for c in COLUMNS)).where(t.id.in_(ids))
     return {row.id: IncidentState(**row._mapping) for row in session.execute(query)}

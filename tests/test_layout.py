@@ -28,9 +28,9 @@ def test_an_incidents_type_and_source_are_typed_from_column_to_api() -> None:
     """Issue 22: the kinds and sources an incident can have are one enum each, from the
     table to the OpenAPI, never free strings that the layers spell each their own way."""
     from safewatch.incidents.facts import IncidentKind, SignalSource
+    from safewatch.incidents.state import IncidentState, Signal
     from safewatch.models import Incident
     from safewatch.schemas.incidents import IncidentSummary
-    from safewatch.services.signals import IncidentState, Signal
 
     columns = Incident.__table__.c
     assert getattr(columns.type.type, "enum_class", None) is IncidentKind

@@ -22,10 +22,9 @@ from safewatch.incidents.lifecycle import (
     needs_fallback,
     police_reach,
 )
-from safewatch.incidents.policy import RoutingPolicy
+from safewatch.incidents.policy import Routing, RoutingPolicy
 from safewatch.models import Agency, Case
 from safewatch.services import police
-from safewatch.services.signals import Routing
 from tests.conftest import Clock
 from tests.live import event, jpeg
 from tests.test_delivery_states import Screens

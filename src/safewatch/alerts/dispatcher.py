@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts import leases, messages, receipts
@@ -34,18 +33,17 @@ from safewatch.bus.base import Notice
 from safewatch.core.links import LinkSigner
 from safewatch.incidents.facts import EntryReason
 from safewatch.incidents.lifecycle import (
-    DeliveryStatus,
     Recipient,
 )
-from safewatch.models import Delivery, Incident
-from safewatch.services import camera_watch, incidents, police
+from safewatch.incidents.policy import Routing
+from safewatch.services import camera_watch, incident_writer, incidents, police
 from safewatch.services.packets import (
     CaseFacts,
     IncidentFacts,
     case_facts,
 )
-from safewatch.services.signals import Applied, Routing
-from safewatch.store.base import table, utcnow
+from safewatch.services.signals import Applied
+from safewatch.store.base import utcnow
 from safewatch.store.db import first_of_replicas, on_commit, transaction
 
 log = logging.getLogger(__name__)
@@ -56,6 +54,9 @@ SWEEP_JOB = 0x5AFE_5EE9  # the silent-watch sweep's advisory lock
 CAMERA_SWEEP = timedelta(seconds=5)
 CAMERA_SWEEP_JOB = 0x5AFE_CA4E
 CHANNEL_ORDER = {"in_app": 0, "web_push": 1, "webhook": 2, "sms": 3}
+# What a request sends itself as it commits: open screens (not the SMS: writing its file would
+# hold up the event loop that carries the in-app alert to the screens).
+FAST_CHANNELS = frozenset({"in_app"})
 
 
 class AlertDispatcher:
@@ -173,11 +174,8 @@ class AlertDispatcher:
                     chain.index(r.recipient) if r.recipient in chain else len(chain),
                 )
             )
-            unanswered = []
-            for row in rows:
-                incidents.escalate(session, self.routing, row, now)
-                if row.recipient is Recipient.police:
-                    unanswered.append(row.incident_id)
+            incidents.escalate(session, self.routing, rows, now)
+            unanswered = [r.incident_id for r in rows if r.recipient is Recipient.police]
             self._tell_admins(
                 session, police.fall_back(session, self.routing, unanswered, now, True)
             )
@@ -201,53 +199,44 @@ class AlertDispatcher:
             cases = case_facts(session, {i.case_id for i in incidents_by_id.values()})
             return self._messages(session, leased, incidents_by_id, cases)
 
-    # --- the fast path: open screens hear of a new incident as the request commits ---------
+    # --- the fast path: open screens hear of a change as its transaction commits ----------
 
-    def publish_after_commit(self, session: Session, incident: Incident) -> None:
-        """In the request's own transaction: lease the incident's pending in-app deliveries
-        and build their messages; the moment the transaction commits, publish them (on the
-        request's event loop, before its response). Their receipts are recorded by the
-        loop, many in one transaction. If the process dies in between, the lease runs out
-        and the loop sends them. (Not the SMS: writing its file would hold up the event
-        loop that carries the in-app alert to the screens.)"""
-        session.flush()
-        d = table(Delivery).c
-        pending = session.execute(
-            select(d.id, d.incident_id, d.recipient, d.channel, d.message, d.attempts).where(
-                d.incident_id == incident.id,
-                d.channel == "in_app",
-                d.status == DeliveryStatus.pending,
-            )
-        ).all()
-        if not pending:
+    def send_after_commit(
+        self,
+        session: Session,
+        channels: frozenset[str] = FAST_CHANNELS,
+        known: Applied | None = None,
+    ) -> None:
+        """Before a transaction commits: the deliveries it wrote (``incident_writer.written``)
+        on ``channels`` are leased in it, and the moment it commits they are sent (their
+        receipts recorded by the loop, many in one transaction) and the loop is woken for
+        the others. If the process dies in between, the lease runs out and the loop sends
+        them. ``known``: the batch's incidents and cases, already read."""
+        written = incident_writer.written(session)
+        if not written:
             return
-        leased = leases.lease(session, pending, self.lease_until())
-        cases = case_facts(session, [incident.case_id])
-        messages = self._messages(session, leased, {incident.id: incident}, cases)
-        on_commit(session, lambda: self.publish(messages))
-
-    def lease_until(self) -> datetime:
-        """When a lease taken now runs out: the fast paths' (``signals.apply`` creates the
-        deliveries on local channels leased, ``publish_after_commit`` leases them)."""
-        return self.clock() + leases.LEASE
-
-    def publish_applied_after_commit(self, session: Session, applied: Applied) -> None:
-        """The fast path for a batch of signals applied with local deliveries leased."""
-        leased = [
-            Leased(r["id"], r["incident_id"], r["recipient"], r["channel"], r["message"], 1)
-            for r in applied.deliveries
-            if r["status"] is DeliveryStatus.sending
-        ]
-        if not leased:
+        fast = [d for d in written if d.channel in channels]
+        if not fast:
+            on_commit(session, self.wake)
             return
-        incidents_by_id: dict[uuid.UUID, IncidentFacts] = dict(applied.incidents())
-        found = messages.lookups(session, leased, incidents_by_id, applied.cases)
+        leased = leases.lease(session, fast, self.lease_until())
+        incidents_by_id: Mapping[uuid.UUID, IncidentFacts]
+        if known is not None:
+            incidents_by_id, cases = known.incidents(), known.cases
+        else:
+            incidents_by_id = incident_writer.load(session, {d.incident_id for d in leased})
+            cases = case_facts(session, {i.case_id for i in incidents_by_id.values()})
+        found = messages.lookups(session, leased, incidents_by_id, cases)
 
         def publish() -> None:
             # Built after the commit: the database's write lock is not held for it.
-            self.publish(self._build(leased, incidents_by_id, applied.cases, found))
+            self.publish(self._build(leased, incidents_by_id, cases, found))
 
         on_commit(session, publish)
+
+    def lease_until(self) -> datetime:
+        """When a lease taken now runs out."""
+        return self.clock() + leases.LEASE
 
     def publish(self, leased: list[Claimed]) -> None:
         results = self._send_all(leased)

@@ -21,8 +21,7 @@ from safewatch.bus.nats import NatsBus, NatsConnection
 from safewatch.core.config import Settings
 from safewatch.core.links import LinkSigner
 from safewatch.incidents.device_health import Silence
-from safewatch.incidents.policy import load_policy
-from safewatch.services.signals import Routing
+from safewatch.incidents.policy import Routing, load_policy
 from safewatch.store.base import utcnow
 
 

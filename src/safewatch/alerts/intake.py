@@ -22,13 +22,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.alerts.channels import LOCAL_CHANNELS
 from safewatch.alerts.dispatcher import AlertDispatcher
 from safewatch.bus.messages import CameraEvent
 from safewatch.core.errors import Invalid, SafewatchError
+from safewatch.incidents.policy import Routing
 from safewatch.services import camera_events, devices
 from safewatch.services.camera_events import Incoming, Received
 from safewatch.services.devices import DeviceRef
-from safewatch.services.signals import Routing
 from safewatch.store.clips import ClipStore
 from safewatch.store.db import run_steps, take_after_commit
 
@@ -177,10 +178,10 @@ class EventIntake:
                 self.routing,
                 incoming,
                 self.clock(),
-                self.dispatcher.lease_until(),
             )
             for (answers, k), r in zip(slots, received, strict=True):
                 answers[k] = r.error if r.error is not None else r
-            self.dispatcher.publish_applied_after_commit(session, applied)
+            # This thread's second one sends them, SMS included.
+            self.dispatcher.send_after_commit(session, LOCAL_CHANNELS, applied)
         self._sends.put(take_after_commit(session))
         return out

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from safewatch.alerts.messages import Leased
 from safewatch.incidents.lifecycle import WAITING, DeliveryStatus, IncidentStatus
+from safewatch.incidents.state import IncidentState
 from safewatch.models import Delivery, Incident
+from safewatch.services.incident_writer import COLUMNS
 from safewatch.services.packets import IncidentFacts
-from safewatch.services.signals import COLUMNS, IncidentState
 from safewatch.store.base import table
 
 LEASE = timedelta(seconds=30)

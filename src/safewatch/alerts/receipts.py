@@ -23,9 +23,9 @@ from safewatch.incidents.lifecycle import (
     Recipient,
     after_send,
 )
+from safewatch.incidents.policy import Routing
 from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription
 from safewatch.services import incidents, police
-from safewatch.services.signals import Routing
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
 from safewatch.store.db import transaction

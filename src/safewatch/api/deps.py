@@ -73,13 +73,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     hands its database work to a thread (``run_in_threadpool``).
 
     Steps registered with ``on_commit`` (publishing an alert to open screens) run here, on
-    the event loop, as soon as the commit returns."""
+    the event loop, as soon as the commit returns; the deliveries the request wrote are
+    among them (``_commit``)."""
     async with _db_gate(request):
         session = request.app.state.session_factory()
         try:
             session.begin()
             yield session
-            await run_in_threadpool(session.commit)
+            await run_in_threadpool(_commit, request, session)
         except BaseException:
             discard_after_commit(session)
             await run_in_threadpool(session.rollback)
@@ -89,6 +90,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     run_after_commit(session)
 
 
+def _commit(request: Request, session: Session) -> None:
+    """The alerts the request's incidents wrote go out as it commits (one way for every
+    route: ``AlertDispatcher.send_after_commit``)."""
+    request.app.state.alerting.dispatcher.send_after_commit(session)
+    session.commit()
+
+
 async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
     """``work`` in its own transaction on a worker thread, behind the same gate as requests
     (a stream's backlog: 2,000 phones reconnecting must not fill every thread)."""
@@ -96,7 +104,9 @@ async def in_transaction(request: Request, work: Callable[[Session], T]) -> T:
 
     def run() -> T:
         with transaction(factory) as session:
-            return work(session)
+            done = work(session)
+            request.app.state.alerting.dispatcher.send_after_commit(session)
+            return done
 
     async with _db_gate(request):
         return await run_in_threadpool(run)

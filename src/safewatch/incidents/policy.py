@@ -4,12 +4,15 @@ below is the programme's, and a site may load its own from YAML (``SAFEWATCH_ALE
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from safewatch.bus.messages import SEVERITY
 from safewatch.cases.risk import RiskLevel
 from safewatch.incidents.lifecycle import Recipient
 
@@ -127,6 +130,23 @@ class RoutingPolicy(Strict):
             return None
         k = chain.index(recipient)
         return chain[k + 1] if k + 1 < len(chain) else None
+
+
+INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The policy and the channels this hub can actually use (a webhook only if configured)."""
+
+    policy: RoutingPolicy
+    available: frozenset[str]
+    police_duty_phone: str = ""  # a police request that reaches nobody is texted here
+    # How long the security company keeps a closed incident's personal data and live view
+    security_keeps_closed: timedelta = timedelta(hours=24)
+
+    def channels(self, recipient: Recipient) -> list[str]:
+        return [c for c in self.policy.channels.get(recipient, []) if c in self.available]
 
 
 def severity_rank(incident_type: str) -> int:

@@ -16,11 +16,13 @@ from safewatch.bus.messages import MAX_CLIP_BYTES, MAX_SNAPSHOT_BYTES, CameraEve
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound, SafewatchError
 from safewatch.core.links import Media
 from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
+from safewatch.incidents.policy import Routing
+from safewatch.incidents.state import Signal
 from safewatch.models import CameraEventRecord, Device
 from safewatch.models.resources import DeviceKind
 from safewatch.services import signals
 from safewatch.services.devices import CLOCK_MARGIN, DeviceRef, installed_since
-from safewatch.services.signals import Applied, Routing, Signal
+from safewatch.services.signals import Applied
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
 from safewatch.store.clips import ClipStore
@@ -113,7 +115,6 @@ def ingest(
     routing: Routing,
     items: list[Incoming],
     now: datetime,
-    lease_until: datetime | None = None,
 ) -> tuple[list[Received], Applied]:
     """Store each event once and open or join its incident, all in the session's
     transaction: an accepted event is never without its alert. A repeat of a stored id is
@@ -148,7 +149,6 @@ def ingest(
         routing,
         [camera_signal(item.event, item.device, case_id) for item, case_id in accepted],
         now,
-        lease_until,
     )
     rows = []
     for (item, case_id), (incident, _) in zip(accepted, applied.results, strict=True):

@@ -18,23 +18,19 @@ from sqlalchemy.orm import Session
 
 from safewatch.cases.access import can_see_case
 from safewatch.cases.risk import RiskLevel
+from safewatch.incidents import decisions
 from safewatch.incidents.device_health import Silence, condition, problem
-from safewatch.incidents.facts import (
-    EntryFacts,
-    EntryReason,
-    IncidentFacts,
-    IncidentKind,
-    SignalSource,
-)
+from safewatch.incidents.effects import SYSTEM
+from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import IncidentStatus
-from safewatch.models import Case, Device, Incident, IncidentEntry
+from safewatch.incidents.policy import Routing
+from safewatch.incidents.state import Signal
+from safewatch.models import Case, Device, Incident
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.resources import CameraStatus, DeviceHeartbeat, DevicePublic
-from safewatch.services import camera_events, devices, signals
+from safewatch.services import camera_events, devices, incident_writer, signals
 from safewatch.services.context import Caller
-from safewatch.services.incident_rows import SYSTEM, entry_row
-from safewatch.services.incidents import tell_screens
-from safewatch.services.signals import Routing, Signal
+from safewatch.services.incident_writer import Change
 
 WATCHED_LEVELS = (RiskLevel.high, RiskLevel.very_high)
 
@@ -121,19 +117,11 @@ def heartbeat(
     )
     if incident is None:
         return False
-    gap = f" after {int((now - silent_since).total_seconds())} s" if silent_since else ""
-    state = device.camera_state.value if device.camera_state else "no state given"
-    detail = f"camera {device.serial} heard again{gap} ({state})"
-    back = EntryFacts(
-        reason=EntryReason.camera_back,
-        serial=device.serial,
-        seconds=int((now - silent_since).total_seconds()) if silent_since else None,
-        state=device.camera_state.value if device.camera_state else None,
-    )
-    session.add(
-        IncidentEntry(**entry_row(incident.id, now, "camera_back", SYSTEM, detail, facts=back))
-    )
-    tell_screens(session, routing, incident, now)
+    seconds = int((now - silent_since).total_seconds()) if silent_since else None
+    state = device.camera_state.value if device.camera_state else None
+    before = incident_writer.state_of(incident)
+    effects = decisions.camera_back(routing, before, device.serial, seconds, state)
+    incident_writer.save(session, [Change(before, effects)], now)
     return True
 
 

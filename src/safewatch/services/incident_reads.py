@@ -10,10 +10,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from safewatch.core.roles import Role
-from safewatch.incidents.facts import (
-    EntryFacts,
-    EntryReason,
-)
+from safewatch.incidents import decisions
 from safewatch.incidents.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
@@ -27,9 +24,10 @@ from safewatch.models import (
     IncidentEntry,
     IncidentRecipient,
 )
+from safewatch.services import incident_writer
 from safewatch.services.cases import scope_filter
 from safewatch.services.context import Caller
-from safewatch.services.incidents import add_entry
+from safewatch.services.incident_writer import Change
 
 
 def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> list[Incident]:
@@ -56,11 +54,9 @@ def shown_on_connect(
     for d in waiting:
         d.status, d.delivered_at, d.last_error = DeliveryStatus.delivered, now, None
     if waiting:
-        detail = "in_app: shown when a screen connected"
-        shown = EntryFacts(reason=EntryReason.shown_on_connect, channel="in_app")
-        add_entry(
-            session, incident, "delivered", now, detail=detail, recipient=recipient, facts=shown
-        )
+        before = incident_writer.state_of(incident)
+        effects = decisions.shown_on_connect(before, recipient)
+        incident_writer.save(session, [Change(before, effects)], now)
     return bool(waiting)
 
 

@@ -12,97 +12,29 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, defaultload, lazyload
 
 from safewatch.cases.risk import RiskLevel
-from safewatch.incidents.facts import (
-    EntryFacts,
-    EntryReason,
-    IncidentFacts,
-    IncidentKind,
-    SignalSource,
-)
-from safewatch.incidents.lifecycle import (
-    IncidentStatus,
-    PoliceStatus,
-    Recipient,
-)
-from safewatch.models import (
-    CameraEventRecord,
-    Case,
-    Delivery,
-    Device,
-    Incident,
-    IncidentEntry,
-    IncidentRecipient,
-)
+from safewatch.incidents import decisions
+from safewatch.incidents.effects import SYSTEM, Effects
+from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
+from safewatch.incidents.lifecycle import IncidentStatus, PoliceStatus, Recipient
+from safewatch.incidents.policy import Routing
+from safewatch.incidents.state import IncidentState, Signal
+from safewatch.models import CameraEventRecord, Case, Device, Incident, IncidentRecipient
 from safewatch.models.resources import DeviceKind, DeviceStatus
-from safewatch.services import signals
-from safewatch.services.incident_rows import SYSTEM, delivery_row, entry_row
-from safewatch.services.signals import Routing, Signal, recipient_row
+from safewatch.services import incident_writer, signals
+from safewatch.services.incident_writer import Change, NewDelivery
 
 
-def add_entry(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    at: datetime,
-    actor: str = SYSTEM,
-    detail: str = "",
-    recipient: Recipient | None = None,
-    user_id: uuid.UUID | None = None,
-    facts: EntryFacts | None = None,
-) -> None:
-    """A line on the incident's timeline."""
-    session.add(
-        IncidentEntry(**entry_row(incident.id, at, kind, actor, detail, recipient, user_id, facts))
-    )
-
-
-def duty_of(incident: Incident, recipient: Recipient) -> IncidentRecipient | None:
-    """What the incident asks of that group (told when, answer by when), if it was told."""
-    return next((r for r in incident.recipients if r.recipient is recipient), None)
-
-
-def _deliver(
-    session: Session,
-    routing: Routing,
-    incident: Incident,
-    recipient: Recipient,
-    message: str,
-    now: datetime,
-    channels: list[str] | None = None,
-) -> None:
-    for channel in channels if channels is not None else routing.channels(recipient):
-        session.add(Delivery(**delivery_row(incident.id, recipient, channel, message, now)))
-
-
-def notify(
-    session: Session,
-    routing: Routing,
-    incident: Incident,
-    recipient: Recipient,
-    now: datetime,
-    why: str,
-    message: str = "alert",
-    facts: EntryFacts | None = None,
-) -> None:
-    """Tell a recipient group; the first time, start its acknowledgement deadline."""
-    row = duty_of(incident, recipient)
-    if row is None:
-        row = IncidentRecipient(**recipient_row(routing, incident.id, recipient, now))
-        session.add(row)
-        incident.recipients.append(row)
-    _deliver(session, routing, incident, recipient, message, now)
-    add_entry(session, incident, "notified", now, detail=why, recipient=recipient, facts=facts)
-    if recipient is Recipient.police and incident.police_status is PoliceStatus.none:
-        incident.police_status = PoliceStatus.requested
-        incident.police_requested_at = now
-        add_entry(session, incident, "police_requested", now, detail=why, facts=facts)
+def save_one(
+    session: Session, before: IncidentState, effects: Effects, now: datetime
+) -> list[NewDelivery]:
+    """One incident's effects, through the one writer."""
+    return incident_writer.save(session, [Change(before, effects)], now)
 
 
 def tell_screens(session: Session, routing: Routing, incident: Incident, now: datetime) -> None:
-    """Every screen that shows the incident hears of a change (in-app, best kept order)."""
-    for row in incident.recipients:
-        if "in_app" in routing.channels(row.recipient):
-            _deliver(session, routing, incident, row.recipient, "update", now, ["in_app"])
+    """Every screen that shows the incident hears of a change."""
+    state = incident_writer.state_of(incident)
+    save_one(session, state, decisions.screens_told(routing, state), now)
 
 
 def open_or_join(
@@ -167,17 +99,8 @@ def clip_arrived(
     incident = session.get(Incident, record.incident_id)
     if incident is None:
         return
-    added = EntryFacts(reason=EntryReason.clip_added, camera=record.camera)
-    add_entry(
-        session,
-        incident,
-        "clip_added",
-        now,
-        f"camera {record.camera}",
-        str(record.id),
-        facts=added,
-    )
-    tell_screens(session, routing, incident, now)
+    state = incident_writer.state_of(incident)
+    save_one(session, state, decisions.clip_added(routing, state, record.camera, record.id), now)
 
 
 def open_sos(
@@ -243,22 +166,9 @@ def update_location(
     )
     if incident is None:
         return None
-    incident.latitude, incident.longitude = latitude, longitude
-    add_entry(
-        session,
-        incident,
-        "location",
-        now,
-        f"device {device.serial}",
-        f"{latitude:.5f}, {longitude:.5f}",
-        facts=EntryFacts(
-            reason=EntryReason.location,
-            serial=device.serial,
-            latitude=latitude,
-            longitude=longitude,
-        ),
-    )
-    tell_screens(session, routing, incident, now)
+    state = incident_writer.state_of(incident)
+    effects = decisions.moved(routing, state, device.serial, latitude, longitude)
+    save_one(session, state, effects, now)
     return incident
 
 
@@ -339,35 +249,17 @@ def due_deadlines(now: datetime) -> Select[IncidentRecipient]:
     )
 
 
-def escalate(session: Session, routing: Routing, row: IncidentRecipient, now: datetime) -> None:
-    """A recipient missed its deadline: the next one in the chain is told (again, if it was
-    already told, with the news that the first did not answer)."""
-    incident = session.get(Incident, row.incident_id)
-    assert incident is not None
-    row.escalated_at = now
-    target = routing.policy.escalates_to(row.recipient, incident.type)
-    late = f"{row.recipient.value} did not acknowledge by {row.deadline_at:%H:%M:%S}"
-    missed = EntryFacts(
-        reason=EntryReason.deadline_missed, missed=row.recipient, by=row.deadline_at, to=target
-    )
-    if target is None:
-        add_entry(
-            session,
-            incident,
-            "deadline_missed",
-            now,
-            detail=late,
-            recipient=row.recipient,
-            facts=missed,
-        )
-        return
-    add_entry(
-        session,
-        incident,
-        "escalated",
-        now,
-        detail=f"{late}; → {target.value}",
-        recipient=target,
-        facts=missed,
-    )
-    notify(session, routing, incident, target, now, late, message="escalation", facts=missed)
+def escalate(
+    session: Session, routing: Routing, missed: list[IncidentRecipient], now: datetime
+) -> None:
+    """Groups missed their deadlines (in this order): the next one in each chain is told."""
+    states = incident_writer.load(session, {row.incident_id for row in missed})
+    before = dict(states)
+    effects: dict[uuid.UUID, Effects] = {}
+    for row in missed:
+        done = decisions.escalated(routing, states[row.incident_id], row.recipient, now)
+        found = effects.get(row.incident_id)
+        effects[row.incident_id] = found + done if found is not None else done
+        states[row.incident_id] = done.incident
+    changes = [Change(before[i], e) for i, e in effects.items()]
+    incident_writer.save(session, changes, now)

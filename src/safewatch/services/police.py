@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safewatch.bus.base import Notice
-from safewatch.incidents.facts import EntryFacts, EntryReason
+from safewatch.incidents import decisions
 from safewatch.incidents.lifecycle import (
-    FALLBACK_CHANNEL,
     NOT_REQUESTED,
     Asked,
     DeliveryStatus,
@@ -28,14 +27,14 @@ from safewatch.incidents.lifecycle import (
     needs_fallback,
     police_reach,
 )
+from safewatch.incidents.policy import Routing
 from safewatch.models import Agency, Case, Delivery, Incident, IncidentEntry
-from safewatch.services import incidents
-from safewatch.services.incident_rows import delivery_row, entry_row
-from safewatch.services.signals import Routing
+from safewatch.services import incident_writer
+from safewatch.services.incident_writer import Change
 from safewatch.store.base import table
 
 log = logging.getLogger(__name__)
-UNREACHED = "police_unreached"  # the timeline entry of a fallback
+UNREACHED = decisions.POLICE_UNREACHED  # the timeline entry of a fallback
 ADMINS = "role:admin"
 
 Alerts = list[tuple[str, DeliveryStatus]]
@@ -133,28 +132,20 @@ def fall_back(
         session.scalars(select(e.incident_id).where(e.incident_id.in_(ids), e.kind == UNREACHED))
     )
     notices = []
+    states = incident_writer.load(session, found)
+    changes = []
     for incident_id in ids:
         incident = found.get(incident_id)
         if incident is None or incident_id in done:
             continue
         if not needs_fallback(incident.police_status, alerts[incident_id], deadline_missed):
             continue
-        why = (
-            "112 did not accept the police request in time"
-            if deadline_missed
-            else "no 112 screen or 112 system took the police request"
-        )
         phone = duty_phone(session, routing, incident.case_id)
-        if phone:
-            row = delivery_row(incident.id, Recipient.police, FALLBACK_CHANNEL, "escalation", now)
-            session.add(Delivery(**row))
-            detail = f"{why}; texted to the duty phone {phone}"
-        else:
-            detail = (
-                f"{why}, and no duty phone is set (SAFEWATCH_POLICE_DUTY_PHONE or the police "
-                "station's phone): call 112"
-            )
-            log.error("incident %s: %s", incident.reference, detail)
+        before = states[incident_id]
+        effects = decisions.police_unreached(routing, before, phone, deadline_missed)
+        changes.append(Change(before, effects))
+        if not phone:
+            log.error("incident %s: %s", incident.reference, effects.lines[0].detail)
             payload = {
                 "kind": "security",
                 "what": UNREACHED,
@@ -162,13 +153,5 @@ def fall_back(
                 "incident_id": str(incident.id),
             }
             notices.append(Notice(frozenset({ADMINS}), payload))
-        said = EntryFacts(
-            reason=EntryReason.police_not_in_time
-            if deadline_missed
-            else EntryReason.police_reached_nobody,
-            phone=phone or None,
-        )
-        row = entry_row(incident.id, now, UNREACHED, detail=detail, facts=said)
-        session.add(IncidentEntry(**row))
-        incidents.tell_screens(session, routing, incident, now)
+    incident_writer.save(session, changes, now)
     return notices

@@ -51,7 +51,6 @@ from safewatch.schemas.events import (
 from safewatch.services import camera_events, cases, face_feedback, incidents
 from safewatch.services.context import Caller, system_record
 from safewatch.services.enrolment import face_lists_for
-from safewatch.store.db import on_commit
 from safewatch.store.paging import page_of
 from safewatch.vision.faces.matching import SCORING
 from safewatch.vision.faces.templates import TemplateSet
@@ -152,7 +151,6 @@ async def receive_clip(
         record, new = camera_events.attach_clip(session, store, device, event_id, body)
         if new:
             incidents.clip_arrived(session, alerting.routing, record, alerting.clock())
-            on_commit(session, alerting.dispatcher.wake)
         return record
 
     record = await run_in_threadpool(attach)

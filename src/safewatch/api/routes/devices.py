@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter
 
 from safewatch.api.deps import STAFF, AlertingDep, DeviceDep, PageDep, SessionDep, allow
 from safewatch.core.roles import Role
@@ -115,11 +115,9 @@ def heartbeat(
     session: SessionDep,
     device: DeviceDep,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     data: DeviceHeartbeat,
 ) -> dict[str, str]:
     """Called by a camera, watch or bell with its own credential; a camera worker also says
     the camera's state and what the hub refused of it for good."""
-    if camera_watch.heartbeat(session, alerting.routing, device, data, alerting.clock()):
-        background.add_task(alerting.dispatcher.wake)
+    camera_watch.heartbeat(session, alerting.routing, device, data, alerting.clock())
     return {"status": "ok", "device_id": str(device.id)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter
 
 from safewatch.api.deps import (
     STAFF,
@@ -162,7 +162,6 @@ def report_incident(
     session: SessionDep,
     caller: Annotated[Caller, allow(Role.admin, Role.officer)],
     alerting: AlertingDep,
-    background: BackgroundTasks,
     data: ManualIn,
 ) -> IncidentSummary:
     """An officer's own report (a call, a sighting): routed like any other incident."""
@@ -180,7 +179,6 @@ def report_incident(
         ),
         user_id=caller.user_id,
     )
-    background.add_task(alerting.dispatcher.wake)
     return incident_summary(incident)
 
 
@@ -190,12 +188,10 @@ def report_incident(
 def _acted(
     session: SessionDep,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     caller: Caller,
     incident: Incident,
     case: Case,
 ) -> IncidentDetail:
-    background.add_task(alerting.dispatcher.wake)
     session.flush()
     return _detail(session, alerting, caller, incident, case)
 
@@ -218,7 +214,6 @@ def acknowledge(
     session: SessionDep,
     caller: Everyone,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
 ) -> IncidentDetail:
     """“I've seen it / I'm safe”: stops the caller's acknowledgement deadline."""
@@ -226,7 +221,7 @@ def acknowledge(
     incident_actions.acknowledge(
         session, alerting.routing, caller, incident, case, alerting.clock()
     )
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)
 
 
 @router.post("/incidents/{incident_id}/claim")
@@ -234,12 +229,11 @@ def claim(
     session: SessionDep,
     caller: Security,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
 ) -> IncidentDetail:
     incident, case = incident_actions.visible(session, caller, incident_id)
     incident_actions.claim(session, alerting.routing, caller, incident, case, alerting.clock())
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)
 
 
 @router.post("/incidents/{incident_id}/dispatch")
@@ -247,7 +241,6 @@ def dispatch_guards(
     session: SessionDep,
     caller: Security,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
     data: DispatchIn,
 ) -> IncidentDetail:
@@ -255,7 +248,7 @@ def dispatch_guards(
     incident_actions.dispatch_guards(
         session, alerting.routing, caller, incident, case, data.unit, alerting.clock()
     )
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)
 
 
 @router.post("/incidents/{incident_id}/arrive")
@@ -263,12 +256,11 @@ def arrive(
     session: SessionDep,
     caller: Security,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
 ) -> IncidentDetail:
     incident, case = incident_actions.visible(session, caller, incident_id)
     incident_actions.arrived(session, alerting.routing, caller, incident, case, alerting.clock())
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)
 
 
 @router.post("/incidents/{incident_id}/request-police")
@@ -276,7 +268,6 @@ def request_police(
     session: SessionDep,
     caller: Responders,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
     data: NoteIn,
 ) -> IncidentDetail:
@@ -284,7 +275,7 @@ def request_police(
     incident_actions.request_police(
         session, alerting.routing, caller, incident, case, data.note, alerting.clock()
     )
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)
 
 
 @router.post("/incidents/{incident_id}/resolve")
@@ -292,7 +283,6 @@ def resolve(
     session: SessionDep,
     caller: Responders,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
     data: ResolveIn,
 ) -> IncidentDetail:
@@ -309,7 +299,7 @@ def resolve(
         data.not_the_offender,
         alerting.clock(),
     )
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)
 
 
 POLICE_STEPS = {
@@ -324,7 +314,6 @@ def police_step(
     session: SessionDep,
     caller: Dispatchers,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     incident_id: uuid.UUID,
     step: Literal["accept", "dispatch", "close"],
     data: NoteIn,
@@ -332,6 +321,13 @@ def police_step(
     """The 112 centre: accept the request, dispatch a patrol, close it."""
     incident, case = incident_actions.visible(session, caller, incident_id)
     incident_actions.police_action(
-        session, alerting.routing, caller, incident, POLICE_STEPS[step], data.note, alerting.clock()
+        session,
+        alerting.routing,
+        caller,
+        incident,
+        case,
+        POLICE_STEPS[step],
+        data.note,
+        alerting.clock(),
     )
-    return _acted(session, alerting, background, caller, incident, case)
+    return _acted(session, alerting, caller, incident, case)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter
 from sqlalchemy import select
 
 from safewatch.api.deps import (
@@ -72,7 +72,6 @@ def my_sos(
         data.battery_percent,
         user_id=caller.user_id,
     )
-    alerting.dispatcher.publish_after_commit(session, incident)
     return SosReceipt(
         incident=incident_summary(incident),
         call="tel:112",
@@ -116,7 +115,6 @@ def device_sos(
         data.battery_percent,
         device=device,
     )
-    alerting.dispatcher.publish_after_commit(session, incident)
     return incident_summary(incident)
 
 
@@ -125,7 +123,6 @@ def device_location(
     session: SessionDep,
     device: DeviceDep,
     alerting: AlertingDep,
-    background: BackgroundTasks,
     data: LocationIn,
 ) -> dict[str, str | None]:
     """Where the watch is; while an SOS is open its incident follows the wearer."""
@@ -135,6 +132,4 @@ def device_location(
     incident = incidents.update_location(
         session, alerting.routing, case, device, data.latitude, data.longitude, now
     )
-    if incident is not None:
-        background.add_task(alerting.dispatcher.wake)
     return {"status": "ok", "incident_id": str(incident.id) if incident else None}

@@ -12,6 +12,7 @@ import pytest
 from safewatch.alerts import wording
 from safewatch.core.config import Settings
 from safewatch.incidents.facts import EntryFacts, EntryReason, IncidentFacts, IncidentKind
+from safewatch.schemas.alerts import AlertPacket
 from tests.conftest import Clock
 from tests.test_incidents import _detail, _device, _incidents, _send, _settle
 from tests.world import World
@@ -144,6 +145,9 @@ def test_texts_and_lock_screens_leave_in_the_regions_language(
         f"[세이프워치] yard에서 경계 구역 침입 ({incident['reference']}). "
         "앱에서 확인하세요. 위급하면 112."
     )
-    packet = {"incident": {"severity": "critical", "id": "x", "summary": ""}}
+    shown = world.get("officer_a", f"/api/v1/incidents/{incident['id']}").json()["packet"]
+    sent = AlertPacket.model_validate(shown)
+    critical = sent.incident.model_copy(update={"severity": "critical"})
+    packet = sent.model_copy(update={"incident": critical})
     assert wording.lock_screen(packet, "ko") == ("세이프워치", "긴급: 지금 앱을 열어 주세요")
     assert wording.lock_screen(packet, "en") == ("Safewatch", "Urgent: open the app now")

@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import httpx
 
@@ -22,6 +22,7 @@ from safewatch.alerts.wording import sms_text
 from safewatch.bus.base import EventBus, Notice
 from safewatch.incidents.facts import EntryReason
 from safewatch.incidents.lifecycle import SendOutcome
+from safewatch.schemas.alerts import AlertPacket
 from safewatch.store.files import atomic_write
 from safewatch.words import Lang
 
@@ -51,7 +52,7 @@ class Message:
     recipient: str
     address: str | None  # bus address of the recipient group
     phone: str | None
-    packet: dict[str, Any]
+    packet: AlertPacket
     push_targets: tuple[PushTarget, ...] = ()  # the recipients' phones (web push)
 
 
@@ -107,7 +108,7 @@ class InAppChannel:
                 "recipient": message.recipient,
                 # When the hub let go of it: the time a screen takes to show it starts here.
                 "published_at": time.time(),
-                **message.packet,
+                **message.packet.wire(),
             }
             notices.append(Notice(frozenset({message.address}), payload))
             results.append(None)
@@ -146,7 +147,11 @@ class WebhookChannel:
 
     def send(self, message: Message) -> Result:
         body = json.dumps(
-            {"delivery_id": str(message.delivery_id), "kind": message.kind, **message.packet},
+            {
+                "delivery_id": str(message.delivery_id),
+                "kind": message.kind,
+                **message.packet.wire(),
+            },
             separators=(",", ":"),
         ).encode()
         headers = {

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from safewatch.core.roles import Role
 from safewatch.incidents.addresses import recipient_address
 from safewatch.incidents.lifecycle import PoliceRequest, Recipient
 from safewatch.models import PushSubscription, User
+from safewatch.schemas.alerts import AlertPacket
 from safewatch.services import police
 from safewatch.services.packets import (
     CaseFacts,
@@ -146,7 +147,7 @@ def build(
     its incident page shows it then)."""
     events, targets, requests = found
     case_of = {d.incident_id: incidents_by_id[d.incident_id].case_id for d in leased}
-    packets: dict[tuple[uuid.UUID, Recipient], dict[str, Any]] = {}
+    packets: dict[tuple[uuid.UUID, Recipient], AlertPacket] = {}
     out = []
     for d in leased:
         incident, case = incidents_by_id[d.incident_id], cases[case_of[d.incident_id]]

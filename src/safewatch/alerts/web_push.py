@@ -78,7 +78,7 @@ def lock_screen_text(message: Message, lang: Lang) -> dict[str, str]:
     return {
         "title": title,
         "body": body,
-        "incident_id": message.packet["incident"]["id"],
+        "incident_id": str(message.packet.incident.id),
         "kind": message.kind,
     }
 

@@ -4,9 +4,8 @@ the region's language, worded from the incident's facts with the screens' own wo
 
 from __future__ import annotations
 
-from typing import Any
-
 from safewatch.incidents.facts import IncidentFacts, IncidentKind
+from safewatch.schemas.alerts import AlertPacket, PacketIncident
 from safewatch.words import Lang
 from safewatch.words.common import WORDS
 
@@ -43,34 +42,32 @@ def describe(facts: IncidentFacts, lang: Lang) -> str:
     return " · ".join(parts)
 
 
-def incident_line(incident: dict[str, Any], lang: Lang) -> str:
+def incident_line(incident: PacketIncident, lang: Lang) -> str:
     """A packet's incident in words (its English summary when it has no facts: older rows)."""
-    facts = incident.get("facts")
-    if not facts:
-        return str(incident["summary"])
-    return describe(IncidentFacts.model_validate(facts), lang)
+    if incident.facts is None:
+        return incident.summary
+    return describe(incident.facts, lang)
 
 
-def sms_text(packet: dict[str, Any], recipient: str, lang: Lang) -> str:
+def sms_text(packet: AlertPacket, recipient: str, lang: Lang) -> str:
     """The protected person is told what happened; the duty phone, a police request that no
     112 screen or system took, with who and where."""
-    incident = packet["incident"]
-    what, reference = incident_line(incident, lang), incident["reference"]
+    what, reference = incident_line(packet.incident, lang), packet.incident.reference
     if recipient != "police":
         return word("sms.alert", lang, what=what, reference=reference)
-    person = packet.get("protected_person") or {}
+    person = packet.protected_person
     return word(
         "sms.police_request",
         lang,
         what=what,
         reference=reference,
-        name=person.get("name", ""),
-        address=person.get("address", ""),
-        phone=person.get("phone", ""),
+        name=person.name if person else "",
+        address=person.address if person else "",
+        phone=person.phone if person else "",
     )
 
 
-def lock_screen(packet: dict[str, Any], lang: Lang) -> tuple[str, str]:
+def lock_screen(packet: AlertPacket, lang: Lang) -> tuple[str, str]:
     """Title and body: no names, no place (anyone may see a lock screen)."""
-    urgent = packet["incident"]["severity"] == "critical"
+    urgent = packet.incident.severity == "critical"
     return word("title", lang), word("push.urgent" if urgent else "push.attention", lang)

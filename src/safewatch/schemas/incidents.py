@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
@@ -20,6 +20,7 @@ from safewatch.incidents.lifecycle import (
     PoliceRequest,
     Recipient,
 )
+from safewatch.schemas.alerts import AlertPacket
 from safewatch.schemas.common import Schema
 from safewatch.schemas.resources import CameraStatus
 
@@ -96,7 +97,7 @@ class DeliveryPublic(Schema):
 
 class IncidentDetail(Schema):
     summary: IncidentSummary
-    packet: dict[str, Any]
+    packet: AlertPacket
     recipients: list[RecipientDuty]
     timeline: list[TimelineEntry]
     deliveries: list[DeliveryPublic]

@@ -4,19 +4,26 @@ for a screen are marked delivered then, on the timeline)."""
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
 from safewatch.incidents import decisions
+from safewatch.incidents.addresses import recipient_of
 from safewatch.incidents.lifecycle import (
     DeliveryStatus,
     IncidentStatus,
     PoliceStatus,
     Recipient,
 )
+from safewatch.incidents.policy import Routing
 from safewatch.models import (
     Case,
     Delivery,
@@ -24,16 +31,72 @@ from safewatch.models import (
     IncidentEntry,
     IncidentRecipient,
 )
+from safewatch.schemas.alerts import AlertPacket
 from safewatch.services import incident_writer
 from safewatch.services.cases import scope_filter
 from safewatch.services.context import Caller
 from safewatch.services.incident_writer import Change
+from safewatch.services.packets import build_packet, case_facts, events_by_incident
+from safewatch.services.police import requests_by_incident
 
 
 def open_incidents_for(session: Session, caller: Caller, limit: int = 200) -> list[Incident]:
     """The backlog a screen shows when it connects: the open incidents of its queue."""
     query = select(Incident).where(Incident.status != IncidentStatus.closed, *queue_filter(caller))
     return list(session.scalars(query.order_by(Incident.created_at.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class BacklogItem:
+    """An open incident as a connecting screen first shows it."""
+
+    recipient: Recipient  # the group the screen's person answers for
+    answered_at: datetime | None  # when they said "I've seen it" (shown after a reload)
+    packet: AlertPacket
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "kind": "backlog",
+            "recipient": self.recipient.value,
+            "answered_at": self.answered_at,
+            **self.packet.wire(),
+        }
+
+
+def backlog(
+    session: Session, caller: Caller, links: LinkSigner, routing: Routing, now: datetime
+) -> list[BacklogItem]:
+    """The open incidents of the caller's queue (up to 200), each with the packet made for
+    their group: cases, events and police requests in one query each, not per incident (a
+    hub restart reconnects every phone at once). In-app alerts that waited for a screen are
+    shown now (``shown_on_connect``); reading a protected person's details is audited."""
+    open_now = open_incidents_for(session, caller)
+    cases = case_facts(session, {i.case_id for i in open_now})
+    events = events_by_incident(session, {i.id for i in open_now})
+    requests = requests_by_incident(session, open_now)
+    items = []
+    shown_with_person: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for incident in open_now:
+        case = cases[incident.case_id]
+        who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
+        packet = build_packet(
+            incident, case, events[incident.id], who, links, requests[incident.id], caller.user_id
+        )
+        shown = shown_on_connect(session, incident, who, now)
+        if shown and who is Recipient.police:  # now on a 112 screen: the others hear it
+            state = incident_writer.state_of(incident)
+            effects = decisions.screens_told(routing, state)
+            incident_writer.save(session, [Change(state, effects)], now)
+        answered = next(
+            (r.acknowledged_at for r in incident.recipients if r.recipient is who), None
+        )
+        items.append(BacklogItem(who, answered, packet))
+        if packet.protected_person is not None:  # her name, phone and address were read
+            shown_with_person[incident.case_id].append(incident.reference)
+    for case_id, references in shown_with_person.items():
+        what = f"open incident(s) shown when a screen connected: {', '.join(references)}"
+        caller.record(session, "read", "incident", None, what[:300], case_id)
+    return items
 
 
 def shown_on_connect(

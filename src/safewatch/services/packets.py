@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,16 @@ from safewatch.models import (
     Offender,
     ProtectedPerson,
 )
+from safewatch.schemas.alerts import (
+    AlertPacket,
+    PacketCase,
+    PacketIncident,
+    PacketLocation,
+    PacketOffender,
+    PacketPerson,
+    PoliceAsk,
+)
+from safewatch.services.police import requests_by_incident
 from safewatch.store.base import table
 
 
@@ -204,7 +214,7 @@ def build_packet(
     links: LinkSigner,
     police: PoliceRequest,
     for_user: uuid.UUID | None = None,
-) -> dict[str, Any]:
+) -> AlertPacket:
     """``incident.police_reach`` says how far the police request got (``PoliceReach``: its
     values and their meaning are in incidents/lifecycle.py); ``incident.police_request`` what
     it asks of the police (``asked``: by_policy | escalated | by_person, ``by``, ``note``;
@@ -219,70 +229,68 @@ def build_packet(
         clip_pending = clip_pending or e.clip_error is None
     audience = recipient.value
     person = case.protected_person
-    packet: dict[str, Any] = {
-        "incident": {
-            "id": str(incident.id),
-            "reference": incident.reference,
-            "type": incident.type,
-            "severity": incident.severity,
-            "summary": incident.summary,
-            # What the screens word in their language (the summary is English, for logs).
-            "facts": incident.facts.model_dump(mode="json", exclude_none=True)
-            if incident.facts
-            else None,
-            "status": incident.status.value,
-            "police_status": incident.police_status.value,
-            "police_reach": police.reach.value,
-            "police_request": None
-            if police.asked is None or recipient is Recipient.victim
-            else {"asked": police.asked.value, "by": police.by, "note": police.note},
-            "outcome": incident.outcome.value if incident.outcome else None,
-            "opened_at": incident.created_at.isoformat(),
-            "last_signal_at": incident.last_signal_at.isoformat(),
-            "guard_unit": incident.guard_unit,
-            # A security operator has taken it on (the victim's "what is happening").
-            "claimed": incident.claimed_by is not None,
-        },
-        "case": {"reference": case.reference, "risk_level": case.risk_level},
-        "location": {
-            "latitude": incident.latitude if incident.latitude is not None else person.latitude,
-            "longitude": incident.longitude if incident.longitude is not None else person.longitude,
-            "battery_percent": incident.battery_percent,
-        },
+    victim = recipient is Recipient.victim
+    ask = None
+    if police.asked is not None and not victim:
+        ask = PoliceAsk(asked=police.asked, by=police.by, note=police.note)
+    return AlertPacket(
+        incident=PacketIncident(
+            id=incident.id,
+            reference=incident.reference,
+            type=incident.type,
+            severity=incident.severity,
+            summary=incident.summary,
+            facts=incident.facts,
+            status=incident.status,
+            police_status=incident.police_status,
+            police_reach=police.reach,
+            police_request=ask,
+            outcome=incident.outcome,
+            opened_at=incident.created_at,
+            last_signal_at=incident.last_signal_at,
+            guard_unit=incident.guard_unit,
+            claimed=incident.claimed_by is not None,
+        ),
+        case=PacketCase(reference=case.reference, risk_level=case.risk_level),
+        location=PacketLocation(
+            latitude=incident.latitude if incident.latitude is not None else person.latitude,
+            longitude=incident.longitude if incident.longitude is not None else person.longitude,
+            battery_percent=incident.battery_percent,
+        ),
         # Made for the recipient group, and the person when one asked (the audit names them)
-        "snapshot_url": links.url(snap.id, "snapshot", audience, by=for_user) if snap else None,
-        "clip_url": links.url(clip.id, "clip", audience, by=for_user) if clip else None,
-        "clip_pending": clip is None and clip_pending,
-    }
-    if recipient is not Recipient.victim:
-        packet["protected_person"] = {
-            "name": person.full_name,
-            "phone": person.phone,
-            "address": person.address,
-        }
-        packet["offenders"] = [
-            {
-                "name": o.full_name,
-                "description": o.description,
-                "relation": o.relation_to_victim,
-                "birth_year": o.birth_year,
-            }
+        snapshot_url=links.url(snap.id, "snapshot", audience, by=for_user) if snap else None,
+        clip_url=links.url(clip.id, "clip", audience, by=for_user) if clip else None,
+        clip_pending=clip is None and clip_pending,
+        protected_person=None
+        if victim
+        else PacketPerson(name=person.full_name, phone=person.phone, address=person.address),
+        offenders=None
+        if victim
+        else [
+            PacketOffender(
+                name=o.full_name,
+                description=o.description,
+                relation=o.relation_to_victim,
+                birth_year=o.birth_year,
+            )
             for o in case.offenders
-        ]
-    return packet
+        ],
+    )
 
 
-PERSONAL = ("protected_person", "offenders")
-
-
-def without_personal_data(packet: dict[str, Any]) -> dict[str, Any]:
+def without_personal_data(packet: AlertPacket) -> AlertPacket:
     """The packet of an incident its reader no longer holds personal data for: no names,
     phone, address, position or pictures (``cases.access.keeps_personal_data``)."""
-    out = {k: v for k, v in packet.items() if k not in PERSONAL}
-    out["location"] = {"latitude": None, "longitude": None, "battery_percent": None}
-    out["snapshot_url"] = out["clip_url"] = None
-    out["clip_pending"] = False
-    return out
+    return packet.model_copy(
+        update={
+            "protected_person": None,
+            "offenders": None,
+            "location": PacketLocation(latitude=None, longitude=None, battery_percent=None),
+            "snapshot_url": None,
+            "clip_url": None,
+            "clip_pending": False,
+        }
+    )
 
 
 def incident_packet(
@@ -292,9 +300,7 @@ def incident_packet(
     recipient: Recipient,
     links: LinkSigner,
     for_user: uuid.UUID | None = None,
-) -> dict[str, Any]:
-    from safewatch.services.police import requests_by_incident  # it builds on signals
-
+) -> AlertPacket:
     facts = case_facts(session, [case.id])[case.id]
     events = events_by_incident(session, [incident.id])[incident.id]
     police = requests_by_incident(session, [incident])[incident.id]

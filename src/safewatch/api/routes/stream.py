@@ -4,8 +4,6 @@ change addressed to its person, starting with the open incidents it should alrea
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -27,12 +25,11 @@ from safewatch.api.stream_guard import ENDED, StreamGuard
 from safewatch.core import security
 from safewatch.core.errors import Unauthorized
 from safewatch.core.roles import Role
-from safewatch.incidents.addresses import listener_addresses, recipient_of
-from safewatch.incidents.lifecycle import Recipient
-from safewatch.services import accounts, incident_reads, incidents, police
+from safewatch.incidents.addresses import listener_addresses
+from safewatch.services import accounts, incident_reads
 from safewatch.services.access import sign_in_address
 from safewatch.services.context import Caller
-from safewatch.services.packets import build_packet, case_facts, events_by_incident
+from safewatch.services.incident_reads import BacklogItem
 
 router = APIRouter(tags=["real time"])
 KEEPALIVE_SECONDS = 15.0
@@ -67,42 +64,9 @@ def stream(
     taken from this person or company — the screen checks its sign-in and reconnects."""
     secret = request_secret(request, credentials)
 
-    def backlog(session: Session) -> tuple[datetime, list[dict[str, Any]]]:
-        # Up to 200 incidents: their cases and events in one query each, not per incident
-        # (a hub restart reconnects every phone at once).
-        open_now = incident_reads.open_incidents_for(session, caller)
-        cases = case_facts(session, {i.case_id for i in open_now})
-        events = events_by_incident(session, {i.id for i in open_now})
-        requests = police.requests_by_incident(session, open_now)
-        items = []
-        shown_with_person: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for incident in open_now:
-            case = cases[incident.case_id]
-            who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
-            packet = build_packet(
-                incident,
-                case,
-                events[incident.id],
-                who,
-                alerting.links,
-                requests[incident.id],
-                caller.user_id,
-            )
-            shown = incident_reads.shown_on_connect(session, incident, who, alerting.clock())
-            if shown and who is Recipient.police:  # now on a 112 screen: the others hear it
-                incidents.tell_screens(session, alerting.routing, incident, alerting.clock())
-            # When this person answered "I've seen it" (the screen shows it after a reload).
-            answered = next(
-                (r.acknowledged_at for r in incident.recipients if r.recipient is who), None
-            )
-            items.append(
-                {"kind": "backlog", "recipient": who.value, "answered_at": answered, **packet}
-            )
-            if "protected_person" in packet:  # her name, phone and address were read
-                shown_with_person[incident.case_id].append(incident.reference)
-        for case_id, references in shown_with_person.items():
-            what = f"open incident(s) shown when a screen connected: {', '.join(references)}"
-            caller.record(session, "read", "incident", None, what[:300], case_id)
+    def backlog(session: Session) -> tuple[datetime, list[BacklogItem]]:
+        now = alerting.clock()
+        items = incident_reads.backlog(session, caller, alerting.links, alerting.routing, now)
         return accounts.expiry_of(session, secret), items
 
     async def events() -> AsyncIterator[str]:
@@ -122,7 +86,7 @@ def stream(
                 yield sse(ENDED, {"reason": str(exc)})
                 return
             for item in items:
-                yield sse("backlog", item)
+                yield sse("backlog", item.wire())
             yield ": live\n\n"  # a comment (EventSource ignores it): the backlog is done
             # ...and the same as an event, for a screen that must drop what closed while it
             # was away (the backlog holds only what is open now)

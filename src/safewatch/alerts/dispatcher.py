@@ -174,8 +174,8 @@ class AlertDispatcher:
                     chain.index(r.recipient) if r.recipient in chain else len(chain),
                 )
             )
-            incidents.escalate(session, self.routing, rows, now)
             unanswered = [r.incident_id for r in rows if r.recipient is Recipient.police]
+            incidents.escalate(session, self.routing, rows, now)
             self._tell_admins(
                 session, police.fall_back(session, self.routing, unanswered, now, True)
             )

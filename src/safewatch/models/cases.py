@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safewatch.cases.access import CaseScope
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
-from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
-
-
-def _enum(cls: type[Any]) -> Enum:
-    return Enum(cls, native_enum=False, length=40)
+from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum, utcnow
 
 
 class ProtectedPerson(IdMixin, CreatedMixin, Base):
@@ -57,7 +52,7 @@ class Case(IdMixin, CreatedMixin, Base):
     security_company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     officer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     caseworker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
-    risk_level: Mapped[RiskLevel | None] = mapped_column(_enum(RiskLevel))
+    risk_level: Mapped[RiskLevel | None] = mapped_column(text_enum(RiskLevel))
     review_due_on: Mapped[date | None]
     # Set when something happened (an incident) that calls for a fresh assessment.
     reassessment_reason: Mapped[str | None] = mapped_column(String(300))
@@ -170,8 +165,8 @@ class RiskAssessment(IdMixin, CreatedMixin, Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
     answers: Mapped[dict[str, bool]] = mapped_column(JSON)
     score: Mapped[int]
-    suggested_level: Mapped[RiskLevel] = mapped_column(_enum(RiskLevel))
-    decided_level: Mapped[RiskLevel] = mapped_column(_enum(RiskLevel))
+    suggested_level: Mapped[RiskLevel] = mapped_column(text_enum(RiskLevel))
+    decided_level: Mapped[RiskLevel] = mapped_column(text_enum(RiskLevel))
     override_reason: Mapped[str | None] = mapped_column(Text)
     trigger: Mapped[str] = mapped_column(String(200))
     assessed_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
@@ -181,8 +176,8 @@ class Measure(IdMixin, CreatedMixin, Base):
     __tablename__ = "measure"
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
-    kind: Mapped[MeasureKind] = mapped_column(_enum(MeasureKind))
-    status: Mapped[MeasureStatus] = mapped_column(_enum(MeasureStatus))
+    kind: Mapped[MeasureKind] = mapped_column(text_enum(MeasureKind))
+    status: Mapped[MeasureStatus] = mapped_column(text_enum(MeasureStatus))
     required_since: Mapped[datetime] = mapped_column(default=utcnow)
     in_place_since: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]

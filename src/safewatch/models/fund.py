@@ -6,10 +6,10 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safewatch.store.base import Base, CreatedMixin, IdMixin
+from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum
 
 
 class EntryKind(StrEnum):
@@ -42,13 +42,11 @@ class FundEntry(IdMixin, CreatedMixin, Base):
     __table_args__ = (CheckConstraint("amount_krw > 0", name="amount_positive"),)
 
     fund_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("fund.id"))
-    kind: Mapped[EntryKind] = mapped_column(Enum(EntryKind, native_enum=False, length=20))
+    kind: Mapped[EntryKind] = mapped_column(text_enum(EntryKind, 20))
     amount_krw: Mapped[int] = mapped_column(BigInteger)
     on_date: Mapped[date]
     donor: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[ExpenseCategory | None] = mapped_column(
-        Enum(ExpenseCategory, native_enum=False, length=40)
-    )
+    category: Mapped[ExpenseCategory | None] = mapped_column(text_enum(ExpenseCategory))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("protection_case.id"))
     description: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Dialect, Enum, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Dialect, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -19,11 +19,7 @@ from safewatch.incidents.lifecycle import (
     PoliceStatus,
     Recipient,
 )
-from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
-
-
-def _enum(cls: type[Any]) -> Enum:
-    return Enum(cls, native_enum=False, length=40)
+from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum, utcnow
 
 
 class FactsColumn(TypeDecorator[Any]):
@@ -51,16 +47,16 @@ class Incident(IdMixin, CreatedMixin, Base):
 
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), index=True)
-    source: Mapped[SignalSource] = mapped_column(Enum(SignalSource, native_enum=False, length=20))
-    type: Mapped[IncidentKind] = mapped_column(_enum(IncidentKind))
+    source: Mapped[SignalSource] = mapped_column(text_enum(SignalSource, 20))
+    type: Mapped[IncidentKind] = mapped_column(text_enum(IncidentKind))
     severity: Mapped[str] = mapped_column(String(20))
     status: Mapped[IncidentStatus] = mapped_column(
-        _enum(IncidentStatus), default=IncidentStatus.open, index=True
+        text_enum(IncidentStatus), default=IncidentStatus.open, index=True
     )
     police_status: Mapped[PoliceStatus] = mapped_column(
-        _enum(PoliceStatus), default=PoliceStatus.none, index=True
+        text_enum(PoliceStatus), default=PoliceStatus.none, index=True
     )
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome | None] = mapped_column(text_enum(Outcome))
     outcome_reason: Mapped[str | None] = mapped_column(String(500))
     join_key: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300), default="")  # English, for logs
@@ -98,7 +94,7 @@ class IncidentEntry(Base):
     kind: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
-    recipient: Mapped[Recipient | None] = mapped_column(_enum(Recipient))
+    recipient: Mapped[Recipient | None] = mapped_column(text_enum(Recipient))
     detail: Mapped[str] = mapped_column(Text, default="")  # English, or a person's words
     facts: Mapped[EntryFacts | None] = mapped_column(FactsColumn(EntryFacts))
 
@@ -111,7 +107,7 @@ class IncidentRecipient(Base):
     __table_args__ = (Index("ix_incident_recipient_due", "deadline_at", "acknowledged_at"),)
 
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), primary_key=True)
-    recipient: Mapped[Recipient] = mapped_column(_enum(Recipient), primary_key=True)
+    recipient: Mapped[Recipient] = mapped_column(text_enum(Recipient), primary_key=True)
     notified_at: Mapped[datetime]
     deadline_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
@@ -126,11 +122,11 @@ class Delivery(IdMixin, CreatedMixin, Base):
     __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
 
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
-    recipient: Mapped[Recipient] = mapped_column(_enum(Recipient))
+    recipient: Mapped[Recipient] = mapped_column(text_enum(Recipient))
     channel: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(String(20))  # alert | escalation | update
     status: Mapped[DeliveryStatus] = mapped_column(
-        Enum(DeliveryStatus, native_enum=False, length=20), default=DeliveryStatus.pending
+        text_enum(DeliveryStatus, 20), default=DeliveryStatus.pending
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

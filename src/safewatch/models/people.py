@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safewatch.core.roles import AgencyKind, Role
-from safewatch.store.base import Base, CreatedMixin, IdMixin
+from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum
 
 
 class Agency(IdMixin, CreatedMixin, Base):
     __tablename__ = "agency"
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[AgencyKind] = mapped_column(Enum(AgencyKind, native_enum=False, length=32))
+    kind: Mapped[AgencyKind] = mapped_column(text_enum(AgencyKind, 32))
     region: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
 
@@ -27,7 +27,7 @@ class User(IdMixin, CreatedMixin, Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    role: Mapped[Role] = mapped_column(text_enum(Role, 32))
     agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="ko")

@@ -7,11 +7,11 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safewatch.bus.messages import CameraHealth
-from safewatch.store.base import Base, CreatedMixin, IdMixin, utcnow
+from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum, utcnow
 
 
 class DeviceKind(StrEnum):
@@ -33,25 +33,23 @@ class StepStatus(StrEnum):
     cancelled = "cancelled"
 
 
-def _enum(cls: type[Any]) -> Enum:
-    return Enum(cls, native_enum=False, length=40)
-
-
 class Device(IdMixin, CreatedMixin, Base):
     __tablename__ = "device"
 
-    kind: Mapped[DeviceKind] = mapped_column(_enum(DeviceKind))
+    kind: Mapped[DeviceKind] = mapped_column(text_enum(DeviceKind))
     serial: Mapped[str] = mapped_column(String(80), unique=True)
     model: Mapped[str] = mapped_column(String(120), default="")
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))  # who holds the stock
-    status: Mapped[DeviceStatus] = mapped_column(_enum(DeviceStatus), default=DeviceStatus.in_stock)
+    status: Mapped[DeviceStatus] = mapped_column(
+        text_enum(DeviceStatus), default=DeviceStatus.in_stock
+    )
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("protection_case.id"))
     last_seen_at: Mapped[datetime | None]
     battery_percent: Mapped[int | None]
     health_note: Mapped[str] = mapped_column(String(300), default="")
     # A camera's heartbeat: what its worker says of it, and the items the hub refused for
     # good that the camera keeps (quarantined), at most 50 of ``undelivered_count``.
-    camera_state: Mapped[CameraHealth | None] = mapped_column(_enum(CameraHealth))
+    camera_state: Mapped[CameraHealth | None] = mapped_column(text_enum(CameraHealth))
     undelivered: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     undelivered_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the hub raised (or joined) a camera_offline incident for the present silence;
@@ -149,7 +147,7 @@ class RelocationStep(IdMixin, CreatedMixin, Base):
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[StepStatus] = mapped_column(_enum(StepStatus), default=StepStatus.planned)
+    status: Mapped[StepStatus] = mapped_column(text_enum(StepStatus), default=StepStatus.planned)
     due_on: Mapped[date | None]
     done_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")

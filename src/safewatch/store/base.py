@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Dialect, MetaData, Table, Uuid
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -54,6 +54,12 @@ class IdMixin:
 
 class CreatedMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def text_enum(cls: type[Any], length: int = 40) -> Enum:
+    """An enum stored as its values' text (VARCHAR, no database type to migrate); a value
+    that is not a member is refused when written, not only when read back."""
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
 
 
 def table(model: type[Base]) -> Table:

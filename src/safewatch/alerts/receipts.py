@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from safewatch.alerts.channels import FAILED, RETRY, Result
 from safewatch.alerts.messages import Claimed
 from safewatch.bus.base import Notice
+from safewatch.incidents.effects import Line
 from safewatch.incidents.facts import EntryFacts
 from safewatch.incidents.lifecycle import (
     FALLBACK_CHANNEL,
@@ -24,10 +25,9 @@ from safewatch.incidents.lifecycle import (
     after_send,
 )
 from safewatch.incidents.policy import Routing
-from safewatch.models import Delivery, Incident, IncidentEntry, PushSubscription
-from safewatch.services import incidents, police
+from safewatch.models import Delivery, Incident, PushSubscription
+from safewatch.services import incident_writer, incidents, police
 from safewatch.store.base import table
-from safewatch.store.bulk import insert_rows
 from safewatch.store.db import transaction
 
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
@@ -99,21 +99,15 @@ def record(
             ):
                 continue  # screens refresh; the timeline records alerts, not refreshes
             attempt = f" (attempt {claimed.attempts})" if claimed.attempts > 1 else ""
-            entries.append(
-                {
-                    "incident_id": claimed.incident_id,
-                    "at": now,
-                    # accepted | delivered | delivery_failed
-                    "kind": "delivery_failed" if final is DeliveryStatus.failed else final.value,
-                    "actor": "system",
-                    "user_id": None,
-                    "recipient": claimed.recipient,
-                    "detail": f"{claimed.channel}: {result.detail}{attempt}",
-                    "facts": _receipt(claimed, result),
-                }
+            line = Line(
+                # accepted | delivered | delivery_failed
+                "delivery_failed" if final is DeliveryStatus.failed else final.value,
+                detail=f"{claimed.channel}: {result.detail}{attempt}",
+                recipient=claimed.recipient,
+                facts=_receipt(claimed, result),
             )
-        if entries:
-            insert_rows(session, table(IncidentEntry), entries)
+            entries.append((claimed.incident_id, line))
+        incident_writer.add_lines(session, entries, now)
         moved = [
             c
             for c, _ in results

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from safewatch.incidents.effects import Effects
+from safewatch.incidents.effects import Effects, Line
 from safewatch.incidents.lifecycle import DeliveryStatus, Recipient
 from safewatch.incidents.state import Duty, IncidentState
 from safewatch.models import Delivery, Incident, IncidentEntry, IncidentRecipient
@@ -116,28 +116,35 @@ def save(session: Session, changes: Sequence[Change], now: datetime) -> list[New
     ]
     if deliveries:
         insert_rows(session, table(Delivery), [_delivery_row(d, now) for d in deliveries])
-    entries = [
-        {
-            "incident_id": c.effects.incident.id,
-            "at": now,
-            "kind": line.kind,
-            "actor": line.actor[:200],
-            "user_id": line.user_id,
-            "recipient": line.recipient,
-            "detail": line.detail,
-            "facts": line.facts,
-        }
-        for c in changes
-        for line in c.effects.lines
-    ]
-    if entries:
-        insert_rows(session, table(IncidentEntry), entries)
+    add_lines(
+        session, [(c.effects.incident.id, line) for c in changes for line in c.effects.lines], now
+    )
     for c in changes:
         for recipient in c.effects.seen_by:
             _seen_by(session, c.effects.incident.id, recipient, now)
     _refresh(session, set(ids))
     session.info.setdefault(_WRITTEN, []).extend(deliveries)
     return deliveries
+
+
+def add_lines(session: Session, lines: Sequence[tuple[uuid.UUID, Line]], now: datetime) -> None:
+    """Timeline lines of incidents whose state does not change (a delivery's receipt), in
+    one multi-row insert."""
+    if lines:
+        rows = [
+            {
+                "incident_id": incident_id,
+                "at": now,
+                "kind": line.kind,
+                "actor": line.actor[:200],
+                "user_id": line.user_id,
+                "recipient": line.recipient,
+                "detail": line.detail,
+                "facts": line.facts,
+            }
+            for incident_id, line in lines
+        ]
+        insert_rows(session, table(IncidentEntry), rows)
 
 
 def written(session: Session) -> list[NewDelivery]:

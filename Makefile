@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_VIDEO := var/testdata/vtest.avi
 export SAFEWATCH_TEST_VIDEO := $(abspath $(TEST_VIDEO))
 
-.PHONY: run cluster test test-long lint typecheck pytest pytest-sqlite pytest-postgres browser rtsp screenshots clean
+.PHONY: map run cluster test test-long lint typecheck pytest pytest-sqlite pytest-postgres browser rtsp screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,12 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Sets up, migrates, seeds the demo region on first start and serves the hub.
-run: $(STAMP) $(TEST_VIDEO)
+run: $(STAMP) $(TEST_VIDEO) map
 	mkdir -p var
 	$(BIN)/safewatch serve --demo --demo-video $(TEST_VIDEO)
 
 # Cluster mode on this machine: 2 hub replicas (PostgreSQL, NATS) and 2 camera workers.
-cluster: $(STAMP) $(TEST_VIDEO)
+cluster: $(STAMP) $(TEST_VIDEO) map
 	$(BIN)/safewatch cluster-demo --video $(TEST_VIDEO)
 
 # Lint, types, then the whole suite embedded (SQLite) and in cluster mode (PostgreSQL, NATS).
@@ -45,8 +45,12 @@ pytest: $(STAMP) $(TEST_VIDEO) browser rtsp
 $(TEST_VIDEO):
 	scripts/fetch-test-video.sh $@
 
-browser:
+browser: map
 	scripts/install-browser.sh
+
+# Leaflet, the consoles' map, from npm into the hub's static files (not kept in git).
+map:
+	scripts/install-map.sh
 
 # GStreamer's RTSP server (Debian's), which the RTSP tests and `bench camera` stream through.
 rtsp:

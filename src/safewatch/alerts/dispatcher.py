@@ -272,9 +272,17 @@ class AlertDispatcher:
         cases: dict[uuid.UUID, CaseFacts],
         found: messages.Lookups,
     ) -> list[Claimed]:
-        duty, keep = self.routing.police_duty_phone, self.routing.security_keeps_closed
+        r = self.routing
         return messages.build(
-            leased, incidents_by_id, cases, found, self.links, duty, self.clock(), keep
+            leased,
+            incidents_by_id,
+            cases,
+            found,
+            self.links,
+            r.police_duty_phone,
+            self.clock(),
+            r.trust,
+            r.security_keeps_closed,
         )
 
     def _send_all(self, claimed: list[Claimed]) -> list[tuple[Claimed, Result]]:

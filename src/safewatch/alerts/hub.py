@@ -21,6 +21,7 @@ from safewatch.bus.nats import NatsBus, NatsConnection
 from safewatch.core.config import Settings
 from safewatch.core.links import LinkSigner
 from safewatch.incidents.device_health import Silence
+from safewatch.incidents.location import Trust
 from safewatch.incidents.policy import Routing, load_policy
 from safewatch.store.base import utcnow
 
@@ -72,6 +73,7 @@ def build_alerting(
         frozenset(channels),
         settings.police_duty_phone,
         timedelta(hours=settings.security_keeps_closed_hours),
+        Trust(settings.location_coarse_m, timedelta(seconds=settings.location_stale_seconds)),
     )
     links = LinkSigner(settings.secret_key)
     silence = Silence(

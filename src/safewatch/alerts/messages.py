@@ -20,6 +20,7 @@ from safewatch.core.links import LinkSigner
 from safewatch.core.roles import Role
 from safewatch.incidents.addresses import recipient_address
 from safewatch.incidents.lifecycle import PoliceRequest, Recipient
+from safewatch.incidents.location import Trust
 from safewatch.models import PushSubscription, User
 from safewatch.schemas.alerts import AlertPacket
 from safewatch.services import police
@@ -138,9 +139,10 @@ def build(
     cases: dict[uuid.UUID, CaseFacts],
     found: Lookups,
     links: LinkSigner,
-    duty_phone: str = "",
-    now: datetime | None = None,
-    keep: timedelta = timedelta(hours=24),
+    duty_phone: str,
+    now: datetime,
+    trust: Trust,
+    keep: timedelta,
 ) -> list[Claimed]:
     """One packet per (incident, recipient), shared by its channels. A change to an incident
     closed longer ago than ``keep`` reaches the security company without personal data (as
@@ -160,10 +162,12 @@ def build(
                 d.recipient,
                 links,
                 requests[d.incident_id],
+                trust=trust,
+                now=now,
             )
             company = d.recipient is Recipient.security
             role = Role.security_operator
-            if company and now and not keeps_personal_data(role, incident.closed_at, now, keep):
+            if company and not keeps_personal_data(role, incident.closed_at, now, keep):
                 packets[key] = without_personal_data(packets[key])
         message = Message(
             delivery_id=d.id,

@@ -158,11 +158,14 @@ def create_app(
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    # The consoles' map tiles, when the hub serves its own (no tile server in the region).
+    app.mount("/tiles", StaticFiles(directory=settings.tiles_dir, check_dir=False), name="tiles")
     errors.install(app)
     app.add_middleware(
         Edge,
         max_body=settings.max_request_bytes,
         https=settings.environment is Environment.production,
+        tile_origin=settings.tile_origin,
     )
     check_route_policies(api_routes())
     return app

@@ -17,12 +17,13 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DOCS = ("/docs", "/redoc", "/openapi.json")  # FastAPI's own pages load their scripts elsewhere
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy(nonce: str, tile_origin: str | None = None) -> str:
+    tiles = f" {tile_origin}" if tile_origin else ""  # the region's map tile server
     return (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self' 'unsafe-inline'; "  # the pages' style attributes; no script
-        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+        f"img-src 'self' data: blob:{tiles}; media-src 'self' blob:; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
     )
 
@@ -40,8 +41,11 @@ def _same_site(headers: dict[str, str]) -> bool:
 
 
 class Edge:
-    def __init__(self, app: ASGIApp, max_body: int, https: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body: int, https: bool, tile_origin: str | None = None
+    ) -> None:
         self.app, self.max_body, self.https = app, max_body, https
+        self.tile_origin = tile_origin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +89,7 @@ class Edge:
             "permissions-policy": "geolocation=(self), camera=(), microphone=(), payment=()",
         }
         if not path.startswith(DOCS):
-            out["content-security-policy"] = content_security_policy(nonce)
+            out["content-security-policy"] = content_security_policy(nonce, self.tile_origin)
         if path.startswith("/api/"):
             out["cache-control"] = "no-store"  # addresses, incidents: never in a shared cache
         if self.https:

@@ -111,6 +111,8 @@ def demo_seed() -> None:
 
 def seed_demo(settings: Settings, quiet: bool) -> bool:
     from safewatch.demo import seed as demo
+    from safewatch.demo.tiles import make_tiles
+    from safewatch.store.base import utcnow
 
     if settings.environment is Environment.production:
         typer.secho(
@@ -127,6 +129,8 @@ def seed_demo(settings: Settings, quiet: bool) -> bool:
                 typer.echo("the demo region is already there")
             return False
         logins = demo.seed(session)
+        demo.live_incidents(session, utcnow())
+    make_tiles(settings.tiles_dir, *demo.MAP_BOX, demo.MAP_ZOOMS)
     typer.echo("demo region seeded. Sign in with (password for all: " + demo.DEMO_PASSWORD + "):")
     for login in logins:
         typer.echo(f"  {login.username:<11} {login.role.value}")

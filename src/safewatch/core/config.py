@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -65,6 +66,18 @@ class Settings(BaseSettings):
     )
     clip_endpoint_url: str = Field(
         "", description="The S3-compatible store's URL (empty: AWS itself)."
+    )
+    map_tile_url: str = Field(
+        "/tiles/{z}/{x}/{y}.png",
+        max_length=300,
+        description="The consoles' map tiles ({z}/{x}/{y}): the region's own tile server in "
+        "production; by default the hub serves the PNG tiles in map_tiles_dir.",
+    )
+    map_tiles_dir: Path | None = Field(
+        None, description="Tiles the hub serves at /tiles; empty means data_dir/tiles."
+    )
+    map_attribution: str = Field(
+        "", max_length=200, description="The map data's credit, shown in the map's corner."
     )
     shared_clip_dir: Path | None = Field(
         None,
@@ -179,6 +192,19 @@ class Settings(BaseSettings):
     emergency_webhook_url: str = Field(
         "", description="The 112 dispatch system's webhook; empty means 112 uses the console only."
     )
+    location_coarse_m: float = Field(
+        100.0,
+        gt=0,
+        le=10_000,
+        description="A position whose accuracy radius is wider (or unknown: an old client) is "
+        "coarse: the dispatch also goes to the registered home and the safe accommodation.",
+    )
+    location_stale_seconds: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="A position older than this is stale: the same as coarse.",
+    )
     police_duty_phone: str = Field(
         "",
         max_length=40,
@@ -240,6 +266,17 @@ class Settings(BaseSettings):
     @property
     def clip_dir(self) -> Path:
         return self.shared_clip_dir or self.data_dir / "clips"
+
+    @property
+    def tiles_dir(self) -> Path:
+        return self.map_tiles_dir or self.data_dir / "tiles"
+
+    @property
+    def tile_origin(self) -> str | None:
+        """The tile server's origin when it is not the hub itself (the pages may load its
+        images: the content security policy names it)."""
+        parts = urlsplit(self.map_tile_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
     @property
     def photo_dir(self) -> Path:

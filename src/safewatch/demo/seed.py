@@ -17,6 +17,9 @@ from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import CHECKLIST, RiskLevel
 from safewatch.core.roles import AgencyKind, Role
 from safewatch.core.security import verify_password
+from safewatch.incidents.facts import SignalSource
+from safewatch.incidents.location import Fix, FixSource
+from safewatch.incidents.policy import Routing, RoutingPolicy
 from safewatch.models import Agency, Case, Device, User
 from safewatch.models.fund import ExpenseCategory
 from safewatch.models.resources import DeviceKind
@@ -31,7 +34,7 @@ from safewatch.schemas.cases import (
 from safewatch.schemas.fund import DonationIn, ExpenditureIn
 from safewatch.schemas.people import UserCreate
 from safewatch.schemas.resources import DeviceCreate, PatrolPlanCreate, PatrolWindow, StayCreate
-from safewatch.services import accounts, cases, devices, measures, support
+from safewatch.services import accounts, cases, devices, incidents, measures, support
 from safewatch.services import fund as funds
 from safewatch.services.context import Caller
 
@@ -299,3 +302,30 @@ def seed(session: Session) -> list[DemoLogin]:
 
 
 __all__ = ["DEMO_PASSWORD", "DemoLogin", "is_seeded", "seed"]
+
+
+# The demo region's map: a box around its homes, at the zooms a console shows an incident.
+MAP_BOX = (33.23, 126.47, 33.53, 126.58)
+MAP_ZOOMS = range(10, 16)
+
+
+def live_incidents(session: Session, now: datetime) -> None:
+    """What a person sees open on `make run` besides the camera's events: an SOS from the
+    high-risk case's smartwatch whose first fix is a cell tower's (~850 m, the Seoul 2021
+    case), so the console says the position is uncertain and where else it was sent."""
+    case = session.scalar(select(Case).where(Case.risk_level == RiskLevel.high))
+    watch = (
+        session.scalar(
+            select(Device).where(Device.case_id == case.id, Device.kind == DeviceKind.smartwatch)
+        )
+        if case is not None
+        else None
+    )
+    if case is None or watch is None:
+        return
+    routing = Routing(RoutingPolicy(), frozenset({"in_app"}))
+    coarse = Fix(33.5151, 126.5297, 850.0, FixSource.cell, now)
+    incidents.open_sos(
+        session, routing, case, now, SignalSource.watch, f"watch {watch.serial}", coarse, 64,
+        device=watch,
+    )  # fmt: skip

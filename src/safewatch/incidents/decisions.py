@@ -14,6 +14,7 @@ from safewatch.cases.risk import RiskLevel
 from safewatch.incidents.effects import SYSTEM, Effects, Line, Send
 from safewatch.incidents.facts import EntryFacts, EntryReason, IncidentKind
 from safewatch.incidents.lifecycle import FALLBACK_CHANNEL, PoliceStatus, Recipient
+from safewatch.incidents.location import Fix, replaces
 from safewatch.incidents.policy import INCIDENT_SEVERITY, Routing, severity_rank
 from safewatch.incidents.state import Duty, IncidentState, Signal
 
@@ -77,12 +78,10 @@ def opened(
         device_id=s.device_id,
         last_signal_at=now,
         created_at=now,
-        latitude=s.latitude if s.longitude is not None else None,
-        longitude=s.longitude if s.latitude is not None else None,
         battery_percent=s.battery,
         facts=s.facts,
     )
-    effects = Effects(incident).line(
+    effects = located(routing, Effects(incident), s.fix, now).line(
         Line("created", s.actor, s.summary, user_id=s.user_id, facts=_said(s))
     )
     because = EntryFacts(reason=EntryReason.incident_type, kind=IncidentKind(s.type))
@@ -96,9 +95,7 @@ def joined(
 ) -> Effects:
     """A repeat of the same track or SOS joins the open incident: it moves with the signal,
     a more severe type upgrades it and tells the groups the new type adds."""
-    effects = Effects(incident).changed(last_signal_at=now)
-    if s.latitude is not None and s.longitude is not None:
-        effects = effects.changed(latitude=s.latitude, longitude=s.longitude)
+    effects = located(routing, Effects(incident).changed(last_signal_at=now), s.fix, now)
     if s.battery is not None:
         effects = effects.changed(battery_percent=s.battery)
     effects = effects.line(Line("joined", s.actor, s.summary, user_id=s.user_id, facts=_said(s)))
@@ -147,15 +144,41 @@ def clip_added(
     return Effects(incident).line(line).then(lambda i: screens_told(routing, i))
 
 
-def moved(
-    routing: Routing, incident: IncidentState, serial: str, latitude: float, longitude: float
-) -> Effects:
-    """A watch's position while its SOS is open: the incident follows the wearer."""
-    facts = EntryFacts(
-        reason=EntryReason.location, serial=serial, latitude=latitude, longitude=longitude
+def located(routing: Routing, effects: Effects, fix: Fix | None, now: datetime) -> Effects:
+    """A position a device sent: on the track always; the incident's own position if it is
+    no worse than the fresh one it has (``location.replaces``)."""
+    if fix is None:
+        return effects
+    effects = replace(effects, track=(*effects.track, fix))
+    incident = effects.incident
+    if not replaces(incident.fix, fix, incident.location_at, now, routing.trust):
+        return effects
+    return effects.changed(
+        latitude=fix.latitude,
+        longitude=fix.longitude,
+        location_accuracy_m=fix.accuracy_m,
+        location_source=fix.source,
+        location_at=fix.taken_at or now,
     )
-    line = Line("location", f"device {serial}", f"{latitude:.5f}, {longitude:.5f}", facts=facts)
-    effects = Effects(incident).changed(latitude=latitude, longitude=longitude).line(line)
+
+
+def moved(routing: Routing, incident: IncidentState, who: str, fix: Fix, now: datetime) -> Effects:
+    """A position sent while the SOS is open ("follow me"): the incident follows the wearer,
+    and every screen showing it hears of each one (the consoles draw the track)."""
+    effects = located(routing, Effects(incident), fix, now)
+    if effects.incident.fix != incident.fix:  # it moved: the timeline says where to
+        lat, lon = fix.latitude, fix.longitude
+        facts = EntryFacts(
+            reason=EntryReason.location,
+            serial=who,
+            latitude=lat,
+            longitude=lon,
+            accuracy_m=fix.accuracy_m,
+            fix_source=fix.source,
+        )
+        effects = effects.line(
+            Line("location", f"device {who}", f"{lat:.5f}, {lon:.5f}", facts=facts)
+        )
     return effects.then(lambda i: screens_told(routing, i))
 
 

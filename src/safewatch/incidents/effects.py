@@ -12,6 +12,7 @@ from typing import Any
 
 from safewatch.incidents.facts import EntryFacts
 from safewatch.incidents.lifecycle import Recipient
+from safewatch.incidents.location import Fix
 from safewatch.incidents.state import Duty, IncidentState
 
 SYSTEM = "system"
@@ -46,6 +47,7 @@ class Effects:
     sends: tuple[Send, ...] = ()
     seen_by: tuple[Recipient, ...] = ()  # groups whose in-app alerts a person opened
     acted: tuple[str, ...] = ()  # what a person did, for the audit trail
+    track: tuple[Fix, ...] = ()  # positions a device sent (the track the consoles draw)
 
     def __add__(self, later: Effects) -> Effects:
         """These effects, then those decided on the incident as these left it."""
@@ -55,6 +57,7 @@ class Effects:
             self.sends + later.sends,
             self.seen_by + later.seen_by,
             self.acted + later.acted,
+            self.track + later.track,
         )
 
     def then(self, step: Callable[[IncidentState], Effects]) -> Effects:

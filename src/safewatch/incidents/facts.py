@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from safewatch.incidents.lifecycle import Recipient
+from safewatch.incidents.location import FixSource
 
 
 class SignalSource(StrEnum):
@@ -50,6 +51,8 @@ class IncidentFacts(BaseModel):
     battery: int | None = None  # percent
     latitude: float | None = None
     longitude: float | None = None
+    accuracy_m: float | None = None  # the position's accuracy radius (none: not said)
+    fix_source: FixSource | None = None  # gps | wifi | cell | fixed_address
     text: str | None = None  # a person's own words (an officer's notice)
 
 
@@ -107,6 +110,8 @@ class EntryFacts(BaseModel):
     state: str | None = None  # a camera's state when heard again
     latitude: float | None = None
     longitude: float | None = None
+    accuracy_m: float | None = None
+    fix_source: FixSource | None = None
     note: str | None = None  # a person's own words
     phone: str | None = None  # the duty phone a police request was texted to
     signal: IncidentFacts | None = None

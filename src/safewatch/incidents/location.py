@@ -28,6 +28,13 @@ class Doubt(StrEnum):
     none = "none"  # no position at all
 
 
+class Place(StrEnum):
+    """Where a doubted position's dispatch also goes."""
+
+    home = "home"  # the registered home address
+    safe_stay = "safe_stay"  # the safe accommodation in use
+
+
 @dataclass(frozen=True)
 class Fix:
     latitude: float
@@ -45,7 +52,9 @@ class Trust:
     stale_after: timedelta = timedelta(seconds=60)
 
 
-def doubts(fix: Fix | None, received_at: datetime | None, now: datetime, trust: Trust) -> list[Doubt]:
+def doubts(
+    fix: Fix | None, received_at: datetime | None, now: datetime, trust: Trust
+) -> list[Doubt]:
     """What is wrong with a position, if anything (none: it can be trusted alone). A fixed
     address is exact and never stale: the bell does not move."""
     if fix is None:
@@ -61,7 +70,9 @@ def doubts(fix: Fix | None, received_at: datetime | None, now: datetime, trust: 
     return found
 
 
-def replaces(current: Fix | None, new: Fix, current_at: datetime | None, now: datetime, trust: Trust) -> bool:
+def replaces(
+    current: Fix | None, new: Fix, current_at: datetime | None, now: datetime, trust: Trust
+) -> bool:
     """Whether a new fix becomes the incident's position: yes, unless it is coarser than the
     current one while the current one is still fresh (a cell fix right after a GPS one
     would move the guards ~500 m the wrong way). Every fix goes on the track either way."""

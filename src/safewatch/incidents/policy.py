@@ -4,7 +4,7 @@ below is the programme's, and a site may load its own from YAML (``SAFEWATCH_ALE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from safewatch.bus.messages import SEVERITY
 from safewatch.cases.risk import RiskLevel
 from safewatch.incidents.lifecycle import Recipient
+from safewatch.incidents.location import Trust
 
 Channel = Literal["in_app", "web_push", "webhook", "sms"]
 LevelKey = Literal["normal", "high", "very_high", "any"]
@@ -144,6 +145,7 @@ class Routing:
     police_duty_phone: str = ""  # a police request that reaches nobody is texted here
     # How long the security company keeps a closed incident's personal data and live view
     security_keeps_closed: timedelta = timedelta(hours=24)
+    trust: Trust = field(default_factory=Trust)  # when a position is doubted
 
     def channels(self, recipient: Recipient) -> list[str]:
         return [c for c in self.policy.channels.get(recipient, []) if c in self.available]

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import IncidentStatus, Outcome, PoliceStatus, Recipient
+from safewatch.incidents.location import Fix, FixSource
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class IncidentState:
     device_id: uuid.UUID | None = None
     latitude: float | None = None
     longitude: float | None = None
+    location_accuracy_m: float | None = None
+    location_source: FixSource | None = None
+    location_at: datetime | None = None  # when the position was fixed
     battery_percent: int | None = None
     claimed_by: uuid.UUID | None = None
     guard_unit: str | None = None
@@ -62,6 +66,19 @@ class IncidentState:
     def recipients(self) -> frozenset[Recipient]:
         return frozenset(self.duties)
 
+    @property
+    def fix(self) -> Fix | None:
+        """The incident's position as a fix (none: it has no position of its own)."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return Fix(
+            self.latitude,
+            self.longitude,
+            self.location_accuracy_m,
+            self.location_source,
+            self.location_at,
+        )
+
 
 class Signal(NamedTuple):
     """Something happened at a case: a camera event, an SOS, a silent device, a report."""
@@ -74,7 +91,6 @@ class Signal(NamedTuple):
     summary: str
     device_id: uuid.UUID | None = None
     user_id: uuid.UUID | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    fix: Fix | None = None  # where the device is (an SOS)
     battery: int | None = None
     facts: IncidentFacts | None = None  # what the screens word (``summary`` is for logs)

@@ -21,6 +21,7 @@ from safewatch.models.incidents import (
     Delivery,
     Incident,
     IncidentEntry,
+    IncidentFix,
     IncidentRecipient,
     PushSubscription,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "HouseholdMember",
     "Incident",
     "IncidentEntry",
+    "IncidentFix",
     "IncidentRecipient",
     "LoginToken",
     "Measure",

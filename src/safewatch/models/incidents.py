@@ -19,6 +19,7 @@ from safewatch.incidents.lifecycle import (
     PoliceStatus,
     Recipient,
 )
+from safewatch.incidents.location import FixSource
 from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum, utcnow
 
 
@@ -66,6 +67,11 @@ class Incident(IdMixin, CreatedMixin, Base):
     last_signal_at: Mapped[datetime] = mapped_column(default=utcnow)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # The position's trust (issue 23): its accuracy radius, where it came from, when it was
+    # fixed. None on a position from an old client: it counts as coarse.
+    location_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    location_source: Mapped[FixSource | None] = mapped_column(text_enum(FixSource, 20))
+    location_at: Mapped[datetime | None]
     battery_percent: Mapped[int | None]
     claimed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     guard_unit: Mapped[str | None] = mapped_column(String(80))
@@ -97,6 +103,22 @@ class IncidentEntry(Base):
     recipient: Mapped[Recipient | None] = mapped_column(text_enum(Recipient))
     detail: Mapped[str] = mapped_column(Text, default="")  # English, or a person's words
     facts: Mapped[EntryFacts | None] = mapped_column(FactsColumn(EntryFacts))
+
+
+class IncidentFix(Base):
+    """One position a device sent while the incident was open (an SOS's "follow me"): the
+    track the consoles draw. The incident's own position is the best fresh one of them."""
+
+    __tablename__ = "incident_fix"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    received_at: Mapped[datetime]
+    taken_at: Mapped[datetime | None]
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[FixSource | None] = mapped_column(text_enum(FixSource, 20))
 
 
 class IncidentRecipient(Base):

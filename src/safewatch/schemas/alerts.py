@@ -21,6 +21,7 @@ from safewatch.incidents.lifecycle import (
     PoliceReach,
     PoliceStatus,
 )
+from safewatch.incidents.location import Doubt, FixSource, Place
 
 PERSONAL = ("protected_person", "offenders")
 
@@ -62,18 +63,41 @@ class PacketCase(Packed):
     risk_level: RiskLevel | None
 
 
+class PacketPlace(Packed):
+    """Where else the dispatch goes when the position is doubted."""
+
+    kind: Place
+    address: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 class PacketLocation(Packed):
-    """The incident's position (an SOS's fix), else the registered home's."""
+    """The incident's position (an SOS's fix), else the registered home's, with what it is
+    worth: its accuracy radius, its source, when it was fixed, and what is doubtful about it.
+    When it is doubted, the security company and 112 are also sent the home and the safe
+    accommodation in use (``also_at``)."""
 
     latitude: float | None
     longitude: float | None
     battery_percent: int | None
+    accuracy_m: float | None = Field(None, description="The fix's radius (none: not said).")
+    source: FixSource | None = None
+    fixed_at: datetime | None = None
+    doubts: list[Doubt] = Field(
+        default_factory=list, description="coarse | stale | none (empty: it can be trusted)."
+    )
+    also_at: list[PacketPlace] = Field(
+        default_factory=list, description="Not in the protected person's own packet."
+    )
 
 
 class PacketPerson(Packed):
     name: str
     phone: str
     address: str
+    latitude: float | None = Field(None, description="The registered home's position.")
+    longitude: float | None = None
 
 
 class PacketOffender(Packed):

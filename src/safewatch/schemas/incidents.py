@@ -20,6 +20,7 @@ from safewatch.incidents.lifecycle import (
     PoliceRequest,
     Recipient,
 )
+from safewatch.incidents.location import Fix, FixSource
 from safewatch.schemas.alerts import AlertPacket
 from safewatch.schemas.common import Schema
 from safewatch.schemas.resources import CameraStatus
@@ -95,6 +96,17 @@ class DeliveryPublic(Schema):
     delivered_at: datetime | None
 
 
+class FixPublic(Schema):
+    """A position a device sent while the incident was open (the track, oldest first)."""
+
+    received_at: datetime
+    taken_at: datetime | None
+    latitude: float
+    longitude: float
+    accuracy_m: float | None
+    source: FixSource | None
+
+
 class IncidentDetail(Schema):
     summary: IncidentSummary
     packet: AlertPacket
@@ -109,9 +121,31 @@ class IncidentDetail(Schema):
     )
     claim: Claim = Claim.nobody
     claimed_by_name: str | None = None
+    track: list[FixPublic] = Field(
+        default_factory=list,
+        description="The positions sent since the SOS (not kept past the personal-data period).",
+    )
 
 
-class SosIn(Schema):
+class Located(Schema):
+    """A position with what it is worth (issue 23). A client that leaves out the accuracy
+    radius, the source and the time of the fix is taken as coarse."""
+
+    accuracy_m: float | None = Field(
+        None, ge=0, le=100_000, description="The fix's accuracy radius in metres (68 %)."
+    )
+    source: FixSource | None = Field(None, description="gps | wifi | cell | fixed_address")
+    taken_at: datetime | None = Field(
+        None, description="When the fix was taken (the device's clock); none: when received."
+    )
+
+    def fix(self, latitude: float | None, longitude: float | None) -> Fix | None:
+        if latitude is None or longitude is None:
+            return None
+        return Fix(latitude, longitude, self.accuracy_m, self.source, self.taken_at)
+
+
+class SosIn(Located):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     battery_percent: int | None = Field(None, ge=0, le=100)
@@ -123,7 +157,7 @@ class SosReceipt(Schema):
     latest_clip_url: str | None
 
 
-class LocationIn(Schema):
+class LocationIn(Located):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     battery_percent: int | None = Field(None, ge=0, le=100)

@@ -29,6 +29,7 @@ from safewatch.models import (
     Delivery,
     Incident,
     IncidentEntry,
+    IncidentFix,
     IncidentRecipient,
 )
 from safewatch.schemas.alerts import AlertPacket
@@ -80,7 +81,15 @@ def backlog(
         case = cases[incident.case_id]
         who = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
         packet = build_packet(
-            incident, case, events[incident.id], who, links, requests[incident.id], caller.user_id
+            incident,
+            case,
+            events[incident.id],
+            who,
+            links,
+            requests[incident.id],
+            caller.user_id,
+            trust=routing.trust,
+            now=now,
         )
         shown = shown_on_connect(session, incident, who, now)
         if shown and who is Recipient.police:  # now on a 112 screen: the others hear it
@@ -129,6 +138,16 @@ def timeline(session: Session, incident: Incident) -> list[IncidentEntry]:
             select(IncidentEntry)
             .where(IncidentEntry.incident_id == incident.id)
             .order_by(IncidentEntry.id)
+        )
+    )
+
+
+def track(session: Session, incident: Incident) -> list[IncidentFix]:
+    return list(
+        session.scalars(
+            select(IncidentFix)
+            .where(IncidentFix.incident_id == incident.id)
+            .order_by(IncidentFix.id)
         )
     )
 

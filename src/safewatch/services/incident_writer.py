@@ -1,8 +1,8 @@
 """The one writer of incidents: it reads incidents as the rules see them (``IncidentState``)
 and saves what the rules decided (``Effects``) — for one incident or a whole batch — with
 set-based statements: new incidents, the columns that changed, the groups told and their
-duties, the deliveries, the timeline. The camera batch path, SOS, the sweeps, escalations
-and every console action save through it.
+duties, the deliveries, the timeline, the positions sent. The camera batch path, SOS, the
+sweeps, escalations and every console action save through it.
 
 New deliveries are written ``pending``; the alert runtime takes them from there by id
 (``written``) or on its next pass."""
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from safewatch.incidents.effects import Effects, Line
 from safewatch.incidents.lifecycle import DeliveryStatus, Recipient
 from safewatch.incidents.state import Duty, IncidentState
-from safewatch.models import Delivery, Incident, IncidentEntry, IncidentRecipient
+from safewatch.models import Delivery, Incident, IncidentEntry, IncidentFix, IncidentRecipient
 from safewatch.store.base import table
 from safewatch.store.bulk import insert_rows
 
@@ -116,6 +116,21 @@ def save(session: Session, changes: Sequence[Change], now: datetime) -> list[New
     ]
     if deliveries:
         insert_rows(session, table(Delivery), [_delivery_row(d, now) for d in deliveries])
+    track = [
+        {
+            "incident_id": c.effects.incident.id,
+            "received_at": now,
+            "taken_at": f.taken_at,
+            "latitude": f.latitude,
+            "longitude": f.longitude,
+            "accuracy_m": f.accuracy_m,
+            "source": f.source,
+        }
+        for c in changes
+        for f in c.effects.track
+    ]
+    if track:
+        insert_rows(session, table(IncidentFix), track)
     add_lines(
         session, [(c.effects.incident.id, line) for c in changes for line in c.effects.lines], now
     )

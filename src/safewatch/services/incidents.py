@@ -16,6 +16,7 @@ from safewatch.incidents import decisions
 from safewatch.incidents.effects import SYSTEM, Effects
 from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import IncidentStatus, PoliceStatus, Recipient
+from safewatch.incidents.location import Fix
 from safewatch.incidents.policy import Routing
 from safewatch.incidents.state import IncidentState, Signal
 from safewatch.models import CameraEventRecord, Case, Device, Incident, IncidentRecipient
@@ -49,8 +50,7 @@ def open_or_join(
     facts: IncidentFacts,
     device: Device | None = None,
     user_id: uuid.UUID | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
+    fix: Fix | None = None,
     battery: int | None = None,
 ) -> tuple[Incident, bool]:
     """One signal (an SOS, a silent watch, an officer's report): see ``signals.apply``. What
@@ -64,8 +64,7 @@ def open_or_join(
         summary=summary,
         device_id=device.id if device else None,
         user_id=user_id,
-        latitude=latitude,
-        longitude=longitude,
+        fix=fix,
         battery=battery,
         facts=facts,
     )
@@ -110,18 +109,13 @@ def open_sos(
     now: datetime,
     source: SignalSource,
     actor: str,
-    latitude: float | None,
-    longitude: float | None,
+    fix: Fix | None,
     battery: int | None = None,
     device: Device | None = None,
     user_id: uuid.UUID | None = None,
 ) -> Incident:
     """From the watch, the bell or the phone: one SOS incident per case while it is open."""
-    where = (
-        f" at {latitude:.5f}, {longitude:.5f}"
-        if latitude is not None and longitude is not None
-        else " (no location)"
-    )
+    where = f" at {fix.latitude:.5f}, {fix.longitude:.5f}" if fix else " (no location)"
     incident, _ = open_or_join(
         session,
         routing,
@@ -135,13 +129,14 @@ def open_sos(
             source=source,
             serial=device.serial if device else None,
             battery=battery,
-            latitude=latitude if longitude is not None else None,
-            longitude=longitude if latitude is not None else None,
+            latitude=fix.latitude if fix else None,
+            longitude=fix.longitude if fix else None,
+            accuracy_m=fix.accuracy_m if fix else None,
+            fix_source=fix.source if fix else None,
         ),
         device=device,
         user_id=user_id,
-        latitude=latitude,
-        longitude=longitude,
+        fix=fix,
         battery=battery,
     )
     return incident
@@ -151,12 +146,12 @@ def update_location(
     session: Session,
     routing: Routing,
     case: Case,
-    device: Device,
-    latitude: float,
-    longitude: float,
+    who: str,
+    fix: Fix,
     now: datetime,
 ) -> Incident | None:
-    """A watch's position while an SOS is open moves the incident's location with it."""
+    """A position from the watch or the phone while an SOS is open ("follow me"): on the
+    track, and the incident's own position if no worse than the fresh one it has."""
     incident = session.scalar(
         select(Incident).where(
             Incident.case_id == case.id,
@@ -167,7 +162,7 @@ def update_location(
     if incident is None:
         return None
     state = incident_writer.state_of(incident)
-    effects = decisions.moved(routing, state, device.serial, latitude, longitude)
+    effects = decisions.moved(routing, state, who, fix, now)
     save_one(session, state, effects, now)
     return incident
 

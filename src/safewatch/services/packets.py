@@ -20,6 +20,7 @@ from safewatch.cases.access import CaseScope
 from safewatch.cases.risk import RiskLevel
 from safewatch.core.links import LinkSigner
 from safewatch.incidents import facts as said
+from safewatch.incidents.facts import SignalSource
 from safewatch.incidents.lifecycle import (
     IncidentStatus,
     Outcome,
@@ -27,6 +28,7 @@ from safewatch.incidents.lifecycle import (
     PoliceStatus,
     Recipient,
 )
+from safewatch.incidents.location import Fix, FixSource, Place, Trust, doubts
 from safewatch.models import (
     Agency,
     CameraEventRecord,
@@ -34,6 +36,7 @@ from safewatch.models import (
     Incident,
     Offender,
     ProtectedPerson,
+    Stay,
 )
 from safewatch.schemas.alerts import (
     AlertPacket,
@@ -42,6 +45,7 @@ from safewatch.schemas.alerts import (
     PacketLocation,
     PacketOffender,
     PacketPerson,
+    PacketPlace,
     PoliceAsk,
 )
 from safewatch.services.police import requests_by_incident
@@ -80,9 +84,17 @@ class IncidentFacts(Protocol):
     @property
     def closed_at(self) -> datetime | None: ...
     @property
+    def source(self) -> SignalSource: ...
+    @property
     def latitude(self) -> float | None: ...
     @property
     def longitude(self) -> float | None: ...
+    @property
+    def location_accuracy_m(self) -> float | None: ...
+    @property
+    def location_source(self) -> FixSource | None: ...
+    @property
+    def location_at(self) -> datetime | None: ...
     @property
     def battery_percent(self) -> int | None: ...
 
@@ -125,6 +137,7 @@ class CaseFacts(NamedTuple):
     protected_person: PersonFacts
     offenders: tuple[OffenderFacts, ...]
     station_phone: str | None = None  # the case's police station (a police request's fallback)
+    stay_address: str | None = None  # the safe accommodation in use (not checked out)
 
 
 def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CaseFacts]:
@@ -134,7 +147,7 @@ def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
         return {}
     session.flush()  # Core queries do not flush the session's pending changes themselves
     c, p, o = table(Case).c, table(ProtectedPerson).c, table(Offender).c
-    station = table(Agency).c
+    station, stay = table(Agency).c, table(Stay).c
     offenders: dict[uuid.UUID, list[OffenderFacts]] = defaultdict(list)
     query = select(o.case_id, o.full_name, o.description, o.relation_to_victim, o.birth_year).where(
         o.case_id.in_(ids)
@@ -143,6 +156,14 @@ def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
         offenders[row.case_id].append(
             OffenderFacts(row.full_name, row.description, row.relation_to_victim, row.birth_year)
         )
+    stays = {
+        row.case_id: row.address
+        for row in session.execute(
+            select(stay.case_id, stay.address)
+            .where(stay.case_id.in_(ids), stay.check_out.is_(None))
+            .order_by(stay.check_in)  # the latest stay wins
+        )
+    }
     rows = session.execute(
         select(
             c.id,
@@ -181,6 +202,7 @@ def case_facts(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
             ),
             offenders=tuple(offenders[row.id]),
             station_phone=row.station_phone,
+            stay_address=stays.get(row.id),
         )
         for row in rows
     }
@@ -214,6 +236,9 @@ def build_packet(
     links: LinkSigner,
     police: PoliceRequest,
     for_user: uuid.UUID | None = None,
+    *,
+    trust: Trust,
+    now: datetime,
 ) -> AlertPacket:
     """``incident.police_reach`` says how far the police request got (``PoliceReach``: its
     values and their meaning are in incidents/lifecycle.py); ``incident.police_request`` what
@@ -252,18 +277,20 @@ def build_packet(
             claimed=incident.claimed_by is not None,
         ),
         case=PacketCase(reference=case.reference, risk_level=case.risk_level),
-        location=PacketLocation(
-            latitude=incident.latitude if incident.latitude is not None else person.latitude,
-            longitude=incident.longitude if incident.longitude is not None else person.longitude,
-            battery_percent=incident.battery_percent,
-        ),
+        location=located(incident, case, victim, trust, now),
         # Made for the recipient group, and the person when one asked (the audit names them)
         snapshot_url=links.url(snap.id, "snapshot", audience, by=for_user) if snap else None,
         clip_url=links.url(clip.id, "clip", audience, by=for_user) if clip else None,
         clip_pending=clip is None and clip_pending,
         protected_person=None
         if victim
-        else PacketPerson(name=person.full_name, phone=person.phone, address=person.address),
+        else PacketPerson(
+            name=person.full_name,
+            phone=person.phone,
+            address=person.address,
+            latitude=person.latitude,
+            longitude=person.longitude,
+        ),
         offenders=None
         if victim
         else [
@@ -275,6 +302,57 @@ def build_packet(
             )
             for o in case.offenders
         ],
+    )
+
+
+CARRIED = (SignalSource.phone, SignalSource.watch)  # their position moves with the person
+
+
+def located(
+    incident: IncidentFacts, case: CaseFacts, victim: bool, trust: Trust, now: datetime
+) -> PacketLocation:
+    """Where to go: the fix a phone or a watch sent, else the registered home (a camera, a
+    bell and an officer's report are about the home). A fix that is coarse, stale or missing
+    is doubted, and the staff's packets also name the home and the safe accommodation."""
+    person = case.protected_person
+    fix = None
+    if incident.latitude is not None and incident.longitude is not None:
+        fix = Fix(
+            incident.latitude,
+            incident.longitude,
+            incident.location_accuracy_m,
+            incident.location_source,
+            incident.location_at,
+        )
+    if fix is None and incident.source not in CARRIED:
+        return PacketLocation(
+            latitude=person.latitude,
+            longitude=person.longitude,
+            battery_percent=incident.battery_percent,
+            source=FixSource.fixed_address if person.latitude is not None else None,
+        )
+    doubted = doubts(fix, incident.last_signal_at, now, trust)
+    also_at = []
+    if doubted and not victim:
+        also_at.append(
+            PacketPlace(
+                kind=Place.home,
+                address=person.address,
+                latitude=person.latitude,
+                longitude=person.longitude,
+            )
+        )
+        if case.stay_address:
+            also_at.append(PacketPlace(kind=Place.safe_stay, address=case.stay_address))
+    return PacketLocation(
+        latitude=fix.latitude if fix else person.latitude,
+        longitude=fix.longitude if fix else person.longitude,
+        battery_percent=incident.battery_percent,
+        accuracy_m=fix.accuracy_m if fix else None,
+        source=fix.source if fix else None,
+        fixed_at=fix.taken_at if fix else None,
+        doubts=doubted,
+        also_at=also_at,
     )
 
 
@@ -299,9 +377,13 @@ def incident_packet(
     case: Case,
     recipient: Recipient,
     links: LinkSigner,
-    for_user: uuid.UUID | None = None,
+    for_user: uuid.UUID | None,
+    trust: Trust,
+    now: datetime,
 ) -> AlertPacket:
     facts = case_facts(session, [case.id])[case.id]
     events = events_by_incident(session, [incident.id])[incident.id]
     police = requests_by_incident(session, [incident])[incident.id]
-    return build_packet(incident, facts, events, recipient, links, police, for_user)
+    return build_packet(
+        incident, facts, events, recipient, links, police, for_user, trust=trust, now=now
+    )

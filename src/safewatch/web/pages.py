@@ -143,7 +143,7 @@ def victim_app(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/console")
-def console(request: Request, session: SessionDep) -> Response:
+def console(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The security company's and the 112 centre's console: the live queue (the API gives each
     role its own) and one incident's page with that role's actions."""
     user = _signed_in(request, session)
@@ -155,6 +155,7 @@ def console(request: Request, session: SessionDep) -> Response:
         _lang(request, user),
         user_name=user.full_name,
         role=user.role.value,
+        map_config={"tiles": settings.map_tile_url, "attribution": settings.map_attribution},
     )
 
 

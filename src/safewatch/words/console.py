@@ -12,6 +12,10 @@ WORDS: Words = {
     "victim": {"ko": "보호대상자", "en": "Protected person"},
     "offender": {"ko": "가해자", "en": "Offender"},
     "location": {"ko": "위치", "en": "Location"},
+    "map_label": {
+        "ko": "지도: 신고 위치와 정확도 범위, 이동 경로, 등록된 집",
+        "en": "Map: the reported position with its accuracy, the track, the home",
+    },
     "timeline": {"ko": "기록", "en": "Timeline"},
     "claim": {"ko": "담당하기", "en": "Claim"},
     "unit": {"ko": "출동 팀", "en": "Guard unit"},

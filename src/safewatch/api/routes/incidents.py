@@ -31,6 +31,7 @@ from safewatch.schemas.common import Page
 from safewatch.schemas.incidents import (
     DeliveryPublic,
     DispatchIn,
+    FixPublic,
     IncidentDetail,
     IncidentSummary,
     ManualIn,
@@ -81,13 +82,16 @@ def _detail(
     recipient = recipient_of(caller.actor, case.scope, case.officer_id) or Recipient.officer
     claim = _claim(incident, caller)
     [row] = queue.queue_facts(session, [incident]).values()
-    packet = incident_packet(session, incident, case, recipient, alerting.links, caller.user_id)
+    links, trust, now = alerting.links, alerting.routing.trust, alerting.clock()
+    packet = incident_packet(session, incident, case, recipient, links, caller.user_id, trust, now)
     keeps = _keeps(caller, incident, alerting)
     timeline = [TimelineEntry.model_validate(e) for e in incident_reads.timeline(session, incident)]
     deliveries = [
         DeliveryPublic.model_validate(d) for d in incident_reads.deliveries(session, incident)
     ]
+    track = [FixPublic.model_validate(f) for f in incident_reads.track(session, incident)]
     if not keeps:  # the lines stay; what they said of people (a phone, a name) goes
+        track = []
         packet = without_personal_data(packet)
         timeline = [e.model_copy(update={"detail": "", "facts": None}) for e in timeline]
         deliveries = [d.model_copy(update={"last_error": None}) for d in deliveries]
@@ -103,6 +107,7 @@ def _detail(
         actions=allowed_actions(incident.status, incident.police_status, caller.role, claim),
         claim=claim,
         claimed_by_name=row.claimed_by_name,
+        track=track,
     )
 
 

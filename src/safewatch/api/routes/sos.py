@@ -67,8 +67,7 @@ def my_sos(
         alerting.clock(),
         SignalSource.phone,
         incident_actions.actor_of(session, caller),
-        data.latitude,
-        data.longitude,
+        data.fix(data.latitude, data.longitude),
         data.battery_percent,
         user_id=caller.user_id,
     )
@@ -110,8 +109,7 @@ def device_sos(
         now,
         source,
         f"{source} {device.serial}",
-        data.latitude,
-        data.longitude,
+        data.fix(data.latitude, data.longitude),
         data.battery_percent,
         device=device,
     )
@@ -129,7 +127,29 @@ def device_location(
     case = _wearer_case(session, device)
     now = alerting.clock()
     devices.heard_from(device, now, data.battery_percent)
+    fix = data.fix(data.latitude, data.longitude)
+    assert fix is not None
+    incident = incidents.update_location(session, alerting.routing, case, device.serial, fix, now)
+    return {"status": "ok", "incident_id": str(incident.id) if incident else None}
+
+
+@router.post("/me/location")
+def my_location(
+    session: SessionDep,
+    caller: Annotated[Caller, allow(Role.protected_person)],
+    alerting: AlertingDep,
+    data: LocationIn,
+) -> dict[str, str | None]:
+    """Where the phone is while its SOS is open ("follow me", every few seconds): the
+    incident follows her, and the consoles draw each fix as it comes. Outside an SOS the
+    position is not kept."""
+    found, _ = cases.list_cases(session, caller, 1, 1)
+    if not found:
+        raise NotFound("no open case is linked to your account")
+    fix = data.fix(data.latitude, data.longitude)
+    assert fix is not None
+    who = "phone"
     incident = incidents.update_location(
-        session, alerting.routing, case, device, data.latitude, data.longitude, now
+        session, alerting.routing, found[0], who, fix, alerting.clock()
     )
     return {"status": "ok", "incident_id": str(incident.id) if incident else None}

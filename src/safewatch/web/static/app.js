@@ -188,11 +188,37 @@
   // --- SOS: hold for 1.5 s, so a pocket press does not send it ---------------------------
   const HOLD_MS = 1500;
   let holding = null;
+  // A fix with what it is worth: its accuracy radius and when it was taken (issue 23).
+  const fixOf = (p) => ({
+    latitude: p.coords.latitude,
+    longitude: p.coords.longitude,
+    accuracy_m: p.coords.accuracy,
+    taken_at: new Date(p.timestamp).toISOString(),
+  });
+  // "Follow me": while the SOS is open the phone sends a fix every few seconds, and the
+  // consoles draw each one as it comes; it stops when the hub says no SOS is open.
+  let following = null;
+  const stopFollowing = () => {
+    if (following !== null) navigator.geolocation.clearWatch(following);
+    following = null;
+  };
+  function followMe() {
+    if (!navigator.geolocation || following !== null) return;
+    let last = 0;
+    following = navigator.geolocation.watchPosition((p) => {
+      if (Date.now() - last < 5000) return;
+      last = Date.now();
+      api("/me/location", { method: "POST", body: JSON.stringify(fixOf(p)) })
+        .then(async (r) => { if (r.ok && !(await r.json()).incident_id) stopFollowing(); })
+        .catch(() => {});
+    }, () => {}, { enableHighAccuracy: true, maximumAge: 5000 });
+    setTimeout(stopFollowing, 30 * 60 * 1000);
+  }
   const position = () =>
     new Promise((resolve) => {
       if (!navigator.geolocation) return resolve(null);
       navigator.geolocation.getCurrentPosition(
-        (p) => resolve({ latitude: p.coords.latitude, longitude: p.coords.longitude }),
+        (p) => resolve(fixOf(p)),
         () => resolve(null),
         { enableHighAccuracy: true, timeout: 3000, maximumAge: 30000 },
       );
@@ -204,6 +230,7 @@
       const r = await api("/me/sos", { method: "POST", body: JSON.stringify(where || {}) });
       if (!r.ok) throw new Error(String(r.status));
       const receipt = await r.json();
+      followMe();
       $("sos-status").textContent = t.sos_sent;
       setTimeout(() => { window.location.href = receipt.call; }, 800);
     } catch (err) {

@@ -131,6 +131,27 @@ window.sw = {
       ? window.sw.fill(t["camera.undelivered"], { count: d.undelivered_count })
       : d.problem || "",
   // Relationships and protection orders as typed on a case: known values in the page's words.
+  // A position's worth in words: "location uncertain: ±800 m from cell; also sent to the
+  // home address" (empty when it can be trusted alone).
+  doubtText: (t, loc) => {
+    const { fill } = window.sw;
+    const doubts = (loc && loc.doubts) || [];
+    if (!doubts.length) return "";
+    const source = t[`loc.source.${loc.source || "unknown"}`];
+    const parts = [];
+    if (doubts.includes("none")) parts.push(t["loc.none"]);
+    if (doubts.includes("coarse")) {
+      parts.push(loc.accuracy_m != null
+        ? fill(t["loc.coarse"], { radius: Math.round(loc.accuracy_m), source })
+        : t["loc.coarse_unknown"]);
+    }
+    if (doubts.includes("stale") && loc.fixed_at) {
+      const seconds = Math.max(0, Math.round((Date.now() - Date.parse(loc.fixed_at)) / 1000));
+      parts.push(fill(t["loc.stale"], { seconds }));
+    }
+    const places = (loc.also_at || []).map((p) => t[`loc.place.${p.kind}`]).join(", ");
+    return `${t["loc.uncertain"]}: ${parts.join(", ")}` + (places ? `; ${fill(t["loc.also"], { places })}` : "");
+  },
   relation: (t, value) => (value ? t[`relation.${value.trim().toLowerCase()}`] || value : ""),
   orderKind: (t, value) => (value ? t[`order.${value.trim().toLowerCase()}`] || value : ""),
 };

@@ -24,6 +24,34 @@
     if (text != null) node.textContent = text;
     return node;
   };
+  // The map (Leaflet, served by the hub): the position with its accuracy circle, the track
+  // since the SOS, the registered home; the tiles come from the region's tile server.
+  let map = null;
+  let drawn = null;
+  function drawMap(d) {
+    const box = $("d-map");
+    const loc = d.packet.location;
+    const person = d.packet.protected_person;
+    const home = person && person.latitude != null ? [person.latitude, person.longitude] : null;
+    if (!window.L || (loc.latitude == null && !home)) { box.hidden = true; return; }
+    box.hidden = false;
+    if (!map) {
+      map = window.L.map(box, { zoomControl: true });
+      window.L.tileLayer(window.SAFEWATCH.map.tiles, { maxZoom: 19, attribution: window.SAFEWATCH.map.attribution }).addTo(map);
+    }
+    map.invalidateSize();
+    if (drawn) drawn.remove();
+    drawn = window.L.featureGroup().addTo(map);
+    const track = (d.track || []).map((f) => [f.latitude, f.longitude]);
+    if (track.length > 1) window.L.polyline(track, { className: "map-track" }).addTo(drawn);
+    if (home) window.L.circleMarker(home, { radius: 7, className: "map-home" }).bindTooltip(t["loc.place.home"]).addTo(drawn);
+    if (loc.latitude != null) {
+      const here = [loc.latitude, loc.longitude];
+      if (loc.accuracy_m) window.L.circle(here, { radius: loc.accuracy_m, className: "map-accuracy" }).addTo(drawn);
+      window.L.circleMarker(here, { radius: 6, className: "map-fix" }).addTo(drawn);
+    }
+    map.fitBounds(drawn.getBounds().pad(0.3), { maxZoom: 17, animate: false });
+  }
   // An SOS and the offender at the door stand out.
   const CRITICAL = new Set(["sos", "offender_recognized"]);
   const ROUTES = {
@@ -216,7 +244,13 @@
     $("d-person").textContent = p.protected_person ? `${p.protected_person.name} · ${p.protected_person.phone} · ${p.protected_person.address}` : "";
     $("d-offender").textContent = (p.offenders || []).map((o) => `${o.name}${o.relation ? ` · ${window.sw.relation(t, o.relation)}` : ""} (${o.description})`).join(", ");
     const loc = p.location;
-    $("d-location").textContent = loc.latitude != null ? `${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}` + (loc.battery_percent != null ? ` · 🔋${loc.battery_percent}%` : "") : "";
+    const radius = loc.accuracy_m != null
+      ? ` ${window.sw.fill(t["loc.radius"], { radius: Math.round(loc.accuracy_m), source: t[`loc.source.${loc.source || "unknown"}`] })}`
+      : "";
+    $("d-location").textContent = loc.latitude != null ? `${loc.latitude.toFixed(5)}, ${loc.longitude.toFixed(5)}${radius}` + (loc.battery_percent != null ? ` · 🔋${loc.battery_percent}%` : "") : "";
+    $("d-doubt").textContent = window.sw.doubtText(t, loc);
+    $("d-doubt").hidden = !$("d-doubt").textContent;
+    drawMap(d);
     if (p.snapshot_url) { $("d-snapshot").src = p.snapshot_url; $("d-snapshot").hidden = false; } else { $("d-snapshot").hidden = true; }
     if (p.clip_url) { if ($("d-clip").dataset.src !== p.clip_url) { $("d-clip").src = p.clip_url; $("d-clip").dataset.src = p.clip_url; } $("d-clip").hidden = false; } else { $("d-clip").hidden = true; }
     $("live-toggle").hidden = d.summary.status === "closed";

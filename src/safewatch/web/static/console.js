@@ -29,28 +29,34 @@
   let map = null;
   let drawn = null;
   function drawMap(d) {
+    const { L } = window;
     const box = $("d-map");
     const loc = d.packet.location;
     const person = d.packet.protected_person;
     const home = person && person.latitude != null ? [person.latitude, person.longitude] : null;
-    if (!window.L || (loc.latitude == null && !home)) { box.hidden = true; return; }
+    const here = loc.latitude != null ? [loc.latitude, loc.longitude] : null;
+    if (!L || (!here && !home)) { box.hidden = true; return; }
     box.hidden = false;
+    const track = (d.track || []).map((f) => [f.latitude, f.longitude]);
+    // The bounds from the points themselves: a circle's own needs a map already shown.
+    const bounds = L.latLngBounds([]);
+    track.forEach((p) => bounds.extend(p));
+    if (home) bounds.extend(home);
+    if (here) bounds.extend(loc.accuracy_m ? L.latLng(here).toBounds(loc.accuracy_m * 2) : here);
     if (!map) {
-      map = window.L.map(box, { zoomControl: true });
-      window.L.tileLayer(window.SAFEWATCH.map.tiles, { maxZoom: 19, attribution: window.SAFEWATCH.map.attribution }).addTo(map);
+      map = L.map(box, { zoomControl: true }).setView(bounds.getCenter(), 15);
+      L.tileLayer(window.SAFEWATCH.map.tiles, { maxZoom: 19, attribution: window.SAFEWATCH.map.attribution }).addTo(map);
     }
     map.invalidateSize();
+    map.fitBounds(bounds.pad(0.3), { maxZoom: 17, animate: false });
     if (drawn) drawn.remove();
-    drawn = window.L.featureGroup().addTo(map);
-    const track = (d.track || []).map((f) => [f.latitude, f.longitude]);
-    if (track.length > 1) window.L.polyline(track, { className: "map-track" }).addTo(drawn);
-    if (home) window.L.circleMarker(home, { radius: 7, className: "map-home" }).bindTooltip(t["loc.place.home"]).addTo(drawn);
-    if (loc.latitude != null) {
-      const here = [loc.latitude, loc.longitude];
-      if (loc.accuracy_m) window.L.circle(here, { radius: loc.accuracy_m, className: "map-accuracy" }).addTo(drawn);
-      window.L.circleMarker(here, { radius: 6, className: "map-fix" }).addTo(drawn);
+    drawn = L.layerGroup().addTo(map);
+    if (track.length > 1) L.polyline(track, { className: "map-track" }).addTo(drawn);
+    if (home) L.circleMarker(home, { radius: 7, className: "map-home" }).bindTooltip(t["loc.place.home"]).addTo(drawn);
+    if (here) {
+      if (loc.accuracy_m) L.circle(here, { radius: loc.accuracy_m, className: "map-accuracy" }).addTo(drawn);
+      L.circleMarker(here, { radius: 6, className: "map-fix" }).addTo(drawn);
     }
-    map.fitBounds(drawn.getBounds().pad(0.3), { maxZoom: 17, animate: false });
   }
   // An SOS and the offender at the door stand out.
   const CRITICAL = new Set(["sos", "offender_recognized"]);

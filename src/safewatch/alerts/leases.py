@@ -5,6 +5,7 @@ marked ``sending`` until ``LEASE`` runs out — a replica that dies mid-send let
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,17 +61,15 @@ def lease_due(
 def lease(session: Session, rows: Sequence[Any], until: datetime) -> list[Leased]:
     """The deliveries (rows with their id, incident_id, recipient, channel, message and
     attempts) marked ``sending`` until ``until``, an attempt more: what the sender holds."""
-    if rows:
-        d = table(Delivery).c
+    by_attempts: dict[int, list[uuid.UUID]] = defaultdict(list)
+    for row in rows:
+        by_attempts[row.attempts + 1].append(row.id)
+    d = table(Delivery).c
+    for attempts, ids in by_attempts.items():  # new deliveries: one statement for them all
         session.execute(
             update(table(Delivery))
-            .where(d.id == bindparam("b_id"))
-            .values(
-                status=DeliveryStatus.sending,
-                attempts=bindparam("attempts"),
-                next_attempt_at=until,
-            ),
-            [{"b_id": row.id, "attempts": row.attempts + 1} for row in rows],
+            .where(d.id.in_(ids))
+            .values(status=DeliveryStatus.sending, attempts=attempts, next_attempt_at=until)
         )
     return [
         Leased(row.id, row.incident_id, row.recipient, row.channel, row.message, row.attempts + 1)

@@ -110,6 +110,7 @@ POST /api/v1/incidents/{{incident_id}}/arrive | admin security_operator
 POST /api/v1/incidents/{{incident_id}}/request-police | admin officer security_operator
 POST /api/v1/incidents/{{incident_id}}/resolve | admin officer security_operator
 POST /api/v1/incidents/{{incident_id}}/police/{{step}} | admin dispatcher
+POST /api/v1/incidents/{{incident_id}}/guards | admin security_operator
 POST /api/v1/me/sos | protected_person
 POST /api/v1/me/location | protected_person
 POST /api/v1/device/sos | device

@@ -124,6 +124,22 @@ def test_a_camera_incident_is_at_the_home_and_is_not_doubted(world: World) -> No
     assert location["doubts"] == [] and location["also_at"] == []
 
 
+def test_each_guard_units_latest_position_is_on_the_incident(world: World) -> None:
+    incident_id = _watch_sos(
+        world, {"latitude": 33.51, "longitude": 126.52, "accuracy_m": 10, "source": "gps"}
+    )
+    url = f"{V1}/incidents/{incident_id}/guards"
+    for unit, latitude in (("G-7", 33.40), ("G-7", 33.45), ("G-9", 33.48)):
+        body = {"unit": unit, "latitude": latitude, "longitude": 126.5, "accuracy_m": 15}
+        r = world.post("security_a", url, body)
+        assert r.status_code == 200, r.text
+    guards = _detail(world, "security_a", incident_id)["guards"]
+    assert [(g["unit"], g["latitude"]) for g in guards] == [("G-7", 33.45), ("G-9", 33.48)]
+    body = {"unit": "X", "latitude": 33.0, "longitude": 126.0}
+    assert world.post("security_b", url, body).status_code == 403  # another company
+    assert world.post("officer_a", url, body).status_code == 403
+
+
 # --- the rules alone -----------------------------------------------------------------------
 
 

@@ -48,9 +48,14 @@ def test_the_map_shows_the_fix_its_accuracy_the_track_and_the_home_from_the_hubs
     for k in range(3):  # follow me: she walks north-east
         step = {"latitude": 33.511 + k / 1000, "longitude": 126.521 + k / 1000, "accuracy_m": 30}
         region.as_("victim_a", "POST", "/me/location", {**step, "source": "wifi"})
+    [sos] = [i for i in region.as_("security_a", "GET", "/incidents")["items"]]
+    guard = {"unit": "G-7", "latitude": 33.505, "longitude": 126.51, "accuracy_m": 20}
+    region.as_("security_a", "POST", f"/incidents/{sos['id']}/guards", guard)
     page = console("security_a")
     open_incident(page, "SOS")
     page.locator("#d-map path.map-accuracy").wait_for()
+    assert page.locator("#d-map path.map-guard").count() == 1
+    assert page.locator("#d-map .leaflet-tooltip", has_text="G-7").count() == 1
     assert page.locator("#d-map path.map-fix").count() == 1
     assert page.locator("#d-map path.map-track").count() == 1
     assert page.locator("#d-map path.map-home").count() == 1

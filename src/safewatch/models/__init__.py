@@ -19,6 +19,7 @@ from safewatch.models.events import CameraEventRecord, FaceThresholdChange
 from safewatch.models.fund import Fund, FundEntry
 from safewatch.models.incidents import (
     Delivery,
+    GuardPosition,
     Incident,
     IncidentEntry,
     IncidentFix,
@@ -55,6 +56,7 @@ __all__ = [
     "FaceThresholdChange",
     "Fund",
     "FundEntry",
+    "GuardPosition",
     "HouseholdMember",
     "Incident",
     "IncidentEntry",

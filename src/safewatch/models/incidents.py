@@ -121,6 +121,21 @@ class IncidentFix(Base):
     source: Mapped[FixSource | None] = mapped_column(text_enum(FixSource, 20))
 
 
+class GuardPosition(Base):
+    """Where a guard unit going to the incident says it is (the consoles draw the latest)."""
+
+    __tablename__ = "guard_position"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(80))
+    reported_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime]
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+
+
 class IncidentRecipient(Base):
     """Someone told about the incident, and their duty to acknowledge by a stored deadline
     (so it survives a restart)."""

@@ -107,6 +107,23 @@ class FixPublic(Schema):
     source: FixSource | None
 
 
+class GuardPositionIn(Schema):
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+
+
+class GuardPublic(Schema):
+    """A guard unit's latest reported position."""
+
+    unit: str
+    at: datetime
+    latitude: float
+    longitude: float
+    accuracy_m: float | None
+
+
 class IncidentDetail(Schema):
     summary: IncidentSummary
     packet: AlertPacket
@@ -121,6 +138,9 @@ class IncidentDetail(Schema):
     )
     claim: Claim = Claim.nobody
     claimed_by_name: str | None = None
+    guards: list[GuardPublic] = Field(
+        default_factory=list, description="Each guard unit's latest reported position."
+    )
     track: list[FixPublic] = Field(
         default_factory=list,
         description="The positions sent since the SOS (not kept past the personal-data period).",

@@ -15,14 +15,21 @@ from sqlalchemy.orm import Session
 from safewatch.cases.access import can_see_incident
 from safewatch.core.errors import Conflict, Forbidden, Invalid, NotFound
 from safewatch.core.roles import Role
-from safewatch.incidents import actions
+from safewatch.incidents import actions, decisions
 from safewatch.incidents.actions import Person
 from safewatch.incidents.addresses import recipient_of
 from safewatch.incidents.effects import Effects
-from safewatch.incidents.lifecycle import Outcome, PoliceStatus, Recipient, TransitionError
+from safewatch.incidents.lifecycle import (
+    IncidentStatus,
+    Outcome,
+    PoliceStatus,
+    Recipient,
+    TransitionError,
+)
+from safewatch.incidents.location import Fix
 from safewatch.incidents.policy import Routing
 from safewatch.incidents.state import IncidentState
-from safewatch.models import CameraEventRecord, Case, Incident, User
+from safewatch.models import CameraEventRecord, Case, GuardPosition, Incident, User
 from safewatch.services import face_feedback, incident_writer
 from safewatch.services.context import Caller
 from safewatch.services.incident_writer import Change
@@ -92,6 +99,34 @@ def seen(session: Session, caller: Caller, incident: Incident, case: Case, now: 
     """A screen showed the alert (a delivery receipt from the person's device)."""
     person = person_of(session, caller, case)
     _save(session, caller, incident, lambda i: actions.seen(i, person), now)
+
+
+def guard_position(
+    session: Session,
+    routing: Routing,
+    caller: Caller,
+    incident: Incident,
+    case: Case,
+    unit: str,
+    fix: Fix,
+    now: datetime,
+) -> None:
+    """A guard unit says where it is on its way (the consoles' map shows the latest)."""
+    _security_only(caller, case)
+    if incident.status is IncidentStatus.closed:
+        raise Conflict("the incident is closed")
+    session.add(
+        GuardPosition(
+            incident_id=incident.id,
+            unit=unit,
+            reported_by=caller.user_id,
+            at=now,
+            latitude=fix.latitude,
+            longitude=fix.longitude,
+            accuracy_m=fix.accuracy_m,
+        )
+    )
+    _save(session, caller, incident, lambda i: decisions.screens_told(routing, i), now)
 
 
 def _security_only(caller: Caller, case: Case) -> None:

@@ -27,6 +27,7 @@ from safewatch.incidents.policy import Routing
 from safewatch.models import (
     Case,
     Delivery,
+    GuardPosition,
     Incident,
     IncidentEntry,
     IncidentFix,
@@ -150,6 +151,15 @@ def track(session: Session, incident: Incident) -> list[IncidentFix]:
             .order_by(IncidentFix.id)
         )
     )
+
+
+def guards(session: Session, incident: Incident) -> list[GuardPosition]:
+    """Each guard unit's latest position."""
+    latest: dict[str, GuardPosition] = {}
+    query = select(GuardPosition).where(GuardPosition.incident_id == incident.id)
+    for row in session.scalars(query.order_by(GuardPosition.id)):
+        latest[row.unit] = row
+    return list(latest.values())
 
 
 def deliveries(session: Session, incident: Incident) -> list[Delivery]:

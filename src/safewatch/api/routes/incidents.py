@@ -26,12 +26,15 @@ from safewatch.incidents.lifecycle import (
     Recipient,
     allowed_actions,
 )
+from safewatch.incidents.location import Fix
 from safewatch.models import Case, Incident
 from safewatch.schemas.common import Page
 from safewatch.schemas.incidents import (
     DeliveryPublic,
     DispatchIn,
     FixPublic,
+    GuardPositionIn,
+    GuardPublic,
     IncidentDetail,
     IncidentSummary,
     ManualIn,
@@ -90,8 +93,9 @@ def _detail(
         DeliveryPublic.model_validate(d) for d in incident_reads.deliveries(session, incident)
     ]
     track = [FixPublic.model_validate(f) for f in incident_reads.track(session, incident)]
+    guards = [GuardPublic.model_validate(g) for g in incident_reads.guards(session, incident)]
     if not keeps:  # the lines stay; what they said of people (a phone, a name) goes
-        track = []
+        track, guards = [], []
         packet = without_personal_data(packet)
         timeline = [e.model_copy(update={"detail": "", "facts": None}) for e in timeline]
         deliveries = [d.model_copy(update={"last_error": None}) for d in deliveries]
@@ -108,6 +112,7 @@ def _detail(
         claim=claim,
         claimed_by_name=row.claimed_by_name,
         track=track,
+        guards=guards,
     )
 
 
@@ -303,6 +308,24 @@ def resolve(
         data.reason,
         data.not_the_offender,
         alerting.clock(),
+    )
+    return _acted(session, alerting, caller, incident, case)
+
+
+@router.post("/incidents/{incident_id}/guards")
+def guard_position(
+    session: SessionDep,
+    caller: Security,
+    alerting: AlertingDep,
+    incident_id: uuid.UUID,
+    data: GuardPositionIn,
+) -> IncidentDetail:
+    """A guard unit on its way says where it is: the consoles' map shows each unit's latest."""
+    incident, case = incident_actions.visible(session, caller, incident_id)
+    fix = Fix(data.latitude, data.longitude, data.accuracy_m)
+    now = alerting.clock()
+    incident_actions.guard_position(
+        session, alerting.routing, caller, incident, case, data.unit, fix, now
     )
     return _acted(session, alerting, caller, incident, case)
 

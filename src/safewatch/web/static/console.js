@@ -41,6 +41,7 @@
     // The bounds from the points themselves: a circle's own needs a map already shown.
     const bounds = L.latLngBounds([]);
     track.forEach((p) => bounds.extend(p));
+    (d.guards || []).forEach((g) => bounds.extend([g.latitude, g.longitude]));
     if (home) bounds.extend(home);
     if (here) bounds.extend(loc.accuracy_m ? L.latLng(here).toBounds(loc.accuracy_m * 2) : here);
     if (!map) {
@@ -53,6 +54,10 @@
     drawn = L.layerGroup().addTo(map);
     if (track.length > 1) L.polyline(track, { className: "map-track" }).addTo(drawn);
     if (home) L.circleMarker(home, { radius: 7, className: "map-home" }).bindTooltip(t["loc.place.home"]).addTo(drawn);
+    (d.guards || []).forEach((g) => {
+      L.circleMarker([g.latitude, g.longitude], { radius: 6, className: "map-guard" })
+        .bindTooltip(g.unit, { permanent: true, direction: "right" }).addTo(drawn);
+    });
     if (here) {
       if (loc.accuracy_m) L.circle(here, { radius: loc.accuracy_m, className: "map-accuracy" }).addTo(drawn);
       L.circleMarker(here, { radius: 6, className: "map-fix" }).addTo(drawn);

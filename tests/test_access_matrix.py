@@ -113,6 +113,9 @@ POST /api/v1/incidents/{{incident_id}}/police/{{step}} | admin dispatcher
 POST /api/v1/incidents/{{incident_id}}/guards | admin security_operator
 POST /api/v1/me/sos | protected_person
 POST /api/v1/me/location | protected_person
+GET /api/v1/me/app-lock | protected_person
+PUT /api/v1/me/app-lock | protected_person
+POST /api/v1/me/unlock | protected_person
 POST /api/v1/device/sos | device
 POST /api/v1/device/location | device
 GET /api/v1/media/{{token}} | public

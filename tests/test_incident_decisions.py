@@ -76,6 +76,15 @@ def test_a_new_incident_tells_everyone_the_policy_names_at_once_and_asks_the_pol
     ]
 
 
+def test_a_silent_sos_by_the_duress_pin_tells_everyone_but_her_own_phone() -> None:
+    facts = IncidentFacts(kind=IncidentKind.sos, source=SignalSource.phone, duress=True)
+    s = signal(IncidentKind.sos, "sos:1")._replace(facts=facts)
+    effects = decisions.opened(ROUTING, s, None, NOW)
+    assert set(effects.incident.duties) == {S, P}
+    assert V not in {send.recipient for send in effects.sends}
+    assert effects.incident.police_status is PoliceStatus.requested
+
+
 def test_a_repeat_joins_and_every_screen_hears_of_it_without_new_alerts() -> None:
     incident = opened(IncidentKind.loitering)
     effects = decisions.joined(ROUTING, incident, signal(IncidentKind.loitering), None, NOW)

@@ -166,3 +166,28 @@ def test_the_app_shows_the_persons_patrol_times_stay_and_devices(
     devices.get_by_text("Smartwatch W-MINE — working").wait_for()
     assert "not connected" not in page.locator("#guidance").inner_text()
     assert page.locator("#station-phone").get_attribute("href") == "tel:064-000-0000"
+
+
+def test_the_duress_pin_opens_the_app_as_usual_and_sends_a_silent_sos(
+    world: World, live_hub: LiveHub, page: Any
+) -> None:
+    _sign_in(page, "victim_a")
+    page.get_by_text("App lock").click()
+    page.get_by_label("PIN (4–8 digits)").fill("2580")
+    page.get_by_label("Emergency PIN (optional)").fill("1379")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved.").wait_for()
+    page.reload()
+    page.get_by_role("heading", name="Locked").wait_for()
+    assert not page.get_by_role("button", name="Hold for SOS").is_visible()  # all hidden
+    page.get_by_label("PIN", exact=True).fill("1379")  # the duress PIN
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("button", name="Hold for SOS").wait_for()
+    assert page.locator("#lock").is_hidden()
+    assert page.locator("#sos-status").inner_text() == ""  # nothing says an SOS went
+    assert page.locator("#alert").is_hidden()
+    [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
+    assert incident["type"] == "sos"
+    page.wait_for_timeout(1500)  # nothing arrives on her screen afterwards either
+    assert page.locator("#alert").is_hidden()
+    shoot(page, "victim-app-unlocked")

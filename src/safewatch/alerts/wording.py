@@ -19,6 +19,8 @@ def describe(facts: IncidentFacts, lang: Lang) -> str:
     what = word(f"type.{facts.kind.value}", lang)
     if facts.kind is IncidentKind.sos:
         parts = [word(f"describe.sos.{facts.source.value}", lang)]
+        if facts.duress:
+            parts.append(word("describe.duress", lang))
         if facts.latitude is not None and facts.longitude is not None:
             where = {"latitude": f"{facts.latitude:.5f}", "longitude": f"{facts.longitude:.5f}"}
             parts.append(word("describe.at", lang, **where))

@@ -15,7 +15,7 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, R
 from safewatch.core.config import Settings
 from safewatch.core.errors import TooMany
 
-Kind = Literal["sign_in", "failed_sign_in", "sos", "camera_event"]
+Kind = Literal["sign_in", "failed_sign_in", "sos", "camera_event", "unlock"]
 
 MESSAGES: dict[Kind, str] = {
     "sign_in": "too many sign-in attempts from this address",
@@ -24,6 +24,7 @@ MESSAGES: dict[Kind, str] = {
     "sos": "too many SOS presses from this device in a minute; the first opened the "
     "incident and help is on its way",
     "camera_event": "this camera sends more events than the hub takes from one camera",
+    "unlock": "too many wrong PINs: wait before trying again",
 }
 
 
@@ -40,12 +41,14 @@ class Throttle:
             "failed_sign_in": people,
             "sos": people,
             "camera_event": cameras,
+            "unlock": people,
         }
         self.rates: dict[Kind, RateLimitItem] = {
             "sign_in": parse(settings.sign_in_rate),
             "failed_sign_in": parse(settings.failed_sign_in_rate),
             "sos": parse(settings.sos_rate),
             "camera_event": parse(settings.camera_event_rate),
+            "unlock": parse(settings.failed_sign_in_rate),  # wrong PINs, as wrong passwords
         }
 
     def allows(self, kind: Kind, sender: str) -> bool:

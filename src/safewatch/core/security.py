@@ -41,6 +41,19 @@ def verify_password(password: str, password_hash: str | None) -> tuple[bool, str
     return _hasher().verify_and_update(password, password_hash)
 
 
+def hash_pin(pin: str) -> str:
+    """An app-lock PIN (short by nature: the attempts are limited instead)."""
+    return _hasher().hash(pin)
+
+
+def pin_matches(pin: str, pin_hash: str | None) -> bool:
+    """Whether a PIN is the one stored (as long to answer when none is stored)."""
+    if pin_hash is None:
+        _hasher().verify(pin, _dummy_hash())
+        return False
+    return _hasher().verify(pin, pin_hash)
+
+
 def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 

@@ -86,6 +86,8 @@ def opened(
     )
     because = EntryFacts(reason=EntryReason.incident_type, kind=IncidentKind(s.type))
     for recipient in routing.policy.recipients(s.type, risk):
+        if recipient is Recipient.victim and s.facts is not None and s.facts.duress:
+            continue  # a silent SOS: her own phone must show nothing
         effects += notify(routing, effects.incident, recipient, s.type, now, because)
     return effects
 

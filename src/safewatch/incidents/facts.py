@@ -54,6 +54,7 @@ class IncidentFacts(BaseModel):
     accuracy_m: float | None = None  # the position's accuracy radius (none: not said)
     fix_source: FixSource | None = None  # gps | wifi | cell | fixed_address
     text: str | None = None  # a person's own words (an officer's notice)
+    duress: bool | None = None  # raised silently by the app's duress PIN
 
 
 class EntryReason(StrEnum):

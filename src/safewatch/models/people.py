@@ -31,6 +31,10 @@ class User(IdMixin, CreatedMixin, Base):
     agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="ko")
+    # The protected person's app lock (argon2, as passwords): the PIN, and the duress PIN that
+    # unlocks the same way and raises a silent SOS.
+    app_pin_hash: Mapped[str | None] = mapped_column(String(300))
+    duress_pin_hash: Mapped[str | None] = mapped_column(String(300))
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 

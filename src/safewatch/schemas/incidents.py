@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from safewatch.incidents.facts import EntryFacts, IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import (
@@ -169,6 +169,37 @@ class SosIn(Located):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     battery_percent: int | None = Field(None, ge=0, le=100)
+
+
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,8}$")]
+
+
+class AppLockIn(Schema):
+    """The app's lock: a PIN, and a duress PIN that unlocks the same way but raises a silent
+    SOS (issue 23; a person forced to open the app in front of the offender)."""
+
+    pin: Pin
+    duress_pin: Pin | None = None
+
+    @model_validator(mode="after")
+    def differ(self) -> AppLockIn:
+        if self.duress_pin is not None and self.duress_pin == self.pin:
+            raise ValueError("the duress PIN must differ from the PIN")
+        return self
+
+
+class AppLockState(Schema):
+    locked: bool = Field(description="A PIN is set: the app asks for it when it opens.")
+
+
+class UnlockIn(Located):
+    pin: Pin
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class Unlocked(Schema):
+    unlocked: bool = Field(description="The same answer for the PIN and the duress PIN.")
 
 
 class SosReceipt(Schema):

@@ -113,9 +113,13 @@ def open_sos(
     battery: int | None = None,
     device: Device | None = None,
     user_id: uuid.UUID | None = None,
+    duress: bool = False,
 ) -> Incident:
-    """From the watch, the bell or the phone: one SOS incident per case while it is open."""
+    """From the watch, the bell or the phone: one SOS incident per case while it is open.
+    ``duress``: raised silently by the app's duress PIN."""
     where = f" at {fix.latitude:.5f}, {fix.longitude:.5f}" if fix else " (no location)"
+    if duress:
+        where += " (duress PIN: silent)"
     incident, _ = open_or_join(
         session,
         routing,
@@ -133,6 +137,7 @@ def open_sos(
             longitude=fix.longitude if fix else None,
             accuracy_m=fix.accuracy_m if fix else None,
             fix_source=fix.source if fix else None,
+            duress=True if duress else None,
         ),
         device=device,
         user_id=user_id,

@@ -34,12 +34,31 @@ WORDS: Words = {
     "snapshot_alt": {"ko": "알림 순간의 사진", "en": "Picture at the moment of the alert"},
     "sos_hold": {"ko": "길게 눌러 긴급 신고 (SOS)", "en": "Hold for SOS"},
     "sos_sent": {
-        "ko": "신고 완료. 도움이 오고 있습니다. 112에 연결합니다…",
-        "en": "SOS sent. Help is on its way. Calling 112…",
+        "ko": "신고 완료. 도움이 오고 있습니다.",
+        "en": "SOS sent. Help is on its way.",
     },
     "sos_failed": {
         "ko": "신고를 보내지 못했습니다. 바로 112에 전화하세요.",
         "en": "The SOS could not be sent. Call 112 now.",
+    },
+    "lock_title": {"ko": "잠금", "en": "Locked"},
+    "lock_pin": {"ko": "PIN 번호", "en": "PIN"},
+    "unlock": {"ko": "열기", "en": "Unlock"},
+    "lock_wrong": {"ko": "PIN 번호가 맞지 않습니다.", "en": "That PIN is not right."},
+    "lock_settings": {"ko": "앱 잠금", "en": "App lock"},
+    "lock_duress_help": {
+        "ko": "위협을 받는 상황에서 긴급 PIN으로 열면 앱은 평소처럼 열리고, 보안업체와 112에 "
+        "소리 없이 신고됩니다.",
+        "en": "Opened with the emergency PIN, the app opens as usual and the security company "
+        "and 112 are told, silently.",
+    },
+    "lock_set_pin": {"ko": "PIN 번호 (숫자 4–8자리)", "en": "PIN (4–8 digits)"},
+    "lock_set_duress": {"ko": "긴급 PIN 번호 (선택)", "en": "Emergency PIN (optional)"},
+    "lock_save": {"ko": "저장", "en": "Save"},
+    "lock_saved": {"ko": "저장했습니다.", "en": "Saved."},
+    "lock_not_saved": {
+        "ko": "저장하지 못했습니다: 숫자 4–8자리, 두 PIN은 서로 달라야 합니다.",
+        "en": "Not saved: 4–8 digits, and the two PINs must differ.",
     },
     "call_112": {"ko": "112 전화", "en": "Call 112"},
     "guidance": {"ko": "안전 수칙", "en": "Staying safe"},

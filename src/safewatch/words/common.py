@@ -81,6 +81,10 @@ WORDS: Words = {
     "describe.sos.phone": {"ko": "휴대폰 긴급 신고", "en": "SOS from the phone"},
     "describe.sos.watch": {"ko": "스마트워치 긴급 신고", "en": "SOS from the smartwatch"},
     "describe.sos.bell": {"ko": "비상벨 긴급 신고", "en": "SOS from the emergency bell"},
+    "describe.duress": {
+        "ko": "긴급 PIN으로 앱을 열었음 (소리 없는 신고: 전화하지 마세요)",
+        "en": "opened the app with the emergency PIN (silent SOS: do not call her)",
+    },
     "describe.at": {"ko": "위치 {latitude}, {longitude}", "en": "at {latitude}, {longitude}"},
     "describe.no_location": {"ko": "위치 정보 없음", "en": "no location"},
     # A position and what it is worth (issue 23): the consoles say why one is doubted.

@@ -22,12 +22,16 @@ from safewatch.incidents.facts import SignalSource
 from safewatch.models import CameraEventRecord, Case
 from safewatch.models.resources import DeviceKind
 from safewatch.schemas.incidents import (
+    AppLockIn,
+    AppLockState,
     IncidentSummary,
     LocationIn,
     SosIn,
     SosReceipt,
+    Unlocked,
+    UnlockIn,
 )
-from safewatch.services import cases, devices, incident_actions, incidents
+from safewatch.services import app_lock, cases, devices, incident_actions, incidents
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["incidents"])
@@ -153,3 +157,42 @@ def my_location(
         session, alerting.routing, found[0], who, fix, alerting.clock()
     )
     return {"status": "ok", "incident_id": str(incident.id) if incident else None}
+
+
+# --- The app's lock: the duress PIN ------------------------------------------------------------
+
+Person = Annotated[Caller, allow(Role.protected_person)]
+
+
+@router.get("/me/app-lock")
+def app_lock_state(session: SessionDep, caller: Person) -> AppLockState:
+    """Whether the app asks for a PIN when it opens."""
+    return AppLockState(locked=app_lock.is_locked(session, caller))
+
+
+@router.put("/me/app-lock", status_code=204)
+def set_app_lock(session: SessionDep, caller: Person, data: AppLockIn) -> None:
+    """The PIN, and a duress PIN: it unlocks the app the same way and raises a silent SOS."""
+    app_lock.set_pins(session, caller, data.pin, data.duress_pin)
+
+
+@router.post("/me/unlock")
+def unlock(
+    session: SessionDep,
+    caller: Person,
+    alerting: AlertingDep,
+    data: UnlockIn,
+    throttle: ThrottleDep,
+) -> Unlocked:
+    """The app's PIN. The duress PIN gets the same answer (nothing on the screen changes) and
+    the security company and 112 are told at once, silently. A wrong PIN is refused; so many
+    that they look like guessing wait a while."""
+    if throttle.over("unlock", f"person:{caller.user_id}"):
+        raise throttle.refusal("unlock", f"person:{caller.user_id}")
+    actor = incident_actions.actor_of(session, caller)
+    fix = data.fix(data.latitude, data.longitude)
+    now = alerting.clock()
+    if not app_lock.unlock(session, alerting.routing, caller, actor, data.pin, fix, now):
+        throttle.hit("unlock", f"person:{caller.user_id}")
+        raise Forbidden("wrong PIN")
+    return Unlocked(unlocked=True)

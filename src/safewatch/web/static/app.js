@@ -229,13 +229,12 @@
       const where = await position();
       const r = await api("/me/sos", { method: "POST", body: JSON.stringify(where || {}) });
       if (!r.ok) throw new Error(String(r.status));
-      const receipt = await r.json();
       followMe();
+      // Silent: no sound and no call placed by itself (the offender may be in the room);
+      // the 112 button beside it is hers to press.
       $("sos-status").textContent = t.sos_sent;
-      setTimeout(() => { window.location.href = receipt.call; }, 800);
     } catch (err) {
       $("sos-status").textContent = t.sos_failed;
-      window.location.href = "tel:112";
     }
   }
   const sos = $("sos");
@@ -298,6 +297,41 @@
     if (r.ok) $("notify").textContent = t.notifications_on;
   });
 
+  // --- The app's lock: a PIN, and the duress PIN that unlocks the same way ------------------
+  // Both PINs get the same answer and the same screen; the duress PIN has also told the
+  // security company and 112, silently (issue 23: nothing a bystander could notice).
+  const quietFix = async () => {
+    try {  // only if already allowed: a permission prompt would show
+      const allowed = navigator.permissions && (await navigator.permissions.query({ name: "geolocation" })).state === "granted";
+      return allowed ? await position() : null;
+    } catch (err) { return null; }
+  };
+  async function lockIfSet() {
+    const r = await api("/me/app-lock");
+    if (!r.ok || !(await r.json()).locked) return;
+    document.body.classList.add("locked");
+    $("lock").hidden = false;
+    $("lock-pin").focus();
+  }
+  $("lock-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("lock-error").hidden = true;
+    const where = await quietFix();
+    const r = await api("/me/unlock", { method: "POST", body: JSON.stringify({ pin: $("lock-pin").value, ...(where || {}) }) });
+    $("lock-pin").value = "";
+    if (!r.ok) { $("lock-error").hidden = false; return; }
+    document.body.classList.remove("locked");
+    $("lock").hidden = true;
+  });
+  $("lock-set").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const duress = $("set-duress").value;
+    const r = await api("/me/app-lock", { method: "PUT", body: JSON.stringify({ pin: $("set-pin").value, duress_pin: duress || null }) });
+    $("set-pin").value = ""; $("set-duress").value = "";
+    $("lock-saved").textContent = r.ok ? t.lock_saved : t.lock_not_saved;
+  });
+
+  lockIfSet();
   listen();
   loadCase();
 })();

@@ -60,6 +60,7 @@ window.sw = {
     const parts = [];
     if (f.kind === "sos") {
       parts.push(t[`describe.sos.${f.source}`] || what);
+      if (f.duress) parts.push(t["describe.duress"]);
       parts.push(f.latitude != null && f.longitude != null
         ? fill(t["describe.at"], { latitude: f.latitude.toFixed(5), longitude: f.longitude.toFixed(5) })
         : t["describe.no_location"]);

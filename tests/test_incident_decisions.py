@@ -193,7 +193,7 @@ def test_the_lifecycle_refuses_steps_out_of_order() -> None:
 
 def test_a_decision_leaves_the_state_it_was_given_as_it_was() -> None:
     incident = opened(IncidentKind.offender_recognized)
-    copy = IncidentState(**{**incident.__dict__})
+    copy = IncidentState(**{**incident.__dict__, "duties": dict(incident.duties)})
     actions.police_action(
         ROUTING, incident, person(P, Role.dispatcher), PoliceStatus.accepted, "", NOW
     )

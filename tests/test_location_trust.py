@@ -7,10 +7,14 @@ fresh precise one."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.location import Doubt, Fix, FixSource, Trust, doubts, replaces
+from safewatch.schemas.alerts import AlertPacket, PacketCase, PacketIncident, PacketLocation
+from safewatch.services.packets import without_personal_data
 from tests.test_incidents import _send
 from tests.world import World
 
@@ -109,6 +113,49 @@ def test_the_phone_follows_her_and_a_coarse_fix_does_not_move_the_guards(world: 
     ]
     moves = [e for e in detail["timeline"] if e["kind"] == "location"]
     assert len(moves) == 1 and moves[0]["facts"]["accuracy_m"] == 8
+
+
+def test_a_fix_time_without_a_zone_is_utc_and_one_from_the_future_counts_as_now(
+    world: World,
+) -> None:
+    """Found in review: a watch's ``taken_at`` without a zone made the SOS fail (500)."""
+    later = (datetime.now(UTC) + timedelta(hours=3)).replace(tzinfo=None).isoformat()
+    body = {"latitude": 33.51, "longitude": 126.52, "accuracy_m": 10, "taken_at": later}
+    incident_id = _watch_sos(world, body)
+    location = _detail(world, "security_a", incident_id)["packet"]["location"]
+    fixed = datetime.fromisoformat(location["fixed_at"].replace("Z", "+00:00"))
+    assert fixed <= datetime.now(UTC) + timedelta(seconds=5)  # not three hours ahead
+
+
+def test_a_device_may_not_call_its_own_position_exact(world: World) -> None:
+    secret = world.device("smartwatch", "W-78")
+    body = {"latitude": 33.51, "longitude": 126.52, "source": "fixed_address"}
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert world.client.post(f"{V1}/device/sos", json=body, headers=auth).status_code == 422
+    r = world.post("victim_a", f"{V1}/me/sos", body)
+    assert r.status_code == 422
+
+
+def test_a_packet_without_personal_data_keeps_no_position_in_its_words() -> None:
+    """Found in review: the packet of a closed incident past the company's time kept the
+    position and the recogniser's name in the incident's summary and facts."""
+    said = IncidentFacts(
+        kind=IncidentKind.sos, source=SignalSource.phone, latitude=33.5, longitude=126.5
+    )
+    packet = AlertPacket(
+        incident=PacketIncident(
+            id=uuid.uuid4(), reference="INC-1", type=IncidentKind.sos, severity="critical",
+            summary="SOS from the phone at 33.50000, 126.50000", facts=said, status="closed",
+            police_status="none", police_reach="not_requested", police_request=None,
+            outcome=None, opened_at=NOW, last_signal_at=NOW, guard_unit=None, claimed=False,
+        ),
+        case=PacketCase(reference="JJ-1", risk_level=None),
+        location=PacketLocation(latitude=33.5, longitude=126.5, battery_percent=None),
+        snapshot_url=None, clip_url=None, clip_pending=False,
+    )  # fmt: skip
+    bare = without_personal_data(packet).wire()
+    assert "33.5" not in str(bare), bare
+    assert bare["incident"]["summary"] == "sos"
 
 
 def test_outside_an_sos_the_phone_position_is_not_kept(world: World) -> None:

@@ -4,10 +4,10 @@ person's SOS and the devices' location, and the consoles' actions."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from safewatch.incidents.facts import EntryFacts, IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.lifecycle import (
@@ -154,15 +154,33 @@ class Located(Schema):
     accuracy_m: float | None = Field(
         None, ge=0, le=100_000, description="The fix's accuracy radius in metres (68 %)."
     )
-    source: FixSource | None = Field(None, description="gps | wifi | cell | fixed_address")
+    source: FixSource | None = Field(
+        None, description="gps | wifi | cell (a registered address is the hub's to say)"
+    )
     taken_at: datetime | None = Field(
-        None, description="When the fix was taken (the device's clock); none: when received."
+        None,
+        description="When the fix was taken (the device's clock; without a zone: UTC); none: "
+        "when received. A time after the hub's own counts as received now.",
     )
 
-    def fix(self, latitude: float | None, longitude: float | None) -> Fix | None:
+    @field_validator("source")
+    @classmethod
+    def measured(cls, value: FixSource | None) -> FixSource | None:
+        # A device that called its own fix exact would pin the guards to it for good.
+        if value is FixSource.fixed_address:
+            raise ValueError("a device's position is measured: gps, wifi or cell")
+        return value
+
+    @field_validator("taken_at")
+    @classmethod
+    def in_utc(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+    def fix(self, latitude: float | None, longitude: float | None, now: datetime) -> Fix | None:
         if latitude is None or longitude is None:
             return None
-        return Fix(latitude, longitude, self.accuracy_m, self.source, self.taken_at)
+        taken = min(self.taken_at, now) if self.taken_at is not None else None
+        return Fix(latitude, longitude, self.accuracy_m, self.source, taken)
 
 
 class SosIn(Located):

@@ -127,6 +127,8 @@ def guard_position(
         )
     )
     _save(session, caller, incident, lambda i: decisions.screens_told(routing, i), now)
+    what = f"guard unit {unit} position"
+    caller.record(session, "update", "incident", incident.id, what[:300], incident.case_id)
 
 
 def _security_only(caller: Caller, case: Case) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 
 from safewatch.incidents.effects import Effects, Line
 from safewatch.incidents.lifecycle import DeliveryStatus, Recipient
@@ -257,7 +258,9 @@ def _seen_by(session: Session, incident_id: uuid.UUID, recipient: Recipient, now
 def _refresh(session: Session, ids: set[uuid.UUID]) -> None:
     """The session's ORM copies of these incidents and their duties load again when used."""
     for obj in list(session.identity_map.values()):
-        if (isinstance(obj, Incident) and obj.id in ids) or (
-            isinstance(obj, IncidentRecipient) and obj.incident_id in ids
-        ):
+        if not isinstance(obj, Incident | IncidentRecipient):
+            continue
+        # By the identity key: reading an expired object's id would load it again.
+        identity = instance_state(obj).identity
+        if identity is not None and identity[0] in ids:
             session.expire(obj)

@@ -359,8 +359,17 @@ def located(
 def without_personal_data(packet: AlertPacket) -> AlertPacket:
     """The packet of an incident its reader no longer holds personal data for: no names,
     phone, address, position or pictures (``cases.access.keeps_personal_data``)."""
+    personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
+    facts = packet.incident.facts
+    incident = packet.incident.model_copy(
+        update={
+            "summary": packet.incident.type.replace("_", " "),
+            "facts": facts.model_copy(update=personal) if facts else None,
+        }
+    )
     return packet.model_copy(
         update={
+            "incident": incident,
             "protected_person": None,
             "offenders": None,
             "location": PacketLocation(latitude=None, longitude=None, battery_percent=None),

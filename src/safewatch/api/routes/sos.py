@@ -71,7 +71,7 @@ def my_sos(
         alerting.clock(),
         SignalSource.phone,
         incident_actions.actor_of(session, caller),
-        data.fix(data.latitude, data.longitude),
+        data.fix(data.latitude, data.longitude, alerting.clock()),
         data.battery_percent,
         user_id=caller.user_id,
     )
@@ -113,7 +113,7 @@ def device_sos(
         now,
         source,
         f"{source} {device.serial}",
-        data.fix(data.latitude, data.longitude),
+        data.fix(data.latitude, data.longitude, alerting.clock()),
         data.battery_percent,
         device=device,
     )
@@ -131,7 +131,7 @@ def device_location(
     case = _wearer_case(session, device)
     now = alerting.clock()
     devices.heard_from(device, now, data.battery_percent)
-    fix = data.fix(data.latitude, data.longitude)
+    fix = data.fix(data.latitude, data.longitude, alerting.clock())
     assert fix is not None
     incident = incidents.update_location(session, alerting.routing, case, device.serial, fix, now)
     return {"status": "ok", "incident_id": str(incident.id) if incident else None}
@@ -150,7 +150,7 @@ def my_location(
     found, _ = cases.list_cases(session, caller, 1, 1)
     if not found:
         raise NotFound("no open case is linked to your account")
-    fix = data.fix(data.latitude, data.longitude)
+    fix = data.fix(data.latitude, data.longitude, alerting.clock())
     assert fix is not None
     who = "phone"
     incident = incidents.update_location(
@@ -190,7 +190,7 @@ def unlock(
     if throttle.over("unlock", f"person:{caller.user_id}"):
         raise throttle.refusal("unlock", f"person:{caller.user_id}")
     actor = incident_actions.actor_of(session, caller)
-    fix = data.fix(data.latitude, data.longitude)
+    fix = data.fix(data.latitude, data.longitude, alerting.clock())
     now = alerting.clock()
     if not app_lock.unlock(session, alerting.routing, caller, actor, data.pin, fix, now):
         throttle.hit("unlock", f"person:{caller.user_id}")

@@ -56,7 +56,7 @@
     if (home) L.circleMarker(home, { radius: 7, className: "map-home" }).bindTooltip(t["loc.place.home"]).addTo(drawn);
     (d.guards || []).forEach((g) => {
       L.circleMarker([g.latitude, g.longitude], { radius: 6, className: "map-guard" })
-        .bindTooltip(g.unit, { permanent: true, direction: "right" }).addTo(drawn);
+        .bindTooltip(el("span", null, g.unit), { permanent: true, direction: "right" }).addTo(drawn);
     });
     if (here) {
       if (loc.accuracy_m) L.circle(here, { radius: loc.accuracy_m, className: "map-accuracy" }).addTo(drawn);

@@ -215,3 +215,17 @@ def test_which_fix_becomes_the_position() -> None:
 
 def replace_time(fix: Fix, at: datetime) -> Fix:
     return Fix(fix.latitude, fix.longitude, fix.accuracy_m, fix.source, at)
+
+
+def test_the_pages_may_load_images_from_the_tile_server_alone() -> None:
+    from safewatch.api.edge import content_security_policy
+    from safewatch.core.config import Settings
+
+    assert Settings().tile_origin is None  # the hub's own /tiles
+    template = "https://{s}.tile.region.kr/{z}/{x}/{y}.png"
+    assert Settings(map_tile_url=template).tile_origin == "https://*.tile.region.kr"
+    secret = "https://user:pw@tiles.region.kr:8443/{z}/{x}/{y}.png"
+    assert Settings(map_tile_url=secret).tile_origin == "https://tiles.region.kr:8443"
+    policy = content_security_policy("n", "https://tiles.region.kr:8443")
+    assert "img-src 'self' data: blob: https://tiles.region.kr:8443;" in policy
+    assert "connect-src 'self';" in policy

@@ -275,8 +275,11 @@ class Settings(BaseSettings):
     def tile_origin(self) -> str | None:
         """The tile server's origin when it is not the hub itself (the pages may load its
         images: the content security policy names it)."""
-        parts = urlsplit(self.map_tile_url)
-        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+        parts = urlsplit(self.map_tile_url.replace("{s}", "tiles-subdomain"))
+        if not parts.scheme or not parts.hostname:
+            return None
+        host = parts.hostname.replace("tiles-subdomain", "*")  # {s}.tiles… → *.tiles…
+        return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
     @property
     def photo_dir(self) -> Path:

@@ -45,9 +45,11 @@ def describe(facts: IncidentFacts, lang: Lang) -> str:
 
 
 def incident_line(incident: PacketIncident, lang: Lang) -> str:
-    """A packet's incident in words (its English summary when it has no facts: older rows)."""
+    """A packet's incident in words, from its facts; an older row without facts by its type
+    alone. Never its summary: a text message may be read by anyone holding the phone, and
+    the summary names whom a camera recognised (the offender)."""
     if incident.facts is None:
-        return incident.summary
+        return word(f"type.{incident.type.value}", lang)
     return describe(incident.facts, lang)
 
 

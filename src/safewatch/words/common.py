@@ -172,7 +172,11 @@ WORDS: Words = {
         "ko": "112 시스템이 받지 않음 (응답 {code})",
         "en": "112 system refused it (answer {code})",
     },
-    "reason.sms_accepted": {"ko": "문자 발송 대기열에 넣음", "en": "queued with the SMS gateway"},
+    # The file outbox is for development: every screen that shows such a text says so.
+    "reason.sms_accepted": {
+        "ko": "개발용 문자 폴더에만 기록됨 (휴대폰으로 가지 않음)",
+        "en": "written to the development SMS folder only (no phone receives it)",
+    },
     "reason.no_phone_number": {"ko": "전화번호 없음", "en": "no phone number"},
     "reason.channel_missing": {
         "ko": "이 서버에 설정되지 않은 발송 수단",

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from safewatch.core.errors import Conflict
 from safewatch.core.roles import Role
 from safewatch.incidents import actions, decisions
 from safewatch.incidents.actions import Person
@@ -96,3 +97,31 @@ def test_a_value_no_enum_knows_is_refused_when_written(
         delivery.status = "sent"  # type: ignore[assignment]  # not a DeliveryStatus
         with pytest.raises(StatementError, match="sent"):
             session.flush()
+
+
+def test_two_operators_claiming_at_once_do_not_both_win(
+    world: World, session_factory: sessionmaker[Session]
+) -> None:
+    """Found in review: on PostgreSQL two operators who opened the incident together could
+    both claim it (the last write won, the timeline said "claimed" twice)."""
+    with session_factory() as session, session.begin():
+        incident_id = _open(session, world).id
+    with session_factory() as session:  # both consoles read the incident as it is
+        seen = incident_writer.load(session, [incident_id])[incident_id]
+    first = Person("Kim", world.users["security_a"], Role.security_operator, Recipient.security)
+    second = Person("Lee", world.users["admin"], Role.admin, Recipient.security)
+    with session_factory() as session, session.begin():
+        effects = actions.claim(ROUTING, seen, first, NOW)
+        incident_writer.save(session, [Change(seen, effects)], NOW, checked=True)
+    with pytest.raises(Conflict), session_factory() as session, session.begin():
+        effects = actions.claim(ROUTING, seen, second, NOW)  # decided on what it saw
+        incident_writer.save(session, [Change(seen, effects)], NOW, checked=True)
+    with session_factory() as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None and incident.claimed_by == world.users["security_a"]
+        claims = session.scalars(
+            select(IncidentEntry).where(
+                IncidentEntry.incident_id == incident_id, IncidentEntry.kind == "claimed"
+            )
+        ).all()
+        assert len(claims) == 1

@@ -76,7 +76,7 @@ def _save(
         effects = decide(before)
     except TransitionError as exc:
         raise Conflict(str(exc)) from exc
-    incident_writer.save(session, [Change(before, effects)], now)
+    incident_writer.save(session, [Change(before, effects)], now, checked=True)
     for kind in effects.acted:
         caller.record(session, "update", "incident", before.id, f"incident {kind}", before.case_id)
 

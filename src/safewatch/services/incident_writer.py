@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
+from safewatch.core.errors import Conflict
 from safewatch.incidents.effects import Effects, Line
 from safewatch.incidents.lifecycle import DeliveryStatus, Recipient
 from safewatch.incidents.state import Duty, IncidentState
@@ -93,10 +94,14 @@ def state_of(incident: Incident) -> IncidentState:
     return IncidentState(**{c: getattr(incident, c) for c in COLUMNS}, duties=duties)
 
 
-def save(session: Session, changes: Sequence[Change], now: datetime) -> list[NewDelivery]:
+def save(
+    session: Session, changes: Sequence[Change], now: datetime, checked: bool = False
+) -> list[NewDelivery]:
     """Write the changes (each incident at most once) in the session's transaction, parents
     first. The session's own copies of these incidents are refreshed on their next use.
-    Returns the deliveries written."""
+    Returns the deliveries written. ``checked`` (a person's action): each changed column must
+    still hold what the decision saw, else nothing is written (``Conflict``) — two operators
+    claiming at once must not both win."""
     if not changes:
         return []
     session.flush()
@@ -105,7 +110,10 @@ def save(session: Session, changes: Sequence[Change], now: datetime) -> list[New
     opened = [c.effects.incident for c in changes if c.before is None]
     if opened:
         insert_rows(session, table(Incident), [{c: getattr(i, c) for c in COLUMNS} for i in opened])
-    _update(session, table(Incident), ("id",), _column_changes(changes))
+    if checked:
+        _update_checked(session, changes)
+    else:
+        _update(session, table(Incident), ("id",), _column_changes(changes))
     new_duties, duty_changes = _duty_changes(changes)
     if new_duties:
         insert_rows(session, table(IncidentRecipient), new_duties)
@@ -188,19 +196,18 @@ def _delivery_row(d: NewDelivery, now: datetime) -> dict[str, Any]:
 Keyed = tuple[dict[str, Any], dict[str, Any]]  # the row's key, the columns that changed
 
 
+def _moved(before: IncidentState, after: IncidentState) -> dict[str, Any]:
+    """The columns that changed, with their new values."""
+    return {
+        col: getattr(after, col) for col in COLUMNS if getattr(after, col) != getattr(before, col)
+    }
+
+
 def _column_changes(changes: Sequence[Change]) -> list[Keyed]:
     out = []
     for c in changes:
-        if c.before is None:
-            continue
-        after = c.effects.incident
-        moved = {
-            col: getattr(after, col)
-            for col in COLUMNS
-            if getattr(after, col) != getattr(c.before, col)
-        }
-        if moved:
-            out.append(({"id": after.id}, moved))
+        if c.before is not None and (moved := _moved(c.before, c.effects.incident)):
+            out.append(({"id": c.before.id}, moved))
     return out
 
 
@@ -232,6 +239,18 @@ def _update(session: Session, t: Any, key: tuple[str, ...], rows: list[Keyed]) -
             .values({c: bindparam(c) for c in columns})
         )
         session.execute(statement, params)
+
+
+def _update_checked(session: Session, changes: Sequence[Change]) -> None:
+    t = table(Incident)
+    for c in changes:
+        before = c.before
+        if before is None or not (moved := _moved(before, c.effects.incident)):
+            continue
+        unchanged = [t.c[col].is_not_distinct_from(getattr(before, col)) for col in moved]
+        done = session.execute(update(t).where(t.c.id == before.id, *unchanged).values(moved))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("someone changed this incident meanwhile: look at it again")
 
 
 def _seen_by(session: Session, incident_id: uuid.UUID, recipient: Recipient, now: datetime) -> None:

@@ -349,7 +349,15 @@ def test_watch_sos_reaches_security_and_the_112_system_signed_then_the_chain_run
     assert headers["X-Safewatch-Signature"] == expected
     packet = json.loads(body)
     assert packet["incident"]["reference"] == incident["reference"]
-    assert packet["location"] == {"latitude": 33.4996, "longitude": 126.5312, "battery_percent": 41}
+    where = packet["location"]
+    assert (where["latitude"], where["longitude"], where["battery_percent"]) == (
+        33.4996,
+        126.5312,
+        41,
+    )
+    # A watch that says nothing of its fix's accuracy is taken as coarse (issue 23): 112 is
+    # also given the home.
+    assert where["doubts"] == ["coarse"] and [p["kind"] for p in where["also_at"]] == ["home"]
     assert packet["protected_person"]["phone"] == "010-1111-0001"
     assert packet["offenders"][0]["name"] == "Offender A"
 

@@ -229,3 +229,9 @@ def test_the_pages_may_load_images_from_the_tile_server_alone() -> None:
     policy = content_security_policy("n", "https://tiles.region.kr:8443")
     assert "img-src 'self' data: blob: https://tiles.region.kr:8443;" in policy
     assert "connect-src 'self';" in policy
+
+
+def test_positions_faster_than_one_a_second_are_refused(world: World) -> None:
+    body = {"latitude": 33.5, "longitude": 126.5, "accuracy_m": 10, "source": "gps"}
+    answers = [world.post("victim_a", f"{V1}/me/location", body).status_code for _ in range(61)]
+    assert answers[:60] == [200] * 60 and answers[60] == 429

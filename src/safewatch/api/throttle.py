@@ -15,7 +15,8 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, R
 from safewatch.core.config import Settings
 from safewatch.core.errors import TooMany
 
-Kind = Literal["sign_in", "failed_sign_in", "sos", "camera_event", "unlock"]
+Kind = Literal["sign_in", "failed_sign_in", "sos", "camera_event", "unlock", "location"]
+LOCATION_RATE = "60/minute"  # "follow me" sends one every 5 s; a watch every few seconds
 
 MESSAGES: dict[Kind, str] = {
     "sign_in": "too many sign-in attempts from this address",
@@ -25,6 +26,7 @@ MESSAGES: dict[Kind, str] = {
     "incident and help is on its way",
     "camera_event": "this camera sends more events than the hub takes from one camera",
     "unlock": "too many wrong PINs: wait before trying again",
+    "location": "positions come faster than one a second: the last ones are kept",
 }
 
 
@@ -42,6 +44,7 @@ class Throttle:
             "sos": people,
             "camera_event": cameras,
             "unlock": people,
+            "location": people,
         }
         self.rates: dict[Kind, RateLimitItem] = {
             "sign_in": parse(settings.sign_in_rate),
@@ -49,6 +52,7 @@ class Throttle:
             "sos": parse(settings.sos_rate),
             "camera_event": parse(settings.camera_event_rate),
             "unlock": parse(settings.failed_sign_in_rate),  # wrong PINs, as wrong passwords
+            "location": parse(LOCATION_RATE),
         }
 
     def allows(self, kind: Kind, sender: str) -> bool:

@@ -126,8 +126,10 @@ def device_location(
     device: DeviceDep,
     alerting: AlertingDep,
     data: LocationIn,
+    throttle: ThrottleDep,
 ) -> dict[str, str | None]:
     """Where the watch is; while an SOS is open its incident follows the wearer."""
+    throttle.hit("location", f"device:{device.id}")
     case = _wearer_case(session, device)
     now = alerting.clock()
     devices.heard_from(device, now, data.battery_percent)
@@ -143,10 +145,12 @@ def my_location(
     caller: Annotated[Caller, allow(Role.protected_person)],
     alerting: AlertingDep,
     data: LocationIn,
+    throttle: ThrottleDep,
 ) -> dict[str, str | None]:
     """Where the phone is while its SOS is open ("follow me", every few seconds): the
     incident follows her, and the consoles draw each fix as it comes. Outside an SOS the
     position is not kept."""
+    throttle.hit("location", f"person:{caller.user_id}")
     found, _ = cases.list_cases(session, caller, 1, 1)
     if not found:
         raise NotFound("no open case is linked to your account")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -19,6 +20,8 @@ from safewatch.api.app import create_app
 from safewatch.bus.messages import CameraEvent
 from safewatch.core.config import Settings, proxy_options
 from safewatch.demo.server import BackgroundHub
+from safewatch.incidents.facts import IncidentFacts, IncidentKind
+from safewatch.schemas.alerts import AlertPacket, PacketCase, PacketIncident, PacketLocation
 
 
 def jpeg(size: tuple[int, int] = (64, 48), seed: str = "") -> bytes:
@@ -98,3 +101,22 @@ class LiveHub(BackgroundHub):
 
     def __init__(self, settings: Settings, factory: sessionmaker[Session]) -> None:
         super().__init__(lambda: create_app(settings, factory), proxy=proxy_options(settings))
+
+
+def alert_packet(
+    severity: str = "critical", summary: str = "", facts: IncidentFacts | None = None
+) -> AlertPacket:
+    """A packet as the hub sends one (the channels' tests need no incident behind it)."""
+
+    now = datetime.now(UTC)
+    return AlertPacket(
+        incident=PacketIncident(
+            id=uuid.uuid4(), reference="INC-2026-0007", type=IncidentKind.offender_recognized,
+            severity=severity, summary=summary, facts=facts, status="open",
+            police_status="requested", police_reach="waiting", police_request=None,
+            outcome=None, opened_at=now, last_signal_at=now, guard_unit=None, claimed=False,
+        ),
+        case=PacketCase(reference="JJ-2026-0001", risk_level=None),
+        location=PacketLocation(latitude=None, longitude=None, battery_percent=None),
+        snapshot_url=None, clip_url=None, clip_pending=False,
+    )  # fmt: skip

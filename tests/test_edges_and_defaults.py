@@ -23,7 +23,7 @@ from safewatch.api.app import create_app
 from safewatch.core.config import Environment, Settings, new_secret
 from safewatch.incidents.lifecycle import SendOutcome
 from safewatch.models import SignInFailures
-from tests.live import LiveHub
+from tests.live import LiveHub, alert_packet
 from tests.world import World
 
 V1 = "/api/v1"
@@ -214,7 +214,7 @@ def test_web_push_follows_no_redirect_and_one_failing_phone_silences_no_other(
         return PushTarget(endpoint, raw(p256dh).decode(), raw(os.urandom(16)).decode())
 
     channel = WebPushChannel(load_or_create_vapid(tmp_path / "vapid.pem"), "mailto:x@example.org")
-    packet = {"incident": {"id": str(uuid.uuid4()), "severity": "critical"}}
+    packet = alert_packet("critical")
     try:
         redirected = Message(
             uuid.uuid4(), "alert", "victim", None, None, packet, (phone(f"{base}/redirect"),)

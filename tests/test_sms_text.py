@@ -5,30 +5,19 @@ incident has no facts."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from safewatch.alerts.wording import sms_text
 from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
-from safewatch.schemas.alerts import AlertPacket, PacketCase, PacketIncident, PacketLocation
+from safewatch.schemas.alerts import AlertPacket
+from tests.live import alert_packet
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 NAME = "Oh Taeseok"
 
 
 def _packet(facts: IncidentFacts | None) -> AlertPacket:
-    return AlertPacket(
-        incident=PacketIncident(
-            id=uuid.uuid4(), reference="INC-2026-0007", type=IncidentKind.offender_recognized,
-            severity="critical", summary=f"offender recognised at the door (CAM-1): {NAME}",
-            facts=facts, status="open", police_status="requested", police_reach="waiting",
-            police_request=None, outcome=None, opened_at=NOW, last_signal_at=NOW,
-            guard_unit=None, claimed=False,
-        ),
-        case=PacketCase(reference="JJ-2026-0001", risk_level=None),
-        location=PacketLocation(latitude=None, longitude=None, battery_percent=None),
-        snapshot_url=None, clip_url=None, clip_pending=False,
-    )  # fmt: skip
+    return alert_packet(summary=f"offender recognised at the door (CAM-1): {NAME}", facts=facts)
 
 
 def test_a_text_never_names_the_offender() -> None:

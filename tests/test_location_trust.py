@@ -11,6 +11,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
 from safewatch.incidents.location import Doubt, Fix, FixSource, Trust, doubts, replaces
 from safewatch.schemas.alerts import AlertPacket, PacketCase, PacketIncident, PacketLocation
@@ -235,3 +237,8 @@ def test_positions_faster_than_one_a_second_are_refused(world: World) -> None:
     body = {"latitude": 33.5, "longitude": 126.5, "accuracy_m": 10, "source": "gps"}
     answers = [world.post("victim_a", f"{V1}/me/location", body).status_code for _ in range(61)]
     assert answers[:60] == [200] * 60 and answers[60] == 429
+
+
+def test_a_tile_the_hub_has_not_drawn_is_not_found(client: TestClient) -> None:
+    """Found by the accessibility run: with no tiles folder yet, every tile was a 500."""
+    assert client.get("/tiles/15/27925/13000.png").status_code == 404

@@ -158,8 +158,10 @@ def create_app(
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
-    # The consoles' map tiles, when the hub serves its own (no tile server in the region).
-    app.mount("/tiles", StaticFiles(directory=settings.tiles_dir, check_dir=False), name="tiles")
+    # The consoles' map tiles, when the hub serves its own (no tile server in the region); a
+    # tile not drawn is a 404, never a 500.
+    settings.tiles_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/tiles", StaticFiles(directory=settings.tiles_dir), name="tiles")
     errors.install(app)
     app.add_middleware(
         Edge,

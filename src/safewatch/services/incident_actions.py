@@ -72,11 +72,20 @@ def _save(
     """Decide on the incident as it is, save the effects, and audit what the person did. A
     step the incident's lifecycle does not allow is a conflict."""
     before = incident_writer.state_of(incident)
-    try:
-        effects = decide(before)
-    except TransitionError as exc:
-        raise Conflict(str(exc)) from exc
-    incident_writer.save(session, [Change(before, effects)], now, checked=True)
+    for attempt in (1, 2):
+        try:
+            effects = decide(before)
+        except TransitionError as exc:
+            raise Conflict(str(exc)) from exc
+        try:
+            incident_writer.save(session, [Change(before, effects)], now, checked=True)
+            break
+        except Conflict:
+            if attempt == 2:
+                raise
+            # Someone acted on it meanwhile (a claim a moment before this dispatch): decide
+            # again on the incident as it is now; nothing of the first decision was written.
+            before = incident_writer.load(session, [before.id])[before.id]
     for kind in effects.acted:
         caller.record(session, "update", "incident", before.id, f"incident {kind}", before.case_id)
 

@@ -7,6 +7,12 @@ DEST="$(dirname "$0")/../src/safewatch/web/static/vendor/leaflet"
 if [ -f "$DEST/leaflet.js" ] && grep -q "$VERSION" "$DEST/VERSION" 2>/dev/null; then
     exit 0
 fi
+if ! command -v npm >/dev/null 2>&1; then  # Debian's npm, as the browser script does
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -o DPkg::Lock::Timeout=300 -y -qq npm >/dev/null
+fi
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 (cd "$TMP" && npm pack --silent "leaflet@$VERSION" >/dev/null && tar -xzf "leaflet-$VERSION.tgz")

@@ -69,6 +69,5 @@ def incident_summary(incident: Incident, keeps: bool = True) -> IncidentSummary:
     summary = IncidentSummary.model_validate(incident)
     if keeps:
         return summary
-    personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
-    facts = summary.facts.model_copy(update=personal) if summary.facts else None
+    facts = summary.facts.without_personal_data() if summary.facts else None
     return summary.model_copy(update={"summary": incident.type.replace("_", " "), "facts": facts})

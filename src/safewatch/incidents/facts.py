@@ -56,6 +56,12 @@ class IncidentFacts(BaseModel):
     text: str | None = None  # a person's own words (an officer's notice)
     duress: bool | None = None  # raised silently by the app's duress PIN
 
+    def without_personal_data(self) -> IncidentFacts:
+        """For a reader whose time with the incident's personal data is over: no one named,
+        no position, no person's own words."""
+        personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
+        return self.model_copy(update=personal)
+
 
 class EntryReason(StrEnum):
     """Why a timeline line was written, for the lines the system writes itself."""

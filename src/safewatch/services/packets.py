@@ -308,12 +308,11 @@ def build_packet(
 def without_personal_data(packet: AlertPacket) -> AlertPacket:
     """The packet of an incident its reader no longer holds personal data for: no names,
     phone, address, position or pictures (``cases.access.keeps_personal_data``)."""
-    personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
     facts = packet.incident.facts
     incident = packet.incident.model_copy(
         update={
             "summary": packet.incident.type.replace("_", " "),
-            "facts": facts.model_copy(update=personal) if facts else None,
+            "facts": facts.without_personal_data() if facts else None,
         }
     )
     return packet.model_copy(

@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from safewatch.core.config import Settings, new_secret
 from safewatch.models import LoginToken
+from tests.sens_fake import PRODUCTION_SMS
 from tests.world import PASSWORD, World
 
 V1 = "/api/v1"
@@ -77,7 +78,7 @@ def test_admin_creates_users_with_the_right_agency(world: World) -> None:
 def test_default_secret_is_refused_outside_development() -> None:
     with pytest.raises(ValueError, match="SAFEWATCH_SECRET_KEY is the development default"):
         Settings(environment="production")  # type: ignore[arg-type]
-    Settings(environment="production", secret_key=new_secret())  # type: ignore[arg-type]
+    Settings(environment="production", secret_key=new_secret(), **PRODUCTION_SMS)  # type: ignore[arg-type]
 
 
 def test_device_credential_lifecycle(world: World) -> None:

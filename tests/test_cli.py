@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from safewatch.cli import app
 from safewatch.core.config import get_settings, new_secret, strong_secret
 from safewatch.models import Agency, AuditEntry, User
+from tests.sens_fake import production_sms_env
 from tests.world import World
 
 runner = CliRunner()
@@ -94,6 +95,7 @@ def test_refuses_default_secret_in_production(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SAFEWATCH_ENVIRONMENT", "production")
+    production_sms_env(monkeypatch)
     get_settings.cache_clear()
     r = runner.invoke(app, ["db", "upgrade"])
     assert r.exit_code == 2
@@ -120,6 +122,7 @@ def test_serve_refuses_the_demo_in_production(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SAFEWATCH_ENVIRONMENT", "production")
+    production_sms_env(monkeypatch)
     monkeypatch.setenv("SAFEWATCH_SECRET_KEY", new_secret())
     get_settings.cache_clear()
     r = runner.invoke(app, ["serve", "--demo"])
@@ -147,6 +150,7 @@ def test_production_refuses_the_demo_region_and_its_published_password(
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["demo", "seed"]).exit_code == 0  # a development database
     monkeypatch.setenv("SAFEWATCH_ENVIRONMENT", "production")
+    production_sms_env(monkeypatch)
     monkeypatch.setenv("SAFEWATCH_SECRET_KEY", new_secret())
     get_settings.cache_clear()
     r = runner.invoke(app, ["demo", "seed"])

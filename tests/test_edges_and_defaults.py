@@ -24,6 +24,7 @@ from safewatch.core.config import Environment, Settings, new_secret
 from safewatch.incidents.lifecycle import SendOutcome
 from safewatch.models import SignInFailures
 from tests.live import LiveHub, alert_packet
+from tests.sens_fake import PRODUCTION_SMS
 from tests.world import World
 
 V1 = "/api/v1"
@@ -89,12 +90,12 @@ def test_a_configured_proxy_is_believed(
 )
 def test_production_refuses_a_weak_secret_key(weak: str) -> None:
     with pytest.raises(ValueError, match="too weak for production"):
-        Settings(environment="production", secret_key=weak)  # type: ignore[arg-type]
+        Settings(environment="production", secret_key=weak, **PRODUCTION_SMS)  # type: ignore[arg-type]
 
 
 def test_production_takes_32_random_bytes_however_written() -> None:
     for secret in (secrets.token_hex(32), secrets.token_urlsafe(32), new_secret()):
-        Settings(environment="production", secret_key=secret)  # type: ignore[arg-type]
+        Settings(environment="production", secret_key=secret, **PRODUCTION_SMS)  # type: ignore[arg-type]
 
 
 def test_the_api_docs_are_off_in_production_unless_asked_for(

@@ -1,8 +1,9 @@
 """Delivery channels: each takes one message for one recipient and says what happened.
 
 ``in_app`` hands it to the person's open screens over the bus; ``webhook`` posts a signed JSON
-packet to the 112 dispatch system; ``sms`` writes to a file outbox that an SMS/voice gateway
-drains (no provider here); ``web_push`` rings a locked phone (``web_push.py``).
+packet to the 112 dispatch system; ``sms`` goes through an SMS gateway (``sens.py``, with
+delivery receipts) or, for development only, into a file outbox no phone reads;
+``web_push`` rings a locked phone (``web_push.py``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ ACCEPTED, DELIVERED, RETRY, FAILED = (
     SendOutcome.retry,
     SendOutcome.failed,
 )
-# Channels that make no network round trip (a queue in memory, a file): the writer of an
-# incident sends on them the moment it commits; the alert loop sends on the others.
-LOCAL_CHANNELS = frozenset({"in_app", "sms"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,7 @@ class Result:
     reason: EntryReason | None = None
     count: int | None = None  # screens or phones reached
     code: int | None = None  # an HTTP answer
+    ref: str | None = None  # the gateway's id for it: its delivery receipt is asked by it
 
 
 class Channel(Protocol):
@@ -184,8 +183,9 @@ class WebhookChannel:
 
 
 class SmsFileChannel:
-    """Text messages in a folder a gateway drains: one file per batch, one JSON line per
-    message (``{"to", "text", "delivery_id"}``); written (and synced once) means accepted."""
+    """Development only: text messages in a folder, one file per batch, one JSON line per
+    message (``{"to", "text", "delivery_id"}``). No phone receives them; every screen that
+    shows such a text says so (``reason.sms_accepted``)."""
 
     name = "sms"
 
@@ -218,3 +218,9 @@ class SmsFileChannel:
             data = ("\n".join(lines) + "\n").encode()
             atomic_write(self.folder / f"{first.delivery_id}.jsonl", data)
         return results
+
+
+def is_local(channel: Channel) -> bool:
+    """A channel that makes no network round trip (a queue in memory, a file): the writer of
+    an incident may send on it the moment it commits; the alert loop sends on the others."""
+    return isinstance(channel, InAppChannel | SmsFileChannel)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts import leases, messages, receipts
+from safewatch.alerts import gateway_receipts, leases, messages, receipts
 from safewatch.alerts.channels import (
     FAILED,
     RETRY,
@@ -27,8 +27,10 @@ from safewatch.alerts.channels import (
     Channel,
     Message,
     Result,
+    is_local,
 )
 from safewatch.alerts.messages import Claimed, Leased
+from safewatch.alerts.sens import ReceiptChannel
 from safewatch.bus.base import Notice
 from safewatch.core.links import LinkSigner
 from safewatch.incidents.facts import EntryReason
@@ -72,6 +74,7 @@ class AlertDispatcher:
         notices: Callable[[Notice], object] | None = None,
     ) -> None:
         self.factory, self.routing, self.channels = factory, routing, channels
+        self.local_channels = frozenset(n for n, c in channels.items() if is_local(c))
         self.links, self.clock = links, clock
         self.watch_silent_after = watch_silent_after
         self.camera_silent_after = camera_silent_after
@@ -79,6 +82,7 @@ class AlertDispatcher:
         self._next_sweep: datetime | None = None
         self._next_camera_sweep: datetime | None = None
         self._next_escalation: datetime | None = None
+        self._next_receipt_check: datetime | None = None
         self._receipts: list[tuple[Claimed, Result]] = []
         self._receipts_lock = threading.Lock()
         self._wake = threading.Event()
@@ -119,9 +123,11 @@ class AlertDispatcher:
         return min(1.0, max(0.0, (self._next_camera_sweep - self.clock()).total_seconds()))
 
     def run_once(self) -> int:
-        """One pass: receipts of the fast path, silent watches (once a minute) and cameras
-        (every few seconds), escalations, then a batch of due deliveries. Returns work done."""
+        """One pass: receipts of the fast path and of the SMS gateway, silent watches (once
+        a minute) and cameras (every few seconds), escalations, then a batch of due
+        deliveries. Returns work done."""
         done = self.record_receipts()
+        done += self.ask_gateways()
         done += self.sweep_watches()
         done += self.sweep_cameras()
         done += self.escalate_due()
@@ -131,6 +137,18 @@ class AlertDispatcher:
         return done + len(results)
 
     # --- steps -----------------------------------------------------------------------------
+
+    def ask_gateways(self) -> int:
+        """What became of the texts a gateway accepted (every few seconds at most)."""
+        now = self.clock()
+        if self._next_receipt_check is not None and now < self._next_receipt_check:
+            return 0
+        self._next_receipt_check = now + gateway_receipts.CHECK_EVERY
+        done = 0
+        for channel in self.channels.values():
+            if isinstance(channel, ReceiptChannel):
+                done += gateway_receipts.check(self.factory, self.routing, channel, self.clock)
+        return done
 
     def sweep_watches(self) -> int:
         now = self.clock()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.channels import Channel, InAppChannel, SmsFileChannel, WebhookChannel
 from safewatch.alerts.dispatcher import AlertDispatcher
+from safewatch.alerts.sens import SensAccount, SensSmsChannel
 from safewatch.alerts.web_push import (
     WebPushChannel,
     application_server_key,
@@ -18,7 +19,7 @@ from safewatch.alerts.web_push import (
 from safewatch.bus.base import EventBus
 from safewatch.bus.memory import MemoryBus
 from safewatch.bus.nats import NatsBus, NatsConnection
-from safewatch.core.config import Settings
+from safewatch.core.config import Settings, SmsGateway
 from safewatch.core.links import LinkSigner
 from safewatch.incidents.device_health import Silence
 from safewatch.incidents.location import Trust
@@ -49,6 +50,19 @@ def make_bus(url: str) -> EventBus:
     raise ValueError(f"SAFEWATCH_BUS_URL {url!r}: memory:// or nats://host:port")
 
 
+def sms_channel(settings: Settings) -> Channel:
+    if settings.sms_gateway is SmsGateway.sens:
+        account = SensAccount(
+            settings.sens_url,
+            settings.sens_service_id,
+            settings.sens_access_key,
+            settings.sens_secret_key.get_secret_value(),
+            settings.sms_sender,
+        )
+        return SensSmsChannel(account)
+    return SmsFileChannel(settings.data_dir / "sms-outbox")
+
+
 def build_alerting(
     settings: Settings,
     factory: sessionmaker[Session],
@@ -57,7 +71,7 @@ def build_alerting(
     bus = make_bus(settings.bus_url)
     channels: dict[str, Channel] = {
         "in_app": InAppChannel(bus),
-        "sms": SmsFileChannel(settings.data_dir / "sms-outbox"),
+        "sms": sms_channel(settings),
     }
     push_key = None
     if settings.web_push:

@@ -22,7 +22,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.alerts.channels import LOCAL_CHANNELS
 from safewatch.alerts.dispatcher import AlertDispatcher
 from safewatch.bus.messages import CameraEvent
 from safewatch.core.errors import Invalid, SafewatchError
@@ -181,7 +180,7 @@ class EventIntake:
             )
             for (answers, k), r in zip(slots, received, strict=True):
                 answers[k] = r.error if r.error is not None else r
-            # This thread's second one sends them, SMS included.
-            self.dispatcher.send_after_commit(session, LOCAL_CHANNELS, applied)
+            # This thread's second one sends them (the SMS too when it is a local file).
+            self.dispatcher.send_after_commit(session, self.dispatcher.local_channels, applied)
         self._sends.put(take_after_commit(session))
         return out

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.alerts.channels import FAILED, RETRY, Result
@@ -31,6 +31,7 @@ from safewatch.store.base import table
 from safewatch.store.db import transaction
 
 MAX_ATTEMPTS = {"in_app": 3, "web_push": 6, "webhook": 10, "sms": 5}
+FIRST_RECEIPT_CHECK = timedelta(seconds=5)  # a text usually reaches a phone in seconds
 
 
 def backoff(attempts: int) -> timedelta:
@@ -58,12 +59,13 @@ def record(
             outcome = FAILED
         status = after_send(outcome)
         ok = status in RECEIPTED
-        key = (
-            status,
-            None if ok else result.detail[:300],
-            now + backoff(claimed.attempts) if outcome is RETRY else now,
-            now if ok else None,
-        )
+        if outcome is RETRY:
+            next_at = now + backoff(claimed.attempts)
+        elif result.ref is not None:
+            next_at = now + FIRST_RECEIPT_CHECK  # when to ask the gateway what became of it
+        else:
+            next_at = now
+        key = (status, None if ok else result.detail[:300], next_at, now if ok else None)
         groups[key].append(claimed)
         statuses[claimed.delivery_id] = (status, result)
     d = table(Delivery)
@@ -88,6 +90,16 @@ def record(
                     )
                     .returning(d.c.id)
                 )
+            )
+        refs = [
+            {"b_id": c.delivery_id, "b_ref": r.ref}
+            for c, r in results
+            if r.ref is not None and c.delivery_id in recorded
+        ]
+        if refs:
+            session.execute(
+                update(d).where(d.c.id == bindparam("b_id")).values(gateway_ref=bindparam("b_ref")),
+                refs,
             )
         entries = []
         for claimed, _ in results:

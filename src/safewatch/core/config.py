@@ -12,7 +12,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-development-only"
@@ -25,6 +25,15 @@ def known_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone '{value}'") from exc
     return value
+
+
+class SmsGateway(StrEnum):
+    """Where texts go: ``sens`` is NAVER Cloud's SENS SMS API (delivery receipts included);
+    ``folder`` writes them to ``data_dir/sms-outbox`` for development: no phone gets them,
+    every screen says so, and production refuses it."""
+
+    sens = "sens"
+    folder = "folder"
 
 
 class Environment(StrEnum):
@@ -215,6 +224,21 @@ class Settings(BaseSettings):
     emergency_webhook_secret: str = Field(
         "", description="Shared secret that signs webhook packets (HMAC-SHA256)."
     )
+    sms_gateway: SmsGateway = Field(
+        SmsGateway.folder, description="sens (texts reach phones) or folder (development)."
+    )
+    sms_sender: str = Field(
+        "", max_length=20, description="The calling number registered with the SMS gateway."
+    )
+    sens_url: str = Field(
+        "https://sens.apigw.ntruss.com",
+        description="SENS's address (the public cloud's, or a government region's).",
+    )
+    sens_service_id: str = Field("", description="The SENS SMS project's service id.")
+    sens_access_key: str = Field("", description="The NAVER Cloud access key for SENS.")
+    sens_secret_key: SecretStr = Field(
+        SecretStr(""), description="Its secret key (signs every request; never logged)."
+    )
 
     @field_validator("sign_in_rate", "failed_sign_in_rate", "sos_rate", "camera_event_rate")
     @classmethod
@@ -249,6 +273,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SAFEWATCH_SEED_DEMO: the demo accounts have a published password; never in "
                 "production"
+            )
+        if self.sms_gateway is SmsGateway.sens:
+            needed = {
+                "SAFEWATCH_SMS_SENDER": self.sms_sender,
+                "SAFEWATCH_SENS_SERVICE_ID": self.sens_service_id,
+                "SAFEWATCH_SENS_ACCESS_KEY": self.sens_access_key,
+                "SAFEWATCH_SENS_SECRET_KEY": self.sens_secret_key.get_secret_value(),
+            }
+            missing = [name for name, value in needed.items() if not value]
+            if missing:
+                raise ValueError(f"SAFEWATCH_SMS_GATEWAY=sens needs {', '.join(missing)}")
+        elif production:
+            raise ValueError(
+                "SAFEWATCH_SMS_GATEWAY=folder writes texts that no phone receives; in "
+                "production set SAFEWATCH_SMS_GATEWAY=sens and its account"
             )
         if self.emergency_webhook_url and len(self.emergency_webhook_secret) < 16:
             raise ValueError(

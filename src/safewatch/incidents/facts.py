@@ -89,7 +89,13 @@ class EntryReason(StrEnum):
     police_system_accepted = "police_system_accepted"
     police_system_unreachable = "police_system_unreachable"
     police_system_refused = "police_system_refused"
-    sms_accepted = "sms_accepted"
+    sms_accepted = "sms_accepted"  # written to the development folder (no phone reads it)
+    sms_gateway_accepted = "sms_gateway_accepted"  # the gateway took it; no receipt yet
+    sms_gateway_unreachable = "sms_gateway_unreachable"
+    sms_gateway_refused = "sms_gateway_refused"
+    sms_not_korean_number = "sms_not_korean_number"
+    sms_reached_phone = "sms_reached_phone"  # the carrier's receipt: the phone has it
+    sms_undelivered = "sms_undelivered"  # the carrier's receipt: it never reached the phone
     no_phone_number = "no_phone_number"
     channel_missing = "channel_missing"
     channel_error = "channel_error"

@@ -169,6 +169,9 @@ class Delivery(IdMixin, CreatedMixin, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))
     delivered_at: Mapped[datetime | None]
+    # The SMS gateway's id for an accepted text: its delivery receipt is asked for by it
+    # (``next_attempt_at`` is then when to ask).
+    gateway_ref: Mapped[str | None] = mapped_column(String(100))
 
 
 class PushSubscription(IdMixin, CreatedMixin, Base):

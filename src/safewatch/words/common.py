@@ -177,6 +177,30 @@ WORDS: Words = {
         "ko": "개발용 문자 폴더에만 기록됨 (휴대폰으로 가지 않음)",
         "en": "written to the development SMS folder only (no phone receives it)",
     },
+    "reason.sms_gateway_accepted": {
+        "ko": "문자 게이트웨이 접수 (휴대폰 수신 확인 대기 중)",
+        "en": "taken by the SMS gateway (waiting for the phone's receipt)",
+    },
+    "reason.sms_gateway_unreachable": {
+        "ko": "문자 게이트웨이에 연결할 수 없음",
+        "en": "SMS gateway not reachable",
+    },
+    "reason.sms_gateway_refused": {
+        "ko": "문자 게이트웨이가 받지 않음 (응답 {code})",
+        "en": "SMS gateway refused it (answer {code})",
+    },
+    "reason.sms_not_korean_number": {
+        "ko": "국내 휴대폰 번호가 아님",
+        "en": "not a Korean phone number",
+    },
+    "reason.sms_reached_phone": {
+        "ko": "문자가 휴대폰에 도착함 (통신사 확인)",
+        "en": "the text reached the phone (carrier's receipt)",
+    },
+    "reason.sms_undelivered": {
+        "ko": "문자가 휴대폰에 도착하지 못함 (결과 코드 {code})",
+        "en": "the text never reached the phone (result code {code})",
+    },
     "reason.no_phone_number": {"ko": "전화번호 없음", "en": "no phone number"},
     "reason.channel_missing": {
         "ko": "이 서버에 설정되지 않은 발송 수단",

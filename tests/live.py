@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.api.app import create_app
 from safewatch.bus.messages import CameraEvent
-from safewatch.core.config import Settings, proxy_options
+from safewatch.core.config import Settings
+from safewatch.core.serving import proxy_options
 from safewatch.demo.server import BackgroundHub
 from safewatch.incidents.facts import IncidentFacts, IncidentKind
 from safewatch.schemas.alerts import AlertPacket, PacketCase, PacketIncident, PacketLocation

@@ -118,6 +118,7 @@ PUT /api/v1/me/app-lock | protected_person
 POST /api/v1/me/unlock | protected_person
 POST /api/v1/device/sos | device
 POST /api/v1/device/location | device
+POST /api/v1/device/monitor | device
 GET /api/v1/media/{{token}} | public
 GET /api/v1/stream | {ALL}
 GET /api/v1/push/key | {ALL}
@@ -348,6 +349,7 @@ def _device_bodies() -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/device/events/{event_id}/clip-missing"): {"json": {"reason": "disk"}},
         ("POST", "/api/v1/device/sos"): {"json": {"latitude": 33.5, "longitude": 126.5}},
         ("POST", "/api/v1/device/location"): {"json": {"latitude": 33.5, "longitude": 126.5}},
+        ("POST", "/api/v1/device/monitor"): {"json": {"latitude": 33.5, "longitude": 126.5}},
     }
 
 

@@ -26,6 +26,8 @@ def describe(facts: IncidentFacts, lang: Lang) -> str:
             parts.append(word("describe.at", lang, **where))
         else:
             parts.append(word("describe.no_location", lang))
+    elif facts.kind is IncidentKind.proximity:
+        parts = [proximity_line(facts, lang)]
     elif facts.kind is IncidentKind.watch_silent:
         parts = [word("describe.watch_silent", lang, serial=facts.serial, minutes=facts.minutes)]
     elif facts.kind is IncidentKind.manual:
@@ -42,6 +44,24 @@ def describe(facts: IncidentFacts, lang: Lang) -> str:
     if facts.battery is not None:
         parts.append(word("describe.battery", lang, battery=facts.battery))
     return " · ".join(parts)
+
+
+def distance(metres: int, lang: Lang) -> str:
+    if metres >= 1000:
+        return word("dist.km", lang, km=f"{metres / 1000:.1f}")
+    return word("dist.m", lang, m=metres)
+
+
+def proximity_line(facts: IncidentFacts, lang: Lang) -> str:
+    """How near the offender's monitor is (and, for the staff, where he is)."""
+    place = word(f"loc.place.{facts.near.value}", lang) if facts.near else ""
+    line = word(
+        "describe.proximity", lang, place=place, distance=distance(facts.distance_m or 0, lang)
+    )
+    if facts.latitude is not None and facts.longitude is not None:
+        at = {"latitude": f"{facts.latitude:.5f}", "longitude": f"{facts.longitude:.5f}"}
+        line += " · " + word("describe.offender_at", lang, **at)
+    return line
 
 
 def incident_line(incident: PacketIncident, lang: Lang) -> str:

@@ -34,6 +34,7 @@ from safewatch.api.routes import (
     incidents,
     me,
     measures,
+    monitor,
     push,
     registry,
     sos,
@@ -45,7 +46,8 @@ from safewatch.api.routes import (
 from safewatch.api.stream_guard import StreamGuard
 from safewatch.api.throttle import Throttle
 from safewatch.bus.nats import NatsBus
-from safewatch.core.config import Environment, Settings, api_docs
+from safewatch.core.config import Environment, Settings
+from safewatch.core.serving import api_docs
 from safewatch.services.enrolment import Enrolment, FaceEnrolment, FaceTemplates
 from safewatch.services.retention import RetentionJob
 from safewatch.store.base import utcnow
@@ -63,6 +65,7 @@ ROUTERS = (
     cases,
     assessments,
     measures,
+    monitor,
     support,
     devices,
     camera_setup,

@@ -63,10 +63,15 @@ def case_public(case: Case, role: Role) -> CasePublic:
     )
 
 
-def incident_summary(incident: Incident, keeps: bool = True) -> IncidentSummary:
+def incident_summary(
+    incident: Incident, keeps: bool = True, victim: bool = False
+) -> IncidentSummary:
     """The incident; for a reader whose time with its personal data is over, without whom a
-    camera recognised, a position, or a person's own words (``keeps_personal_data``)."""
+    camera recognised, a position, or a person's own words (``keeps_personal_data``); for the
+    protected person, without where an offender's monitor is (``IncidentFacts.for_victim``)."""
     summary = IncidentSummary.model_validate(incident)
+    if victim and summary.facts:
+        summary = summary.model_copy(update={"facts": summary.facts.for_victim()})
     if keeps:
         return summary
     facts = summary.facts.without_personal_data() if summary.facts else None

@@ -177,3 +177,34 @@ def _demo_offender(factory: sessionmaker[Session]) -> str:
         device = session.scalar(select(Device).where(Device.serial == camera.DOOR_CAMERA_SERIAL))
         case = session.get(Case, device.case_id) if device and device.case_id else None
         return case.offenders[0].full_name if case and case.offenders else "Offender"
+
+
+@demo_app.command("monitor")
+def demo_monitor(
+    secret: Annotated[str, typer.Option(help="The offender's monitor's device credential.")],
+    hub: Annotated[str, typer.Option(help="The hub's address.")] = "http://127.0.0.1:8000",
+    track: Annotated[
+        Path | None,
+        typer.Option(help="A CSV track: seconds,latitude,longitude,accuracy_m."),
+    ] = None,
+    towards: Annotated[
+        str | None,
+        typer.Option(help="Instead of a track: walk from 5 km towards LAT,LON."),
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Replay this many times faster.")] = 10.0,
+) -> None:
+    """Stand in for the electronic-monitoring centre: replay an offender's GPS track through
+    the hub's monitor feed (each point with its own time and accuracy)."""
+    from safewatch.demo.monitor_feed import approach, read_track, replay
+
+    if track is not None:
+        points = read_track(track)
+    elif towards is not None:
+        latitude, longitude = (float(x) for x in towards.split(","))
+        points = approach(latitude, longitude)
+    else:
+        typer.secho("give --track FILE or --towards LAT,LON", fg="red", err=True)
+        raise typer.Exit(2)
+    answers = replay(hub, secret, points, speed, say=typer.echo)
+    if any(a.status != 200 for a in answers):
+        raise typer.Exit(1)

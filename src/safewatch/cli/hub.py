@@ -156,13 +156,9 @@ def serve(
     import uvicorn
 
     from safewatch.api.app import create_app
-    from safewatch.core.config import (
-        DEFAULT_SECRET_KEY,
-        api_docs,
-        development_key_exposed,
-        proxy_options,
-    )
+    from safewatch.core.config import DEFAULT_SECRET_KEY
     from safewatch.core.runtime import tune_for_alerts
+    from safewatch.core.serving import api_docs, development_key_exposed, proxy_options
     from safewatch.demo.server import SHUTDOWN_GRACE
 
     settings = settings_or_exit()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -214,6 +212,21 @@ class Settings(BaseSettings):
         le=3600,
         description="A position older than this is stale: the same as coarse.",
     )
+    proximity_radius_m: int = Field(
+        2000,
+        ge=100,
+        le=20_000,
+        description="An offender's electronic monitor this near the protected person's home, "
+        "safe accommodation or last known place opens a proximity incident (a case may set "
+        "its own).",
+    )
+    last_fix_fresh_minutes: int = Field(
+        15,
+        ge=1,
+        le=1440,
+        description="How long her phone's or watch's last position counts as where she may "
+        "be, for the offender's monitor.",
+    )
     police_duty_phone: str = Field(
         "",
         max_length=40,
@@ -360,36 +373,3 @@ def strong_secret(secret: str) -> bool:
 def new_secret() -> str:
     """A secret key for production: 48 random bytes, URL-safe base64."""
     return secrets.token_urlsafe(48)
-
-
-def development_key_exposed(settings: Settings, host: str) -> bool:
-    """The published development key on an address others can reach: anyone could sign a
-    link to a police-only original. Only loopback may serve with it."""
-    if settings.secret_key != DEFAULT_SECRET_KEY:
-        return False
-    if host == "localhost":
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a name: it may resolve anywhere
-        return True
-
-
-def api_docs(settings: Settings) -> bool:
-    """The API's own pages (/docs, /redoc, /openapi.json): a map of every route for whoever
-    asks, so off in production unless asked for."""
-    if settings.api_docs is not None:
-        return settings.api_docs
-    return settings.environment is not Environment.production
-
-
-class ProxyOptions(NamedTuple):
-    proxy_headers: bool
-    forwarded_allow_ips: str | None
-
-
-def proxy_options(settings: Settings) -> ProxyOptions:
-    """uvicorn's options for forwarded headers: believed only from the configured proxies
-    (uvicorn's own default believes 127.0.0.1, where a load balancer often sits)."""
-    trusted = settings.trusted_proxies
-    return ProxyOptions(bool(trusted), ",".join(trusted) or None)

@@ -34,7 +34,7 @@ from safewatch.schemas.cases import (
 from safewatch.schemas.fund import DonationIn, ExpenditureIn
 from safewatch.schemas.people import UserCreate
 from safewatch.schemas.resources import DeviceCreate, PatrolPlanCreate, PatrolWindow, StayCreate
-from safewatch.services import accounts, cases, devices, incidents, measures, support
+from safewatch.services import accounts, cases, devices, incidents, measures, proximity, support
 from safewatch.services import fund as funds
 from safewatch.services.context import Caller
 
@@ -228,6 +228,7 @@ def seed(session: Session) -> list[DemoLogin]:
         (DeviceKind.camera, 12),
         (DeviceKind.smartwatch, 10),
         (DeviceKind.bell, 6),
+        (DeviceKind.offender_monitor, 2),
     ):
         stock[device_kind] = [
             devices.create_device(
@@ -240,6 +241,7 @@ def seed(session: Session) -> list[DemoLogin]:
                         DeviceKind.camera: "AI CCTV 실외형",
                         DeviceKind.smartwatch: "신변보호용 스마트워치",
                         DeviceKind.bell: "비상벨",
+                        DeviceKind.offender_monitor: "위치추적 전자장치 (법무부 관제)",
                     }[device_kind],
                 ),
             )
@@ -249,6 +251,7 @@ def seed(session: Session) -> list[DemoLogin]:
         (very_high, DeviceKind.camera),  # the garden
         (very_high, DeviceKind.camera),  # the front door
         (very_high, DeviceKind.smartwatch),
+        (very_high, DeviceKind.offender_monitor),  # the court ordered one for her stalker
         (high, DeviceKind.smartwatch),
     ):
         device = next(d for d in stock[wanted] if d.case_id is None)
@@ -321,11 +324,29 @@ def live_incidents(session: Session, now: datetime) -> None:
         if case is not None
         else None
     )
+    routing = Routing(RoutingPolicy(), frozenset({"in_app"}))
+    _offender_nearby(session, routing, now)
     if case is None or watch is None:
         return
-    routing = Routing(RoutingPolicy(), frozenset({"in_app"}))
     coarse = Fix(33.5151, 126.5297, 850.0, FixSource.cell, now)
     incidents.open_sos(
         session, routing, case, now, SignalSource.watch, f"watch {watch.serial}", coarse, 64,
         device=watch,
     )  # fmt: skip
+
+
+def _offender_nearby(session: Session, routing: Routing, now: datetime) -> None:
+    """The very-high case's offender, whose court-ordered monitor reports him ~1.2 km north
+    of her home: a proximity incident (issue 23, point 4)."""
+    monitor = session.scalar(
+        select(Device).where(
+            Device.kind == DeviceKind.offender_monitor, Device.case_id.is_not(None)
+        )
+    )
+    case = session.get(Case, monitor.case_id) if monitor and monitor.case_id else None
+    if monitor is None or case is None or case.protected_person.latitude is None:
+        return
+    home = case.protected_person
+    assert home.latitude is not None and home.longitude is not None
+    him = Fix(home.latitude + 0.011, home.longitude + 0.002, 12.0, FixSource.gps, now)
+    proximity.monitor_position(session, routing, monitor, him, now, 2000, timedelta(minutes=15))

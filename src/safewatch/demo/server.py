@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from safewatch.core.config import ProxyOptions
+from safewatch.core.serving import ProxyOptions
 
 # Open real-time streams never end by themselves: on shutdown they get this long, then are
 # closed (their clients reconnect, to another replica in a cluster).

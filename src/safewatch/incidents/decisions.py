@@ -101,6 +101,9 @@ def joined(
     if s.battery is not None:
         effects = effects.changed(battery_percent=s.battery)
     effects = effects.line(Line("joined", s.actor, s.summary, user_id=s.user_id, facts=_said(s)))
+    if s.type is IncidentKind.proximity and incident.type is IncidentKind.proximity:
+        # The offender moves: the incident shows where his monitor is now.
+        effects = effects.changed(summary=s.summary[:300], facts=s.facts)
     if severity_rank(s.type) < severity_rank(incident.type):
         before = incident.type
         effects = effects.changed(

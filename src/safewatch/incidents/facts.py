@@ -10,7 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from safewatch.incidents.lifecycle import Recipient
-from safewatch.incidents.location import FixSource
+from safewatch.incidents.location import FixSource, Place
 
 
 class SignalSource(StrEnum):
@@ -21,11 +21,13 @@ class SignalSource(StrEnum):
     watch = "watch"
     bell = "bell"
     officer = "officer"
+    monitor = "monitor"  # the offender's court-ordered electronic monitor (its feed)
 
 
 class IncidentKind(StrEnum):
     offender_recognized = "offender_recognized"
     intrusion = "intrusion"
+    proximity = "proximity"  # the offender's monitor came within the case's radius
     loitering = "loitering"
     stranger = "stranger"
     camera_offline = "camera_offline"
@@ -55,11 +57,29 @@ class IncidentFacts(BaseModel):
     fix_source: FixSource | None = None  # gps | wifi | cell | fixed_address
     text: str | None = None  # a person's own words (an officer's notice)
     duress: bool | None = None  # raised silently by the app's duress PIN
+    # A proximity: how far the offender's monitor is from which of her places (its own
+    # position is latitude/longitude/accuracy_m above).
+    distance_m: int | None = None
+    near: Place | None = None
+
+    def for_victim(self) -> IncidentFacts:
+        """What the protected person is shown: that the offender's monitor is near, and how
+        near — not where he is (the staff send help; she is not sent towards him)."""
+        if self.kind is not IncidentKind.proximity:
+            return self
+        where = {"latitude": None, "longitude": None, "accuracy_m": None, "fix_source": None}
+        return self.model_copy(update=where)
 
     def without_personal_data(self) -> IncidentFacts:
         """For a reader whose time with the incident's personal data is over: no one named,
         no position, no person's own words."""
-        personal = {"identity": None, "latitude": None, "longitude": None, "text": None}
+        personal = {
+            "identity": None,
+            "latitude": None,
+            "longitude": None,
+            "text": None,
+            "distance_m": None,
+        }
         return self.model_copy(update=personal)
 
 

@@ -29,10 +29,12 @@ class Doubt(StrEnum):
 
 
 class Place(StrEnum):
-    """Where a doubted position's dispatch also goes."""
+    """A place of the protected person's: where a doubted position's dispatch also goes, and
+    what an offender's monitor is measured against."""
 
     home = "home"  # the registered home address
     safe_stay = "safe_stay"  # the safe accommodation in use
+    last_fix = "last_fix"  # where her phone or watch last said she was
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ from safewatch.incidents.location import Trust
 Channel = Literal["in_app", "web_push", "webhook", "sms"]
 LevelKey = Literal["normal", "high", "very_high", "any"]
 
-# Incident types: the camera worker's event types, SOS, a silent watch, an officer's report.
+# Incident types: the camera worker's event types, SOS, the offender's monitor near her, a
+# silent watch, an officer's report.
 INCIDENT_TYPES = (
     "offender_recognized",
     "sos",
     "intrusion",
+    "proximity",
     "stranger",
     "loitering",
     "camera_tampered",
@@ -49,6 +51,8 @@ def default_routes() -> Routes:
         "offender_recognized": {"any": [V, S, P]},
         "sos": {"any": [V, S, P]},
         "intrusion": {"any": [V, S]},
+        # The victim is told, as the monitoring centre texts her; the police too at very high.
+        "proximity": {"very_high": [V, S, P], "any": [V, S]},
         "stranger": {"any": [V, S]},
         "loitering": {"any": [V, S]},
         "camera_tampered": {"any": [S]},
@@ -133,7 +137,13 @@ class RoutingPolicy(Strict):
         return chain[k + 1] if k + 1 < len(chain) else None
 
 
-INCIDENT_SEVERITY = {**SEVERITY, "sos": "critical", "watch_silent": "high", "manual": "high"}
+INCIDENT_SEVERITY = {
+    **SEVERITY,
+    "sos": "critical",
+    "proximity": "high",
+    "watch_silent": "high",
+    "manual": "high",
+}
 
 
 @dataclass(frozen=True)

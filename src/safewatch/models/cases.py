@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from safewatch.cases.access import CaseScope
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
+from safewatch.incidents.location import FixSource
 from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum, utcnow
 
 
@@ -25,6 +26,13 @@ class ProtectedPerson(IdMixin, CreatedMixin, Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     language: Mapped[str] = mapped_column(String(5), default="ko")
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    # Where her phone or watch last said she was: what an offender's monitor is measured
+    # against while it is fresh (issue 23, point 4). As sensitive as the home address.
+    last_latitude: Mapped[float | None] = mapped_column(Float)
+    last_longitude: Mapped[float | None] = mapped_column(Float)
+    last_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    last_fix_source: Mapped[FixSource | None] = mapped_column(text_enum(FixSource))
+    last_fix_at: Mapped[datetime | None]
 
     household: Mapped[list[HouseholdMember]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HouseholdMember.full_name"
@@ -58,6 +66,9 @@ class Case(IdMixin, CreatedMixin, Base):
     reassessment_reason: Mapped[str | None] = mapped_column(String(300))
     closed_at: Mapped[datetime | None]
     summary: Mapped[str] = mapped_column(Text, default="")
+    # How near the offender's electronic monitor may come to her places before a proximity
+    # incident opens (None: the hub's setting).
+    proximity_radius_m: Mapped[int | None]
 
     protected_person: Mapped[ProtectedPerson] = relationship(lazy="joined")
     offenders: Mapped[list[Offender]] = relationship(

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safewatch.bus.messages import CameraHealth
@@ -18,6 +18,9 @@ class DeviceKind(StrEnum):
     camera = "camera"  # AI CCTV
     smartwatch = "smartwatch"
     bell = "bell"  # emergency bell
+    # The offender's court-ordered electronic monitor: its credential is the monitoring
+    # centre's feed of his positions (issue 23, point 4).
+    offender_monitor = "offender_monitor"
 
 
 class DeviceStatus(StrEnum):
@@ -106,6 +109,8 @@ class Stay(IdMixin, CreatedMixin, Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"))
     place_name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(400))
+    latitude: Mapped[float | None] = mapped_column(Float)  # an offender's monitor is
+    longitude: Mapped[float | None] = mapped_column(Float)  # measured against it
     check_in: Mapped[date]
     planned_check_out: Mapped[date]
     check_out: Mapped[date | None]

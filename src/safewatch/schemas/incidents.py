@@ -232,6 +232,15 @@ class LocationIn(Located):
     battery_percent: int | None = Field(None, ge=0, le=100)
 
 
+PositionIn = LocationIn  # an offender's monitor sends the same: where, how sure, when
+
+
+class MonitorReceipt(Schema):
+    incident_id: uuid.UUID | None = Field(
+        description="The proximity incident this position opened or joined (none: not near)."
+    )
+
+
 class ManualIn(Schema):
     case_id: uuid.UUID
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]

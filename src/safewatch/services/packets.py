@@ -265,7 +265,7 @@ def build_packet(
             type=incident.type,
             severity=incident.severity,
             summary=incident.summary,
-            facts=incident.facts,
+            facts=incident.facts.for_victim() if victim and incident.facts else incident.facts,
             status=incident.status,
             police_status=incident.police_status,
             police_reach=police.reach,

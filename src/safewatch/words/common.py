@@ -59,6 +59,10 @@ WORDS: Words = {
     "device.camera": {"ko": "AI CCTV", "en": "AI camera"},
     "device.smartwatch": {"ko": "스마트워치", "en": "Smartwatch"},
     "device.bell": {"ko": "비상벨", "en": "Emergency bell"},
+    "device.offender_monitor": {
+        "ko": "가해자 위치추적 전자장치",
+        "en": "Offender's electronic monitor",
+    },
     "state.ok": {"ko": "정상", "en": "ok"},
     "state.late": {"ko": "지연", "en": "late"},
     "state.offline": {"ko": "끊김", "en": "offline"},
@@ -74,6 +78,7 @@ WORDS: Words = {
     "type.camera_offline": {"ko": "카메라 연결 끊김", "en": "Camera offline"},
     "type.camera_tampered": {"ko": "카메라 가림/훼손", "en": "Camera covered or moved"},
     "type.watch_silent": {"ko": "스마트워치 응답 없음", "en": "Smartwatch silent"},
+    "type.proximity": {"ko": "가해자 접근 (전자장치)", "en": "Offender nearby (monitor)"},
     "type.manual": {"ko": "경찰 알림", "en": "Police notice"},
     # An incident in a line (sw.describe), from its facts.
     "describe.in_zone": {"ko": "{zone}에서 {what}", "en": "{what} in {zone}"},
@@ -87,6 +92,16 @@ WORDS: Words = {
     },
     "describe.at": {"ko": "위치 {latitude}, {longitude}", "en": "at {latitude}, {longitude}"},
     "describe.no_location": {"ko": "위치 정보 없음", "en": "no location"},
+    "describe.proximity": {
+        "ko": "가해자 위치추적 장치가 {place}에서 {distance} 거리에 있음",
+        "en": "the offender's monitor is {distance} from {place}",
+    },
+    "describe.offender_at": {
+        "ko": "가해자 위치 {latitude}, {longitude}",
+        "en": "offender at {latitude}, {longitude}",
+    },
+    "dist.m": {"ko": "{m}미터", "en": "{m} m"},
+    "dist.km": {"ko": "{km}킬로미터", "en": "{km} km"},
     # A position and what it is worth (issue 23): the consoles say why one is doubted.
     "loc.radius": {"ko": "±{radius}미터 ({source})", "en": "±{radius} m ({source})"},
     "loc.uncertain": {"ko": "위치 불확실", "en": "location uncertain"},
@@ -100,6 +115,10 @@ WORDS: Words = {
     "loc.also": {"ko": "{places}(으)로도 출동 요청", "en": "also sent to {places}"},
     "loc.place.home": {"ko": "등록된 집 주소", "en": "the home address"},
     "loc.place.safe_stay": {"ko": "이용 중인 보호시설", "en": "the safe accommodation"},
+    "loc.place.last_fix": {
+        "ko": "보호대상자의 마지막 확인 위치",
+        "en": "the protected person's last known position",
+    },
     "loc.source.gps": {"ko": "GPS", "en": "GPS"},
     "loc.source.wifi": {"ko": "Wi-Fi", "en": "Wi-Fi"},
     "loc.source.cell": {"ko": "기지국", "en": "cell"},

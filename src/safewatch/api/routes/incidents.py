@@ -94,13 +94,16 @@ def _detail(
     ]
     track = [FixPublic.model_validate(f) for f in incident_reads.track(session, incident)]
     guards = [GuardPublic.model_validate(g) for g in incident_reads.guards(session, incident)]
+    victim = caller.role is Role.protected_person
+    if victim:  # she is told he is near, not where he is
+        timeline = [_for_victim(e) for e in timeline]
     if not keeps:  # the lines stay; what they said of people (a phone, a name) goes
         track, guards = [], []
         packet = without_personal_data(packet)
         timeline = [e.model_copy(update={"detail": "", "facts": None}) for e in timeline]
         deliveries = [d.model_copy(update={"last_error": None}) for d in deliveries]
     return IncidentDetail(
-        summary=incident_summary(incident, keeps),
+        summary=incident_summary(incident, keeps, victim),
         packet=packet,
         recipients=[RecipientDuty.model_validate(r) for r in incident.recipients],
         timeline=timeline,
@@ -114,6 +117,13 @@ def _detail(
         track=track,
         guards=guards,
     )
+
+
+def _for_victim(entry: TimelineEntry) -> TimelineEntry:
+    if entry.facts is None or entry.facts.signal is None:
+        return entry
+    facts = entry.facts.model_copy(update={"signal": entry.facts.signal.for_victim()})
+    return entry.model_copy(update={"facts": facts})
 
 
 # --- Queues -------------------------------------------------------------------------------------
@@ -142,13 +152,14 @@ def list_incidents(
     rows, total = page_of(session, Incident, where, by, paging.page, paging.size)
     caller.record(session, "read", "incident", None, "incident queue viewed")
     facts = queue.queue_facts(session, rows)
+    victim = caller.role is Role.protected_person
     for i in rows:  # long closed: a record without the person (the security company)
         if not _keeps(caller, i, alerting):
             facts[i.id] = facts[i.id]._replace(person_name="", area="")
     items = [
         QueueItem.model_validate(
             {
-                **incident_summary(i, _keeps(caller, i, alerting)).model_dump(),
+                **incident_summary(i, _keeps(caller, i, alerting), victim).model_dump(),
                 **facts[i.id]._asdict(),
                 "police": PoliceRequestOut.of(facts[i.id].police),
                 "claim": _claim(i, caller),

@@ -78,7 +78,13 @@ def my_case(
     station = session.get(Agency, case.police_station_id)
     issued = list(
         session.scalars(
-            select(Device).where(Device.case_id == case.id).order_by(Device.kind, Device.serial)
+            select(Device)
+            .where(
+                Device.case_id == case.id,
+                # His monitor is linked to her case, but it is not a device of hers.
+                Device.kind != DeviceKind.offender_monitor,
+            )
+            .order_by(Device.kind, Device.serial)
         )
     )
     shown = camera_watch.devices_public(session, issued, alerting.clock(), alerting.silence)

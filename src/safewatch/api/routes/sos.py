@@ -31,7 +31,7 @@ from safewatch.schemas.incidents import (
     Unlocked,
     UnlockIn,
 )
-from safewatch.services import app_lock, cases, devices, incident_actions, incidents
+from safewatch.services import app_lock, cases, devices, incident_actions, incidents, proximity
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["incidents"])
@@ -128,13 +128,15 @@ def device_location(
     data: LocationIn,
     throttle: ThrottleDep,
 ) -> dict[str, str | None]:
-    """Where the watch is; while an SOS is open its incident follows the wearer."""
+    """Where the watch is: her last known place (what an offender's monitor is measured
+    against); while an SOS is open its incident follows the wearer."""
     throttle.hit("location", f"device:{device.id}")
     case = _wearer_case(session, device)
     now = alerting.clock()
     devices.heard_from(device, now, data.battery_percent)
     fix = data.fix(data.latitude, data.longitude, alerting.clock())
     assert fix is not None
+    proximity.keep_her_fix(case.protected_person, fix, now, alerting.routing.trust)
     incident = incidents.update_location(session, alerting.routing, case, device.serial, fix, now)
     return {"status": "ok", "incident_id": str(incident.id) if incident else None}
 
@@ -148,14 +150,15 @@ def my_location(
     throttle: ThrottleDep,
 ) -> dict[str, str | None]:
     """Where the phone is while its SOS is open ("follow me", every few seconds): the
-    incident follows her, and the consoles draw each fix as it comes. Outside an SOS the
-    position is not kept."""
+    incident follows her, and the consoles draw each fix as it comes. It is also her last
+    known place, which only an offender's monitor is measured against."""
     throttle.hit("location", f"person:{caller.user_id}")
     found, _ = cases.list_cases(session, caller, 1, 1)
     if not found:
         raise NotFound("no open case is linked to your account")
     fix = data.fix(data.latitude, data.longitude, alerting.clock())
     assert fix is not None
+    proximity.keep_her_fix(found[0].protected_person, fix, alerting.clock(), alerting.routing.trust)
     who = "phone"
     incident = incidents.update_location(
         session, alerting.routing, found[0], who, fix, alerting.clock()

@@ -64,6 +64,14 @@ window.sw = {
       parts.push(f.latitude != null && f.longitude != null
         ? fill(t["describe.at"], { latitude: f.latitude.toFixed(5), longitude: f.longitude.toFixed(5) })
         : t["describe.no_location"]);
+    } else if (f.kind === "proximity") {
+      const d = f.distance_m ?? 0;
+      const distance = d >= 1000 ? fill(t["dist.km"], { km: (d / 1000).toFixed(1) }) : fill(t["dist.m"], { m: d });
+      parts.push(fill(t["describe.proximity"], { distance, place: t[`loc.place.${f.near}`] || f.near || "" }));
+      if (f.latitude != null && f.longitude != null) {
+        parts.push(fill(t["describe.offender_at"], { latitude: f.latitude.toFixed(5), longitude: f.longitude.toFixed(5) }) +
+          (f.accuracy_m != null ? ` ${fill(t["loc.radius"], { radius: Math.round(f.accuracy_m), source: t[`loc.source.${f.fix_source || "unknown"}`] })}` : ""));
+      }
     } else if (f.kind === "watch_silent") {
       parts.push(fill(t["describe.watch_silent"], { serial: f.serial || "", minutes: f.minutes ?? "" }));
     } else if (f.kind === "manual") {

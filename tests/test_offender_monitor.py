@@ -7,7 +7,7 @@ GPS tracks through the real API (``safewatch demo monitor``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -131,3 +131,30 @@ def test_a_replayed_track_through_the_real_api_opens_one_incident(
     with session_factory() as s:
         [incident] = s.scalars(select(Incident).where(Incident.type == "proximity")).all()
         assert incident.facts is not None and incident.facts.distance_m == 500
+
+
+def test_a_case_sets_its_own_radius_and_her_safe_accommodation_counts(world: World) -> None:
+    case = f"{V1}/cases/{world.cases['a']}"
+    r = world.patch("officer_a", case, {"proximity_radius_m": 500})
+    assert r.status_code == 200 and r.json()["proximity_radius_m"] == 500
+    monitor = {"Authorization": f"Bearer {world.device('offender_monitor', 'MON-A5')}"}
+    r = world.client.post(f"{V1}/device/monitor", json=_north(600), headers=monitor)
+    assert r.json()["incident_id"] is None  # 600 m: outside this case's 500 m
+    stay_at = (33.40, 126.60)
+    stay = {
+        "place_name": "shelter",
+        "address": "not disclosed",
+        "latitude": stay_at[0],
+        "longitude": stay_at[1],
+        "check_in": str(date.today() - timedelta(days=1)),
+        "planned_check_out": str(date.today() + timedelta(days=12)),
+    }
+    assert world.post("caseworker_a", f"{case}/stays", stay).status_code == 201
+    r = world.client.post(f"{V1}/device/monitor", json=_north(300, stay_at), headers=monitor)
+    incident_id = r.json()["incident_id"]
+    assert incident_id
+    d = world.get("security_a", f"{V1}/incidents/{incident_id}").json()
+    assert d["summary"]["facts"]["near"] == "safe_stay"
+    # The guards go to the safe accommodation, where she is staying.
+    location = d["packet"]["location"]
+    assert (location["latitude"], location["longitude"]) == stay_at

@@ -56,6 +56,7 @@ def case_public(case: Case, role: Role) -> CasePublic:
         caseworker_id=case.caseworker_id,
         summary=case.summary,
         closed_at=case.closed_at,
+        proximity_radius_m=case.proximity_radius_m,
         protected_person=_person(case, role),
         offenders=[OffenderPublic.model_validate(o) for o in case.offenders],
         measures=[MeasurePublic.model_validate(m) for m in case.measures],

@@ -156,6 +156,13 @@ class CaseUpdate(Schema):
     caseworker_id: uuid.UUID | None = None
     summary: Text | None = None
     closed: bool | None = None
+    proximity_radius_m: int | None = Field(
+        None,
+        ge=100,
+        le=20_000,
+        description="How near the offender's electronic monitor may come to her places "
+        "(null: the hub's setting).",
+    )
 
 
 class MeasurePublic(Schema):
@@ -203,6 +210,7 @@ class CasePublic(Schema):
     caseworker_id: uuid.UUID | None
     summary: str
     closed_at: datetime | None
+    proximity_radius_m: int | None = None
     protected_person: ProtectedPersonPublic
     offenders: list[OffenderPublic]
     measures: list[MeasurePublic]

@@ -120,6 +120,9 @@ class StockRow(Schema):
 class StayCreate(Schema):
     place_name: Name
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=400)]
+    # Where it is: an offender's electronic monitor is measured against it too.
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
     check_in: date
     planned_check_out: date
     note: Text = ""

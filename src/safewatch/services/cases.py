@@ -215,6 +215,8 @@ def update_case(session: Session, caller: Caller, case: Case, data: CaseUpdate) 
         case.caseworker_id = _staff(session, data.caseworker_id, Role.caseworker)
     if data.summary is not None:
         case.summary = data.summary
+    if "proximity_radius_m" in fields:
+        case.proximity_radius_m = data.proximity_radius_m
     if data.closed is not None:
         if data.closed and case.closed_at is None:
             _refuse_close_with_devices(case)

@@ -100,6 +100,7 @@ WORDS: Words = {
         "ko": "가해자 위치 {latitude}, {longitude}",
         "en": "offender at {latitude}, {longitude}",
     },
+    "map.offender": {"ko": "가해자 (전자장치 위치)", "en": "offender (his monitor)"},
     "dist.m": {"ko": "{m}미터", "en": "{m} m"},
     "dist.km": {"ko": "{km}킬로미터", "en": "{km} km"},
     # A position and what it is worth (issue 23): the consoles say why one is doubted.

@@ -35,6 +35,9 @@
     const person = d.packet.protected_person;
     const home = person && person.latitude != null ? [person.latitude, person.longitude] : null;
     const here = loc.latitude != null ? [loc.latitude, loc.longitude] : null;
+    // A proximity: where the offender's monitor is, beside her places.
+    const f = d.packet.incident.facts;
+    const him = f && f.kind === "proximity" && f.latitude != null ? [f.latitude, f.longitude] : null;
     if (!L || (!here && !home)) { box.hidden = true; return; }
     box.hidden = false;
     const track = (d.track || []).map((f) => [f.latitude, f.longitude]);
@@ -44,6 +47,7 @@
     (d.guards || []).forEach((g) => bounds.extend([g.latitude, g.longitude]));
     if (home) bounds.extend(home);
     if (here) bounds.extend(loc.accuracy_m ? L.latLng(here).toBounds(loc.accuracy_m * 2) : here);
+    if (him) bounds.extend(him);
     if (!map) {
       map = L.map(box, { zoomControl: true }).setView(bounds.getCenter(), 15);
       L.tileLayer(window.SAFEWATCH.map.tiles, { maxZoom: 19, attribution: window.SAFEWATCH.map.attribution }).addTo(map);
@@ -61,6 +65,11 @@
     if (here) {
       if (loc.accuracy_m) L.circle(here, { radius: loc.accuracy_m, className: "map-accuracy" }).addTo(drawn);
       L.circleMarker(here, { radius: 6, className: "map-fix" }).addTo(drawn);
+    }
+    if (him) {
+      if (f.accuracy_m) L.circle(him, { radius: f.accuracy_m, className: "map-offender-accuracy" }).addTo(drawn);
+      L.circleMarker(him, { radius: 7, className: "map-offender" })
+        .bindTooltip(el("span", null, t["map.offender"]), { permanent: true, direction: "right" }).addTo(drawn);
     }
   }
   // An SOS and the offender at the door stand out.

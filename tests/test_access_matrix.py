@@ -126,6 +126,9 @@ POST /api/v1/me/push-subscriptions | {ALL}
 DELETE /api/v1/me/push-subscriptions | {ALL}
 GET /api/v1/stats/response-times | admin caseworker officer security_operator
 GET /api/v1/stats/cameras | admin caseworker officer security_operator
+GET /api/v1/stats/disengagement | admin caseworker officer
+GET /api/v1/engagement-tasks | admin caseworker officer
+POST /api/v1/engagement-tasks/{{task_id}}/close | admin caseworker officer
 GET /healthz | public
 """
 

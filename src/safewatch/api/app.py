@@ -28,6 +28,7 @@ from safewatch.api.routes import (
     camera_setup,
     cases,
     devices,
+    engagement,
     evidence,
     fund,
     health,
@@ -80,6 +81,7 @@ ROUTERS = (
     push,
     stream,
     stats,
+    engagement,
 )
 
 

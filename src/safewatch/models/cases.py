@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safewatch.cases.access import CaseScope
+from safewatch.cases.engagement import Drift
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
 from safewatch.incidents.location import FixSource
@@ -33,6 +34,7 @@ class ProtectedPerson(IdMixin, CreatedMixin, Base):
     last_accuracy_m: Mapped[float | None] = mapped_column(Float)
     last_fix_source: Mapped[FixSource | None] = mapped_column(text_enum(FixSource))
     last_fix_at: Mapped[datetime | None]
+    app_opened_at: Mapped[datetime | None]  # her app last asked for her case (within an hour)
 
     household: Mapped[list[HouseholdMember]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HouseholdMember.full_name"
@@ -205,3 +207,17 @@ class CaseCounter(Base):
     prefix: Mapped[str] = mapped_column(String(10))
     year: Mapped[int]
     last: Mapped[int] = mapped_column(default=0)
+
+
+class EngagementTask(IdMixin, CreatedMixin, Base):
+    """A sign that the protected person is drifting away (``cases.engagement``): the
+    caseworker's to-do until a person closes it with what was done."""
+
+    __tablename__ = "engagement_task"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), index=True)
+    kind: Mapped[Drift] = mapped_column(text_enum(Drift))
+    subject: Mapped[str] = mapped_column(String(80), default="")  # a device's serial
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from safewatch.models import CameraEventRecord, Incident
+from safewatch.services import engagement
 from safewatch.services.context import system_record
 from safewatch.services.enrolment import FaceTemplates
 from safewatch.store.clips import ClipStore
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PURGE_JOB = 0x5AFE_9E7E  # the template purge's advisory lock (one replica at a time)
 FIRST_PASS_AFTER = 60.0  # s after the hub starts
+ENGAGEMENT_JOB = 0x5AFE_E4A6  # the disengagement sweep's advisory lock
 BATCH = 500  # events per transaction: a first purge of a year's video must not hold the lock
 
 
@@ -136,7 +138,8 @@ def purge(
 
 
 class RetentionJob:
-    """The hub's purge, every ``every`` (one replica at a time does the templates)."""
+    """The hub's hourly housekeeping, every ``every``: the purge (one replica at a time does
+    the templates) and the look for protected people drifting away (one replica)."""
 
     def __init__(
         self,
@@ -173,5 +176,13 @@ class RetentionJob:
                     log.info("retention: %s", done)
             except Exception:  # an outage: the next round tries again
                 log.exception("retention pass failed; trying again later")
+            try:
+                with transaction(self.factory) as session:
+                    if first_of_replicas(session, ENGAGEMENT_JOB):
+                        opened = engagement.sweep(session, self.clock())
+                        if opened:
+                            log.info("engagement: %d new task(s)", len(opened))
+            except Exception:
+                log.exception("engagement sweep failed; trying again later")
             if self._stop.wait(self.every.total_seconds()):
                 return

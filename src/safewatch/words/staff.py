@@ -136,6 +136,24 @@ WORDS: Words = {
     "to_scene": {"ko": "도착까지", "en": "to on scene"},
     "camera_health": {"ko": "카메라 상태", "en": "Camera health"},
     "no_data": {"ko": "자료 없음", "en": "No data yet"},
+    # The protected person who drifts away (issue 23, point 5): the caseworker's tasks.
+    "drift_title": {"ko": "이탈 징후", "en": "Signs of drifting away"},
+    "drift_explained": {
+        "ko": "보호대상자가 보호 조치에서 멀어지는 징후입니다. 연락해 보고 재평가하세요.",
+        "en": "Signs that a protected person is drifting away from her protection: call her "
+        "and reassess.",
+    },
+    "drift_weeks": {"ko": "주별 새 징후", "en": "New signs per week"},
+    "drift_tasks": {"ko": "할 일", "en": "Tasks"},
+    "week": {"ko": "주", "en": "Week"},
+    "since": {"ko": "발생", "en": "Since"},
+    "task_note": {"ko": "조치 내용", "en": "What was done"},
+    "task_done": {"ko": "처리 완료", "en": "Done"},
+    "drift.watch_returned": {"ko": "스마트워치 반납", "en": "watch returned"},
+    "drift.watch_silent": {"ko": "스마트워치 며칠째 응답 없음", "en": "watch silent for days"},
+    "drift.camera_offline": {"ko": "카메라 하루 이상 끊김", "en": "camera offline for a day"},
+    "drift.app_unused": {"ko": "앱 일주일 이상 미사용", "en": "app not opened for a week"},
+    "drift.no_push": {"ko": "알림이 울릴 휴대폰 없음", "en": "no phone rings for alerts"},
     "cameras": {"ko": "이 사건의 카메라", "en": "This case's cameras"},
     # Device condition, the same on every screen (issue 18, point 10).
     "never_connected": {

@@ -20,7 +20,7 @@ from safewatch.models.resources import DeviceKind
 from safewatch.schemas.cases import GuidancePublic, MeasurePublic
 from safewatch.schemas.common import Schema
 from safewatch.schemas.resources import PatrolWindow
-from safewatch.services import camera_watch, cases, support
+from safewatch.services import camera_watch, cases, engagement, support
 from safewatch.services.context import Caller
 
 router = APIRouter(tags=["protected person"])
@@ -72,6 +72,7 @@ def my_case(
     if not found:
         raise NotFound("no open case is linked to your account")
     case = cases.get_case(session, caller, found[0].id, "own case viewed")
+    engagement.opened_app(case.protected_person, alerting.clock())
     lang = language or Language(case.protected_person.language)
     stay = next((s for s in support.list_stays(session, case) if s.check_out is None), None)
     plans = [p for p in support.list_patrol_plans(session, case) if p.active]

@@ -62,6 +62,37 @@
       }));
     }
   }
+  // Signs that a protected person is drifting away: the open tasks (closed with what was
+  // done) and the new signs per week. Not the security company's (it has no such tasks).
+  const DRIFTS = ["watch_returned", "watch_silent", "camera_offline", "app_unused", "no_push"];
+  const cell = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
+  async function loadDrift() {
+    const [w, k] = await Promise.all([api("/stats/disengagement?weeks=8"), api("/engagement-tasks")]);
+    if (!w.ok || !k.ok) return;
+    const weeks = await w.json(), tasks = await k.json();
+    $("drift-card").hidden = false;
+    const { moment } = window.sw.format(lang);
+    $("drift-tasks").tBodies[0].replaceChildren(...tasks.map((task) => {
+      const tr = document.createElement("tr");
+      const what = t[`drift.${task.kind}`] + (task.subject ? ` (${task.subject})` : "");
+      const note = Object.assign(document.createElement("input"), { type: "text", maxLength: 500 });
+      note.setAttribute("aria-label", `${t.task_note}: ${task.case_reference} ${what}`);
+      const done = cell("button", t.task_done);
+      done.type = "button";
+      done.addEventListener("click", async () => {
+        const r = await api(`/engagement-tasks/${task.id}/close`, { method: "POST", body: JSON.stringify({ note: note.value }) });
+        if (r.ok) loadDrift();
+      });
+      const act = document.createElement("td");
+      act.append(note, " ", done);
+      tr.append(cell("td", task.case_reference), cell("td", what), cell("td", moment(task.created_at)), act);
+      tr.dataset.kind = task.kind;
+      return tr;
+    }));
+    $("drift-weeks").tHead.rows[0].replaceChildren(cell("th", t.week), ...DRIFTS.map((d) => cell("th", t[`drift.${d}`])));
+    window.sw.rows($("drift-weeks").tBodies[0], weeks.map((row) => [row.week, ...DRIFTS.map((d) => String(row.counts[d] || 0))]));
+  }
   load();
+  loadDrift();
   window.swStaff.every(15, load);
 })();

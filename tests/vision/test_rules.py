@@ -18,6 +18,7 @@ from safewatch.vision.rules import (
     BoundaryRule,
     IdentityRule,
     LoiterRule,
+    UnidentifiedRule,
     zone_polygon,
 )
 from safewatch.vision.tracking import PERSON_KEY, PersonLinker
@@ -120,6 +121,52 @@ def test_identity_rule_offender_anywhere_stranger_only_inside() -> None:
         ("stranger", 2, "yard", None),
     ]
     assert rule.update(dets, inside={2: "yard", 3: "yard"}) == []  # once per person
+
+
+def _faces(*kinds: str | None) -> sv.Detections:
+    """Persons 1 (in the yard) and 2 (outside it), as the face stage saw them this frame."""
+    dets = people((700, 500, 1), (100, 500, 2))
+    dets.data[IDENTITY_KIND] = np.array(list(kinds), dtype=object)
+    return dets
+
+
+def test_a_person_whose_face_is_never_usable_in_the_zone_is_unidentified_once() -> None:
+    """Daegu 2025: the offender came masked. No face the stage could compare, 20 s inside an
+    armed boundary zone: unidentified_person (not an offender alert), once; a short absence
+    does not restart the clock; outside the zone nothing counts."""
+    rule = UnidentifiedRule({"yard": 20.0})
+    fired = []
+    for k in range(0, 130):  # 0.2 s frames, 26 s
+        t = k * 0.2
+        if 40 <= k < 50:  # 2 s out of sight (behind the gas pipe)
+            continue
+        hits = rule.update(_faces(None, None), inside={1: "yard"}, t=t)
+        fired += [(round(t, 1), h.type, h.zone, h.person) for h in hits]
+    assert fired == [(20.0, "unidentified_person", "yard", 1)]
+
+
+def test_a_face_seen_once_or_no_face_stage_means_no_unidentified_alert() -> None:
+    rule = UnidentifiedRule({"yard": 20.0})
+    rule.update(_faces("uncertain", None), inside={1: "yard"}, t=0.0)  # his face, once
+    hits = [rule.update(_faces(None, None), inside={1: "yard"}, t=k * 0.5) for k in range(1, 80)]
+    assert not any(hits)
+    blind = UnidentifiedRule({"yard": 20.0})  # no face stage: nothing is known of faces
+    hits = [blind.update(people((700, 500, 1)), inside={1: "yard"}, t=k * 0.5) for k in range(80)]
+    assert not any(hits)
+
+
+def test_zones_take_their_kinds_defaults_however_they_are_built() -> None:
+    """Found while adding unidentified_seconds: a perimeter zone built by its constructor kept
+    loiter_seconds None (pydantic drops an after-validator's copy there), and its loiter rule
+    then fired the moment anyone stepped in."""
+    door = {"name": "door", "kind": "boundary", "polygon": RIGHT_HALF}
+    walk = {"name": "walk", "kind": "perimeter", "polygon": RIGHT_HALF}
+    for zone in (ZoneConfig(**door), ZoneConfig.model_validate(door)):  # type: ignore[arg-type]
+        assert zone.unidentified_seconds == 20.0 and zone.loiter_seconds is None
+    for zone in (ZoneConfig(**walk), ZoneConfig.model_validate(walk)):  # type: ignore[arg-type]
+        assert zone.loiter_seconds == 20.0 and zone.unidentified_seconds is None
+    with pytest.raises(ValueError, match="boundary zones"):
+        ZoneConfig(name="p", kind="perimeter", polygon=RIGHT_HALF, unidentified_seconds=5)
 
 
 def test_uncertain_identity_never_raises_an_offender_alert() -> None:

@@ -10,7 +10,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 EventType = Literal[
-    "intrusion", "loitering", "stranger", "offender_recognized", "camera_offline", "camera_tampered"
+    "intrusion",
+    "loitering",
+    "stranger",
+    "unidentified_person",
+    "offender_recognized",
+    "camera_offline",
+    "camera_tampered",
 ]
 Severity = Literal["info", "warning", "high", "critical"]
 # What the hub takes from a camera; the worker fits its pictures to it before sending.
@@ -30,6 +36,7 @@ SEVERITY: dict[str, Severity] = {
     "offender_recognized": "critical",
     "intrusion": "high",
     "stranger": "high",
+    "unidentified_person": "high",
     "camera_tampered": "high",
     "camera_offline": "warning",
     "loitering": "warning",

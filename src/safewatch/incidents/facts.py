@@ -30,6 +30,7 @@ class IncidentKind(StrEnum):
     proximity = "proximity"  # the offender's monitor came within the case's radius
     loitering = "loitering"
     stranger = "stranger"
+    unidentified_person = "unidentified_person"  # a face never usable (masked) in a boundary
     camera_offline = "camera_offline"
     camera_tampered = "camera_tampered"
     sos = "sos"

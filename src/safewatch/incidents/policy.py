@@ -27,6 +27,7 @@ INCIDENT_TYPES = (
     "sos",
     "intrusion",
     "proximity",
+    "unidentified_person",
     "stranger",
     "loitering",
     "camera_tampered",
@@ -54,6 +55,9 @@ def default_routes() -> Routes:
         # The victim is told, as the monitoring centre texts her; the police too at very high.
         "proximity": {"very_high": [V, S, P], "any": [V, S]},
         "stranger": {"any": [V, S]},
+        # A face never seen (a mask): the guards at any level; she is told at high and above
+        # (not an offender alert: nobody is named).
+        "unidentified_person": {"high": [V, S], "very_high": [V, S], "any": [S]},
         "loitering": {"any": [V, S]},
         "camera_tampered": {"any": [S]},
         "camera_offline": {"high": [S, OFF], "very_high": [S, OFF], "any": [OFF]},

@@ -39,6 +39,7 @@ from safewatch.vision.rules import (
     LastIdentities,
     LoiterRule,
     RuleHit,
+    UnidentifiedRule,
     zone_polygon,
 )
 from safewatch.vision.shown import ShownStream
@@ -96,6 +97,7 @@ class CameraPipeline(EventClips):
         self.linker = PersonLinker()
         self.identity = IdentityRule()
         self.identities = LastIdentities()
+        self.unidentified = UnidentifiedRule({})
         self.stream: VideoStream | None = None
         self._frame_size: tuple[int, int] | None = None  # None: zones to be set up again
         self._picture_size: tuple[int, int] | None = None  # the stream's last analysed frame
@@ -148,6 +150,7 @@ class CameraPipeline(EventClips):
         self.linker = PersonLinker()
         self.identity = IdentityRule()
         self.identities = LastIdentities()
+        self.unidentified = UnidentifiedRule(self.unidentified.seconds)
         self.gate = MotionGate(self.camera.motion_threshold)
         self._frame_size = self._picture_size = None
 
@@ -213,6 +216,9 @@ class CameraPipeline(EventClips):
                 self._loiters.append(LoiterRule(zone, polygon))
             else:
                 self._masks.append(polygon)
+        self.unidentified = UnidentifiedRule(
+            {z.name: z.unidentified_seconds for z in self.camera.zones if z.unidentified_seconds}
+        )
 
     def _rules(self) -> list[BoundaryRule | LoiterRule]:
         return [*self._boundaries, *self._loiters]
@@ -281,7 +287,8 @@ class CameraPipeline(EventClips):
             self._sightings.append(sighting(t, dets, faces))
             while self._sightings and self._sightings[0].t < t - self.ring.seconds:
                 self._sightings.popleft()
-        for hit in self.identity.update(dets, inside, t):
+        found = self.identity.update(dets, inside, t) + self.unidentified.update(dets, inside, t)
+        for hit in found:
             events.append(self._emit(hit.type, t, at, bgr, dets, hit))  # type: ignore[arg-type]
         return events
 

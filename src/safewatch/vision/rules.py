@@ -150,6 +150,50 @@ class IdentityRule:
 
 
 @dataclass
+class UnidentifiedRule:
+    """The masked visitor (Daegu, June 2025: the offender came masked, past a face-recognition
+    camera): a person inside an armed boundary zone whose face was never usable — no face
+    the stage could compare, in any frame — for the zone's ``unidentified_seconds``. Once per
+    person; a face seen once identifies the person for good; absences shorter than
+    ``gap_seconds`` do not restart the clock. Without a face stage nothing is known of faces,
+    so nothing is raised."""
+
+    seconds: dict[str, float]  # boundary zone name → unidentified_seconds
+    gap_seconds: float = 5.0
+    _first: dict[int, float] = field(default_factory=dict)
+    _last: dict[int, float] = field(default_factory=dict)
+    _faced: set[int] = field(default_factory=set)
+    _fired: set[int] = field(default_factory=set)
+
+    def update(self, dets: sv.Detections, inside: dict[int, str], t: float) -> list[RuleHit]:
+        kinds = dets.data.get(IDENTITY_KIND)
+        if kinds is None:
+            return []
+        hits: list[RuleHit] = []
+        for k, person in enumerate(int(p) for p in persons(dets)):
+            if person < 0 or person in self._fired:
+                continue
+            if kinds[k] is not None:
+                self._faced.add(person)
+            zone = inside.get(person)
+            if zone is None or person in self._faced:
+                continue
+            if person not in self._last or t - self._last[person] > self.gap_seconds:
+                self._first[person] = t
+            self._last[person] = t
+            limit = self.seconds.get(zone)
+            if limit is not None and t - self._first[person] >= limit:
+                self._fired.add(person)
+                hits.append(RuleHit("unidentified_person", zone, person, k))
+        for person in [p for p, last in self._last.items() if t - last > 60]:
+            self._last.pop(person)
+            self._first.pop(person, None)
+        if len(self._faced) > 2000:  # people long gone; those in view are re-marked
+            self._faced.clear()
+        return hits
+
+
+@dataclass
 class LastIdentities:
     """Each person as the face stage last decided, by person id: a frame's zone rules run
     before the stage looks at it (an intrusion's alert does not wait for recognition), and

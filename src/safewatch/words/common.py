@@ -74,6 +74,10 @@ WORDS: Words = {
     "type.intrusion": {"ko": "경계 구역 침입", "en": "Someone entered the boundary"},
     "type.loitering": {"ko": "집 주변 배회", "en": "Someone is loitering nearby"},
     "type.stranger": {"ko": "낯선 사람", "en": "A stranger is at the door"},
+    "type.unidentified_person": {
+        "ko": "얼굴을 확인할 수 없는 사람 (마스크 등)",
+        "en": "Someone whose face cannot be seen (a mask?)",
+    },
     "type.sos": {"ko": "긴급 신고", "en": "SOS"},
     "type.camera_offline": {"ko": "카메라 연결 끊김", "en": "Camera offline"},
     "type.camera_tampered": {"ko": "카메라 가림/훼손", "en": "Camera covered or moved"},

@@ -100,6 +100,10 @@ WORDS: Words = {
         "ko": "집에서 가해자 얼굴이 인식됨",
         "en": "Offender recognised at the home",
     },
+    "ask.proximity": {
+        "ko": "가해자 위치추적 장치가 보호대상자 가까이에 있음",
+        "en": "The offender's monitor is near the protected person",
+    },
     "ask.escalated": {
         "ko": "{group} 응답이 없어 경찰로 넘어옴",
         "en": "Sent to the police: the {group} did not answer in time",

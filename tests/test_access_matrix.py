@@ -128,6 +128,10 @@ GET /api/v1/stats/response-times | admin caseworker officer security_operator
 GET /api/v1/stats/cameras | admin caseworker officer security_operator
 GET /api/v1/stats/disengagement | admin caseworker officer
 GET /api/v1/engagement-tasks | admin caseworker officer
+GET /api/v1/cases/{{case_id}}/plan | admin caseworker officer
+PUT /api/v1/cases/{{case_id}}/plan | admin caseworker officer
+GET /api/v1/cases/{{case_id}}/plan/picture | admin caseworker officer
+PUT /api/v1/cases/{{case_id}}/plan/picture | admin caseworker officer
 POST /api/v1/engagement-tasks/{{task_id}}/close | admin caseworker officer
 GET /healthz | public
 """

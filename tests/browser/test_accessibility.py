@@ -78,6 +78,7 @@ def test_the_staff_screens_pass_the_wcag_audit(world: World, browser_page: Any, 
         ("/dashboard", "#open-count"),
         ("/devices", "#devices tbody tr"),
         (f"/devices/{camera}/zones", "#new-zone"),
+        (f"/cases/{world.cases['a']}/plan", "#camera-pick"),
         ("/fund", "#r-balance"),
     ):
         page.goto(path)

@@ -38,6 +38,7 @@ from safewatch.api.routes import (
     monitor,
     push,
     registry,
+    site_plan,
     sos,
     stats,
     stream,
@@ -82,6 +83,7 @@ ROUTERS = (
     stream,
     stats,
     engagement,
+    site_plan,
 )
 
 

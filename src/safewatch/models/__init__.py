@@ -36,6 +36,7 @@ from safewatch.models.resources import (
     PatrolLog,
     PatrolPlan,
     RelocationStep,
+    SitePlan,
     Stay,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "RelocationStep",
     "RiskAssessment",
     "SignInFailures",
+    "SitePlan",
     "Stay",
     "User",
 ]

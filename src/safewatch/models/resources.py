@@ -80,6 +80,21 @@ class CameraSetup(Base):
     live_until: Mapped[datetime | None]
 
 
+class SitePlan(Base):
+    """The home's plan or picture (sealed in the photo store: it shows the way in), its ways
+    in, and each installed camera's covered area on it (issue 23, point 3)."""
+
+    __tablename__ = "site_plan"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("protection_case.id"), primary_key=True)
+    picture_name: Mapped[str | None] = mapped_column(String(200))
+    picture_type: Mapped[str | None] = mapped_column(String(20))
+    ways_in: Mapped[list[Any] | None] = mapped_column(JSON)  # [{name, x, y}]
+    coverage: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # device id → [[x, y], …]
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+
 class DeviceCredential(IdMixin, CreatedMixin, Base):
     """A device's secret; only its hash is kept. One live credential per device."""
 

@@ -192,6 +192,12 @@ def case_page(request: Request, session: SessionDep, case_id: uuid.UUID) -> Resp
     return _staff_page(request, session, "case.html", case_id=str(case_id))
 
 
+@router.get("/cases/{case_id}/plan")
+def site_plan(request: Request, session: SessionDep, case_id: uuid.UUID) -> Response:
+    """The home's plan: each camera's covered area and the ways in no camera sees."""
+    return _staff_page(request, session, "site_plan.html", case_id=str(case_id))
+
+
 @router.get("/devices")
 def device_inventory(request: Request, session: SessionDep) -> Response:
     """Stock per agency and kind; every device with its case, last contact and battery."""

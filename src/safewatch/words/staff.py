@@ -118,6 +118,42 @@ WORDS: Words = {
     "loiter_seconds": {"ko": "배회 판단 시간 (초)", "en": "Loitering after (seconds)"},
     "corners": {"ko": "꼭짓점 (x,y 0–1)", "en": "Corners (x,y from 0 to 1)"},
     "corner_count": {"ko": "개 꼭짓점", "en": "corners"},
+    # The home's plan (issue 23, point 3): what the cameras cover, and the blind spots.
+    "plan_title": {"ko": "집 도면과 카메라 감시 범위", "en": "Home plan and camera coverage"},
+    "plan_help": {
+        "ko": "도면이나 사진을 올리고, 카메라를 골라 도면을 눌러 그 카메라가 보는 범위의 "
+        "꼭짓점을 찍으세요. 출입 경로(문, 창문, 가스배관, 낮은 담)는 이름을 적고 도면을 눌러 "
+        "표시하세요. 어느 카메라도 보지 못하는 출입 경로는 빨간색으로 표시됩니다.",
+        "en": "Upload a plan or a picture of the home; pick a camera and click its covered "
+        "area's corners on the plan. Mark each way in (a door, a window, a gas pipe, a low "
+        "wall) by its name and a click. A way in no camera sees is shown in red.",
+    },
+    "plan_picture": {"ko": "도면 또는 사진 (JPEG, PNG)", "en": "Plan or picture (JPEG, PNG)"},
+    "plan_upload": {"ko": "도면 올리기", "en": "Upload"},
+    "plan_none": {
+        "ko": "아직 도면이 없습니다: 격자 위에 그립니다.",
+        "en": "No plan yet: drawing on a grid.",
+    },
+    "plan_camera": {"ko": "감시 범위를 그릴 카메라", "en": "Camera whose area to draw"},
+    "plan_draw_way": {"ko": "출입 경로 표시", "en": "Mark a way in"},
+    "plan_way_name": {"ko": "출입 경로 이름", "en": "Name of the way in"},
+    "plan_clear_area": {"ko": "이 카메라 범위 지우기", "en": "Clear this camera's area"},
+    "plan_save": {"ko": "도면 저장", "en": "Save the plan"},
+    "plan_ways": {"ko": "출입 경로", "en": "Ways in"},
+    "plan_seen_by": {"ko": "{cameras} 카메라가 봄", "en": "seen by {cameras}"},
+    "plan_blind": {
+        "ko": "사각지대: 어느 카메라도 보지 못함",
+        "en": "blind spot: no camera sees it",
+    },
+    "plan_blind_spots": {
+        "ko": "카메라가 보지 못하는 출입 경로: {ways}",
+        "en": "Ways in no camera sees: {ways}",
+    },
+    "plan_all_seen": {
+        "ko": "모든 출입 경로를 카메라가 봅니다.",
+        "en": "Every way in is seen by a camera.",
+    },
+    "plan_link": {"ko": "집 도면과 감시 범위", "en": "Home plan and coverage"},
     "add_zone": {"ko": "구역 추가", "en": "Add zone"},
     "save_zones": {"ko": "구역 저장", "en": "Save zones"},
     "remove": {"ko": "삭제", "en": "Remove"},

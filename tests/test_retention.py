@@ -170,3 +170,39 @@ def test_the_command_line_purges_and_says_what_it_deleted(
     assert out.exit_code == 0, out.output
     assert "deleted 1 snapshots, 1 clips and 0 face templates" in out.output
     assert not (settings.clip_dir / f"{old}.mp4").exists()
+
+
+def test_where_she_went_and_where_the_guards_were_go_after_the_retention_period(
+    world: World, settings: Settings
+) -> None:
+    """Her SOS's track and the guards' positions are as sensitive as her address: they go with
+    the incident's media; her last known place (only used while fresh) goes after a day."""
+    from safewatch.models import GuardPosition, Incident, IncidentFix, ProtectedPerson
+
+    fix = {"latitude": 33.51, "longitude": 126.52, "accuracy_m": 12, "source": "gps"}
+    r = world.post("victim_a", f"{V1}/me/sos", fix)
+    incident_id = r.json()["incident"]["id"]
+    assert world.post("victim_a", f"{V1}/me/location", fix).status_code == 200
+    guard = {"unit": "G-1", "latitude": 33.5, "longitude": 126.5}
+    r = world.post("security_a", f"{V1}/incidents/{incident_id}/guards", guard)
+    assert r.status_code == 200, r.text
+    resolved = {"outcome": "resolved", "reason": "she is safe"}
+    r = world.post("security_a", f"{V1}/incidents/{incident_id}/resolve", resolved)
+    assert r.status_code == 200, r.text
+
+    def kept() -> tuple[int, int, bool]:
+        with world.factory() as s:
+            track = len(s.scalars(select(IncidentFix)).all())
+            guards = len(s.scalars(select(GuardPosition)).all())
+            people = s.scalars(select(ProtectedPerson)).all()
+            return track, guards, any(p.last_fix_at is not None for p in people)
+
+    assert kept() == (2, 1, True)
+    _purge(world, settings)
+    assert kept() == (2, 1, True)  # closed today
+    later = datetime.now(UTC) + timedelta(days=settings.clip_retention_days + 1)
+    with world.factory() as s, s.begin():
+        s.execute(update(Incident).values(closed_at=datetime.now(UTC) - timedelta(days=1)))
+    assert _purge(world, settings, later).positions == 2  # the incident, and her last place
+    assert kept() == (0, 0, False)
+    assert ("incident_positions", incident_id) in _deletions(world)

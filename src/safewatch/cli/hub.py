@@ -121,7 +121,8 @@ def purge() -> None:
     )
     typer.echo(
         f"deleted {done.snapshots} snapshots, {done.clips} clips and {done.templates} face "
-        f"templates (each in the audit trail)"
+        f"templates, and the positions of {done.positions} incidents or people (each in the "
+        "audit trail)"
     )
 
 

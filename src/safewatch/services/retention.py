@@ -12,10 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from safewatch.models import CameraEventRecord, Incident
+from safewatch.models import (
+    CameraEventRecord,
+    GuardPosition,
+    Incident,
+    IncidentFix,
+    ProtectedPerson,
+)
 from safewatch.services import engagement
 from safewatch.services.context import system_record
 from safewatch.services.enrolment import FaceTemplates
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 PURGE_JOB = 0x5AFE_9E7E  # the template purge's advisory lock (one replica at a time)
 FIRST_PASS_AFTER = 60.0  # s after the hub starts
 ENGAGEMENT_JOB = 0x5AFE_E4A6  # the disengagement sweep's advisory lock
+LAST_FIX_KEPT = timedelta(days=1)
 BATCH = 500  # events per transaction: a first purge of a year's video must not hold the lock
 
 
@@ -35,6 +42,7 @@ class Purged:
     snapshots: int = 0
     clips: int = 0
     templates: int = 0
+    positions: int = 0  # incidents whose track and guards' positions went, and last fixes
 
 
 def purge_media(session: Session, store: ClipStore, now: datetime, retention_days: int) -> Purged:
@@ -115,6 +123,39 @@ def purge_templates(session: Session, templates: FaceTemplates, now: datetime) -
     return count
 
 
+def purge_positions(session: Session, now: datetime, retention_days: int) -> int:
+    """Where she went (an SOS's track) and where the guards were, for incidents closed past
+    the retention period and not held; and her last known place once it is a day old (it
+    counts for minutes: an offender's monitor is measured against it while fresh)."""
+    cutoff = now - timedelta(days=retention_days)
+    closed = select(Incident.id).where(
+        Incident.closed_at < cutoff, Incident.evidence_hold.is_(False)
+    )
+    ids = set(
+        session.scalars(select(IncidentFix.incident_id).where(IncidentFix.incident_id.in_(closed)))
+    ) | set(
+        session.scalars(
+            select(GuardPosition.incident_id).where(GuardPosition.incident_id.in_(closed))
+        )
+    )
+    why = f"retention: closed more than {retention_days} days ago and not held as evidence"
+    for incident_id in sorted(ids):
+        system_record(session, "delete", "incident_positions", incident_id, why)
+    if ids:
+        session.execute(delete(IncidentFix).where(IncidentFix.incident_id.in_(ids)))
+        session.execute(delete(GuardPosition).where(GuardPosition.incident_id.in_(ids)))
+    stale = list(
+        session.scalars(
+            select(ProtectedPerson).where(ProtectedPerson.last_fix_at < now - LAST_FIX_KEPT)
+        )
+    )
+    for person in stale:
+        system_record(session, "delete", "last_fix", person.id, "retention: a day old")
+        person.last_latitude = person.last_longitude = person.last_accuracy_m = None
+        person.last_fix_source = person.last_fix_at = None
+    return len(ids) + len(stale)
+
+
 def purge(
     factory: sessionmaker[Session],
     store: ClipStore,
@@ -134,6 +175,7 @@ def purge(
     with transaction(factory) as session:
         if first_of_replicas(session, PURGE_JOB):
             total.templates = purge_templates(session, templates, now)
+            total.positions = purge_positions(session, now, retention_days)
     return total
 
 
@@ -172,7 +214,7 @@ class RetentionJob:
                 done = purge(
                     self.factory, self.store, self.templates, self.retention_days, self.clock()
                 )
-                if done.snapshots or done.clips or done.templates:
+                if done.snapshots or done.clips or done.templates or done.positions:
                     log.info("retention: %s", done)
             except Exception:  # an outage: the next round tries again
                 log.exception("retention pass failed; trying again later")

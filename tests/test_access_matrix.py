@@ -115,6 +115,8 @@ POST /api/v1/me/sos | protected_person
 POST /api/v1/me/location | protected_person
 GET /api/v1/me/app-lock | protected_person
 PUT /api/v1/me/app-lock | protected_person
+GET /api/v1/me/sos-feedback | protected_person
+PUT /api/v1/me/sos-feedback | protected_person
 POST /api/v1/me/unlock | protected_person
 POST /api/v1/device/sos | device
 POST /api/v1/device/location | device

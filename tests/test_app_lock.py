@@ -61,3 +61,26 @@ def test_pins_are_digits_that_differ_and_are_stored_hashed(
     # Only the protected person has an app lock.
     r = world.client.put(f"{V1}/me/app-lock", json={"pin": "2580"}, headers=world.h("officer_a"))
     assert r.status_code == 403
+
+
+def test_her_watch_and_app_are_silent_on_sos_unless_she_chose_a_vibration(world: World) -> None:
+    """After Seoul 2021 (the voice from the watch enraged him): silent by default; her watch
+    hears her choice in its heartbeat's answer; another person's watch keeps its own."""
+    watch = {"Authorization": f"Bearer {world.device('smartwatch', 'W-A9')}"}
+    other = {"Authorization": f"Bearer {world.device('smartwatch', 'W-B9', side='b')}"}
+    assert world.get("victim_a", f"{V1}/me/sos-feedback").json() == {"feedback": "silent"}
+    beat = world.client.post(f"{V1}/device/heartbeat", json={}, headers=watch).json()
+    assert beat["sos_feedback"] == "silent"
+    r = world.client.put(
+        f"{V1}/me/sos-feedback", json={"feedback": "vibrate"}, headers=world.h("victim_a")
+    )
+    assert r.status_code == 204, r.text
+    beat = world.client.post(f"{V1}/device/heartbeat", json={}, headers=watch).json()
+    assert beat["sos_feedback"] == "vibrate"
+    beat = world.client.post(f"{V1}/device/heartbeat", json={}, headers=other).json()
+    assert beat["sos_feedback"] == "silent"
+    bad = {"feedback": "ring"}
+    assert (
+        world.client.put(f"{V1}/me/sos-feedback", json=bad, headers=world.h("victim_a")).status_code
+        == 422
+    )

@@ -24,6 +24,14 @@ class SignalSource(StrEnum):
     monitor = "monitor"  # the offender's court-ordered electronic monitor (its feed)
 
 
+class SosFeedback(StrEnum):
+    """What her watch or phone does when she presses SOS — her choice; silent unless she chose
+    otherwise (Seoul 2021: the offender said the voice from the watch enraged him)."""
+
+    silent = "silent"  # nothing a bystander could see or hear
+    vibrate = "vibrate"  # one short vibration she feels
+
+
 class IncidentKind(StrEnum):
     offender_recognized = "offender_recognized"
     intrusion = "intrusion"

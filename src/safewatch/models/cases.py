@@ -12,6 +12,7 @@ from safewatch.cases.access import CaseScope
 from safewatch.cases.engagement import Drift
 from safewatch.cases.measures import MeasureKind, MeasureStatus
 from safewatch.cases.risk import RiskLevel
+from safewatch.incidents.facts import SosFeedback
 from safewatch.incidents.location import FixSource
 from safewatch.store.base import Base, CreatedMixin, IdMixin, text_enum, utcnow
 
@@ -35,6 +36,9 @@ class ProtectedPerson(IdMixin, CreatedMixin, Base):
     last_fix_source: Mapped[FixSource | None] = mapped_column(text_enum(FixSource))
     last_fix_at: Mapped[datetime | None]
     app_opened_at: Mapped[datetime | None]  # her app last asked for her case (within an hour)
+    sos_feedback: Mapped[SosFeedback] = mapped_column(
+        text_enum(SosFeedback), default=SosFeedback.silent, server_default="silent"
+    )
 
     household: Mapped[list[HouseholdMember]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HouseholdMember.full_name"

@@ -9,7 +9,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from safewatch.incidents.facts import EntryFacts, IncidentFacts, IncidentKind, SignalSource
+from safewatch.incidents.facts import (
+    EntryFacts,
+    IncidentFacts,
+    IncidentKind,
+    SignalSource,
+    SosFeedback,
+)
 from safewatch.incidents.lifecycle import (
     Action,
     Asked,
@@ -204,6 +210,12 @@ class AppLockIn(Schema):
         if self.duress_pin is not None and self.duress_pin == self.pin:
             raise ValueError("the duress PIN must differ from the PIN")
         return self
+
+
+class SosFeedbackSetting(Schema):
+    feedback: SosFeedback = Field(
+        description="What the watch and the app do when she presses SOS (silent by default)."
+    )
 
 
 class AppLockState(Schema):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from safewatch.core import security
 from safewatch.core.errors import Forbidden, NotFound
-from safewatch.incidents.facts import SignalSource
+from safewatch.incidents.facts import SignalSource, SosFeedback
 from safewatch.incidents.location import Fix
 from safewatch.incidents.policy import Routing
 from safewatch.models import User
@@ -67,3 +67,18 @@ def unlock(
         duress=True,
     )
     return True
+
+
+def sos_feedback(session: Session, caller: Caller) -> SosFeedback:
+    found, _ = cases.list_cases(session, caller, 1, 1)
+    return found[0].protected_person.sos_feedback if found else SosFeedback.silent
+
+
+def set_sos_feedback(session: Session, caller: Caller, feedback: SosFeedback) -> None:
+    """Her choice of what her watch and app do when she presses SOS (her watch hears it in
+    its next heartbeat's answer)."""
+    found, _ = cases.list_cases(session, caller, 1, 1)
+    if not found:
+        raise NotFound("no open case is linked to your account")
+    found[0].protected_person.sos_feedback = feedback
+    caller.record(session, "update", "sos_feedback", found[0].id, f"SOS feedback: {feedback}")

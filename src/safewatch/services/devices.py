@@ -22,6 +22,7 @@ from safewatch.core.errors import (
 )
 from safewatch.core.roles import Role
 from safewatch.incidents.device_health import redact
+from safewatch.incidents.facts import SosFeedback
 from safewatch.models import (
     Agency,
     CameraSetup,
@@ -272,6 +273,14 @@ def heard_from(device: Device, now: datetime, battery_percent: int | None) -> No
     device.last_seen_at = now
     if battery_percent is not None:
         device.battery_percent = battery_percent
+
+
+def sos_feedback_of(session: Session, device: Device) -> SosFeedback | None:
+    """A watch's answer to an SOS press, as its wearer chose (silent unless she chose)."""
+    if device.kind is not DeviceKind.smartwatch or device.case_id is None:
+        return None
+    case = session.get(Case, device.case_id)
+    return case.protected_person.sos_feedback if case is not None else None
 
 
 def heartbeat(session: Session, device: Device, data: DeviceHeartbeat, now: datetime) -> Device:

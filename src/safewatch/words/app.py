@@ -45,6 +45,15 @@ WORDS: Words = {
     "lock_pin": {"ko": "PIN 번호", "en": "PIN"},
     "unlock": {"ko": "열기", "en": "Unlock"},
     "lock_wrong": {"ko": "PIN 번호가 맞지 않습니다.", "en": "That PIN is not right."},
+    "sos_feedback": {
+        "ko": "긴급 버튼을 누르면 (시계와 앱)",
+        "en": "When I press SOS (watch and app)",
+    },
+    "sos_feedback.silent": {
+        "ko": "아무 소리도 표시도 없음 (기본)",
+        "en": "nothing anyone could see or hear (default)",
+    },
+    "sos_feedback.vibrate": {"ko": "짧은 진동 한 번", "en": "one short vibration"},
     "lock_settings": {"ko": "앱 잠금", "en": "App lock"},
     "lock_duress_help": {
         "ko": "위협을 받는 상황에서 긴급 PIN으로 열면 앱은 평소처럼 열리고, 보안업체와 112에 "

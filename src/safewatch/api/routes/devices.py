@@ -120,4 +120,8 @@ def heartbeat(
     """Called by a camera, watch or bell with its own credential; a camera worker also says
     the camera's state and what the hub refused of it for good."""
     camera_watch.heartbeat(session, alerting.routing, device, data, alerting.clock())
-    return {"status": "ok", "device_id": str(device.id)}
+    answer = {"status": "ok", "device_id": str(device.id)}
+    feedback = devices.sos_feedback_of(session, device)
+    if feedback is not None:  # what the watch does when she presses SOS: her choice
+        answer["sos_feedback"] = feedback.value
+    return answer

@@ -26,6 +26,7 @@ from safewatch.schemas.incidents import (
     AppLockState,
     IncidentSummary,
     LocationIn,
+    SosFeedbackSetting,
     SosIn,
     SosReceipt,
     Unlocked,
@@ -181,6 +182,17 @@ def app_lock_state(session: SessionDep, caller: Person) -> AppLockState:
 def set_app_lock(session: SessionDep, caller: Person, data: AppLockIn) -> None:
     """The PIN, and a duress PIN: it unlocks the app the same way and raises a silent SOS."""
     app_lock.set_pins(session, caller, data.pin, data.duress_pin)
+
+
+@router.get("/me/sos-feedback")
+def sos_feedback(session: SessionDep, caller: Person) -> SosFeedbackSetting:
+    """What her watch and app do when she presses SOS: silent unless she chose."""
+    return SosFeedbackSetting(feedback=app_lock.sos_feedback(session, caller))
+
+
+@router.put("/me/sos-feedback", status_code=204)
+def set_sos_feedback(session: SessionDep, caller: Person, data: SosFeedbackSetting) -> None:
+    app_lock.set_sos_feedback(session, caller, data.feedback)
 
 
 @router.post("/me/unlock")

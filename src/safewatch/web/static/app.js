@@ -231,7 +231,8 @@
       if (!r.ok) throw new Error(String(r.status));
       followMe();
       // Silent: no sound and no call placed by itself (the offender may be in the room);
-      // the 112 button beside it is hers to press.
+      // the 112 button beside it is hers to press. One short vibration only if she chose it.
+      if ($("sos-feedback").value === "vibrate" && navigator.vibrate) navigator.vibrate(150);
       $("sos-status").textContent = t.sos_sent;
     } catch (err) {
       $("sos-status").textContent = t.sos_failed;
@@ -328,6 +329,15 @@
     const duress = $("set-duress").value;
     const r = await api("/me/app-lock", { method: "PUT", body: JSON.stringify({ pin: $("set-pin").value, duress_pin: duress || null }) });
     $("set-pin").value = ""; $("set-duress").value = "";
+    $("lock-saved").textContent = r.ok ? t.lock_saved : t.lock_not_saved;
+  });
+
+  (async () => {
+    const r = await api("/me/sos-feedback");
+    if (r.ok) $("sos-feedback").value = (await r.json()).feedback;
+  })();
+  $("sos-feedback").addEventListener("change", async () => {
+    const r = await api("/me/sos-feedback", { method: "PUT", body: JSON.stringify({ feedback: $("sos-feedback").value }) });
     $("lock-saved").textContent = r.ok ? t.lock_saved : t.lock_not_saved;
   });
 

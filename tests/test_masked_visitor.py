@@ -35,3 +35,31 @@ def test_who_is_told_of_an_unidentified_person_by_risk_level() -> None:
     assert policy.recipients(kind, RiskLevel.normal) == [Recipient.security]
     assert policy.recipients(kind, RiskLevel.high) == [Recipient.victim, Recipient.security]
     assert policy.recipients(kind, RiskLevel.very_high) == [Recipient.victim, Recipient.security]
+
+
+def test_after_an_intrusion_a_face_never_seen_upgrades_its_incident_and_tells_her(
+    world: World, camera_secret: str
+) -> None:
+    """The masked visitor first walks into the zone (an intrusion), then stays with his face
+    hidden: the same person's incident becomes unidentified_person, and the groups that type
+    adds are told (found by review: it only joined the intrusion, telling nobody)."""
+    assessed = world.assess("officer_a", "a", "normal", reason="stalking after the order")
+    assert assessed.status_code == 201, assessed.text
+    _send(world.client, camera_secret, type_="intrusion", track=7)
+    _send(world.client, camera_secret, type_="unidentified_person", track=7)
+    [incident] = world.get("security_a", f"{V1}/incidents").json()["items"]
+    assert incident["type"] == "unidentified_person"
+    d = world.get("security_a", f"{V1}/incidents/{incident['id']}").json()
+    assert [e["kind"] for e in d["timeline"]].count("upgraded") == 1
+
+
+def test_a_sites_older_policy_file_takes_the_default_route_for_newer_types() -> None:
+    """A routing policy written before proximity and unidentified_person existed must not stop
+    the hub from starting after an upgrade (found by review)."""
+    mine = {"sos": {"any": ["security"]}}
+    policy = RoutingPolicy.model_validate({"routes": mine})
+    assert policy.recipients(IncidentKind.sos, None) == [Recipient.security]
+    assert policy.recipients(IncidentKind.proximity, RiskLevel.normal) == [
+        Recipient.victim,
+        Recipient.security,
+    ]

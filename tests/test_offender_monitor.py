@@ -27,9 +27,10 @@ NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def _north(metres: float, of: tuple[float, float] = HOME) -> dict[str, Any]:
+    """A position ``metres`` north (a little east too: both coordinates differ from hers)."""
     return {
         "latitude": of[0] + metres / 111_195.0,
-        "longitude": of[1],
+        "longitude": of[1] + 0.0003,
         "accuracy_m": 8.0,
         "source": "gps",
     }
@@ -58,14 +59,18 @@ def test_the_monitor_coming_near_her_home_tells_her_and_the_guards(
     secret = world.device("offender_monitor", "MON-A1")
     h = {"Authorization": f"Bearer {secret}"}
     far = world.client.post(f"{V1}/device/monitor", json=_north(5000), headers=h)
-    assert far.status_code == 200 and far.json() == {"incident_id": None}
+    assert far.status_code == 200 and far.json() == {"incident_id": None, "stale": False}
     r = world.client.post(f"{V1}/device/monitor", json=_north(1500), headers=h)
     assert r.status_code == 200, r.text
     incident_id = r.json()["incident_id"]
     assert incident_id
-    clock.advance(30)
+    clock.advance(30 * 60)  # his feed goes quiet for half an hour (indoors), then comes back
     again = world.client.post(f"{V1}/device/monitor", json=_north(600), headers=h)
     assert again.json()["incident_id"] == incident_id  # one incident while it is open
+    # A point fixed long ago (a feed catching up) does not say where he is now.
+    late = {**_north(100), "taken_at": (clock() - timedelta(minutes=20)).isoformat()}
+    old = world.client.post(f"{V1}/device/monitor", json=late, headers=h).json()
+    assert old == {"incident_id": None, "stale": True}
     staff = world.get("security_a", f"{V1}/incidents/{incident_id}").json()
     facts = staff["summary"]["facts"]
     assert staff["summary"]["type"] == "proximity" and facts["near"] == "home"
@@ -83,6 +88,7 @@ def test_the_monitor_coming_near_her_home_tells_her_and_the_guards(
     body = mine.json()
     assert body["summary"]["facts"]["distance_m"] == facts["distance_m"]
     assert f"{_north(600)['latitude']:.4f}" not in mine.text
+    assert f"{_north(600)['longitude']:.4f}" not in mine.text
     assert body["summary"]["facts"]["latitude"] is None
     assert "latitude" not in body["packet"]["incident"]["facts"]
     said = [e["facts"]["signal"] for e in body["timeline"] if (e["facts"] or {}).get("signal")]

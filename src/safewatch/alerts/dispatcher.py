@@ -82,12 +82,12 @@ class AlertDispatcher:
         self._next_sweep: datetime | None = None
         self._next_camera_sweep: datetime | None = None
         self._next_escalation: datetime | None = None
-        self._next_receipt_check: datetime | None = None
         self._receipts: list[tuple[Claimed, Result]] = []
         self._receipts_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._receipt_thread: threading.Thread | None = None
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -98,12 +98,26 @@ class AlertDispatcher:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="alert-dispatcher", daemon=True)
         self._thread.start()
+        if any(isinstance(c, ReceiptChannel) for c in self.channels.values()):
+            # A slow gateway must not hold up the alerts: its receipts have their own thread.
+            self._receipt_thread = threading.Thread(
+                target=self._ask_gateways, name="sms-receipts", daemon=True
+            )
+            self._receipt_thread.start()
 
     def close(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        for thread in (self._thread, self._receipt_thread):
+            if thread is not None:
+                thread.join(10)
+
+    def _ask_gateways(self) -> None:
+        while not self._stop.wait(gateway_receipts.CHECK_EVERY.total_seconds()):
+            try:
+                self.ask_gateways()
+            except Exception:  # an outage of the gateway or the database: the next round
+                log.exception("SMS receipts pass failed; trying again later")
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -123,11 +137,10 @@ class AlertDispatcher:
         return min(1.0, max(0.0, (self._next_camera_sweep - self.clock()).total_seconds()))
 
     def run_once(self) -> int:
-        """One pass: receipts of the fast path and of the SMS gateway, silent watches (once
-        a minute) and cameras (every few seconds), escalations, then a batch of due
-        deliveries. Returns work done."""
+        """One pass: receipts of the fast path, silent watches (once a minute) and cameras
+        (every few seconds), escalations, then a batch of due deliveries. Returns work done.
+        (The SMS gateway's receipts are asked on a thread of their own: ``ask_gateways``.)"""
         done = self.record_receipts()
-        done += self.ask_gateways()
         done += self.sweep_watches()
         done += self.sweep_cameras()
         done += self.escalate_due()
@@ -139,11 +152,7 @@ class AlertDispatcher:
     # --- steps -----------------------------------------------------------------------------
 
     def ask_gateways(self) -> int:
-        """What became of the texts a gateway accepted (every few seconds at most)."""
-        now = self.clock()
-        if self._next_receipt_check is not None and now < self._next_receipt_check:
-            return 0
-        self._next_receipt_check = now + gateway_receipts.CHECK_EVERY
+        """What became of the texts a gateway accepted; returns how many were settled."""
         done = 0
         for channel in self.channels.values():
             if isinstance(channel, ReceiptChannel):

@@ -34,7 +34,7 @@ CHECK_EVERY = timedelta(seconds=5)
 # A text the carrier has not completed in a day stays "accepted" (the gateway keeps trying
 # a switched-off phone for a while, then says so; past a day nobody acts on the answer).
 STOP_ASKING = timedelta(hours=24)
-BATCH = 50
+BATCH = 20  # a pass asks about at most this many (two requests each)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,11 @@ def record(
             )
         else:
             why = f"the text never reached the phone: {receipt.detail} ({receipt.code})"
-            values = {"status": DeliveryStatus.failed, "last_error": why[:300]}
+            values = {
+                "status": DeliveryStatus.failed,
+                "last_error": why[:300],
+                "delivered_at": None,
+            }
             line = Line(
                 "delivery_failed",
                 detail=f"{a.channel}: {why}",

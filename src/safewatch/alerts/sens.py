@@ -28,7 +28,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -79,8 +79,8 @@ class SensAccount:
     url: str  # https://sens.apigw.ntruss.com (a region's own: sens.apigw.gov-ntruss.com)
     service_id: str  # ncp:sms:kr:…:…
     access_key: str
-    secret_key: str
-    sender: str  # the calling number registered with the service
+    secret_key: str = field(repr=False)  # never in a log line
+    sender: str = ""  # the calling number registered with the service
 
 
 def signature(secret_key: str, method: str, path: str, timestamp: str, access_key: str) -> str:
@@ -94,7 +94,9 @@ def korean_number(phone: str) -> str | None:
     ``010-1234-5678`` are both ``01012345678``; None for another country's number (the
     regions served are Korean; a foreign number is refused, not texted to a wrong one)."""
     digits = re.sub(r"\D", "", phone)
-    if phone.strip().startswith("+"):
+    international = phone.strip().startswith("+") or digits.startswith("00")
+    digits = digits[2:] if digits.startswith("00") else digits
+    if international or (digits.startswith("82") and len(digits) >= 11):
         return "0" + digits[2:].lstrip("0") if digits.startswith("82") else None
     return digits or None
 
@@ -161,15 +163,13 @@ class SensSmsChannel:
                 reason=EntryReason.sms_gateway_unreachable,
             )
         code = response.status_code
-        if code == 202:
-            ref = _field(response, "requestId")
-            if ref:
-                return Result(
-                    ACCEPTED,
-                    f"accepted by the SMS gateway for {message.phone}",
-                    reason=EntryReason.sms_gateway_accepted,
-                    ref=ref,
-                )
+        if code == 202:  # taken (without its id no receipt can be asked: it stays accepted)
+            return Result(
+                ACCEPTED,
+                f"accepted by the SMS gateway for {message.phone}",
+                reason=EntryReason.sms_gateway_accepted,
+                ref=_field(response, "requestId") or None,
+            )
         outcome = FAILED if code in REFUSED_FOR_GOOD else RETRY
         return Result(
             outcome,
@@ -179,12 +179,17 @@ class SensSmsChannel:
         )
 
     def receipts(self, refs: Sequence[str]) -> list[Receipt]:
-        """What became of each request; one the gateway cannot answer now stays waiting."""
+        """What became of each request; one the gateway cannot answer now stays waiting, and
+        a gateway that cannot be reached is not asked again this pass."""
         answers = []
-        for ref in refs:
+        for k, ref in enumerate(refs):
             try:
                 answers.append(self._receipt(ref))
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            except httpx.TransportError as exc:  # down or slow: the rest wait for next time
+                log.warning("SMS gateway not reachable for receipts: %r", exc)
+                answers += [Receipt(r, ReceiptState.waiting) for r in refs[k:]]
+                break
+            except Exception as exc:  # an answer not as documented: this one waits
                 log.warning("SMS receipt for request %s not available: %r", ref, exc)
                 answers.append(Receipt(ref, ReceiptState.waiting))
         return answers

@@ -25,9 +25,9 @@ LevelKey = Literal["normal", "high", "very_high", "any"]
 INCIDENT_TYPES = (
     "offender_recognized",
     "sos",
+    "unidentified_person",
     "intrusion",
     "proximity",
-    "unidentified_person",
     "stranger",
     "loitering",
     "camera_tampered",
@@ -38,8 +38,9 @@ INCIDENT_TYPES = (
 # When events of two types join one incident, it takes the more severe one (first here).
 SEVERITY_ORDER = INCIDENT_TYPES
 # An open incident of these types gathers every later signal of its key, however late: one
-# outage, one incident (the worker's own report and the hub's silence sweep included).
-JOINS_WHILE_OPEN = ("camera_offline",)
+# outage, one incident (the worker's own report and the hub's silence sweep included); one
+# offender's approach, one incident (his monitor's feed may go quiet for minutes indoors).
+JOINS_WHILE_OPEN = ("camera_offline", "proximity")
 
 V, S, P, OFF = Recipient.victim, Recipient.security, Recipient.police, Recipient.officer
 
@@ -108,6 +109,15 @@ class RoutingPolicy(Strict):
     join_seconds: float = Field(
         120, gt=0, le=3600, description="Repeats of the same track or SOS join the open incident."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def new_types_take_the_default(cls, data: object) -> object:
+        """A site's policy file written before an incident type existed takes the
+        programme's route for it (the hub must not refuse to start after an upgrade)."""
+        if isinstance(data, dict) and isinstance(data.get("routes"), dict):
+            data = {**data, "routes": {**default_routes(), **data["routes"]}}
+        return data
 
     @model_validator(mode="after")
     def verify(self) -> RoutingPolicy:

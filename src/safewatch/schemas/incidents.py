@@ -249,7 +249,11 @@ PositionIn = LocationIn  # an offender's monitor sends the same: where, how sure
 
 class MonitorReceipt(Schema):
     incident_id: uuid.UUID | None = Field(
-        description="The proximity incident this position opened or joined (none: not near)."
+        description="The proximity incident this position opened or joined (none: not near, "
+        "or stale)."
+    )
+    stale: bool = Field(
+        False, description="Fixed too long ago to say where he is now: not measured."
     )
 
 

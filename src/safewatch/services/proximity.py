@@ -18,6 +18,12 @@ from safewatch.incidents.proximity import Spot, nearest_within, places_to_watch
 from safewatch.models import Case, Device, Incident, ProtectedPerson, Stay
 from safewatch.services import incidents
 
+MONITOR_STALE = timedelta(minutes=5)
+
+
+def stale(fix: Fix, now: datetime) -> bool:
+    return fix.taken_at is not None and now - fix.taken_at > MONITOR_STALE
+
 
 def her_fix(person: ProtectedPerson) -> Fix | None:
     if person.last_latitude is None or person.last_longitude is None:
@@ -74,8 +80,10 @@ def monitor_position(
     fresh_for: timedelta,
 ) -> Incident | None:
     """One position of the offender's monitor: a proximity incident when he is within the
-    case's radius of one of her places (the nearest one named), else nothing."""
-    if device.case_id is None:
+    case's radius of one of her places (the nearest one named), else nothing. A position
+    fixed more than ``MONITOR_STALE`` ago (a feed catching up) says nothing of where he is
+    now: it opens nothing and does not move the incident."""
+    if device.case_id is None or stale(fix, now):
         return None
     case = incidents.alert_case(session, device.case_id)
     if case is None or case.closed_at is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from safewatch.models import Case, Device, SitePlan
 from safewatch.models.resources import DeviceKind, DeviceStatus
 from safewatch.schemas.site_plan import PlanCamera, SitePlanIn, SitePlanPublic, WayInOut
 from safewatch.services.context import Caller
+from safewatch.store.db import on_commit
 from safewatch.store.photos import PhotoStore
 
 PICTURE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -92,8 +94,8 @@ def put_picture(
     old = plan.picture_name
     plan.picture_name, plan.picture_type = f"plan-{case.id}-{uuid.uuid4().hex}", kind
     store.put(plan.picture_name, data)
-    if old:
-        store.delete(old)
+    if old:  # the old file goes only once the record no longer names it
+        on_commit(session, partial(store.delete, old))
     caller.record(session, "update", "site_plan", case.id, "home plan picture", case.id)
 
 

@@ -162,6 +162,7 @@ class UnidentifiedRule:
     gap_seconds: float = 5.0
     _first: dict[int, float] = field(default_factory=dict)
     _last: dict[int, float] = field(default_factory=dict)
+    _seen: dict[int, float] = field(default_factory=dict)
     _faced: set[int] = field(default_factory=set)
     _fired: set[int] = field(default_factory=set)
 
@@ -171,7 +172,10 @@ class UnidentifiedRule:
             return []
         hits: list[RuleHit] = []
         for k, person in enumerate(int(p) for p in persons(dets)):
-            if person < 0 or person in self._fired:
+            if person < 0:
+                continue
+            self._seen[person] = t
+            if person in self._fired:
                 continue
             if kinds[k] is not None:
                 self._faced.add(person)
@@ -185,11 +189,11 @@ class UnidentifiedRule:
             if limit is not None and t - self._first[person] >= limit:
                 self._fired.add(person)
                 hits.append(RuleHit("unidentified_person", zone, person, k))
-        for person in [p for p, last in self._last.items() if t - last > 60]:
-            self._last.pop(person)
-            self._first.pop(person, None)
-        if len(self._faced) > 2000:  # people long gone; those in view are re-marked
-            self._faced.clear()
+        for person in [p for p, seen in self._seen.items() if t - seen > 60]:
+            for kept in (self._seen, self._first, self._last):
+                kept.pop(person, None)
+            self._faced.discard(person)
+            self._fired.discard(person)
         return hits
 
 

@@ -46,4 +46,6 @@ def monitor_position(
         settings.proximity_radius_m,
         timedelta(minutes=settings.last_fix_fresh_minutes),
     )
-    return MonitorReceipt(incident_id=incident.id if incident else None)
+    return MonitorReceipt(
+        incident_id=incident.id if incident else None, stale=proximity.stale(fix, now)
+    )

@@ -7,6 +7,7 @@ Create Date: 2026-12-07 19:30:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,6 +22,10 @@ def upgrade() -> None:
     op.add_column(
         "protected_person", sa.Column("app_opened_at", sa.DateTime(timezone=True), nullable=True)
     )
+    # Nobody's app was watched before: count from now, not from each case's start (or the
+    # first sweep would call every older case's person "not opening the app for a week").
+    person = sa.table("protected_person", sa.column("app_opened_at", sa.DateTime(timezone=True)))
+    op.execute(person.update().values(app_opened_at=datetime.now(UTC)))
     op.create_table(
         "engagement_task",
         sa.Column("id", sa.Uuid(), nullable=False),

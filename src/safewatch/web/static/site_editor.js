@@ -69,6 +69,8 @@
       if (d.case_id) {
         const c = await api(`/cases/${d.case_id}`);
         if (c.ok) Object.assign($("case-link"), { href: `/cases/${d.case_id}`, textContent: (await c.json()).reference });
+        // What this camera covers of the home, beside the others: the home's plan.
+        Object.assign($("plan-link"), { href: `/cases/${d.case_id}/plan`, hidden: false });
       }
     }
     const r = await api(`/devices/${deviceId}/zones`);

@@ -74,17 +74,19 @@ pytest-postgres: $(STAMP) $(TEST_VIDEO) browser rtsp
 
 # The long suites (docs/reliability.md): 1,000 mutated videos through safewatch analyze, the
 # camera↔hub link cut for ten minutes, 100 random faults over the real chain (embedded and
-# cluster mode), the API fuzzed as every role with 25 examples per operation, and face
-# recognition's whole evaluation on the shared faces against issue 20's targets.
-test-long: $(STAMP) $(TEST_VIDEO) browser
+# cluster mode), the API fuzzed as every role with 25 examples per operation, face
+# recognition's whole evaluation on the shared faces against issue 20's targets, the whole
+# lawn streamed over RTSP as main and sub streams, and a minute of the cluster bench.
+test-long: $(STAMP) $(TEST_VIDEO) browser rtsp
 	SAFEWATCH_TEST_DATABASE=sqlite SAFEWATCH_FUZZ_INPUTS=1000 SAFEWATCH_LONG=1 \
 		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 $(BIN)/pytest -q -s \
 		tests/vision/test_video_fuzz.py tests/test_long_outage.py tests/test_chaos.py \
 		tests/test_api_fuzz.py tests/vision/test_pipeline_vtest.py tests/faces/test_faces_real.py \
 		tests/test_incident_states.py
 	SAFEWATCH_TEST_DATABASE=postgresql SAFEWATCH_TEST_BUS_URL=nats://127.0.0.1:4222 \
-		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 $(BIN)/pytest -q -s \
-		tests/test_chaos.py tests/test_api_fuzz.py tests/test_incident_states.py
+		SAFEWATCH_CHAOS_FAULTS=100 SAFEWATCH_FUZZ_DEEP=1 SAFEWATCH_LONG=1 $(BIN)/pytest -q -s \
+		tests/test_chaos.py tests/test_api_fuzz.py tests/test_incident_states.py \
+		tests/test_bench_alerts.py tests/vision/test_rtsp_roles.py
 
 # The README's screenshots, taken by the browser tests.
 screenshots: $(STAMP) browser

@@ -102,6 +102,9 @@ def test_bench_on_two_replicas_counts_every_alert_across_them() -> None:
 
 
 @cluster_only
+@pytest.mark.skipif(
+    not os.environ.get("SAFEWATCH_LONG"), reason="a minute of cluster bench: make test-long"
+)
 def test_a_cluster_run_waits_for_its_backlog_and_leaves_nothing_for_the_next() -> None:
     """Cameras publish to JetStream faster than two replicas on this machine store and alert:
     a backlog waits on the stream when the last event is raised. A run cut off there (deadline

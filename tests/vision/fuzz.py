@@ -1,9 +1,18 @@
 """Mutated videos through ``safewatch analyze``: each in its own forked process with a time
-limit, so a crash of the decoder or a hang is seen as such, not as a failed test run."""
+limit, so a crash of the decoder or a hang is seen as such, not as a failed test run.
+
+The children are forked from a fork server (a fresh process started once, with the analysis
+and its models loaded: tests/vision/fuzz_server.py), not from the test process: a fork of
+pytest's process inherits the state of its other threads at that instant — locks they held,
+the thread pools earlier tests started (OpenCV's, ONNX Runtime's) — and such a child could wait
+forever: a "hang" that is the test's, not the analysis's (seen in CI: 14 of 35 inputs, all of
+them ones the analysis decodes)."""
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import multiprocessing.context
 import random
 import struct
 from collections import Counter
@@ -153,8 +162,15 @@ def _child(video: Path, site: Path, conn: object) -> None:
     conn.send(out)  # type: ignore[attr-defined]
 
 
+@functools.cache
+def _fork_server() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tests.vision.fuzz_server", "tests.vision.fuzz"])
+    return ctx
+
+
 def analyse_in_child(video: Path, site: Path) -> Outcome:
-    ctx = multiprocessing.get_context("fork")
+    ctx = _fork_server()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(video, site, child))
     proc.start()

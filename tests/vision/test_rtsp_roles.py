@@ -7,6 +7,7 @@ beside the SQLite pass's heavy analysis."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,10 @@ def _size(path: Path) -> tuple[int, int]:
         return ctx.width, ctx.height
 
 
+@pytest.mark.skipif(
+    not os.environ.get("SAFEWATCH_LONG"),
+    reason="the whole lawn streamed in real time (80 s): make test-long",
+)
 def test_the_lawn_over_rtsp_as_main_and_sub_streams_finds_what_the_file_does(
     lawn_streams: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -67,6 +67,16 @@ def test_the_monitor_coming_near_her_home_tells_her_and_the_guards(
     clock.advance(30 * 60)  # his feed goes quiet for half an hour (indoors), then comes back
     again = world.client.post(f"{V1}/device/monitor", json=_north(600), headers=h)
     assert again.json()["incident_id"] == incident_id  # one incident while it is open
+    # He goes away: the open incident follows him out of the radius (the guards see him
+    # leave); it opens nothing new.
+    away = world.client.post(f"{V1}/device/monitor", json=_north(4000), headers=h).json()
+    assert away["incident_id"] == incident_id
+    gone = world.get("security_a", f"{V1}/incidents/{incident_id}").json()["summary"]["facts"]
+    assert 3990 < gone["distance_m"] < 4010
+    assert (
+        world.client.post(f"{V1}/device/monitor", json=_north(600), headers=h).json()["incident_id"]
+        == incident_id
+    )
     # A point fixed long ago (a feed catching up) does not say where he is now.
     late = {**_north(100), "taken_at": (clock() - timedelta(minutes=20)).isoformat()}
     old = world.client.post(f"{V1}/device/monitor", json=late, headers=h).json()

@@ -6,12 +6,14 @@ monitoring centre's feed sends for the offender's device is measured against her
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safewatch.incidents.facts import IncidentFacts, IncidentKind, SignalSource
+from safewatch.incidents.lifecycle import IncidentStatus
 from safewatch.incidents.location import Fix, FixSource, Place, Trust, replaces
 from safewatch.incidents.policy import Routing
 from safewatch.incidents.proximity import Spot, nearest_within, places_to_watch
@@ -70,6 +72,17 @@ def her_places(session: Session, case: Case) -> list[Spot]:
     return spots
 
 
+def _open_proximity(session: Session, case: Case) -> bool:
+    found = session.scalar(
+        select(Incident.id).where(
+            Incident.case_id == case.id,
+            Incident.join_key == f"proximity:{case.id}",
+            Incident.status != IncidentStatus.closed,
+        )
+    )
+    return found is not None
+
+
 def monitor_position(
     session: Session,
     routing: Routing,
@@ -80,7 +93,8 @@ def monitor_position(
     fresh_for: timedelta,
 ) -> Incident | None:
     """One position of the offender's monitor: a proximity incident when he is within the
-    case's radius of one of her places (the nearest one named), else nothing. A position
+    case's radius of one of her places (the nearest one named); outside it, the open one (if
+    any) follows him, else nothing. A position
     fixed more than ``MONITOR_STALE`` ago (a feed catching up) says nothing of where he is
     now: it opens nothing and does not move the incident."""
     if device.case_id is None or stale(fix, now):
@@ -90,6 +104,10 @@ def monitor_position(
         return None
     spots = places_to_watch(her_places(session, case), now, fresh_for)
     near = nearest_within(fix, spots, case.proximity_radius_m or radius_m)
+    if near is None and _open_proximity(session, case):
+        # Outside the radius again: the open incident still follows him as he goes, so the
+        # guards see him leave (it opens nothing new; people close it).
+        near = nearest_within(fix, spots, math.inf)
     if near is None:
         return None
     offender = case.offenders[0].full_name if len(case.offenders) == 1 else None

@@ -178,17 +178,7 @@ def case_cameras(
     which sees an incident's packet, never the case file)."""
     if not can_see_case(caller.actor, case.scope):
         return []
-    cameras = list(
-        session.scalars(
-            select(Device)
-            .where(
-                Device.case_id == case.id,
-                Device.kind == DeviceKind.camera,
-                Device.status == DeviceStatus.assigned,
-            )
-            .order_by(Device.serial)
-        )
-    )
+    cameras = devices.installed_cameras(session, case.id)
     outages = open_outages(session, (c.id for c in cameras))
     return [
         CameraStatus(

@@ -314,6 +314,21 @@ def stock(session: Session, caller: Caller) -> list[StockRow]:
     ]
 
 
+def installed_cameras(session: Session, case_id: uuid.UUID) -> list[Device]:
+    """The cameras installed at a case's home now, by serial."""
+    return list(
+        session.scalars(
+            select(Device)
+            .where(
+                Device.case_id == case_id,
+                Device.kind == DeviceKind.camera,
+                Device.status == DeviceStatus.assigned,
+            )
+            .order_by(Device.serial)
+        )
+    )
+
+
 def installed_since(session: Session, device_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each device was installed where it is now (its assignment not yet returned)."""
     a = table(DeviceAssignment).c

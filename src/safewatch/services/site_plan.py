@@ -8,15 +8,14 @@ import uuid
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safewatch.cases.coverage import Point, WayIn, blind_spots, seen_by
 from safewatch.core.errors import Invalid, NotFound
-from safewatch.models import Case, Device, SitePlan
-from safewatch.models.resources import DeviceKind, DeviceStatus
+from safewatch.models import Case, SitePlan
 from safewatch.schemas.site_plan import PlanCamera, SitePlanIn, SitePlanPublic, WayInOut
 from safewatch.services.context import Caller
+from safewatch.services.devices import installed_cameras
 from safewatch.store.db import on_commit
 from safewatch.store.photos import PhotoStore
 
@@ -24,23 +23,9 @@ PICTURE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png
 MAX_PICTURE_BYTES = 4 * 1024 * 1024
 
 
-def _cameras(session: Session, case: Case) -> list[Device]:
-    return list(
-        session.scalars(
-            select(Device)
-            .where(
-                Device.case_id == case.id,
-                Device.kind == DeviceKind.camera,
-                Device.status == DeviceStatus.assigned,
-            )
-            .order_by(Device.serial)
-        )
-    )
-
-
 def plan_of(session: Session, case: Case) -> SitePlanPublic:
     plan = session.get(SitePlan, case.id)
-    cameras = _cameras(session, case)
+    cameras = installed_cameras(session, case.id)
     areas = (plan.coverage if plan else None) or {}
     coverage: dict[str, list[Point]] = {
         c.serial: [(float(x), float(y)) for x, y in areas.get(str(c.id), [])] for c in cameras
@@ -70,7 +55,7 @@ def save_plan(
     session: Session, caller: Caller, case: Case, data: SitePlanIn, now: datetime
 ) -> SitePlanPublic:
     """The ways in and the covered areas, as drawn (cameras not installed here are refused)."""
-    mine = {c.id for c in _cameras(session, case)}
+    mine = {c.id for c in installed_cameras(session, case.id)}
     strangers = [str(c.device_id) for c in data.coverage if c.device_id not in mine]
     if strangers:
         raise Invalid(f"not a camera installed at this home: {', '.join(strangers)}")
